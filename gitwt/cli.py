@@ -1,0 +1,66 @@
+"""Command line: parse, call one service, render. Nothing else lives here."""
+
+from __future__ import annotations
+
+import sys
+
+import click
+
+from gitwt import __version__
+from gitwt.errors import EXIT_USAGE, GitParallelError, one_line
+
+CONTEXT_SETTINGS = {"help_option_names": ["-h", "--help"], "max_content_width": 100}
+
+
+@click.group(context_settings=CONTEXT_SETTINGS)
+@click.version_option(
+    __version__, "--version", prog_name="git parallel", message="%(prog)s %(version)s"
+)
+def cli() -> None:
+    """Run independent tasks in git worktrees, and keep them independent.
+
+    Each task declares the files it will touch in a spec. `plan` and `start` refuse tasks whose
+    declarations overlap; hooks refuse commits outside them; `merge` audits every branch again.
+    """
+
+
+@cli.command()
+@click.argument("ids", nargs=-1, required=True)
+@click.option("--json", "as_json", is_flag=True, help="Print the versioned JSON report.")
+def plan(ids: tuple[str, ...], as_json: bool) -> None:
+    """Report whether tasks IDS can run in parallel: conflicts, ownership, order and waves."""
+    from gitwt import report
+    from gitwt.planning import make_plan
+
+    context, result = make_plan(list(ids))
+    if as_json:
+        report.dump_json(report.plan_json(result, context.base))
+    else:
+        report.plan_text(result, context.base, context.config.max_instances)
+    sys.exit(0 if result.valid else 1)
+
+
+def main(argv: list[str] | None = None) -> int:
+    try:
+        cli.main(args=argv, prog_name="git parallel", standalone_mode=False)
+    except GitParallelError as error:
+        click.echo(error.render(), err=True)
+        return error.exit_code
+    except click.exceptions.NoArgsIsHelpError as error:
+        click.echo(error.ctx.get_help() if error.ctx else "", err=True)
+        return EXIT_USAGE
+    except click.UsageError as error:
+        command = error.ctx.command_path if error.ctx else "git parallel"
+        click.echo(f"git parallel: error: {one_line(error.format_message())}", err=True)
+        click.echo(f"hint: see '{command} -h'", err=True)
+        return EXIT_USAGE
+    except click.exceptions.Exit as done:
+        return done.exit_code
+    except click.Abort:
+        click.echo("git parallel: interrupted", err=True)
+        return 130
+    except SystemExit as done:
+        return done.code if isinstance(done.code, int) else (0 if done.code is None else 1)
+    except BrokenPipeError:
+        return 0
+    return 0

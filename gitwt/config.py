@@ -1,0 +1,175 @@
+"""Load and validate `.gitparallel.toml` or `[tool.git-parallel]` in `pyproject.toml`."""
+
+from __future__ import annotations
+
+import os
+import tomllib
+from dataclasses import dataclass, field
+from typing import Any
+
+from gitwt.errors import GitParallelError
+
+CONFIG_FILE = ".gitparallel.toml"
+PYPROJECT = "pyproject.toml"
+DEFAULT_SPECS = ("docs/**/SPEC-*.md", "specs/**/*.md")
+CODEOWNERS_LOCATIONS = (".github/CODEOWNERS", "CODEOWNERS", "docs/CODEOWNERS")
+TASK_KEYS = frozenset({"title", "owner", "files", "depends_on", "run"})
+
+
+class ConfigError(GitParallelError):
+    pass
+
+
+@dataclass(frozen=True)
+class Config:
+    source: str = ""  # the file it came from, "" for defaults
+    base: str | None = None
+    specs: tuple[str, ...] = DEFAULT_SPECS
+    ownership: str | None = None
+    unowned: str = "allow"
+    branch: str = "parallel/{id}"
+    worktree: str = "../{repo}-wt{id}"
+    max_instances: int = 2
+    cpu_max: float = 80.0
+    memory_max: float = 80.0
+    run: str | tuple[str, ...] | None = None
+    test: str | tuple[str, ...] | None = None
+    poll_interval: float = 2.0
+    sparse: bool = False
+    auto_merge: bool = False
+    tasks: dict[str, dict[str, Any]] = field(default_factory=dict)
+
+
+def _fail(key: str, source: str, problem: str) -> ConfigError:
+    return ConfigError(
+        f"config key '{key}' in {source} {problem}",
+        f"fix '{key}' in {source} (see docs/config.md)",
+    )
+
+
+def _string(value: Any, key: str, source: str) -> str:
+    if not isinstance(value, str) or not value.strip():
+        raise _fail(key, source, f"must be a non-empty string, got {value!r}")
+    return value
+
+
+def _command(value: Any, key: str, source: str) -> str | tuple[str, ...]:
+    if isinstance(value, list) and value and all(isinstance(item, str) for item in value):
+        return tuple(value)
+    return _string(value, key, source)
+
+
+def _number(value: Any, key: str, source: str, low: float, high: float | None) -> float:
+    if isinstance(value, bool) or not isinstance(value, int | float):
+        raise _fail(key, source, f"must be a number, got {value!r}")
+    if value < low or (high is not None and value > high):
+        bounds = f"between {low:g} and {high:g}" if high is not None else f"at least {low:g}"
+        raise _fail(key, source, f"must be {bounds}, got {value!r}")
+    return float(value)
+
+
+def _template(value: Any, key: str, source: str) -> str:
+    text = _string(value, key, source)
+    if "{id}" not in text:
+        raise _fail(key, source, f"must contain '{{id}}' so each task gets its own, got {text!r}")
+    try:
+        text.format(id="1", repo="r")
+    except (KeyError, IndexError, ValueError) as exc:
+        raise _fail(
+            key, source, f"has an unknown placeholder ({exc}); use {{id}} and {{repo}}"
+        ) from exc
+    return text
+
+
+def validate(raw: dict[str, Any], source: str) -> Config:
+    values: dict[str, Any] = {"source": source}
+    for key, value in raw.items():
+        match key:
+            case "base" | "ownership":
+                values[key] = _string(value, key, source)
+            case "unowned":
+                if value not in ("allow", "deny"):
+                    raise _fail(key, source, f"must be 'allow' or 'deny', got {value!r}")
+                values[key] = value
+            case "specs":
+                if isinstance(value, str):
+                    value = [value]
+                if (
+                    not isinstance(value, list)
+                    or not value
+                    or not all(isinstance(item, str) and item for item in value)
+                ):
+                    raise _fail(key, source, f"must be a list of glob strings, got {value!r}")
+                values[key] = tuple(value)
+            case "branch" | "worktree":
+                values[key] = _template(value, key, source)
+            case "max_instances":
+                if isinstance(value, bool) or not isinstance(value, int) or value < 1:
+                    raise _fail(key, source, f"must be a whole number of at least 1, got {value!r}")
+                values[key] = value
+            case "cpu_max" | "memory_max":
+                values[key] = _number(value, key, source, 1, 100)
+            case "poll_interval":
+                values[key] = _number(value, key, source, 0.05, None)
+            case "run" | "test":
+                values[key] = _command(value, key, source)
+            case "sparse" | "auto_merge":
+                if not isinstance(value, bool):
+                    raise _fail(key, source, f"must be true or false, got {value!r}")
+                values[key] = value
+            case "tasks":
+                values[key] = _tasks(value, source)
+            case _:
+                raise ConfigError(
+                    f"unknown config key '{key}' in {source}",
+                    "known keys: base, specs, ownership, unowned, branch, worktree, max_instances, "
+                    "cpu_max, memory_max, run, test, poll_interval, sparse, auto_merge, tasks",
+                )
+    return Config(**values)
+
+
+def _tasks(value: Any, source: str) -> dict[str, dict[str, Any]]:
+    if not isinstance(value, dict):
+        raise _fail("tasks", source, "must be a table of [tasks.<id>] tables")
+    tasks: dict[str, dict[str, Any]] = {}
+    for task_id, table in value.items():
+        if not isinstance(table, dict):
+            raise _fail(f"tasks.{task_id}", source, "must be a table")
+        unknown = sorted(set(table) - TASK_KEYS)
+        if unknown:
+            raise ConfigError(
+                f"unknown config key 'tasks.{task_id}.{unknown[0]}' in {source}",
+                "task tables take: title, owner, files, depends_on, run",
+            )
+        tasks[str(task_id)] = table
+    return tasks
+
+
+def load(toplevel: str) -> Config:
+    """The config of the worktree at `toplevel`; defaults when there is none."""
+    path = os.path.join(toplevel, CONFIG_FILE)
+    if os.path.exists(path):
+        return validate(_read_toml(path, CONFIG_FILE), CONFIG_FILE)
+    pyproject = os.path.join(toplevel, PYPROJECT)
+    if os.path.exists(pyproject):
+        section = _read_toml(pyproject, PYPROJECT).get("tool", {}).get("git-parallel")
+        if section is not None:
+            source = f"{PYPROJECT} [tool.git-parallel]"
+            if not isinstance(section, dict):
+                raise ConfigError(f"{source} must be a table", "write it as [tool.git-parallel]")
+            return validate(section, source)
+    return Config()
+
+
+def _read_toml(path: str, shown: str) -> dict[str, Any]:
+    try:
+        with open(path, "rb") as handle:
+            return tomllib.load(handle)
+    except tomllib.TOMLDecodeError as exc:
+        raise ConfigError(
+            f"{shown} is not valid TOML: {exc}", f"fix the syntax of {shown}"
+        ) from exc
+    except (OSError, UnicodeDecodeError) as exc:
+        raise ConfigError(
+            f"cannot read {shown}: {exc}", f"check that {shown} is a readable file"
+        ) from exc

@@ -1,0 +1,206 @@
+"""The only module that runs git: typed wrappers around the git CLI, always with -z parsing.
+
+Stdlib only: the commit hook imports it.
+"""
+
+from __future__ import annotations
+
+import os
+import subprocess
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+from gitwt.errors import GitParallelError
+
+NULL_OID = "0" * 40
+
+
+class GitError(GitParallelError):
+    """git itself failed for a reason the user can act on."""
+
+
+def _environment() -> dict[str, str]:
+    env = dict(os.environ)
+    # Hooks run with GIT_DIR/GIT_INDEX_FILE set for the worktree that commits; a command that
+    # passes cwd= must not inherit those and talk to the wrong repository.
+    for name in ("GIT_DIR", "GIT_WORK_TREE", "GIT_INDEX_FILE", "GIT_PREFIX"):
+        env.pop(name, None)
+    env["GIT_TERMINAL_PROMPT"] = "0"
+    env.setdefault("LC_ALL", "C")
+    return env
+
+
+def run(
+    args: Sequence[str],
+    cwd: str | os.PathLike[str] | None = None,
+    *,
+    input: bytes | None = None,
+    check: bool = True,
+    keep_env: bool = False,
+) -> subprocess.CompletedProcess[bytes]:
+    """Run `git ARGS` and return the raw result; raise GitError on failure when check is set."""
+    try:
+        result = subprocess.run(
+            ["git", *args],
+            cwd=cwd,
+            input=input,
+            capture_output=True,
+            env=None if keep_env else _environment(),
+            check=False,
+        )
+    except FileNotFoundError as exc:
+        raise GitParallelError("git is not installed", "install git 2.38 or newer") from exc
+    if check and result.returncode != 0:
+        message = result.stderr.decode(errors="replace").strip().splitlines()
+        raise GitError(
+            f"git {' '.join(args[:2])} failed: {message[-1] if message else result.returncode}",
+            "run the same git command yourself to see the whole message",
+        )
+    return result
+
+
+def out(args: Sequence[str], cwd: str | os.PathLike[str] | None = None, **kwargs: object) -> str:
+    return run(args, cwd, **kwargs).stdout.decode().rstrip("\n")  # type: ignore[arg-type]
+
+
+def split_z(data: bytes) -> list[str]:
+    """Split NUL-terminated output into paths (surrogateescape keeps odd bytes round-trippable)."""
+    if not data:
+        return []
+    return [item.decode("utf-8", "surrogateescape") for item in data.rstrip(b"\0").split(b"\0")]
+
+
+# --- repository layout -----------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Repo:
+    toplevel: str  # the worktree the command runs in
+    git_dir: str  # that worktree's private git dir
+    common_dir: str  # shared by all worktrees: state lives here
+
+    @property
+    def main_toplevel(self) -> str:
+        """The main worktree's top level (the parent of a non-bare common dir)."""
+        return os.path.dirname(self.common_dir.rstrip(os.sep))
+
+
+def discover(cwd: str | os.PathLike[str] | None = None) -> Repo:
+    result = run(
+        ["rev-parse", "--path-format=absolute", "--show-toplevel", "--git-dir", "--git-common-dir"],
+        cwd,
+        check=False,
+    )
+    if result.returncode != 0:
+        raise GitParallelError(
+            "not inside a git repository",
+            "cd into a git worktree, or run 'git init' first",
+        )
+    toplevel, git_dir, common_dir = result.stdout.decode().splitlines()[:3]
+    return Repo(toplevel=toplevel, git_dir=git_dir, common_dir=common_dir)
+
+
+def rev_parse_verify(rev: str, cwd: str | os.PathLike[str] | None = None) -> str | None:
+    """The commit OID `rev` names, or None (merge-tree cannot tell a bad ref from a conflict)."""
+    result = run(
+        ["rev-parse", "--verify", "--quiet", "--end-of-options", f"{rev}^{{commit}}"],
+        cwd,
+        check=False,
+    )
+    return result.stdout.decode().strip() or None if result.returncode == 0 else None
+
+
+def current_branch(cwd: str | os.PathLike[str] | None = None) -> str | None:
+    """The short name of the checked-out branch, or None when HEAD is detached."""
+    result = run(["symbolic-ref", "--quiet", "--short", "HEAD"], cwd, check=False)
+    return result.stdout.decode().strip() or None if result.returncode == 0 else None
+
+
+def tracked_files(rev: str, cwd: str | os.PathLike[str] | None = None) -> list[str]:
+    """Every file path in the tree of `rev`."""
+    return split_z(run(["ls-tree", "-r", "-z", "--name-only", "--full-tree", rev], cwd).stdout)
+
+
+def index_files(cwd: str | os.PathLike[str] | None = None) -> list[str]:
+    return split_z(run(["ls-files", "-z", "--full-name"], cwd).stdout)
+
+
+@dataclass(frozen=True)
+class Worktree:
+    path: str
+    head: str | None
+    branch: str | None  # full ref name, e.g. refs/heads/main
+    bare: bool = False
+    locked: str | None = None
+    prunable: bool = False
+
+
+def worktrees(cwd: str | os.PathLike[str] | None = None) -> list[Worktree]:
+    """`git worktree list --porcelain -z`, main worktree first."""
+    raw = run(["worktree", "list", "--porcelain", "-z"], cwd).stdout
+    found: list[Worktree] = []
+    fields: dict[str, str] = {}
+    for item in [*split_z(raw), ""]:
+        if item:
+            key, _, value = item.partition(" ")
+            fields[key] = value
+            continue
+        if "worktree" in fields:
+            found.append(
+                Worktree(
+                    path=fields["worktree"],
+                    head=fields.get("HEAD"),
+                    branch=fields.get("branch"),
+                    bare="bare" in fields,
+                    locked=fields.get("locked") if "locked" in fields else None,
+                    prunable="prunable" in fields,
+                )
+            )
+        fields = {}
+    return found
+
+
+# --- changes ---------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Change:
+    """One `git diff --name-status -z` entry: status letter, path, and a rename's old path."""
+
+    status: str  # A, M, D, T, R, C, U
+    path: str
+    old_path: str | None = None
+
+
+def parse_name_status(data: bytes) -> list[Change]:
+    items = split_z(data)
+    changes: list[Change] = []
+    index = 0
+    while index < len(items):
+        status = items[index]
+        letter = status[:1]
+        if letter in ("R", "C"):
+            changes.append(Change(letter, items[index + 2], items[index + 1]))
+            index += 3
+        else:
+            changes.append(Change(letter, items[index + 1]))
+            index += 2
+    return changes
+
+
+def staged_changes(
+    cwd: str | os.PathLike[str] | None = None, *, keep_env: bool = False
+) -> list[Change]:
+    return parse_name_status(
+        run(
+            ["diff", "--cached", "--name-status", "-z", "-M", "--no-ext-diff"],
+            cwd,
+            keep_env=keep_env,
+        ).stdout
+    )
+
+
+def range_changes(old: str, new: str, cwd: str | os.PathLike[str] | None = None) -> list[Change]:
+    return parse_name_status(
+        run(["diff", "--name-status", "-z", "-M", "--no-ext-diff", old, new, "--"], cwd).stdout
+    )

@@ -1,0 +1,168 @@
+"""Task state under `$(git rev-parse --git-common-dir)/parallel/`: task files, lock, events, logs.
+
+Every write takes the lock, writes a temporary file in the same folder, fsyncs and renames it over
+the old one, so a crash leaves either the old or the new file, never half of one. Stdlib only: the
+commit hooks record violations through this module.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import fcntl
+import json
+import os
+import tempfile
+import time
+from collections.abc import Iterator
+from typing import Any
+
+from gitwt.errors import GitParallelError
+
+SCHEMA_VERSION = 1
+STATE_DIR = "parallel"
+
+# Task states (DESIGN §4)
+QUEUED, RUNNING, SUCCEEDED, FAILED, STOPPED, LOST, OPEN = (
+    "queued",
+    "running",
+    "succeeded",
+    "failed",
+    "stopped",
+    "lost",
+    "open",
+)
+MERGED, CONFLICTED, REJECTED, CLEANED = "merged", "conflicted", "rejected", "cleaned"
+LIVE_STATES = frozenset(
+    {QUEUED, RUNNING, OPEN, SUCCEEDED, FAILED, STOPPED, LOST, CONFLICTED, REJECTED}
+)
+
+
+class StateError(GitParallelError):
+    pass
+
+
+def state_dir(common_dir: str) -> str:
+    return os.path.join(common_dir, STATE_DIR)
+
+
+def _ensure(common_dir: str) -> str:
+    root = state_dir(common_dir)
+    for sub in ("tasks", "logs"):
+        os.makedirs(os.path.join(root, sub), exist_ok=True)
+    return root
+
+
+@contextlib.contextmanager
+def locked(common_dir: str) -> Iterator[None]:
+    """Hold the state lock (an flock on `parallel/lock`, a file that is never renamed)."""
+    root = _ensure(common_dir)
+    handle = os.open(os.path.join(root, "lock"), os.O_RDWR | os.O_CREAT, 0o644)
+    try:
+        fcntl.flock(handle, fcntl.LOCK_EX)
+        yield
+    finally:
+        fcntl.flock(handle, fcntl.LOCK_UN)
+        os.close(handle)
+
+
+def write_json_atomic(path: str, data: Any) -> None:
+    folder = os.path.dirname(path)
+    descriptor, temporary = tempfile.mkstemp(prefix=".tmp-", dir=folder)
+    try:
+        with os.fdopen(descriptor, "w", encoding="utf-8") as handle:
+            json.dump(data, handle, indent=2, ensure_ascii=False, sort_keys=True)
+            handle.write("\n")
+            handle.flush()
+            os.fsync(handle.fileno())
+        os.replace(temporary, path)
+    except BaseException:
+        with contextlib.suppress(FileNotFoundError):
+            os.unlink(temporary)
+        raise
+    directory = os.open(folder, os.O_RDONLY)
+    try:
+        os.fsync(directory)
+    finally:
+        os.close(directory)
+
+
+def task_path(common_dir: str, task_id: str) -> str:
+    return os.path.join(state_dir(common_dir), "tasks", f"{task_id}.json")
+
+
+def log_path(common_dir: str, task_id: str) -> str:
+    return os.path.join(state_dir(common_dir), "logs", f"{task_id}.log")
+
+
+def read_task(common_dir: str, task_id: str) -> dict[str, Any] | None:
+    path = task_path(common_dir, task_id)
+    try:
+        with open(path, encoding="utf-8") as handle:
+            data = json.load(handle)
+    except FileNotFoundError:
+        return None
+    except (OSError, ValueError) as exc:
+        raise StateError(
+            f"state file {path} is unreadable: {exc}",
+            "move it aside; 'git parallel status' rebuilds what it can",
+        ) from exc
+    if not isinstance(data, dict):
+        raise StateError(
+            f"state file {path} is not a JSON object",
+            "move it aside; 'git parallel status' rebuilds what it can",
+        )
+    return data
+
+
+def all_tasks(common_dir: str) -> dict[str, dict[str, Any]]:
+    folder = os.path.join(state_dir(common_dir), "tasks")
+    try:
+        names = sorted(name for name in os.listdir(folder) if name.endswith(".json"))
+    except FileNotFoundError:
+        return {}
+    found: dict[str, dict[str, Any]] = {}
+    for name in names:
+        data = read_task(common_dir, name[: -len(".json")])
+        if data is not None:
+            found[name[: -len(".json")]] = data
+    return found
+
+
+def write_task(common_dir: str, data: dict[str, Any]) -> None:
+    """Write a whole task record. Call with the lock held."""
+    _ensure(common_dir)
+    data = {**data, "schema": SCHEMA_VERSION, "updated_at": time.time()}
+    write_json_atomic(task_path(common_dir, data["id"]), data)
+
+
+def update_task(common_dir: str, task_id: str, **changes: Any) -> dict[str, Any]:
+    """Read-modify-write one task record under the lock; returns the new record."""
+    with locked(common_dir):
+        current = read_task(common_dir, task_id)
+        if current is None:
+            raise StateError(f"no state for task {task_id}", "start it with 'git parallel start'")
+        current.update(changes)
+        write_task(common_dir, current)
+        return current
+
+
+def append_event(common_dir: str, kind: str, **fields: Any) -> None:
+    """Append one line to events.jsonl (a single O_APPEND write: lines never interleave)."""
+    root = _ensure(common_dir)
+    line = json.dumps({"time": time.time(), "event": kind, **fields}, ensure_ascii=False) + "\n"
+    handle = os.open(
+        os.path.join(root, "events.jsonl"), os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o644
+    )
+    try:
+        os.write(handle, line.encode())
+    finally:
+        os.close(handle)
+
+
+def read_events(common_dir: str) -> list[dict[str, Any]]:
+    path = os.path.join(state_dir(common_dir), "events.jsonl")
+    try:
+        with open(path, encoding="utf-8") as handle:
+            return [json.loads(line) for line in handle if line.strip()]
+    except FileNotFoundError:
+        return []
