@@ -204,3 +204,99 @@ def range_changes(old: str, new: str, cwd: str | os.PathLike[str] | None = None)
     return parse_name_status(
         run(["diff", "--name-status", "-z", "-M", "--no-ext-diff", old, new, "--"], cwd).stdout
     )
+
+
+# --- merging (used by merge.py) --------------------------------------------------------------
+
+
+def merge_base(first: str, second: str, cwd: str | os.PathLike[str] | None = None) -> str | None:
+    result = run(["merge-base", first, second], cwd, check=False)
+    return result.stdout.decode().strip() or None if result.returncode == 0 else None
+
+
+def is_ancestor(ancestor: str, descendant: str, cwd: str | os.PathLike[str] | None = None) -> bool:
+    return run(["merge-base", "--is-ancestor", ancestor, descendant], cwd, check=False).returncode == 0
+
+
+@dataclass(frozen=True)
+class MergeForecast:
+    tree: str
+    conflicts: list[str]  # conflicted paths; empty when the merge is clean
+
+
+def merge_tree(base: str, branch: str, cwd: str | os.PathLike[str] | None = None) -> MergeForecast:
+    """`git merge-tree --write-tree`: merge two commits in memory, touching no checkout.
+
+    Resolve both sides with rev_parse_verify first: exit 1 means a conflict *or* a bad ref.
+    """
+    result = run(
+        ["merge-tree", "--write-tree", "-z", "--name-only", "--no-messages", base, branch],
+        cwd,
+        check=False,
+    )
+    if result.returncode not in (0, 1):
+        raise GitError(
+            f"git merge-tree failed: {result.stderr.decode(errors='replace').strip()}",
+            "git 2.38 or newer is needed for 'merge-tree --write-tree'",
+        )
+    items = split_z(result.stdout)
+    return MergeForecast(tree=items[0], conflicts=list(dict.fromkeys(items[1:])))
+
+
+def commit_tree(
+    tree: str, parents: Sequence[str], message: str, cwd: str | os.PathLike[str] | None = None
+) -> str:
+    args = ["commit-tree", tree]
+    for parent in parents:
+        args += ["-p", parent]
+    return out([*args, "-m", message], cwd)
+
+
+def update_ref(ref: str, new: str, old: str, message: str,
+               cwd: str | os.PathLike[str] | None = None) -> bool:
+    """Move `ref` from `old` to `new` in one transaction; False when it no longer points at old."""
+    transaction = f"start\nupdate {ref} {new} {old}\nprepare\ncommit\n".encode()
+    result = run(["update-ref", "-m", message, "--stdin"], cwd, input=transaction, check=False)
+    return result.returncode == 0
+
+
+def commits_changes(
+    commits: Sequence[str], cwd: str | os.PathLike[str] | None = None
+) -> dict[str, list[Change]]:
+    """The name-status changes of each (non-merge) commit against its parent, in one process."""
+    if not commits:
+        return {}
+    raw = run(
+        ["diff-tree", "--stdin", "-r", "-z", "--name-status", "-M", "--root"],
+        cwd,
+        input=("\n".join(commits) + "\n").encode(),
+    ).stdout
+    # With --stdin each commit's output starts with its OID; a status token is never 40 hex.
+    found: dict[str, list[Change]] = {}
+    current: list[Change] = []
+    items = split_z(raw)
+    index = 0
+    while index < len(items):
+        token = items[index]
+        if len(token) == 40 and all(char in "0123456789abcdef" for char in token):
+            current = found.setdefault(token, [])
+            index += 1
+            continue
+        letter = token[:1]
+        if letter in ("R", "C"):
+            current.append(Change(letter, items[index + 2], items[index + 1]))
+            index += 3
+        else:
+            current.append(Change(letter, items[index + 1]))
+            index += 2
+    return found
+
+
+def rev_list(range_spec: Sequence[str], cwd: str | os.PathLike[str] | None = None,
+             *extra: str) -> list[str]:
+    return out(["rev-list", *extra, *range_spec, "--"], cwd).split()
+
+
+def is_clean(worktree: str | os.PathLike[str]) -> bool:
+    """No staged or unstaged change to tracked files (untracked files do not count here)."""
+    return not run(["status", "--porcelain", "-z", "--untracked-files=no"], worktree).stdout
