@@ -52,14 +52,32 @@ def _ensure(common_dir: str) -> str:
     return root
 
 
+_held: dict[str, int] = {}  # lock depth per state folder in this process
+
+
 @contextlib.contextmanager
 def locked(common_dir: str) -> Iterator[None]:
-    """Hold the state lock (an flock on `parallel/lock`, a file that is never renamed)."""
+    """Hold the state lock (an flock on `parallel/lock`, a file that is never renamed).
+
+    Re-entrant within one process: a service that holds the lock for a whole merge can call
+    helpers that take it again, where a second flock on a new descriptor would deadlock.
+    """
     root = _ensure(common_dir)
+    if _held.get(root):
+        _held[root] += 1
+        try:
+            yield
+        finally:
+            _held[root] -= 1
+        return
     handle = os.open(os.path.join(root, "lock"), os.O_RDWR | os.O_CREAT, 0o644)
     try:
         fcntl.flock(handle, fcntl.LOCK_EX)
-        yield
+        _held[root] = 1
+        try:
+            yield
+        finally:
+            _held[root] = 0
     finally:
         fcntl.flock(handle, fcntl.LOCK_UN)
         os.close(handle)
