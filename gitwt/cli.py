@@ -40,6 +40,37 @@ def plan(ids: tuple[str, ...], as_json: bool) -> None:
     sys.exit(0 if result.valid else 1)
 
 
+# --- merge -----------------------------------------------------------------------------------
+
+
+@cli.command()
+@click.argument("ids", nargs=-1)
+@click.option("--all", "everything", is_flag=True, help="Also merge open tasks (no command).")
+@click.option("--test", "test_command", metavar="CMD",
+              help="Run CMD on each candidate merge; base moves only if it passes.")
+@click.option("--dry-run", is_flag=True, help="Report what would happen; change nothing.")
+@click.option("--keep", is_flag=True, help="Keep worktrees and branches after merging.")
+@click.option("--json", "as_json", is_flag=True, help="Print the versioned JSON report.")
+def merge(ids: tuple[str, ...], everything: bool, test_command: str | None, dry_run: bool,
+          keep: bool, as_json: bool) -> None:
+    """Audit, forecast and merge tasks into base, atomically; refused tasks stay as they are.
+
+    With no IDS, merges every succeeded task. Open tasks merge only when named (or --all).
+    """
+    from gitwt import report
+    from gitwt.context import Context
+    from gitwt.merge import merge as merge_tasks
+
+    context = Context.discover()
+    result = merge_tasks(context, list(ids), everything=everything, test_command=test_command,
+                         dry_run=dry_run, keep=keep)
+    if as_json:
+        report.dump_json(report.merge_json(result))
+    else:
+        report.merge_text(result)
+    sys.exit(0 if result.ok else 1)
+
+
 def main(argv: list[str] | None = None) -> int:
     try:
         cli.main(args=argv, prog_name="git parallel", standalone_mode=False)

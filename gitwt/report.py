@@ -152,3 +152,51 @@ def plan_text(result: Plan, base: str, max_instances: int, stream: TextIO = sys.
             + "fix the conflicts and problems above (narrow the 'files:' declarations, "
             "or add 'depends_on' and run them in order)\n"
         )
+
+
+# --- merge -----------------------------------------------------------------------------------
+
+
+def merge_json(result: Any) -> dict[str, Any]:
+    return {
+        "schema": schema("merge"),
+        "base": result.base,
+        "old": result.old,
+        "new": result.new,
+        "dry_run": result.dry_run,
+        "results": [task.to_json() for task in result.results],
+    }
+
+
+def merge_text(result: Any, stream: TextIO = sys.stdout) -> None:
+    write = stream.write
+    colours = {"merged": "green", "clean": "green", "conflicted": "red", "rejected": "red",
+               "failed": "red", "skipped": "yellow"}
+    if not result.results:
+        write("nothing to merge (no succeeded tasks; name open tasks, or use --all)\n")
+        return
+    for task in result.results:
+        label = paint(f"{task.result:<10}", colours.get(task.result, "bold"), stream)
+        commit = f" {task.commit[:12]}" if task.commit else ""
+        write(f"{label} {task.id}{commit}")
+        if task.result in ("merged", "clean") and task.lines:
+            added = sum(entry["added"] for entry in task.lines.values())
+            removed = sum(entry["removed"] for entry in task.lines.values())
+            write(f"  {len(task.lines)} file(s) +{added} -{removed}")
+        write("\n")
+        if task.result == "rejected":
+            for violation in task.violations[:10]:
+                where = (violation["commit"] or "net change")[:12]
+                write(f"    {where}  {violation['change']:<9} {quote_path(violation['path'])}: "
+                      f"{violation['rule']}\n")
+        elif task.paths and task.result == "conflicted":
+            write(f"    conflicts: {path_list(task.paths, 10)}\n")
+        if task.reason:
+            write(f"    {task.reason}\n")
+    moved = result.old != result.new
+    if result.dry_run:
+        write(f"dry run: {result.base} unchanged at {(result.old or '')[:12]}\n")
+    elif moved:
+        write(f"{result.base}: {(result.old or '')[:12]} → {(result.new or '')[:12]}\n")
+    else:
+        write(f"{result.base} unchanged at {(result.old or '')[:12]}\n")
