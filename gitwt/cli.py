@@ -71,6 +71,39 @@ def merge(ids: tuple[str, ...], everything: bool, test_command: str | None, dry_
     sys.exit(0 if result.ok else 1)
 
 
+# --- trust -----------------------------------------------------------------------------------
+
+
+@cli.command()
+@click.argument("ids", nargs=-1)
+def trust(ids: tuple[str, ...]) -> None:
+    """Trust the commands this repository's files ask to run: config `run`/`test`, spec `run`.
+
+    Shows each command, then remembers it for this user and repository. Editing a command
+    asks for trust again. Commands given on the command line never need trust.
+    """
+    import shlex
+
+    from gitwt import trust as trust_module
+    from gitwt.context import Context
+
+    context = Context.discover()
+    commands: list[tuple[str, str | tuple[str, ...]]] = []
+    for key in ("run", "test"):
+        value = getattr(context.config, key)
+        if value:
+            commands.append((f"{key} in {context.config.source}", value))
+    for task in context.load_tasks(list(ids)) if ids else []:
+        if task.run:
+            commands.append((f"run of task {task.id} ({task.source})", task.run))
+    if not commands:
+        click.echo("nothing to trust: no run or test command in the config or the named specs")
+        return
+    trust_module.grant(context.repo.common_dir, [command for _, command in commands])
+    for origin, command in commands:
+        click.echo(f"trusted {origin}: {shlex.join(trust_module.command_argv(command))}")
+
+
 def main(argv: list[str] | None = None) -> int:
     try:
         cli.main(args=argv, prog_name="git parallel", standalone_mode=False)

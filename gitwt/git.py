@@ -215,7 +215,8 @@ def merge_base(first: str, second: str, cwd: str | os.PathLike[str] | None = Non
 
 
 def is_ancestor(ancestor: str, descendant: str, cwd: str | os.PathLike[str] | None = None) -> bool:
-    return run(["merge-base", "--is-ancestor", ancestor, descendant], cwd, check=False).returncode == 0
+    result = run(["merge-base", "--is-ancestor", ancestor, descendant], cwd, check=False)
+    return result.returncode == 0
 
 
 @dataclass(frozen=True)

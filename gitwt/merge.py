@@ -18,6 +18,7 @@ from typing import Any
 from gitwt import boundaries, failpoints, git, state
 from gitwt.context import Context
 from gitwt.errors import GitParallelError, Refused
+from gitwt.trust import command_argv
 
 MERGED, CONFLICTED, REJECTED, FAILED, SKIPPED, CLEAN = (
     "merged", "conflicted", "rejected", "failed", "skipped", "clean")
@@ -194,11 +195,6 @@ def _scratch(context: Context, candidate: str) -> str:
         git.run(["worktree", "add", "--quiet", "--detach", "--force", "--lock", "--reason",
                  "git parallel merge test gate", path, candidate], cwd)
     return path
-
-
-def command_argv(command: str | Sequence[str]) -> list[str]:
-    """Split a command without a shell: a user who wants one writes `sh -c '…'`."""
-    return shlex.split(command) if isinstance(command, str) else list(command)
 
 
 def run_tests(context: Context, task_id: str, candidate: str, command: str | Sequence[str]
@@ -384,7 +380,12 @@ def merge(context: Context, ids: Sequence[str], *, everything: bool = False,
           keep: bool = False) -> MergeReport:
     common = context.repo.common_dir
     cwd = context.repo.toplevel
-    test_command = test_command or context.config.test
+    if not test_command and context.config.test:
+        from gitwt import trust
+
+        test_command = context.config.test
+        trust.require(common, test_command, f"'test' in {context.config.source}",
+                      "git parallel trust")
     with state.locked(common):
         records = ordered(select(state.all_tasks(common), ids, everything))
         checkout = base_checkout(context)
