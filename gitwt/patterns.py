@@ -15,6 +15,7 @@ import re
 from collections import deque
 from collections.abc import Iterable
 from dataclasses import dataclass
+from functools import lru_cache
 
 from gitwt.errors import GitParallelError
 
@@ -219,16 +220,161 @@ def _meet(kind_a: str, char_a: str, kind_b: str, char_b: str) -> str | None:
     return "x"
 
 
+class _Automaton:
+    """A pattern's NFA with memoised subset steps, shared by every overlap check of the pattern.
+
+    `plan` compares a root-level pattern such as `**/name` with thousands of others; building its
+    NFA and recomputing the same closures for each comparison dominated the run time.
+    """
+
+    def __init__(self, pattern: str) -> None:
+        self.nfa = _build(pattern)
+        self.accept = frozenset(self.nfa.accept)
+        self.start = _closure(self.nfa, [0])
+        self._moves: dict[frozenset[int], list[tuple[str, str, frozenset[int]]]] = {}
+        self._closures: dict[frozenset[int], frozenset[int]] = {}
+        self._suffixes: dict[frozenset[int], str | None] = {}
+
+    def moves(self, states: frozenset[int]) -> list[tuple[str, str, frozenset[int]]]:
+        """The non-epsilon edges leaving `states`, grouped by character class."""
+        found = self._moves.get(states)
+        if found is None:
+            grouped: dict[tuple[str, str], set[int]] = {}
+            for state in states:
+                for kind, char, target in self.nfa.edges[state]:
+                    if kind is not None:
+                        grouped.setdefault((kind, char), set()).add(target)
+            found = [(kind, char, frozenset(targets)) for (kind, char), targets in grouped.items()]
+            self._moves[states] = found
+        return found
+
+    def closure(self, targets: frozenset[int]) -> frozenset[int]:
+        found = self._closures.get(targets)
+        if found is None:
+            found = self._closures[targets] = _closure(self.nfa, targets)
+        return found
+
+    def step(self, states: frozenset[int], char: str) -> frozenset[int]:
+        """The states after reading one concrete character (empty: no match possible)."""
+        targets: set[int] = set()
+        for kind, edge_char, found in self.moves(states):
+            if kind == ANY or (kind == NON_SLASH and char != "/") or edge_char == char:
+                targets.update(found)
+        return self.closure(frozenset(targets)) if targets else frozenset()
+
+    def suffix_after(self, states: frozenset[int]) -> str | None:
+        """The first non-empty string, in `overlap_example`'s search order, that takes `states`
+        to acceptance when the other pattern accepts any non-empty rest: None if there is none.
+        """
+        if states in self._suffixes:
+            return self._suffixes[states]
+        root = (states, False)
+        parents: dict[tuple[frozenset[int], bool], tuple[object, str]] = {root: (None, "")}
+        queue = deque([root])
+        found: str | None = None
+        while queue:
+            current = queue.popleft()
+            current_states, stepped = current
+            if stepped and not self.accept.isdisjoint(current_states):
+                path: list[str] = []
+                node: object = current
+                while node is not None:
+                    parent, char = parents[node]  # type: ignore[index]
+                    path.append(char)
+                    node = parent
+                found = "".join(reversed(path))
+                break
+            moves: dict[str, set[int]] = {}
+            for kind, char, targets in self.moves(current_states):
+                # _meet with the other side's any-character edge
+                moves.setdefault(char if kind == LITERAL else "x", set()).update(targets)
+            for char, targets in sorted(moves.items()):
+                nxt = (self.closure(frozenset(targets)), True)
+                if nxt not in parents:
+                    parents[nxt] = (current, char)
+                    queue.append(nxt)
+        self._suffixes[states] = found
+        return found
+
+
+@lru_cache(maxsize=8192)
+def _automaton(pattern: str) -> _Automaton:
+    return _Automaton(pattern)
+
+
+def _fixed_form(pattern: str) -> tuple[str, bool] | None:
+    """(W, matches_W) for a pattern that matches W/<anything> and, when matches_W, W itself.
+
+    Literal paths (with or without a trailing '/') and `<literal>/**` have this form: their NFA
+    is a chain of literal characters followed by "'/' then anything". Else None.
+    """
+    if is_literal(pattern):
+        return pattern.rstrip("/"), not pattern.endswith("/")
+    head = pattern[:-3]
+    if pattern.endswith("/**") and head and is_literal(head) and not head.endswith("/"):
+        return head, False
+    return None
+
+
+def _overlap_fixed(automaton: _Automaton, fixed: str, matches_fixed: bool) -> str | None:
+    """overlap_example(pattern, other) when `other` has the fixed form (fixed, matches_fixed).
+
+    The product search then has one path while reading `fixed`, so it is a plain simulation of
+    the pattern; after 'fixed/' the other side accepts anything, and the rest of the search
+    depends only on the pattern's states, so it is memoised on the pattern's automaton.
+    """
+    states = automaton.start
+    for char in fixed:
+        states = automaton.step(states, char)
+        if not states:
+            return None
+    if matches_fixed and not automaton.accept.isdisjoint(states):
+        return fixed
+    states = automaton.step(states, "/")
+    if not states:
+        return None
+    suffix = automaton.suffix_after(states)
+    return None if suffix is None else f"{fixed}/{suffix}"
+
+
 def overlap_example(first: str, second: str) -> str | None:
     """The shortest path both patterns match, or None when no path can match both."""
-    nfa_a, nfa_b = _build(first), _build(second)
-    start = (_closure(nfa_a, [0]), _closure(nfa_b, [0]))
+    # The product search is symmetric in its two patterns, so either may take a fast path.
+    fixed = _fixed_form(second)
+    if fixed is not None:
+        return _overlap_fixed(_automaton(first), *fixed)
+    fixed = _fixed_form(first)
+    if fixed is not None:
+        return _overlap_fixed(_automaton(second), *fixed)
+    # While one pattern reads its static prefix the search has a single path: simulate the other
+    # pattern over it, then search from there with the rest (shared by many patterns: '*.py').
+    prefix_first, prefix_second = static_prefix(first), static_prefix(second)
+    if len(prefix_second) >= len(prefix_first):
+        chained, other, prefix = second, first, prefix_second
+    else:
+        chained, other, prefix = first, second, prefix_first
+    automaton = _automaton(other)
+    states = automaton.start
+    for char in prefix:
+        states = automaton.step(states, char)
+        if not states:
+            return None
+    suffix = _product_search(other, states, chained[len(prefix) :])
+    return None if suffix is None else prefix + suffix
+
+
+@lru_cache(maxsize=65536)
+def _product_search(first: str, start_first: frozenset[int], second: str) -> str | None:
+    """Breadth-first search of both NFAs at once, from `start_first` and `second`'s start."""
+    automaton_a, automaton_b = _automaton(first), _automaton(second)
+    accept_a, accept_b = automaton_a.accept, automaton_b.accept
+    start = (start_first, automaton_b.start)
     parents: dict[tuple[frozenset[int], frozenset[int]], tuple[object, str]] = {start: (None, "")}
     queue = deque([start])
     while queue:
         current = queue.popleft()
         states_a, states_b = current
-        if states_a & nfa_a.accept and states_b & nfa_b.accept:
+        if not accept_a.isdisjoint(states_a) and not accept_b.isdisjoint(states_b):
             path: list[str] = []
             node: object = current
             while node is not None:
@@ -237,24 +383,25 @@ def overlap_example(first: str, second: str) -> str | None:
                 node = parent
             return "".join(reversed(path))
         moves: dict[str, tuple[set[int], set[int]]] = {}
-        for state_a in states_a:
-            for kind_a, char_a, target_a in nfa_a.edges[state_a]:
-                if kind_a is None:
+        edges_b = automaton_b.moves(states_b)
+        for kind_a, char_a, targets_a in automaton_a.moves(states_a):
+            for kind_b, char_b, targets_b in edges_b:
+                char = _meet(kind_a, char_a, kind_b, char_b)
+                if char is None:
                     continue
-                for state_b in states_b:
-                    for kind_b, char_b, target_b in nfa_b.edges[state_b]:
-                        if kind_b is None:
-                            continue
-                        char = _meet(kind_a, char_a, kind_b, char_b)
-                        if char is None:
-                            continue
-                        targets = moves.setdefault(char, (set(), set()))
-                        targets[0].add(target_a)
-                        targets[1].add(target_b)
+                found = moves.get(char)
+                if found is None:
+                    moves[char] = (set(targets_a), set(targets_b))
+                else:
+                    found[0].update(targets_a)
+                    found[1].update(targets_b)
         for char, (targets_a, targets_b) in sorted(moves.items()):
             # A generic character stands for any non-slash one, so it must also satisfy the
             # non-slash edges of literal-only states; collecting per concrete char keeps it exact.
-            nxt = (_closure(nfa_a, targets_a), _closure(nfa_b, targets_b))
+            nxt = (
+                automaton_a.closure(frozenset(targets_a)),
+                automaton_b.closure(frozenset(targets_b)),
+            )
             if nxt not in parents:
                 parents[nxt] = (current, char)
                 queue.append(nxt)

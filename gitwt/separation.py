@@ -11,6 +11,7 @@ import bisect
 import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
+from functools import lru_cache
 from itertools import combinations
 
 from gitwt import patterns
@@ -76,6 +77,22 @@ def _prefix_range(sorted_paths: Sequence[str], prefix: str) -> Sequence[str]:
     return sorted_paths[low:high]
 
 
+@lru_cache(maxsize=4096)
+def _tail_matcher(pattern: str) -> tuple[str, re.Pattern[str]]:
+    """The pattern's static prefix and a regex for the rest of a path after that prefix.
+
+    Paths under the prefix all start with it, so only the tail needs matching. Tails repeat
+    across tasks (`*.py`, `**`, a literal's `(?:/.+)?`), so a few compiled regexes serve every
+    pattern instead of one `re.compile` per pattern.
+    """
+    prefix = patterns.static_prefix(pattern)
+    regex = patterns.compile_regex(pattern)
+    escaped = re.escape(prefix)
+    if regex.startswith(escaped):
+        return prefix, re.compile(regex[len(escaped) :])
+    return "", re.compile(regex)
+
+
 def match_files(
     tasks: Sequence[Task], sorted_paths: Sequence[str]
 ) -> dict[str, dict[str, list[str]]]:
@@ -88,9 +105,11 @@ def match_files(
     for task in tasks:
         matched: dict[str, list[str]] = {}
         for pattern in task.files:
-            regex = re.compile(patterns.compile_regex(pattern))
+            prefix, tail = _tail_matcher(pattern)
+            start = len(prefix)
+            fullmatch = tail.fullmatch
             for path in _prefix_range(sorted_paths, patterns.static_prefix(pattern)):
-                if regex.fullmatch(path):
+                if fullmatch(path, start):
                     matched.setdefault(path, []).append(pattern)
         result[task.id] = matched
     return result
@@ -109,7 +128,8 @@ def _pattern_overlaps(tasks: Sequence[Task]) -> dict[tuple[str, str], list[tuple
     found: dict[tuple[str, str], list[tuple[str, str, str]]] = {}
     examples: dict[tuple[str, str], str | None] = {}
     for index, (prefix, task_id, pattern) in enumerate(entries):
-        for other_prefix, other_id, other_pattern in entries[index + 1 :]:
+        for other in range(index + 1, len(entries)):
+            other_prefix, other_id, other_pattern = entries[other]
             if not other_prefix.startswith(prefix):
                 break
             if other_id == task_id:
