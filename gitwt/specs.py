@@ -51,7 +51,34 @@ def same_id(first: str, second: str) -> bool:
     return first == second
 
 
+def id_key(task_id: str) -> tuple[int, int | str]:
+    """One key per task under `same_id`: '65' and '065' share it."""
+    if task_id.isdigit():
+        try:
+            return (0, int(task_id))
+        except ValueError:  # digits int() does not read, such as '²'
+            pass
+    return (1, task_id)
+
+
 # --- parsing (pure) --------------------------------------------------------------------------
+
+
+def _load_yaml(raw: str) -> Any:
+    """yaml.safe_load, through libyaml when PyYAML has it (several times faster on many specs).
+
+    The C parser feeds the same safe constructor and resolver, so values are the same; on an
+    error the pure-Python loader parses again, so messages and line numbers stay the same too.
+    """
+    import yaml
+
+    loader = getattr(yaml, "CSafeLoader", None)
+    if loader is None:
+        return yaml.safe_load(raw)
+    try:
+        return yaml.load(raw, Loader=loader)
+    except yaml.YAMLError:
+        return yaml.safe_load(raw)
 
 
 def split_front_matter(text: str, source: str) -> tuple[dict[str, Any] | None, str]:
@@ -65,7 +92,7 @@ def split_front_matter(text: str, source: str) -> tuple[dict[str, Any] | None, s
 
             raw = "".join(lines[1:number])
             try:
-                data = yaml.safe_load(raw)
+                data = _load_yaml(raw)
             except yaml.YAMLError as exc:
                 mark = getattr(exc, "problem_mark", None)
                 where = f":{mark.line + 2}" if mark is not None else ""
@@ -239,6 +266,12 @@ def find_tasks(toplevel: str, config: Config, ids: Iterable[str]) -> list[Task]:
     """Load the tasks with these ids from specs and inline config; each id must be found once."""
     wanted = [check_id(task_id, "") for task_id in ids]
     candidates: dict[str, list[tuple[str, str]]] = {task_id: [] for task_id in wanted}
+    wanted_by_key: dict[tuple[int, int | str], list[str]] = {}
+    for task_id in wanted:
+        wanted_by_key.setdefault(id_key(task_id), []).append(task_id)
+    inline_by_key: dict[tuple[int, int | str], list[str]] = {}
+    for key in config.tasks:
+        inline_by_key.setdefault(id_key(key), []).append(key)
     for path in spec_paths(toplevel, config.specs):
         try:
             with open(os.path.join(toplevel, path), encoding="utf-8") as handle:
@@ -250,12 +283,11 @@ def find_tasks(toplevel: str, config: Config, ids: Iterable[str]) -> list[Task]:
         claimed = _claimed_id(path, text)
         if claimed is None:
             continue
-        for task_id in wanted:
-            if same_id(claimed, task_id):
-                candidates[task_id].append((path, text))
+        for task_id in wanted_by_key.get(id_key(claimed), ()):
+            candidates[task_id].append((path, text))
     tasks: list[Task] = []
     for task_id in wanted:
-        inline = [key for key in config.tasks if same_id(key, task_id)]
+        inline = inline_by_key.get(id_key(task_id), [])
         sources = [path for path, _ in candidates[task_id]] + [
             f"{config.source} [tasks.{key}]" for key in inline
         ]
@@ -277,12 +309,12 @@ def find_tasks(toplevel: str, config: Config, ids: Iterable[str]) -> list[Task]:
             name = _SPEC_NAME.fullmatch(os.path.basename(path))
             task = parse_spec(text, path, name.group("id") if name else None)
             tasks.append(Task(**{**task.__dict__, "id": task_id}))
-    seen: dict[str, str] = {}
+    seen: dict[tuple[int, int | str], str] = {}
     for task in tasks:
-        for other_id, other in seen.items():
-            if same_id(other_id, task.id):
-                raise SpecError(
-                    f"task {task.id} is named twice ({other} and {task.id})", "name each task once"
-                )
-        seen[task.id] = task.id
+        key = id_key(task.id)
+        if key in seen:
+            raise SpecError(
+                f"task {task.id} is named twice ({seen[key]} and {task.id})", "name each task once"
+            )
+        seen[key] = task.id
     return tasks
