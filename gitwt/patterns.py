@@ -234,6 +234,7 @@ class _Automaton:
         self._moves: dict[frozenset[int], list[tuple[str, str, frozenset[int]]]] = {}
         self._closures: dict[frozenset[int], frozenset[int]] = {}
         self._suffixes: dict[frozenset[int], str | None] = {}
+        self._steps: dict[tuple[frozenset[int], str], frozenset[int]] = {}
 
     def moves(self, states: frozenset[int]) -> list[tuple[str, str, frozenset[int]]]:
         """The non-epsilon edges leaving `states`, grouped by character class."""
@@ -256,11 +257,16 @@ class _Automaton:
 
     def step(self, states: frozenset[int], char: str) -> frozenset[int]:
         """The states after reading one concrete character (empty: no match possible)."""
-        targets: set[int] = set()
-        for kind, edge_char, found in self.moves(states):
-            if kind == ANY or (kind == NON_SLASH and char != "/") or edge_char == char:
-                targets.update(found)
-        return self.closure(frozenset(targets)) if targets else frozenset()
+        key = (states, char)
+        result = self._steps.get(key)
+        if result is None:
+            targets: set[int] = set()
+            for kind, edge_char, found in self.moves(states):
+                if kind == ANY or (kind == NON_SLASH and char != "/") or edge_char == char:
+                    targets.update(found)
+            result = self.closure(frozenset(targets)) if targets else frozenset()
+            self._steps[key] = result
+        return result
 
     def suffix_after(self, states: frozenset[int]) -> str | None:
         """The first non-empty string, in `overlap_example`'s search order, that takes `states`
