@@ -104,6 +104,135 @@ def trust(ids: tuple[str, ...]) -> None:
         click.echo(f"trusted {origin}: {shlex.join(trust_module.command_argv(command))}")
 
 
+# --- start, status, logs, stop, claim, clean -------------------------------------------------
+
+
+@cli.command()
+@click.argument("ids", nargs=-1, required=True)
+@click.option("--run", "run_command", metavar="CMD",
+              help="Run CMD in each task worktree ({id}, {worktree}, {spec} are replaced).")
+@click.option("--max", "max_instances", type=click.IntRange(min=1), metavar="N",
+              help="Run at most N task commands at once (default: config max_instances).")
+@click.option("--queue", is_flag=True,
+              help="Let conflicting or dependent tasks wait until their partner is merged.")
+@click.option("--sparse", is_flag=True,
+              help="Check out only the declared paths and the top-level files.")
+@click.option("--json", "as_json", is_flag=True, help="Print the versioned JSON report.")
+def start(ids: tuple[str, ...], run_command: str | None, max_instances: int | None, queue: bool,
+          sparse: bool, as_json: bool) -> None:
+    """Create a worktree and branch per task from base, install hooks, spawn the command.
+
+    Validates like 'plan' and creates nothing when the tasks conflict. Returns at once; tasks
+    beyond the free slots wait as 'queued' and start when a slot and the resources allow.
+    """
+    from gitwt import lifecycle, report
+
+    result = lifecycle.start(list(ids), lifecycle.StartOptions(
+        run=run_command, max_instances=max_instances, queue=queue, sparse=sparse))
+    if as_json:
+        report.dump_json(report.start_json(result))
+    else:
+        report.start_text(result)
+    sys.exit(1 if result.failed else 0)
+
+
+@cli.command()
+@click.argument("ids", nargs=-1)
+@click.option("--json", "as_json", is_flag=True, help="Print the versioned JSON report.")
+@click.option("--watch", is_flag=True, help="Redraw every poll_interval until interrupted.")
+@click.option("--no-forecast", is_flag=True, help="Skip the merge-tree conflict forecast.")
+def status(ids: tuple[str, ...], as_json: bool, watch: bool, no_forecast: bool) -> None:
+    """Show each task: state, process, resources, commits, files and forecast conflicts."""
+    import time
+
+    from gitwt import report
+    from gitwt import status as status_service
+    from gitwt.context import Context
+
+    context = Context.discover()
+    while True:
+        result = status_service.gather(context, list(ids), with_forecast=not no_forecast)
+        if watch and sys.stdout.isatty():
+            click.echo("\033[H\033[2J", nl=False)
+        if as_json:
+            report.dump_json(report.status_json(result))
+        else:
+            report.status_text(result)
+        if not watch:
+            return
+        sys.stdout.flush()
+        try:
+            time.sleep(context.config.poll_interval)
+        except KeyboardInterrupt:
+            return
+
+
+@cli.command()
+@click.argument("task_id", metavar="ID")
+@click.option("-f", "--follow", is_flag=True, help="Keep printing output as it comes.")
+def logs(task_id: str, follow: bool) -> None:
+    """Print the output of task ID's command."""
+    from gitwt import lifecycle
+    from gitwt.context import Context
+
+    try:
+        lifecycle.print_log(Context.discover(), task_id, follow)
+    except KeyboardInterrupt:
+        return
+
+
+@cli.command()
+@click.argument("ids", nargs=-1)
+@click.option("--timeout", default=10.0, show_default=True, type=click.FloatRange(min=0),
+              metavar="S", help="Seconds between SIGTERM and SIGKILL.")
+@click.option("--json", "as_json", is_flag=True, help="Print the versioned JSON report.")
+def stop(ids: tuple[str, ...], timeout: float, as_json: bool) -> None:
+    """SIGTERM each task's whole process tree, SIGKILL after the timeout (default: all)."""
+    from gitwt import report, supervisor
+    from gitwt.context import Context
+
+    results = supervisor.stop(Context.discover(), list(ids), timeout=timeout)
+    if as_json:
+        report.dump_json(report.stop_json(results))
+    else:
+        report.stop_text(results)
+
+
+@cli.command()
+@click.argument("task_id", metavar="ID")
+@click.argument("paths", nargs=-1, required=True)
+@click.option("--json", "as_json", is_flag=True, help="Print the versioned JSON report.")
+def claim(task_id: str, paths: tuple[str, ...], as_json: bool) -> None:
+    """Extend a live task's declaration with PATHS, unless another live task has them."""
+    from gitwt import lifecycle, report
+    from gitwt.context import Context
+
+    result = lifecycle.claim(Context.discover(), task_id, list(paths))
+    if as_json:
+        report.dump_json(report.claim_json(result))
+    else:
+        report.claim_text(result)
+
+
+@cli.command()
+@click.argument("ids", nargs=-1)
+@click.option("--force", is_flag=True,
+              help="Remove even with uncommitted or unmerged work, kept first under "
+                   "refs/parallel/salvage/<id>/<time>.")
+@click.option("--json", "as_json", is_flag=True, help="Print the versioned JSON report.")
+def clean(ids: tuple[str, ...], force: bool, as_json: bool) -> None:
+    """Remove worktrees of finished tasks and their merged branches, never losing work."""
+    from gitwt import lifecycle, report
+    from gitwt.context import Context
+
+    results = lifecycle.clean(Context.discover(), list(ids), force=force)
+    if as_json:
+        report.dump_json(report.clean_json(results))
+    else:
+        report.clean_text(results)
+    sys.exit(1 if any(item.refused for item in results) else 0)
+
+
 def main(argv: list[str] | None = None) -> int:
     try:
         cli.main(args=argv, prog_name="git parallel", standalone_mode=False)

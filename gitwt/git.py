@@ -37,15 +37,22 @@ def run(
     input: bytes | None = None,
     check: bool = True,
     keep_env: bool = False,
+    extra_env: dict[str, str] | None = None,
 ) -> subprocess.CompletedProcess[bytes]:
-    """Run `git ARGS` and return the raw result; raise GitError on failure when check is set."""
+    """Run `git ARGS` and return the raw result; raise GitError on failure when check is set.
+
+    `extra_env` is set after the cleanup, e.g. a temporary GIT_INDEX_FILE for a salvage commit.
+    """
+    env = None if keep_env else _environment()
+    if extra_env:
+        env = {**(env if env is not None else os.environ), **extra_env}
     try:
         result = subprocess.run(
             ["git", *args],
             cwd=cwd,
             input=input,
             capture_output=True,
-            env=None if keep_env else _environment(),
+            env=env,
             check=False,
         )
     except FileNotFoundError as exc:

@@ -200,3 +200,251 @@ def merge_text(result: Any, stream: TextIO = sys.stdout) -> None:
         write(f"{result.base}: {(result.old or '')[:12]} → {(result.new or '')[:12]}\n")
     else:
         write(f"{result.base} unchanged at {(result.old or '')[:12]}\n")
+
+
+# --- start, status, stop, claim, clean ----------------------------------------------------------
+
+
+def duration(seconds: float | None) -> str:
+    if seconds is None:
+        return "-"
+    seconds = int(seconds)
+    if seconds < 60:
+        return f"{seconds}s"
+    if seconds < 3600:
+        return f"{seconds // 60}m{seconds % 60:02d}s"
+    return f"{seconds // 3600}h{seconds % 3600 // 60:02d}m"
+
+
+def size(count: int | None) -> str:
+    if not count:
+        return "-"
+    for unit in ("B", "K", "M", "G"):
+        if count < 1024 or unit == "G":
+            return f"{count:.0f}{unit}" if unit == "B" else f"{count:.1f}{unit}"
+        count /= 1024  # type: ignore[assignment]
+    return "-"
+
+
+def _exit_text(code: int | None, signal_number: int | None) -> str:
+    if signal_number:
+        return f"signal {signal_number}"
+    return "-" if code is None else str(code)
+
+
+def start_json(result: Any) -> dict[str, Any]:
+    return {
+        "schema": schema("start"),
+        "base": result.base,
+        "tasks": [
+            {
+                "id": record["id"],
+                "state": record.get("state"),
+                "branch": record.get("branch"),
+                "worktree": record.get("worktree"),
+                "command": record.get("command"),
+                "pid": (record.get("shim") or {}).get("pid"),
+                "waits_for": record.get("waits_for") or [],
+                "waiting": result.waiting.get(record["id"]),
+                "error": result.failed.get(record["id"]),
+            }
+            for record in result.tasks
+        ],
+    }
+
+
+def start_text(result: Any, stream: TextIO = sys.stdout) -> None:
+    for record in result.tasks:
+        task_id, where = record["id"], quote_path(record.get("worktree") or "")
+        task_state = record.get("state")
+        if task_state == "running":
+            pid = (record.get("shim") or {}).get("pid")
+            stream.write(f"started {task_id} in {where} on {record['branch']} (shim pid {pid})\n")
+        elif task_state == "open":
+            stream.write(f"opened {task_id}: work in {where} on {record['branch']}\n")
+        elif task_state == "queued":
+            why = result.waiting.get(task_id, "waiting")
+            stream.write(f"queued {task_id}: {why}\n")
+        else:
+            error = result.failed.get(task_id) or record.get("error") or ""
+            stream.write(paint(f"{task_state} {task_id}: {error}", "red", stream) + "\n")
+    stream.write("see 'git parallel status'; output with 'git parallel logs <id>'\n")
+
+
+def status_json(result: Any) -> dict[str, Any]:
+    return {
+        "schema": schema("status"),
+        "base": result.base,
+        "tasks": [
+            {
+                "id": task.id,
+                "title": task.record.get("title"),
+                "owner": task.record.get("owner"),
+                "state": task.state,
+                "stored_state": task.record.get("state"),
+                "branch": task.record.get("branch"),
+                "worktree": task.record.get("worktree"),
+                "command": task.record.get("command"),
+                "pid": task.pid,
+                "cpu_percent": task.cpu_percent,
+                "rss": task.rss,
+                "runtime": None if task.runtime is None else round(task.runtime, 3),
+                "exit_code": task.exit_code,
+                "exit_signal": task.exit_signal,
+                "ahead": task.ahead,
+                "files": task.files,
+                "violations": task.record.get("violations") or [],
+                "waits_for": task.record.get("waits_for") or [],
+                "conflicts_with": task.conflicts_with,
+                "merge": task.record.get("merge"),
+            }
+            for task in result.tasks
+        ],
+        "forecast": {"merges": result.forecast_pairs, "method": result.forecast_method},
+        "resources": result.resources(),
+        "speedup": result.speedup,
+    }
+
+
+_STATE_COLOURS = {
+    "running": "green",
+    "succeeded": "green",
+    "merged": "green",
+    "failed": "red",
+    "lost": "red",
+    "unsupervised": "yellow",
+    "conflicted": "red",
+    "rejected": "red",
+}
+
+
+def status_text(result: Any, stream: TextIO = sys.stdout) -> None:
+    if not result.tasks:
+        stream.write("no tasks; start some with 'git parallel start <ids>'\n")
+        return
+    rows = [["task", "state", "pid", "cpu", "rss", "time", "exit", "ahead", "files", "viol",
+             "conflicts", "title"]]
+    for task in result.tasks:
+        violations = task.record.get("violations") or []
+        rows.append([
+            task.id,
+            task.state,
+            str(task.pid) if task.pid else "-",
+            f"{task.cpu_percent:.0f}%" if task.cpu_percent is not None else "-",
+            size(task.rss),
+            duration(task.runtime),
+            _exit_text(task.exit_code, task.exit_signal),
+            "-" if task.ahead is None else str(task.ahead),
+            str(len(task.files)) if task.ahead is not None else "-",
+            str(len(violations)),
+            ", ".join(sorted(task.conflicts_with)) or "-",
+            task.record.get("title") or "",
+        ])
+    table(rows, stream)
+    stream.write("\n")
+    for task in result.tasks:
+        record = task.record
+        colour = _STATE_COLOURS.get(task.state)
+        shown = paint(task.state, colour, stream) if colour else task.state
+        stream.write(f"{task.id}: {shown}  {record.get('branch')}  "
+                     f"{quote_path(record.get('worktree') or '')}\n")
+        if task.state == "unsupervised":
+            stream.write("    its shim died but the command still runs; "
+                         f"'git parallel stop {task.id}' ends it\n")
+        elif task.state == "lost":
+            stream.write("    its supervisor died and no exit was recorded; check the log, "
+                         f"then 'git parallel clean {task.id}'\n")
+        if record.get("state") == "queued" and record.get("waits_for"):
+            stream.write(f"    waits for {', '.join(record['waits_for'])} to be merged\n")
+        if record.get("error"):
+            stream.write(f"    error: {record['error']}\n")
+        for other, paths in sorted(task.conflicts_with.items()):
+            stream.write(paint(f"    would conflict with {other}: {path_list(paths, 3)}",
+                               "red", stream) + "\n")
+        violations = record.get("violations") or []
+        if violations:
+            stream.write(paint(f"    {len(violations)} boundary violation(s)", "red", stream)
+                         + "\n")
+    resources = result.resources()
+    speedup = result.speedup
+    stream.write(
+        f"\ntasks: {resources['tasks_cpu_percent']:.0f}% CPU, "
+        f"{size(resources['tasks_rss_bytes'])} RSS; machine: memory "
+        f"{resources['memory_percent']:.0f}%, load {resources['load_percent']:.0f}% of "
+        f"{resources['cpus']} CPUs"
+        + (f"; speedup {speedup:.2f}x" if speedup else "")
+        + "\n"
+    )
+
+
+def stop_json(results: list[Any]) -> dict[str, Any]:
+    return {
+        "schema": schema("stop"),
+        "tasks": [
+            {"id": item.task_id, "before": item.before, "after": item.after,
+             "killed": item.killed, "message": item.message}
+            for item in results
+        ],
+    }
+
+
+def stop_text(results: list[Any], stream: TextIO = sys.stdout) -> None:
+    if not results:
+        stream.write("nothing to stop\n")
+    for item in results:
+        if item.before == item.after:
+            stream.write(f"{item.task_id}: {item.message}\n")
+            continue
+        extra = f" ({item.killed} process(es) needed SIGKILL)" if item.killed else ""
+        note = f" ({item.message})" if item.message else ""
+        stream.write(f"stopped {item.task_id}{note}{extra}\n")
+
+
+def claim_json(result: Any) -> dict[str, Any]:
+    return {"schema": schema("claim"), "id": result.task_id, "added": result.added,
+            "declaration": result.declaration}
+
+
+def claim_text(result: Any, stream: TextIO = sys.stdout) -> None:
+    if result.added:
+        stream.write(f"task {result.task_id} now also declares {path_list(result.added)}\n")
+    else:
+        stream.write(f"task {result.task_id} already declares all of these\n")
+
+
+def clean_json(results: list[Any]) -> dict[str, Any]:
+    return {
+        "schema": schema("clean"),
+        "tasks": [
+            {"id": item.task_id, "cleaned": item.cleaned, "removal": item.removal,
+             "refused": item.refused, "hint": item.hint}
+            for item in results
+        ],
+    }
+
+
+def clean_text(results: list[Any], stream: TextIO = sys.stdout, err: TextIO = sys.stderr) -> None:
+    if not results:
+        stream.write("nothing to clean\n")
+    for item in results:
+        if item.refused:
+            err.write(f"git parallel: error: not cleaning {item.task_id}: {item.refused}\n")
+            if item.hint:
+                err.write(f"hint: {item.hint}\n")
+            continue
+        if not item.cleaned:
+            stream.write(f"{item.task_id}: already cleaned\n")
+            continue
+        removal = item.removal or {}
+        done = []
+        if removal.get("worktree_removed"):
+            done.append("worktree removed")
+        if removal.get("branch_deleted"):
+            done.append("branch deleted")
+        stream.write(f"cleaned {item.task_id}: {', '.join(done) or 'nothing left to remove'}\n")
+        if removal.get("salvage_ref"):
+            stream.write(paint(f"  uncommitted and unmerged work kept in {removal['salvage_ref']}",
+                               "yellow", stream) + "\n")
+        for note in removal.get("notes") or []:
+            if not note.startswith("salvaged"):
+                stream.write(f"  {note}\n")

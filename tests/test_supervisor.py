@@ -1,0 +1,242 @@
+"""Supervision with real processes: shims, exit records, stop, lost shims and the queue."""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import time
+from collections.abc import Callable
+from pathlib import Path
+
+import psutil
+
+from tests.conftest import Repo
+
+
+def wait_until(predicate: Callable[[], object], timeout: float = 20.0) -> object:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        value = predicate()
+        if value:
+            return value
+        time.sleep(0.05)
+    raise AssertionError(f"timed out after {timeout}s waiting for {predicate}")
+
+
+def record(repo: Repo, task_id: str) -> dict:
+    path = repo.path / ".git" / "parallel" / "tasks" / f"{task_id}.json"
+    return json.loads(path.read_text())
+
+
+def status_of(repo: Repo, task_id: str) -> dict:
+    result = repo.cli("status", task_id, "--json")
+    assert result.code == 0, result.err
+    return result.json()["tasks"][0]
+
+
+UNGATED = "cpu_max = 100\nmemory_max = 100\npoll_interval = 0.2\n"
+
+
+def two_specs(repo: Repo, count: int = 2) -> None:
+    """Specs 1..count with separate files; no CPU gate (other test workers keep CPUs busy)."""
+    for number in range(1, count + 1):
+        repo.spec(str(number), [f"src/t{number}.txt"])
+    repo.write(".gitparallel.toml", UNGATED)
+    repo.commit_all("specs")
+
+
+def alive(pid: int) -> bool:
+    try:
+        return psutil.Process(pid).status() != psutil.STATUS_ZOMBIE
+    except psutil.NoSuchProcess:
+        return False
+
+
+def test_command_that_commits_goes_running_then_succeeded(repo: Repo) -> None:
+    two_specs(repo, 1)
+    command = (
+        "sh -c 'mkdir -p src && echo work > src/t1.txt && sleep 1 && git add src/t1.txt && "
+        "git commit -q -m work && echo committed'"
+    )
+    started = repo.cli("start", "1", "--run", command)
+    assert started.code == 0, started.err
+    assert "started 1" in started.out
+    assert status_of(repo, "1")["state"] == "running"
+
+    wait_until(lambda: status_of(repo, "1")["state"] == "succeeded")
+    task = status_of(repo, "1")
+    assert task["exit_code"] == 0
+    assert task["ahead"] == 1
+    assert task["files"] == ["src/t1.txt"]
+    assert record(repo, "1")["exit"]["code"] == 0
+    assert "committed" in repo.cli("logs", "1").out
+
+
+def test_failing_command_is_failed_with_its_code(repo: Repo) -> None:
+    two_specs(repo, 1)
+    assert repo.cli("start", "1", "--run", "sh -c 'echo oops >&2; exit 3'").code == 0
+    wait_until(lambda: status_of(repo, "1")["state"] == "failed")
+    task = status_of(repo, "1")
+    assert task["exit_code"] == 3
+    assert "oops" in repo.cli("logs", "1").out
+
+
+def test_missing_program_is_failed_with_127(repo: Repo) -> None:
+    two_specs(repo, 1)
+    assert repo.cli("start", "1", "--run", "no-such-program-xyz").code == 0
+    wait_until(lambda: status_of(repo, "1")["state"] == "failed")
+    assert status_of(repo, "1")["exit_code"] == 127
+    assert "cannot run 'no-such-program-xyz'" in repo.cli("logs", "1").out
+
+
+def test_stop_leaves_no_survivor_not_even_a_setsid_grandchild(repo: Repo) -> None:
+    two_specs(repo, 1)
+    command = "sh -c 'setsid sleep 600 & sleep 600'"
+    assert repo.cli("start", "1", "--run", command).code == 0
+    shim_pid = record(repo, "1")["shim"]["pid"]
+    # The command, its sleep and the setsid'd sleep (3 processes under the shim).
+    wait_until(lambda: len(psutil.Process(shim_pid).children(recursive=True)) >= 3)
+    tree = [process.pid for process in psutil.Process(shim_pid).children(recursive=True)]
+    sessions = {os.getsid(pid) for pid in tree}
+    assert len(sessions) >= 2, "the grandchild should be in its own session"
+
+    stopped = repo.cli("stop", "1", "--timeout", "5")
+    assert stopped.code == 0, stopped.err
+    assert "stopped 1" in stopped.out
+    wait_until(lambda: not any(alive(pid) for pid in tree), timeout=10)
+    assert status_of(repo, "1")["state"] == "stopped"
+
+
+def test_stop_escalates_to_sigkill_after_the_timeout(repo: Repo) -> None:
+    two_specs(repo, 1)
+    command = "sh -c 'trap \"\" TERM; while :; do sleep 0.1; done'"
+    assert repo.cli("start", "1", "--run", command).code == 0
+    wait_until(lambda: record(repo, "1").get("child"))
+    child = record(repo, "1")["child"]["pid"]
+    began = time.monotonic()
+    stopped = repo.cli("stop", "1", "--timeout", "0.5")
+    assert "SIGKILL" in stopped.out
+    assert time.monotonic() - began < 8
+    wait_until(lambda: not alive(child), timeout=5)
+    assert status_of(repo, "1")["state"] == "stopped"
+
+
+def test_killed_shim_is_never_reported_running(repo: Repo) -> None:
+    two_specs(repo, 2)
+    assert repo.cli("start", "1", "2", "--run", "sleep 600").code == 0
+    wait_until(lambda: record(repo, "1").get("child") and record(repo, "2").get("child"))
+    first, second = record(repo, "1"), record(repo, "2")
+
+    # Task 1: only the shim dies; its command keeps running unsupervised.
+    os.kill(first["shim"]["pid"], signal.SIGKILL)
+    wait_until(lambda: status_of(repo, "1")["state"] == "unsupervised")
+    # Task 2: shim and command both die: nothing runs and no exit was recorded.
+    os.kill(second["shim"]["pid"], signal.SIGKILL)
+    os.kill(second["child"]["pid"], signal.SIGKILL)
+    wait_until(lambda: status_of(repo, "2")["state"] == "lost")
+    assert status_of(repo, "2")["pid"] is None
+    text = repo.cli("status").out
+    assert "unsupervised" in text and "lost" in text
+
+    # stop still ends the unsupervised command.
+    child = first["child"]["pid"]
+    assert repo.cli("stop", "1", "--timeout", "2").code == 0
+    wait_until(lambda: not alive(child), timeout=5)
+    assert status_of(repo, "1")["state"] == "stopped"
+
+
+def test_reused_pid_is_not_trusted(repo: Repo) -> None:
+    two_specs(repo, 1)
+    assert repo.cli("start", "1", "--run", "sleep 600").code == 0
+    wait_until(lambda: record(repo, "1").get("child"))
+    path = repo.path / ".git" / "parallel" / "tasks" / "1.json"
+    data = json.loads(path.read_text())
+    real_shim = data["shim"]["pid"]
+    # Pretend the shim's pid now belongs to another process: our own, with another start time.
+    data["shim"] = {"pid": os.getpid(), "create_time": data["shim"]["create_time"]}
+    path.write_text(json.dumps(data))
+    assert status_of(repo, "1")["state"] == "unsupervised"
+    os.kill(real_shim, signal.SIGKILL)
+    assert repo.cli("stop", "1", "--timeout", "2").code == 0
+
+
+def test_queue_starts_two_then_the_third_when_one_ends(repo: Repo) -> None:
+    two_specs(repo, 3)
+    gate = repo.path.parent / "gate"
+    command = f"sh -c 'while [ ! -e \"{gate}\"/{{id}} ]; do sleep 0.05; done'"
+    result = repo.cli("start", "1", "2", "3", "--max", "2", "--run", command, "--json")
+    assert result.code == 0, result.err
+    states = {task["id"]: task["state"] for task in result.json()["tasks"]}
+    assert states == {"1": "running", "2": "running", "3": "queued"}
+    assert "no free slot" in result.json()["tasks"][2]["waiting"]
+
+    gate.mkdir()
+    (gate / "2").touch()
+    wait_until(lambda: status_of(repo, "3")["state"] == "running")
+    assert status_of(repo, "2")["state"] == "succeeded"
+    assert status_of(repo, "1")["state"] == "running"
+    (gate / "1").touch()
+    (gate / "3").touch()
+    wait_until(lambda: status_of(repo, "3")["state"] == "succeeded")
+    wait_until(lambda: status_of(repo, "1")["state"] == "succeeded")
+
+
+def test_queued_task_waits_while_resources_are_busy(repo: Repo) -> None:
+    two_specs(repo, 1)
+    # memory_max 1%: no machine is that idle, so the gate holds the task back.
+    repo.write(".gitparallel.toml", "memory_max = 1\npoll_interval = 0.2\n")
+    repo.commit_all("config")
+    result = repo.cli("start", "1", "--run", "true", "--json")
+    task = result.json()["tasks"][0]
+    assert task["state"] == "queued"
+    assert "memory" in task["waiting"]
+    # Freeing the resources (here: raising the limit) lets the waiter start it.
+    repo.write(".gitparallel.toml", UNGATED)
+    wait_until(lambda: status_of(repo, "1")["state"] == "succeeded")
+
+
+def test_stop_of_a_queued_task_takes_it_out_of_the_queue(repo: Repo) -> None:
+    two_specs(repo, 2)
+    assert repo.cli("start", "1", "2", "--max", "1", "--run", "sleep 600").code == 0
+    assert status_of(repo, "2")["state"] == "queued"
+    stopped = repo.cli("stop", "--timeout", "2")
+    assert "removed from the queue" in stopped.out
+    assert {status_of(repo, key)["state"] for key in "12"} == {"stopped"}
+
+
+def test_command_runs_in_the_worktree_with_placeholders(repo: Repo, tmp_path: Path) -> None:
+    two_specs(repo, 1)
+    out = tmp_path / "seen"
+    command = f'sh -c \'pwd > "{out}"; echo {{id}} {{spec}} >> "{out}"\''
+    assert repo.cli("start", "1", "--run", command).code == 0
+    wait_until(lambda: status_of(repo, "1")["state"] == "succeeded")
+    worktree = record(repo, "1")["worktree"]
+    lines = out.read_text().splitlines()
+    assert lines[0] == worktree
+    assert lines[1] == f"1 {worktree}/docs/SPEC-1-task.md"
+
+
+def test_spec_run_command_needs_trust(repo: Repo, tmp_path: Path) -> None:
+    repo.spec("1", ["src/t1.txt"], run="echo from-spec")
+    repo.write(".gitparallel.toml", UNGATED)
+    repo.commit_all("spec")
+    env = {"GIT_PARALLEL_TRUST_FILE": str(tmp_path / "trust.json")}
+    refused = repo.cli("start", "1", env=env)
+    assert refused.code == 1
+    assert "git parallel trust 1" in refused.err
+    assert not (repo.path.parent / "repo-wt1").exists()
+    assert repo.cli("trust", "1", env=env).code == 0
+    assert repo.cli("start", "1", env=env).code == 0
+    wait_until(lambda: status_of(repo, "1")["state"] == "succeeded")
+    assert "from-spec" in repo.cli("logs", "1").out
+
+
+def test_logs_follow_returns_when_the_task_ends(repo: Repo) -> None:
+    two_specs(repo, 1)
+    command = "sh -c 'echo first; sleep 1; echo second'"
+    assert repo.cli("start", "1", "--run", command).code == 0
+    followed = repo.cli("logs", "1", "-f", timeout=30)
+    assert followed.code == 0
+    assert "first" in followed.out and "second" in followed.out
+    assert "succeeded" in followed.out
