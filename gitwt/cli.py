@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import sys
 
 import click
@@ -231,6 +232,87 @@ def clean(ids: tuple[str, ...], force: bool, as_json: bool) -> None:
     else:
         report.clean_text(results)
     sys.exit(1 if any(item.refused for item in results) else 0)
+
+
+# --- check and hooks -------------------------------------------------------------------------
+
+
+@cli.command()
+@click.option("--staged", is_flag=True, help="Check the staged change (the default).")
+@click.option("--range", "range_spec", metavar="A..B",
+              help="Check the commits of B that A lacks (from their fork point to B).")
+@click.option("--task", "task_id", metavar="ID", help="Against this task's declaration and owner.")
+@click.option("--role", metavar="R", help="Against the paths role R owns in the ownership map.")
+@click.option("--ownership", "ownership_only", is_flag=True,
+              help="Only the ownership map, for the role (or the worktree task's owner).")
+@click.option("--json", "as_json", is_flag=True, help="Print the versioned JSON report.")
+def check(staged: bool, range_spec: str | None, task_id: str | None, role: str | None,
+          ownership_only: bool, as_json: bool) -> None:
+    """Check a change against a task's boundaries or a role's ownership, as the hooks do.
+
+    Without --task or --role: the task of the worktree you are in, else the role from
+    GIT_PARALLEL_ROLE or git config parallel.role. Exit 1 when a path is out of bounds.
+    """
+    from gitwt import checking, report
+    from gitwt.context import Context
+
+    if staged and range_spec:
+        raise click.UsageError("--staged and --range exclude each other")
+    if task_id and role:
+        raise click.UsageError("--task and --role exclude each other")
+    result = checking.check(Context.discover(), range_spec=range_spec, task_id=task_id,
+                            role=role, ownership_only=ownership_only)
+    if as_json:
+        report.dump_json(report.check_json(result))
+    else:
+        report.check_text(result)
+    sys.exit(0 if result.ok else 1)
+
+
+@cli.group()
+def hooks() -> None:
+    """Manage the commit hooks (task worktrees get them at start)."""
+
+
+@hooks.command("install")
+@click.argument("worktree", required=False, type=click.Path(file_okay=False, exists=True))
+@click.option("--task", "task_id", metavar="ID",
+              help="Make WORKTREE a worktree of task ID: save its rules there first.")
+def hooks_install(worktree: str | None, task_id: str | None) -> None:
+    """Install the hooks in WORKTREE (default: here), chaining to the hooks it had.
+
+    In a task worktree they refuse commits outside the task; elsewhere they guard the base of
+    live tasks against commits touching their paths.
+    """
+    from gitwt import installer, report
+
+    report.hooks_installed(installer.install_for(worktree or ".", task_id))
+
+
+@hooks.command("uninstall")
+@click.argument("worktree", required=False, type=click.Path(file_okay=False, exists=True))
+def hooks_uninstall(worktree: str | None) -> None:
+    """Remove the hooks from WORKTREE (default: here) and restore exactly what was there."""
+    from gitwt import installer
+
+    if installer.uninstall(worktree or "."):
+        click.echo(f"removed git parallel hooks from {os.path.abspath(worktree or '.')}")
+    else:
+        click.echo("no git parallel hooks installed here")
+
+
+@hooks.command("status")
+@click.option("--json", "as_json", is_flag=True, help="Print the versioned JSON report.")
+def hooks_status(as_json: bool) -> None:
+    """Show which worktrees have the hooks, in which mode, and what they chain to."""
+    from gitwt import installer, report
+
+    found = installer.status()
+    if as_json:
+        report.dump_json(report.hooks_json(found))
+    else:
+        report.hooks_text(found)
+    sys.exit(1 if any(entry.problems for entry in found) else 0)
 
 
 def main(argv: list[str] | None = None) -> int:

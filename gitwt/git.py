@@ -308,3 +308,36 @@ def rev_list(range_spec: Sequence[str], cwd: str | os.PathLike[str] | None = Non
 def is_clean(worktree: str | os.PathLike[str]) -> bool:
     """No staged or unstaged change to tracked files (untracked files do not count here)."""
     return not run(["status", "--porcelain", "-z", "--untracked-files=no"], worktree).stdout
+
+
+# --- config (used by the hook installer) -----------------------------------------------------
+
+
+def config_get(key: str, cwd: str | os.PathLike[str] | None = None, *scope: str) -> str | None:
+    """The value of `key` (last one wins), or None; `scope` e.g. "--worktree", "--type=path"."""
+    result = run(["config", *scope, "--get", key], cwd, check=False)
+    if result.returncode == 1:
+        return None
+    if result.returncode != 0:
+        raise GitError(
+            f"git config --get {key} failed: {result.stderr.decode(errors='replace').strip()}",
+            "fix the git config files it names",
+        )
+    return result.stdout.decode("utf-8", "surrogateescape").removesuffix("\n")
+
+
+def config_set(
+    key: str, value: str, cwd: str | os.PathLike[str] | None = None, *scope: str
+) -> None:
+    run(["config", *scope, key, value], cwd)
+
+
+def config_unset(key: str, cwd: str | os.PathLike[str] | None = None, *scope: str) -> None:
+    """Remove `key` from the chosen config file; nothing to remove is not an error."""
+    result = run(["config", *scope, "--unset-all", key], cwd, check=False)
+    if result.returncode not in (0, 5):
+        raise GitError(
+            f"git config --unset-all {key} failed: "
+            f"{result.stderr.decode(errors='replace').strip()}",
+            "fix the git config files it names",
+        )
