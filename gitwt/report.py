@@ -233,66 +233,6 @@ def check_text(result: Any, stream: TextIO = sys.stdout) -> None:
                      f"stays inside {who}\n")
         return
     count = len(result.violations)
-    stream.write(paint(f"{scope} changes {count} path{'s' if count != 1 else ''} outside {who}",
-                       "red", stream) + "\n")
-    stream.writelines(violation_lines(result.violations))
-
-
-def hooks_installed(installed: Any, stream: TextIO = sys.stdout) -> None:
-    what = f"task {installed.task_id}" if installed.mode == "task" else "the base guard"
-    stream.write(f"installed git parallel hooks in {installed.worktree} ({what})\n")
-    stream.write(f"  shims:     {installed.hooks_dir}\n")
-    stream.write(f"  chains to: {installed.chain}\n")
-
-
-def hooks_json(found: list[Any]) -> dict[str, Any]:
-    return {"schema": schema("hooks"), "worktrees": [entry.to_json() for entry in found]}
-
-
-def hooks_text(found: list[Any], stream: TextIO = sys.stdout) -> None:
-    rows = [["worktree", "branch", "hooks", "task", "chains to"]]
-    for entry in found:
-        rows.append([
-            quote_path(entry.path), entry.branch or "(detached)", entry.mode or "none",
-            entry.task_id or "-", quote_path(entry.chain) if entry.chain else "-",
-        ])
-    table(rows, stream)
-    for entry in found:
-        for problem in entry.problems:
-            stream.write(paint(f"{quote_path(entry.path)}: {problem}", "yellow", stream) + "\n")
-
-
-# --- check and hooks -------------------------------------------------------------------------
-
-
-def check_json(result: Any) -> dict[str, Any]:
-    rules = result.rules
-    return {
-        "schema": schema("check"),
-        "ok": result.ok,
-        "scope": result.scope,
-        "task": rules.task_id,
-        "owner": rules.owner,
-        "declared": rules.declared,
-        "ownership": rules.ownership.source if rules.ownership is not None else None,
-        "changes": result.changes,
-        "violations": [violation.to_json() for violation in result.violations],
-    }
-
-
-def check_text(result: Any, stream: TextIO = sys.stdout) -> None:
-    from gitwt.boundaries import violation_lines
-
-    rules = result.rules
-    who = f"task {rules.task_id}" if rules.task_id else f"role {rules.owner}"
-    if rules.task_id and rules.owner:
-        who += f" (owner {rules.owner})"
-    scope = "the staged change" if result.scope == "staged" else result.scope
-    if result.ok:
-        stream.write(f"{paint('ok', 'green', stream)}: {scope} ({result.changes} changes) "
-                     f"stays inside {who}\n")
-        return
-    count = len(result.violations)
     stream.write(paint(f"{scope}: {count} path{'s' if count != 1 else ''} {who} may not change",
                        "red", stream) + "\n")
     stream.writelines(violation_lines(result.violations))
