@@ -1,0 +1,242 @@
+"""`git parallel merge` end to end: real repositories, real worktrees, the real CLI."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+from pathlib import Path
+
+import pytest
+
+from tests.conftest import Repo, git
+
+
+def start_open(repo: Repo, task_id: str, files: list[str], title: str | None = None) -> Path:
+    """Declare a task, commit the spec on main, start it without a command; its worktree."""
+    repo.spec(task_id, files, title=title)
+    repo.commit_all(f"spec {task_id}")
+    result = repo.cli("start", task_id)
+    assert result.code == 0, result.err
+    record = next(t for t in repo.cli("status", "--json").json()["tasks"] if t["id"] == task_id)
+    return Path(record["worktree"])
+
+
+def work(worktree: Path, relative: str, text: str, message: str = "work") -> str:
+    target = worktree / relative
+    target.parent.mkdir(parents=True, exist_ok=True)
+    target.write_text(text)
+    git(worktree, "add", "-A")
+    git(worktree, "commit", "-q", "-m", message)
+    return git(worktree, "rev-parse", "HEAD").strip()
+
+
+def head(repo: Repo, ref: str = "main") -> str:
+    return repo.git("rev-parse", ref).strip()
+
+
+def branches(repo: Repo) -> list[str]:
+    return repo.git("branch", "--format=%(refname:short)").split()
+
+
+def state_of(repo: Repo, task_id: str) -> str:
+    return next(
+        t["state"] for t in repo.cli("status", "--json").json()["tasks"] if t["id"] == task_id
+    )
+
+
+@pytest.fixture
+def two_tasks(repo: Repo) -> tuple[Repo, Path, Path]:
+    repo.write("src/a.py", "a = 1\n")
+    repo.write("src/b.py", "b = 1\n")
+    repo.commit_all("sources")
+    first = start_open(repo, "1", ["src/a.py"], title="First")
+    second = start_open(repo, "2", ["src/b.py"], title="Second")
+    work(first, "src/a.py", "a = 2\n")
+    work(second, "src/b.py", "b = 2\n")
+    return repo, first, second
+
+
+def test_two_clean_tasks_merge_and_clean_up(two_tasks) -> None:
+    repo, first, second = two_tasks
+    result = repo.cli("merge", "1", "2", "--json")
+    assert result.code == 0, result.err + result.out
+    data = result.json()
+    assert data["schema"] == "git-parallel/merge/1"
+    assert [(r["id"], r["result"]) for r in data["results"]] == [("1", "merged"), ("2", "merged")]
+    assert data["new"] == head(repo) != data["old"]
+    assert (repo.path / "src/a.py").read_text() == "a = 2\n"  # the checkout of main is current
+    assert (repo.path / "src/b.py").read_text() == "b = 2\n"
+    assert repo.git("status", "--porcelain") == ""
+    assert (
+        repo.git("log", "-1", "--format=%s", data["results"][1]["commit"])
+        == "Merge task 2: Second\n"
+    )
+    assert not first.exists() and not second.exists()
+    assert "parallel/1" not in branches(repo) and "parallel/2" not in branches(repo)
+    assert data["results"][0]["lines"] == {"src/a.py": {"added": 1, "removed": 1, "binary": False}}
+
+
+def test_conflict_leaves_everything_and_the_other_task_merges(two_tasks) -> None:
+    repo, first, _second = two_tasks
+    repo.write("src/a.py", "a = 'changed on main'\n")
+    repo.commit_all("main moves on")
+    before = head(repo)
+    task_head = head(repo, "parallel/1")
+    result = repo.cli("merge", "1", "2", "--json")
+    assert result.code == 1
+    results = {r["id"]: r for r in result.json()["results"]}
+    assert results["1"]["result"] == "conflicted"
+    assert results["1"]["paths"] == ["src/a.py"]
+    assert f"cd {first}" in results["1"]["reason"]
+    assert results["2"]["result"] == "merged"
+    assert repo.git("rev-parse", "main^1").strip() == before  # only task 2 landed on top
+    assert head(repo, "parallel/1") == task_head
+    assert (first / "src/a.py").read_text() == "a = 2\n"
+    assert state_of(repo, "1") == "conflicted"
+
+
+@pytest.mark.parametrize("bypass", ["--no-verify", "hooksPath", "amend"])
+def test_out_of_bounds_commits_are_rejected(repo: Repo, bypass: str) -> None:
+    repo.write("src/a.py", "a = 1\n")
+    repo.commit_all("sources")
+    worktree = start_open(repo, "1", ["src/a.py"])
+    work(worktree, "src/a.py", "a = 2\n")
+    before = head(repo)
+    stray = worktree / "stray.txt"
+    stray.write_text("outside\n")
+    git(worktree, "add", "stray.txt")
+    if bypass == "--no-verify":
+        git(worktree, "commit", "-q", "--no-verify", "-m", "sneak")
+    elif bypass == "hooksPath":
+        git(worktree, "-c", "core.hooksPath=/dev/null", "commit", "-q", "-m", "sneak")
+    else:
+        git(worktree, "commit", "-q", "--amend", "--no-verify", "--no-edit")
+    result = repo.cli("merge", "1", "--json")
+    assert result.code == 1
+    [task] = result.json()["results"]
+    assert task["result"] == "rejected"
+    assert task["paths"] == ["stray.txt"]
+    assert task["violations"][0]["commit"] == head(repo, "parallel/1")
+    assert head(repo) == before
+    assert worktree.exists() and "parallel/1" in branches(repo)
+    assert state_of(repo, "1") == "rejected"
+
+
+def test_failing_tests_leave_base_and_passing_tests_publish_the_tested_commit(
+    two_tasks, tmp_path: Path
+) -> None:
+    repo, _first, _second = two_tasks
+    before = head(repo)
+    failed = repo.cli("merge", "1", "--test", "sh -c 'exit 3'", "--json")
+    assert failed.code == 1
+    [task] = failed.json()["results"]
+    assert task["result"] == "failed"
+    assert "3" in task["reason"] and os.path.exists(task["log"])
+    assert head(repo) == before
+    assert state_of(repo, "1") == "failed"
+
+    tested = tmp_path / "tested"
+    script = f"git rev-parse HEAD > {tested} && test -f src/a.py"
+    passed = repo.cli("merge", "1", "--test", f"sh -c '{script}'", "--json")
+    assert passed.code == 0, passed.out + passed.err
+    assert tested.read_text().strip() == head(repo) == passed.json()["new"]
+
+
+def test_dirty_checkout_of_base_refuses_before_anything(two_tasks) -> None:
+    repo, first, _ = two_tasks
+    (repo.path / "README.md").write_text("uncommitted\n")
+    before = head(repo)
+    result = repo.cli("merge", "1", "2")
+    assert result.code == 1
+    assert "uncommitted changes" in result.err and "hint:" in result.err
+    assert head(repo) == before
+    assert first.exists()
+    assert (repo.path / "README.md").read_text() == "uncommitted\n"
+    assert state_of(repo, "1") == "open"
+
+
+def test_dry_run_changes_nothing(two_tasks) -> None:
+    repo, first, _ = two_tasks
+    before_refs = repo.git("for-each-ref")
+    result = repo.cli("merge", "1", "2", "--dry-run", "--json")
+    assert result.code == 0, result.err
+    assert [r["result"] for r in result.json()["results"]] == ["clean", "clean"]
+    assert repo.git("for-each-ref") == before_refs
+    assert first.exists()
+    assert state_of(repo, "1") == "open"
+
+
+@pytest.mark.parametrize(
+    "point", ["merge:candidate", "merge:before-publish", "merge:after-publish", "merge:recorded"]
+)
+def test_crash_at_any_step_leaves_old_or_new_and_a_rerun_finishes(two_tasks, point: str) -> None:
+    repo, first, _ = two_tasks
+    before = head(repo)
+    crashed = repo.cli("merge", "1", env={"GIT_PARALLEL_FAILPOINT": point})
+    assert crashed.code == -9
+    after_crash = head(repo)
+    if point in ("merge:candidate", "merge:before-publish"):
+        assert after_crash == before
+    else:
+        assert repo.git("rev-parse", f"{after_crash}^1").strip() == before
+        assert repo.git("status", "--porcelain") == ""
+    repo.git("fsck", "--no-progress")
+    rerun = repo.cli("merge", "1", "--json")
+    assert rerun.code == 0, rerun.out + rerun.err
+    assert (repo.path / "src/a.py").read_text() == "a = 2\n"
+    assert state_of(repo, "1") == "merged"
+    assert not first.exists()
+    assert repo.git("log", "--merges", "--format=%s").count("Merge task 1") == 1
+
+
+def test_base_moving_during_the_test_gate_restarts_and_lands(two_tasks, tmp_path: Path) -> None:
+    repo, _first, _ = two_tasks
+    marker = tmp_path / "moved-once"
+    # The first test run commits to main behind the merge's back; the second run just passes.
+    script = (
+        f"test -e {marker} || (touch {marker} && cd {repo.path} && echo late > late.txt && "
+        "git add late.txt && git commit -q -m 'concurrent commit')"
+    )
+    result = repo.cli("merge", "1", "--test", f'sh -c "{script}"', "--json")
+    assert result.code == 0, result.out + result.err
+    assert repo.git("log", "-1", "--format=%s", "main^1") == "concurrent commit\n"
+    assert (repo.path / "late.txt").exists() and (repo.path / "src/a.py").read_text() == "a = 2\n"
+    assert repo.git("status", "--porcelain") == ""
+
+
+def test_base_checked_out_nowhere_only_the_ref_moves(two_tasks) -> None:
+    repo, _first, _ = two_tasks
+    repo.git("checkout", "-q", "--detach")
+    result = repo.cli("merge", "1", "--json")
+    assert result.code == 0, result.err
+    assert head(repo) == result.json()["new"]
+    assert (repo.path / "src/a.py").read_text() == "a = 1\n"  # the detached checkout is untouched
+
+
+def test_unknown_task_is_an_input_error(repo: Repo) -> None:
+    result = repo.cli("merge", "42")
+    assert result.code == 2
+    assert "task 42 has not been started" in result.err
+
+
+def test_line_report_counts_renames_and_binary_files(repo: Repo) -> None:
+    repo.write("data/old.txt", "one\ntwo\n")
+    repo.commit_all("data")
+    worktree = start_open(repo, "1", ["data/"])
+    git(worktree, "mv", "data/old.txt", "data/new.txt")
+    (worktree / "data/blob.bin").write_bytes(bytes(range(256)))
+    git(worktree, "add", "-A")
+    git(worktree, "commit", "-q", "-m", "rename and binary")
+    result = repo.cli("merge", "1", "--json")
+    assert result.code == 0, result.err
+    lines = result.json()["results"][0]["lines"]
+    assert lines["data/new.txt"]["renamed_from"] == "data/old.txt"
+    assert lines["data/blob.bin"]["binary"] is True
+
+
+def test_merge_without_ids_takes_succeeded_tasks_only(two_tasks) -> None:
+    repo, _first, _ = two_tasks
+    result = repo.cli("merge")
+    assert result.code == 0
+    assert "nothing to merge" in result.out
+    assert subprocess.run(["git", "-C", str(repo.path), "diff", "--quiet"]).returncode == 0
