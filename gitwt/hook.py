@@ -461,10 +461,10 @@ def guard(where: Layout) -> int:
                 break
     if not found:
         return EXIT_OK
-    names = ", ".join(dict.fromkeys(owners))
+    names = [record["id"] for record in tasks if record["id"] in owners]
     report(
-        f"commit refused: {branch} is the base of live task(s) {names}, "
-        f"and {_count(len(found), 'path')} of this commit belong to them",
+        f"commit refused: {_count(len(found), 'path')} of this commit belong to live "
+        f"task{'s' if len(names) > 1 else ''} {', '.join(names)} (based on {branch})",
         found,
         [
             "agents often edit the main checkout by mistake: commit in the task's worktree",

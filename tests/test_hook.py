@@ -376,3 +376,49 @@ def test_pre_push_audits_the_pushed_range_of_a_task_branch(repo: Repo, tmp_path:
     assert result.returncode == 1
     assert "push refused" in result.stderr and "Makefile" in result.stderr
     assert git(remote, "rev-parse", "parallel/65").strip() == pushed
+
+
+def test_status_json_shows_a_no_verify_violation_of_a_started_task(repo: Repo) -> None:
+    repo.spec("65", ["src/**"])
+    repo.commit_all("spec")
+    assert repo.cli("start", "65").code == 0
+    worktree = repo.path.parent / "repo-wt65"
+    write(worktree, "ops/deploy.sh")
+    git(worktree, "add", "-A")
+    assert commit(worktree).returncode == 1  # start installed the hooks
+    assert commit(worktree, "--no-verify").returncode == 0
+    task = repo.cli("status", "--json").json()["tasks"][0]
+    assert [(item["path"], item["commit"]) for item in task["violations"]] == [
+        ("ops/deploy.sh", head(worktree))
+    ]
+
+
+def test_main_worktree_guard_refuses_until_the_task_is_merged_or_cleaned(repo: Repo) -> None:
+    repo.spec("65", ["src/**"])
+    repo.spec("66", ["lib/**"])
+    repo.commit_all("specs")
+    assert repo.cli("start", "65", "66").code == 0
+    assert repo.cli("hooks", "install").code == 0  # the guard, in the main worktree
+    repo.write("src/a.py")
+    repo.write("lib/b.py")
+    repo.write("top.txt")
+    repo.git("add", "-A")
+    before = head(repo.path)
+    result = commit(repo.path)
+    assert result.returncode == 1
+    assert head(repo.path) == before
+    assert "live tasks 65, 66" in result.stderr
+    line = next(line for line in result.stderr.splitlines() if "src/a.py" in line)
+    assert "declared by live task 65 (src/**)" in line and "repo-wt65" in line
+    repo.git("rm", "-q", "--cached", "src/a.py", "lib/b.py")
+    assert commit(repo.path).returncode == 0  # paths no live task declares: fine
+    assert repo.cli("clean", "66").code == 0
+    repo.git("add", "lib/b.py")
+    assert commit(repo.path).returncode == 0  # 66 is cleaned
+    worktree = repo.path.parent / "repo-wt65"
+    write(worktree, "src/c.py")
+    git(worktree, "add", "-A")
+    assert commit(worktree).returncode == 0
+    assert repo.cli("merge", "65").code == 0
+    repo.git("add", "src/a.py")
+    assert commit(repo.path).returncode == 0  # 65 is merged
