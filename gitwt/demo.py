@@ -58,7 +58,8 @@ class Narrator:
         else:
             argv = [sys.executable, "-m", "gitwt", *words]
             shown = "git parallel " + shlex.join(words)
-        print(f"$ {shown}", flush=True)
+        if show:
+            print(f"$ {shown}", flush=True)
         result = subprocess.run(
             argv,
             cwd=cwd or self.repository,
@@ -137,16 +138,18 @@ def create_repository(root: str) -> None:
 
 
 def run_demo(directory: str | None) -> str:
+    # The repository and its task worktrees (../coffee-maker-wt<id>) all live in one folder.
     if directory:
-        root = os.path.abspath(directory)
-        if os.path.exists(root) and os.listdir(root):
+        folder = os.path.abspath(directory)
+        if os.path.exists(folder) and os.listdir(folder):
             raise GitParallelError(
-                f"{root} is not empty", "name a new or empty folder for the demo repository"
+                f"{folder} is not empty", "name a new or empty folder for the demo"
             )
-        os.makedirs(root, exist_ok=True)
+        os.makedirs(folder, exist_ok=True)
     else:
-        root = os.path.join(tempfile.mkdtemp(prefix="git-parallel-demo-"), "coffee-maker")
-        os.makedirs(root)
+        folder = tempfile.mkdtemp(prefix="git-parallel-demo-")
+    root = os.path.join(folder, "coffee-maker")
+    os.makedirs(root)
     started = time.monotonic()
     print(f"git parallel demo: a scratch repository at {root}")
     print("(your current repository is not touched)")
@@ -171,7 +174,7 @@ def run_demo(directory: str | None) -> str:
         "declare: the commit hook refuses it)."
     )
     show.run(["status"])
-    show.wait_for(["101", "102"])
+    batch = show.wait_for(["101", "102"])
     show.say("Both agents finished. Their logs:")
     for task_id in ("101", "102"):
         show.run(["logs", task_id])
@@ -186,13 +189,13 @@ def run_demo(directory: str | None) -> str:
     show.say("Now 103 no longer conflicts with a running task: start it on the new main.")
     show.run(["plan", "103"])
     show.run(["start", "103", "--run", agent])
-    final = show.wait_for(["103"])
+    show.wait_for(["103"])
     show.run(["merge", "103"])
 
     show.say("The history: every task arrived as its own merge commit.")
     show.run(["git", "log", "--graph", "--oneline", "--decorate", "main"])
     elapsed = time.monotonic() - started
-    speedup = final.get("speedup")
+    speedup = batch.get("speedup")
     print("\n== summary")
     print("  3 tasks, 2 run in parallel, 1 conflicting task held back until it was safe.")
     if speedup:
@@ -201,4 +204,5 @@ def run_demo(directory: str | None) -> str:
             "(sum of task run times / wall time)"
         )
     print(f"  demo took {elapsed:.1f}s; scratch repository: {root}")
+    print(f"  look around: cd {shlex.quote(root)} && git parallel status")
     return root
