@@ -148,16 +148,22 @@ def _tasks(value: Any, source: str) -> dict[str, dict[str, Any]]:
 def load(toplevel: str) -> Config:
     """The config of the worktree at `toplevel`; defaults when there is none."""
     path = os.path.join(toplevel, CONFIG_FILE)
-    if os.path.exists(path):
-        return validate(_read_toml(path, CONFIG_FILE), CONFIG_FILE)
     pyproject = os.path.join(toplevel, PYPROJECT)
+    section = None
     if os.path.exists(pyproject):
         section = _read_toml(pyproject, PYPROJECT).get("tool", {}).get("git-parallel")
+    if os.path.exists(path):
         if section is not None:
-            source = f"{PYPROJECT} [tool.git-parallel]"
-            if not isinstance(section, dict):
-                raise ConfigError(f"{source} must be a table", "write it as [tool.git-parallel]")
-            return validate(section, source)
+            raise ConfigError(
+                f"config in two places: {CONFIG_FILE} and [tool.git-parallel] in {PYPROJECT}",
+                "keep one of them; nothing would tell which one wins",
+            )
+        return validate(_read_toml(path, CONFIG_FILE), CONFIG_FILE)
+    if section is not None:
+        source = f"{PYPROJECT} [tool.git-parallel]"
+        if not isinstance(section, dict):
+            raise ConfigError(f"{source} must be a table", "write it as [tool.git-parallel]")
+        return validate(section, source)
     return Config()
 
 

@@ -96,9 +96,13 @@ class Context:
                 self.check_inside(pattern, task)
         return tasks
 
+    @cached_property
+    def real_toplevel(self) -> str:
+        return os.path.realpath(self.repo.toplevel)
+
     def check_inside(self, pattern: str, task: Task) -> None:
         """Refuse a declared path that leaves the repository through a symbolic link."""
-        root = os.path.realpath(self.repo.toplevel)
+        root = self.real_toplevel
         current = root
         for segment in patterns.static_prefix(pattern).rstrip("/").split("/"):
             if not segment:

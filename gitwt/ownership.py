@@ -52,6 +52,8 @@ def _rule_regex(pattern: str) -> str:
     from pathspec.patterns.gitignore.spec import GitIgnoreSpecPattern
 
     escaped = pattern.replace("[", "\\[").replace("]", "\\]")
+    if escaped.startswith("#"):
+        escaped = "\\" + escaped  # a literal '#', not a comment
     regex = GitIgnoreSpecPattern(escaped).regex
     if regex is None:
         raise OwnershipError(f"pattern {pattern!r} matches nothing", "remove the line")
@@ -102,7 +104,8 @@ class _Candidates:
         if len(indexes) > self.ALTERNATION_FROM:
             # re takes the first alternative that matches: "the last matching line wins".
             self.alternation = re.compile(
-                "|".join(f"(?P<r{index}>{rules[index].regex})" for index in indexes)
+                "|".join(f"(?P<r{index}>{rules[index].regex})" for index in indexes),
+                re.DOTALL,  # a path may hold a newline; '.' must match it too
             )
         else:
             self.single = [(_compiled_rule(rules[index].regex), rules[index]) for index in indexes]
@@ -121,7 +124,7 @@ class _Candidates:
 
 @lru_cache(maxsize=4096)
 def _compiled_rule(regex: str) -> re.Pattern[str]:
-    return re.compile(regex)
+    return re.compile(regex, re.DOTALL)
 
 
 _SPLIT = re.compile(r"(?<!\\)\s+")

@@ -89,8 +89,8 @@ def _tail_matcher(pattern: str) -> tuple[str, re.Pattern[str]]:
     regex = patterns.compile_regex(pattern)
     escaped = re.escape(prefix)
     if regex.startswith(escaped):
-        return prefix, re.compile(regex[len(escaped) :])
-    return "", re.compile(regex)
+        return prefix, re.compile(regex[len(escaped) :], re.DOTALL)
+    return "", re.compile(regex, re.DOTALL)
 
 
 def match_files(

@@ -41,7 +41,8 @@ def check_id(value: object, where: str) -> str:
             f"invalid task id {value!r}{where}",
             "task ids are letters, digits, '.', '_' and '-', starting with a letter or digit",
         )
-    return task_id
+    # '065', '65' and 65 are one task everywhere (file names, depends_on, branches, state).
+    return str(int(task_id)) if task_id.isdigit() else task_id
 
 
 def same_id(first: str, second: str) -> bool:

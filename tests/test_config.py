@@ -22,7 +22,7 @@ def test_every_key_is_read(tmp_path: Path) -> None:
         'base = "develop"\nspecs = ["tasks/*.md"]\nownership = "OWNERS"\nunowned = "deny"\n'
         'branch = "t/{id}"\nworktree = "../wt/{id}"\nmax_instances = 4\ncpu_max = 90\n'
         'memory_max = 70.5\nrun = "make"\ntest = ["pytest", "-q"]\npoll_interval = 0.5\n'
-        "sparse = true\n[tasks.70]\nfiles = [\"a\"]\n"
+        'sparse = true\n[tasks.70]\nfiles = ["a"]\n'
     )
     loaded = config.load(str(tmp_path))
     assert loaded.base == "develop"
@@ -34,7 +34,7 @@ def test_every_key_is_read(tmp_path: Path) -> None:
 
 
 def test_pyproject_section(tmp_path: Path) -> None:
-    (tmp_path / "pyproject.toml").write_text('[tool.git-parallel]\nmax_instances = 3\n')
+    (tmp_path / "pyproject.toml").write_text("[tool.git-parallel]\nmax_instances = 3\n")
     loaded = config.load(str(tmp_path))
     assert loaded.max_instances == 3
     assert loaded.source == "pyproject.toml [tool.git-parallel]"
@@ -64,3 +64,11 @@ def test_broken_config_names_key_and_file(tmp_path: Path, text: str, message: st
     assert message in caught.value.message
     assert caught.value.hint
     assert caught.value.exit_code == 2
+
+
+def test_config_in_two_places_is_an_error(tmp_path: Path) -> None:
+    (tmp_path / ".gitparallel.toml").write_text("max_instances = 2\n")
+    (tmp_path / "pyproject.toml").write_text("[tool.git-parallel]\nmax_instances = 3\n")
+    with pytest.raises(ConfigError) as caught:
+        config.load(str(tmp_path))
+    assert "two places" in caught.value.message

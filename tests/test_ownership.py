@@ -16,6 +16,7 @@ apps/   @org/app-team agent:backend
 /scripts/**  @ops
 /vendor/unowned
 a[b].txt @brackets
+\\#notes.txt @hash
 """
 
 VECTORS = [
@@ -32,6 +33,8 @@ VECTORS = [
     ("vendor/unowned/lib.c", (), 10),  # a line with no owners: unowned
     ("a[b].txt", ("@brackets",), 11),  # brackets are literal
     ("ab.txt", ("@default",), 2),
+    ("#notes.txt", ("@hash",), 12),  # an escaped '#' is a file name, not a comment
+    ("a/line\nbreak.js", ("@js-owner",), 4),
 ]
 
 
@@ -48,7 +51,9 @@ def test_no_matching_line_has_no_rule() -> None:
     assert match.rule is None
 
 
-@pytest.mark.parametrize("token", ["@org/app-team", "org/app-team", "AGENT:BACKEND", "agent:backend"])
+@pytest.mark.parametrize(
+    "token", ["@org/app-team", "org/app-team", "AGENT:BACKEND", "agent:backend"]
+)
 def test_owner_tokens_compare_without_at_and_case(token: str) -> None:
     match = parse(CODEOWNERS, "CODEOWNERS").owners_of("apps/x")
     assert match.owned_by(token)

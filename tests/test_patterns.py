@@ -11,7 +11,7 @@ from gitwt.patterns import PatternError
 
 
 def matches(pattern: str, path: str) -> bool:
-    return re.fullmatch(patterns.compile_regex(pattern), path) is not None
+    return re.fullmatch(patterns.compile_regex(pattern), path, re.DOTALL) is not None
 
 
 @pytest.mark.parametrize(
@@ -38,6 +38,8 @@ def matches(pattern: str, path: str) -> bool:
         (".claude/skills/task-separator/SKILL.md", ".claude/skills/task-separator/SKILL.md", True),
         ("my dir/ünï code.txt", "my dir/ünï code.txt", True),
         ("-dash.txt", "-dash.txt", True),
+        ("odd/*", "odd/line\nbreak.txt", True),  # a newline is an ordinary character
+        ("odd/**", "odd/a/line\nbreak.txt", True),
     ],
 )
 def test_declared_pattern_semantics(pattern: str, path: str, expected: bool) -> None:
@@ -112,7 +114,7 @@ pattern_strategy = st.builds(
     st.booleans(),
 )
 path_strategy = st.lists(
-    st.text(st.sampled_from(["a", "b", ".", "-"]), min_size=1, max_size=3).filter(
+    st.text(st.sampled_from(["a", "b", ".", "-", "\n"]), min_size=1, max_size=3).filter(
         lambda s: s not in (".", "..")
     ),
     min_size=1,

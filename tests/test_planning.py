@@ -54,8 +54,12 @@ def test_conflicting_tasks_exit_1_with_paths_and_patterns(repo: Repo) -> None:
     data = repo.cli("plan", "65", "66", "67", "--json").json()
     assert data["valid"] is False
     assert data["conflicts"] == [
-        {"tasks": ["65", "66"], "paths": ["src/shared.py"],
-         "patterns": [["src/**", "src/shared.py"]], "examples": []}
+        {
+            "tasks": ["65", "66"],
+            "paths": ["src/shared.py"],
+            "patterns": [["src/**", "src/shared.py"]],
+            "examples": [],
+        }
     ]
     assert data["waves"] == [["65", "67"], ["66"]]
 
@@ -104,20 +108,34 @@ BAD_INPUTS = [
     ({"docs/SPEC-1-a.md": "---\nfiles: []\n---\n"}, ["1"], "declares no files"),
     ({"docs/SPEC-1-a.md": "---\nfiles: ['../escape.py']\n---\n"}, ["1"], "escapes the repository"),
     ({"docs/SPEC-1-a.md": "---\nfiles: ['/etc/passwd']\n---\n"}, ["1"], "is absolute"),
-    ({"docs/SPEC-1-a.md": "---\nfiles: [a]\n---\n", "specs/x.md": "---\nid: 1\nfiles: [b]\n---\n"},
-     ["1"], "declared twice"),
-    ({".gitparallel.toml": "bogus = 1\n"}, ["1"], "unknown config key 'bogus' in .gitparallel.toml"),
+    (
+        {
+            "docs/SPEC-1-a.md": "---\nfiles: [a]\n---\n",
+            "specs/x.md": "---\nid: 1\nfiles: [b]\n---\n",
+        },
+        ["1"],
+        "declared twice",
+    ),
+    (
+        {".gitparallel.toml": "bogus = 1\n"},
+        ["1"],
+        "unknown config key 'bogus' in .gitparallel.toml",
+    ),
     ({".gitparallel.toml": "max_instances = 'x'\n"}, ["1"], "'max_instances'"),
-    ({"CODEOWNERS": "!x @a\n", "docs/SPEC-1-a.md": "---\nfiles: [a]\nowner: a\n---\n"}, ["1"],
-     "CODEOWNERS:1"),
+    (
+        {"CODEOWNERS": "!x @a\n", "docs/SPEC-1-a.md": "---\nfiles: [a]\nowner: a\n---\n"},
+        ["1"],
+        "CODEOWNERS:1",
+    ),
     ({}, ["../etc"], "invalid task id"),
     ({}, ["--", "-rf"], "invalid task id"),
 ]
 
 
 @pytest.mark.parametrize(("files", "ids", "message"), BAD_INPUTS)
-def test_bad_input_is_one_line_a_hint_and_exit_2(repo: Repo, files: dict[str, str],
-                                                  ids: list[str], message: str) -> None:
+def test_bad_input_is_one_line_a_hint_and_exit_2(
+    repo: Repo, files: dict[str, str], ids: list[str], message: str
+) -> None:
     for relative, text in files.items():
         repo.write(relative, text)
     before = repo.git("status", "--porcelain", "--ignored")
@@ -161,8 +179,10 @@ def test_usage_errors_read_like_git(repo: Repo) -> None:
 
 
 def test_inline_config_tasks_and_pyproject(repo: Repo) -> None:
-    repo.write("pyproject.toml", '[tool.git-parallel]\n[tool.git-parallel.tasks.70]\n'
-                                 'files = ["x/**"]\ntitle = "Inline"\n')
+    repo.write(
+        "pyproject.toml",
+        '[tool.git-parallel]\n[tool.git-parallel.tasks.70]\nfiles = ["x/**"]\ntitle = "Inline"\n',
+    )
     result = repo.cli("plan", "70", "--json")
     assert result.code == 0, result.err
     assert result.json()["task_file_map"] == {"70": ["x/**"]}

@@ -9,8 +9,9 @@ from gitwt.separation import CycleError, plan
 from gitwt.specs import Task
 
 
-def task(task_id: str, *files: str, owner: str | None = None,
-         depends_on: tuple[str, ...] = ()) -> Task:
+def task(
+    task_id: str, *files: str, owner: str | None = None, depends_on: tuple[str, ...] = ()
+) -> Task:
     return Task(id=task_id, title=task_id, owner=owner, files=files, depends_on=depends_on)
 
 
@@ -58,7 +59,8 @@ def test_nested_prefixes_that_cannot_match_one_path_are_independent() -> None:
 def test_dependencies_order_tasks_and_waves() -> None:
     result = plan(
         [task("3", "c", depends_on=("1",)), task("1", "a"), task("2", "b")],
-        TRACKED, max_instances=2,
+        TRACKED,
+        max_instances=2,
     )
     assert result.order == ["1", "2", "3"]
     assert result.waves == [["1", "2"], ["3"]]
@@ -68,6 +70,19 @@ def test_dependencies_order_tasks_and_waves() -> None:
 def test_waves_respect_max_instances() -> None:
     tasks = [task(str(number), f"f{number}") for number in range(1, 6)]
     assert plan(tasks, [], max_instances=2).waves == [["1", "2"], ["3", "4"], ["5"]]
+
+
+def test_zero_padded_dependencies_name_the_same_task(tmp_path) -> None:
+    from gitwt.config import Config
+    from gitwt.specs import find_tasks
+
+    (tmp_path / "docs").mkdir()
+    (tmp_path / "docs/SPEC-064-a.md").write_text("---\nfiles: [a]\n---\n")
+    (tmp_path / "docs/SPEC-65-b.md").write_text("---\nfiles: [b]\ndepends_on: ['064']\n---\n")
+    tasks = find_tasks(str(tmp_path), Config(), ["65", "64"])
+    result = plan(tasks, [])
+    assert result.waves == [["64"], ["65"]]
+    assert result.independent_pairs == []
 
 
 def test_dependency_cycle_is_an_input_error() -> None:
@@ -80,9 +95,15 @@ def test_dependency_cycle_is_an_input_error() -> None:
 def test_ownership_problems() -> None:
     owners = parse("* @lead\nsrc/a/ @alice\nsrc/b/ @bob\nvendor/\n", "CODEOWNERS")
     result = plan(
-        [task("1", "src/a/**", owner="alice"), task("2", "src/b/", "src/a/x.py", owner="@bob"),
-         task("3", "vendor/lib.c", owner="alice"), task("4", "x.py")],
-        TRACKED, ownership=owners, unowned="deny",
+        [
+            task("1", "src/a/**", owner="alice"),
+            task("2", "src/b/", "src/a/x.py", owner="@bob"),
+            task("3", "vendor/lib.c", owner="alice"),
+            task("4", "x.py"),
+        ],
+        TRACKED,
+        ownership=owners,
+        unowned="deny",
     )
     problems = {(problem.task, problem.kind): problem for problem in result.problems}
     assert problems["2", "ownership"].paths == ["src/a/x.py"]
@@ -95,8 +116,20 @@ def test_ownership_problems() -> None:
 # --- properties: the check is symmetric and independent of the order tasks are given in -------
 
 pattern_pool = st.sampled_from(
-    ["src/a/**", "src/a/x.py", "src/*.py", "src/b/", "docs/*", "**/x.py", "new/f.py", "new/*",
-     "README.md", "src", "lib/**/*.rs", "lib/core/mod.rs"]
+    [
+        "src/a/**",
+        "src/a/x.py",
+        "src/*.py",
+        "src/b/",
+        "docs/*",
+        "**/x.py",
+        "new/f.py",
+        "new/*",
+        "README.md",
+        "src",
+        "lib/**/*.rs",
+        "lib/core/mod.rs",
+    ]
 )
 task_lists = st.lists(
     st.lists(pattern_pool, min_size=1, max_size=3, unique=True), min_size=1, max_size=6

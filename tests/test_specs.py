@@ -108,8 +108,10 @@ def test_find_by_file_name_zero_padded_and_front_matter(tmp_path: Path) -> None:
 
 
 def test_inline_tasks_from_config(tmp_path: Path) -> None:
-    config = Config(source=".gitparallel.toml",
-                    tasks={"70": {"title": "Inline", "files": ["x/**"], "owner": "@me"}})
+    config = Config(
+        source=".gitparallel.toml",
+        tasks={"70": {"title": "Inline", "files": ["x/**"], "owner": "@me"}},
+    )
     [task] = find_tasks(str(tmp_path), config, ["70"])
     assert (task.id, task.title, task.files, task.owner) == ("70", "Inline", ("x/**",), "@me")
 
