@@ -56,7 +56,7 @@ def _rule_regex(pattern: str) -> str:
         escaped = "\\" + escaped  # a literal '#', not a comment
     regex = GitIgnoreSpecPattern(escaped).regex
     if regex is None:
-        raise OwnershipError(f"pattern {pattern!r} matches nothing", "remove the line")
+        raise ValueError("it matches nothing")
     text = regex.pattern
     if pattern.endswith("/*"):
         # GitHub: 'docs/*' owns docs/a.md but not docs/sub/b.md (gitignore would take both).
