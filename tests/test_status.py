@@ -136,3 +136,30 @@ def test_watch_redraws_until_interrupted(repo: Repo) -> None:
         process.send_signal(signal.SIGINT)
         process.wait(timeout=10)
     assert process.returncode in (0, 130)
+
+
+def test_forecast_without_merge_tree_stdin_gives_the_same_answer(repo: Repo) -> None:
+    """git before 2.40 has no `merge-tree --stdin`: one merge-tree per pair must agree."""
+    from gitwt import status as status_service
+
+    repo.write("shared.txt", "base\n")
+    repo.commit_all("shared")
+    tips = []
+    for name in ("left", "right", "other"):
+        repo.git("checkout", "-q", "-b", name, "main")
+        repo.write("shared.txt" if name != "other" else "other.txt", f"{name}\n")
+        tips.append(repo.commit_all(name))
+        repo.git("checkout", "-q", "main")
+    pairs = [(tips[0], tips[1]), (tips[0], tips[2])]
+    cwd = str(repo.path)
+    try:
+        status_service._stdin_support["stdin"] = False
+        per_pair, method = status_service.forecast(pairs, cwd)
+        assert "2 processes" in method
+    finally:
+        status_service._stdin_support.clear()
+    assert per_pair == [["shared.txt"], []]
+    if status_service.supports_stdin(cwd):
+        batched, method = status_service.forecast(pairs, cwd)
+        assert method.startswith("merge-tree --stdin")
+        assert batched == per_pair
