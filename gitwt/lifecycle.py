@@ -230,12 +230,15 @@ def start(ids: list[str], options: StartOptions, context: Context | None = None)
         prepared: list[dict[str, Any]] = []
         try:
             for record in records:
+                # The record first: if we crash while creating the worktree, the queued
+                # record lets the next scheduling step finish the job or say what is in the way.
+                state.write_task(common, record)
                 # Tasks free to go get their worktree now; a task waiting for a partner gets
                 # it when it starts, from base as it is then.
                 if not record["waits_for"]:
                     record.update(worktrees.prepare_task(context, record))
                     prepared.append(record)
-                state.write_task(common, record)
+                    state.write_task(common, record)
         except BaseException:
             for record in prepared:
                 worktrees.undo_create(context, record["branch"], record["worktree"])
