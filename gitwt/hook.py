@@ -7,7 +7,10 @@ cost of starting Python and running `git diff --cached` once. That is why this m
   nothing else: no config, no spec, no CODEOWNERS parsing;
 - runs git with `os.posix_spawnp` instead of `subprocess` (and not through `gitwt.git`, whose
   `subprocess` and `dataclasses` imports cost more than the whole check);
-- finds the git dir by reading `.git` instead of asking git.
+- finds the git dir by reading `.git` instead of asking git;
+- starts `git diff --cached` before importing `re` and `json` (through `gitwt.boundaries`) and
+  loading the rules, so git and Python work at the same time: `import re` alone costs about
+  as much as starting Python.
 
 Installed shims call `shim_main(hook, mode, chain, args)`: run the check, then chain to the hook
 that would have run without us. The pre-commit framework calls `main()` through the
@@ -21,7 +24,9 @@ from __future__ import annotations
 import os
 import sys
 
-from gitwt import boundaries
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from gitwt import boundaries
 
 EXIT_OK, EXIT_VIOLATION, EXIT_UNREADABLE = 0, 1, 2
 NULL_OID = "0" * 40
@@ -30,6 +35,12 @@ CHECKED_HOOKS = ("pre-commit", "post-commit", "pre-merge-commit", "pre-push")
 ENDED_STATES = frozenset({"merged", "cleaned"})
 TASK, GUARD = "task", "guard"
 COLOURS = {"red": "31", "yellow": "33", "bold": "1"}
+
+
+def load_checker() -> None:
+    """Import the matching code (`re`, and `json` when rules are read): after git has started."""
+    global boundaries
+    from gitwt import boundaries
 
 
 class HookError(Exception):
@@ -44,8 +55,8 @@ class HookError(Exception):
 # --- running git -----------------------------------------------------------------------------
 
 
-def run_git(args: list[str], *, check: bool = True) -> tuple[int, bytes]:
-    """Run git in the current directory with the hook's environment; return (code, stdout).
+def start_git(args: list[str], *, quiet: bool = False) -> tuple[int, int]:
+    """Start git in the current directory with the hook's environment; (pid, stdout fd).
 
     The environment is kept on purpose: during `git commit -a` or a partial commit git points
     GIT_INDEX_FILE at a temporary index, and that index is what is being committed.
@@ -57,7 +68,7 @@ def run_git(args: list[str], *, check: bool = True) -> tuple[int, bytes]:
         (os.POSIX_SPAWN_CLOSE, read_end),
         (os.POSIX_SPAWN_CLOSE, write_end),
     ]
-    if not check:
+    if quiet:
         actions.append((os.POSIX_SPAWN_OPEN, 2, os.devnull, os.O_WRONLY, 0))
     try:
         pid = os.posix_spawnp("git", ["git", *args], os.environ, file_actions=actions)
@@ -66,15 +77,25 @@ def run_git(args: list[str], *, check: bool = True) -> tuple[int, bytes]:
         os.close(write_end)
         raise HookError(f"cannot run git: {exc}", "install git and put it on PATH") from exc
     os.close(write_end)
+    return pid, read_end
+
+
+def finish_git(started: tuple[int, int]) -> tuple[int, bytes]:
+    pid, read_end = started
     chunks = []
     with os.fdopen(read_end, "rb") as pipe:
         while chunk := pipe.read(1 << 16):
             chunks.append(chunk)
     _, status = os.waitpid(pid, 0)
-    code = os.waitstatus_to_exitcode(status)
+    return os.waitstatus_to_exitcode(status), b"".join(chunks)
+
+
+def run_git(args: list[str], *, check: bool = True) -> tuple[int, bytes]:
+    """Run git and return (exit code, stdout); raise HookError on failure when check is set."""
+    code, out = finish_git(start_git(args, quiet=not check))
     if check and code != 0:
         raise HookError(f"git {' '.join(args[:2])} failed (exit {code})", "see git's message above")
-    return code, b"".join(chunks)
+    return code, out
 
 
 class Change:
@@ -91,7 +112,7 @@ class Change:
 def parse_name_status(data: bytes) -> list[Change]:
     if not data:
         return []
-    items = [item.decode("utf-8", "surrogateescape") for item in data.rstrip(b"\0").split(b"\0")]
+    items = data.rstrip(b"\0").decode("utf-8", "surrogateescape").split("\0")
     changes: list[Change] = []
     index = 0
     while index + 1 < len(items):
@@ -105,11 +126,13 @@ def parse_name_status(data: bytes) -> list[Change]:
     return changes
 
 
+def diff_args(*revisions: str, cached: bool = False) -> list[str]:
+    cached_flag = ["--cached"] if cached else []
+    return ["diff", "--name-status", "-z", "--no-ext-diff", *cached_flag, *revisions, "--"]
+
+
 def diff(*revisions: str, cached: bool = False) -> list[Change]:
-    args = ["diff", "--name-status", "-z", "--no-ext-diff"]
-    if cached:
-        args.append("--cached")
-    return parse_name_status(run_git([*args, *revisions, "--"])[1])
+    return parse_name_status(run_git(diff_args(*revisions, cached=cached))[1])
 
 
 def rev(name: str) -> str | None:
@@ -320,8 +343,18 @@ def staged_changes(rules: boundaries.Rules | None, where: Layout) -> list[Change
     return diff(cached=True)
 
 
-def check_staged(rules: boundaries.Rules, where: Layout) -> int:
-    found = boundaries.violations(staged_changes(rules, where), rules)
+def check_staged(
+    rules: boundaries.Rules, where: Layout, started: tuple[int, int] | None = None
+) -> int:
+    """pre-commit: the staged change (`started`: the diff the shim began before the imports)."""
+    if started is not None:
+        code, out = finish_git(started)
+        if code != 0:
+            raise HookError(f"git diff --cached failed (exit {code})", "see git's message above")
+        changes = parse_name_status(out)
+    else:
+        changes = staged_changes(rules, where)
+    found = boundaries.violations(changes, rules)
     if not found:
         return EXIT_OK
     report(
@@ -575,11 +608,16 @@ def check_pushed(where: Layout, own: boundaries.Rules | None, lines: bytes) -> i
     return EXIT_VIOLATION
 
 
-def run_hook(hook: str, mode: str, stdin_data: bytes | None) -> int:
-    where = layout()
+def run_hook(
+    hook: str,
+    mode: str,
+    stdin_data: bytes | None,
+    where: Layout,
+    started: tuple[int, int] | None = None,
+) -> int:
     own = own_rules(where) if mode == TASK else None
     if hook == "pre-commit":
-        return check_staged(own, where) if own is not None else guard(where)
+        return check_staged(own, where, started) if own is not None else guard(where)
     if hook == "post-commit":
         return audit_head(own, where) if own is not None else EXIT_OK
     if hook == "pre-merge-commit":
@@ -620,11 +658,24 @@ def chain(directory: str, hook: str, args: list[str], stdin_data: bytes | None) 
     return os.waitstatus_to_exitcode(os.waitpid(pid, 0)[1])
 
 
-def shim_main(hook: str, mode: str, chain_dir: str, args: list[str]) -> int:
-    """What an installed shim runs: the check, then the chained hook."""
+def shim_main(
+    hook: str, mode: str, chain_dir: str, args: list[str], started: tuple[int, int] | None = None
+) -> int:
+    """What an installed shim runs: the check, then the chained hook.
+
+    `started`: the pre-commit shim's `git diff --cached`, begun before gitwt was imported.
+    """
     stdin_data = sys.stdin.buffer.read() if hook == "pre-push" else None
     try:
-        code = run_hook(hook, mode, stdin_data)
+        where = layout()
+        wanted = hook == "pre-commit" and mode == TASK and not merge_heads(where.git_dir)
+        if started is not None and not wanted:
+            finish_git(started)  # a merge is being committed: it diffs against the fork point
+            started = None
+        elif wanted and started is None:
+            started = start_git(diff_args(cached=True))  # runs while Python loads the check
+        load_checker()
+        code = run_hook(hook, mode, stdin_data, where, started)
     except HookError as error:
         sys.stderr.write(f"git parallel: error: {error.message}\n")
         if error.hint:
@@ -644,6 +695,7 @@ def framework_boundaries() -> int:
     --from-ref/--to-ref check PRE_COMMIT_FROM_REF..PRE_COMMIT_TO_REF.
     """
     where = layout()
+    load_checker()
     try:
         rules = boundaries.load_rules(where.git_dir)
     except (OSError, ValueError) as exc:
@@ -691,6 +743,7 @@ def main(argv: list[str] | None = None) -> int:
             sys.stderr.write(f"git parallel: error: {error.message}\nhint: {error.hint}\n")
             return EXIT_UNREADABLE
     if what in CHECKED_HOOKS:
+        load_checker()
         where = layout()
         has_rules = os.path.exists(os.path.join(where.git_dir, boundaries.RULES_FILE))
         return shim_main(what, TASK if has_rules else GUARD, "", rest)

@@ -27,7 +27,7 @@ from typing import Any
 import gitwt
 from gitwt import boundaries, git, state
 from gitwt.errors import GitParallelError
-from gitwt.hook import CHECKED_HOOKS, GUARD, TASK
+from gitwt.hook import CHECKED_HOOKS, GUARD, TASK, diff_args
 
 HOOKS_DIR = "parallel-hooks"  # in the worktree's private git dir
 RECORD_FILE = "parallel-hooks.json"  # ditto: what install changed, for uninstall
@@ -49,7 +49,26 @@ PASS_THROUGH_HOOKS = (
     "pre-auto-gc",
     "sendemail-validate",
 )
-SHEBANG_LIMIT = 120  # kernels before Linux 5.1 cut '#!' lines at 127 bytes
+SHEBANG_LIMIT = 120
+# The pre-commit shim of a task worktree starts `git diff --cached` before importing anything of
+# gitwt, so git reads the index while Python loads the check (gitwt.hook.shim_main takes it).
+EARLY_DIFF = """\
+read_end, write_end = os.pipe()
+started = os.posix_spawnp(
+    "git",
+    @DIFF_ARGV@,
+    os.environ,
+    file_actions=[
+        (os.POSIX_SPAWN_OPEN, 0, os.devnull, os.O_RDONLY, 0),
+        (os.POSIX_SPAWN_DUP2, write_end, 1),
+        (os.POSIX_SPAWN_CLOSE, read_end),
+        (os.POSIX_SPAWN_CLOSE, write_end),
+    ],
+), read_end
+os.close(write_end)
+""".replace(
+    "@DIFF_ARGV@", repr(["git", *diff_args(cached=True)])
+)  # kernels before Linux 5.1 cut '#!' lines at 127 bytes
 
 
 @dataclass
@@ -112,6 +131,9 @@ def check_shim(hook: str, mode: str, chain: str) -> str:
         "PACKAGE_ROOT": repr(package_root),
         "PYTHON": python,
     }
+    values["EARLY_DIFF"] = (
+        EARLY_DIFF if hook == "pre-commit" and mode == TASK else "started = None\n"
+    )
     script = _fill(_template("check-shim"), values)
     shebang = f"#!{python} -IS"
     if python.isascii() and not any(c.isspace() for c in python) and len(shebang) < SHEBANG_LIMIT:

@@ -5,11 +5,14 @@ from __future__ import annotations
 import json
 import os
 import subprocess
+import sys
 from pathlib import Path
 
 from gitwt import state
 
 from .conftest import Repo, git
+
+ROOT = str(Path(__file__).resolve().parents[1])
 
 
 def task_worktree(repo: Repo, task_id: str, files: list[str], owner: str | None = None) -> Path:
@@ -422,3 +425,78 @@ def test_main_worktree_guard_refuses_until_the_task_is_merged_or_cleaned(repo: R
     assert repo.cli("merge", "65").code == 0
     repo.git("add", "src/a.py")
     assert commit(repo.path).returncode == 0  # 65 is merged
+
+
+def test_the_hook_imports_nothing_heavy() -> None:
+    """DESIGN §10: the commit hook's imports are the stdlib's, and not even re or json."""
+    code = (
+        "import sys, gitwt.hook as h; h.load_checker(); "
+        "from gitwt import boundaries; boundaries._parse_json('{}'); "
+        "print(' '.join(sorted(sys.modules)))"
+    )
+    modules = subprocess.run(
+        [sys.executable, "-I", "-S", "-c", f"import sys; sys.path.append({ROOT!r}); {code}"],
+        capture_output=True,
+        text=True,
+        check=True,
+    ).stdout.split()
+    heavy = {"click", "psutil", "yaml", "pathspec", "unidiff", "git", "dataclasses", "typing"}
+    assert not heavy & set(modules)
+    assert "re" not in modules and "json" not in modules and "subprocess" not in modules
+
+
+OWNERS = """\
+* @all
+/src/ @backend
+src/ @floating
+docs/ @docs
+/docs/api/*.md @api
+*.js @js
+/README.md @readme
+build/**/out @build
+/pkg*/x @wild
+**/tests/ @qa
+/app/[id].tsx @brackets
+/src/payments/ @pay
+/empty/
+foo @foo
+/a/b/c/ @abc
+"""
+
+
+def test_the_hooks_ownership_index_agrees_with_the_ownership_map() -> None:
+    from gitwt import boundaries, ownership
+
+    full = ownership.parse(OWNERS, "CODEOWNERS")
+    stored = boundaries.Rules.from_json(
+        boundaries.Rules("1", "backend", None, full).to_json()
+    ).ownership
+    paths = [
+        "src/a.py", "src/payments/x", "x/src/y", "docs/a", "x/docs/b", "docs/api/a.md",
+        "docs/api/sub/a.md", "a.js", "lib/a.js", "README.md", "x/README.md", "build/a/out",
+        "build/out", "pkg1/x", "pkgx", "t/tests/a", "tests/a", "app/[id].tsx", "app/i.tsx",
+        "empty/a", "foo", "a/foo", "foo/bar", "a/b/c/d", "a/b/c", "src", "docs",
+    ]  # fmt: skip
+    for path in paths:
+        expected, found = full.owners_of(path), stored.owners_of(path)
+        assert (found.owners, found.rule and found.rule.line) == (
+            expected.owners,
+            expected.rule and expected.rule.line,
+        ), path
+
+
+def test_rules_written_by_another_python_still_enforce(repo: Repo) -> None:
+    """The stored compiled regexes are for one interpreter; any other recompiles the text."""
+    worktree = task_worktree(repo, "65", ["src/app/**"])
+    git_dir = Path(git(worktree, "rev-parse", "--path-format=absolute", "--git-dir").strip())
+    path = git_dir / "parallel-rules.json"
+    data = json.loads(path.read_text())
+    assert data["declared_compiled"]["magic"]  # this interpreter stored its form
+    data["declared_compiled"]["magic"] = 1
+    path.write_text(json.dumps(data))
+    write(worktree, "src/app/ok.py")
+    write(worktree, "elsewhere.py")
+    git(worktree, "add", "-A")
+    result = commit(worktree)
+    assert result.returncode == 1 and "elsewhere.py" in result.stderr
+    assert "src/app/ok.py" not in result.stderr
