@@ -114,9 +114,14 @@ def main() -> int:
         verdict = "within" if hook / floor <= BUDGET else "OVER"
         print(f"ratio {hook / floor:.2f} ({verdict} the {BUDGET} budget)")
 
-        hooks = [{"id": "git-parallel-boundaries", "name": "boundaries",
-                  "entry": f"{sys.executable} -m gitwt.hook boundaries", "language": "system",
-                  "pass_filenames": False, "always_run": True}]  # fmt: skip
+        script = Path(sys.executable).parent / "git-parallel-hook"  # the console script
+        entry = (
+            f"{script} boundaries"
+            if script.exists()
+            else f"{sys.executable} -m gitwt.hook boundaries"
+        )
+        hooks = [{"id": "git-parallel-boundaries", "name": "boundaries", "entry": entry,
+                  "language": "system", "pass_filenames": False, "always_run": True}]  # fmt: skip
         import json
 
         config = {"repos": [{"repo": "local", "hooks": hooks}]}
