@@ -260,12 +260,46 @@ def commit_tree(
     return out([*args, "-m", message], cwd)
 
 
-def update_ref(ref: str, new: str, old: str, message: str,
-               cwd: str | os.PathLike[str] | None = None) -> bool:
+def update_ref(
+    ref: str, new: str, old: str, message: str, cwd: str | os.PathLike[str] | None = None
+) -> bool:
     """Move `ref` from `old` to `new` in one transaction; False when it no longer points at old."""
     transaction = f"start\nupdate {ref} {new} {old}\nprepare\ncommit\n".encode()
     result = run(["update-ref", "-m", message, "--stdin"], cwd, input=transaction, check=False)
     return result.returncode == 0
+
+
+def _changes_by_commit(items: list[str]) -> dict[str, list[Change]]:
+    """Parse `diff-tree --stdin` / `log --format=%H` -z output: an OID, then its entries.
+
+    A status token is never 40 hex digits, so an OID always starts the next commit. git log
+    puts a newline between the OID and the first status, which is removed here.
+    """
+    found: dict[str, list[Change]] = {}
+    current: list[Change] = []
+    after_oid = False
+    index = 0
+    while index < len(items):
+        token = items[index]
+        if after_oid and token.startswith("\n"):
+            token = token[1:]
+        if not token:
+            index += 1
+            continue
+        if len(token) == 40 and all(char in "0123456789abcdef" for char in token):
+            current = found.setdefault(token, [])
+            after_oid = True
+            index += 1
+            continue
+        after_oid = False
+        letter = token[:1]
+        if letter in ("R", "C"):
+            current.append(Change(letter, items[index + 2], items[index + 1]))
+            index += 3
+        else:
+            current.append(Change(letter, items[index + 1]))
+            index += 2
+    return found
 
 
 def commits_changes(
@@ -279,29 +313,42 @@ def commits_changes(
         cwd,
         input=("\n".join(commits) + "\n").encode(),
     ).stdout
-    # With --stdin each commit's output starts with its OID; a status token is never 40 hex.
-    found: dict[str, list[Change]] = {}
-    current: list[Change] = []
-    items = split_z(raw)
-    index = 0
-    while index < len(items):
-        token = items[index]
-        if len(token) == 40 and all(char in "0123456789abcdef" for char in token):
-            current = found.setdefault(token, [])
-            index += 1
-            continue
-        letter = token[:1]
-        if letter in ("R", "C"):
-            current.append(Change(letter, items[index + 2], items[index + 1]))
-            index += 3
-        else:
-            current.append(Change(letter, items[index + 1]))
-            index += 2
-    return found
+    return _changes_by_commit(split_z(raw))
 
 
-def rev_list(range_spec: Sequence[str], cwd: str | os.PathLike[str] | None = None,
-             *extra: str) -> list[str]:
+def range_commits_changes(
+    old: str, new: str, cwd: str | os.PathLike[str] | None = None
+) -> dict[str, list[Change]]:
+    """Each non-merge commit of old..new with its name-status changes, in one process."""
+    raw = run(
+        [
+            "log",
+            "--no-merges",
+            "-z",
+            "--name-status",
+            "-M",
+            "--format=%H",
+            "--no-ext-diff",
+            f"{old}..{new}",
+            "--",
+        ],
+        cwd,
+    ).stdout
+    return _changes_by_commit(split_z(raw))
+
+
+def branch_heads(cwd: str | os.PathLike[str] | None = None) -> dict[str, str]:
+    """Every local branch's short name and commit, in one process.
+
+    Ref names cannot hold spaces or control characters, so plain lines are safe here.
+    """
+    lines = out(["for-each-ref", "--format=%(objectname) %(refname:lstrip=2)", "refs/heads/"], cwd)
+    return {name: oid for oid, _, name in (line.partition(" ") for line in lines.splitlines())}
+
+
+def rev_list(
+    range_spec: Sequence[str], cwd: str | os.PathLike[str] | None = None, *extra: str
+) -> list[str]:
     return out(["rev-list", *extra, *range_spec, "--"], cwd).split()
 
 

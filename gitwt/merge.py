@@ -128,23 +128,29 @@ def declared_paths(record: dict[str, Any]) -> list[str]:
     return list(dict.fromkeys(paths))
 
 
+def _private_git_dir(worktree: str) -> str | None:
+    """A linked worktree's own git dir, read from its `.git` file (no process needed)."""
+    try:
+        with open(os.path.join(worktree, ".git"), encoding="utf-8") as handle:
+            line = handle.readline().strip()
+    except (FileNotFoundError, IsADirectoryError, NotADirectoryError):
+        return None
+    if not line.startswith("gitdir: "):
+        return None
+    return os.path.normpath(os.path.join(worktree, line.removeprefix("gitdir: ")))
+
+
 def task_rules(context: Context, record: dict[str, Any]) -> boundaries.Rules:
     """The rules the task agreed to at start (its worktree's snapshot), or rebuilt from state."""
     worktree = record.get("worktree")
-    if worktree and os.path.isdir(worktree):
-        git_dir = git.run(
-            ["rev-parse", "--path-format=absolute", "--git-dir"], worktree, check=False
-        )
-        if git_dir.returncode == 0:
-            saved = boundaries.load_rules(git_dir.stdout.decode().strip())
-            if saved is not None and saved.task_id == record["id"]:
-                # Claims made after the snapshot are in state; the snapshot is refreshed on claim,
-                # but take the union so a crash between the two cannot narrow the declaration.
-                saved.declared = list(
-                    dict.fromkeys([*(saved.declared or []), *declared_paths(record)])
-                )
-                saved._declared_regex = None
-                return saved
+    git_dir = _private_git_dir(worktree) if worktree else None
+    saved = boundaries.load_rules(git_dir) if git_dir else None
+    if saved is not None and saved.task_id == record["id"]:
+        # Claims made after the snapshot are in state; the snapshot is refreshed on claim, but
+        # take the union so a crash between the two cannot narrow the declaration.
+        saved.declared = list(dict.fromkeys([*(saved.declared or []), *declared_paths(record)]))
+        saved._declared_regex = None
+        return saved
     return boundaries.Rules(
         task_id=record["id"],
         owner=record.get("owner"),
@@ -155,7 +161,7 @@ def task_rules(context: Context, record: dict[str, Any]) -> boundaries.Rules:
 
 
 def audit(
-    context: Context, record: dict[str, Any], base_oid: str, branch_oid: str
+    context: Context, record: dict[str, Any], base_oid: str, branch_oid: str, fork_point: str | None
 ) -> list[boundaries.Violation]:
     """Every commit in base..branch, and the branch's net change, against the task's rules.
 
@@ -164,12 +170,10 @@ def audit(
     """
     cwd = context.repo.toplevel
     rules = task_rules(context, record)
-    commits = git.rev_list([f"{base_oid}..{branch_oid}"], cwd, "--no-merges")
     found: dict[tuple[str, str | None], boundaries.Violation] = {}
-    for commit, changes in git.commits_changes(commits, cwd).items():
+    for commit, changes in git.range_commits_changes(base_oid, branch_oid, cwd).items():
         for violation in boundaries.violations(changes, rules, commit=commit):
             found.setdefault((violation.path, commit), violation)
-    fork_point = git.merge_base(base_oid, branch_oid, cwd)
     if fork_point:
         reported = {path for path, _ in found}
         for violation in boundaries.violations(
@@ -338,145 +342,157 @@ def _conflict_help(context: Context, record: dict[str, Any]) -> str:
     )
 
 
-def merge_one(
-    context: Context,
-    record: dict[str, Any],
-    *,
-    test_command: str | Sequence[str] | None,
-    dry_run: bool,
-    keep: bool,
-    checkout: str | None,
-    simulated_base: str | None,
-) -> tuple[TaskResult, str | None]:
-    """Merge one task. Returns its result and, in a dry run, the simulated new base."""
+def _skip_or_finished(
+    context: Context, record: dict[str, Any], heads: dict[str, str], *, dry_run: bool, keep: bool
+) -> TaskResult | None:
+    """The result of a task that cannot or need not be merged now, else None."""
     task_id = record["id"]
-    cwd = context.repo.toplevel
     if record.get("state") in (state.RUNNING, state.QUEUED):
         return TaskResult(
             task_id,
             SKIPPED,
             reason=f"task is {record['state']}: wait for it or 'git parallel stop {task_id}'",
-        ), simulated_base
+        )
     if record.get("state") in (state.MERGED, state.CLEANED):
         # A rerun after a crash between recording and clean-up finishes the clean-up.
         note = f"already {record['state']}"
         if record["state"] == state.MERGED and not keep and not dry_run:
             note = _clean_up(context, record) or note
         commit = (record.get("merge") or {}).get("commit")
-        return TaskResult(
-            task_id, CLEAN if dry_run else MERGED, commit=commit, reason=note
-        ), simulated_base
+        return TaskResult(task_id, CLEAN if dry_run else MERGED, commit=commit, reason=note)
     branch = record.get("branch") or ""
-    branch_oid = git.rev_parse_verify(f"refs/heads/{branch}", cwd)
-    if branch_oid is None:
-        return TaskResult(
-            task_id, SKIPPED, reason=f"branch {branch!r} does not exist"
-        ), simulated_base
-    for _ in range(MAX_ATTEMPTS):
-        base_oid = simulated_base or git.rev_parse_verify(f"refs/heads/{context.base}", cwd)
-        if base_oid is None:
-            raise GitParallelError(
-                f"base branch {context.base!r} does not exist",
-                "set 'base' in .gitparallel.toml to the integration branch",
+    if branch not in heads:
+        return TaskResult(task_id, SKIPPED, reason=f"branch {branch!r} does not exist")
+    return None
+
+
+def prepare(
+    context: Context,
+    record: dict[str, Any],
+    onto: str,
+    heads: dict[str, str],
+    *,
+    test_command: str | Sequence[str] | None,
+    dry_run: bool,
+) -> TaskResult:
+    """Audit, forecast, write and test the merge of one task onto commit `onto`.
+
+    A clean result carries the candidate commit; refusals are recorded in the task's state
+    (except in a dry run). Nothing here moves a ref or touches a checkout.
+    """
+    task_id = record["id"]
+    cwd = context.repo.toplevel
+    branch_oid = heads[record["branch"]]  # present: checked by _skip_or_finished
+    fork_point = git.merge_base(onto, branch_oid, cwd)
+    if fork_point == branch_oid:
+        return TaskResult(task_id, CLEAN, commit=None, reason="already contained in base")
+    violations = audit(context, record, onto, branch_oid, fork_point)
+    if violations:
+        shown = [violation.to_json() for violation in violations]
+        if not dry_run:
+            _record(
+                context,
+                task_id,
+                state=state.REJECTED,
+                merge={"result": REJECTED, "time": time.time(), "violations": shown},
             )
-        if git.is_ancestor(branch_oid, base_oid, cwd):
-            # Everything is in base already: a rerun after a crash between publish and record.
-            if not dry_run:
-                _finish(context, record, commit=base_oid, old=base_oid, keep=keep)
-            return TaskResult(
-                task_id,
-                MERGED if not dry_run else CLEAN,
-                commit=base_oid,
-                reason="already contained in base",
-            ), simulated_base
-        violations = audit(context, record, base_oid, branch_oid)
-        if violations:
-            shown = [violation.to_json() for violation in violations]
-            if not dry_run:
-                _record(
-                    context,
-                    task_id,
-                    state=state.REJECTED,
-                    merge={"result": REJECTED, "time": time.time(), "violations": shown},
-                )
-            return TaskResult(
-                task_id,
-                REJECTED,
-                paths=sorted({v.path for v in violations}),
-                violations=shown,
-                reason="changes outside the task's declaration or its owner's paths; "
-                "drop them from the branch (git rebase -i / git revert) or "
-                f"'git parallel claim {task_id} -- <path>' before the merge",
-            ), simulated_base
-        forecast = git.merge_tree(base_oid, branch_oid, cwd)
-        if forecast.conflicts:
-            if not dry_run:
-                _record(
-                    context,
-                    task_id,
-                    state=state.CONFLICTED,
-                    merge={"result": CONFLICTED, "time": time.time(), "paths": forecast.conflicts},
-                )
-            return TaskResult(
-                task_id,
-                CONFLICTED,
-                paths=forecast.conflicts,
-                reason=_conflict_help(context, record),
-            ), simulated_base
-        fork_point = git.merge_base(base_oid, branch_oid, cwd) or base_oid
-        lines = line_counts(fork_point, branch_oid, cwd)
-        title = record.get("title") or task_id
-        candidate = git.commit_tree(
-            forecast.tree, [base_oid, branch_oid], f"Merge task {task_id}: {title}", cwd
-        )
-        failpoints.hit("merge:candidate")
-        if dry_run:
-            return TaskResult(
-                task_id,
-                CLEAN,
-                commit=candidate,
-                paths=sorted(lines),
-                lines=lines,
-                reason="would merge",
-            ), candidate
-        if test_command:
-            code, log = run_tests(context, task_id, candidate, test_command)
-            if code != 0:
-                _record(
-                    context,
-                    task_id,
-                    state=state.FAILED,
-                    merge={
-                        "result": FAILED,
-                        "time": time.time(),
-                        "test_exit": code,
-                        "log": log,
-                        "candidate": candidate,
-                    },
-                )
-                return TaskResult(
-                    task_id,
-                    FAILED,
-                    commit=candidate,
-                    log=log,
-                    reason=f"tests exited {code}; base unchanged; see {log}",
-                ), None
-        failpoints.hit("merge:before-publish")
-        problem = publish(context, checkout, base_oid, candidate, task_id)
-        if problem == "moved":
-            continue  # someone moved base: start over from a fresh read, tests included
-        if problem is not None:
-            return TaskResult(task_id, SKIPPED, reason=problem), None
-        failpoints.hit("merge:after-publish")
-        note = _finish(context, record, commit=candidate, old=base_oid, keep=keep)
         return TaskResult(
-            task_id, MERGED, commit=candidate, paths=sorted(lines), lines=lines, reason=note
-        ), None
+            task_id,
+            REJECTED,
+            paths=sorted({v.path for v in violations}),
+            violations=shown,
+            reason="changes outside the task's declaration or its owner's paths; drop them "
+            "from the branch (git rebase -i / git revert) or "
+            f"'git parallel claim {task_id} -- <path>' before the merge",
+        )
+    forecast = git.merge_tree(onto, branch_oid, cwd)
+    if forecast.conflicts:
+        if not dry_run:
+            _record(
+                context,
+                task_id,
+                state=state.CONFLICTED,
+                merge={"result": CONFLICTED, "time": time.time(), "paths": forecast.conflicts},
+            )
+        return TaskResult(
+            task_id, CONFLICTED, paths=forecast.conflicts, reason=_conflict_help(context, record)
+        )
+    lines = line_counts(fork_point or onto, branch_oid, cwd)
+    title = record.get("title") or task_id
+    candidate = git.commit_tree(
+        forecast.tree, [onto, branch_oid], f"Merge task {task_id}: {title}", cwd
+    )
+    failpoints.hit("merge:candidate")
+    if test_command and not dry_run:
+        code, log = run_tests(context, task_id, candidate, test_command)
+        if code != 0:
+            _record(
+                context,
+                task_id,
+                state=state.FAILED,
+                merge={
+                    "result": FAILED,
+                    "time": time.time(),
+                    "test_exit": code,
+                    "log": log,
+                    "candidate": candidate,
+                },
+            )
+            return TaskResult(
+                task_id,
+                FAILED,
+                commit=candidate,
+                log=log,
+                reason=f"tests exited {code}; base unchanged; see {log}",
+            )
     return TaskResult(
         task_id,
-        SKIPPED,
-        reason=f"base {context.base} kept moving; rerun 'git parallel merge {task_id}'",
-    ), None
+        CLEAN,
+        commit=candidate,
+        paths=sorted(lines),
+        lines=lines,
+        reason="would merge" if dry_run else "",
+    )
+
+
+def prepare_batch(
+    context: Context,
+    records: list[dict[str, Any]],
+    old: str,
+    *,
+    test_command: str | Sequence[str] | None,
+    dry_run: bool,
+    keep: bool,
+) -> tuple[list[TaskResult], str]:
+    """Chain the candidates: each clean task merges onto the previous candidate.
+
+    Returns the results in order and the tip that base would move to.
+    """
+    heads = git.branch_heads(context.repo.toplevel)
+    results: list[TaskResult] = []
+    not_landed: set[str] = set()
+    tip = old
+    for record in records:
+        blocking = [dep for dep in record.get("depends_on") or () if dep in not_landed]
+        result = (
+            TaskResult(
+                record["id"],
+                SKIPPED,
+                reason=f"depends on {', '.join(blocking)}, which did not merge",
+            )
+            if blocking
+            else _skip_or_finished(context, record, heads, dry_run=dry_run, keep=keep)
+        )
+        if result is None:
+            result = prepare(
+                context, record, tip, heads, test_command=test_command, dry_run=dry_run
+            )
+            if result.result == CLEAN and result.commit:
+                tip = result.commit
+        if result.result not in (MERGED, CLEAN):
+            not_landed.add(record["id"])
+        results.append(result)
+    return results, tip
 
 
 def _finish(context: Context, record: dict[str, Any], *, commit: str, old: str, keep: bool) -> str:
@@ -517,6 +533,12 @@ def merge(
     dry_run: bool = False,
     keep: bool = False,
 ) -> MergeReport:
+    """Merge a batch: chained candidates, then one compare-and-swap of base for all of them.
+
+    One publish per batch moves base once and updates its checkout once, instead of once per
+    task; if base moved meanwhile, the whole batch starts over from a fresh read (tests
+    included), so what lands is always exactly what was audited and tested.
+    """
     common = context.repo.common_dir
     cwd = context.repo.toplevel
     if not test_command and context.config.test:
@@ -542,31 +564,52 @@ def merge(
                 f"the checkout of {context.base} at {checkout} has uncommitted changes",
                 "commit or stash them there, then rerun 'git parallel merge'",
             )
-        old = git.rev_parse_verify(f"refs/heads/{context.base}", cwd)
-        report = MergeReport(base=context.base, old=old, new=old, dry_run=dry_run)
-        not_landed: set[str] = set()
-        simulated: str | None = None
-        for record in records:
-            blocking = [dep for dep in record.get("depends_on") or () if dep in not_landed]
-            if blocking:
-                result = TaskResult(
-                    record["id"],
-                    SKIPPED,
-                    reason=f"depends on {', '.join(blocking)}, which did not merge",
+        for _ in range(MAX_ATTEMPTS):
+            old = git.rev_parse_verify(f"refs/heads/{context.base}", cwd)
+            if old is None:
+                raise GitParallelError(
+                    f"base branch {context.base!r} does not exist",
+                    "set 'base' in .gitparallel.toml to the integration branch",
                 )
-            else:
-                result, simulated = merge_one(
-                    context,
-                    record,
-                    test_command=test_command,
-                    dry_run=dry_run,
-                    keep=keep,
-                    checkout=checkout,
-                    simulated_base=simulated if dry_run else None,
+            results, tip = prepare_batch(
+                context, records, old, test_command=test_command, dry_run=dry_run, keep=keep
+            )
+            report = MergeReport(
+                base=context.base, old=old, new=old, dry_run=dry_run, results=results
+            )
+            landing = [result for result in results if result.result == CLEAN]
+            if dry_run or not landing:
+                return report  # a dry run moves nothing; its candidates are unreachable objects
+            failpoints.hit("merge:before-publish")
+            problem = None if tip == old else publish(context, checkout, old, tip, landing[-1].id)
+            if problem == "moved":
+                continue  # someone moved base: start over from a fresh read, tests included
+            if problem is not None:
+                for result in landing:
+                    result.result, result.reason = SKIPPED, problem
+                return report
+            failpoints.hit("merge:after-publish")
+            by_id = {record["id"]: record for record in records}
+            for result in landing:
+                result.result = MERGED
+                result.commit = result.commit or old
+                result.reason = (
+                    _finish(context, by_id[result.id], commit=result.commit, old=old, keep=keep)
+                    or result.reason
                 )
-            if result.result not in (MERGED, CLEAN):
-                not_landed.add(record["id"])
-            report.results.append(result)
-        # A dry run moves nothing; its candidates are unreachable objects.
-        report.new = old if dry_run else git.rev_parse_verify(f"refs/heads/{context.base}", cwd)
-    return report
+            report.new = tip
+            return report
+    return MergeReport(
+        base=context.base,
+        old=old,
+        new=old,
+        dry_run=dry_run,
+        results=[
+            TaskResult(
+                record["id"],
+                SKIPPED,
+                reason=f"base {context.base} kept moving; rerun 'git parallel merge'",
+            )
+            for record in records
+        ],
+    )
