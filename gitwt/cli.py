@@ -47,13 +47,23 @@ def plan(ids: tuple[str, ...], as_json: bool) -> None:
 @cli.command()
 @click.argument("ids", nargs=-1)
 @click.option("--all", "everything", is_flag=True, help="Also merge open tasks (no command).")
-@click.option("--test", "test_command", metavar="CMD",
-              help="Run CMD on each candidate merge; base moves only if it passes.")
+@click.option(
+    "--test",
+    "test_command",
+    metavar="CMD",
+    help="Run CMD on each candidate merge; base moves only if it passes.",
+)
 @click.option("--dry-run", is_flag=True, help="Report what would happen; change nothing.")
 @click.option("--keep", is_flag=True, help="Keep worktrees and branches after merging.")
 @click.option("--json", "as_json", is_flag=True, help="Print the versioned JSON report.")
-def merge(ids: tuple[str, ...], everything: bool, test_command: str | None, dry_run: bool,
-          keep: bool, as_json: bool) -> None:
+def merge(
+    ids: tuple[str, ...],
+    everything: bool,
+    test_command: str | None,
+    dry_run: bool,
+    keep: bool,
+    as_json: bool,
+) -> None:
     """Audit, forecast and merge tasks into base, atomically; refused tasks stay as they are.
 
     With no IDS, merges every succeeded task. Open tasks merge only when named (or --all).
@@ -63,8 +73,14 @@ def merge(ids: tuple[str, ...], everything: bool, test_command: str | None, dry_
     from gitwt.merge import merge as merge_tasks
 
     context = Context.discover()
-    result = merge_tasks(context, list(ids), everything=everything, test_command=test_command,
-                         dry_run=dry_run, keep=keep)
+    result = merge_tasks(
+        context,
+        list(ids),
+        everything=everything,
+        test_command=test_command,
+        dry_run=dry_run,
+        keep=keep,
+    )
     if as_json:
         report.dump_json(report.merge_json(result))
     else:
@@ -105,22 +121,163 @@ def trust(ids: tuple[str, ...]) -> None:
         click.echo(f"trusted {origin}: {shlex.join(trust_module.command_argv(command))}")
 
 
+# --- demo ------------------------------------------------------------------------------------
+
+
+@cli.command()
+@click.argument("directory", required=False, type=click.Path(file_okay=False))
+def demo(directory: str | None) -> None:
+    """Show the whole workflow in a scratch repository (DIRECTORY, or a new temporary one)."""
+    from gitwt.demo import run_demo
+
+    run_demo(directory)
+
+
+# --- check and hooks -------------------------------------------------------------------------
+
+
+@cli.command()
+@click.option("--staged", is_flag=True, help="Check the staged change (the default).")
+@click.option(
+    "--range",
+    "range_spec",
+    metavar="A..B",
+    help="Check the commits of B that A lacks (from their fork point to B).",
+)
+@click.option("--task", "task_id", metavar="ID", help="Against this task's declaration and owner.")
+@click.option("--role", metavar="R", help="Against the paths role R owns in the ownership map.")
+@click.option(
+    "--ownership",
+    "ownership_only",
+    is_flag=True,
+    help="Only the ownership map, for the role (or the worktree task's owner).",
+)
+@click.option("--json", "as_json", is_flag=True, help="Print the versioned JSON report.")
+def check(
+    staged: bool,
+    range_spec: str | None,
+    task_id: str | None,
+    role: str | None,
+    ownership_only: bool,
+    as_json: bool,
+) -> None:
+    """Check a change against a task's boundaries or a role's ownership, as the hooks do.
+
+    Without --task or --role: the task of the worktree you are in, else the role from
+    GIT_PARALLEL_ROLE or git config parallel.role. Exit 1 when a path is out of bounds.
+    """
+    from gitwt import checking, report
+    from gitwt.context import Context
+
+    if staged and range_spec:
+        raise click.UsageError("--staged and --range exclude each other")
+    if task_id and role:
+        raise click.UsageError("--task and --role exclude each other")
+    result = checking.check(
+        Context.discover(),
+        range_spec=range_spec,
+        task_id=task_id,
+        role=role,
+        ownership_only=ownership_only,
+    )
+    if as_json:
+        report.dump_json(report.check_json(result))
+    else:
+        report.check_text(result)
+    sys.exit(0 if result.ok else 1)
+
+
+@cli.group()
+def hooks() -> None:
+    """Manage the commit hooks (task worktrees get them at start)."""
+
+
+@hooks.command("install")
+@click.argument("worktree", required=False, type=click.Path(file_okay=False, exists=True))
+@click.option(
+    "--task",
+    "task_id",
+    metavar="ID",
+    help="Make WORKTREE a worktree of task ID: save its rules there first.",
+)
+def hooks_install(worktree: str | None, task_id: str | None) -> None:
+    """Install the hooks in WORKTREE (default: here), chaining to the hooks it had.
+
+    In a task worktree they refuse commits outside the task; elsewhere they guard the base of
+    live tasks against commits touching their paths.
+    """
+    from gitwt import installer, report
+
+    report.hooks_installed(installer.install_for(worktree or ".", task_id))
+
+
+@hooks.command("uninstall")
+@click.argument("worktree", required=False, type=click.Path(file_okay=False, exists=True))
+def hooks_uninstall(worktree: str | None) -> None:
+    """Remove the hooks from WORKTREE (default: here) and restore exactly what was there."""
+    from gitwt import installer
+
+    if installer.uninstall(worktree or "."):
+        click.echo(f"removed git parallel hooks from {os.path.abspath(worktree or '.')}")
+    else:
+        click.echo("no git parallel hooks installed here")
+
+
+@hooks.command("status")
+@click.option("--json", "as_json", is_flag=True, help="Print the versioned JSON report.")
+def hooks_status(as_json: bool) -> None:
+    """Show which worktrees have the hooks, in which mode, and what they chain to."""
+    from gitwt import installer, report
+
+    found = installer.status()
+    if as_json:
+        report.dump_json(report.hooks_json(found))
+    else:
+        report.hooks_text(found)
+    sys.exit(1 if any(entry.problems for entry in found) else 0)
+
+
 # --- start, status, logs, stop, claim, clean -------------------------------------------------
 
 
 @cli.command()
 @click.argument("ids", nargs=-1, required=True)
-@click.option("--run", "run_command", metavar="CMD",
-              help="Run CMD in each task worktree ({id}, {worktree}, {spec} are replaced).")
-@click.option("--max", "max_instances", type=click.IntRange(min=1), metavar="N",
-              help="Run at most N task commands at once (default: config max_instances).")
-@click.option("--queue", is_flag=True,
-              help="Let conflicting or dependent tasks wait until their partner is merged.")
-@click.option("--sparse", is_flag=True,
-              help="Check out only the declared paths and the top-level files.")
+@click.option(
+    "--run",
+    "run_command",
+    metavar="CMD",
+    help="Run CMD in each task worktree ({id}, {worktree}, {spec} are replaced).",
+)
+@click.option(
+    "--max",
+    "max_instances",
+    type=click.IntRange(min=1),
+    metavar="N",
+    help="Run at most N task commands at once (default: config max_instances).",
+)
+@click.option(
+    "--queue",
+    is_flag=True,
+    help="Let conflicting or dependent tasks wait until their partner is merged.",
+)
+@click.option(
+    "--sparse", is_flag=True, help="Check out only the declared paths and the top-level files."
+)
+@click.option(
+    "--auto-merge",
+    is_flag=True,
+    help="Merge each task as soon as its command succeeds (same rules as 'merge').",
+)
 @click.option("--json", "as_json", is_flag=True, help="Print the versioned JSON report.")
-def start(ids: tuple[str, ...], run_command: str | None, max_instances: int | None, queue: bool,
-          sparse: bool, as_json: bool) -> None:
+def start(
+    ids: tuple[str, ...],
+    run_command: str | None,
+    max_instances: int | None,
+    queue: bool,
+    sparse: bool,
+    auto_merge: bool,
+    as_json: bool,
+) -> None:
     """Create a worktree and branch per task from base, install hooks, spawn the command.
 
     Validates like 'plan' and creates nothing when the tasks conflict. Returns at once; tasks
@@ -128,8 +285,16 @@ def start(ids: tuple[str, ...], run_command: str | None, max_instances: int | No
     """
     from gitwt import lifecycle, report
 
-    result = lifecycle.start(list(ids), lifecycle.StartOptions(
-        run=run_command, max_instances=max_instances, queue=queue, sparse=sparse))
+    result = lifecycle.start(
+        list(ids),
+        lifecycle.StartOptions(
+            run=run_command,
+            max_instances=max_instances,
+            queue=queue,
+            sparse=sparse,
+            auto_merge=auto_merge,
+        ),
+    )
     if as_json:
         report.dump_json(report.start_json(result))
     else:
@@ -184,8 +349,14 @@ def logs(task_id: str, follow: bool) -> None:
 
 @cli.command()
 @click.argument("ids", nargs=-1)
-@click.option("--timeout", default=10.0, show_default=True, type=click.FloatRange(min=0),
-              metavar="S", help="Seconds between SIGTERM and SIGKILL.")
+@click.option(
+    "--timeout",
+    default=10.0,
+    show_default=True,
+    type=click.FloatRange(min=0),
+    metavar="S",
+    help="Seconds between SIGTERM and SIGKILL.",
+)
 @click.option("--json", "as_json", is_flag=True, help="Print the versioned JSON report.")
 def stop(ids: tuple[str, ...], timeout: float, as_json: bool) -> None:
     """SIGTERM each task's whole process tree, SIGKILL after the timeout (default: all)."""
@@ -217,9 +388,12 @@ def claim(task_id: str, paths: tuple[str, ...], as_json: bool) -> None:
 
 @cli.command()
 @click.argument("ids", nargs=-1)
-@click.option("--force", is_flag=True,
-              help="Remove even with uncommitted or unmerged work, kept first under "
-                   "refs/parallel/salvage/<id>/<time>.")
+@click.option(
+    "--force",
+    is_flag=True,
+    help="Remove even with uncommitted or unmerged work, kept first under "
+    "refs/parallel/salvage/<id>/<time>.",
+)
 @click.option("--json", "as_json", is_flag=True, help="Print the versioned JSON report.")
 def clean(ids: tuple[str, ...], force: bool, as_json: bool) -> None:
     """Remove worktrees of finished tasks and their merged branches, never losing work."""
@@ -232,87 +406,6 @@ def clean(ids: tuple[str, ...], force: bool, as_json: bool) -> None:
     else:
         report.clean_text(results)
     sys.exit(1 if any(item.refused for item in results) else 0)
-
-
-# --- check and hooks -------------------------------------------------------------------------
-
-
-@cli.command()
-@click.option("--staged", is_flag=True, help="Check the staged change (the default).")
-@click.option("--range", "range_spec", metavar="A..B",
-              help="Check the commits of B that A lacks (from their fork point to B).")
-@click.option("--task", "task_id", metavar="ID", help="Against this task's declaration and owner.")
-@click.option("--role", metavar="R", help="Against the paths role R owns in the ownership map.")
-@click.option("--ownership", "ownership_only", is_flag=True,
-              help="Only the ownership map, for the role (or the worktree task's owner).")
-@click.option("--json", "as_json", is_flag=True, help="Print the versioned JSON report.")
-def check(staged: bool, range_spec: str | None, task_id: str | None, role: str | None,
-          ownership_only: bool, as_json: bool) -> None:
-    """Check a change against a task's boundaries or a role's ownership, as the hooks do.
-
-    Without --task or --role: the task of the worktree you are in, else the role from
-    GIT_PARALLEL_ROLE or git config parallel.role. Exit 1 when a path is out of bounds.
-    """
-    from gitwt import checking, report
-    from gitwt.context import Context
-
-    if staged and range_spec:
-        raise click.UsageError("--staged and --range exclude each other")
-    if task_id and role:
-        raise click.UsageError("--task and --role exclude each other")
-    result = checking.check(Context.discover(), range_spec=range_spec, task_id=task_id,
-                            role=role, ownership_only=ownership_only)
-    if as_json:
-        report.dump_json(report.check_json(result))
-    else:
-        report.check_text(result)
-    sys.exit(0 if result.ok else 1)
-
-
-@cli.group()
-def hooks() -> None:
-    """Manage the commit hooks (task worktrees get them at start)."""
-
-
-@hooks.command("install")
-@click.argument("worktree", required=False, type=click.Path(file_okay=False, exists=True))
-@click.option("--task", "task_id", metavar="ID",
-              help="Make WORKTREE a worktree of task ID: save its rules there first.")
-def hooks_install(worktree: str | None, task_id: str | None) -> None:
-    """Install the hooks in WORKTREE (default: here), chaining to the hooks it had.
-
-    In a task worktree they refuse commits outside the task; elsewhere they guard the base of
-    live tasks against commits touching their paths.
-    """
-    from gitwt import installer, report
-
-    report.hooks_installed(installer.install_for(worktree or ".", task_id))
-
-
-@hooks.command("uninstall")
-@click.argument("worktree", required=False, type=click.Path(file_okay=False, exists=True))
-def hooks_uninstall(worktree: str | None) -> None:
-    """Remove the hooks from WORKTREE (default: here) and restore exactly what was there."""
-    from gitwt import installer
-
-    if installer.uninstall(worktree or "."):
-        click.echo(f"removed git parallel hooks from {os.path.abspath(worktree or '.')}")
-    else:
-        click.echo("no git parallel hooks installed here")
-
-
-@hooks.command("status")
-@click.option("--json", "as_json", is_flag=True, help="Print the versioned JSON report.")
-def hooks_status(as_json: bool) -> None:
-    """Show which worktrees have the hooks, in which mode, and what they chain to."""
-    from gitwt import installer, report
-
-    found = installer.status()
-    if as_json:
-        report.dump_json(report.hooks_json(found))
-    else:
-        report.hooks_text(found)
-    sys.exit(1 if any(entry.problems for entry in found) else 0)
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -23,6 +23,7 @@ class StartOptions:
     max_instances: int | None = None
     queue: bool = False
     sparse: bool = False
+    auto_merge: bool = False  # merge each task when its command succeeds
 
 
 @dataclass
@@ -219,6 +220,7 @@ def start(ids: list[str], options: StartOptions, context: Context | None = None)
                     "waits_for": sorted(waits[task.id], key=natural_key),
                     "max_instances": options.max_instances,
                     "sparse": options.sparse or context.config.sparse,
+                    "auto_merge": options.auto_merge or context.config.auto_merge,
                 }
             )
         paths = [record["worktree"] for record in records]
@@ -249,9 +251,19 @@ def start(ids: list[str], options: StartOptions, context: Context | None = None)
             raise
         for record in records:
             state.append_event(common, "queued", task=record["id"], command=record["command"])
+        _install_guard(context)
         step = supervisor.schedule(context)
         fresh = [state.read_task(common, record["id"]) or record for record in records]
     return StartReport(base=context.base, tasks=fresh, waiting=step.waiting, failed=step.failed)
+
+
+def _install_guard(context: Context) -> None:
+    """The main-worktree guard (DESIGN §5): commits on base may not touch a live task's paths."""
+    from gitwt import installer
+
+    main = git.worktrees(context.repo.toplevel)[0]
+    if not main.bare and os.path.isdir(main.path):
+        installer.install_guard(main.path)
 
 
 # --- claim -----------------------------------------------------------------------------------

@@ -521,6 +521,13 @@ def _clean_up(context: Context, record: dict[str, Any]) -> str:
     return "; ".join(removal.notes)
 
 
+def _schedule(context: Context) -> None:
+    """Tasks queued behind a partner that just merged may start now (DESIGN §8)."""
+    from gitwt import supervisor
+
+    supervisor.schedule(context)
+
+
 # --- the batch -------------------------------------------------------------------------------
 
 
@@ -598,6 +605,7 @@ def merge(
                     or result.reason
                 )
             report.new = tip
+            _schedule(context)
             return report
     return MergeReport(
         base=context.base,

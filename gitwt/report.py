@@ -170,8 +170,14 @@ def merge_json(result: Any) -> dict[str, Any]:
 
 def merge_text(result: Any, stream: TextIO = sys.stdout) -> None:
     write = stream.write
-    colours = {"merged": "green", "clean": "green", "conflicted": "red", "rejected": "red",
-               "failed": "red", "skipped": "yellow"}
+    colours = {
+        "merged": "green",
+        "clean": "green",
+        "conflicted": "red",
+        "rejected": "red",
+        "failed": "red",
+        "skipped": "yellow",
+    }
     if not result.results:
         write("nothing to merge (no succeeded tasks; name open tasks, or use --all)\n")
         return
@@ -187,8 +193,10 @@ def merge_text(result: Any, stream: TextIO = sys.stdout) -> None:
         if task.result == "rejected":
             for violation in task.violations[:10]:
                 where = (violation["commit"] or "net change")[:12]
-                write(f"    {where}  {violation['change']:<9} {quote_path(violation['path'])}: "
-                      f"{violation['rule']}\n")
+                write(
+                    f"    {where}  {violation['change']:<9} {quote_path(violation['path'])}: "
+                    f"{violation['rule']}\n"
+                )
         elif task.paths and task.result == "conflicted":
             write(f"    conflicts: {path_list(task.paths, 10)}\n")
         if task.reason:
@@ -229,12 +237,18 @@ def check_text(result: Any, stream: TextIO = sys.stdout) -> None:
         who += f" (owner {rules.owner})"
     scope = "the staged change" if result.scope == "staged" else result.scope
     if result.ok:
-        stream.write(f"{paint('ok', 'green', stream)}: {scope} ({result.changes} changes) "
-                     f"stays inside {who}\n")
+        stream.write(
+            f"{paint('ok', 'green', stream)}: {scope} ({result.changes} changes) "
+            f"stays inside {who}\n"
+        )
         return
     count = len(result.violations)
-    stream.write(paint(f"{scope}: {count} path{'s' if count != 1 else ''} {who} may not change",
-                       "red", stream) + "\n")
+    stream.write(
+        paint(
+            f"{scope}: {count} path{'s' if count != 1 else ''} {who} may not change", "red", stream
+        )
+        + "\n"
+    )
     stream.writelines(violation_lines(result.violations))
 
 
@@ -252,10 +266,15 @@ def hooks_json(found: list[Any]) -> dict[str, Any]:
 def hooks_text(found: list[Any], stream: TextIO = sys.stdout) -> None:
     rows = [["worktree", "branch", "hooks", "task", "chains to"]]
     for entry in found:
-        rows.append([
-            quote_path(entry.path), entry.branch or "(detached)", entry.mode or "none",
-            entry.task_id or "-", quote_path(entry.chain) if entry.chain else "-",
-        ])
+        rows.append(
+            [
+                quote_path(entry.path),
+                entry.branch or "(detached)",
+                entry.mode or "none",
+                entry.task_id or "-",
+                quote_path(entry.chain) if entry.chain else "-",
+            ]
+        )
     table(rows, stream)
     for entry in found:
         for problem in entry.problems:
@@ -382,58 +401,81 @@ def status_text(result: Any, stream: TextIO = sys.stdout) -> None:
     if not result.tasks:
         stream.write("no tasks; start some with 'git parallel start <ids>'\n")
         return
-    rows = [["task", "state", "pid", "cpu", "rss", "time", "exit", "ahead", "files", "viol",
-             "conflicts", "title"]]
+    rows = [
+        [
+            "task",
+            "state",
+            "pid",
+            "cpu",
+            "rss",
+            "time",
+            "exit",
+            "ahead",
+            "files",
+            "viol",
+            "conflicts",
+            "title",
+        ]
+    ]
     for task in result.tasks:
         violations = task.record.get("violations") or []
-        rows.append([
-            task.id,
-            task.state,
-            str(task.pid) if task.pid else "-",
-            f"{task.cpu_percent:.0f}%" if task.cpu_percent is not None else "-",
-            size(task.rss),
-            duration(task.runtime),
-            _exit_text(task.exit_code, task.exit_signal),
-            "-" if task.ahead is None else str(task.ahead),
-            str(len(task.files)) if task.ahead is not None else "-",
-            str(len(violations)),
-            ", ".join(sorted(task.conflicts_with)) or "-",
-            task.record.get("title") or "",
-        ])
+        rows.append(
+            [
+                task.id,
+                task.state,
+                str(task.pid) if task.pid else "-",
+                f"{task.cpu_percent:.0f}%" if task.cpu_percent is not None else "-",
+                size(task.rss),
+                duration(task.runtime),
+                _exit_text(task.exit_code, task.exit_signal),
+                "-" if task.ahead is None else str(task.ahead),
+                str(len(task.files)) if task.ahead is not None else "-",
+                str(len(violations)),
+                ", ".join(sorted(task.conflicts_with)) or "-",
+                task.record.get("title") or "",
+            ]
+        )
     table(rows, stream)
     stream.write("\n")
     for task in result.tasks:
         record = task.record
         colour = _STATE_COLOURS.get(task.state)
         shown = paint(task.state, colour, stream) if colour else task.state
-        stream.write(f"{task.id}: {shown}  {record.get('branch')}  "
-                     f"{quote_path(record.get('worktree') or '')}\n")
+        stream.write(
+            f"{task.id}: {shown}  {record.get('branch')}  "
+            f"{quote_path(record.get('worktree') or '')}\n"
+        )
         if task.state == "unsupervised":
-            stream.write("    its shim died but the command still runs; "
-                         f"'git parallel stop {task.id}' ends it\n")
+            stream.write(
+                "    its shim died but the command still runs; "
+                f"'git parallel stop {task.id}' ends it\n"
+            )
         elif task.state == "lost":
-            stream.write("    its supervisor died and no exit was recorded; check the log, "
-                         f"then 'git parallel clean {task.id}'\n")
+            stream.write(
+                "    its supervisor died and no exit was recorded; check the log, "
+                f"then 'git parallel clean {task.id}'\n"
+            )
         if record.get("state") == "queued" and record.get("waits_for"):
             stream.write(f"    waits for {', '.join(record['waits_for'])} to be merged\n")
         if record.get("error"):
             stream.write(f"    error: {record['error']}\n")
         for other, paths in sorted(task.conflicts_with.items()):
-            stream.write(paint(f"    would conflict with {other}: {path_list(paths, 3)}",
-                               "red", stream) + "\n")
+            stream.write(
+                paint(f"    would conflict with {other}: {path_list(paths, 3)}", "red", stream)
+                + "\n"
+            )
         violations = record.get("violations") or []
         if violations:
-            stream.write(paint(f"    {len(violations)} boundary violation(s)", "red", stream)
-                         + "\n")
+            stream.write(
+                paint(f"    {len(violations)} boundary violation(s)", "red", stream) + "\n"
+            )
     resources = result.resources()
     speedup = result.speedup
     stream.write(
         f"\ntasks: {resources['tasks_cpu_percent']:.0f}% CPU, "
         f"{size(resources['tasks_rss_bytes'])} RSS; machine: memory "
         f"{resources['memory_percent']:.0f}%, load {resources['load_percent']:.0f}% of "
-        f"{resources['cpus']} CPUs"
-        + (f"; speedup {speedup:.2f}x" if speedup else "")
-        + "\n"
+        f"{resources['cpus']} CPUs" + (f"; speedup {speedup:.2f}x" if speedup else "") + "\n"
     )
 
 
@@ -441,8 +483,13 @@ def stop_json(results: list[Any]) -> dict[str, Any]:
     return {
         "schema": schema("stop"),
         "tasks": [
-            {"id": item.task_id, "before": item.before, "after": item.after,
-             "killed": item.killed, "message": item.message}
+            {
+                "id": item.task_id,
+                "before": item.before,
+                "after": item.after,
+                "killed": item.killed,
+                "message": item.message,
+            }
             for item in results
         ],
     }
@@ -461,8 +508,12 @@ def stop_text(results: list[Any], stream: TextIO = sys.stdout) -> None:
 
 
 def claim_json(result: Any) -> dict[str, Any]:
-    return {"schema": schema("claim"), "id": result.task_id, "added": result.added,
-            "declaration": result.declaration}
+    return {
+        "schema": schema("claim"),
+        "id": result.task_id,
+        "added": result.added,
+        "declaration": result.declaration,
+    }
 
 
 def claim_text(result: Any, stream: TextIO = sys.stdout) -> None:
@@ -476,8 +527,13 @@ def clean_json(results: list[Any]) -> dict[str, Any]:
     return {
         "schema": schema("clean"),
         "tasks": [
-            {"id": item.task_id, "cleaned": item.cleaned, "removal": item.removal,
-             "refused": item.refused, "hint": item.hint}
+            {
+                "id": item.task_id,
+                "cleaned": item.cleaned,
+                "removal": item.removal,
+                "refused": item.refused,
+                "hint": item.hint,
+            }
             for item in results
         ],
     }
@@ -503,8 +559,14 @@ def clean_text(results: list[Any], stream: TextIO = sys.stdout, err: TextIO = sy
             done.append("branch deleted")
         stream.write(f"cleaned {item.task_id}: {', '.join(done) or 'nothing left to remove'}\n")
         if removal.get("salvage_ref"):
-            stream.write(paint(f"  uncommitted and unmerged work kept in {removal['salvage_ref']}",
-                               "yellow", stream) + "\n")
+            stream.write(
+                paint(
+                    f"  uncommitted and unmerged work kept in {removal['salvage_ref']}",
+                    "yellow",
+                    stream,
+                )
+                + "\n"
+            )
         for note in removal.get("notes") or []:
             if not note.startswith("salvaged"):
                 stream.write(f"  {note}\n")

@@ -169,8 +169,34 @@ def run_task(common_dir: str, task_id: str) -> int:
     outcome = record_exit(common_dir, task_id, status, problem)
     code = os.waitstatus_to_exitcode(status) if status is not None else None
     log(f"task {task_id} {outcome} (exit {code})")
+    if outcome == state.SUCCEEDED:
+        auto_merge(common_dir, task_id)
     schedule_next(common_dir, task_id)
     return 0
+
+
+def auto_merge(common_dir: str, task_id: str) -> None:
+    """`start --auto-merge`: merge the task as `git parallel merge ID` would, output to the log."""
+    record = state.read_task(common_dir, task_id) or {}
+    if not record.get("auto_merge"):
+        return
+    from gitwt import report
+    from gitwt.context import Context
+    from gitwt.errors import GitParallelError
+    from gitwt.merge import merge
+
+    log(f"auto-merge of task {task_id}")
+    try:
+        context = Context.discover(record.get("repo") or os.path.dirname(common_dir))
+        result = merge(context, [task_id])
+    except GitParallelError as error:  # refused (dirty base, untrusted test): say so, keep all
+        log(f"auto-merge refused: {error.message}" + (f" ({error.hint})" if error.hint else ""))
+        return
+    except Exception as error:  # the task succeeded and is recorded; never hide that
+        log(f"auto-merge failed: {error}")
+        return
+    report.merge_text(result, sys.stdout)
+    sys.stdout.flush()
 
 
 def schedule_next(common_dir: str, task_id: str) -> None:

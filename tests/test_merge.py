@@ -79,7 +79,8 @@ def test_two_clean_tasks_merge_and_clean_up(two_tasks) -> None:
 def test_conflict_leaves_everything_and_the_other_task_merges(two_tasks) -> None:
     repo, first, _second = two_tasks
     repo.write("src/a.py", "a = 'changed on main'\n")
-    repo.commit_all("main moves on")
+    # The main-worktree guard refuses this commit; someone bypasses it (or pushes from elsewhere).
+    repo.git("commit", "-q", "--no-verify", "-am", "main moves on")
     before = head(repo)
     task_head = head(repo, "parallel/1")
     result = repo.cli("merge", "1", "2", "--json")
@@ -240,3 +241,47 @@ def test_merge_without_ids_takes_succeeded_tasks_only(two_tasks) -> None:
     assert result.code == 0
     assert "nothing to merge" in result.out
     assert subprocess.run(["git", "-C", str(repo.path), "diff", "--quiet"]).returncode == 0
+
+
+def wait_for_state(repo: Repo, task_id: str, wanted: str, timeout: float = 60) -> str:
+    import time
+
+    deadline = time.monotonic() + timeout
+    current = ""
+    while time.monotonic() < deadline:
+        current = state_of(repo, task_id)
+        if current == wanted:
+            return current
+        time.sleep(0.2)
+    return current
+
+
+def test_auto_merge_lands_a_task_when_its_command_succeeds(repo: Repo) -> None:
+    repo.write("src/a.py", "a = 1\n")
+    repo.write(".gitparallel.toml", "cpu_max = 100\nmemory_max = 100\n")
+    repo.spec("1", ["src/a.py"], title="Auto")
+    repo.commit_all("spec")
+    command = "sh -c 'echo \"a = 2\" > src/a.py && git commit -q -am work'"
+    result = repo.cli("start", "1", "--auto-merge", "--run", command)
+    assert result.code == 0, result.err
+    assert wait_for_state(repo, "1", "merged") == "merged"
+    assert repo.git("log", "-1", "--format=%s", "main") == "Merge task 1: Auto\n"
+    assert (repo.path / "src/a.py").read_text() == "a = 2\n"
+    assert repo.git("status", "--porcelain") == ""
+
+
+def test_start_guards_the_main_worktree_until_the_task_merges(repo: Repo) -> None:
+    repo.write("src/a.py", "a = 1\n")
+    repo.commit_all("sources")
+    worktree = start_open(repo, "1", ["src/a.py"])
+    (repo.path / "src/a.py").write_text("edited on main by mistake\n")
+    refused = subprocess.run(
+        ["git", "commit", "-q", "-am", "oops"], cwd=repo.path, capture_output=True, text=True
+    )
+    assert refused.returncode != 0
+    assert "task 1" in refused.stderr
+    repo.git("checkout", "--", "src/a.py")
+    work(worktree, "src/a.py", "a = 2\n")
+    assert repo.cli("merge", "1").code == 0
+    (repo.path / "src/a.py").write_text("a = 3\n")
+    repo.git("commit", "-q", "-am", "allowed again")
