@@ -10,6 +10,7 @@ import click
 from gitwt import __version__
 from gitwt.errors import EXIT_USAGE, GitParallelError, one_line
 
+COMPLETE_VAR = "_GIT_PARALLEL_COMPLETE"
 CONTEXT_SETTINGS = {"help_option_names": ["-h", "--help"], "max_content_width": 100}
 
 
@@ -410,6 +411,9 @@ def clean(ids: tuple[str, ...], force: bool, as_json: bool) -> None:
 
 def main(argv: list[str] | None = None) -> int:
     try:
+        if os.environ.get(COMPLETE_VAR):
+            # Shell completion is registered for the executable `git-parallel`.
+            cli.main(args=argv, prog_name="git-parallel", complete_var=COMPLETE_VAR)
         cli.main(args=argv, prog_name="git parallel", standalone_mode=False)
     except GitParallelError as error:
         click.echo(error.render(), err=True)
