@@ -41,7 +41,15 @@ def repo_name(context: Context) -> str:
 def worktree_path(context: Context, task_id: str) -> str:
     """The template resolved against the main worktree (so every worktree agrees on it)."""
     relative = context.config.worktree.format(id=task_id, repo=repo_name(context))
-    return os.path.normpath(os.path.join(context.repo.main_toplevel, os.path.expanduser(relative)))
+    path = os.path.normpath(os.path.join(context.repo.main_toplevel, os.path.expanduser(relative)))
+    common = os.path.realpath(context.repo.common_dir)
+    if os.path.commonpath([common, os.path.realpath(path)]) == common:
+        raise GitParallelError(
+            f"worktree path {path} for task {task_id} is inside the git directory",
+            f"fix 'worktree' in {context.config.source or '.gitparallel.toml'}, "
+            "e.g. '../{repo}-wt{id}'",
+        )
+    return path
 
 
 def check_free(context: Context, task_id: str, branch: str, path: str) -> None:
