@@ -372,7 +372,7 @@ def status_json(result: Any) -> dict[str, Any]:
                 "exit_signal": task.exit_signal,
                 "ahead": task.ahead,
                 "files": task.files,
-                "violations": task.record.get("violations") or [],
+                "violations": task.violations,
                 "waits_for": task.record.get("waits_for") or [],
                 "conflicts_with": task.conflicts_with,
                 "merge": task.record.get("merge"),
@@ -418,7 +418,7 @@ def status_text(result: Any, stream: TextIO = sys.stdout) -> None:
         ]
     ]
     for task in result.tasks:
-        violations = task.record.get("violations") or []
+        violations = task.violations
         rows.append(
             [
                 task.id,
@@ -464,7 +464,7 @@ def status_text(result: Any, stream: TextIO = sys.stdout) -> None:
                 paint(f"    would conflict with {other}: {path_list(paths, 3)}", "red", stream)
                 + "\n"
             )
-        violations = record.get("violations") or []
+        violations = task.violations
         if violations:
             stream.write(
                 paint(f"    {len(violations)} boundary violation(s)", "red", stream) + "\n"

@@ -33,10 +33,20 @@ class TaskStatus:
     ahead: int | None = None
     files: list[str] = field(default_factory=list)
     conflicts_with: dict[str, list[str]] = field(default_factory=dict)  # other id/base -> paths
+    commits: set[str] | None = None  # the branch's commits not in base; None: not looked up
 
     @property
     def id(self) -> str:
         return self.record["id"]
+
+    @property
+    def violations(self) -> list[dict[str, Any]]:
+        """Recorded violations whose commit is still on the branch: an amended or dropped
+        commit no longer counts (merge audits the branch as it is anyway)."""
+        recorded = self.record.get("violations") or []
+        if self.commits is None:
+            return recorded
+        return [v for v in recorded if not v.get("commit") or v["commit"] in self.commits]
 
 
 @dataclass
@@ -186,8 +196,11 @@ def gather(context: Context, ids: list[str], with_forecast: bool = True) -> Stat
         )
         tip = tips.get(record.get("branch") or "")
         if tip and base_tip and record.get("base_oid"):
-            task.ahead = len(git.rev_list([f"{base_tip}..{tip}"], cwd))
+            task.commits = set(git.rev_list([f"{base_tip}..{tip}"], cwd))
+            task.ahead = len(task.commits)
             task.files = _changed(base_tip, tip, cwd) if task.ahead else []
+        elif record.get("state") in (state.MERGED, state.CLEANED):
+            task.commits = set()  # merged after a clean audit: nothing out of bounds remains
         tasks.append(task)
 
     report = StatusReport(base=base, tasks=tasks)

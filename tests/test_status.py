@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 import os
 import signal
 import subprocess
@@ -60,13 +59,15 @@ def test_status_json_has_the_documented_fields(repo: Repo) -> None:
 
 
 def test_violations_recorded_by_the_hooks_are_shown(repo: Repo) -> None:
-    start_open(repo, {"1": ["a.txt"]})
-    path = repo.path / ".git" / "parallel" / "tasks" / "1.json"
-    data = json.loads(path.read_text())
-    data["violations"] = [{"path": "z.txt", "kind": "undeclared", "commit": "abc"}]
-    path.write_text(json.dumps(data))
+    trees = start_open(repo, {"1": ["a.txt"]})
+    (trees["1"] / "z.txt").write_text("outside\n")
+    git(trees["1"], "add", "z.txt")
+    git(trees["1"], "commit", "-q", "--no-verify", "-m", "sneak")
+    commit = git(trees["1"], "rev-parse", "HEAD").strip()
     task = status_of(repo, "1")
-    assert task["violations"] == [{"path": "z.txt", "kind": "undeclared", "commit": "abc"}]
+    assert [(v["path"], v["kind"], v["commit"]) for v in task["violations"]] == [
+        ("z.txt", "undeclared", commit)
+    ]
     text = repo.cli("status").out
     assert "1 boundary violation(s)" in text
 
@@ -163,3 +164,26 @@ def test_forecast_without_merge_tree_stdin_gives_the_same_answer(repo: Repo) -> 
         batched, method = status_service.forecast(pairs, cwd)
         assert method.startswith("merge-tree --stdin")
         assert batched == per_pair
+
+
+def test_a_violation_no_longer_counts_once_its_commit_is_gone(repo: Repo) -> None:
+    """--no-verify is recorded; amending the commit away clears it from status."""
+    from tests.conftest import git
+
+    repo.write("src/a.py", "a = 1\n")
+    repo.spec("1", ["src/a.py"])
+    repo.commit_all("spec")
+    assert repo.cli("start", "1").code == 0
+    worktree = Path(repo.cli("status", "--json").json()["tasks"][0]["worktree"])
+    (worktree / "stray.txt").write_text("outside\n")
+    git(worktree, "add", "stray.txt")
+    git(worktree, "commit", "-q", "--no-verify", "-m", "sneak")
+    [task] = repo.cli("status", "--json").json()["tasks"]
+    assert [v["path"] for v in task["violations"]] == ["stray.txt"]
+    git(worktree, "reset", "-q", "--soft", "HEAD~1")
+    git(worktree, "rm", "-q", "--cached", "stray.txt")
+    (worktree / "src/a.py").write_text("a = 2\n")
+    git(worktree, "add", "src/a.py")
+    git(worktree, "commit", "-q", "-m", "in bounds now")
+    [task] = repo.cli("status", "--json").json()["tasks"]
+    assert task["violations"] == []
