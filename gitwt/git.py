@@ -184,15 +184,17 @@ def parse_name_status(data: bytes) -> list[Change]:
     changes: list[Change] = []
     index = 0
     while index < len(items):
-        status = items[index]
-        letter = status[:1]
-        if letter in ("R", "C"):
-            changes.append(Change(letter, items[index + 2], items[index + 1]))
-            index += 3
-        else:
-            changes.append(Change(letter, items[index + 1]))
-            index += 2
+        change, index = _take_change(items, index, items[index])
+        changes.append(change)
     return changes
+
+
+def _take_change(items: list[str], index: int, status: str) -> tuple[Change, int]:
+    """The change whose status token is at `index`, and the index after it."""
+    letter = status[:1]
+    if letter in ("R", "C"):
+        return Change(letter, items[index + 2], items[index + 1]), index + 3
+    return Change(letter, items[index + 1]), index + 2
 
 
 def staged_changes(
@@ -292,13 +294,8 @@ def _changes_by_commit(items: list[str]) -> dict[str, list[Change]]:
             index += 1
             continue
         after_oid = False
-        letter = token[:1]
-        if letter in ("R", "C"):
-            current.append(Change(letter, items[index + 2], items[index + 1]))
-            index += 3
-        else:
-            current.append(Change(letter, items[index + 1]))
-            index += 2
+        change, index = _take_change(items, index, token)
+        current.append(change)
     return found
 
 
