@@ -1,7 +1,10 @@
-"""Test-only crash points: GIT_PARALLEL_FAILPOINT=<name> kills the process with SIGKILL there.
+"""Test-only crash points: GIT_PARALLEL_FAILPOINT=<name>[,<name>] kills the process with SIGKILL
+at the first `hit(name)` it names.
 
-The fault suite uses them to prove that a crash at any step leaves a state `status` explains and
-the next command can finish. Never set this variable outside tests.
+The fault suite (tests/test_faults.py) uses them to prove DESIGN §7: a crash at any step leaves a
+state `status` explains and the next command can finish. Never set this variable outside tests.
+Only the process that reads it crashes: shims and waiters are started without it
+(`supervisor.child_environment`). With the variable unset a point costs one environ lookup.
 """
 
 from __future__ import annotations
@@ -10,6 +13,36 @@ import os
 import signal
 
 VARIABLE = "GIT_PARALLEL_FAILPOINT"
+
+# Every point, in the order a command passes them. Names are stable: tests and docs use them.
+POINTS: tuple[str, ...] = (
+    # start (lifecycle.start, worktrees.prepare_task, and the scheduling step start runs)
+    "start:validated",  # checks done under the lock, nothing written yet
+    "start:queued",  # a task's queued record (and its event) written; no branch yet
+    "start:worktree-added",  # branch and locked worktree made (one `git worktree add -b`)
+    "start:sparse-set",  # --sparse: patterns set, worktree not populated yet
+    "start:rules-saved",  # the compiled declaration and owner rules in the private git dir
+    "start:hooks-installed",  # the worktree's hook shims installed
+    "start:prepared",  # the record with base_oid written
+    "start:guard-installed",  # the main-worktree guard installed
+    "start:shim-spawned",  # the shim runs, but the record does not name it yet
+    "start:running",  # the record names the shim (or says open)
+    # claim
+    "claim:validated",  # no conflict, owner allows it; nothing written yet
+    "claim:recorded",  # the claim is in the record and in events.jsonl
+    "claim:rules-saved",  # the worktree's rules (and sparse patterns) refreshed
+    # merge
+    "merge:candidate",  # a merge commit exists, no ref points at it
+    "merge:before-publish",  # candidates chained and tested; base not moved yet
+    "merge:after-publish",  # base moved; tasks not recorded merged yet
+    "merge:recorded",  # a task recorded merged; its worktree and branch not removed yet
+    # clean
+    "clean:salvaged",  # --force: the salvage ref written, nothing removed yet
+    "clean:worktree-removed",  # the worktree gone, the branch still there
+    "clean:before-branch-delete",  # about to delete the branch
+    "clean:branch-deleted",  # the branch deleted; the record not yet `cleaned`
+    "clean:recorded",  # the record says `cleaned`
+)
 
 
 def hit(name: str) -> None:

@@ -8,7 +8,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from gitwt import git, state
+from gitwt import failpoints, git, state
 from gitwt.context import Context
 from gitwt.errors import GitParallelError, Refused
 from gitwt.separation import Conflict, natural_key
@@ -229,18 +229,21 @@ def start(ids: list[str], options: StartOptions, context: Context | None = None)
                 "two tasks would share one worktree path",
                 "put '{id}' in the 'worktree' template",
             )
+        failpoints.hit("start:validated")
         prepared: list[dict[str, Any]] = []
         try:
             for record in records:
                 # The record first: if we crash while creating the worktree, the queued
                 # record lets the next scheduling step finish the job or say what is in the way.
                 state.write_task(common, record)
+                failpoints.hit("start:queued")
                 # Tasks free to go get their worktree now; a task waiting for a partner gets
                 # it when it starts, from base as it is then.
                 if not record["waits_for"]:
                     record.update(worktrees.prepare_task(context, record))
                     prepared.append(record)
                     state.write_task(common, record)
+                    failpoints.hit("start:prepared")
         except BaseException:
             for record in prepared:
                 worktrees.undo_create(context, record["branch"], record["worktree"])
@@ -252,6 +255,7 @@ def start(ids: list[str], options: StartOptions, context: Context | None = None)
         for record in records:
             state.append_event(common, "queued", task=record["id"], command=record["command"])
         _install_guard(context)
+        failpoints.hit("start:guard-installed")
         step = supervisor.schedule(context)
         fresh = [state.read_task(common, record["id"]) or record for record in records]
     return StartReport(base=context.base, tasks=fresh, waiting=step.waiting, failed=step.failed)
@@ -330,15 +334,18 @@ def claim(context: Context, task_id: str, paths: list[str]) -> ClaimReport:
                     f"cannot claim for task {record['id']}: {problems[0].message}",
                     "claim only paths the task's owner owns, or ask their owner",
                 )
+            failpoints.hit("claim:validated")
             record["claims"] = [
                 *(record.get("claims") or []),
                 {"paths": added, "time": time.time()},
             ]
             state.write_task(common, record)
             state.append_event(common, "claimed", task=record["id"], paths=added)
+            failpoints.hit("claim:recorded")
         worktree = record.get("worktree")
         if worktree and record.get("base_oid") and os.path.isdir(worktree):
             worktrees.save_task_rules(context, record, worktrees.private_git_dir(worktree))
+            failpoints.hit("claim:rules-saved")
             if record.get("sparse"):
                 git.run(
                     ["sparse-checkout", "add", "--stdin"],
@@ -423,6 +430,7 @@ def clean(context: Context, ids: list[str], force: bool = False) -> list[CleanRe
                 )
                 continue
             state.update_task(common, record["id"], state=state.CLEANED, cleaned_at=time.time())
+            failpoints.hit("clean:recorded")
             results.append(CleanResult(record["id"], True, removal=removal.to_json()))
     supervisor.schedule(context)  # a cleaned partner may free a queued task
     return results

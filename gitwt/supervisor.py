@@ -21,7 +21,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
-from gitwt import state
+from gitwt import failpoints, state
 
 if TYPE_CHECKING:
     import psutil
@@ -140,6 +140,7 @@ def child_environment(extra: dict[str, str]) -> dict[str, str]:
     # A command started from inside a hook must not inherit the hook's repository variables.
     for name in ("GIT_DIR", "GIT_WORK_TREE", "GIT_INDEX_FILE", "GIT_PREFIX"):
         env.pop(name, None)
+    env.pop(failpoints.VARIABLE, None)  # a crash point is for the process a test started
     env.update(extra)
     return env
 
@@ -283,6 +284,7 @@ def schedule(context: Context) -> ScheduleResult:
                 continue
             if record.get("command"):
                 record = spawn_shim(common, record)
+                failpoints.hit("start:shim-spawned")
                 running += 1
                 result.started.append(task_id)
                 state.append_event(common, "started", task=task_id, pid=record["shim"]["pid"])
@@ -292,6 +294,7 @@ def schedule(context: Context) -> ScheduleResult:
                 state.append_event(common, "opened", task=task_id)
             records[task_id] = record
             state.write_task(common, record)
+            failpoints.hit("start:running")
     if result.waiting:
         ensure_waiter(context)
     return result

@@ -12,7 +12,7 @@ import time
 from dataclasses import dataclass, field
 from typing import Any
 
-from gitwt import git
+from gitwt import failpoints, git
 from gitwt.context import Context
 from gitwt.errors import GitParallelError, Refused
 
@@ -110,12 +110,14 @@ def create(
     if sparse_paths is not None:
         args.append("--no-checkout")
     git.run([*args, "-b", branch, path, start_oid], context.repo.toplevel)
+    failpoints.hit("start:worktree-added")
     if sparse_paths is not None:
         git.run(
             ["sparse-checkout", "set", "--no-cone", "--stdin"],
             path,
             input="\n".join(sparse_paths).encode() + b"\n",
         )
+        failpoints.hit("start:sparse-set")
         git.run(["read-tree", "-mu", "HEAD"], path)
     return private_git_dir(path)
 
@@ -185,7 +187,9 @@ def prepare_task(context: Context, record: dict[str, Any]) -> dict[str, Any]:
     )
     try:
         save_task_rules(context, record, git_dir)
+        failpoints.hit("start:rules-saved")
         installer.install(record["worktree"])
+        failpoints.hit("start:hooks-installed")
     except BaseException:
         undo_create(context, record["branch"], record["worktree"])
         raise
@@ -383,6 +387,7 @@ def remove_task(context: Context, record: dict[str, Any], force: bool = False) -
     if problems:
         removal.salvage_ref = salvage(context, task_id, path if present else None, at_risk)
         removal.notes.append(f"salvaged to {removal.salvage_ref}")
+        failpoints.hit("clean:salvaged")
 
     if tree is not None:
         if tree.locked is not None:
@@ -393,16 +398,19 @@ def remove_task(context: Context, record: dict[str, Any], force: bool = False) -
         else:
             git.run(["worktree", "prune"], cwd)
         removal.worktree_removed = True
+        failpoints.hit("clean:worktree-removed")
     elif path and os.path.isdir(path):
         removal.notes.append(f"{path} is not a registered worktree; left it alone")
 
     if branch_oid is not None:
         if force or git.is_ancestor(branch_oid, base_oid, cwd):
             # Compare-and-delete: if the branch moved since we looked, keep it.
+            failpoints.hit("clean:before-branch-delete")
             result = git.run(
                 ["update-ref", "-d", f"refs/heads/{branch}", branch_oid], cwd, check=False
             )
             removal.branch_deleted = result.returncode == 0
+            failpoints.hit("clean:branch-deleted")
         else:
             removal.notes.append(f"branch {branch} kept: not merged into {context.base}")
     state.update_task(
