@@ -160,13 +160,24 @@ def start(ids: list[str], options: StartOptions, context: Context | None = None)
             for key, record in existing.items()
             if record.get("state") in state.LIVE_STATES
         }
+        # A task still `queued` is resumed, not refused: a start that crashed (or a task still
+        # waiting for its turn) leaves one, and running the same start again finishes the job.
+        # Tasks already past `queued` are refused, unless this run has queued ones to resume.
+        resumed: dict[str, dict[str, Any]] = {}
+        started: dict[str, tuple[str, dict[str, Any]]] = {}
         for task in plan.tasks:
             for key, record in live.items():
                 if same_id(key, task.id):
-                    raise GitParallelError(
-                        f"task {task.id} is already started ({record.get('state')})",
-                        f"see 'git parallel status {key}'; clean it first to start it again",
-                    )
+                    if record.get("state") == state.QUEUED:
+                        resumed[task.id] = record
+                    else:
+                        started[task.id] = (key, record)
+        if started and not resumed:
+            task_id, (key, record) = next(iter(started.items()))
+            raise GitParallelError(
+                f"task {task_id} is already started ({record.get('state')})",
+                f"see 'git parallel status {key}'; clean it first to start it again",
+            )
         for conflict in live_conflicts(context, plan.tasks, live):
             new, old = conflict.tasks if conflict.tasks[0] in batch else conflict.tasks[::-1]
             if not options.queue:
@@ -189,6 +200,8 @@ def start(ids: list[str], options: StartOptions, context: Context | None = None)
                     )
                 waits[task.id].add(partner)
         for task in plan.tasks:
+            if task.id in resumed or task.id in started:
+                continue
             branch = worktrees.branch_name(context, task.id)
             path = worktrees.worktree_path(context, task.id)
             worktrees.check_free(context, task.id, branch, path)
@@ -234,7 +247,7 @@ def start(ids: list[str], options: StartOptions, context: Context | None = None)
         try:
             for record in records:
                 # The record first: if we crash while creating the worktree, the queued
-                # record lets the next scheduling step finish the job or say what is in the way.
+                # record lets the next start (or scheduling step) finish the job.
                 state.write_task(common, record)
                 failpoints.hit("start:queued")
                 # Tasks free to go get their worktree now; a task waiting for a partner gets
@@ -254,10 +267,16 @@ def start(ids: list[str], options: StartOptions, context: Context | None = None)
             raise
         for record in records:
             state.append_event(common, "queued", task=record["id"], command=record["command"])
+        for record in resumed.values():
+            state.append_event(common, "resumed", task=record["id"])
         _install_guard(context)
         failpoints.hit("start:guard-installed")
         step = supervisor.schedule(context)
-        fresh = [state.read_task(common, record["id"]) or record for record in records]
+        created = {record["id"]: record for record in records}
+        fresh = []
+        for task in plan.tasks:
+            record = resumed.get(task.id) or created.get(task.id) or started[task.id][1]
+            fresh.append(state.read_task(common, record["id"]) or record)
     return StartReport(base=context.base, tasks=fresh, waiting=step.waiting, failed=step.failed)
 
 

@@ -111,15 +111,25 @@ def create(
         args.append("--no-checkout")
     git.run([*args, "-b", branch, path, start_oid], context.repo.toplevel)
     failpoints.hit("start:worktree-added")
+    git_dir = private_git_dir(path)
     if sparse_paths is not None:
-        git.run(
-            ["sparse-checkout", "set", "--no-cone", "--stdin"],
-            path,
-            input="\n".join(sparse_paths).encode() + b"\n",
-        )
-        failpoints.hit("start:sparse-set")
+        populate_sparse(path, git_dir, sparse_paths)
+    return git_dir
+
+
+def populate_sparse(path: str, git_dir: str, sparse_paths: list[str]) -> None:
+    """Set the sparse patterns (which updates the files) and, if the worktree was never checked
+    out, check it out. Safe to repeat: a worktree added with --no-checkout has no index file
+    until read-tree.
+    """
+    git.run(
+        ["sparse-checkout", "set", "--no-cone", "--stdin"],
+        path,
+        input="\n".join(sparse_paths).encode() + b"\n",
+    )
+    failpoints.hit("start:sparse-set")
+    if not os.path.exists(os.path.join(git_dir, "index")):
         git.run(["read-tree", "-mu", "HEAD"], path)
-    return private_git_dir(path)
 
 
 def private_git_dir(path: str) -> str:
@@ -176,12 +186,22 @@ def prepare_task(context: Context, record: dict[str, Any]) -> dict[str, Any]:
             f"base branch {record['base']} has no commit to start task {record['id']} from",
             "commit something on the base branch first",
         )
+    sparse = task_sparse_patterns(context, record) if record.get("sparse") else None
+    leftover = _half_created(context, record)
+    if leftover is not None:
+        # A start killed after `git worktree add` left this: finish it rather than refuse it.
+        git_dir = private_git_dir(record["worktree"])
+        # The branch was made at base as it was then; base may have moved on since.
+        fork = git.merge_base(f"refs/heads/{record['branch']}", f"refs/heads/{record['base']}", cwd)
+        base_oid = fork or leftover.head or base_oid
+        if sparse is not None:
+            populate_sparse(record["worktree"], git_dir, sparse)
+        save_task_rules(context, record, git_dir)
+        failpoints.hit("start:rules-saved")
+        installer.install(record["worktree"])
+        failpoints.hit("start:hooks-installed")
+        return {**record, "base_oid": base_oid, "prepared_at": time.time()}
     check_free(context, record["id"], record["branch"], record["worktree"])
-    sparse = None
-    if record.get("sparse"):
-        spec = record.get("source") or ""
-        spec_files = [spec] if spec and os.path.isfile(os.path.join(cwd, spec)) else []
-        sparse = sparse_patterns(declaration(record), spec_files)
     git_dir = create(
         context, record["id"], record["branch"], record["worktree"], base_oid, sparse_paths=sparse
     )
@@ -194,6 +214,34 @@ def prepare_task(context: Context, record: dict[str, Any]) -> dict[str, Any]:
         undo_create(context, record["branch"], record["worktree"])
         raise
     return {**record, "base_oid": base_oid, "prepared_at": time.time()}
+
+
+def task_sparse_patterns(context: Context, record: dict[str, Any]) -> list[str]:
+    """The sparse patterns of a task: its declaration, its spec and the top-level files."""
+    spec = record.get("source") or ""
+    root = context.repo.toplevel
+    spec_files = [spec] if spec and os.path.isfile(os.path.join(root, spec)) else []
+    return sparse_patterns(declaration(record), spec_files)
+
+
+def _half_created(context: Context, record: dict[str, Any]) -> git.Worktree | None:
+    """The worktree an interrupted `prepare_task` of this very record left behind, or None.
+
+    Only a queued record that was never prepared can have one: it is registered at the
+    record's path, on the record's branch, locked with our reason for this id. `start` checks
+    that path and branch are free before it writes a new record, so nobody else's work matches.
+    """
+    if record.get("state") != "queued" or record.get("base_oid"):
+        return None
+    tree = _registered(context, record["worktree"])
+    if (
+        tree is None
+        or tree.branch != f"refs/heads/{record['branch']}"
+        or tree.locked != LOCK_REASON.format(id=record["id"])
+        or not os.path.isdir(record["worktree"])
+    ):
+        return None
+    return tree
 
 
 # --- inspection ------------------------------------------------------------------------------
