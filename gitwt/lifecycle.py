@@ -361,15 +361,17 @@ def claim(context: Context, task_id: str, paths: list[str]) -> ClaimReport:
             state.write_task(common, record)
             state.append_event(common, "claimed", task=record["id"], paths=added)
             failpoints.hit("claim:recorded")
+        # Always refresh, even when nothing was added: a claim killed after recording
+        # is finished by running it again.
         worktree = record.get("worktree")
         if worktree and record.get("base_oid") and os.path.isdir(worktree):
-            worktrees.save_task_rules(context, record, worktrees.private_git_dir(worktree))
+            git_dir = worktrees.private_git_dir(worktree)
+            worktrees.save_task_rules(context, record, git_dir)
             failpoints.hit("claim:rules-saved")
             if record.get("sparse"):
-                git.run(
-                    ["sparse-checkout", "add", "--stdin"],
-                    worktree,
-                    input="\n".join(worktrees.sparse_patterns(added, [])[2:]).encode(),
+                # The whole declaration, not just this claim's paths: idempotent.
+                worktrees.populate_sparse(
+                    worktree, git_dir, worktrees.task_sparse_patterns(context, record)
                 )
     return ClaimReport(record["id"], added, worktrees.declaration(record))
 
