@@ -256,12 +256,15 @@ def install(worktree: str, mode: str | None = None, *, saved_rules: bool = False
         _enable_worktree_config(repo)
         record = read_record(repo.git_dir)
         if record is None:
+            previous = git.config_get("core.hooksPath", repo.toplevel, "--worktree")
+            if previous and os.path.abspath(os.path.join(repo.toplevel, previous)) == hooks_dir:
+                # An install killed after setting core.hooksPath but before writing its record:
+                # restoring "ours" on uninstall would switch hooks off; the old value is lost.
+                previous = None
             record = {
                 "schema": RECORD_SCHEMA,
                 # Only this worktree's own value is ours to replace and restore.
-                "previous_hooks_path": git.config_get(
-                    "core.hooksPath", repo.toplevel, "--worktree"
-                ),
+                "previous_hooks_path": previous,
                 "saved_rules": saved_rules,
             }
         record["saved_rules"] = bool(record.get("saved_rules")) or saved_rules

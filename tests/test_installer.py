@@ -172,3 +172,26 @@ def test_hooks_install_with_an_unknown_task_is_a_usage_error(repo: Repo) -> None
     assert result.code == 2
     assert result.err.startswith("git parallel: error:")
     assert hooks_path(worktree) is None
+
+
+def test_an_install_killed_before_its_record_uninstalls_cleanly(repo: Repo) -> None:
+    """Crash between setting core.hooksPath and writing the record: after reinstalling, the
+    hooks still run, and uninstall must not leave core.hooksPath pointing at our removed shims
+    (which would silently switch every hook off)."""
+    assert repo.cli("hooks", "install").code == 0
+    git_dir = repo.git("rev-parse", "--path-format=absolute", "--git-dir").strip()
+    os.unlink(os.path.join(git_dir, "parallel-hooks.json"))
+    assert repo.cli("hooks", "install").code == 0
+    repo.write("file.txt", "x\n")
+    repo.git("add", "file.txt")
+    result = subprocess.run(
+        ["git", "commit", "-q", "-m", "after a crashed install"],
+        cwd=repo.path,
+        capture_output=True,
+        text=True,
+        timeout=30,
+    )
+    assert result.returncode == 0, result.stderr
+    assert repo.cli("hooks", "uninstall").code == 0
+    left = repo.git("config", "--worktree", "--get", "core.hooksPath", check=False).strip()
+    assert "parallel-hooks" not in left
