@@ -412,22 +412,9 @@ def clean(context: Context, ids: list[str], force: bool = False) -> list[CleanRe
     common = context.repo.common_dir
     results: list[CleanResult] = []
     with state.locked(common):
-        records = state.all_tasks(common)
-        if ids:
-            chosen = []
-            for task_id in ids:
-                found = supervisor.select(records, [task_id])
-                if not found:
-                    raise GitParallelError(
-                        f"task {task_id} has not been started", "see 'git parallel status'"
-                    )
-                chosen += found
-        else:
-            chosen = [
-                records[key]
-                for key in sorted(records, key=natural_key)
-                if records[key].get("state") in FINISHED
-            ]
+        chosen = supervisor.choose(
+            state.all_tasks(common), ids, lambda record: record.get("state") in FINISHED
+        )
         for record in chosen:
             observed = supervisor.observe(record).state
             if observed in (state.RUNNING, supervisor.UNSUPERVISED, state.QUEUED):

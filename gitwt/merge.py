@@ -76,26 +76,10 @@ def select(
     records: dict[str, dict[str, Any]], ids: Sequence[str], everything: bool
 ) -> list[dict[str, Any]]:
     """Named tasks; else every succeeded task (and open ones too with --all)."""
-    from gitwt.separation import natural_key
-    from gitwt.specs import same_id
+    from gitwt import supervisor
 
-    if ids:
-        chosen = []
-        for task_id in ids:
-            match = next((record for key, record in records.items() if same_id(key, task_id)), None)
-            if match is None:
-                raise GitParallelError(
-                    f"task {task_id} has not been started",
-                    "see the tasks gitwt knows with 'git parallel status'",
-                )
-            chosen.append(match)
-        return chosen
     wanted = {state.SUCCEEDED, state.OPEN} if everything else {state.SUCCEEDED}
-    return [
-        records[key]
-        for key in sorted(records, key=natural_key)
-        if records[key].get("state") in wanted
-    ]
+    return supervisor.choose(records, ids, lambda record: record.get("state") in wanted)
 
 
 def ordered(records: list[dict[str, Any]]) -> list[dict[str, Any]]:

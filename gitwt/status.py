@@ -157,26 +157,9 @@ def gather(context: Context, ids: list[str], with_forecast: bool = True) -> Stat
 
     common = context.repo.common_dir
     cwd = context.repo.toplevel
-    records = state.all_tasks(common)
-    if ids:
-        chosen = []
-        for task_id in ids:
-            found = supervisor.select(records, [task_id])
-            if not found:
-                from gitwt.errors import GitParallelError
-
-                raise GitParallelError(
-                    f"task {task_id} has not been started", "see 'git parallel status'"
-                )
-            chosen += found
-    else:
-        from gitwt.separation import natural_key
-
-        chosen = [
-            records[key]
-            for key in sorted(records, key=natural_key)
-            if records[key].get("state") != state.CLEANED
-        ]
+    chosen = supervisor.choose(
+        state.all_tasks(common), ids, lambda record: record.get("state") != state.CLEANED
+    )
     base = context.base
     tips = _branch_tips(cwd) if chosen else {}
     base_tip = tips.get(base)

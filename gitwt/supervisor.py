@@ -17,7 +17,7 @@ import signal
 import subprocess
 import sys
 import time
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
@@ -508,4 +508,28 @@ def select(records: dict[str, dict[str, Any]], ids: Iterable[str]) -> list[dict[
         match = next((record for key, record in records.items() if same_id(key, task_id)), None)
         if match is not None and match not in chosen:
             chosen.append(match)
+    return chosen
+
+
+def choose(
+    records: dict[str, dict[str, Any]],
+    ids: Iterable[str],
+    default: Callable[[dict[str, Any]], bool],
+) -> list[dict[str, Any]]:
+    """The named tasks (each must have been started), else every task `default` keeps, in
+    natural id order. One rule for status, merge and clean."""
+    from gitwt.errors import GitParallelError
+    from gitwt.separation import natural_key
+
+    ids = list(ids)
+    if not ids:
+        return [records[key] for key in sorted(records, key=natural_key) if default(records[key])]
+    chosen: list[dict[str, Any]] = []
+    for task_id in ids:
+        found = select(records, [task_id])
+        if not found:
+            raise GitParallelError(
+                f"task {task_id} has not been started", "see 'git parallel status'"
+            )
+        chosen += [record for record in found if record not in chosen]
     return chosen
