@@ -83,7 +83,7 @@ class Narrator:
     def status(self) -> dict:
         return json.loads(self.run(["status", "--json"], show=False).stdout)
 
-    def wait_for(self, ids: Sequence[str], timeout: float = 60) -> dict:
+    def wait_for(self, ids: Sequence[str], timeout: float = 120) -> dict:
         deadline = time.monotonic() + timeout
         while True:
             data = self.status()
@@ -121,7 +121,8 @@ def create_repository(root: str) -> None:
     _write(root, "app/recipes.py", "RECIPES = ['espresso']\n")
     _write(root, "app/billing.py", "PRICES = {'espresso': 2}\n")
     _write(root, "tests/test_smoke.py", "def test_smoke():\n    assert True\n")
-    _write(root, ".gitparallel.toml", "max_instances = 2\n")
+    # The resource gate would hold the demo's tasks on a busy machine; the demo shows the rest.
+    _write(root, ".gitparallel.toml", "max_instances = 2\ncpu_max = 100\nmemory_max = 100\n")
     for task_id, (title, owner, files, depends_on) in SPECS.items():
         lines = ["---", f"id: {task_id}", f"title: {title}", f"owner: '{owner}'", "files:"]
         lines += [f"  - {path}" for path in files]
