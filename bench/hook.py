@@ -87,6 +87,7 @@ def main() -> int:
     parser.add_argument("--runs", type=int, default=25)
     parser.add_argument("--framework-runs", type=int, default=5)
     parser.add_argument("--keep", type=Path, help="build in DIR and keep it")
+    parser.add_argument("--json", action="store_true", help="end with one line of JSON figures")
     args = parser.parse_args()
     root = args.keep or Path(tempfile.mkdtemp(prefix="gitwt-bench-hook-"))
     root.mkdir(parents=True, exist_ok=True)
@@ -113,6 +114,9 @@ def main() -> int:
         print(f"floor (python -I -S + git diff) median {floor * 1000:7.1f} ms")
         verdict = "within" if hook / floor <= BUDGET else "OVER"
         print(f"ratio {hook / floor:.2f} ({verdict} the {BUDGET} budget)")
+        figures = {"hook_ms": hook * 1000, "floor_ms": floor * 1000, "runs": args.runs,
+                   "hook_runs_ms": [t * 1000 for t in hook_times],
+                   "floor_runs_ms": [t * 1000 for t in floor_times]}  # fmt: skip
 
         script = Path(sys.executable).parent / "git-parallel-hook"  # the console script
         entry = (
@@ -134,6 +138,9 @@ def main() -> int:
         runs = [timed(framework, worktree) for _ in range(args.framework_runs)]
         print(f"same check via 'pre-commit run'  median {statistics.median(runs) * 1000:7.1f} ms "
               f"({statistics.median(runs) / floor:.1f} x floor)")  # fmt: skip
+        figures["framework_ms"] = statistics.median(runs) * 1000
+        if args.json:
+            print(json.dumps(figures))
     finally:
         if args.keep is None:
             shutil.rmtree(root, ignore_errors=True)

@@ -14,6 +14,7 @@ Budget: ours at most half of the raw loop. It prints; it asserts nothing.
 from __future__ import annotations
 
 import argparse
+import json
 import shutil
 import statistics
 import subprocess
@@ -80,6 +81,7 @@ def main() -> int:
     parser.add_argument("--files", type=int, default=20_000)
     parser.add_argument("--tasks", type=int, default=10)
     parser.add_argument("--repeat", type=int, default=3)
+    parser.add_argument("--json", action="store_true", help="end with one line of JSON figures")
     args = parser.parse_args()
     raw_times: list[float] = []
     our_times: list[float] = []
@@ -100,6 +102,10 @@ def main() -> int:
     print(f"  {'ours: git parallel merge (audit, forecast)':<44} {ours * 1000:8.0f} ms")
     verdict = "within" if ratio <= BUDGET_RATIO else "OVER"
     print(f"  ratio ours/raw {ratio:.2f} (budget ≤ {BUDGET_RATIO}) {verdict}")
+    if args.json:
+        runs = {"ours_runs_ms": [t * 1000 for t in our_times],
+                "raw_runs_ms": [t * 1000 for t in raw_times]}  # fmt: skip
+        print(json.dumps({"ours_ms": ours * 1000, "raw_ms": raw * 1000, **runs}))
     return 0
 
 

@@ -259,6 +259,7 @@ def main() -> int:
     parser.add_argument("--repeat", type=int, default=3, help="runs per figure, median (3)")
     parser.add_argument("--inline", action="store_true", help="[tasks.N] in config, no specs")
     parser.add_argument("--keep", action="store_true", help="keep the temporary repositories")
+    parser.add_argument("--json", action="store_true", help="end with one line of JSON figures")
     args = parser.parse_args()
 
     print(
@@ -286,6 +287,10 @@ def main() -> int:
         print(f"\ngrowth from {small} to {large} tasks (linear would be {large / small:.1f}×):")
         for name in ("git parallel plan --json", "planning.make_plan"):
             print(f"  {name:<28}{large_times[name] / small_times[name]:>8.2f}×")
+    if args.json:
+        figures = {str(tasks): {name: seconds * 1000 for name, seconds in times.items()}
+                   for tasks, times in results}  # fmt: skip
+        print(json.dumps({"files": args.files, "ms": figures}))
     return 0
 
 

@@ -16,6 +16,7 @@ full. No assertion: it prints the ratios. Run it with `nice -n 10` on a shared m
 from __future__ import annotations
 
 import argparse
+import json
 import os
 import shutil
 import statistics
@@ -84,6 +85,7 @@ def main() -> int:
     parser.add_argument("--files", type=int, default=20000)
     parser.add_argument("--repeat", type=int, default=3)
     parser.add_argument("--keep", action="store_true")
+    parser.add_argument("--json", action="store_true", help="end with one line of JSON figures")
     args = parser.parse_args()
     root = Path(tempfile.mkdtemp(prefix="bench-start-"))
     env = {**os.environ, "NO_COLOR": "1"}
@@ -114,6 +116,10 @@ def main() -> int:
         speed = median["full"] / median["sparse"]
         print(f"start of 3 tasks vs 3 raw worktree adds: {overhead:+.1%} (budget +15%)")
         print(f"--sparse vs full checkout: {speed:.1f}x faster (budget 20x)")
+        if args.json:
+            figures = {f"{key}_ms": value * 1000 for key, value in median.items()}
+            runs = {f"{key}_runs_ms": [v * 1000 for v in values] for key, values in times.items()}
+            print(json.dumps({**figures, **runs}))
     finally:
         if args.keep:
             print(f"kept {root}")

@@ -97,6 +97,7 @@ def main() -> int:
     parser.add_argument("--tasks", type=int, default=10)
     parser.add_argument("--repeat", type=int, default=5)
     parser.add_argument("--keep", action="store_true")
+    parser.add_argument("--json", action="store_true", help="end with one line of JSON figures")
     args = parser.parse_args()
     root = Path(tempfile.mkdtemp(prefix="bench-status-"))
     cli = [sys.executable, "-m", "gitwt"]
@@ -133,6 +134,12 @@ def main() -> int:
         (repo / "docs/SPEC-idle-bench.md").write_text("---\nid: idle\nfiles: [idle.txt]\n---\n")
         cpu = idle_shim_cpu(repo, cli, 5.0)
         print(f"  idle shim: {cpu:.3f}% of one core (budget 1%)")
+        if args.json:
+            figures = {"status_ms": full, "status_runs_ms": full_runs, "no_forecast_ms": bare,
+                       "python_ms": floor, "idle_shim_cpu_percent": cpu,
+                       "forecast_merges": status["forecast"]["merges"],
+                       "forecast_method": status["forecast"]["method"]}  # fmt: skip
+            print(json.dumps(figures))
     finally:
         if args.keep:
             print(f"kept {root}")
