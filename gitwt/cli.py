@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import os
 import sys
+from collections.abc import Callable
+from typing import Any, NoReturn
 
 import click
 
@@ -12,6 +14,22 @@ from gitwt.errors import EXIT_USAGE, GitParallelError, one_line
 
 COMPLETE_VAR = "_GIT_PARALLEL_COMPLETE"
 CONTEXT_SETTINGS = {"help_option_names": ["-h", "--help"], "max_content_width": 100}
+
+
+def emit(
+    as_json: bool,
+    to_json: Callable[[], dict[str, Any]],
+    to_text: Callable[[], None],
+    exit_code: int,
+) -> NoReturn:
+    """Print the report as versioned JSON or as text, then exit with the command's verdict."""
+    from gitwt import report
+
+    if as_json:
+        report.dump_json(to_json())
+    else:
+        to_text()
+    sys.exit(exit_code)
 
 
 @click.group(context_settings=CONTEXT_SETTINGS)
@@ -35,11 +53,12 @@ def plan(ids: tuple[str, ...], as_json: bool) -> None:
     from gitwt.planning import make_plan
 
     context, result = make_plan(list(ids))
-    if as_json:
-        report.dump_json(report.plan_json(result, context.base))
-    else:
-        report.plan_text(result, context.base, context.config.max_instances)
-    sys.exit(0 if result.valid else 1)
+    emit(
+        as_json,
+        lambda: report.plan_json(result, context.base),
+        lambda: report.plan_text(result, context.base, context.config.max_instances),
+        0 if result.valid else 1,
+    )
 
 
 # --- merge -----------------------------------------------------------------------------------
@@ -82,11 +101,12 @@ def merge(
         dry_run=dry_run,
         keep=keep,
     )
-    if as_json:
-        report.dump_json(report.merge_json(result))
-    else:
-        report.merge_text(result)
-    sys.exit(0 if result.ok else 1)
+    emit(
+        as_json,
+        lambda: report.merge_json(result),
+        lambda: report.merge_text(result),
+        0 if result.ok else 1,
+    )
 
 
 # --- trust -----------------------------------------------------------------------------------
@@ -181,11 +201,12 @@ def check(
         role=role,
         ownership_only=ownership_only,
     )
-    if as_json:
-        report.dump_json(report.check_json(result))
-    else:
-        report.check_text(result)
-    sys.exit(0 if result.ok else 1)
+    emit(
+        as_json,
+        lambda: report.check_json(result),
+        lambda: report.check_text(result),
+        0 if result.ok else 1,
+    )
 
 
 @cli.group()
@@ -231,11 +252,12 @@ def hooks_status(as_json: bool) -> None:
     from gitwt import installer, report
 
     found = installer.status()
-    if as_json:
-        report.dump_json(report.hooks_json(found))
-    else:
-        report.hooks_text(found)
-    sys.exit(1 if any(entry.problems for entry in found) else 0)
+    emit(
+        as_json,
+        lambda: report.hooks_json(found),
+        lambda: report.hooks_text(found),
+        1 if any(entry.problems for entry in found) else 0,
+    )
 
 
 # --- start, status, logs, stop, claim, clean -------------------------------------------------
@@ -296,11 +318,12 @@ def start(
             auto_merge=auto_merge,
         ),
     )
-    if as_json:
-        report.dump_json(report.start_json(result))
-    else:
-        report.start_text(result)
-    sys.exit(1 if result.failed else 0)
+    emit(
+        as_json,
+        lambda: report.start_json(result),
+        lambda: report.start_text(result),
+        1 if result.failed else 0,
+    )
 
 
 @cli.command()
@@ -402,11 +425,12 @@ def clean(ids: tuple[str, ...], force: bool, as_json: bool) -> None:
     from gitwt.context import Context
 
     results = lifecycle.clean(Context.discover(), list(ids), force=force)
-    if as_json:
-        report.dump_json(report.clean_json(results))
-    else:
-        report.clean_text(results)
-    sys.exit(1 if any(item.refused for item in results) else 0)
+    emit(
+        as_json,
+        lambda: report.clean_json(results),
+        lambda: report.clean_text(results),
+        1 if any(item.refused for item in results) else 0,
+    )
 
 
 def main(argv: list[str] | None = None) -> int:
