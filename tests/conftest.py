@@ -7,6 +7,7 @@ import os
 import subprocess
 import sys
 import textwrap
+from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -124,9 +125,25 @@ class Repo:
 
 
 @pytest.fixture
-def repo(tmp_path: Path) -> Repo:
+def repo(tmp_path: Path) -> Iterator[Repo]:
     """An empty repository on branch main with one commit, inside tmp_path/'repo'."""
     created = Repo(tmp_path / "repo")
     created.write("README.md", "scratch\n")
     created.commit_all("initial")
-    return created
+    yield created
+    end_leftover_processes(tmp_path)
+
+
+def end_leftover_processes(folder: Path) -> None:
+    """Kill what a test left running in its folder (task commands, shims, a queue waiter that
+    waits for a partner nobody will merge), so it cannot load the machine for later tests."""
+    import psutil
+
+    marker = str(folder)
+    for process in psutil.process_iter(["cmdline", "cwd"]):
+        try:
+            cmdline = " ".join(process.info["cmdline"] or [])
+            if marker in cmdline or (process.info["cwd"] or "").startswith(marker):
+                process.kill()
+        except (psutil.NoSuchProcess, psutil.AccessDenied):
+            continue
