@@ -23,6 +23,8 @@ import tempfile
 import time
 from pathlib import Path
 
+from synthetic import fast_import, spec
+
 BUDGET_RATIO = 0.5
 
 
@@ -38,24 +40,14 @@ def gitwt(cwd: Path, *args: str) -> None:
 
 def build(root: Path, files: int, tasks: int) -> Path:
     repo = root / "repo"
-    repo.mkdir(parents=True)
-    git(repo, "init", "-q", "-b", "main")
+    paths = (f"src/pkg{n % tasks:02}/module_{n}.py" for n in range(files))
+    specs = {
+        f"docs/SPEC-{task}-bench.md": spec(task, f"src/pkg{task - 1:02}/")
+        for task in range(1, tasks + 1)
+    }
+    fast_import(repo, paths, specs)
     git(repo, "config", "user.name", "bench")
     git(repo, "config", "user.email", "bench@example.com")
-    stream = [
-        b"blob\nmark :1\ndata 6\nvalue\n\n",
-        b"commit refs/heads/main\ncommitter b <b@e> 0 +0000\ndata 4\nbig\n",
-    ]
-    for number in range(files):
-        stream.append(f"M 100644 :1 src/pkg{number % tasks:02}/module_{number}.py\n".encode())
-    for task in range(1, tasks + 1):
-        spec = f"---\nid: {task}\ntitle: bench {task}\nfiles:\n  - src/pkg{task - 1:02}/\n---\n"
-        body = spec.encode()
-        stream.append(
-            f"M 100644 inline docs/SPEC-{task}-bench.md\ndata {len(body)}\n".encode() + body + b"\n"
-        )
-    git(repo, "fast-import", "--quiet", input=b"".join(stream))
-    git(repo, "checkout", "-q", "-f", "main")
     ids = [str(task) for task in range(1, tasks + 1)]
     gitwt(repo, "start", *ids, "--max", str(tasks))
     for task in ids:

@@ -26,6 +26,8 @@ import tempfile
 import time
 from pathlib import Path
 
+from synthetic import UNGATED_CONFIG, fast_import, spec
+
 PACKAGES = 50
 
 
@@ -35,23 +37,10 @@ def git(cwd: Path, *args: str, input: bytes | None = None) -> None:
 
 def build(root: Path, file_count: int) -> Path:
     repo = root / "repo"
-    repo.mkdir()
-    git(repo, "init", "-q", "-b", "main")
-    blob = b"line\n" * 20
-    stream = [b"blob\nmark :1\n", b"data %d\n" % len(blob), blob, b"\n"]
-    stream.append(b"commit refs/heads/main\ncommitter B <b@example.com> 0 +0000\ndata 4\ninit\n")
-    for number in range(file_count):
-        path = f"src/pkg{number % PACKAGES:02d}/dir{number % 7}/file{number}.txt"
-        stream.append(f"M 100644 :1 {path}\n".encode())
-    for task in (1, 2, 3):
-        spec = f"---\nid: {task}\nfiles:\n  - src/pkg{task:02d}/\n---\n".encode()
-        stream.append(f"M 100644 inline docs/SPEC-{task}-bench.md\n".encode())
-        stream.append(b"data %d\n" % len(spec) + spec)
-    config = b"cpu_max = 100\nmemory_max = 100\n"
-    stream.append(b"M 100644 inline .gitparallel.toml\n" + b"data %d\n" % len(config) + config)
-    stream.append(b"M 100644 inline README.md\ndata 6\nbench\n\n")
-    git(repo, "fast-import", "--quiet", input=b"".join(stream))
-    git(repo, "checkout", "-q", "-f", "main")
+    paths = (f"src/pkg{n % PACKAGES:02d}/dir{n % 7}/file{n}.txt" for n in range(file_count))
+    files = {f"docs/SPEC-{task}-bench.md": spec(task, f"src/pkg{task:02d}/") for task in (1, 2, 3)}
+    files |= {".gitparallel.toml": UNGATED_CONFIG, "README.md": "bench\n"}
+    fast_import(repo, paths, files)
     return repo
 
 

@@ -25,6 +25,7 @@ import time
 from pathlib import Path
 
 import psutil
+from synthetic import UNGATED_CONFIG, fast_import, spec
 
 PACKAGES = 50
 
@@ -37,23 +38,13 @@ def git(cwd: Path, *args: str, input: bytes | None = None) -> str:
 
 def build(root: Path, file_count: int, tasks: int) -> Path:
     repo = root / "repo"
-    repo.mkdir()
-    git(repo, "init", "-q", "-b", "main")
-    blob = b"line\n" * 20
-    stream = [b"blob\nmark :1\n", b"data %d\n" % len(blob), blob, b"\n"]
-    stream.append(b"commit refs/heads/main\ncommitter B <b@example.com> 0 +0000\ndata 4\ninit\n")
-    for number in range(file_count):
-        path = f"src/pkg{number % PACKAGES:02d}/file{number}.txt"
-        stream.append(f"M 100644 :1 {path}\n".encode())
-    for task in range(1, tasks + 1):
-        spec = f"---\nid: {task}\nfiles:\n  - src/pkg{task:02d}/\n---\n".encode()
-        stream.append(f"M 100644 inline docs/SPEC-{task}-bench.md\n".encode())
-        stream.append(b"data %d\n" % len(spec) + spec)
-    config = b"cpu_max = 100\nmemory_max = 100\n"
-    stream.append(b"M 100644 inline .gitparallel.toml\n" + b"data %d\n" % len(config) + config)
-    stream.append(b"M 100644 inline shared.txt\ndata 5\nbase\n\n")
-    git(repo, "fast-import", "--quiet", input=b"".join(stream))
-    git(repo, "checkout", "-q", "-f", "main")
+    paths = (f"src/pkg{n % PACKAGES:02d}/file{n}.txt" for n in range(file_count))
+    files = {
+        f"docs/SPEC-{task}-bench.md": spec(task, f"src/pkg{task:02d}/")
+        for task in range(1, tasks + 1)
+    }
+    files |= {".gitparallel.toml": UNGATED_CONFIG, "shared.txt": "base\n"}
+    fast_import(repo, paths, files)
     git(repo, "config", "user.name", "Bench")
     git(repo, "config", "user.email", "bench@example.com")
     return repo
