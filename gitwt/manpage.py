@@ -27,6 +27,8 @@ def _escape(text: str) -> str:
 def _options(command: click.Command, context: click.Context) -> list[str]:
     out: list[str] = []
     for parameter in command.get_params(context):
+        if not isinstance(parameter, click.Option):
+            continue  # arguments are in the usage line; click versions differ on their help
         record = parameter.get_help_record(context)
         if record is None:
             continue
