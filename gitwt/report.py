@@ -5,9 +5,10 @@ from __future__ import annotations
 import json
 import os
 import sys
-from typing import Any, TextIO
+from typing import TYPE_CHECKING, Any, TextIO
 
-from gitwt.separation import Plan
+if TYPE_CHECKING:  # every command renders through here; only plan needs the separation core
+    from gitwt.separation import Plan
 
 SHOWN_PATHS = 5
 
