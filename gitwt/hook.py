@@ -224,16 +224,22 @@ def merge_heads(git_dir: str) -> dict[str, str]:
     return found
 
 
-def own_rules(where: Layout) -> boundaries.Rules:
-    """This task worktree's rules; a missing or broken file refuses the commit (fail closed)."""
-    path = os.path.join(where.git_dir, boundaries.RULES_FILE)
+def saved_rules(where: Layout) -> boundaries.Rules | None:
+    """This worktree's task rules, or None outside task worktrees; unreadable ones fail closed."""
     try:
-        rules = boundaries.load_rules(where.git_dir)
+        return boundaries.load_rules(where.git_dir)
     except (OSError, ValueError) as exc:
+        path = os.path.join(where.git_dir, boundaries.RULES_FILE)
         raise HookError(
             f"the task rules in {path} are unreadable ({exc})",
             "rewrite them with 'git parallel hooks install --task ID' in this worktree",
         ) from exc
+
+
+def own_rules(where: Layout) -> boundaries.Rules:
+    """This task worktree's rules; a missing or broken file refuses the commit (fail closed)."""
+    path = os.path.join(where.git_dir, boundaries.RULES_FILE)
+    rules = saved_rules(where)
     if rules is None:
         raise HookError(
             f"this worktree's hooks check a task, but {path} is missing",
@@ -696,13 +702,7 @@ def framework_boundaries() -> int:
     """
     where = layout()
     load_checker()
-    try:
-        rules = boundaries.load_rules(where.git_dir)
-    except (OSError, ValueError) as exc:
-        raise HookError(
-            f"the task rules of this worktree are unreadable ({exc})",
-            "rewrite them with 'git parallel hooks install --task ID'",
-        ) from exc
+    rules = saved_rules(where)
     if rules is None:
         return EXIT_OK  # not a task worktree: nothing is declared here
     old, new = os.environ.get("PRE_COMMIT_FROM_REF"), os.environ.get("PRE_COMMIT_TO_REF")
