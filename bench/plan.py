@@ -182,8 +182,8 @@ def plan_command() -> list[str]:
 
 IN_PROCESS = """
 import sys, time
-from gitwt import planning
-from gitwt.context import Context
+from gitwt.services import planning
+from gitwt.services.context import Context
 ids = sys.argv[1:]
 start = time.perf_counter()
 planning.make_plan(ids, Context.discover("."))

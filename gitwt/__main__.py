@@ -1,4 +1,4 @@
-from gitwt.cli import main
+from gitwt.cli.commands import main
 
 if __name__ == "__main__":
     raise SystemExit(main())

@@ -1,0 +1,5 @@
+"""The command line: click commands that parse, call one service, and render."""
+
+from gitwt.cli.commands import main
+
+__all__ = ["main"]

@@ -1,0 +1,469 @@
+"""Command line: parse, call one service, render. Nothing else lives here."""
+
+from __future__ import annotations
+
+import os
+import sys
+from collections.abc import Callable
+from typing import Any, NoReturn
+
+import click
+
+from gitwt import __version__
+from gitwt.errors import EXIT_USAGE, GitParallelError, one_line
+
+COMPLETE_VAR = "_GIT_PARALLEL_COMPLETE"
+CONTEXT_SETTINGS = {"help_option_names": ["-h", "--help"], "max_content_width": 100}
+
+
+def emit(
+    as_json: bool,
+    to_json: Callable[[], dict[str, Any]],
+    to_text: Callable[[], None],
+    exit_code: int,
+) -> NoReturn:
+    """Print the report as versioned JSON or as text, then exit with the command's verdict."""
+    from gitwt.cli import report
+
+    if as_json:
+        report.dump_json(to_json())
+    else:
+        to_text()
+    sys.exit(exit_code)
+
+
+@click.group(context_settings=CONTEXT_SETTINGS)
+@click.version_option(
+    __version__, "--version", prog_name="git parallel", message="%(prog)s %(version)s"
+)
+def cli() -> None:
+    """Run independent tasks in git worktrees, and keep them independent.
+
+    Each task declares the files it will touch in a spec. `plan` and `start` refuse tasks whose
+    declarations overlap; hooks refuse commits outside them; `merge` audits every branch again.
+    """
+
+
+@cli.command()
+@click.argument("ids", nargs=-1, required=True)
+@click.option("--json", "as_json", is_flag=True, help="Print the versioned JSON report.")
+def plan(ids: tuple[str, ...], as_json: bool) -> None:
+    """Report whether tasks IDS can run in parallel: conflicts, ownership, order and waves."""
+    from gitwt.cli import report
+    from gitwt.services.planning import make_plan
+
+    context, result = make_plan(list(ids))
+    emit(
+        as_json,
+        lambda: report.plan_json(result, context.base),
+        lambda: report.plan_text(result, context.base, context.config.max_instances),
+        0 if result.valid else 1,
+    )
+
+
+# --- merge -----------------------------------------------------------------------------------
+
+
+@cli.command()
+@click.argument("ids", nargs=-1)
+@click.option("--all", "everything", is_flag=True, help="Also merge open tasks (no command).")
+@click.option(
+    "--test",
+    "test_command",
+    metavar="CMD",
+    help="Run CMD on each candidate merge; base moves only if it passes.",
+)
+@click.option("--dry-run", is_flag=True, help="Report what would happen; change nothing.")
+@click.option("--keep", is_flag=True, help="Keep worktrees and branches after merging.")
+@click.option("--json", "as_json", is_flag=True, help="Print the versioned JSON report.")
+def merge(
+    ids: tuple[str, ...],
+    everything: bool,
+    test_command: str | None,
+    dry_run: bool,
+    keep: bool,
+    as_json: bool,
+) -> None:
+    """Audit, forecast and merge tasks into base, atomically; refused tasks stay as they are.
+
+    With no IDS, merges every succeeded task. Open tasks merge only when named (or --all).
+    """
+    from gitwt.cli import report
+    from gitwt.services.context import Context
+    from gitwt.services.merge import merge as merge_tasks
+
+    context = Context.discover()
+    result = merge_tasks(
+        context,
+        list(ids),
+        everything=everything,
+        test_command=test_command,
+        dry_run=dry_run,
+        keep=keep,
+    )
+    emit(
+        as_json,
+        lambda: report.merge_json(result),
+        lambda: report.merge_text(result),
+        0 if result.ok else 1,
+    )
+
+
+# --- trust -----------------------------------------------------------------------------------
+
+
+@cli.command()
+@click.argument("ids", nargs=-1)
+def trust(ids: tuple[str, ...]) -> None:
+    """Trust the commands this repository's files ask to run: config `run`/`test`, spec `run`.
+
+    Shows each command, then remembers it for this user and repository. Editing a command
+    asks for trust again. Commands given on the command line never need trust.
+    """
+    import shlex
+
+    from gitwt.services import trust as trust_module
+    from gitwt.services.context import Context
+
+    context = Context.discover()
+    commands: list[tuple[str, str | tuple[str, ...]]] = []
+    for key in ("run", "test"):
+        value = getattr(context.config, key)
+        if value:
+            commands.append((f"{key} in {context.config.source}", value))
+    for task in context.load_tasks(list(ids)) if ids else []:
+        if task.run:
+            commands.append((f"run of task {task.id} ({task.source})", task.run))
+    if not commands:
+        click.echo("nothing to trust: no run or test command in the config or the named specs")
+        return
+    trust_module.grant(context.repo.common_dir, [command for _, command in commands])
+    for origin, command in commands:
+        click.echo(f"trusted {origin}: {shlex.join(trust_module.command_argv(command))}")
+
+
+# --- demo ------------------------------------------------------------------------------------
+
+
+@cli.command()
+@click.argument("directory", required=False, type=click.Path(file_okay=False))
+def demo(directory: str | None) -> None:
+    """Show the whole workflow in a scratch repository (DIRECTORY, or a new temporary one)."""
+    from gitwt.services.demo import run_demo
+
+    run_demo(directory)
+
+
+# --- check and hooks -------------------------------------------------------------------------
+
+
+@cli.command()
+@click.option("--staged", is_flag=True, help="Check the staged change (the default).")
+@click.option(
+    "--range",
+    "range_spec",
+    metavar="A..B",
+    help="Check the commits of B that A lacks (from their fork point to B).",
+)
+@click.option("--task", "task_id", metavar="ID", help="Against this task's declaration and owner.")
+@click.option("--role", metavar="R", help="Against the paths role R owns in the ownership map.")
+@click.option(
+    "--ownership",
+    "ownership_only",
+    is_flag=True,
+    help="Only the ownership map, for the role (or the worktree task's owner).",
+)
+@click.option("--json", "as_json", is_flag=True, help="Print the versioned JSON report.")
+def check(
+    staged: bool,
+    range_spec: str | None,
+    task_id: str | None,
+    role: str | None,
+    ownership_only: bool,
+    as_json: bool,
+) -> None:
+    """Check a change against a task's boundaries or a role's ownership, as the hooks do.
+
+    Without --task or --role: the task of the worktree you are in, else the role from
+    GIT_PARALLEL_ROLE or git config parallel.role. Exit 1 when a path is out of bounds.
+    """
+    from gitwt.cli import report
+    from gitwt.services import checking
+    from gitwt.services.context import Context
+
+    if staged and range_spec:
+        raise click.UsageError("--staged and --range exclude each other")
+    if task_id and role:
+        raise click.UsageError("--task and --role exclude each other")
+    result = checking.check(
+        Context.discover(),
+        range_spec=range_spec,
+        task_id=task_id,
+        role=role,
+        ownership_only=ownership_only,
+    )
+    emit(
+        as_json,
+        lambda: report.check_json(result),
+        lambda: report.check_text(result),
+        0 if result.ok else 1,
+    )
+
+
+@cli.group()
+def hooks() -> None:
+    """Manage the commit hooks (task worktrees get them at start)."""
+
+
+@hooks.command("install")
+@click.argument("worktree", required=False, type=click.Path(file_okay=False, exists=True))
+@click.option(
+    "--task",
+    "task_id",
+    metavar="ID",
+    help="Make WORKTREE a worktree of task ID: save its rules there first.",
+)
+def hooks_install(worktree: str | None, task_id: str | None) -> None:
+    """Install the hooks in WORKTREE (default: here), chaining to the hooks it had.
+
+    In a task worktree they refuse commits outside the task; elsewhere they guard the base of
+    live tasks against commits touching their paths.
+    """
+    from gitwt.cli import report
+    from gitwt.services import installer
+
+    report.hooks_installed(installer.install_for(worktree or ".", task_id))
+
+
+@hooks.command("uninstall")
+@click.argument("worktree", required=False, type=click.Path(file_okay=False, exists=True))
+def hooks_uninstall(worktree: str | None) -> None:
+    """Remove the hooks from WORKTREE (default: here) and restore exactly what was there."""
+    from gitwt.services import installer
+
+    if installer.uninstall(worktree or "."):
+        click.echo(f"removed git parallel hooks from {os.path.abspath(worktree or '.')}")
+    else:
+        click.echo("no git parallel hooks installed here")
+
+
+@hooks.command("status")
+@click.option("--json", "as_json", is_flag=True, help="Print the versioned JSON report.")
+def hooks_status(as_json: bool) -> None:
+    """Show which worktrees have the hooks, in which mode, and what they chain to."""
+    from gitwt.cli import report
+    from gitwt.services import installer
+
+    found = installer.status()
+    emit(
+        as_json,
+        lambda: report.hooks_json(found),
+        lambda: report.hooks_text(found),
+        1 if any(entry.problems for entry in found) else 0,
+    )
+
+
+# --- start, status, logs, stop, claim, clean -------------------------------------------------
+
+
+@cli.command()
+@click.argument("ids", nargs=-1, required=True)
+@click.option(
+    "--run",
+    "run_command",
+    metavar="CMD",
+    help="Run CMD in each task worktree ({id}, {worktree}, {spec} are replaced).",
+)
+@click.option(
+    "--max",
+    "max_instances",
+    type=click.IntRange(min=1),
+    metavar="N",
+    help="Run at most N task commands at once (default: config max_instances).",
+)
+@click.option(
+    "--queue",
+    is_flag=True,
+    help="Let conflicting or dependent tasks wait until their partner is merged.",
+)
+@click.option(
+    "--sparse", is_flag=True, help="Check out only the declared paths and the top-level files."
+)
+@click.option(
+    "--auto-merge",
+    is_flag=True,
+    help="Merge each task as soon as its command succeeds (same rules as 'merge').",
+)
+@click.option("--json", "as_json", is_flag=True, help="Print the versioned JSON report.")
+def start(
+    ids: tuple[str, ...],
+    run_command: str | None,
+    max_instances: int | None,
+    queue: bool,
+    sparse: bool,
+    auto_merge: bool,
+    as_json: bool,
+) -> None:
+    """Create a worktree and branch per task from base, install hooks, spawn the command.
+
+    Validates like 'plan' and creates nothing when the tasks conflict. Returns at once; tasks
+    beyond the free slots wait as 'queued' and start when a slot and the resources allow.
+    """
+    from gitwt.cli import report
+    from gitwt.services import lifecycle
+
+    result = lifecycle.start(
+        list(ids),
+        lifecycle.StartOptions(
+            run=run_command,
+            max_instances=max_instances,
+            queue=queue,
+            sparse=sparse,
+            auto_merge=auto_merge,
+        ),
+    )
+    emit(
+        as_json,
+        lambda: report.start_json(result),
+        lambda: report.start_text(result),
+        1 if result.failed else 0,
+    )
+
+
+@cli.command()
+@click.argument("ids", nargs=-1)
+@click.option("--json", "as_json", is_flag=True, help="Print the versioned JSON report.")
+@click.option("--watch", is_flag=True, help="Redraw every poll_interval until interrupted.")
+@click.option("--no-forecast", is_flag=True, help="Skip the merge-tree conflict forecast.")
+def status(ids: tuple[str, ...], as_json: bool, watch: bool, no_forecast: bool) -> None:
+    """Show each task: state, process, resources, commits, files and forecast conflicts."""
+    import time
+
+    from gitwt.cli import report
+    from gitwt.services import status as status_service
+    from gitwt.services.context import Context
+
+    context = Context.discover()
+    while True:
+        result = status_service.gather(context, list(ids), with_forecast=not no_forecast)
+        if watch and sys.stdout.isatty():
+            click.echo("\033[H\033[2J", nl=False)
+        if as_json:
+            report.dump_json(report.status_json(result))
+        else:
+            report.status_text(result)
+        if not watch:
+            return
+        sys.stdout.flush()
+        try:
+            time.sleep(context.config.poll_interval)
+        except KeyboardInterrupt:
+            return
+
+
+@cli.command()
+@click.argument("task_id", metavar="ID")
+@click.option("-f", "--follow", is_flag=True, help="Keep printing output as it comes.")
+def logs(task_id: str, follow: bool) -> None:
+    """Print the output of task ID's command."""
+    from gitwt.services import lifecycle
+    from gitwt.services.context import Context
+
+    try:
+        lifecycle.print_log(Context.discover(), task_id, follow)
+    except KeyboardInterrupt:
+        return
+
+
+@cli.command()
+@click.argument("ids", nargs=-1)
+@click.option(
+    "--timeout",
+    default=10.0,
+    show_default=True,
+    type=click.FloatRange(min=0),
+    metavar="S",
+    help="Seconds between SIGTERM and SIGKILL.",
+)
+@click.option("--json", "as_json", is_flag=True, help="Print the versioned JSON report.")
+def stop(ids: tuple[str, ...], timeout: float, as_json: bool) -> None:
+    """SIGTERM each task's whole process tree, SIGKILL after the timeout (default: all)."""
+    from gitwt.cli import report
+    from gitwt.services import supervisor
+    from gitwt.services.context import Context
+
+    results = supervisor.stop(Context.discover(), list(ids), timeout=timeout)
+    if as_json:
+        report.dump_json(report.stop_json(results))
+    else:
+        report.stop_text(results)
+
+
+@cli.command()
+@click.argument("task_id", metavar="ID")
+@click.argument("paths", nargs=-1, required=True)
+@click.option("--json", "as_json", is_flag=True, help="Print the versioned JSON report.")
+def claim(task_id: str, paths: tuple[str, ...], as_json: bool) -> None:
+    """Extend a live task's declaration with PATHS, unless another live task has them."""
+    from gitwt.cli import report
+    from gitwt.services import lifecycle
+    from gitwt.services.context import Context
+
+    result = lifecycle.claim(Context.discover(), task_id, list(paths))
+    if as_json:
+        report.dump_json(report.claim_json(result))
+    else:
+        report.claim_text(result)
+
+
+@cli.command()
+@click.argument("ids", nargs=-1)
+@click.option(
+    "--force",
+    is_flag=True,
+    help="Remove even with uncommitted or unmerged work, kept first under "
+    "refs/parallel/salvage/<id>/<time>.",
+)
+@click.option("--json", "as_json", is_flag=True, help="Print the versioned JSON report.")
+def clean(ids: tuple[str, ...], force: bool, as_json: bool) -> None:
+    """Remove worktrees of finished tasks and their merged branches, never losing work."""
+    from gitwt.cli import report
+    from gitwt.services import lifecycle
+    from gitwt.services.context import Context
+
+    results = lifecycle.clean(Context.discover(), list(ids), force=force)
+    emit(
+        as_json,
+        lambda: report.clean_json(results),
+        lambda: report.clean_text(results),
+        1 if any(item.refused for item in results) else 0,
+    )
+
+
+def main(argv: list[str] | None = None) -> int:
+    try:
+        if os.environ.get(COMPLETE_VAR):
+            # Shell completion is registered for the executable `git-parallel`.
+            cli.main(args=argv, prog_name="git-parallel", complete_var=COMPLETE_VAR)
+        cli.main(args=argv, prog_name="git parallel", standalone_mode=False)
+    except GitParallelError as error:
+        click.echo(error.render(), err=True)
+        return error.exit_code
+    except click.exceptions.NoArgsIsHelpError as error:
+        click.echo(error.ctx.get_help() if error.ctx else "", err=True)
+        return EXIT_USAGE
+    except click.UsageError as error:
+        command = error.ctx.command_path if error.ctx else "git parallel"
+        click.echo(f"git parallel: error: {one_line(error.format_message())}", err=True)
+        click.echo(f"hint: see '{command} -h'", err=True)
+        return EXIT_USAGE
+    except click.exceptions.Exit as done:
+        return done.exit_code
+    except click.Abort:
+        click.echo("git parallel: interrupted", err=True)
+        return 130
+    except SystemExit as done:
+        return done.code if isinstance(done.code, int) else (0 if done.code is None else 1)
+    except BrokenPipeError:
+        return 0
+    return 0

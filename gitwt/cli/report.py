@@ -1,0 +1,556 @@
+"""Human tables and versioned JSON for the reporting commands."""
+
+from __future__ import annotations
+
+import json
+import os
+import sys
+from typing import TYPE_CHECKING, Any, TextIO
+
+from gitwt.core.display import path_list, quote_path
+
+if TYPE_CHECKING:  # every command renders through here; only plan needs the separation core
+    from gitwt.core.separation import Plan
+
+
+def schema(command: str) -> str:
+    return f"git-parallel/{command}/1"
+
+
+def use_colour(stream: TextIO) -> bool:
+    return stream.isatty() and "NO_COLOR" not in os.environ and os.environ.get("TERM") != "dumb"
+
+
+def paint(text: str, colour: str, stream: TextIO = sys.stdout) -> str:
+    codes = {"red": "31", "green": "32", "yellow": "33", "bold": "1", "dim": "2"}
+    return f"\033[{codes[colour]}m{text}\033[0m" if use_colour(stream) else text
+
+
+def dump_json(data: dict[str, Any], stream: TextIO = sys.stdout) -> None:
+    # Indented for a person at a terminal; compact for programs, because the indenting encoder
+    # is pure Python and costs seconds' share on a 500-task plan (the compact one is C).
+    indent = 2 if stream.isatty() else None
+    stream.write(json.dumps(data, indent=indent, ensure_ascii=False) + "\n")
+
+
+def table(rows: list[list[str]], stream: TextIO = sys.stdout, indent: str = "  ") -> None:
+    widths = [max(len(row[column]) for row in rows) for column in range(len(rows[0]))]
+    for number, row in enumerate(rows):
+        line = indent + "  ".join(
+            cell.ljust(width) for cell, width in zip(row, widths, strict=True)
+        )
+        stream.write(
+            (paint(line.rstrip(), "bold", stream) if number == 0 else line.rstrip()) + "\n"
+        )
+
+
+# --- plan ------------------------------------------------------------------------------------
+
+
+def plan_json(result: Plan, base: str) -> dict[str, Any]:
+    return {
+        "schema": schema("plan"),
+        "base": base,
+        "valid": result.valid,
+        "task_file_map": {task.id: list(task.files) for task in result.tasks},
+        "matched_files": result.matched_files,
+        "conflicts": [
+            {
+                "tasks": list(conflict.tasks),
+                "paths": conflict.paths,
+                "patterns": [list(pair) for pair in conflict.patterns],
+                "examples": conflict.examples,
+            }
+            for conflict in result.conflicts
+        ],
+        "independent_pairs": [list(pair) for pair in result.independent_pairs],
+        "problems": [
+            {
+                "task": problem.task,
+                "kind": problem.kind,
+                "message": problem.message,
+                "paths": problem.paths,
+            }
+            for problem in result.problems
+        ],
+        "order": result.order,
+        "waves": result.waves,
+    }
+
+
+def plan_text(result: Plan, base: str, max_instances: int, stream: TextIO = sys.stdout) -> None:
+    write = stream.write
+    write(f"plan for {len(result.tasks)} task(s) on base {base}\n\n")
+    rows = [["task", "owner", "patterns", "files", "depends on", "title"]]
+    for task in result.tasks:
+        rows.append(
+            [
+                task.id,
+                task.owner or "-",
+                str(len(task.files)),
+                str(len(result.matched_files[task.id])),
+                ", ".join(task.depends_on) or "-",
+                task.title,
+            ]
+        )
+    table(rows, stream)
+    write("\n")
+    if result.conflicts:
+        write(paint("conflicts", "red", stream) + "\n")
+        for conflict in result.conflicts:
+            first, second = conflict.tasks
+            if conflict.paths:
+                write(f"  {first} ↔ {second}: {path_list(conflict.paths)}\n")
+            else:
+                write(
+                    f"  {first} ↔ {second}: patterns overlap (no file yet), "
+                    f"e.g. {path_list(conflict.examples, 2)}\n"
+                )
+            overlaps = "; ".join(f"{first}:{a} ∩ {second}:{b}" for a, b in conflict.patterns[:3])
+            more = len(conflict.patterns) - 3
+            write(f"      via {overlaps}{f' (+{more} more)' if more > 0 else ''}\n")
+    else:
+        write(paint("no conflicts", "green", stream) + "\n")
+    if result.problems:
+        write(paint("problems", "red", stream) + "\n")
+        for problem in result.problems:
+            detail = f": {path_list(problem.paths)}" if problem.paths else ""
+            write(f"  {problem.message}{detail}\n")
+    if result.independent_pairs:
+        shown = ", ".join(f"{a}+{b}" for a, b in result.independent_pairs[:20])
+        more = len(result.independent_pairs) - 20
+        write(f"independent pairs: {shown}{f' (+{more} more)' if more > 0 else ''}\n")
+    write(f"order: {' '.join(result.order)}\n")
+    write(f"waves (at most {max_instances} at once):\n")
+    for number, wave in enumerate(result.waves, start=1):
+        write(f"  {number}: {' '.join(wave)}\n")
+    write("\n")
+    if result.valid:
+        write(
+            paint("valid: these tasks can run in parallel as the waves show", "green", stream)
+            + "\n"
+        )
+    else:
+        write(
+            paint("not valid: ", "red", stream)
+            + "fix the conflicts and problems above (narrow the 'files:' declarations, "
+            "or add 'depends_on' and run them in order)\n"
+        )
+
+
+# --- merge -----------------------------------------------------------------------------------
+
+
+def merge_json(result: Any) -> dict[str, Any]:
+    return {
+        "schema": schema("merge"),
+        "base": result.base,
+        "old": result.old,
+        "new": result.new,
+        "dry_run": result.dry_run,
+        "results": [task.to_json() for task in result.results],
+    }
+
+
+def merge_text(result: Any, stream: TextIO = sys.stdout) -> None:
+    write = stream.write
+    colours = {
+        "merged": "green",
+        "clean": "green",
+        "conflicted": "red",
+        "rejected": "red",
+        "failed": "red",
+        "skipped": "yellow",
+    }
+    if not result.results:
+        write("nothing to merge (no succeeded tasks; name open tasks, or use --all)\n")
+        return
+    for task in result.results:
+        label = paint(f"{task.result:<10}", colours.get(task.result, "bold"), stream)
+        commit = f" {task.commit[:12]}" if task.commit else ""
+        write(f"{label} {task.id}{commit}")
+        if task.result in ("merged", "clean") and task.lines:
+            added = sum(entry["added"] for entry in task.lines.values())
+            removed = sum(entry["removed"] for entry in task.lines.values())
+            write(f"  {len(task.lines)} file(s) +{added} -{removed}")
+        write("\n")
+        if task.result == "rejected":
+            for violation in task.violations[:10]:
+                where = (violation["commit"] or "net change")[:12]
+                write(
+                    f"    {where}  {violation['change']:<9} {quote_path(violation['path'])}: "
+                    f"{violation['rule']}\n"
+                )
+        elif task.paths and task.result == "conflicted":
+            write(f"    conflicts: {path_list(task.paths, 10)}\n")
+        if task.reason:
+            write(f"    {task.reason}\n")
+    moved = result.old != result.new
+    if result.dry_run:
+        write(f"dry run: {result.base} unchanged at {(result.old or '')[:12]}\n")
+    elif moved:
+        write(f"{result.base}: {(result.old or '')[:12]} → {(result.new or '')[:12]}\n")
+    else:
+        write(f"{result.base} unchanged at {(result.old or '')[:12]}\n")
+
+
+# --- check and hooks -------------------------------------------------------------------------
+
+
+def check_json(result: Any) -> dict[str, Any]:
+    rules = result.rules
+    return {
+        "schema": schema("check"),
+        "ok": result.ok,
+        "scope": result.scope,
+        "task": rules.task_id,
+        "owner": rules.owner,
+        "declared": rules.declared,
+        "ownership": rules.ownership.source if rules.ownership is not None else None,
+        "changes": result.changes,
+        "violations": [violation.to_json() for violation in result.violations],
+    }
+
+
+def check_text(result: Any, stream: TextIO = sys.stdout) -> None:
+    from gitwt.core.boundaries import violation_lines
+
+    rules = result.rules
+    who = f"task {rules.task_id}" if rules.task_id else f"role {rules.owner}"
+    if rules.task_id and rules.owner:
+        who += f" (owner {rules.owner})"
+    scope = "the staged change" if result.scope == "staged" else result.scope
+    if result.ok:
+        stream.write(
+            f"{paint('ok', 'green', stream)}: {scope} ({result.changes} changes) "
+            f"stays inside {who}\n"
+        )
+        return
+    count = len(result.violations)
+    stream.write(
+        paint(
+            f"{scope}: {count} path{'s' if count != 1 else ''} {who} may not change", "red", stream
+        )
+        + "\n"
+    )
+    stream.writelines(violation_lines(result.violations))
+
+
+def hooks_installed(installed: Any, stream: TextIO = sys.stdout) -> None:
+    what = f"task {installed.task_id}" if installed.mode == "task" else "the base guard"
+    stream.write(f"installed git parallel hooks in {installed.worktree} ({what})\n")
+    stream.write(f"  shims:     {installed.hooks_dir}\n")
+    stream.write(f"  chains to: {installed.chain}\n")
+
+
+def hooks_json(found: list[Any]) -> dict[str, Any]:
+    return {"schema": schema("hooks"), "worktrees": [entry.to_json() for entry in found]}
+
+
+def hooks_text(found: list[Any], stream: TextIO = sys.stdout) -> None:
+    rows = [["worktree", "branch", "hooks", "task", "chains to"]]
+    for entry in found:
+        rows.append(
+            [
+                quote_path(entry.path),
+                entry.branch or "(detached)",
+                entry.mode or "none",
+                entry.task_id or "-",
+                quote_path(entry.chain) if entry.chain else "-",
+            ]
+        )
+    table(rows, stream)
+    for entry in found:
+        for problem in entry.problems:
+            stream.write(paint(f"{quote_path(entry.path)}: {problem}", "yellow", stream) + "\n")
+
+
+# --- start, status, stop, claim, clean ----------------------------------------------------------
+
+
+def duration(seconds: float | None) -> str:
+    if seconds is None:
+        return "-"
+    seconds = int(seconds)
+    if seconds < 60:
+        return f"{seconds}s"
+    if seconds < 3600:
+        return f"{seconds // 60}m{seconds % 60:02d}s"
+    return f"{seconds // 3600}h{seconds % 3600 // 60:02d}m"
+
+
+def size(count: int | None) -> str:
+    if not count:
+        return "-"
+    for unit in ("B", "K", "M", "G"):
+        if count < 1024 or unit == "G":
+            return f"{count:.0f}{unit}" if unit == "B" else f"{count:.1f}{unit}"
+        count /= 1024  # type: ignore[assignment]
+    return "-"
+
+
+def _exit_text(code: int | None, signal_number: int | None) -> str:
+    if signal_number:
+        return f"signal {signal_number}"
+    return "-" if code is None else str(code)
+
+
+def start_json(result: Any) -> dict[str, Any]:
+    return {
+        "schema": schema("start"),
+        "base": result.base,
+        "tasks": [
+            {
+                "id": record["id"],
+                "state": record.get("state"),
+                "branch": record.get("branch"),
+                "worktree": record.get("worktree"),
+                "command": record.get("command"),
+                "pid": (record.get("shim") or {}).get("pid"),
+                "waits_for": record.get("waits_for") or [],
+                "waiting": result.waiting.get(record["id"]),
+                "error": result.failed.get(record["id"]),
+            }
+            for record in result.tasks
+        ],
+    }
+
+
+def start_text(result: Any, stream: TextIO = sys.stdout) -> None:
+    for record in result.tasks:
+        task_id, where = record["id"], quote_path(record.get("worktree") or "")
+        task_state = record.get("state")
+        if task_state == "running":
+            pid = (record.get("shim") or {}).get("pid")
+            stream.write(f"started {task_id} in {where} on {record['branch']} (shim pid {pid})\n")
+        elif task_state == "open":
+            stream.write(f"opened {task_id}: work in {where} on {record['branch']}\n")
+        elif task_state == "queued":
+            why = result.waiting.get(task_id, "waiting")
+            stream.write(f"queued {task_id}: {why}\n")
+        else:
+            error = result.failed.get(task_id) or record.get("error") or ""
+            stream.write(paint(f"{task_state} {task_id}: {error}", "red", stream) + "\n")
+    stream.write("see 'git parallel status'; output with 'git parallel logs <id>'\n")
+
+
+def status_json(result: Any) -> dict[str, Any]:
+    return {
+        "schema": schema("status"),
+        "base": result.base,
+        "tasks": [
+            {
+                "id": task.id,
+                "title": task.record.get("title"),
+                "owner": task.record.get("owner"),
+                "state": task.state,
+                "stored_state": task.record.get("state"),
+                "branch": task.record.get("branch"),
+                "worktree": task.record.get("worktree"),
+                "command": task.record.get("command"),
+                "pid": task.pid,
+                "cpu_percent": task.cpu_percent,
+                "rss": task.rss,
+                "runtime": None if task.runtime is None else round(task.runtime, 3),
+                "exit_code": task.exit_code,
+                "exit_signal": task.exit_signal,
+                "ahead": task.ahead,
+                "files": task.files,
+                "violations": task.violations,
+                "waits_for": task.record.get("waits_for") or [],
+                "conflicts_with": task.conflicts_with,
+                "merge": task.record.get("merge"),
+            }
+            for task in result.tasks
+        ],
+        "forecast": {"merges": result.forecast_pairs, "method": result.forecast_method},
+        "resources": result.resources(),
+        "speedup": result.speedup,
+    }
+
+
+_STATE_COLOURS = {
+    "running": "green",
+    "succeeded": "green",
+    "merged": "green",
+    "failed": "red",
+    "lost": "red",
+    "unsupervised": "yellow",
+    "conflicted": "red",
+    "rejected": "red",
+}
+
+
+def status_text(result: Any, stream: TextIO = sys.stdout) -> None:
+    if not result.tasks:
+        stream.write("no tasks; start some with 'git parallel start <ids>'\n")
+        return
+    rows = [
+        [
+            "task",
+            "state",
+            "pid",
+            "cpu",
+            "rss",
+            "time",
+            "exit",
+            "ahead",
+            "files",
+            "viol",
+            "conflicts",
+            "title",
+        ]
+    ]
+    for task in result.tasks:
+        violations = task.violations
+        rows.append(
+            [
+                task.id,
+                task.state,
+                str(task.pid) if task.pid else "-",
+                f"{task.cpu_percent:.0f}%" if task.cpu_percent is not None else "-",
+                size(task.rss),
+                duration(task.runtime),
+                _exit_text(task.exit_code, task.exit_signal),
+                "-" if task.ahead is None else str(task.ahead),
+                str(len(task.files)) if task.ahead is not None else "-",
+                str(len(violations)),
+                ", ".join(sorted(task.conflicts_with)) or "-",
+                task.record.get("title") or "",
+            ]
+        )
+    table(rows, stream)
+    stream.write("\n")
+    for task in result.tasks:
+        record = task.record
+        colour = _STATE_COLOURS.get(task.state)
+        shown = paint(task.state, colour, stream) if colour else task.state
+        stream.write(
+            f"{task.id}: {shown}  {record.get('branch')}  "
+            f"{quote_path(record.get('worktree') or '')}\n"
+        )
+        if task.state == "unsupervised":
+            stream.write(
+                "    its shim died but the command still runs; "
+                f"'git parallel stop {task.id}' ends it\n"
+            )
+        elif task.state == "lost":
+            stream.write(
+                "    its supervisor died and no exit was recorded; check the log, "
+                f"then 'git parallel clean {task.id}'\n"
+            )
+        if record.get("state") == "queued" and record.get("waits_for"):
+            stream.write(f"    waits for {', '.join(record['waits_for'])} to be merged\n")
+        if record.get("error"):
+            stream.write(f"    error: {record['error']}\n")
+        for other, paths in sorted(task.conflicts_with.items()):
+            stream.write(
+                paint(f"    would conflict with {other}: {path_list(paths, 3)}", "red", stream)
+                + "\n"
+            )
+        violations = task.violations
+        if violations:
+            stream.write(
+                paint(f"    {len(violations)} boundary violation(s)", "red", stream) + "\n"
+            )
+    resources = result.resources()
+    speedup = result.speedup
+    stream.write(
+        f"\ntasks: {resources['tasks_cpu_percent']:.0f}% CPU, "
+        f"{size(resources['tasks_rss_bytes'])} RSS; machine: memory "
+        f"{resources['memory_percent']:.0f}%, load {resources['load_percent']:.0f}% of "
+        f"{resources['cpus']} CPUs" + (f"; speedup {speedup:.2f}x" if speedup else "") + "\n"
+    )
+
+
+def stop_json(results: list[Any]) -> dict[str, Any]:
+    return {
+        "schema": schema("stop"),
+        "tasks": [
+            {
+                "id": item.task_id,
+                "before": item.before,
+                "after": item.after,
+                "killed": item.killed,
+                "message": item.message,
+            }
+            for item in results
+        ],
+    }
+
+
+def stop_text(results: list[Any], stream: TextIO = sys.stdout) -> None:
+    if not results:
+        stream.write("nothing to stop\n")
+    for item in results:
+        if item.before == item.after:
+            stream.write(f"{item.task_id}: {item.message}\n")
+            continue
+        extra = f" ({item.killed} process(es) needed SIGKILL)" if item.killed else ""
+        note = f" ({item.message})" if item.message else ""
+        stream.write(f"stopped {item.task_id}{note}{extra}\n")
+
+
+def claim_json(result: Any) -> dict[str, Any]:
+    return {
+        "schema": schema("claim"),
+        "id": result.task_id,
+        "added": result.added,
+        "declaration": result.declaration,
+    }
+
+
+def claim_text(result: Any, stream: TextIO = sys.stdout) -> None:
+    if result.added:
+        stream.write(f"task {result.task_id} now also declares {path_list(result.added)}\n")
+    else:
+        stream.write(f"task {result.task_id} already declares all of these\n")
+
+
+def clean_json(results: list[Any]) -> dict[str, Any]:
+    return {
+        "schema": schema("clean"),
+        "tasks": [
+            {
+                "id": item.task_id,
+                "cleaned": item.cleaned,
+                "removal": item.removal,
+                "refused": item.refused,
+                "hint": item.hint,
+            }
+            for item in results
+        ],
+    }
+
+
+def clean_text(results: list[Any], stream: TextIO = sys.stdout, err: TextIO = sys.stderr) -> None:
+    if not results:
+        stream.write("nothing to clean\n")
+    for item in results:
+        if item.refused:
+            err.write(f"git parallel: error: not cleaning {item.task_id}: {item.refused}\n")
+            if item.hint:
+                err.write(f"hint: {item.hint}\n")
+            continue
+        if not item.cleaned:
+            stream.write(f"{item.task_id}: already cleaned\n")
+            continue
+        removal = item.removal or {}
+        done = []
+        if removal.get("worktree_removed"):
+            done.append("worktree removed")
+        if removal.get("branch_deleted"):
+            done.append("branch deleted")
+        stream.write(f"cleaned {item.task_id}: {', '.join(done) or 'nothing left to remove'}\n")
+        if removal.get("salvage_ref"):
+            stream.write(
+                paint(
+                    f"  uncommitted and unmerged work kept in {removal['salvage_ref']}",
+                    "yellow",
+                    stream,
+                )
+                + "\n"
+            )
+        for note in removal.get("notes") or []:
+            if not note.startswith("salvaged"):
+                stream.write(f"  {note}\n")

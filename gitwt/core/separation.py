@@ -1,0 +1,313 @@
+"""Which tasks may run together: pairwise overlaps, ownership problems, order and waves. Pure.
+
+Fails closed: two tasks conflict when any path can be matched by both declarations. A tracked
+file or a declared literal path matched by both is a witness; two patterns that overlap with no
+such file still conflict, and the report carries the shortest path both could match.
+"""
+
+from __future__ import annotations
+
+import bisect
+import re
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+from functools import lru_cache
+from itertools import combinations
+
+from gitwt.core import patterns
+from gitwt.core.ownership import OwnershipMap
+from gitwt.core.specs import Task
+from gitwt.errors import GitParallelError
+
+
+class CycleError(GitParallelError):
+    pass
+
+
+def natural_key(task_id: str) -> tuple[tuple[int, int | str], ...]:
+    """Sort '2' before '10' and keep mixed ids in a stable order."""
+    return tuple(
+        (0, int(part)) if part.isdigit() else (1, part)
+        for part in re.split(r"(\d+)", task_id)
+        if part
+    )
+
+
+def pair(first: str, second: str) -> tuple[str, str]:
+    return (first, second) if natural_key(first) <= natural_key(second) else (second, first)
+
+
+@dataclass
+class Conflict:
+    tasks: tuple[str, str]
+    paths: list[str] = field(default_factory=list)
+    patterns: list[tuple[str, str]] = field(default_factory=list)
+    examples: list[str] = field(default_factory=list)  # paths no file has yet, but both match
+
+
+@dataclass
+class Problem:
+    task: str
+    kind: str  # "ownership" | "owner"
+    message: str
+    paths: list[str] = field(default_factory=list)
+
+
+@dataclass
+class Plan:
+    tasks: list[Task]
+    matched_files: dict[str, list[str]]
+    conflicts: list[Conflict]
+    independent_pairs: list[tuple[str, str]]
+    problems: list[Problem]
+    order: list[str]
+    waves: list[list[str]]
+
+    @property
+    def valid(self) -> bool:
+        return not self.conflicts and not self.problems
+
+
+def _prefix_range(sorted_paths: Sequence[str], prefix: str) -> Sequence[str]:
+    if not prefix:
+        return sorted_paths
+    low = bisect.bisect_left(sorted_paths, prefix)
+    # Every string starting with prefix sorts below prefix + the highest code point.
+    high = bisect.bisect_left(sorted_paths, prefix + "\U0010ffff", low)
+    return sorted_paths[low:high]
+
+
+@lru_cache(maxsize=4096)
+def _tail_matcher(pattern: str) -> tuple[str, re.Pattern[str]]:
+    """The pattern's static prefix and a regex for the rest of a path after that prefix.
+
+    Paths under the prefix all start with it, so only the tail needs matching. Tails repeat
+    across tasks (`*.py`, `**`, a literal's `(?:/.+)?`), so a few compiled regexes serve every
+    pattern instead of one `re.compile` per pattern.
+    """
+    prefix = patterns.static_prefix(pattern)
+    regex = patterns.compile_regex(pattern)
+    escaped = re.escape(prefix)
+    if regex.startswith(escaped):
+        return prefix, re.compile(regex[len(escaped) :], re.DOTALL)
+    return "", re.compile(regex, re.DOTALL)
+
+
+def match_files(
+    tasks: Sequence[Task], sorted_paths: Sequence[str]
+) -> dict[str, dict[str, list[str]]]:
+    """For each task, each matched path with the task's patterns that match it.
+
+    Each pattern only looks at the paths under its static prefix (a bisect of the sorted list),
+    so the cost follows what the patterns can match rather than tasks × patterns × files.
+    """
+    result: dict[str, dict[str, list[str]]] = {}
+    for task in tasks:
+        matched: dict[str, list[str]] = {}
+        for pattern in task.files:
+            prefix, tail = _tail_matcher(pattern)
+            start = len(prefix)
+            fullmatch = tail.fullmatch
+            for path in _prefix_range(sorted_paths, patterns.static_prefix(pattern)):
+                if fullmatch(path, start):
+                    matched.setdefault(path, []).append(pattern)
+        result[task.id] = matched
+    return result
+
+
+def _pattern_overlaps(tasks: Sequence[Task]) -> dict[tuple[str, str], list[tuple[str, str, str]]]:
+    """Pattern pairs of different tasks that could match one path: (pattern_a, pattern_b, example).
+
+    Only patterns whose static prefixes nest can overlap, and those are neighbours once sorted.
+    """
+    entries = sorted(
+        (patterns.static_prefix(pattern), task.id, pattern)
+        for task in tasks
+        for pattern in task.files
+    )
+    found: dict[tuple[str, str], list[tuple[str, str, str]]] = {}
+    examples: dict[tuple[str, str], str | None] = {}
+    for index, (prefix, task_id, pattern) in enumerate(entries):
+        for other in range(index + 1, len(entries)):
+            other_prefix, other_id, other_pattern = entries[other]
+            if not other_prefix.startswith(prefix):
+                break
+            if other_id == task_id:
+                continue
+            if (pattern, other_pattern) not in examples:
+                examples[pattern, other_pattern] = patterns.overlap_example(pattern, other_pattern)
+            example = examples[pattern, other_pattern]
+            if example is None:
+                continue
+            key = pair(task_id, other_id)
+            ordered = (pattern, other_pattern) if key[0] == task_id else (other_pattern, pattern)
+            found.setdefault(key, []).append((*ordered, example))
+    return found
+
+
+def dependency_order(tasks: Sequence[Task]) -> list[str]:
+    """Ids in dependency order, ties by natural id order. Dependencies outside the set are done."""
+    ids = {task.id for task in tasks}
+    waiting = {task.id: {dep for dep in task.depends_on if dep in ids} for task in tasks}
+    order: list[str] = []
+    while waiting:
+        ready = sorted((task_id for task_id, deps in waiting.items() if not deps), key=natural_key)
+        if not ready:
+            cycle = " → ".join(sorted(waiting, key=natural_key))
+            raise CycleError(
+                f"dependency cycle among tasks {cycle}",
+                "remove one 'depends_on' entry so the tasks can be ordered",
+            )
+        for task_id in ready:
+            order.append(task_id)
+            del waiting[task_id]
+        for deps in waiting.values():
+            deps.difference_update(ready)
+    return order
+
+
+def _ancestors(tasks: Sequence[Task]) -> dict[str, set[str]]:
+    direct = {task.id: set(task.depends_on) for task in tasks}
+    closure: dict[str, set[str]] = {}
+
+    def visit(task_id: str) -> set[str]:
+        if task_id not in closure:
+            closure[task_id] = set()
+            for dep in direct.get(task_id, ()):
+                closure[task_id] |= {dep} | visit(dep)
+        return closure[task_id]
+
+    for task_id in direct:
+        visit(task_id)
+    return closure
+
+
+def waves(
+    order: Sequence[str],
+    tasks: Sequence[Task],
+    conflicting: set[tuple[str, str]],
+    max_instances: int,
+) -> list[list[str]]:
+    """First-fit batches: pairwise independent, after every dependency, at most max_instances."""
+    depends = {task.id: set(task.depends_on) for task in tasks}
+    placed: dict[str, int] = {}
+    batches: list[list[str]] = []
+    for task_id in order:
+        earliest = max((placed[dep] + 1 for dep in depends[task_id] if dep in placed), default=0)
+        index = earliest
+        while index < len(batches) and (
+            len(batches[index]) >= max_instances
+            or any(pair(task_id, other) in conflicting for other in batches[index])
+        ):
+            index += 1
+        if index == len(batches):
+            batches.append([])
+        batches[index].append(task_id)
+        placed[task_id] = index
+    return [sorted(batch, key=natural_key) for batch in batches]
+
+
+def ownership_problems(
+    tasks: Sequence[Task],
+    matched: dict[str, dict[str, list[str]]],
+    ownership: OwnershipMap | None,
+    unowned: str,
+) -> list[Problem]:
+    if ownership is None:
+        return []
+    problems: list[Problem] = []
+    for task in tasks:
+        if task.owner is None:
+            problems.append(
+                Problem(
+                    task.id,
+                    "owner",
+                    f"task {task.id} has no owner, but {ownership.source} assigns owners",
+                )
+            )
+            continue
+        foreign: list[str] = []
+        for path in matched[task.id]:
+            owners = ownership.owners_of(path)
+            if owners.owners:
+                if not owners.owned_by(task.owner):
+                    foreign.append(path)
+            elif unowned == "deny":
+                foreign.append(path)
+        if foreign:
+            problems.append(
+                Problem(
+                    task.id,
+                    "ownership",
+                    f"task {task.id} (owner {task.owner}) declares {len(foreign)} path(s) "
+                    f"it does not own",
+                    sorted(foreign),
+                )
+            )
+    return problems
+
+
+def plan(
+    tasks: Sequence[Task],
+    tracked_files: Iterable[str],
+    ownership: OwnershipMap | None = None,
+    unowned: str = "allow",
+    max_instances: int = 2,
+) -> Plan:
+    tasks = sorted(tasks, key=lambda task: natural_key(task.id))
+    witnesses = set(tracked_files)
+    for task in tasks:
+        witnesses.update(
+            pattern
+            for pattern in task.files
+            if patterns.is_literal(pattern) and not pattern.endswith("/")
+        )
+    sorted_paths = sorted(witnesses)
+    matched = match_files(tasks, sorted_paths)
+
+    claimants: dict[str, list[str]] = {}
+    for task in tasks:
+        for path in matched[task.id]:
+            claimants.setdefault(path, []).append(task.id)
+    conflicts: dict[tuple[str, str], Conflict] = {}
+    for path, owners in claimants.items():
+        for first, second in combinations(owners, 2):
+            key = pair(first, second)
+            conflict = conflicts.setdefault(key, Conflict(tasks=key))
+            conflict.paths.append(path)
+            for pattern_a in matched[key[0]][path]:
+                for pattern_b in matched[key[1]][path]:
+                    if (pattern_a, pattern_b) not in conflict.patterns:
+                        conflict.patterns.append((pattern_a, pattern_b))
+    for key, overlaps in _pattern_overlaps(tasks).items():
+        conflict = conflicts.setdefault(key, Conflict(tasks=key))
+        for pattern_a, pattern_b, example in overlaps:
+            if (pattern_a, pattern_b) not in conflict.patterns:
+                conflict.patterns.append((pattern_a, pattern_b))
+                conflict.examples.append(example)
+    for conflict in conflicts.values():
+        conflict.paths.sort()
+        conflict.patterns.sort()
+        conflict.examples.sort()
+
+    order = dependency_order(tasks)
+    ancestors = _ancestors(tasks)
+    independent = [
+        (task_a.id, task_b.id)
+        for task_a, task_b in combinations(tasks, 2)
+        if (task_a.id, task_b.id) not in conflicts
+        and task_a.id not in ancestors[task_b.id]
+        and task_b.id not in ancestors[task_a.id]
+    ]
+    return Plan(
+        tasks=list(tasks),
+        matched_files={task.id: sorted(matched[task.id]) for task in tasks},
+        conflicts=[
+            conflicts[key]
+            for key in sorted(conflicts, key=lambda k: (natural_key(k[0]), natural_key(k[1])))
+        ],
+        independent_pairs=independent,
+        problems=ownership_problems(tasks, matched, ownership, unowned),
+        order=order,
+        waves=waves(order, tasks, set(conflicts), max_instances),
+    )

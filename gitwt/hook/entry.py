@@ -1,0 +1,755 @@
+"""The commit hooks' entry point. Stdlib only, and as little of it as possible.
+
+Every commit in a task worktree pays for this module, so the budget (DESIGN §10) is 1.25 × the
+cost of starting Python and running `git diff --cached` once. That is why this module:
+
+- reads the task's compiled rules (one small JSON file in the worktree's private git dir) and
+  nothing else: no config, no spec, no CODEOWNERS parsing;
+- runs git with `os.posix_spawnp` instead of `subprocess` (and not through `gitwt.infra.git`, whose
+  `subprocess` and `dataclasses` imports cost more than the whole check);
+- finds the git dir by reading `.git` instead of asking git;
+- starts `git diff --cached` before importing `re` and `json` (through `gitwt.core.boundaries`) and
+  loading the rules, so git and Python work at the same time: `import re` alone costs about
+  as much as starting Python.
+
+Installed shims call `shim_main(hook, mode, chain, args)`: run the check, then chain to the hook
+that would have run without us. The pre-commit framework calls `main()` through the
+`git-parallel-hook` console script (`git-parallel-hook boundaries`).
+
+Exit codes: 0 ok, 1 violations, 2 the rules cannot be read (fail closed).
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from gitwt.core import boundaries
+
+EXIT_OK, EXIT_VIOLATION, EXIT_UNREADABLE = 0, 1, 2
+NULL_OID = "0" * 40
+BLOCKING_HOOKS = frozenset({"pre-commit", "pre-merge-commit", "pre-push"})
+CHECKED_HOOKS = ("pre-commit", "post-commit", "pre-merge-commit", "pre-push")
+ENDED_STATES = frozenset({"merged", "cleaned"})
+TASK, GUARD = "task", "guard"
+COLOURS = {"red": "31", "yellow": "33", "bold": "1"}
+
+
+def load_checker() -> None:
+    """Import the matching code (`re`, and `json` when rules are read): after git has started."""
+    global boundaries
+    from gitwt.core import boundaries
+
+
+class HookError(Exception):
+    """The hook cannot do its job (rules unreadable, git failed): fail closed with exit 2."""
+
+    def __init__(self, message: str, hint: str = "") -> None:
+        super().__init__(message)
+        self.message = message
+        self.hint = hint
+
+
+# --- running git -----------------------------------------------------------------------------
+
+
+def start_git(args: list[str], *, quiet: bool = False) -> tuple[int, int]:
+    """Start git in the current directory with the hook's environment; (pid, stdout fd).
+
+    The environment is kept on purpose: during `git commit -a` or a partial commit git points
+    GIT_INDEX_FILE at a temporary index, and that index is what is being committed.
+    """
+    read_end, write_end = os.pipe()
+    actions = [
+        (os.POSIX_SPAWN_OPEN, 0, os.devnull, os.O_RDONLY, 0),
+        (os.POSIX_SPAWN_DUP2, write_end, 1),
+        (os.POSIX_SPAWN_CLOSE, read_end),
+        (os.POSIX_SPAWN_CLOSE, write_end),
+    ]
+    if quiet:
+        actions.append((os.POSIX_SPAWN_OPEN, 2, os.devnull, os.O_WRONLY, 0))
+    try:
+        pid = os.posix_spawnp("git", ["git", *args], os.environ, file_actions=actions)
+    except OSError as exc:
+        os.close(read_end)
+        os.close(write_end)
+        raise HookError(f"cannot run git: {exc}", "install git and put it on PATH") from exc
+    os.close(write_end)
+    return pid, read_end
+
+
+def finish_git(started: tuple[int, int]) -> tuple[int, bytes]:
+    pid, read_end = started
+    chunks = []
+    with os.fdopen(read_end, "rb") as pipe:
+        while chunk := pipe.read(1 << 16):
+            chunks.append(chunk)
+    _, status = os.waitpid(pid, 0)
+    return os.waitstatus_to_exitcode(status), b"".join(chunks)
+
+
+def run_git(args: list[str], *, check: bool = True) -> tuple[int, bytes]:
+    """Run git and return (exit code, stdout); raise HookError on failure when check is set."""
+    code, out = finish_git(start_git(args, quiet=not check))
+    if check and code != 0:
+        raise HookError(f"git {' '.join(args[:2])} failed (exit {code})", "see git's message above")
+    return code, out
+
+
+class Change:
+    """One `--name-status -z` entry (the hook's light twin of `git.Change`)."""
+
+    __slots__ = ("old_path", "path", "status")
+
+    def __init__(self, status: str, path: str, old_path: str | None = None) -> None:
+        self.status = status
+        self.path = path
+        self.old_path = old_path
+
+
+def parse_name_status(data: bytes) -> list[Change]:
+    if not data:
+        return []
+    items = data.rstrip(b"\0").decode("utf-8", "surrogateescape").split("\0")
+    changes: list[Change] = []
+    index = 0
+    while index + 1 < len(items):
+        letter = items[index][:1]
+        if letter in ("R", "C"):
+            changes.append(Change(letter, items[index + 2], items[index + 1]))
+            index += 3
+        else:
+            changes.append(Change(letter, items[index + 1]))
+            index += 2
+    return changes
+
+
+def diff_args(*revisions: str, cached: bool = False) -> list[str]:
+    cached_flag = ["--cached"] if cached else []
+    return ["diff", "--name-status", "-z", "--no-ext-diff", *cached_flag, *revisions, "--"]
+
+
+def diff(*revisions: str, cached: bool = False) -> list[Change]:
+    return parse_name_status(run_git(diff_args(*revisions, cached=cached))[1])
+
+
+def rev(name: str) -> str | None:
+    code, out = run_git(["rev-parse", "--verify", "--quiet", f"{name}^{{commit}}"], check=False)
+    return out.decode().strip() or None if code == 0 else None
+
+
+def merge_base(*revisions: str) -> str | None:
+    """`git merge-base A B C`: the fork point of A and a merge of B and C (None if unrelated)."""
+    code, out = run_git(["merge-base", *revisions], check=False)
+    return out.decode().split()[0] if code == 0 and out.strip() else None
+
+
+# --- where we are ----------------------------------------------------------------------------
+
+
+class Layout:
+    """This worktree's private git dir and the common dir, found without running git."""
+
+    __slots__ = ("common_dir", "git_dir")
+
+    def __init__(self, git_dir: str, common_dir: str) -> None:
+        self.git_dir = git_dir
+        self.common_dir = common_dir
+
+
+def git_dir_of(worktree: str) -> str | None:
+    """The private git dir of a worktree, from its `.git` (a dir, or a `gitdir:` file)."""
+    dotgit = os.path.join(worktree, ".git")
+    if os.path.isdir(dotgit):
+        return dotgit
+    try:
+        with open(dotgit, encoding="utf-8", errors="surrogateescape") as handle:
+            text = handle.read()
+    except OSError:
+        return None
+    if not text.startswith("gitdir: "):
+        return None
+    return os.path.normpath(os.path.join(worktree, text[len("gitdir: ") :].strip("\n")))
+
+
+def common_dir_of(git_dir: str) -> str:
+    try:
+        with open(os.path.join(git_dir, "commondir"), encoding="utf-8") as handle:
+            return os.path.normpath(os.path.join(git_dir, handle.read().strip("\n")))
+    except FileNotFoundError:
+        return git_dir
+
+
+def layout() -> Layout:
+    # Git runs hooks at the top of the worktree, and exports GIT_DIR when it was given one.
+    git_dir = os.environ.get("GIT_DIR")
+    git_dir = os.path.abspath(git_dir) if git_dir else git_dir_of(os.getcwd())
+    if git_dir is None:
+        code, out = run_git(["rev-parse", "--absolute-git-dir"], check=False)
+        if code != 0:
+            raise HookError("not inside a git repository", "run the hook inside a worktree")
+        git_dir = out.decode("utf-8", "surrogateescape").strip("\n")
+    return Layout(git_dir, common_dir_of(git_dir))
+
+
+def current_branch(git_dir: str) -> str | None:
+    """The checked-out branch (short name), or None when HEAD is detached."""
+    try:
+        with open(os.path.join(git_dir, "HEAD"), encoding="utf-8") as handle:
+            head = handle.read().strip()
+    except OSError:
+        return None
+    return head[len("ref: refs/heads/") :] if head.startswith("ref: refs/heads/") else None
+
+
+def merge_heads(git_dir: str) -> dict[str, str]:
+    """The commits being merged in -> the names they were given, empty outside a merge.
+
+    Committing a resolved merge (pre-commit) finds them in MERGE_HEAD. `git merge` runs
+    pre-merge-commit before writing MERGE_HEAD, but exports GITHEAD_<oid>=<name> for each.
+    """
+    found = {
+        name[len("GITHEAD_") :]: value
+        for name, value in os.environ.items()
+        if name.startswith("GITHEAD_") and len(name) >= len("GITHEAD_") + 40
+    }
+    try:
+        with open(os.path.join(git_dir, "MERGE_HEAD"), encoding="utf-8") as handle:
+            for oid in handle.read().split():
+                found.setdefault(oid, "")
+    except OSError:
+        pass
+    return found
+
+
+def saved_rules(where: Layout) -> boundaries.Rules | None:
+    """This worktree's task rules, or None outside task worktrees; unreadable ones fail closed."""
+    try:
+        return boundaries.load_rules(where.git_dir)
+    except (OSError, ValueError) as exc:
+        path = os.path.join(where.git_dir, boundaries.RULES_FILE)
+        raise HookError(
+            f"the task rules in {path} are unreadable ({exc})",
+            "rewrite them with 'git parallel hooks install --task ID' in this worktree",
+        ) from exc
+
+
+def own_rules(where: Layout) -> boundaries.Rules:
+    """This task worktree's rules; a missing or broken file refuses the commit (fail closed)."""
+    path = os.path.join(where.git_dir, boundaries.RULES_FILE)
+    rules = saved_rules(where)
+    if rules is None:
+        raise HookError(
+            f"this worktree's hooks check a task, but {path} is missing",
+            "run 'git parallel hooks install --task ID' here, or 'git parallel hooks uninstall'",
+        )
+    return rules
+
+
+def task_records(common_dir: str) -> list[dict]:
+    """Every task's state record (read directly: `gitwt.infra.state` costs the hook its imports)."""
+    import json
+
+    folder = os.path.join(common_dir, "parallel", "tasks")
+    try:
+        names = sorted(name for name in os.listdir(folder) if name.endswith(".json"))
+    except OSError:
+        return []
+    records = []
+    for name in names:
+        try:
+            with open(os.path.join(folder, name), encoding="utf-8") as handle:
+                record = json.load(handle)
+        except (OSError, ValueError):
+            warn(f"skipping unreadable task state {os.path.join(folder, name)}")
+            continue
+        if isinstance(record, dict) and isinstance(record.get("id"), str):
+            records.append(record)
+    return records
+
+
+def declared_patterns(record: dict) -> list[str]:
+    """A task's declaration from its state: spec files plus every accepted claim."""
+    paths = list(record.get("files") or [])
+    for claim in record.get("claims") or []:
+        if isinstance(claim, dict):
+            paths.extend(claim.get("paths") or [])
+    return list(dict.fromkeys(path for path in paths if isinstance(path, str)))
+
+
+def record_rules(record: dict) -> boundaries.Rules:
+    """The rules another task committed under: its worktree's snapshot, else its state."""
+    worktree = record.get("worktree")
+    git_dir = git_dir_of(worktree) if isinstance(worktree, str) else None
+    if git_dir is not None:
+        try:
+            saved = boundaries.load_rules(git_dir)
+        except (OSError, ValueError):
+            saved = None
+        if saved is not None and saved.task_id == record["id"]:
+            return saved
+    return boundaries.Rules(
+        task_id=record["id"],
+        owner=record.get("owner"),
+        declared=declared_patterns(record),
+        extra={key: record[key] for key in ("base", "branch", "worktree") if key in record},
+    )
+
+
+# --- messages --------------------------------------------------------------------------------
+
+
+def _paint(text: str, colour: str) -> str:
+    stream = sys.stderr
+    if not stream.isatty() or "NO_COLOR" in os.environ or os.environ.get("TERM") == "dumb":
+        return text
+    return f"\033[{COLOURS[colour]}m{text}\033[0m"
+
+
+def warn(text: str) -> None:
+    sys.stderr.write(f"git parallel: warning: {text}\n")
+
+
+def report(headline: str, found: list[boundaries.Violation], hints: list[str]) -> None:
+    lines = [_paint(f"git parallel: {headline}", "red") + "\n"]
+    lines += boundaries.violation_lines(found)
+    lines += [f"hint: {hint}\n" for hint in hints]
+    sys.stderr.write("".join(lines))
+    sys.stderr.flush()
+
+
+def _count(number: int, noun: str) -> str:
+    return f"{number} {noun}{'' if number == 1 else 's'}"
+
+
+def _who(rules: boundaries.Rules) -> str:
+    if rules.task_id is None:
+        return f"role {rules.owner}"
+    return f"task {rules.task_id}" + (f" (owner {rules.owner})" if rules.owner else "")
+
+
+# --- the checks ------------------------------------------------------------------------------
+
+
+def staged_changes(rules: boundaries.Rules | None, where: Layout) -> list[Change]:
+    """What the commit being made changes, as the task's branch will carry it.
+
+    While a merge is being committed, the index also holds what comes in from the other side;
+    diffing against the fork point from base of (HEAD merged with MERGE_HEAD) leaves out what
+    base already has, so merging base into a task branch is not a violation.
+    """
+    incoming = merge_heads(where.git_dir)
+    base = rules.extra.get("base") if rules is not None else None
+    if incoming and isinstance(base, str) and rev(base):
+        fork = merge_base(base, "HEAD", *incoming.keys())
+        if fork:
+            return diff(fork, cached=True)
+    return diff(cached=True)
+
+
+def check_staged(
+    rules: boundaries.Rules, where: Layout, started: tuple[int, int] | None = None
+) -> int:
+    """pre-commit: the staged change (`started`: the diff the shim began before the imports)."""
+    if started is not None:
+        code, out = finish_git(started)
+        if code != 0:
+            raise HookError(f"git diff --cached failed (exit {code})", "see git's message above")
+        changes = parse_name_status(out)
+    else:
+        changes = staged_changes(rules, where)
+    found = boundaries.violations(changes, rules)
+    if not found:
+        return EXIT_OK
+    report(
+        f"commit refused: {_who(rules)} may not change {_count(len(found), 'path')}",
+        found,
+        [
+            "unstage them (the 'fix:' of each line), or extend the declaration with "
+            f"'git parallel claim {rules.task_id} -- PATH'",
+            "--no-verify does not hide it: the commit is recorded and 'git parallel merge' "
+            "audits the whole branch",
+        ],
+    )
+    return EXIT_VIOLATION
+
+
+def audit_head(rules: boundaries.Rules, where: Layout) -> int:
+    """post-commit: check the commit just made (the pre-commit check may have been skipped)."""
+    parents = run_git(["rev-list", "--parents", "-n", "1", "HEAD"])[1].decode().split()
+    if not parents:
+        return EXIT_OK
+    head = parents[0]
+    if len(parents) > 2:
+        base = rules.extra.get("base")
+        fork = merge_base(base, head) if isinstance(base, str) and rev(base) else None
+        changes = diff(fork or parents[1], head)
+    else:
+        raw = run_git(["diff-tree", "--root", "--no-commit-id", "-r", "-z", "--name-status", head])
+        changes = parse_name_status(raw[1])
+    found = boundaries.violations(changes, rules, commit=head)
+    if not found:
+        return EXIT_OK
+    recorded = record_violations(where, rules, head, found)
+    report(
+        f"WARNING: commit {head[:10]} changes {_count(len(found), 'path')} {_who(rules)} "
+        "may not change",
+        found,
+        [
+            "recorded in the task's state"
+            if recorded
+            else "could not record it in the task's state (see the warning above)",
+            f"'git parallel merge' refuses task {rules.task_id} until these changes leave "
+            "the branch (e.g. 'git reset --soft HEAD~1', then unstage them)",
+        ],
+    )
+    return EXIT_VIOLATION
+
+
+def record_violations(
+    where: Layout, rules: boundaries.Rules, commit: str, found: list[boundaries.Violation]
+) -> bool:
+    """Append the violations to the task's state record, under the state lock."""
+    from gitwt.infra import state
+
+    task_id = rules.task_id
+    if task_id is None:
+        return False
+    try:
+        with state.locked(where.common_dir):
+            record = state.read_task(where.common_dir, task_id)
+            if record is None:
+                # Hooks installed by hand: no `start` wrote a record yet.
+                record = {"id": task_id, "state": state.OPEN}
+                for key in ("branch", "worktree", "base"):
+                    if isinstance(rules.extra.get(key), str):
+                        record[key] = rules.extra[key]
+                record.setdefault("worktree", os.getcwd())
+                record.setdefault("branch", current_branch(where.git_dir))
+            existing = list(record.get("violations") or [])
+            seen = {(item.get("commit"), item.get("path"), item.get("kind")) for item in existing}
+            for violation in found:
+                if (violation.commit, violation.path, violation.kind) not in seen:
+                    existing.append(violation.to_json())
+            record["violations"] = existing
+            state.write_task(where.common_dir, record)
+        state.append_event(
+            where.common_dir,
+            "violation",
+            task=task_id,
+            commit=commit,
+            paths=[violation.path for violation in found],
+        )
+    except Exception as exc:  # a post-commit hook must never lose the commit over this
+        warn(f"could not record the violation of task {task_id}: {exc}")
+        return False
+    return True
+
+
+def live_tasks_on(branch: str | None, where: Layout) -> list[dict]:
+    if branch is None:
+        return []
+    return [
+        record
+        for record in task_records(where.common_dir)
+        if record.get("state") not in ENDED_STATES and record.get("base") == branch
+    ]
+
+
+def guard(where: Layout) -> int:
+    """Main-worktree guard: on a live task's base, refuse commits touching its declared paths."""
+    branch = current_branch(where.git_dir)
+    tasks = live_tasks_on(branch, where)
+    if not tasks:
+        return EXIT_OK
+    incoming = merge_heads(where.git_dir)
+    if incoming:
+        # Merging a task's own branch into base is how a task lands: not a violation.
+        tasks = [record for record in tasks if not _merges_branch_of(record, list(incoming))]
+    import re
+
+    from gitwt.core.patterns import compile_regex
+
+    matchers = []
+    for record in tasks:
+        patterns = declared_patterns(record)
+        if patterns:
+            regex = "|".join(f"(?:{compile_regex(pattern)})" for pattern in patterns)
+            matchers.append((record, patterns, re.compile(regex, re.DOTALL)))
+    found = []
+    owners: list[str] = []
+    for letter, path in boundaries.touched_paths(diff(cached=True)):
+        for record, patterns, matcher in matchers:
+            if matcher.fullmatch(path):
+                where_text = record.get("worktree") or "its worktree"
+                found.append(
+                    boundaries.Violation(
+                        path,
+                        letter,
+                        "guarded",
+                        f"declared by live task {record['id']} "
+                        f"({', '.join(patterns[: boundaries.SHOWN_PATTERNS])}"
+                        f"{', …' if len(patterns) > boundaries.SHOWN_PATTERNS else ''})",
+                        f"git restore --staged -- {boundaries.shell_quote(path)}  and make the "
+                        f"change in {where_text}",
+                    )
+                )
+                owners.append(record["id"])
+                break
+    if not found:
+        return EXIT_OK
+    names = [record["id"] for record in tasks if record["id"] in owners]
+    report(
+        f"commit refused: {_count(len(found), 'path')} of this commit belong to live "
+        f"task{'s' if len(names) > 1 else ''} {', '.join(names)} (based on {branch})",
+        found,
+        [
+            "agents often edit the main checkout by mistake: commit in the task's worktree",
+            "the guard lifts once the task is merged or cleaned ('git parallel merge ID')",
+        ],
+    )
+    return EXIT_VIOLATION
+
+
+def _merges_branch_of(record: dict, incoming: list[str]) -> bool:
+    branch = record.get("branch")
+    if not isinstance(branch, str):
+        return False
+    for oid in incoming:
+        code, _ = run_git(["merge-base", "--is-ancestor", oid, f"refs/heads/{branch}"], check=False)
+        if code == 0:
+            return True
+    return False
+
+
+def task_of_branch(
+    ref: str, where: Layout, own: boundaries.Rules | None
+) -> boundaries.Rules | None:
+    """The rules of the task whose branch `ref` (refs/heads/... or a short name) is, if any."""
+    branch = ref.removeprefix("refs/heads/")
+    if own is not None and (ref == "HEAD" or branch == own.extra.get("branch")):
+        return own
+    if not branch or branch == "HEAD":
+        return None
+    # Task worktrees carry their rules (hooks installed by hand have no state record)...
+    worktrees = os.path.join(where.common_dir, "worktrees")
+    try:
+        names = sorted(os.listdir(worktrees))
+    except OSError:
+        names = []
+    for name in names:
+        try:
+            rules = boundaries.load_rules(os.path.join(worktrees, name))
+        except (OSError, ValueError):
+            continue
+        if rules is not None and rules.extra.get("branch") == branch:
+            return rules
+    # ...and a task whose worktree is gone still has its state.
+    for record in task_records(where.common_dir):
+        if record.get("branch") == branch and record.get("state") not in ENDED_STATES:
+            return record_rules(record)
+    return None
+
+
+def check_incoming(where: Layout, own: boundaries.Rules | None) -> int:
+    """pre-merge-commit: a task branch coming in must stay inside its own task's rules."""
+    found: list[boundaries.Violation] = []
+    blamed: list[str] = []
+    for oid, name in merge_heads(where.git_dir).items():
+        rules = task_of_branch(name, where, None) if name else None
+        if rules is None:
+            code, out = run_git(
+                ["for-each-ref", "--points-at", oid, "--format=%(refname)", "refs/heads/"],
+                check=False,
+            )
+            refs = out.decode("utf-8", "surrogateescape").splitlines() if code == 0 else []
+            rules = next(
+                (found for ref in refs if (found := task_of_branch(ref, where, None))), None
+            )
+        if rules is None or (own is not None and rules.task_id == own.task_id):
+            continue
+        fork = merge_base("HEAD", oid)
+        more = boundaries.violations(diff(fork, oid) if fork else [], rules, commit=oid)
+        if more:
+            blamed.append(_who(rules))
+            found += more
+    if not found:
+        return EXIT_OK
+    report(
+        f"merge refused: the incoming branch of {', '.join(blamed)} changes "
+        f"{_count(len(found), 'path')} outside its task",
+        found,
+        ["'git parallel merge' audits and merges task branches; fix the task branch first"],
+    )
+    return EXIT_VIOLATION
+
+
+def check_pushed(where: Layout, own: boundaries.Rules | None, lines: bytes) -> int:
+    """pre-push: every pushed task branch, over the commits the remote does not have yet."""
+    found: list[boundaries.Violation] = []
+    for line in lines.decode("utf-8", "surrogateescape").splitlines():
+        fields = line.split(" ")
+        if len(fields) != 4 or fields[1] == NULL_OID:
+            continue  # a deletion pushes no content
+        local_ref, local_oid, _, remote_oid = fields
+        rules = task_of_branch(local_ref, where, own)
+        if rules is None:
+            continue
+        fork = merge_base(remote_oid, local_oid) if remote_oid != NULL_OID else None
+        base = rules.extra.get("base")
+        if fork is None and isinstance(base, str) and rev(base):
+            fork = merge_base(base, local_oid)
+        if fork is None:
+            continue
+        found += boundaries.violations(diff(fork, local_oid), rules, commit=local_oid)
+    if not found:
+        return EXIT_OK
+    report(
+        f"push refused: the pushed range changes {_count(len(found), 'path')} outside its task",
+        found,
+        ["remove those changes from the task branch, or claim the paths, then push again"],
+    )
+    return EXIT_VIOLATION
+
+
+def run_hook(
+    hook: str,
+    mode: str,
+    stdin_data: bytes | None,
+    where: Layout,
+    started: tuple[int, int] | None = None,
+) -> int:
+    own = own_rules(where) if mode == TASK else None
+    if hook == "pre-commit":
+        return check_staged(own, where, started) if own is not None else guard(where)
+    if hook == "post-commit":
+        return audit_head(own, where) if own is not None else EXIT_OK
+    if hook == "pre-merge-commit":
+        first = check_staged(own, where) if own is not None else guard(where)
+        return max(first, check_incoming(where, own))
+    if hook == "pre-push":
+        return check_pushed(where, own, stdin_data or b"")
+    return EXIT_OK
+
+
+# --- entry points ----------------------------------------------------------------------------
+
+
+def chain(directory: str, hook: str, args: list[str], stdin_data: bytes | None) -> int:
+    """Run the hook that would have run without us, with the same arguments and input."""
+    if not directory:
+        return EXIT_OK
+    path = os.path.join(directory, hook)
+    if not (os.path.isfile(path) and os.access(path, os.X_OK)):
+        return EXIT_OK
+    sys.stdout.flush()
+    sys.stderr.flush()
+    if stdin_data is None:
+        os.execv(path, [path, *args])  # the chained hook's exit code is ours
+    read_end, write_end = os.pipe()
+    pid = os.posix_spawn(
+        path,
+        [path, *args],
+        os.environ,
+        file_actions=[(os.POSIX_SPAWN_DUP2, read_end, 0), (os.POSIX_SPAWN_CLOSE, write_end)],
+    )
+    os.close(read_end)
+    try:
+        with os.fdopen(write_end, "wb") as pipe:
+            pipe.write(stdin_data)
+    except BrokenPipeError:
+        pass  # the chained hook need not read its input
+    return os.waitstatus_to_exitcode(os.waitpid(pid, 0)[1])
+
+
+def shim_main(
+    hook: str, mode: str, chain_dir: str, args: list[str], started: tuple[int, int] | None = None
+) -> int:
+    """What an installed shim runs: the check, then the chained hook.
+
+    `started`: the pre-commit shim's `git diff --cached`, begun before gitwt was imported.
+    """
+    stdin_data = sys.stdin.buffer.read() if hook == "pre-push" else None
+    try:
+        where = layout()
+        wanted = hook == "pre-commit" and mode == TASK and not merge_heads(where.git_dir)
+        if started is not None and not wanted:
+            finish_git(started)  # a merge is being committed: it diffs against the fork point
+            started = None
+        elif wanted and started is None:
+            started = start_git(diff_args(cached=True))  # runs while Python loads the check
+        load_checker()
+        code = run_hook(hook, mode, stdin_data, where, started)
+    except HookError as error:
+        sys.stderr.write(f"git parallel: error: {error.message}\n")
+        if error.hint:
+            sys.stderr.write(f"hint: {error.hint}\n")
+        code = EXIT_UNREADABLE
+    except KeyboardInterrupt:
+        return 130
+    if code != EXIT_OK and hook in BLOCKING_HOOKS:
+        return code
+    return chain(chain_dir, hook, args, stdin_data)
+
+
+def framework_boundaries() -> int:
+    """`git-parallel-boundaries` of the pre-commit framework: the task of this worktree, if any.
+
+    Stages: pre-commit and pre-merge-commit check the index; pre-push and manual runs with
+    --from-ref/--to-ref check PRE_COMMIT_FROM_REF..PRE_COMMIT_TO_REF.
+    """
+    where = layout()
+    load_checker()
+    rules = saved_rules(where)
+    if rules is None:
+        return EXIT_OK  # not a task worktree: nothing is declared here
+    old, new = os.environ.get("PRE_COMMIT_FROM_REF"), os.environ.get("PRE_COMMIT_TO_REF")
+    if old and new:
+        fork = merge_base(old, new) or old
+        found = boundaries.violations(diff(fork, new), rules, commit=rev(new))
+        scope = f"{old[:12]}..{new[:12]}"
+    else:
+        found = boundaries.violations(staged_changes(rules, where), rules)
+        scope = "the staged change"
+    if not found:
+        return EXIT_OK
+    report(
+        f"{scope} touches {_count(len(found), 'path')} {_who(rules)} may not change",
+        found,
+        [f"unstage or revert them, or 'git parallel claim {rules.task_id} -- PATH'"],
+    )
+    return EXIT_VIOLATION
+
+
+USAGE = """\
+usage: git-parallel-hook boundaries          (the pre-commit framework's git-parallel-boundaries)
+       git-parallel-hook HOOK [ARGS...]     (HOOK: pre-commit, post-commit, pre-merge-commit,
+                                             pre-push; what the installed shims run)
+"""
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = sys.argv[1:] if argv is None else argv
+    if not args or args[0] in ("-h", "--help"):
+        sys.stdout.write(USAGE) if args else sys.stderr.write(USAGE)
+        return EXIT_OK if args else EXIT_UNREADABLE
+    what, rest = args[0], args[1:]
+    if what == "boundaries":
+        try:
+            return framework_boundaries()
+        except HookError as error:
+            sys.stderr.write(f"git parallel: error: {error.message}\nhint: {error.hint}\n")
+            return EXIT_UNREADABLE
+    if what in CHECKED_HOOKS:
+        load_checker()
+        where = layout()
+        has_rules = os.path.exists(os.path.join(where.git_dir, boundaries.RULES_FILE))
+        return shim_main(what, TASK if has_rules else GUARD, "", rest)
+    sys.stderr.write(f"git parallel: error: unknown hook {what!r}\n{USAGE}")
+    return EXIT_UNREADABLE
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,183 @@
+"""`git parallel check`: the commit hooks' boundary and ownership check, for CI and scripts.
+
+What is checked: the staged change (default), or a range `A..B` (the commits of B that A does
+not have, i.e. from their fork point to B, as `merge` audits a branch). Against what: a task's
+declaration and owner (`--task`, or the task of the worktree you are in), or a role's paths in
+the ownership map (`--role`, `GIT_PARALLEL_ROLE`, git config `parallel.role`).
+"""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass, field
+
+from gitwt.core import boundaries
+from gitwt.core.specs import Task
+from gitwt.errors import GitParallelError
+from gitwt.infra import git, state
+from gitwt.services.context import Context
+
+ROLE_VARIABLE = "GIT_PARALLEL_ROLE"
+ROLE_CONFIG = "parallel.role"
+
+
+@dataclass
+class CheckResult:
+    rules: boundaries.Rules
+    scope: str  # "staged" or the range as given
+    changes: int  # how many changes were looked at
+    violations: list[boundaries.Violation] = field(default_factory=list)
+
+    @property
+    def ok(self) -> bool:
+        return not self.violations
+
+
+def declared_with_claims(task: Task, record: dict | None) -> list[str]:
+    """The task's declaration: its spec's files plus every claim accepted since `start`."""
+    paths = list(task.files)
+    for claim in (record or {}).get("claims") or []:
+        paths.extend(claim.get("paths") or [])
+    return list(dict.fromkeys(paths))
+
+
+def rules_for_task(context: Context, task: Task, **extra: str) -> boundaries.Rules:
+    """The compiled rules of a task, as `start` saves them into its worktree."""
+    record = state.read_task(context.repo.common_dir, task.id)
+    return boundaries.Rules(
+        task_id=task.id,
+        owner=task.owner,
+        declared=declared_with_claims(task, record),
+        ownership=context.ownership,
+        unowned=context.config.unowned,
+        extra={"title": task.title, "spec": task.source, **extra},
+    )
+
+
+def resolve_role(explicit: str | None, cwd: str | None = None) -> str | None:
+    """--role, else GIT_PARALLEL_ROLE, else git config parallel.role."""
+    if explicit:
+        return explicit
+    if os.environ.get(ROLE_VARIABLE):
+        return os.environ[ROLE_VARIABLE]
+    return git.config_get(ROLE_CONFIG, cwd) or None
+
+
+def role_rules(context: Context, role: str) -> boundaries.Rules:
+    if context.ownership is None:
+        raise GitParallelError(
+            f"no ownership map to check role {role} against",
+            "add a CODEOWNERS file (.github/CODEOWNERS, CODEOWNERS or docs/CODEOWNERS) "
+            "or set 'ownership' in .gitparallel.toml",
+        )
+    return boundaries.Rules(
+        task_id=None,
+        owner=role,
+        declared=None,
+        ownership=context.ownership,
+        unowned=context.config.unowned,
+    )
+
+
+def choose_rules(
+    context: Context, task_id: str | None, role: str | None, *, ownership_only: bool = False
+) -> boundaries.Rules:
+    """--task, else --role, else this worktree's task, else the role from env or config."""
+    if task_id is not None:
+        (task,) = context.load_tasks([task_id])
+        return rules_for_task(context, task)
+    if role:
+        return role_rules(context, role)
+    own = _worktree_rules(context)
+    if own is not None and not ownership_only:
+        return own
+    role = resolve_role(None, context.repo.toplevel)
+    if role:
+        return role_rules(context, role)
+    if own is not None and own.owner:
+        return role_rules(context, own.owner)
+    raise GitParallelError(
+        "nothing to check against: this is not a task worktree and no role is set",
+        f"pass --task ID or --role ROLE, or set {ROLE_VARIABLE} or 'git config {ROLE_CONFIG}'",
+    )
+
+
+def _worktree_rules(context: Context) -> boundaries.Rules | None:
+    try:
+        return boundaries.load_rules(context.repo.git_dir)
+    except (OSError, ValueError) as exc:
+        raise GitParallelError(
+            f"this worktree's task rules are unreadable: {exc}",
+            "rewrite them with 'git parallel hooks install --task ID'",
+        ) from exc
+
+
+def split_range(spec: str) -> tuple[str, str]:
+    """`A..B`, `A...B` or `A` (meaning `A..HEAD`) -> (A, B)."""
+    for separator in ("...", ".."):
+        if separator in spec:
+            old, new = spec.split(separator, 1)
+            return old or "HEAD", new or "HEAD"
+    return spec, "HEAD"
+
+
+def range_changes(context: Context, spec: str) -> list[git.Change]:
+    cwd = context.repo.toplevel
+    old, new = split_range(spec)
+    resolved = []
+    for name in (old, new):
+        oid = git.rev_parse_verify(name, cwd)
+        if oid is None:
+            raise GitParallelError(
+                f"'{name}' in --range {spec} names no commit",
+                "give a range like origin/main..HEAD",
+            )
+        resolved.append(oid)
+    fork = git.merge_base(resolved[0], resolved[1], cwd) or resolved[0]
+    return git.range_changes(fork, resolved[1], cwd)
+
+
+def staged_changes(context: Context, rules: boundaries.Rules) -> list[git.Change]:
+    """The staged change; while a merge is being committed, only what it adds to the branch."""
+    cwd = context.repo.toplevel
+    merge_head = os.path.join(context.repo.git_dir, "MERGE_HEAD")
+    base = rules.extra.get("base")
+    if os.path.exists(merge_head) and isinstance(base, str):
+        with open(merge_head, encoding="utf-8") as handle:
+            incoming = handle.read().split()
+        result = git.run(["merge-base", base, "HEAD", *incoming], cwd, check=False)
+        fork = result.stdout.decode().split()[:1] if result.returncode == 0 else []
+        if fork:
+            return git.parse_name_status(
+                git.run(
+                    ["diff", "--cached", "--name-status", "-z", "--no-ext-diff", fork[0], "--"],
+                    cwd,
+                    keep_env=True,
+                ).stdout
+            )
+    return git.staged_changes(cwd, keep_env=True)
+
+
+def check(
+    context: Context,
+    *,
+    range_spec: str | None = None,
+    task_id: str | None = None,
+    role: str | None = None,
+    ownership_only: bool = False,
+) -> CheckResult:
+    rules = choose_rules(context, task_id, role, ownership_only=ownership_only)
+    if range_spec is None:
+        # Under the pre-commit framework's pre-push stage (or run --from-ref/--to-ref).
+        old, new = os.environ.get("PRE_COMMIT_FROM_REF"), os.environ.get("PRE_COMMIT_TO_REF")
+        if old and new:
+            range_spec = f"{old}..{new}"
+    commit = None
+    if range_spec is not None:
+        changes = range_changes(context, range_spec)
+        scope = range_spec
+        commit = git.rev_parse_verify(split_range(range_spec)[1], context.repo.toplevel)
+    else:
+        changes = staged_changes(context, rules)
+        scope = "staged"
+    return CheckResult(rules, scope, len(changes), boundaries.violations(changes, rules, commit))

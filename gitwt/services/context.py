@@ -1,0 +1,121 @@
+"""What every command starts from: the repository, its config, base and ownership map."""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass
+from functools import cached_property
+
+from gitwt.core import patterns
+from gitwt.core.ownership import OwnershipMap
+from gitwt.core.specs import Task
+from gitwt.errors import GitParallelError
+from gitwt.infra import config as config_module
+from gitwt.infra import git
+
+
+@dataclass
+class Context:
+    repo: git.Repo
+    config: config_module.Config
+
+    @classmethod
+    def discover(cls, cwd: str | None = None) -> Context:
+        repo = git.discover(cwd)
+        return cls(repo=repo, config=config_module.load(repo.toplevel))
+
+    @cached_property
+    def base(self) -> str:
+        """The integration branch: config `base`, else the branch of the main worktree."""
+        if self.config.base:
+            return self.config.base
+        main = git.worktrees(self.repo.toplevel)[0]
+        if main.branch is None or not main.branch.startswith("refs/heads/"):
+            raise GitParallelError(
+                "cannot tell the base branch: the main worktree has no branch checked out",
+                "check out the integration branch there, or set 'base' in .gitparallel.toml",
+            )
+        return main.branch.removeprefix("refs/heads/")
+
+    @cached_property
+    def base_oid(self) -> str | None:
+        """The commit base points at, or None in a repository with no commit yet."""
+        oid = git.rev_parse_verify(f"refs/heads/{self.base}", self.repo.toplevel)
+        if oid is None and self.config.base:
+            oid = git.rev_parse_verify(self.base, self.repo.toplevel)
+            if oid is None:
+                raise GitParallelError(
+                    f"base '{self.base}' from {self.config.source} names no commit",
+                    "set 'base' to an existing branch",
+                )
+        return oid
+
+    def base_files(self) -> list[str]:
+        return git.tracked_files(self.base_oid, self.repo.toplevel) if self.base_oid else []
+
+    @cached_property
+    def ownership(self) -> OwnershipMap | None:
+        from gitwt.core import ownership
+
+        if self.config.ownership:
+            relative = self.config.ownership
+            if not os.path.isfile(os.path.join(self.repo.toplevel, relative)):
+                raise GitParallelError(
+                    f"ownership map '{relative}' from {self.config.source} does not exist",
+                    "fix 'ownership' in the config or create the file",
+                )
+        else:
+            relative = next(
+                (
+                    candidate
+                    for candidate in config_module.CODEOWNERS_LOCATIONS
+                    if os.path.isfile(os.path.join(self.repo.toplevel, candidate))
+                ),
+                None,
+            )
+            if relative is None:
+                return None
+        try:
+            with open(os.path.join(self.repo.toplevel, relative), encoding="utf-8") as handle:
+                text = handle.read()
+        except (OSError, UnicodeDecodeError) as exc:
+            raise GitParallelError(
+                f"cannot read ownership map {relative}: {exc}", "make it a readable UTF-8 file"
+            ) from exc
+        return ownership.parse(text, relative)
+
+    def load_tasks(self, ids: list[str]) -> list[Task]:
+        from gitwt.core import specs
+
+        if not ids:
+            raise GitParallelError(
+                "no task ids given", "name the tasks, e.g. 'git parallel plan 65 66'"
+            )
+        tasks = specs.find_tasks(self.repo.toplevel, self.config, ids)
+        for task in tasks:
+            for pattern in task.files:
+                self.check_inside(pattern, task)
+        return tasks
+
+    @cached_property
+    def real_toplevel(self) -> str:
+        return os.path.realpath(self.repo.toplevel)
+
+    def check_inside(self, pattern: str, task: Task) -> None:
+        """Refuse a declared path that leaves the repository through a symbolic link."""
+        root = self.real_toplevel
+        current = root
+        for segment in patterns.static_prefix(pattern).rstrip("/").split("/"):
+            if not segment:
+                break
+            current = os.path.join(current, segment)
+            if os.path.islink(current):
+                target = os.path.realpath(current)
+                if os.path.commonpath([root, target]) != root:
+                    raise GitParallelError(
+                        f"declared path {pattern!r} of task {task.id} ({task.source}) leads "
+                        f"outside the repository through a symbolic link",
+                        "declare paths inside the repository",
+                    )
+            elif not os.path.isdir(current):
+                break

@@ -1,0 +1,434 @@
+"""Install, inspect and remove the hook shims of a worktree.
+
+A worktree gets its own `core.hooksPath` (per-worktree config, `extensions.worktreeConfig`)
+pointing at shims generated into its private git dir (`<git-dir>/parallel-hooks/`), so the main
+worktree and other worktrees keep their hooks. The shims are filled in from the templates in
+`hooks/` (shipped in the wheel as `gitwt/_hooks`) with this interpreter's path, as the
+pre-commit framework does, so they work without an activated venv.
+
+Each shim chains to the hook that would have run without us: the previous `core.hooksPath`, or
+the common `hooks/` dir. What was there before is kept in `<git-dir>/parallel-hooks.json`, so
+`uninstall` restores exactly that.
+
+Two modes: `task` (the worktree holds a task's compiled rules: commits must stay inside them)
+and `guard` (the main worktree: commits on the base of a live task must not touch its paths).
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import sys
+import time
+from dataclasses import dataclass, field
+from typing import Any
+
+import gitwt
+from gitwt.core import boundaries
+from gitwt.errors import GitParallelError
+from gitwt.hook.entry import CHECKED_HOOKS, GUARD, TASK, diff_args
+from gitwt.infra import git, state
+
+HOOKS_DIR = "parallel-hooks"  # in the worktree's private git dir
+RECORD_FILE = "parallel-hooks.json"  # ditto: what install changed, for uninstall
+RECORD_SCHEMA = "git-parallel/hooks-install/1"
+ENABLED_MARKER = "worktree-config-enabled"  # in parallel/: we turned extensions.worktreeConfig on
+GUARD_HOOKS = ("pre-commit", "pre-merge-commit", "pre-push")
+# Hooks whose mere presence changes nothing when they exit 0 at once: always passed through,
+# so a hook added later to the common dir (e.g. `pre-commit install -t commit-msg`) still runs.
+PASS_THROUGH_HOOKS = (
+    "applypatch-msg",
+    "pre-applypatch",
+    "post-applypatch",
+    "prepare-commit-msg",
+    "commit-msg",
+    "post-checkout",
+    "post-merge",
+    "pre-rebase",
+    "post-rewrite",
+    "pre-auto-gc",
+    "sendemail-validate",
+)
+SHEBANG_LIMIT = 120
+# The pre-commit shim of a task worktree starts `git diff --cached` before importing anything of
+# gitwt, so git reads the index while Python loads the check (gitwt.hook.shim_main takes it).
+EARLY_DIFF = """\
+read_end, write_end = os.pipe()
+started = os.posix_spawnp(
+    "git",
+    @DIFF_ARGV@,
+    os.environ,
+    file_actions=[
+        (os.POSIX_SPAWN_OPEN, 0, os.devnull, os.O_RDONLY, 0),
+        (os.POSIX_SPAWN_DUP2, write_end, 1),
+        (os.POSIX_SPAWN_CLOSE, read_end),
+        (os.POSIX_SPAWN_CLOSE, write_end),
+    ],
+), read_end
+os.close(write_end)
+""".replace(
+    "@DIFF_ARGV@", repr(["git", *diff_args(cached=True)])
+)  # kernels before Linux 5.1 cut '#!' lines at 127 bytes
+
+
+@dataclass
+class Installed:
+    worktree: str
+    mode: str
+    task_id: str | None
+    hooks_dir: str
+    chain: str
+    hooks: list[str] = field(default_factory=list)
+
+
+# --- templates -------------------------------------------------------------------------------
+
+
+def templates_dir() -> str:
+    """The shim templates: `gitwt/_hooks` in a wheel, `hooks/` next to the package in a checkout."""
+    package = os.path.dirname(os.path.abspath(gitwt.__file__))
+    for candidate in (os.path.join(package, "_hooks"), os.path.join(package, "..", "hooks")):
+        if os.path.isfile(os.path.join(candidate, "check-shim")):
+            return os.path.normpath(candidate)
+    raise GitParallelError(
+        f"the hook templates are missing from {package}",
+        "reinstall gitwt (pip install --force-reinstall gitwt)",
+    )
+
+
+def _template(name: str) -> str:
+    with open(os.path.join(templates_dir(), name), encoding="utf-8") as handle:
+        return handle.read()
+
+
+def _sh_quote(text: str) -> str:
+    return "'" + text.replace("'", "'\\''") + "'"
+
+
+def _fill(template: str, values: dict[str, str]) -> str:
+    for key, value in values.items():
+        template = template.replace(f"@{key}@", value)
+    return template
+
+
+def interpreter() -> str:
+    """The Python that runs the shims: this one, by the path it was started with (venvs too)."""
+    if not sys.executable:
+        raise GitParallelError(
+            "cannot tell which Python runs git parallel", "run it with a regular Python"
+        )
+    return sys.executable
+
+
+def check_shim(hook: str, mode: str, chain: str) -> str:
+    python = interpreter()
+    package_root = os.path.dirname(os.path.dirname(os.path.abspath(gitwt.__file__)))
+    values = {
+        "HOOK": hook,
+        "HOOK_NAME": repr(hook),
+        "MODE": repr(mode),
+        "CHAIN": repr(chain),
+        "PACKAGE_ROOT": repr(package_root),
+        "PYTHON": python,
+    }
+    values["EARLY_DIFF"] = (
+        EARLY_DIFF if hook == "pre-commit" and mode == TASK else "started = None\n"
+    )
+    script = _fill(_template("check-shim"), values)
+    shebang = f"#!{python} -IS"
+    if python.isascii() and not any(c.isspace() for c in python) and len(shebang) < SHEBANG_LIMIT:
+        return script
+    code = script.split("\n", 1)[1]
+    return _fill(
+        _template("check-shim.sh"),
+        {"HOOK": hook, "PYTHON_SH": _sh_quote(python), "CODE_SH": _sh_quote(code)},
+    )
+
+
+def pass_through_shim(hook: str, chain: str) -> str:
+    return _fill(
+        _template("pass-through"),
+        {"HOOK": hook, "CHAIN_HOOK_SH": _sh_quote(os.path.join(chain, hook))},
+    )
+
+
+# --- install / uninstall ---------------------------------------------------------------------
+
+
+def _record_path(git_dir: str) -> str:
+    return os.path.join(git_dir, RECORD_FILE)
+
+
+def read_record(git_dir: str) -> dict[str, Any] | None:
+    try:
+        with open(_record_path(git_dir), encoding="utf-8") as handle:
+            data = json.load(handle)
+    except FileNotFoundError:
+        return None
+    except (OSError, ValueError) as exc:
+        raise GitParallelError(
+            f"{_record_path(git_dir)} is unreadable: {exc}",
+            "remove it, then unset core.hooksPath with 'git config --worktree --unset "
+            "core.hooksPath' and install again",
+        ) from exc
+    return data if isinstance(data, dict) else None
+
+
+def _executable_hooks(directory: str) -> list[str]:
+    try:
+        names = os.listdir(directory)
+    except OSError:
+        return []
+    return sorted(
+        name
+        for name in names
+        if "." not in name
+        and os.path.isfile(os.path.join(directory, name))
+        and os.access(os.path.join(directory, name), os.X_OK)
+    )
+
+
+def _enable_worktree_config(repo: git.Repo) -> None:
+    """Turn on extensions.worktreeConfig once (call under the state lock)."""
+    if git.config_get("extensions.worktreeConfig", repo.toplevel, "--type=bool") == "true":
+        return
+    if git.config_get("core.worktree", repo.toplevel, "--local") is not None:
+        raise GitParallelError(
+            "core.worktree is set in the shared config; per-worktree hooks would break it",
+            "move it into .git/config.worktree first (see 'git help worktree', CONFIGURATION FILE)",
+        )
+    git.config_set("extensions.worktreeConfig", "true", repo.toplevel, "--local")
+    marker = os.path.join(state.state_dir(repo.common_dir), ENABLED_MARKER)
+    with open(marker, "w", encoding="utf-8") as handle:
+        handle.write("git parallel enabled extensions.worktreeConfig; uninstall turns it off\n")
+
+
+def _maybe_disable_worktree_config(repo: git.Repo) -> None:
+    """Turn extensions.worktreeConfig off again if we turned it on and nothing uses it now."""
+    marker = os.path.join(state.state_dir(repo.common_dir), ENABLED_MARKER)
+    if not os.path.exists(marker):
+        return
+    files = [os.path.join(repo.common_dir, "config.worktree")]
+    worktrees_dir = os.path.join(repo.common_dir, "worktrees")
+    if os.path.isdir(worktrees_dir):
+        files += [
+            os.path.join(worktrees_dir, name, "config.worktree")
+            for name in os.listdir(worktrees_dir)
+        ]
+    for path in files:
+        if os.path.isfile(path) and git.run(["config", "--file", path, "--list"]).stdout.strip():
+            return  # another worktree (or sparse checkout) still needs it
+    git.config_unset("extensions.worktreeConfig", repo.toplevel, "--local")
+    os.unlink(marker)
+
+
+def _chain_target(repo: git.Repo, own_hooks_dir: str, previous: str | None) -> str:
+    """Where git looks for hooks in this worktree without us: core.hooksPath or common hooks/.
+
+    `previous` is this worktree's own value before we replaced it (on a reinstall git only
+    shows ours in that scope).
+    """
+    listed = git.run(
+        ["config", "--type=path", "--get-all", "core.hooksPath"], repo.toplevel, check=False
+    ).stdout.decode("utf-8", "surrogateescape")
+    # git resolves a relative core.hooksPath against the directory hooks run in: the top.
+    values = [
+        os.path.abspath(os.path.join(repo.toplevel, value))
+        for value in [*listed.splitlines(), *([previous] if previous else [])]
+        if value
+    ]
+    values = [value for value in values if value != own_hooks_dir]
+    return values[-1] if values else os.path.join(repo.common_dir, "hooks")
+
+
+def install(worktree: str, mode: str | None = None, *, saved_rules: bool = False) -> Installed:
+    """Point this worktree's own core.hooksPath at the gitwt shims, chaining to the old hooks.
+
+    `mode` defaults to `task` when the worktree holds task rules, else `guard`. Installing
+    again refreshes the shims and keeps what was there before the first install.
+    """
+    repo = git.discover(worktree)
+    if mode is None:
+        has_rules = os.path.exists(os.path.join(repo.git_dir, boundaries.RULES_FILE))
+        mode = TASK if has_rules else GUARD
+    hooks_dir = os.path.join(repo.git_dir, HOOKS_DIR)
+    with state.locked(repo.common_dir):
+        _enable_worktree_config(repo)
+        record = read_record(repo.git_dir)
+        if record is None:
+            previous = git.config_get("core.hooksPath", repo.toplevel, "--worktree")
+            if previous and os.path.abspath(os.path.join(repo.toplevel, previous)) == hooks_dir:
+                # An install killed after setting core.hooksPath but before writing its record:
+                # restoring "ours" on uninstall would switch hooks off; the old value is lost.
+                previous = None
+            record = {
+                "schema": RECORD_SCHEMA,
+                # Only this worktree's own value is ours to replace and restore.
+                "previous_hooks_path": previous,
+                "saved_rules": saved_rules,
+            }
+        record["saved_rules"] = bool(record.get("saved_rules")) or saved_rules
+        chain = _chain_target(repo, hooks_dir, record.get("previous_hooks_path"))
+        hooks = _write_shims(hooks_dir, mode, chain)
+        git.config_set("core.hooksPath", hooks_dir, repo.toplevel, "--worktree")
+        rules = boundaries.load_rules(repo.git_dir) if mode == TASK else None
+        record.update(
+            mode=mode,
+            task=rules.task_id if rules else None,
+            hooks_dir=hooks_dir,
+            chain=chain,
+            hooks=hooks,
+            python=interpreter(),
+            installed_at=time.time(),
+        )
+        state.write_json_atomic(_record_path(repo.git_dir), record)
+    return Installed(repo.toplevel, mode, record["task"], hooks_dir, chain, hooks)
+
+
+def install_for(worktree: str, task_id: str | None = None) -> Installed:
+    """`hooks install [--task ID]`: with a task, first save its rules into the worktree."""
+    if task_id is None:
+        return install(worktree)
+    from gitwt.services.checking import rules_for_task
+    from gitwt.services.context import Context
+
+    context = Context.discover(worktree)
+    (task,) = context.load_tasks([task_id])
+    branch = git.current_branch(context.repo.toplevel)
+    extra = {"base": context.base, "worktree": context.repo.toplevel}
+    if branch:
+        extra["branch"] = branch
+    rules = rules_for_task(context, task, **extra)
+    had_rules = os.path.exists(os.path.join(context.repo.git_dir, boundaries.RULES_FILE))
+    boundaries.save_rules(context.repo.git_dir, rules)
+    return install(context.repo.toplevel, TASK, saved_rules=not had_rules)
+
+
+def install_guard(main_worktree: str) -> Installed:
+    """The main-worktree guard: `start` calls this so commits on base skip no live task's paths."""
+    return install(main_worktree, GUARD)
+
+
+def _write_shims(hooks_dir: str, mode: str, chain: str) -> list[str]:
+    checked = CHECKED_HOOKS if mode == TASK else GUARD_HOOKS
+    names = sorted({*CHECKED_HOOKS, *PASS_THROUGH_HOOKS, *_executable_hooks(chain)})
+    staging = f"{hooks_dir}.new"
+    shutil.rmtree(staging, ignore_errors=True)
+    os.makedirs(staging)
+    for name in names:
+        text = check_shim(name, mode, chain) if name in checked else pass_through_shim(name, chain)
+        path = os.path.join(staging, name)
+        with open(path, "w", encoding="utf-8") as handle:
+            handle.write(text)
+        os.chmod(path, 0o755)
+    # Swap the whole folder so a commit running now sees the old shims or the new ones.
+    old = f"{hooks_dir}.old"
+    shutil.rmtree(old, ignore_errors=True)
+    if os.path.isdir(hooks_dir):
+        os.rename(hooks_dir, old)
+    os.rename(staging, hooks_dir)
+    shutil.rmtree(old, ignore_errors=True)
+    return names
+
+
+def uninstall(worktree: str) -> bool:
+    """Restore the hooks this worktree had before `install`; False when none were installed."""
+    repo = git.discover(worktree)
+    with state.locked(repo.common_dir):
+        record = read_record(repo.git_dir)
+        if record is None:
+            return False
+        previous = record.get("previous_hooks_path")
+        if previous is None:
+            git.config_unset("core.hooksPath", repo.toplevel, "--worktree")
+        else:
+            git.config_set("core.hooksPath", previous, repo.toplevel, "--worktree")
+        shutil.rmtree(os.path.join(repo.git_dir, HOOKS_DIR), ignore_errors=True)
+        if record.get("saved_rules"):
+            rules_path = os.path.join(repo.git_dir, boundaries.RULES_FILE)
+            if os.path.exists(rules_path):
+                os.unlink(rules_path)
+        os.unlink(_record_path(repo.git_dir))
+        _maybe_disable_worktree_config(repo)
+    return True
+
+
+# --- status ----------------------------------------------------------------------------------
+
+
+@dataclass
+class WorktreeHooks:
+    path: str
+    branch: str | None
+    mode: str | None  # None: not installed
+    task_id: str | None
+    hooks_path: str | None  # the effective core.hooksPath there
+    chain: str | None
+    problems: list[str] = field(default_factory=list)
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "path": self.path,
+            "branch": self.branch,
+            "installed": self.mode is not None,
+            "mode": self.mode,
+            "task": self.task_id,
+            "hooks_path": self.hooks_path,
+            "chain": self.chain,
+            "problems": self.problems,
+        }
+
+
+def status(cwd: str | None = None) -> list[WorktreeHooks]:
+    """What is installed where, and what is wrong with it, for every worktree."""
+    found = []
+    for tree in git.worktrees(cwd):
+        if tree.bare or tree.prunable or not os.path.isdir(tree.path):
+            continue
+        repo = git.discover(tree.path)
+        branch = tree.branch.removeprefix("refs/heads/") if tree.branch else None
+        hooks_path = git.config_get("core.hooksPath", tree.path, "--type=path")
+        record = read_record(repo.git_dir)
+        if record is None:
+            found.append(WorktreeHooks(tree.path, branch, None, None, hooks_path, None))
+            continue
+        entry = WorktreeHooks(
+            tree.path, branch, record.get("mode"), record.get("task"), hooks_path,
+            record.get("chain"),
+        )  # fmt: skip
+        entry.problems = _problems(repo, record, hooks_path)
+        found.append(entry)
+    return found
+
+
+def _problems(repo: git.Repo, record: dict[str, Any], hooks_path: str | None) -> list[str]:
+    problems = []
+    hooks_dir = record.get("hooks_dir") or ""
+    if hooks_path is None or os.path.abspath(os.path.join(repo.toplevel, hooks_path)) != hooks_dir:
+        problems.append(
+            f"core.hooksPath is {hooks_path or 'unset'}, not the shims: the checks do not run "
+            "(run 'git parallel hooks install' here)"
+        )
+    if not os.path.isdir(hooks_dir):
+        problems.append(f"the shims in {hooks_dir} are missing (run 'git parallel hooks install')")
+    python = record.get("python") or ""
+    if not os.access(python, os.X_OK):
+        problems.append(f"the recorded Python {python} is gone (run 'git parallel hooks install')")
+    if record.get("mode") == TASK:
+        try:
+            rules = boundaries.load_rules(repo.git_dir)
+        except (OSError, ValueError) as exc:
+            rules = None
+            problems.append(f"the task rules are unreadable ({exc}): every commit is refused")
+        else:
+            if rules is None:
+                problems.append("the task rules are missing: every commit is refused")
+    shimmed = set(record.get("hooks") or [])
+    missing = [name for name in _executable_hooks(record.get("chain") or "") if name not in shimmed]
+    if missing:
+        problems.append(
+            f"{', '.join(missing)} in {record.get('chain')} would not run "
+            "(run 'git parallel hooks install' again to chain them)"
+        )
+    return problems

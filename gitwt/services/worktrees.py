@@ -1,0 +1,470 @@
+"""Task worktrees: create them locked, inspect them, and remove them without losing work (§7).
+
+Everything here runs git through `gitwt.infra.git`; nothing here writes task state except
+`remove_task`, which notes what it removed on the task record.
+"""
+
+from __future__ import annotations
+
+import os
+import tempfile
+import time
+from dataclasses import dataclass, field
+from typing import Any
+
+from gitwt.errors import GitParallelError, Refused
+from gitwt.infra import failpoints, git
+from gitwt.services.context import Context
+
+LOCK_REASON = "git parallel {id}"
+SALVAGE_PREFIX = "refs/parallel/salvage"
+
+
+# --- names -----------------------------------------------------------------------------------
+
+
+def branch_name(context: Context, task_id: str) -> str:
+    name = context.config.branch.format(id=task_id, repo=repo_name(context))
+    result = git.run(["check-ref-format", "--branch", name], context.repo.toplevel, check=False)
+    if result.returncode != 0:
+        raise GitParallelError(
+            f"branch name {name!r} for task {task_id} is not a valid git branch name",
+            f"fix 'branch' in {context.config.source or '.gitparallel.toml'}",
+        )
+    return name
+
+
+def repo_name(context: Context) -> str:
+    return os.path.basename(context.repo.main_toplevel.rstrip(os.sep))
+
+
+def worktree_path(context: Context, task_id: str) -> str:
+    """The template resolved against the main worktree (so every worktree agrees on it)."""
+    relative = context.config.worktree.format(id=task_id, repo=repo_name(context))
+    path = os.path.normpath(os.path.join(context.repo.main_toplevel, os.path.expanduser(relative)))
+    common = os.path.realpath(context.repo.common_dir)
+    if os.path.commonpath([common, os.path.realpath(path)]) == common:
+        raise GitParallelError(
+            f"worktree path {path} for task {task_id} is inside the git directory",
+            f"fix 'worktree' in {context.config.source or '.gitparallel.toml'}, "
+            "e.g. '../{repo}-wt{id}'",
+        )
+    return path
+
+
+def check_free(context: Context, task_id: str, branch: str, path: str) -> None:
+    """Refuse an existing branch or worktree path: never reuse or delete someone's work."""
+    if git.rev_parse_verify(f"refs/heads/{branch}", context.repo.toplevel) is not None:
+        raise GitParallelError(
+            f"branch {branch} for task {task_id} already exists",
+            f"if it holds finished work, merge or delete it ('git branch -d {branch}'); "
+            "or set another 'branch' template in the config",
+        )
+    if os.path.lexists(path):
+        raise GitParallelError(
+            f"worktree path {path} for task {task_id} already exists",
+            "move it away, or set another 'worktree' template in the config",
+        )
+    registered = {os.path.realpath(tree.path) for tree in git.worktrees(context.repo.toplevel)}
+    if os.path.realpath(path) in registered:
+        raise GitParallelError(
+            f"git still has a worktree registered at {path} for task {task_id}",
+            "run 'git worktree prune' (unlock it first if it is locked)",
+        )
+
+
+# --- creation --------------------------------------------------------------------------------
+
+
+def sparse_patterns(declared: list[str], extra_files: list[str]) -> list[str]:
+    """No-cone sparse patterns: the repository's top-level files plus the declared paths.
+
+    Declared patterns are already anchored gitignore-like globs; only `[`, `]`, a leading `#`
+    or `!` and trailing spaces need escaping, because declarations treat them literally.
+    """
+    lines = ["/*", "!/*/"]
+    for pattern in [*declared, *extra_files]:
+        escaped = pattern.replace("\\", "\\\\").replace("[", "\\[").replace("]", "\\]")
+        if escaped.endswith(" "):
+            escaped = escaped[:-1] + "\\ "
+        lines.append("/" + escaped)
+    return lines
+
+
+def create(
+    context: Context,
+    task_id: str,
+    branch: str,
+    path: str,
+    start_oid: str,
+    *,
+    sparse_paths: list[str] | None = None,
+) -> str:
+    """Create the branch at `start_oid` and its locked worktree; return its private git dir.
+
+    With `sparse_paths` only those (plus top-level files) are checked out: the worktree is
+    added without a checkout, given no-cone sparse patterns, then populated by read-tree.
+    """
+    os.makedirs(os.path.dirname(path) or ".", exist_ok=True)
+    args = ["worktree", "add", "--lock", "--reason", LOCK_REASON.format(id=task_id)]
+    if sparse_paths is not None:
+        args.append("--no-checkout")
+    git.run([*args, "-b", branch, path, start_oid], context.repo.toplevel)
+    failpoints.hit("start:worktree-added")
+    git_dir = private_git_dir(path)
+    if sparse_paths is not None:
+        populate_sparse(path, git_dir, sparse_paths)
+    return git_dir
+
+
+def populate_sparse(path: str, git_dir: str, sparse_paths: list[str]) -> None:
+    """Set the sparse patterns (which updates the files) and, if the worktree was never checked
+    out, check it out. Safe to repeat: a worktree added with --no-checkout has no index file
+    until read-tree.
+    """
+    git.run(
+        ["sparse-checkout", "set", "--no-cone", "--stdin"],
+        path,
+        input="\n".join(sparse_paths).encode() + b"\n",
+    )
+    failpoints.hit("start:sparse-set")
+    if not os.path.exists(os.path.join(git_dir, "index")):
+        git.run(["read-tree", "-mu", "HEAD"], path)
+
+
+def private_git_dir(path: str) -> str:
+    return git.out(["rev-parse", "--path-format=absolute", "--git-dir"], path)
+
+
+def undo_create(context: Context, branch: str, path: str) -> None:
+    """Take back a worktree and branch this run just created (no work can be in them yet)."""
+    git.run(["worktree", "unlock", path], context.repo.toplevel, check=False)
+    git.run(["worktree", "remove", "--force", path], context.repo.toplevel, check=False)
+    git.run(["branch", "-D", branch], context.repo.toplevel, check=False)
+
+
+def declaration(record: dict[str, Any]) -> list[str]:
+    """The effective declaration: the spec's files plus every accepted claim."""
+    paths = list(record.get("files") or [])
+    for claim in record.get("claims") or []:
+        paths.extend(claim.get("paths") or [])
+    return list(dict.fromkeys(paths))
+
+
+def save_task_rules(context: Context, record: dict[str, Any], git_dir: str) -> None:
+    """Compile the task's declaration and owner rules into its worktree, for the hooks."""
+    from gitwt.core import boundaries
+
+    rules = boundaries.Rules(
+        task_id=record["id"],
+        owner=record.get("owner"),
+        declared=declaration(record),
+        ownership=context.ownership,
+        unowned=context.config.unowned,
+        extra={
+            "base": record["base"],
+            "branch": record["branch"],
+            "worktree": record["worktree"],
+            "title": record.get("title") or record["id"],
+        },
+    )
+    boundaries.save_rules(git_dir, rules)
+
+
+def prepare_task(context: Context, record: dict[str, Any]) -> dict[str, Any]:
+    """Create the task's branch and locked worktree from base as it is now, snapshot its rules,
+    install its hooks; return the record with `base_oid` set. Undoes the creation on failure.
+
+    Call with the state lock held; the caller writes the returned record.
+    """
+    from gitwt.services import installer
+
+    cwd = context.repo.toplevel
+    base_oid = git.rev_parse_verify(f"refs/heads/{record['base']}", cwd)
+    if base_oid is None:
+        raise GitParallelError(
+            f"base branch {record['base']} has no commit to start task {record['id']} from",
+            "commit something on the base branch first",
+        )
+    sparse = task_sparse_patterns(context, record) if record.get("sparse") else None
+    leftover = _half_created(context, record)
+    if leftover is not None:
+        # A start killed after `git worktree add` left this: finish it rather than refuse it.
+        git_dir = private_git_dir(record["worktree"])
+        # The branch was made at base as it was then; base may have moved on since.
+        fork = git.merge_base(f"refs/heads/{record['branch']}", f"refs/heads/{record['base']}", cwd)
+        base_oid = fork or leftover.head or base_oid
+        if sparse is not None:
+            populate_sparse(record["worktree"], git_dir, sparse)
+        save_task_rules(context, record, git_dir)
+        failpoints.hit("start:rules-saved")
+        installer.install(record["worktree"])
+        failpoints.hit("start:hooks-installed")
+        return {**record, "base_oid": base_oid, "prepared_at": time.time()}
+    check_free(context, record["id"], record["branch"], record["worktree"])
+    git_dir = create(
+        context, record["id"], record["branch"], record["worktree"], base_oid, sparse_paths=sparse
+    )
+    try:
+        save_task_rules(context, record, git_dir)
+        failpoints.hit("start:rules-saved")
+        installer.install(record["worktree"])
+        failpoints.hit("start:hooks-installed")
+    except BaseException:
+        undo_create(context, record["branch"], record["worktree"])
+        raise
+    return {**record, "base_oid": base_oid, "prepared_at": time.time()}
+
+
+def task_sparse_patterns(context: Context, record: dict[str, Any]) -> list[str]:
+    """The sparse patterns of a task: its declaration, its spec and the top-level files."""
+    spec = record.get("source") or ""
+    root = context.repo.toplevel
+    spec_files = [spec] if spec and os.path.isfile(os.path.join(root, spec)) else []
+    return sparse_patterns(declaration(record), spec_files)
+
+
+def _half_created(context: Context, record: dict[str, Any]) -> git.Worktree | None:
+    """The worktree an interrupted `prepare_task` of this very record left behind, or None.
+
+    Only a queued record that was never prepared can have one: it is registered at the
+    record's path, on the record's branch, locked with our reason for this id. `start` checks
+    that path and branch are free before it writes a new record, so nobody else's work matches.
+    """
+    if record.get("state") != "queued" or record.get("base_oid"):
+        return None
+    tree = _registered(context, record["worktree"])
+    if (
+        tree is None
+        or tree.branch != f"refs/heads/{record['branch']}"
+        or tree.locked != LOCK_REASON.format(id=record["id"])
+        or not os.path.isdir(record["worktree"])
+    ):
+        return None
+    return tree
+
+
+# --- inspection ------------------------------------------------------------------------------
+
+
+@dataclass
+class Dirt:
+    """Why a worktree cannot be removed without losing something."""
+
+    changed: list[str] = field(default_factory=list)  # staged or unstaged changes to tracked files
+    untracked: list[str] = field(default_factory=list)
+    ignored: list[str] = field(default_factory=list)
+    operation: str | None = None  # a merge, rebase, cherry-pick... in progress
+
+    def __bool__(self) -> bool:
+        return bool(self.changed or self.untracked or self.ignored or self.operation)
+
+    def describe(self) -> str:
+        from gitwt.core.display import path_list
+
+        parts = []
+        if self.operation:
+            parts.append(f"a {self.operation} is in progress")
+        if self.changed:
+            parts.append(f"uncommitted changes ({path_list(self.changed, 3)})")
+        if self.untracked:
+            parts.append(f"untracked files ({path_list(self.untracked, 3)})")
+        if self.ignored:
+            parts.append(f"ignored files ({path_list(self.ignored, 3)})")
+        return "; ".join(parts)
+
+
+_OPERATIONS = (
+    ("MERGE_HEAD", "merge"),
+    ("rebase-merge", "rebase"),
+    ("rebase-apply", "rebase"),
+    ("CHERRY_PICK_HEAD", "cherry-pick"),
+    ("REVERT_HEAD", "revert"),
+    ("BISECT_LOG", "bisect"),
+)
+
+
+def inspect_dirt(path: str) -> Dirt:
+    dirt = Dirt()
+    git_dir = private_git_dir(path)
+    for name, operation in _OPERATIONS:
+        if os.path.exists(os.path.join(git_dir, name)):
+            dirt.operation = operation
+            break
+    raw = git.run(
+        ["status", "--porcelain=v1", "-z", "--untracked-files=all", "--ignored=traditional"],
+        path,
+    ).stdout
+    items = git.split_z(raw)
+    index = 0
+    while index < len(items):
+        entry = items[index]
+        code, entry_path = entry[:2], entry[3:]
+        if code == "??":
+            dirt.untracked.append(entry_path)
+        elif code == "!!":
+            dirt.ignored.append(entry_path)
+        else:
+            dirt.changed.append(entry_path)
+        # A rename or copy carries its old path as the next item.
+        index += 2 if code[0] in "RC" else 1
+    return dirt
+
+
+def unmerged_commits(tip: str, base: str, cwd: str) -> list[str]:
+    """Commits reachable from `tip` but not from base."""
+    return git.rev_list([f"{base}..{tip}"], cwd)
+
+
+# --- salvage and removal ---------------------------------------------------------------------
+
+
+def salvage(context: Context, task_id: str, path: str | None, tips: list[str]) -> str:
+    """Store everything a forced removal would lose under refs/parallel/salvage/<id>/<time>.
+
+    The salvage commit's tree is the whole worktree (tracked, untracked and ignored files, with
+    a temporary index so the worktree's own index is untouched); its parents are the worktree's
+    HEAD and any other tip that would become unreachable, so those commits stay reachable too.
+    """
+    cwd = context.repo.toplevel
+    parents = list(dict.fromkeys(tip for tip in tips if tip))
+    tree: str | None = None
+    if path is not None and os.path.isdir(path):
+        head = git.rev_parse_verify("HEAD", path)
+        if head:
+            parents = list(dict.fromkeys([head, *parents]))
+        with tempfile.TemporaryDirectory(prefix="git-parallel-salvage-") as folder:
+            env = {"GIT_INDEX_FILE": os.path.join(folder, "index")}
+            if head:
+                git.run(["read-tree", head], path, extra_env=env)
+            git.run(["add", "--all", "--force", "--", "."], path, extra_env=env)
+            tree = git.out(["write-tree"], path, extra_env=env)
+    if tree is None:
+        if not parents:
+            raise GitParallelError(f"nothing to salvage for task {task_id}")
+        tree = git.out(["rev-parse", f"{parents[0]}^{{tree}}"], cwd)
+    commit = git.commit_tree(
+        tree, parents, f"git parallel salvage of task {task_id}\n\nworktree: {path}\n", cwd
+    )
+    stamp = time.strftime("%Y%m%dT%H%M%SZ", time.gmtime())
+    ref = f"{SALVAGE_PREFIX}/{task_id}/{stamp}"
+    suffix = 1
+    while git.rev_parse_verify(ref, cwd) is not None:
+        ref = f"{SALVAGE_PREFIX}/{task_id}/{stamp}-{suffix}"
+        suffix += 1
+    git.run(["update-ref", ref, commit, git.NULL_OID], cwd)
+    return ref
+
+
+@dataclass
+class Removal:
+    task_id: str
+    worktree_removed: bool = False
+    branch_deleted: bool = False
+    salvage_ref: str | None = None
+    notes: list[str] = field(default_factory=list)
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "id": self.task_id,
+            "worktree_removed": self.worktree_removed,
+            "branch_deleted": self.branch_deleted,
+            "salvage_ref": self.salvage_ref,
+            "notes": self.notes,
+        }
+
+
+def _registered(context: Context, path: str) -> git.Worktree | None:
+    wanted = os.path.realpath(path)
+    for tree in git.worktrees(context.repo.toplevel):
+        if os.path.realpath(tree.path) == wanted:
+            return tree
+    return None
+
+
+def remove_task(context: Context, record: dict[str, Any], force: bool = False) -> Removal:
+    """Remove a task's worktree and its branch once that loses nothing (DESIGN §7).
+
+    Refuses (raises `Refused`, exit 1, nothing changed) when the worktree has uncommitted
+    changes, untracked or ignored files, a merge/rebase/cherry-pick in progress, or commits
+    (on its branch or its HEAD) not reachable from base. With `force`, it first writes a salvage
+    ref holding all of that, then removes everything anyway.
+
+    The branch is deleted only when it is merged into base (or, with force, after salvage).
+    It does not check whether the task's process is still running (callers do: `clean` refuses
+    running tasks; `merge` only merges finished ones) and does not change the record's `state`;
+    it notes what it removed under `removed`. Safe to call with the state lock held.
+    """
+    from gitwt.infra import state
+
+    task_id = record["id"]
+    cwd = context.repo.toplevel
+    path = record.get("worktree")
+    branch = record.get("branch")
+    base_ref = f"refs/heads/{context.base}"
+    base_oid = git.rev_parse_verify(base_ref, cwd)
+    if base_oid is None:
+        raise GitParallelError(
+            f"base branch {context.base} does not exist, so nothing can count as merged",
+            "recreate the base branch or set 'base' in the config",
+        )
+    removal = Removal(task_id)
+
+    tree = _registered(context, path) if path else None
+    present = tree is not None and os.path.isdir(path or "")
+    branch_oid = git.rev_parse_verify(f"refs/heads/{branch}", cwd) if branch else None
+    head_oid = git.rev_parse_verify("HEAD", path) if present else None
+
+    problems: list[str] = []
+    if present:
+        dirt = inspect_dirt(path)  # type: ignore[arg-type]
+        if dirt:
+            problems.append(dirt.describe())
+    at_risk = [tip for tip in (branch_oid, head_oid) if tip]
+    unmerged = sorted(
+        {commit for tip in at_risk for commit in unmerged_commits(tip, base_oid, cwd)}
+    )
+    if unmerged:
+        problems.append(f"{len(unmerged)} commit(s) not merged into {context.base}")
+    if problems and not force:
+        raise Refused(
+            f"task {task_id}: {'; '.join(problems)}",
+            f"commit and merge the work ('git parallel merge {task_id}'), or rerun with "
+            f"--force to keep it under {SALVAGE_PREFIX}/{task_id}/<time> and remove it anyway",
+        )
+    if problems:
+        removal.salvage_ref = salvage(context, task_id, path if present else None, at_risk)
+        removal.notes.append(f"salvaged to {removal.salvage_ref}")
+        failpoints.hit("clean:salvaged")
+
+    if tree is not None:
+        if tree.locked is not None:
+            git.run(["worktree", "unlock", tree.path], cwd, check=False)
+        if present:
+            # Without force git refuses untracked files itself: a second guard against races.
+            git.run(["worktree", "remove", *(["--force"] if force else []), tree.path], cwd)
+        else:
+            git.run(["worktree", "prune"], cwd)
+        removal.worktree_removed = True
+        failpoints.hit("clean:worktree-removed")
+    elif path and os.path.isdir(path):
+        removal.notes.append(f"{path} is not a registered worktree; left it alone")
+
+    if branch_oid is not None:
+        if force or git.is_ancestor(branch_oid, base_oid, cwd):
+            # Compare-and-delete: if the branch moved since we looked, keep it.
+            failpoints.hit("clean:before-branch-delete")
+            result = git.run(
+                ["update-ref", "-d", f"refs/heads/{branch}", branch_oid], cwd, check=False
+            )
+            removal.branch_deleted = result.returncode == 0
+            failpoints.hit("clean:branch-deleted")
+        else:
+            removal.notes.append(f"branch {branch} kept: not merged into {context.base}")
+    state.update_task(
+        context.repo.common_dir,
+        task_id,
+        removed={**removal.to_json(), "time": time.time()},
+    )
+    state.append_event(context.repo.common_dir, "removed", task=task_id, **removal.to_json())
+    return removal

@@ -1,0 +1,99 @@
+"""`git parallel check`: the hooks' check for CI and scripts, against a task or a role."""
+
+from __future__ import annotations
+
+from tests.conftest import Repo, git
+from tests.integration.test_hook import commit, task_worktree, write
+
+OWNERS = "/src/ @backend\n/docs/ @writer\n/src/payments/ @payments\n"
+
+
+def test_staged_against_a_task(repo: Repo) -> None:
+    repo.spec("65", ["src/app/**"])
+    repo.commit_all("spec")
+    repo.write("src/app/a.py")
+    repo.git("add", "-A")
+    result = repo.cli("check", "--staged", "--task", "65")
+    assert result.code == 0, result.err
+    assert result.out.startswith("ok: the staged change") and "task 65" in result.out
+    repo.write("Dockerfile")
+    repo.git("add", "-A")
+    result = repo.cli("check", "--task", "65", "--json")
+    assert result.code == 1
+    data = result.json()
+    assert data["schema"] == "git-parallel/check/1"
+    assert data["ok"] is False and data["task"] == "65" and data["scope"] == "staged"
+    assert data["declared"] == ["src/app/**"]
+    assert [(item["path"], item["change"], item["kind"]) for item in data["violations"]] == [
+        ("Dockerfile", "added", "undeclared")
+    ]
+
+
+def test_a_range_checks_what_the_branch_adds_since_the_fork_point(repo: Repo) -> None:
+    repo.spec("65", ["src/**"])
+    repo.commit_all("spec")
+    repo.git("switch", "-q", "-c", "feature")
+    repo.write("src/a.py")
+    repo.write("README.md", "changed\n")
+    repo.commit_all("feature work")
+    repo.git("switch", "-q", "main")
+    repo.write("unrelated.txt")  # on main after the fork: not the branch's doing
+    repo.commit_all("main moves on")
+    result = repo.cli("check", "--range", "main..feature", "--task", "65", "--json")
+    assert result.code == 1
+    data = result.json()
+    assert data["scope"] == "main..feature"
+    assert [item["path"] for item in data["violations"]] == ["README.md"]
+    assert data["violations"][0]["commit"] == repo.git("rev-parse", "feature").strip()
+    text = repo.cli("check", "--range", "main..feature", "--task", "65")
+    assert "README.md" in text.out and "unrelated.txt" not in text.out
+
+
+def test_role_from_flag_environment_and_git_config(repo: Repo) -> None:
+    repo.write(".github/CODEOWNERS", OWNERS)
+    repo.commit_all("owners")
+    repo.write("src/payments/charge.py")
+    repo.write("src/api.py")
+    repo.git("add", "-A")
+    result = repo.cli("check", "--role", "backend", "--json")
+    assert result.code == 1
+    violation = result.json()["violations"][0]
+    assert violation["path"] == "src/payments/charge.py" and violation["kind"] == "not-owned"
+    assert ".github/CODEOWNERS:3 → @payments" in violation["rule"]
+    assert repo.cli("check", env={"GIT_PARALLEL_ROLE": "@payments"}).code == 1  # src/api.py
+    repo.git("rm", "-q", "--cached", "src/api.py")
+    assert repo.cli("check", env={"GIT_PARALLEL_ROLE": "payments"}).code == 0
+    repo.git("config", "parallel.role", "writer")
+    result = repo.cli("check")
+    assert result.code == 1 and "role writer" in result.out
+
+
+def test_in_a_task_worktree_the_task_is_the_default(repo: Repo) -> None:
+    worktree = task_worktree(repo, "65", ["src/**"])
+    write(worktree, "src/a.py")
+    write(worktree, "notes.txt")
+    git(worktree, "add", "-A")
+    result = repo.cli("check", cwd=worktree)
+    assert result.code == 1 and "notes.txt" in result.out and "task 65" in result.out
+    git(worktree, "rm", "-q", "--cached", "notes.txt")
+    assert repo.cli("check", cwd=worktree).code == 0
+    assert commit(worktree).returncode == 0
+
+
+def test_nothing_to_check_against_is_a_usage_error(repo: Repo) -> None:
+    result = repo.cli("check")
+    assert result.code == 2
+    assert result.err.startswith("git parallel: error: nothing to check against")
+    assert "hint: pass --task ID or --role ROLE" in result.err
+    result = repo.cli("check", "--role", "backend")
+    assert result.code == 2 and "no ownership map" in result.err
+
+
+def test_bad_ranges_and_flag_clashes_are_usage_errors(repo: Repo) -> None:
+    repo.spec("65", ["src/**"])
+    repo.commit_all("spec")
+    result = repo.cli("check", "--range", "main..nope", "--task", "65")
+    assert result.code == 2 and "'nope'" in result.err
+    assert repo.cli("check", "--staged", "--range", "main..main", "--task", "65").code == 2
+    assert repo.cli("check", "--task", "65", "--role", "x").code == 2
+    assert repo.cli("check", "--task", "404").code == 2

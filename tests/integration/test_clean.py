@@ -1,0 +1,175 @@
+"""`clean` never loses work: each dirty case is refused; --force keeps it in a salvage ref."""
+
+from __future__ import annotations
+
+import shutil
+from collections.abc import Callable
+from pathlib import Path
+
+import pytest
+
+from tests.conftest import Repo, git
+from tests.integration.test_supervisor import UNGATED, record, status_of, wait_until
+
+
+def open_task(repo: Repo, files: list[str] | None = None) -> Path:
+    repo.spec("1", files or ["src/", ".gitignore"])
+    repo.write(".gitparallel.toml", UNGATED)
+    repo.commit_all("spec")
+    assert repo.cli("start", "1").code == 0
+    return repo.path.parent / "repo-wt1"
+
+
+def commit_in(worktree: Path, name: str = "src/a.txt", text: str = "a\n") -> None:
+    (worktree / name).parent.mkdir(parents=True, exist_ok=True)
+    (worktree / name).write_text(text)
+    git(worktree, "add", name)
+    git(worktree, "commit", "-q", "-m", f"add {name}")
+
+
+def make_modified(worktree: Path) -> None:
+    commit_in(worktree)
+    git(worktree.parent / "repo", "merge", "-q", "parallel/1")
+    (worktree / "src/a.txt").write_text("changed\n")
+
+
+def make_staged(worktree: Path) -> None:
+    (worktree / "src").mkdir()
+    (worktree / "src/new.txt").write_text("new\n")
+    git(worktree, "add", "src/new.txt")
+
+
+def make_untracked(worktree: Path) -> None:
+    (worktree / "src").mkdir()
+    (worktree / "src/scratch.txt").write_text("notes\n")
+
+
+def make_ignored(worktree: Path) -> None:
+    commit_in(worktree, ".gitignore", "*.log\n")
+    git(worktree.parent / "repo", "merge", "-q", "parallel/1")
+    (worktree / "debug.log").write_text("precious\n")
+
+
+def make_unmerged_commit(worktree: Path) -> None:
+    commit_in(worktree)
+
+
+def make_merge_in_progress(worktree: Path) -> None:
+    commit_in(worktree, "src/a.txt", "ours\n")
+    main = worktree.parent / "repo"
+    git(main, "checkout", "-q", "-b", "side", "main~0")
+    (main / "src").mkdir(exist_ok=True)
+    (main / "src/a.txt").write_text("theirs\n")
+    git(main, "add", "src/a.txt")
+    git(main, "commit", "-q", "-m", "theirs")
+    git(main, "checkout", "-q", "main")
+    git(worktree, "merge", "side", check=False)
+
+
+DIRTY: dict[str, tuple[Callable[[Path], None], str]] = {
+    "modified": (make_modified, "uncommitted changes (src/a.txt)"),
+    "staged": (make_staged, "uncommitted changes (src/new.txt)"),
+    "untracked": (make_untracked, "untracked files (src/scratch.txt)"),
+    "ignored": (make_ignored, "ignored files (debug.log)"),
+    "unmerged commit": (make_unmerged_commit, "1 commit(s) not merged into main"),
+    "merge in progress": (make_merge_in_progress, "a merge is in progress"),
+}
+
+
+@pytest.mark.parametrize("case", sorted(DIRTY))
+def test_clean_refuses_each_dirty_case(repo: Repo, case: str) -> None:
+    worktree = open_task(repo)
+    make_dirty, message = DIRTY[case]
+    make_dirty(worktree)
+    before = sorted(path.name for path in worktree.rglob("*") if ".git" not in path.parts)
+    result = repo.cli("clean", "1")
+    assert result.code == 1
+    assert message in result.err
+    assert "hint:" in result.err and "--force" in result.err
+    assert worktree.is_dir()
+    assert sorted(path.name for path in worktree.rglob("*") if ".git" not in path.parts) == before
+    assert repo.git("rev-parse", "--verify", "-q", "parallel/1", check=False).strip()
+    assert status_of(repo, "1")["state"] == "open"
+
+
+def test_rebase_in_progress_is_refused(repo: Repo) -> None:
+    worktree = open_task(repo)
+    commit_in(worktree, "src/a.txt", "one\n")
+    commit_in(worktree, "src/a.txt", "two\n")
+    repo.git("merge", "-q", "parallel/1")
+    git(worktree, "-c", "sequence.editor=sed -i s/^pick/edit/", "rebase", "-q", "-i", "HEAD~2")
+    refused = repo.cli("clean", "1")
+    assert refused.code == 1
+    assert "a rebase is in progress" in refused.err
+    assert (worktree / ".git").exists()
+
+
+def test_running_task_is_refused_even_with_force(repo: Repo) -> None:
+    repo.spec("1", ["src/"])
+    repo.write(".gitparallel.toml", UNGATED)
+    repo.commit_all("spec")
+    assert repo.cli("start", "1", "--run", "sleep 600").code == 0
+    result = repo.cli("clean", "1", "--force")
+    assert result.code == 1
+    assert "task 1 is running" in result.err
+    assert "git parallel stop 1" in result.err
+    assert (repo.path.parent / "repo-wt1").is_dir()
+    assert repo.cli("stop", "1", "--timeout", "2").code == 0
+
+
+def test_force_keeps_everything_in_a_salvage_ref(repo: Repo) -> None:
+    worktree = open_task(repo)
+    commit_in(worktree, "src/committed.txt", "committed\n")
+    (worktree / "src/untracked.txt").write_text("untracked\n")
+    (worktree / "src/committed.txt").write_text("edited\n")
+    (worktree / ".gitignore").write_text("*.log\n")
+    (worktree / "build.log").write_text("ignored\n")
+    result = repo.cli("clean", "1", "--force")
+    assert result.code == 0, result.err
+    assert "refs/parallel/salvage/1/" in result.out
+    assert not worktree.exists()
+    assert repo.git("branch", "--list", "parallel/1") == ""
+    (ref,) = repo.git("for-each-ref", "--format=%(refname)", "refs/parallel/salvage/1/").split()
+    assert repo.git("show", f"{ref}:src/untracked.txt") == "untracked\n"
+    assert repo.git("show", f"{ref}:src/committed.txt") == "edited\n"
+    assert repo.git("show", f"{ref}:build.log") == "ignored\n"
+    # The unmerged commit is still reachable from the salvage ref.
+    assert repo.git("log", "--format=%s", ref).splitlines()[1] == "add src/committed.txt"
+    assert status_of(repo, "1")["state"] == "cleaned"
+
+
+def test_clean_of_a_merged_task_removes_worktree_and_branch(repo: Repo) -> None:
+    worktree = open_task(repo)
+    commit_in(worktree)
+    repo.git("merge", "-q", "parallel/1")
+    result = repo.cli("clean", "1")
+    assert result.code == 0, result.err
+    assert "worktree removed, branch deleted" in result.out
+    assert not worktree.exists()
+    assert repo.git("branch", "--list", "parallel/1") == ""
+    assert repo.git("for-each-ref", "refs/parallel/") == ""
+    assert record(repo, "1")["state"] == "cleaned"
+    assert repo.cli("status", "--json").json()["tasks"] == []
+
+
+def test_clean_without_ids_takes_finished_tasks_only(repo: Repo) -> None:
+    for task_id in ("1", "2", "3"):
+        repo.spec(task_id, [f"f{task_id}.txt"])
+    repo.write(".gitparallel.toml", UNGATED)
+    repo.commit_all("specs")
+    assert repo.cli("start", "1", "2", "--run", "true").code == 0
+    assert repo.cli("start", "3").code == 0
+    wait_until(lambda: {status_of(repo, key)["state"] for key in "12"} == {"succeeded"})
+    result = repo.cli("clean")
+    assert result.code == 0, result.err
+    assert "cleaned 1" in result.out and "cleaned 2" in result.out
+    assert status_of(repo, "3")["state"] == "open"
+    assert (repo.path.parent / "repo-wt3").is_dir()
+
+
+def test_a_worktree_deleted_by_hand_is_pruned(repo: Repo) -> None:
+    worktree = open_task(repo)
+    shutil.rmtree(worktree)
+    result = repo.cli("clean", "1")
+    assert result.code == 0, result.err
+    assert str(worktree) not in repo.git("worktree", "list")

@@ -1,0 +1,189 @@
+"""`status`: the JSON contract, commits and files, violations, the forecast and --watch."""
+
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+from tests.conftest import Repo, git
+from tests.integration.test_supervisor import UNGATED, status_of, wait_until
+
+
+def start_open(repo: Repo, layout: dict[str, list[str]]) -> dict[str, Path]:
+    for task_id, files in layout.items():
+        repo.spec(task_id, files)
+    repo.write(".gitparallel.toml", UNGATED)
+    repo.commit_all("specs")
+    result = repo.cli("start", *layout)
+    assert result.code == 0, result.err
+    return {task_id: repo.path.parent / f"repo-wt{task_id}" for task_id in layout}
+
+
+def commit_file(worktree: Path, name: str, text: str) -> None:
+    (worktree / name).parent.mkdir(parents=True, exist_ok=True)
+    (worktree / name).write_text(text)
+    git(worktree, "add", "--", name)
+    git(worktree, "commit", "-q", "--no-verify", "-m", f"edit {name}")
+
+
+def test_status_json_has_the_documented_fields(repo: Repo) -> None:
+    trees = start_open(repo, {"1": ["a.txt", "b.txt"]})
+    commit_file(trees["1"], "a.txt", "a\n")
+    commit_file(trees["1"], "b.txt", "b\n")
+    data = repo.cli("status", "--json").json()
+    assert data["schema"] == "git-parallel/status/1"
+    (task,) = data["tasks"]
+    for key in (
+        "id",
+        "state",
+        "branch",
+        "worktree",
+        "pid",
+        "exit_code",
+        "ahead",
+        "files",
+        "violations",
+        "conflicts_with",
+    ):
+        assert key in task
+    assert task["id"] == "1" and task["state"] == "open"
+    assert task["branch"] == "parallel/1" and task["worktree"] == str(trees["1"])
+    assert task["ahead"] == 2 and task["files"] == ["a.txt", "b.txt"]
+    assert task["conflicts_with"] == {}
+    assert {"tasks_cpu_percent", "tasks_rss_bytes", "memory_percent"} <= set(data["resources"])
+    assert "speedup" in data
+
+
+def test_violations_recorded_by_the_hooks_are_shown(repo: Repo) -> None:
+    trees = start_open(repo, {"1": ["a.txt"]})
+    (trees["1"] / "z.txt").write_text("outside\n")
+    git(trees["1"], "add", "z.txt")
+    git(trees["1"], "commit", "-q", "--no-verify", "-m", "sneak")
+    commit = git(trees["1"], "rev-parse", "HEAD").strip()
+    task = status_of(repo, "1")
+    assert [(v["path"], v["kind"], v["commit"]) for v in task["violations"]] == [
+        ("z.txt", "undeclared", commit)
+    ]
+    text = repo.cli("status").out
+    assert "1 boundary violation(s)" in text
+
+
+def test_forecast_finds_conflicts_between_tasks_and_with_base(repo: Repo) -> None:
+    repo.write("shared.txt", "line\n")
+    # Declarations are separate, but task 2 strays into shared.txt with --no-verify, as a
+    # careless agent might: the forecast is where that shows before merge.
+    trees = start_open(repo, {"1": ["shared.txt"], "2": ["other.txt"], "3": ["third.txt"]})
+    commit_file(trees["1"], "shared.txt", "from task 1\n")
+    commit_file(trees["2"], "shared.txt", "from task 2\n")
+    commit_file(trees["3"], "third.txt", "independent\n")
+    repo.write("third.txt", "base moved\n")
+    repo.git("add", "third.txt")
+    repo.git("commit", "-q", "--no-verify", "-m", "base edits third.txt")
+    data = repo.cli("status", "--json").json()
+    tasks = {task["id"]: task for task in data["tasks"]}
+    assert tasks["1"]["conflicts_with"] == {"2": ["shared.txt"]}
+    assert tasks["2"]["conflicts_with"] == {"1": ["shared.txt"]}
+    assert tasks["3"]["conflicts_with"] == {"base": ["third.txt"]}
+    assert data["forecast"]["merges"] == 2, "only pairs that touch the same paths are merged"
+    text = repo.cli("status").out
+    assert "would conflict with 2: shared.txt" in text
+
+
+def test_status_of_an_unknown_task_is_an_error(repo: Repo) -> None:
+    result = repo.cli("status", "9")
+    assert result.code == 2
+    assert "task 9 has not been started" in result.err
+
+
+def test_no_tasks(repo: Repo) -> None:
+    result = repo.cli("status")
+    assert result.code == 0
+    assert "no tasks" in result.out
+
+
+def test_speedup_is_run_time_over_wall_time(repo: Repo) -> None:
+    for task_id in ("1", "2"):
+        repo.spec(task_id, [f"{task_id}.txt"])
+    repo.write(".gitparallel.toml", UNGATED)
+    repo.commit_all("specs")
+    assert repo.cli("start", "1", "2", "--run", "sleep 1").code == 0
+    wait_until(lambda: {status_of(repo, key)["state"] for key in "12"} == {"succeeded"})
+    speedup = repo.cli("status", "--json").json()["speedup"]
+    assert 1.5 < speedup <= 2.0
+
+
+def test_watch_redraws_until_interrupted(repo: Repo) -> None:
+    start_open(repo, {"1": ["a.txt"]})
+    process = subprocess.Popen(
+        [sys.executable, "-m", "gitwt", "status", "--watch"],
+        cwd=repo.path,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        env={**os.environ},
+        text=True,
+    )
+    try:
+        deadline = time.monotonic() + 20
+        seen = ""
+        assert process.stdout is not None
+        while seen.count("speedup") + seen.count("tasks:") < 2 and time.monotonic() < deadline:
+            seen += process.stdout.readline()
+        assert seen.count("tasks:") >= 2, seen
+    finally:
+        process.send_signal(signal.SIGINT)
+        process.wait(timeout=10)
+    assert process.returncode in (0, 130)
+
+
+def test_forecast_without_merge_tree_stdin_gives_the_same_answer(repo: Repo) -> None:
+    """git before 2.40 has no `merge-tree --stdin`: one merge-tree per pair must agree."""
+    from gitwt.services import status as status_service
+
+    repo.write("shared.txt", "base\n")
+    repo.commit_all("shared")
+    tips = []
+    for name in ("left", "right", "other"):
+        repo.git("checkout", "-q", "-b", name, "main")
+        repo.write("shared.txt" if name != "other" else "other.txt", f"{name}\n")
+        tips.append(repo.commit_all(name))
+        repo.git("checkout", "-q", "main")
+    pairs = [(tips[0], tips[1]), (tips[0], tips[2])]
+    cwd = str(repo.path)
+    try:
+        status_service._stdin_support["stdin"] = False
+        per_pair, method = status_service.forecast(pairs, cwd)
+        assert "2 processes" in method
+    finally:
+        status_service._stdin_support.clear()
+    assert per_pair == [["shared.txt"], []]
+    if status_service.supports_stdin(cwd):
+        batched, method = status_service.forecast(pairs, cwd)
+        assert method.startswith("merge-tree --stdin")
+        assert batched == per_pair
+
+
+def test_a_violation_no_longer_counts_once_its_commit_is_gone(repo: Repo) -> None:
+    """--no-verify is recorded; amending the commit away clears it from status."""
+    from tests.conftest import git
+
+    repo.write("src/a.py", "a = 1\n")
+    repo.spec("1", ["src/a.py"])
+    repo.commit_all("spec")
+    assert repo.cli("start", "1").code == 0
+    worktree = Path(repo.cli("status", "--json").json()["tasks"][0]["worktree"])
+    (worktree / "stray.txt").write_text("outside\n")
+    git(worktree, "add", "stray.txt")
+    git(worktree, "commit", "-q", "--no-verify", "-m", "sneak")
+    [task] = repo.cli("status", "--json").json()["tasks"]
+    assert [v["path"] for v in task["violations"]] == ["stray.txt"]
+    git(worktree, "reset", "-q", "--soft", "HEAD~1")
+    git(worktree, "rm", "-q", "--cached", "stray.txt")
+    (worktree / "src/a.py").write_text("a = 2\n")
+    git(worktree, "add", "src/a.py")
+    git(worktree, "commit", "-q", "-m", "in bounds now")
+    [task] = repo.cli("status", "--json").json()["tasks"]
+    assert task["violations"] == []

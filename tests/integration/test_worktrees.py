@@ -1,0 +1,196 @@
+"""`start` with real git: worktrees, branches, rules snapshots, refusals, odd paths, sparse."""
+
+from __future__ import annotations
+
+import concurrent.futures
+import json
+from pathlib import Path
+
+from tests.conftest import Repo, git
+from tests.integration.test_supervisor import UNGATED, record, status_of, wait_until
+
+
+def specs(repo: Repo, layout: dict[str, list[str]], **extra: dict) -> None:
+    for task_id, files in layout.items():
+        repo.spec(task_id, files, **extra.get(task_id, {}))
+    repo.write(".gitparallel.toml", UNGATED)
+    repo.commit_all("specs")
+
+
+def state_dir(repo: Repo) -> Path:
+    return repo.path / ".git" / "parallel"
+
+
+def test_open_task_gets_a_locked_worktree_branch_and_rules(repo: Repo) -> None:
+    specs(repo, {"7": ["src/a.py", "tests/"]})
+    base = repo.git("rev-parse", "HEAD").strip()
+    result = repo.cli("start", "7")
+    assert result.code == 0, result.err
+    worktree = repo.path.parent / "repo-wt7"
+    assert f"opened 7: work in {worktree}" in result.out
+    assert repo.git("rev-parse", "parallel/7").strip() == base
+    listing = repo.git("worktree", "list", "--porcelain")
+    assert f"worktree {worktree}\n" in listing
+    assert "locked git parallel 7" in listing
+    git_dir = git(worktree, "rev-parse", "--path-format=absolute", "--git-dir").strip()
+    rules = json.loads((Path(git_dir) / "parallel-rules.json").read_text())
+    assert rules["task"] == "7"
+    assert [entry["pattern"] for entry in rules["declared"]] == ["src/a.py", "tests/"]
+    assert rules["branch"] == "parallel/7" and rules["base"] == "main"
+    saved = record(repo, "7")
+    assert saved["state"] == "open" and saved["base_oid"] == base
+    assert saved["files"] == ["src/a.py", "tests/"] and saved["command"] is None
+    assert status_of(repo, "7")["state"] == "open"
+
+
+def test_conflicting_start_creates_nothing(repo: Repo) -> None:
+    specs(repo, {"1": ["src/shared.py", "src/one.py"], "2": ["src/shared.py"]})
+    result = repo.cli("start", "1", "2", "--run", "true")
+    assert result.code == 1
+    assert "1 and 2 both declare src/shared.py" in result.err
+    assert "hint:" in result.err
+    assert repo.git("branch", "--list", "parallel/*") == ""
+    assert len(repo.git("worktree", "list").splitlines()) == 1
+    assert not (repo.path.parent / "repo-wt1").exists()
+    assert not list(state_dir(repo).glob("tasks/*.json"))
+
+
+def test_ownership_problem_creates_nothing(repo: Repo) -> None:
+    repo.write("CODEOWNERS", "src/ @alice\n")
+    specs(repo, {"1": ["src/a.py"]}, **{"1": {"owner": "bob"}})
+    result = repo.cli("start", "1")
+    assert result.code == 1
+    assert "does not own" in result.err
+    assert repo.git("branch", "--list", "parallel/*") == ""
+
+
+def test_start_refuses_overlap_with_a_live_task(repo: Repo) -> None:
+    specs(repo, {"1": ["src/"], "2": ["src/deep/x.py"]})
+    assert repo.cli("start", "1").code == 0
+    result = repo.cli("start", "2")
+    assert result.code == 1
+    assert "task 1 is live" in result.err
+    assert "--queue" in result.err
+    assert repo.git("branch", "--list", "parallel/2") == ""
+
+
+def test_existing_branch_or_path_is_an_error_never_reused(repo: Repo) -> None:
+    specs(repo, {"1": ["a.txt"], "2": ["b.txt"]})
+    repo.git("branch", "parallel/1")
+    result = repo.cli("start", "1")
+    assert result.code == 2
+    assert "branch parallel/1 for task 1 already exists" in result.err
+    (repo.path.parent / "repo-wt2").mkdir()
+    (repo.path.parent / "repo-wt2" / "keep.txt").write_text("mine")
+    result = repo.cli("start", "2")
+    assert result.code == 2
+    assert "already exists" in result.err and "hint:" in result.err
+    assert (repo.path.parent / "repo-wt2" / "keep.txt").read_text() == "mine"
+    assert repo.git("branch", "--list", "parallel/2") == ""
+
+
+def test_restarting_a_live_task_is_refused(repo: Repo) -> None:
+    specs(repo, {"1": ["a.txt"]})
+    assert repo.cli("start", "1").code == 0
+    again = repo.cli("start", "1")
+    assert again.code == 2
+    assert "already started (open)" in again.err
+
+
+def test_dependent_task_needs_queue_then_waits_for_the_merge(repo: Repo) -> None:
+    specs(repo, {"1": ["1.txt"], "2": ["2.txt"]}, **{"2": {"depends_on": ["1"]}})
+    refused = repo.cli("start", "1", "2", "--run", "true")
+    assert refused.code == 1
+    assert "depends on 1" in refused.err and "--queue" in refused.err
+    assert repo.git("branch", "--list", "parallel/*") == ""
+
+    command = "sh -c 'echo {id} > {id}.txt && git add {id}.txt && git commit -qm {id}'"
+    result = repo.cli("start", "1", "2", "--queue", "--run", command, "--json")
+    assert result.code == 0, result.err
+    tasks = {task["id"]: task for task in result.json()["tasks"]}
+    assert tasks["2"]["state"] == "queued" and tasks["2"]["waits_for"] == ["1"]
+    assert not (repo.path.parent / "repo-wt2").exists(), "a waiting task has no worktree yet"
+    wait_until(lambda: status_of(repo, "1")["state"] == "succeeded")
+    assert status_of(repo, "2")["state"] == "queued"
+
+    merged = repo.cli("merge", "1")
+    assert merged.code == 0, merged.out + merged.err
+    wait_until(lambda: status_of(repo, "2")["state"] == "succeeded")
+    # Task 2 started from base after task 1 was merged, so it has task 1's work.
+    assert repo.git("show", "parallel/2:1.txt").strip() == "1"
+
+
+def test_conflicting_tasks_with_queue_run_one_after_the_other(repo: Repo) -> None:
+    specs(repo, {"1": ["shared.txt"], "2": ["shared.txt"]})
+    result = repo.cli("start", "1", "2", "--queue", "--run", "true", "--json")
+    assert result.code == 0, result.err
+    states = {task["id"]: task["state"] for task in result.json()["tasks"]}
+    assert states["2"] == "queued"
+
+
+def test_paths_with_spaces_and_unicode(tmp_path: Path) -> None:
+    repo = Repo(tmp_path / "my repo ü")
+    repo.write("README.md", "x\n")
+    repo.spec("1", ["docs dir/notes ü.md", "src/[id] file.txt"])
+    repo.write(".gitparallel.toml", UNGATED + 'worktree = "../work trees/wt {id} é"\n')
+    repo.commit_all("init")
+    command = (
+        'sh -c \'mkdir -p "docs dir" src && echo hi > "docs dir/notes ü.md" && '
+        'echo x > "src/[id] file.txt" && git add -A && git commit -qm unicode\''
+    )
+    result = repo.cli("start", "1", "--run", command)
+    assert result.code == 0, result.err
+    worktree = tmp_path / "work trees" / "wt 1 é"
+    assert worktree.is_dir()
+    wait_until(lambda: status_of(repo, "1")["state"] == "succeeded")
+    task = status_of(repo, "1")
+    assert task["worktree"] == str(worktree)
+    assert sorted(task["files"]) == ["docs dir/notes ü.md", "src/[id] file.txt"]
+    assert "wt 1 é" in repo.cli("status").out
+    refused = repo.cli("clean", "1")
+    assert refused.code == 1, "its commit is not merged"
+    assert "1 commit(s) not merged into main" in refused.err
+    cleaned = repo.cli("clean", "1", "--force")
+    assert cleaned.code == 0, cleaned.err
+    assert not worktree.exists()
+    salvage = repo.git("for-each-ref", "--format=%(refname)", "refs/parallel/salvage/1/").split()
+    assert len(salvage) == 1
+    assert repo.git("show", f"{salvage[0]}:docs dir/notes ü.md").strip() == "hi"
+
+
+def test_sparse_checks_out_declared_paths_and_top_level_files(repo: Repo) -> None:
+    for folder in ("src/app", "src/other", "vendor"):
+        repo.write(f"{folder}/file.txt")
+    repo.write("Makefile")
+    specs(repo, {"1": ["src/app/"]})
+    assert repo.cli("start", "1", "--sparse").code == 0
+    worktree = repo.path.parent / "repo-wt1"
+    assert (worktree / "src/app/file.txt").exists()
+    assert (worktree / "Makefile").exists() and (worktree / "README.md").exists()
+    assert (worktree / "docs/SPEC-1-task.md").exists(), "the task's own spec comes along"
+    assert not (worktree / "src/other").exists()
+    assert not (worktree / "vendor").exists()
+    assert git(worktree, "status", "--porcelain") == ""
+    # A claim widens the sparse checkout too.
+    assert repo.cli("claim", "1", "vendor/").code == 0
+    assert (worktree / "vendor/file.txt").exists()
+
+
+def test_two_concurrent_starts_never_share_a_branch(repo: Repo) -> None:
+    specs(repo, {str(n): [f"f{n}.txt"] for n in range(1, 5)})
+    with concurrent.futures.ThreadPoolExecutor(4) as pool:
+        results = list(
+            pool.map(
+                lambda ids: repo.cli("start", *ids),
+                [["1", "2"], ["3", "4"], ["1", "3"], ["2", "4"]],
+            )
+        )
+    assert sum(result.code == 0 for result in results) == 2
+    assert all("already started" in r.err for r in results if r.code)
+    branches = repo.git("for-each-ref", "--format=%(refname:short)", "refs/heads/parallel/").split()
+    assert sorted(branches) == ["parallel/1", "parallel/2", "parallel/3", "parallel/4"]
+    for task_id in "1234":
+        saved = record(repo, task_id)
+        assert saved["state"] == "open"
+        assert saved["branch"] == f"parallel/{task_id}"
+    assert len(repo.git("worktree", "list").splitlines()) == 5

@@ -1,0 +1,91 @@
+from __future__ import annotations
+
+import pytest
+
+from gitwt.core.ownership import OwnershipError, parse
+
+CODEOWNERS = """\
+# comment line
+* @default
+
+*.js    @js-owner            # trailing comment
+/build/logs/ @build
+docs/*  docs@example.com
+apps/   @org/app-team agent:backend
+**/logs @logs
+/scripts/**  @ops
+/vendor/unowned
+a[b].txt @brackets
+\\#notes.txt @hash
+"""
+
+VECTORS = [
+    # path, expected owners, expected line
+    ("README.md", ("@default",), 2),
+    ("src/app.js", ("@js-owner",), 4),  # unanchored pattern matches at any depth
+    ("build/logs/out.txt", ("@logs",), 8),  # last matching line wins
+    ("x/build/logs/out.txt", ("@logs",), 8),
+    ("docs/guide.md", ("docs@example.com",), 6),
+    ("docs/nested/guide.md", ("@default",), 2),  # docs/* owns direct children only
+    ("apps/web/index.html", ("@org/app-team", "agent:backend"), 7),  # trailing / : below
+    ("deep/apps/x.py", ("@org/app-team", "agent:backend"), 7),
+    ("scripts/a/b.sh", ("@ops",), 9),
+    ("vendor/unowned/lib.c", (), 10),  # a line with no owners: unowned
+    ("a[b].txt", ("@brackets",), 11),  # brackets are literal
+    ("ab.txt", ("@default",), 2),
+    ("#notes.txt", ("@hash",), 12),  # an escaped '#' is a file name, not a comment
+    ("a/line\nbreak.js", ("@js-owner",), 4),
+]
+
+
+@pytest.mark.parametrize(("path", "owners", "line"), VECTORS)
+def test_codeowners_conformance(path: str, owners: tuple[str, ...], line: int) -> None:
+    match = parse(CODEOWNERS, "CODEOWNERS").owners_of(path)
+    assert match.owners == owners
+    assert match.rule is not None and match.rule.line == line
+
+
+def test_no_matching_line_has_no_rule() -> None:
+    match = parse("/src/ @dev\n", ".github/CODEOWNERS").owners_of("docs/a.md")
+    assert match.owners == ()
+    assert match.rule is None
+
+
+@pytest.mark.parametrize(
+    "token", ["@org/app-team", "org/app-team", "AGENT:BACKEND", "agent:backend"]
+)
+def test_owner_tokens_compare_without_at_and_case(token: str) -> None:
+    match = parse(CODEOWNERS, "CODEOWNERS").owners_of("apps/x")
+    assert match.owned_by(token)
+    assert not match.owned_by("@someone-else")
+
+
+def test_provenance_names_file_and_line() -> None:
+    match = parse(CODEOWNERS, ".github/CODEOWNERS").owners_of("docs/guide.md")
+    assert match.rule is not None
+    assert match.rule.provenance(".github/CODEOWNERS") == (
+        ".github/CODEOWNERS:6 docs/* → docs@example.com"
+    )
+
+
+def test_negation_is_rejected_with_file_and_line() -> None:
+    with pytest.raises(OwnershipError) as caught:
+        parse("* @a\n!docs/ @b\n", "CODEOWNERS")
+    assert "CODEOWNERS:2" in caught.value.message
+    assert caught.value.hint
+
+
+def test_compiled_rules_rebuild_the_same_answers() -> None:
+    from gitwt.core.ownership import OwnershipMap, Rule
+
+    original = parse(CODEOWNERS, "CODEOWNERS")
+    rebuilt = OwnershipMap(
+        source="CODEOWNERS",
+        rules=tuple(
+            Rule(pattern=r["pattern"], owners=tuple(r["owners"]), line=r["line"], regex=r["regex"])
+            for r in original.compiled()
+        ),
+    )
+    for path, owners, line in VECTORS:
+        assert rebuilt.owners_of(path).owners == owners
+        assert rebuilt.owners_of(path).rule.line == line  # type: ignore[union-attr]

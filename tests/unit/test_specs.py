@@ -1,0 +1,138 @@
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from gitwt.core.specs import SpecError, find_tasks, legacy_markers, parse_spec
+from gitwt.errors import GitParallelError
+from gitwt.infra.config import Config
+
+
+def write(root: Path, relative: str, text: str) -> None:
+    target = root / relative
+    target.parent.mkdir(parents=True, exist_ok=True)
+    target.write_text(text)
+
+
+FRONT_MATTER = """\
+---
+id: 65
+title: Recipe management
+owner: code_developer          # an owner token
+files:
+  - coffee_maker/recipes.py
+  - coffee_maker/recipes/**
+depends_on: [64]
+run: code-developer --priority=65
+---
+# Body
+**File**: `ignored/because/front/matter/has/files.py`
+"""
+
+
+def test_front_matter_is_authoritative() -> None:
+    task = parse_spec(FRONT_MATTER, "docs/SPEC-65-x.md", "65")
+    assert task.id == "65"
+    assert task.title == "Recipe management"
+    assert task.owner == "code_developer"
+    assert task.files == ("coffee_maker/recipes.py", "coffee_maker/recipes/**")
+    assert task.depends_on == ("64",)
+    assert task.run == "code-developer --priority=65"
+
+
+def test_legacy_markers_any_extension_dot_folders_and_hyphens() -> None:
+    body = """\
+# Task separator skill
+**Owner**: @architect
+**File**: `.claude/skills/task-separator/SKILL.md`
+**Files**: `scripts/run-me.sh`, `config/app.yaml`
+**File**: plain/path-without-backticks.toml
+
+## Files to change
+- `src/module.rs` — the implementation
+* `tests/test_module.py`
+
+## Other notes
+- `not/a/declared/path.py`
+
+```
+**File**: `inside/a/code/fence.py`
+```
+"""
+    files, owner, title = legacy_markers(body)
+    assert files == [
+        ".claude/skills/task-separator/SKILL.md",
+        "scripts/run-me.sh",
+        "config/app.yaml",
+        "plain/path-without-backticks.toml",
+        "src/module.rs",
+        "tests/test_module.py",
+    ]
+    assert owner == "@architect"
+    assert title == "Task separator skill"
+
+
+@pytest.mark.parametrize(
+    ("text", "message"),
+    [
+        ("---\nid: 1\nfiles: [a.py\n---\n", "malformed YAML front matter in s.md"),
+        ("---\nid: 1\nfiles: []\n---\n", "declares no files"),
+        ("---\nid: 1\n---\nno markers here\n", "declares no files"),
+        ("---\nid: 1\nfiles: [../x]\n---\n", "escapes the repository"),
+        ("---\nid: 1\nfiles: a.py\nowner: [x]\n---\n", "'owner'"),
+        ("---\nid: a/b\nfiles: [a.py]\n---\n", "invalid task id"),
+        ("---\nid: 1\nfiles: [a.py]\n", "is not closed"),
+        ("---\n- a\n- b\n---\n", "is not a mapping"),
+        ("---\nid: 1\nfiles: {a: 1}\n---\n", "must be a list"),
+    ],
+)
+def test_malformed_specs_are_clear_errors(text: str, message: str) -> None:
+    with pytest.raises(GitParallelError) as caught:
+        parse_spec(text, "s.md", None)
+    assert message in caught.value.message
+    assert caught.value.hint
+    assert "\n" not in caught.value.render().split("\n")[0]
+
+
+def test_find_by_file_name_zero_padded_and_front_matter(tmp_path: Path) -> None:
+    write(tmp_path, "docs/roadmap/SPEC-065-recipes.md", "---\nfiles: [a.py]\n---\n")
+    write(tmp_path, "specs/whatever.md", "---\nid: 66\nfiles: [b.py]\n---\n")
+    write(tmp_path, "docs/SPEC-7.md", "---\nfiles: [c.py]\n---\n")
+    tasks = find_tasks(str(tmp_path), Config(), ["65", "66", "7"])
+    assert [(task.id, task.files, task.source) for task in tasks] == [
+        ("65", ("a.py",), "docs/roadmap/SPEC-065-recipes.md"),
+        ("66", ("b.py",), "specs/whatever.md"),
+        ("7", ("c.py",), "docs/SPEC-7.md"),
+    ]
+
+
+def test_inline_tasks_from_config(tmp_path: Path) -> None:
+    config = Config(
+        source=".gitparallel.toml",
+        tasks={"70": {"title": "Inline", "files": ["x/**"], "owner": "@me"}},
+    )
+    [task] = find_tasks(str(tmp_path), config, ["70"])
+    assert (task.id, task.title, task.files, task.owner) == ("70", "Inline", ("x/**",), "@me")
+
+
+def test_two_specs_claiming_one_id_is_an_error(tmp_path: Path) -> None:
+    write(tmp_path, "docs/SPEC-65-a.md", "---\nfiles: [a.py]\n---\n")
+    write(tmp_path, "specs/other.md", "---\nid: 65\nfiles: [b.py]\n---\n")
+    with pytest.raises(SpecError) as caught:
+        find_tasks(str(tmp_path), Config(), ["65"])
+    assert "declared twice" in caught.value.message
+    assert "docs/SPEC-65-a.md" in caught.value.message and "specs/other.md" in caught.value.message
+
+
+def test_unknown_id_names_where_to_declare_it(tmp_path: Path) -> None:
+    with pytest.raises(SpecError) as caught:
+        find_tasks(str(tmp_path), Config(), ["99"])
+    assert caught.value.message == "no spec found for task 99"
+    assert "SPEC-99-" in (caught.value.hint or "")
+
+
+@pytest.mark.parametrize("bad", ["../65", "a/b", "-x", "", "a..b"])
+def test_hostile_ids_are_refused(tmp_path: Path, bad: str) -> None:
+    with pytest.raises(SpecError):
+        find_tasks(str(tmp_path), Config(), [bad])
