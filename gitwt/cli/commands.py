@@ -185,7 +185,8 @@ def check(
     """Check a change against a task's boundaries or a role's ownership, as the hooks do.
 
     Without --task or --role: the task of the worktree you are in, else the role from
-    GIT_PARALLEL_ROLE or git config parallel.role. Exit 1 when a path is out of bounds.
+    GIT_PARALLEL_ROLE, git config parallel.role, or your user.email when the ownership map
+    names it as an owner. Exit 1 when a path is out of bounds.
     """
     from gitwt.cli import report
     from gitwt.services import checking

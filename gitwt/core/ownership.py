@@ -25,6 +25,38 @@ def normalize_owner(token: str) -> str:
     return token.strip().lstrip("@").casefold()
 
 
+def owner_token(ownership: object, identity: str) -> str | None:
+    """The owner token of the map that names `identity` (e.g. a user.email), as written; None
+    when no line lists it. Works on the parsed map and on the hook's compiled one alike."""
+    wanted = normalize_owner(identity)
+    if not wanted:
+        return None
+    for rule in getattr(ownership, "rules", ()):
+        for token in rule.owners:
+            if normalize_owner(token) == wanted:
+                return str(token)
+    return None
+
+
+def choose_role(
+    explicit: str | None,
+    variable: str | None,
+    configured: str | None,
+    task_owner: str | None,
+    email: str | None,
+    ownership: object | None,
+) -> str | None:
+    """The one answer to "whose role is this?" (DESIGN §2), for `check`, the hooks and the
+    pre-commit framework: --role, GIT_PARALLEL_ROLE, parallel.role, the task's owner (in a
+    task worktree), else user.email when the ownership map names that email as an owner."""
+    for candidate in (explicit, variable, configured, task_owner):
+        if candidate:
+            return candidate
+    if email and ownership is not None:
+        return owner_token(ownership, email)
+    return None
+
+
 @dataclass(frozen=True)
 class Rule:
     pattern: str

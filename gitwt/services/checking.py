@@ -3,7 +3,8 @@
 What is checked: the staged change (default), or a range `A..B` (the commits of B that A does
 not have, i.e. from their fork point to B, as `merge` audits a branch). Against what: a task's
 declaration and owner (`--task`, or the task of the worktree you are in), or a role's paths in
-the ownership map (`--role`, `GIT_PARALLEL_ROLE`, git config `parallel.role`).
+the ownership map (`--role`, `GIT_PARALLEL_ROLE`, git config `parallel.role`, else your
+`user.email` when the map names it as an owner).
 """
 
 from __future__ import annotations
@@ -12,6 +13,7 @@ import os
 from dataclasses import dataclass, field
 
 from gitwt.core import boundaries
+from gitwt.core.ownership import choose_role
 from gitwt.core.specs import Task
 from gitwt.errors import GitParallelError
 from gitwt.infra import git, state
@@ -54,13 +56,23 @@ def rules_for_task(context: Context, task: Task, **extra: str) -> boundaries.Rul
     )
 
 
-def resolve_role(explicit: str | None, cwd: str | None = None) -> str | None:
-    """--role, else GIT_PARALLEL_ROLE, else git config parallel.role."""
-    if explicit:
-        return explicit
-    if os.environ.get(ROLE_VARIABLE):
-        return os.environ[ROLE_VARIABLE]
-    return git.config_get(ROLE_CONFIG, cwd) or None
+def resolve_role(
+    explicit: str | None,
+    cwd: str | None = None,
+    *,
+    task_owner: str | None = None,
+    ownership: object | None = None,
+) -> str | None:
+    """--role, GIT_PARALLEL_ROLE, parallel.role, the task's owner, then user.email when the
+    ownership map names it (core.ownership.choose_role decides; this only gathers)."""
+    variable = os.environ.get(ROLE_VARIABLE)
+    if explicit or variable:
+        return choose_role(explicit, variable, None, None, None, None)
+    configured = git.config_get(ROLE_CONFIG, cwd) or None
+    email = None
+    if not configured and not task_owner and ownership is not None:
+        email = git.config_get("user.email", cwd) or None
+    return choose_role(None, None, configured, task_owner, email, ownership)
 
 
 def role_rules(context: Context, role: str) -> boundaries.Rules:
@@ -91,14 +103,18 @@ def choose_rules(
     own = _worktree_rules(context)
     if own is not None and not ownership_only:
         return own
-    role = resolve_role(None, context.repo.toplevel)
+    role = resolve_role(
+        None,
+        context.repo.toplevel,
+        task_owner=own.owner if own is not None else None,
+        ownership=context.ownership,
+    )
     if role:
         return role_rules(context, role)
-    if own is not None and own.owner:
-        return role_rules(context, own.owner)
     raise GitParallelError(
         "nothing to check against: this is not a task worktree and no role is set",
-        f"pass --task ID or --role ROLE, or set {ROLE_VARIABLE} or 'git config {ROLE_CONFIG}'",
+        f"pass --task ID or --role ROLE, set {ROLE_VARIABLE} or 'git config {ROLE_CONFIG}', "
+        "or list your user.email as an owner in the ownership map",
     )
 
 

@@ -189,3 +189,20 @@ def test_framework_hooks_keep_working_in_task_worktrees(repo: Repo) -> None:
     result = commit(worktree)
     assert result.returncode == 0, result.stdout + result.stderr
     assert "no TODO" in result.stdout + result.stderr and "Passed" in result.stdout + result.stderr
+
+
+def test_ownership_hook_takes_the_role_from_user_email(repo: Repo) -> None:
+    """A developer repository: nobody set a role, but CODEOWNERS names the committer's email."""
+    repo.write(".github/CODEOWNERS", "/src/ dev@example.com\n/docs/ @writer\n")
+    local_config(repo.path)
+    repo.commit_all("owners and config")
+    repo.git("config", "user.email", "dev@example.com")
+    repo.write("src/server.py")
+    repo.git("add", "-A")
+    result = pre_commit(repo.path, "run", "git-parallel-ownership")
+    assert result.returncode == 0, result.stdout + result.stderr
+    repo.write("docs/guide.md")
+    repo.git("add", "-A")
+    result = pre_commit(repo.path, "run", "git-parallel-ownership")
+    assert result.returncode == 1, result.stdout + result.stderr
+    assert "docs/guide.md" in result.stdout and ".github/CODEOWNERS:2 → @writer" in result.stdout

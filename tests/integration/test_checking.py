@@ -97,3 +97,37 @@ def test_bad_ranges_and_flag_clashes_are_usage_errors(repo: Repo) -> None:
     assert repo.cli("check", "--staged", "--range", "main..main", "--task", "65").code == 2
     assert repo.cli("check", "--task", "65", "--role", "x").code == 2
     assert repo.cli("check", "--task", "404").code == 2
+
+
+def test_role_from_user_email_when_the_ownership_map_names_it(repo: Repo) -> None:
+    repo.write(".github/CODEOWNERS", "/src/ Alice@Example.com\n/docs/ @writer\n")
+    repo.commit_all("owners")
+    repo.git("config", "user.email", "alice@example.com")
+    repo.write("src/api.py")
+    repo.git("add", "-A")
+    result = repo.cli("check", "--ownership")
+    assert result.code == 0, result.err
+    assert "role Alice@Example.com" in result.out
+    repo.write("docs/guide.md")
+    repo.git("add", "-A")
+    result = repo.cli("check", "--json")
+    assert result.code == 1
+    assert [item["path"] for item in result.json()["violations"]] == ["docs/guide.md"]
+    # An explicit role still wins over the email.
+    assert repo.cli("check", env={"GIT_PARALLEL_ROLE": "writer"}).code == 1  # src/api.py
+    repo.git("config", "parallel.role", "writer")
+    result = repo.cli("check")
+    assert result.code == 1 and "role writer" in result.out and "src/api.py" in result.out
+
+
+def test_an_email_the_map_does_not_name_is_still_the_usage_error(repo: Repo) -> None:
+    repo.write(".github/CODEOWNERS", "/src/ alice@example.com\n")
+    repo.commit_all("owners")
+    repo.git("config", "user.email", "bob@example.com")
+    repo.write("src/api.py")
+    repo.git("add", "-A")
+    result = repo.cli("check")
+    assert result.code == 2
+    lines = result.err.splitlines()
+    assert lines[0].startswith("git parallel: error: nothing to check against")
+    assert lines[1].startswith("hint: ") and "user.email" in lines[1]

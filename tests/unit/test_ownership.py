@@ -89,3 +89,17 @@ def test_compiled_rules_rebuild_the_same_answers() -> None:
     for path, owners, line in VECTORS:
         assert rebuilt.owners_of(path).owners == owners
         assert rebuilt.owners_of(path).rule.line == line  # type: ignore[union-attr]
+
+
+def test_the_role_comes_from_the_first_source_that_names_one() -> None:
+    from gitwt.core.ownership import choose_role, parse
+
+    owners = parse("/src/ Dev@Example.com @backend\n", "CODEOWNERS")
+    email = "dev@example.com"
+    assert choose_role("cli", "env", "config", "task", email, owners) == "cli"
+    assert choose_role(None, "env", "config", "task", email, owners) == "env"
+    assert choose_role(None, None, "config", "task", email, owners) == "config"
+    assert choose_role(None, None, None, "task", email, owners) == "task"
+    assert choose_role(None, None, None, None, email, owners) == "Dev@Example.com"
+    assert choose_role(None, None, None, None, "other@example.com", owners) is None
+    assert choose_role(None, None, None, None, email, None) is None
