@@ -27,9 +27,12 @@ if TYPE_CHECKING:  # no runtime import of typing or collections: they cost the h
     from gitwt.core.ownership import OwnershipMap
 
     class ChangeLike(Protocol):
-        status: str
-        path: str
-        old_path: str | None
+        @property
+        def status(self) -> str: ...
+        @property
+        def path(self) -> str: ...
+        @property
+        def old_path(self) -> str | None: ...
 
 
 RULES_SCHEMA = "git-parallel/rules/1"
@@ -54,7 +57,7 @@ DOTALL = 16  # re.DOTALL: a file name may hold a newline, and `.` means any char
 def compiled_form(regex: str) -> dict[str, Any] | None:
     """What `re.compile(regex, DOTALL)` hands to `_sre.compile`, as JSON; None if unavailable."""
     try:
-        import _sre
+        import _sre  # type: ignore[import-not-found]
         from re import _compiler, _parser  # type: ignore[attr-defined]
 
         parsed = _parser.parse(regex, DOTALL)
@@ -80,7 +83,7 @@ def compiled_form(regex: str) -> dict[str, Any] | None:
 def _from_form(regex: str, form: dict[str, Any]) -> re.Pattern[str]:
     import _sre
 
-    return _sre.compile(
+    pattern: re.Pattern[str] = _sre.compile(
         regex,
         form["flags"],
         form["code"],
@@ -88,6 +91,7 @@ def _from_form(regex: str, form: dict[str, Any]) -> re.Pattern[str]:
         form["groupindex"],
         tuple(form["indexgroup"]),
     )
+    return pattern
 
 
 def compile_stored(regex: str, form: dict[str, Any] | None = None) -> re.Pattern[str]:
@@ -578,12 +582,12 @@ class _JsonContext:
 def _parse_json(text: str) -> Any:
     """json.loads without importing json (it imports re): the C scanner, when there is one."""
     try:
-        from _json import make_scanner
+        from _json import make_scanner as scanner_type
     except ImportError:
-        make_scanner = None
-    if make_scanner is not None and text.startswith("{"):
+        scanner_type = None  # type: ignore[assignment,misc]
+    if scanner_type is not None and text.startswith("{"):
         try:
-            data, end = make_scanner(_JsonContext())(text, 0)
+            data, end = scanner_type(_JsonContext())(text, 0)  # type: ignore[arg-type]
         except Exception:
             pass  # malformed: let json say where (the C scanner's errors need json anyway)
         else:

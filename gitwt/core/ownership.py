@@ -89,7 +89,7 @@ def _rule_regex(pattern: str) -> str:
     regex = GitIgnoreSpecPattern(escaped).regex
     if regex is None:
         raise ValueError("it matches nothing")
-    text = regex.pattern
+    text: str = regex.pattern
     if pattern.endswith("/*"):
         # GitHub: 'docs/*' owns docs/a.md but not docs/sub/b.md (gitignore would take both).
         text = text.replace(_DIRECTORY_GROUP, "$")

@@ -294,8 +294,8 @@ class _Automaton:
             for kind, char, targets in self.moves(current_states):
                 # _meet with the other side's any-character edge
                 moves.setdefault(char if kind == LITERAL else "x", set()).update(targets)
-            for char, targets in sorted(moves.items()):
-                nxt = (self.closure(frozenset(targets)), True)
+            for char, reached in sorted(moves.items()):
+                nxt = (self.closure(frozenset(reached)), True)
                 if nxt not in parents:
                     parents[nxt] = (current, char)
                     queue.append(nxt)
@@ -392,21 +392,21 @@ def _product_search(first: str, start_first: frozenset[int], second: str) -> str
         edges_b = automaton_b.moves(states_b)
         for kind_a, char_a, targets_a in automaton_a.moves(states_a):
             for kind_b, char_b, targets_b in edges_b:
-                char = _meet(kind_a, char_a, kind_b, char_b)
-                if char is None:
+                met = _meet(kind_a, char_a, kind_b, char_b)
+                if met is None:
                     continue
-                found = moves.get(char)
+                found = moves.get(met)
                 if found is None:
-                    moves[char] = (set(targets_a), set(targets_b))
+                    moves[met] = (set(targets_a), set(targets_b))
                 else:
                     found[0].update(targets_a)
                     found[1].update(targets_b)
-        for char, (targets_a, targets_b) in sorted(moves.items()):
+        for char, (reached_a, reached_b) in sorted(moves.items()):
             # A generic character stands for any non-slash one, so it must also satisfy the
             # non-slash edges of literal-only states; collecting per concrete char keeps it exact.
             nxt = (
-                automaton_a.closure(frozenset(targets_a)),
-                automaton_b.closure(frozenset(targets_b)),
+                automaton_a.closure(frozenset(reached_a)),
+                automaton_b.closure(frozenset(reached_b)),
             )
             if nxt not in parents:
                 parents[nxt] = (current, char)

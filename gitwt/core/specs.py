@@ -312,10 +312,11 @@ def find_tasks(toplevel: str, config: Config, ids: Iterable[str]) -> list[Task]:
             tasks.append(Task(**{**task.__dict__, "id": task_id}))
     seen: dict[tuple[int, int | str], str] = {}
     for task in tasks:
-        key = id_key(task.id)
-        if key in seen:
+        id_number = id_key(task.id)
+        if id_number in seen:
             raise SpecError(
-                f"task {task.id} is named twice ({seen[key]} and {task.id})", "name each task once"
+                f"task {task.id} is named twice ({seen[id_number]} and {task.id})",
+                "name each task once",
             )
-        seen[key] = task.id
+        seen[id_number] = task.id
     return tasks

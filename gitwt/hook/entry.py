@@ -26,6 +26,8 @@ import sys
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
+    from typing import Any
+
     from gitwt.core import boundaries
 
 EXIT_OK, EXIT_VIOLATION, EXIT_UNREADABLE = 0, 1, 2
@@ -248,7 +250,7 @@ def own_rules(where: Layout) -> boundaries.Rules:
     return rules
 
 
-def task_records(common_dir: str) -> list[dict]:
+def task_records(common_dir: str) -> list[dict[str, Any]]:
     """Every task's state record (read directly: `gitwt.infra.state` costs the hook its imports)."""
     import json
 
@@ -270,7 +272,7 @@ def task_records(common_dir: str) -> list[dict]:
     return records
 
 
-def declared_patterns(record: dict) -> list[str]:
+def declared_patterns(record: dict[str, Any]) -> list[str]:
     """A task's declaration from its state: spec files plus every accepted claim."""
     paths = list(record.get("files") or [])
     for claim in record.get("claims") or []:
@@ -279,7 +281,7 @@ def declared_patterns(record: dict) -> list[str]:
     return list(dict.fromkeys(path for path in paths if isinstance(path, str)))
 
 
-def record_rules(record: dict) -> boundaries.Rules:
+def record_rules(record: dict[str, Any]) -> boundaries.Rules:
     """The rules another task committed under: its worktree's snapshot, else its state."""
     worktree = record.get("worktree")
     git_dir = git_dir_of(worktree) if isinstance(worktree, str) else None
@@ -448,7 +450,7 @@ def record_violations(
     return True
 
 
-def live_tasks_on(branch: str | None, where: Layout) -> list[dict]:
+def live_tasks_on(branch: str | None, where: Layout) -> list[dict[str, Any]]:
     if branch is None:
         return []
     return [
@@ -513,7 +515,7 @@ def guard(where: Layout) -> int:
     return EXIT_VIOLATION
 
 
-def _merges_branch_of(record: dict, incoming: list[str]) -> bool:
+def _merges_branch_of(record: dict[str, Any], incoming: list[str]) -> bool:
     branch = record.get("branch")
     if not isinstance(branch, str):
         return False
@@ -565,9 +567,11 @@ def check_incoming(where: Layout, own: boundaries.Rules | None) -> int:
                 check=False,
             )
             refs = out.decode("utf-8", "surrogateescape").splitlines() if code == 0 else []
-            rules = next(
-                (found for ref in refs if (found := task_of_branch(ref, where, None))), None
-            )
+            # A plain loop: an assignment expression in a generator would rebind `found`.
+            for ref in refs:
+                rules = task_of_branch(ref, where, None)
+                if rules is not None:
+                    break
         if rules is None or (own is not None and rules.task_id == own.task_id):
             continue
         fork = merge_base("HEAD", oid)

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import os
 from dataclasses import dataclass, field
+from typing import Any
 
 from gitwt.core import boundaries
 from gitwt.core.ownership import choose_role
@@ -35,7 +36,7 @@ class CheckResult:
         return not self.violations
 
 
-def declared_with_claims(task: Task, record: dict | None) -> list[str]:
+def declared_with_claims(task: Task, record: dict[str, Any] | None) -> list[str]:
     """The task's declaration: its spec's files plus every claim accepted since `start`."""
     paths = list(task.files)
     for claim in (record or {}).get("claims") or []:

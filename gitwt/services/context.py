@@ -65,7 +65,7 @@ class Context:
                     "fix 'ownership' in the config or create the file",
                 )
         else:
-            relative = next(
+            found: str | None = next(
                 (
                     candidate
                     for candidate in config_module.CODEOWNERS_LOCATIONS
@@ -73,8 +73,9 @@ class Context:
                 ),
                 None,
             )
-            if relative is None:
+            if found is None:
                 return None
+            relative = found
         try:
             with open(os.path.join(self.repo.toplevel, relative), encoding="utf-8") as handle:
                 text = handle.read()

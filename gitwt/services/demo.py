@@ -14,10 +14,11 @@ import sys
 import tempfile
 import time
 from collections.abc import Sequence
+from typing import Any
 
 from gitwt.errors import GitParallelError
 
-SPECS = {
+SPECS: dict[str, tuple[str, str, list[str], list[str]]] = {
     "101": ("Recipe catalogue", "@agent-a", ["app/recipes.py", "tests/test_recipes.py"], []),
     "102": ("Billing", "@agent-b", ["app/billing.py", "tests/test_billing.py"], []),
     "103": ("Recipe search", "@agent-a", ["app/recipes.py", "app/search.py"], []),
@@ -80,10 +81,11 @@ class Narrator:
             )
         return result
 
-    def status(self) -> dict:
-        return json.loads(self.run(["status", "--json"], show=False).stdout)
+    def status(self) -> dict[str, Any]:
+        report: dict[str, Any] = json.loads(self.run(["status", "--json"], show=False).stdout)
+        return report
 
-    def wait_for(self, ids: Sequence[str], timeout: float = 120) -> dict:
+    def wait_for(self, ids: Sequence[str], timeout: float = 120) -> dict[str, Any]:
         deadline = time.monotonic() + timeout
         while True:
             data = self.status()

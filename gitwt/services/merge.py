@@ -171,8 +171,8 @@ def audit(
 
 def line_counts(old: str, new: str, cwd: str) -> dict[str, dict[str, Any]]:
     """+/- lines per path of the branch's change, with renames and binary files told apart."""
-    from unidiff import PatchSet
     from unidiff.errors import UnidiffParseError
+    from unidiff.patch import PatchSet
 
     raw = git.run(
         ["-c", "core.quotePath=false", "diff", "-M", "--no-color", "--no-ext-diff", old, new, "--"],

@@ -37,7 +37,7 @@ class TaskStatus:
 
     @property
     def id(self) -> str:
-        return self.record["id"]
+        return str(self.record["id"])
 
     @property
     def violations(self) -> list[dict[str, Any]]:

@@ -355,6 +355,42 @@ def test_pre_merge_commit_refuses_a_task_branch_with_out_of_bounds_changes(repo:
     assert repo.git("log", "--merges", "--format=%H").strip() == ""
 
 
+def test_the_base_guard_merges_a_task_commit_named_by_its_oid(repo: Repo) -> None:
+    """Issue 9 item 6: `git merge --no-ff <oid>` of a live task's commit in the main worktree
+    reached the lookup by `for-each-ref --points-at` and crashed with a TypeError."""
+    repo.spec("65", ["src/**"])
+    repo.commit_all("spec")
+    assert repo.cli("start", "65").code == 0
+    worktree = repo.path.parent / "repo-wt65"
+    write(worktree, "src/app.py")
+    git(worktree, "add", "-A")
+    assert commit(worktree).returncode == 0
+    inside = head(worktree)
+    result = subprocess.run(
+        ["git", "merge", "--no-ff", "-q", "-m", "take 65", inside],
+        cwd=repo.path,
+        capture_output=True,
+        text=True,
+    )
+    assert result.returncode == 0, result.stderr
+    assert "Traceback" not in result.stderr
+    assert git(repo.path, "rev-parse", "HEAD^2").strip() == inside
+    # An out-of-bounds commit of the same task, named by its oid, is refused, not a crash.
+    write(worktree, "ops/deploy.sh")
+    git(worktree, "add", "-A")
+    assert commit(worktree, "--no-verify").returncode == 0
+    before = head(repo.path)
+    result = subprocess.run(
+        ["git", "merge", "--no-ff", "-q", "-m", "take 65 again", head(worktree)],
+        cwd=repo.path,
+        capture_output=True,
+        text=True,
+    )
+    assert result.returncode == 1 and "Traceback" not in result.stderr
+    assert "merge refused" in result.stderr and "ops/deploy.sh" in result.stderr
+    assert head(repo.path) == before
+
+
 def test_pre_push_audits_the_pushed_range_of_a_task_branch(repo: Repo, tmp_path: Path) -> None:
     remote = tmp_path / "remote.git"
     git(tmp_path, "init", "-q", "--bare", str(remote))
