@@ -24,6 +24,8 @@ from __future__ import annotations
 import os
 import sys
 
+from gitwt.infra import real_objects
+
 TYPE_CHECKING = False
 if TYPE_CHECKING:
     from typing import Any
@@ -72,8 +74,9 @@ def start_git(args: list[str], *, quiet: bool = False) -> tuple[int, int]:
     ]
     if quiet:
         actions.append((os.POSIX_SPAWN_OPEN, 2, os.devnull, os.O_WRONLY, 0))
+    env = {**os.environ, **real_objects.ENVIRONMENT}  # stored objects: no replace refs, grafts
     try:
-        pid = os.posix_spawnp("git", ["git", *args], os.environ, file_actions=actions)
+        pid = os.posix_spawnp("git", ["git", *args], env, file_actions=actions)
     except OSError as exc:
         os.close(read_end)
         os.close(write_end)

@@ -11,6 +11,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 from gitwt.errors import GitParallelError
+from gitwt.infra import real_objects
 
 NULL_OID = "0" * 40
 
@@ -43,9 +44,10 @@ def run(
 
     `extra_env` is set after the cleanup, e.g. a temporary GIT_INDEX_FILE for a salvage commit.
     """
-    env = None if keep_env else _environment()
+    # Whatever else is kept, git sees the stored objects: no replace refs, no grafts.
+    env = {**(os.environ if keep_env else _environment()), **real_objects.ENVIRONMENT}
     if extra_env:
-        env = {**(env if env is not None else os.environ), **extra_env}
+        env.update(extra_env)
     try:
         result = subprocess.run(
             ["git", *args],
@@ -340,6 +342,16 @@ def branch_heads(cwd: str | os.PathLike[str] | None = None) -> dict[str, str]:
     Ref names cannot hold spaces or control characters, so plain lines are safe here.
     """
     lines = out(["for-each-ref", "--format=%(objectname) %(refname:lstrip=2)", "refs/heads/"], cwd)
+    return {name: oid for oid, _, name in (line.partition(" ") for line in lines.splitlines())}
+
+
+def replace_refs(cwd: str | os.PathLike[str] | None = None) -> dict[str, str]:
+    """Every `refs/replace/<oid>` ref and the object it stands in for that OID, in one process.
+
+    gitwt's own git calls ignore them (gitwt.infra.real_objects); this lists them so merge can
+    report them: a replace ref changes what every other git command in the repository shows.
+    """
+    lines = out(["for-each-ref", "--format=%(objectname) %(refname)", "refs/replace/"], cwd)
     return {name: oid for oid, _, name in (line.partition(" ") for line in lines.splitlines())}
 
 

@@ -28,7 +28,7 @@ import gitwt
 from gitwt.core import boundaries
 from gitwt.errors import GitParallelError
 from gitwt.hook.entry import CHECKED_HOOKS, GUARD, TASK, diff_args
-from gitwt.infra import git, state
+from gitwt.infra import git, real_objects, state
 
 HOOKS_DIR = "parallel-hooks"  # in the worktree's private git dir
 RECORD_FILE = "parallel-hooks.json"  # ditto: what install changed, for uninstall
@@ -58,7 +58,7 @@ read_end, write_end = os.pipe()
 started = os.posix_spawnp(
     "git",
     @DIFF_ARGV@,
-    os.environ,
+    {**os.environ, **@REAL_OBJECTS@},
     file_actions=[
         (os.POSIX_SPAWN_OPEN, 0, os.devnull, os.O_RDONLY, 0),
         (os.POSIX_SPAWN_DUP2, write_end, 1),
@@ -67,8 +67,9 @@ started = os.posix_spawnp(
     ],
 ), read_end
 os.close(write_end)
-""".replace(
-    "@DIFF_ARGV@", repr(["git", *diff_args(cached=True)])
+""".replace("@DIFF_ARGV@", repr(["git", *diff_args(cached=True)])).replace(
+    "@REAL_OBJECTS@",
+    repr(real_objects.ENVIRONMENT),  # the audit sees the stored objects
 )  # kernels before Linux 5.1 cut '#!' lines at 127 bytes
 
 

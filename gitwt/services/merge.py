@@ -169,6 +169,29 @@ def audit(
     return list(found.values())
 
 
+REPLACE_REF = "replace-ref"  # the kind of a finding that names a replace ref, not a path
+
+
+def replace_ref_findings(replacements: dict[str, str]) -> list[boundaries.Violation]:
+    """A replace ref anywhere in the repository, as a finding against the task being merged.
+
+    Replace refs are shared by every worktree, so gitwt cannot tell which task made one; merge
+    audits and publishes the stored objects whatever they say, but a person must look before
+    the repository goes on showing other objects than the ones its refs point at (fail closed).
+    """
+    return [
+        boundaries.Violation(
+            ref,
+            "replaced",
+            REPLACE_REF,
+            f"git shows {replacement[:12]} in place of {ref.rsplit('/', 1)[-1][:12]} "
+            "(gitwt audits the stored objects)",
+            f"if nobody made it on purpose: git replace -d {ref.rsplit('/', 1)[-1]}",
+        )
+        for ref, replacement in sorted(replacements.items())
+    ]
+
+
 def line_counts(old: str, new: str, cwd: str) -> dict[str, dict[str, Any]]:
     """+/- lines per path of the branch's change, with renames and binary files told apart."""
     from unidiff.errors import UnidiffParseError
@@ -351,11 +374,29 @@ def _skip_or_finished(
     return None
 
 
+def _rejection_help(task_id: str, violations: list[boundaries.Violation]) -> str:
+    kinds = {violation.kind for violation in violations}
+    help = []
+    if kinds - {REPLACE_REF}:
+        help.append(
+            "changes outside the task's declaration or its owner's paths; drop them from the "
+            f"branch (git rebase -i / git revert) or 'git parallel claim {task_id} -- <path>' "
+            "before the merge"
+        )
+    if REPLACE_REF in kinds:
+        help.append(
+            "the repository has replace refs (git replace -l): check who made them and delete "
+            "them (git replace -d <oid>) before the merge"
+        )
+    return "; ".join(help)
+
+
 def prepare(
     context: Context,
     record: dict[str, Any],
     onto: str,
     heads: dict[str, str],
+    replacements: dict[str, str],
     *,
     test_command: str | Sequence[str] | None,
     dry_run: bool,
@@ -372,6 +413,7 @@ def prepare(
     if fork_point == branch_oid:
         return TaskResult(task_id, CLEAN, commit=None, reason="already contained in base")
     violations = audit(context, record, onto, branch_oid, fork_point)
+    violations += replace_ref_findings(replacements)
     if violations:
         shown = [violation.to_json() for violation in violations]
         if not dry_run:
@@ -384,11 +426,9 @@ def prepare(
         return TaskResult(
             task_id,
             REJECTED,
-            paths=sorted({v.path for v in violations}),
+            paths=sorted({v.path for v in violations if v.kind != REPLACE_REF}),
             violations=shown,
-            reason="changes outside the task's declaration or its owner's paths; drop them "
-            "from the branch (git rebase -i / git revert) or "
-            f"'git parallel claim {task_id} -- <path>' before the merge",
+            reason=_rejection_help(task_id, violations),
         )
     forecast = git.merge_tree(onto, branch_oid, cwd)
     if forecast.conflicts:
@@ -454,6 +494,7 @@ def prepare_batch(
     Returns the results in order and the tip that base would move to.
     """
     heads = git.branch_heads(context.repo.toplevel)
+    replacements = git.replace_refs(context.repo.toplevel)
     results: list[TaskResult] = []
     not_landed: set[str] = set()
     tip = old
@@ -470,7 +511,13 @@ def prepare_batch(
         )
         if result is None:
             result = prepare(
-                context, record, tip, heads, test_command=test_command, dry_run=dry_run
+                context,
+                record,
+                tip,
+                heads,
+                replacements,
+                test_command=test_command,
+                dry_run=dry_run,
             )
             if result.result == CLEAN and result.commit:
                 tip = result.commit
