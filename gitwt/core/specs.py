@@ -13,7 +13,12 @@ from gitwt.core import patterns
 from gitwt.errors import GitParallelError
 from gitwt.infra.config import Config
 
-TASK_ID = re.compile(r"[A-Za-z0-9][A-Za-z0-9._-]*")
+# A task id becomes a branch name (`parallel/{id}`), a worktree folder and a state file name:
+# bounded well under the 255 bytes a file name may hold, and no component git refuses.
+MAX_ID_LENGTH = 100
+TASK_ID = re.compile(
+    rf"(?!.*\.\.)(?!.*\.lock$)[A-Za-z0-9][A-Za-z0-9._-]{{0,{MAX_ID_LENGTH - 1}}}(?<!\.)"
+)
 _SPEC_NAME = re.compile(r"SPEC-(?P<id>[A-Za-z0-9][A-Za-z0-9._]*?)(?:-.*)?\.md", re.IGNORECASE)
 
 
@@ -36,10 +41,16 @@ def check_id(value: object, where: str) -> str:
     task_id = (
         str(value).strip() if isinstance(value, int | str) and not isinstance(value, bool) else None
     )
-    if not task_id or not TASK_ID.fullmatch(task_id) or ".." in task_id:
+    if task_id is not None and len(task_id) > MAX_ID_LENGTH:
+        raise SpecError(
+            f"task id {task_id[:20]!r}... ({len(task_id)} characters){where} is too long",
+            f"task ids have at most {MAX_ID_LENGTH} characters (they name branches and files)",
+        )
+    if not task_id or not TASK_ID.fullmatch(task_id):
         raise SpecError(
             f"invalid task id {value!r}{where}",
-            "task ids are letters, digits, '.', '_' and '-', starting with a letter or digit",
+            "task ids are letters, digits, '.', '_' and '-', starting with a letter or digit "
+            "and not ending with '.' or '.lock'",
         )
     # '065', '65' and 65 are one task everywhere (file names, depends_on, branches, state).
     return str(int(task_id)) if task_id.isdigit() else task_id
@@ -65,55 +76,15 @@ def id_key(task_id: str) -> tuple[int, int | str]:
 # --- parsing (pure) --------------------------------------------------------------------------
 
 
-def _load_yaml(raw: str) -> Any:
-    """yaml.safe_load, through libyaml when PyYAML has it (several times faster on many specs).
-
-    The C parser feeds the same safe constructor and resolver, so values are the same; on an
-    error the pure-Python loader parses again, so messages and line numbers stay the same too.
-    """
-    import yaml
-
-    loader = getattr(yaml, "CSafeLoader", None)
-    if loader is None:
-        return yaml.safe_load(raw)
-    try:
-        return yaml.load(raw, Loader=loader)
-    except yaml.YAMLError:
-        return yaml.safe_load(raw)
-
-
 def split_front_matter(text: str, source: str) -> tuple[dict[str, Any] | None, str]:
-    text = text.removeprefix("\ufeff")
-    lines = text.splitlines(keepends=True)
-    if not lines or lines[0].rstrip() != "---":
-        return None, text
-    for number, line in enumerate(lines[1:], start=1):
-        if line.rstrip() in ("---", "..."):
-            import yaml  # lazy: only spec-reading commands pay for PyYAML
+    """The front matter's mapping (None without one) and the body after it."""
+    from gitwt.core import front_matter
 
-            raw = "".join(lines[1:number])
-            try:
-                data = _load_yaml(raw)
-            except yaml.YAMLError as exc:
-                mark = getattr(exc, "problem_mark", None)
-                where = f":{mark.line + 2}" if mark is not None else ""
-                problem = getattr(exc, "problem", None) or str(exc).splitlines()[0]
-                raise SpecError(
-                    f"malformed YAML front matter in {source}{where}: {problem}",
-                    "fix the YAML between the '---' lines (quote values that contain ': ' or '#')",
-                ) from exc
-            if data is None:
-                data = {}
-            if not isinstance(data, dict):
-                raise SpecError(
-                    f"front matter of {source} is not a mapping",
-                    "write 'key: value' lines between the '---' lines",
-                )
-            return data, "".join(lines[number + 1 :])
-    raise SpecError(
-        f"front matter of {source} is not closed",
-        "end the front matter with a line containing only '---'",
-    )
+    try:
+        found = front_matter.split(text, source)
+    except front_matter.FrontMatterError as exc:
+        raise SpecError(exc.message, exc.hint) from exc
+    return found.data, found.body
 
 
 _BACKTICKED = re.compile(r"`([^`\n]+)`")

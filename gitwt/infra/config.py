@@ -25,6 +25,8 @@ class Config:
     source: str = ""  # the file it came from, "" for defaults
     base: str | None = None
     specs: tuple[str, ...] = DEFAULT_SPECS
+    specs_exclude: tuple[str, ...] = ()
+    default_owner: str | None = None  # the owner of a task whose spec names none
     ownership: str | None = None
     unowned: str = "allow"
     branch: str = "parallel/{id}"
@@ -85,18 +87,18 @@ def validate(raw: dict[str, Any], source: str) -> Config:
     values: dict[str, Any] = {"source": source}
     for key, value in raw.items():
         match key:
-            case "base" | "ownership":
+            case "base" | "ownership" | "default_owner":
                 values[key] = _string(value, key, source)
             case "unowned":
                 if value not in ("allow", "deny"):
                     raise _fail(key, source, f"must be 'allow' or 'deny', got {value!r}")
                 values[key] = value
-            case "specs":
+            case "specs" | "specs_exclude":
                 if isinstance(value, str):
                     value = [value]
                 if (
                     not isinstance(value, list)
-                    or not value
+                    or (not value and key == "specs")
                     or not all(isinstance(item, str) and item for item in value)
                 ):
                     raise _fail(key, source, f"must be a list of glob strings, got {value!r}")
@@ -122,8 +124,9 @@ def validate(raw: dict[str, Any], source: str) -> Config:
             case _:
                 raise ConfigError(
                     f"unknown config key '{key}' in {source}",
-                    "known keys: base, specs, ownership, unowned, branch, worktree, max_instances, "
-                    "cpu_max, memory_max, run, test, poll_interval, sparse, auto_merge, tasks",
+                    "known keys: base, specs, specs_exclude, ownership, unowned, default_owner, "
+                    "branch, worktree, max_instances, cpu_max, memory_max, run, test, "
+                    "poll_interval, sparse, auto_merge, tasks",
                 )
     return Config(**values)
 

@@ -72,3 +72,20 @@ def test_config_in_two_places_is_an_error(tmp_path: Path) -> None:
     with pytest.raises(ConfigError) as caught:
         config.load(str(tmp_path))
     assert "two places" in caught.value.message
+
+
+def test_spec_exclusions_and_default_owner(tmp_path: Path) -> None:
+    (tmp_path / ".gitparallel.toml").write_text(
+        'specs_exclude = ["*-IMPLEMENTATION-*.md", "**/*.backup"]\ndefault_owner = "@dev"\n'
+    )
+    loaded = config.load(str(tmp_path))
+    assert loaded.specs_exclude == ("*-IMPLEMENTATION-*.md", "**/*.backup")
+    assert loaded.default_owner == "@dev"
+
+
+@pytest.mark.parametrize("line", ["specs_exclude = [1]", 'default_owner = ""', "default_owner = 3"])
+def test_spec_exclusions_and_default_owner_are_checked(tmp_path: Path, line: str) -> None:
+    (tmp_path / ".gitparallel.toml").write_text(line + "\n")
+    with pytest.raises(ConfigError) as caught:
+        config.load(str(tmp_path))
+    assert caught.value.message.split("'")[1] in line

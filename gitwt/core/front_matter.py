@@ -1,0 +1,151 @@
+"""YAML front matter of a spec: split it off, load it within bounds, find the line of each file.
+
+Bounded because a spec is input from anyone who can push a branch: an alias bomb (`&a [*b, *b,
+...]` nested ten deep) composes to a few nodes but expands to billions of values once anything
+walks it, so the expanded size is counted on the composed graph before anything is built.
+Pure: the text comes in, values go out.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+from gitwt.errors import GitParallelError
+
+MAX_FRONT_MATTER_CHARS = 256 * 1024
+MAX_EXPANDED_NODES = 100_000
+MAX_DEPTH = 64
+
+
+class FrontMatterError(GitParallelError):
+    def __init__(self, message: str, hint: str | None = None, line: int = 0) -> None:
+        super().__init__(message, hint)
+        self.line = line
+
+
+@dataclass
+class FrontMatter:
+    data: dict[str, Any] | None  # None: the spec has no front matter
+    body: str
+    body_line: int = 1  # the spec line the body starts at (1-based)
+    file_lines: list[int] = field(default_factory=list)  # the line of each `files` item
+
+
+def _loader_class() -> Any:
+    import yaml  # lazy: only spec-reading commands pay for PyYAML
+
+    # libyaml's composer is several times faster on many specs and builds the same nodes.
+    return getattr(yaml, "CSafeLoader", None) or yaml.SafeLoader
+
+
+def _check_bounds(root: Any, source: str) -> None:
+    """Refuse a node graph whose expansion is too big or too deep (aliases share nodes)."""
+    import yaml
+
+    sizes: dict[int, int] = {}
+    # Post-order walk without recursion: (node, depth, children done?).
+    stack: list[tuple[Any, int, bool]] = [(root, 1, False)]
+    while stack:
+        node, depth, done = stack.pop()
+        if depth > MAX_DEPTH:
+            raise FrontMatterError(
+                f"front matter of {source} nests deeper than {MAX_DEPTH} levels",
+                "write the front matter as flat 'key: value' lines",
+                node.start_mark.line + 2,
+            )
+        if id(node) in sizes:
+            continue
+        if isinstance(node, yaml.ScalarNode):
+            sizes[id(node)] = 1
+            continue
+        children = (
+            [child for pair in node.value for child in pair]
+            if isinstance(node, yaml.MappingNode)
+            else list(node.value)
+        )
+        if not done:
+            stack.append((node, depth, True))
+            stack.extend((child, depth + 1, False) for child in children if id(child) not in sizes)
+            continue
+        total = 1 + sum(sizes.get(id(child), 0) for child in children)
+        if total > MAX_EXPANDED_NODES:
+            raise FrontMatterError(
+                f"front matter of {source} expands to more than {MAX_EXPANDED_NODES} values "
+                f"(YAML aliases repeating each other)",
+                "spell the values out instead of repeating anchors ('&x' and '*x')",
+                node.start_mark.line + 2,
+            )
+        sizes[id(node)] = total
+
+
+def _files_lines(root: Any) -> list[int]:
+    """Spec lines (1-based, counting the opening '---') of each item under `files:`."""
+    import yaml
+
+    if not isinstance(root, yaml.MappingNode):
+        return []
+    for key, value in root.value:
+        if isinstance(key, yaml.ScalarNode) and key.value == "files":
+            items = value.value if isinstance(value, yaml.SequenceNode) else [value]
+            return [item.start_mark.line + 2 for item in items]
+    return []
+
+
+def load_yaml(raw: str, source: str) -> tuple[Any, list[int]]:
+    """The front matter's value and the line of each `files` item; errors name the spec."""
+    import yaml
+
+    if len(raw) > MAX_FRONT_MATTER_CHARS:
+        raise FrontMatterError(
+            f"front matter of {source} is larger than {MAX_FRONT_MATTER_CHARS // 1024} KiB",
+            "keep the declaration short; long notes belong in the body of the spec",
+        )
+    loader = _loader_class()(raw)
+    try:
+        node = loader.get_single_node()
+        if node is None:
+            return None, []
+        _check_bounds(node, source)
+        return loader.construct_document(node), _files_lines(node)
+    except yaml.YAMLError as exc:
+        mark = getattr(exc, "problem_mark", None)
+        problem = getattr(exc, "problem", None) or str(exc).splitlines()[0]
+        raise FrontMatterError(
+            f"malformed YAML front matter in {source}"
+            f"{f':{mark.line + 2}' if mark is not None else ''}: {problem}",
+            "fix the YAML between the '---' lines (quote values that contain ': ' or '#')",
+            mark.line + 2 if mark is not None else 1,
+        ) from exc
+    except RecursionError as exc:
+        raise FrontMatterError(
+            f"front matter of {source} nests too deep to read",
+            "write the front matter as flat 'key: value' lines",
+        ) from exc
+    finally:
+        loader.dispose()
+
+
+def split(text: str, source: str) -> FrontMatter:
+    """Separate the front matter (between '---' lines at the very top) from the body."""
+    text = text.removeprefix("\ufeff")
+    lines = text.splitlines(keepends=True)
+    if not lines or lines[0].rstrip() != "---":
+        return FrontMatter(None, text)
+    for number, line in enumerate(lines[1:], start=1):
+        if line.rstrip() in ("---", "..."):
+            data, file_lines = load_yaml("".join(lines[1:number]), source)
+            if data is None:
+                data = {}
+            if not isinstance(data, dict):
+                raise FrontMatterError(
+                    f"front matter of {source} is not a mapping",
+                    "write 'key: value' lines between the '---' lines",
+                    1,
+                )
+            return FrontMatter(data, "".join(lines[number + 1 :]), number + 2, file_lines)
+    raise FrontMatterError(
+        f"front matter of {source} is not closed",
+        "end the front matter with a line containing only '---'",
+        1,
+    )
