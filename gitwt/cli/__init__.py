@@ -1,5 +1,6 @@
 """The command line: click commands that parse, call one service, and render."""
 
+from gitwt.cli import team_commands as team_commands  # registers `release`
 from gitwt.cli.commands import main
 
 __all__ = ["main"]

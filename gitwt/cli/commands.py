@@ -10,6 +10,7 @@ from typing import Any, NoReturn
 import click
 
 from gitwt import __version__
+from gitwt.cli.options import local_option
 from gitwt.errors import EXIT_USAGE, GitParallelError, one_line
 
 COMPLETE_VAR = "_GIT_PARALLEL_COMPLETE"
@@ -47,6 +48,7 @@ def cli() -> None:
 @cli.command()
 @click.argument("ids", nargs=-1, required=True)
 @click.option("--json", "as_json", is_flag=True, help="Print the versioned JSON report.")
+@local_option
 def plan(ids: tuple[str, ...], as_json: bool) -> None:
     """Report whether tasks IDS can run in parallel: conflicts, ownership, order and waves."""
     from gitwt.cli import report
@@ -76,6 +78,7 @@ def plan(ids: tuple[str, ...], as_json: bool) -> None:
 @click.option("--dry-run", is_flag=True, help="Report what would happen; change nothing.")
 @click.option("--keep", is_flag=True, help="Keep worktrees and branches after merging.")
 @click.option("--json", "as_json", is_flag=True, help="Print the versioned JSON report.")
+@local_option
 def merge(
     ids: tuple[str, ...],
     everything: bool,
@@ -174,6 +177,7 @@ def demo(directory: str | None) -> None:
     help="Only the ownership map, for the role (or the worktree task's owner).",
 )
 @click.option("--json", "as_json", is_flag=True, help="Print the versioned JSON report.")
+@local_option
 def check(
     staged: bool,
     range_spec: str | None,
@@ -296,6 +300,7 @@ def hooks_status(as_json: bool) -> None:
     help="Merge each task as soon as its command succeeds (same rules as 'merge').",
 )
 @click.option("--json", "as_json", is_flag=True, help="Print the versioned JSON report.")
+@local_option
 def start(
     ids: tuple[str, ...],
     run_command: str | None,
@@ -336,6 +341,7 @@ def start(
 @click.option("--json", "as_json", is_flag=True, help="Print the versioned JSON report.")
 @click.option("--watch", is_flag=True, help="Redraw every poll_interval until interrupted.")
 @click.option("--no-forecast", is_flag=True, help="Skip the merge-tree conflict forecast.")
+@local_option
 def status(ids: tuple[str, ...], as_json: bool, watch: bool, no_forecast: bool) -> None:
     """Show each task: state, process, resources, commits, files and forecast conflicts."""
     import time
@@ -404,6 +410,7 @@ def stop(ids: tuple[str, ...], timeout: float, as_json: bool) -> None:
 @click.argument("task_id", metavar="ID")
 @click.argument("paths", nargs=-1, required=True)
 @click.option("--json", "as_json", is_flag=True, help="Print the versioned JSON report.")
+@local_option
 def claim(task_id: str, paths: tuple[str, ...], as_json: bool) -> None:
     """Extend a live task's declaration with PATHS, unless another live task has them."""
     from gitwt.cli import report
@@ -426,6 +433,7 @@ def claim(task_id: str, paths: tuple[str, ...], as_json: bool) -> None:
     "refs/parallel/salvage/<id>/<time>.",
 )
 @click.option("--json", "as_json", is_flag=True, help="Print the versioned JSON report.")
+@local_option
 def clean(ids: tuple[str, ...], force: bool, as_json: bool) -> None:
     """Remove worktrees of finished tasks and their merged branches, never losing work."""
     from gitwt.cli import report

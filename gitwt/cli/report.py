@@ -360,6 +360,10 @@ def status_json(result: Any) -> dict[str, Any]:
                 "waits_for": task.record.get("waits_for") or [],
                 "conflicts_with": task.conflicts_with,
                 "merge": task.record.get("merge"),
+                # Team mode: a task live on another machine (DESIGN §11).
+                "remote": bool(task.record.get("remote")),
+                "machine": task.record.get("machine"),
+                "user": task.record.get("user"),
             }
             for task in result.tasks
         ],
@@ -429,6 +433,11 @@ def status_text(result: Any, stream: TextIO = sys.stdout) -> None:
             f"{task.id}: {shown}  {record.get('branch')}  "
             f"{quote_path(record.get('worktree') or '')}\n"
         )
+        if record.get("remote"):
+            stream.write(
+                f"    live on machine {record.get('machine')} (user {record.get('user')}, "
+                f"started {duration(task.runtime)} ago)\n"
+            )
         if task.state == "unsupervised":
             stream.write(
                 "    its shim died but the command still runs; "

@@ -16,6 +16,9 @@ CODEOWNERS_LOCATIONS = (".github/CODEOWNERS", "CODEOWNERS", "docs/CODEOWNERS")
 TASK_KEYS = frozenset({"title", "owner", "files", "depends_on", "run"})
 
 
+LOCAL_VARIABLE = "GIT_PARALLEL_LOCAL"  # set (by --local): team mode off for this run
+
+
 class ConfigError(GitParallelError):
     pass
 
@@ -39,6 +42,7 @@ class Config:
     poll_interval: float = 2.0
     sparse: bool = False
     auto_merge: bool = False
+    remote: str | None = None  # team mode (DESIGN §11): the remote that holds the registry
     tasks: dict[str, dict[str, Any]] = field(default_factory=dict)
 
 
@@ -87,7 +91,7 @@ def validate(raw: dict[str, Any], source: str) -> Config:
     values: dict[str, Any] = {"source": source}
     for key, value in raw.items():
         match key:
-            case "base" | "ownership" | "default_owner":
+            case "base" | "ownership" | "default_owner" | "remote":
                 values[key] = _string(value, key, source)
             case "unowned":
                 if value not in ("allow", "deny"):
@@ -126,7 +130,7 @@ def validate(raw: dict[str, Any], source: str) -> Config:
                     f"unknown config key '{key}' in {source}",
                     "known keys: base, specs, specs_exclude, ownership, unowned, default_owner, "
                     "branch, worktree, max_instances, cpu_max, memory_max, run, test, "
-                    "poll_interval, sparse, auto_merge, tasks",
+                    "poll_interval, sparse, auto_merge, remote, tasks",
                 )
     return Config(**values)
 
@@ -149,7 +153,19 @@ def _tasks(value: Any, source: str) -> dict[str, dict[str, Any]]:
 
 
 def load(toplevel: str) -> Config:
-    """The config of the worktree at `toplevel`; defaults when there is none."""
+    """The config of the worktree at `toplevel`; defaults when there is none.
+
+    With GIT_PARALLEL_LOCAL set (`--local`) team mode is off: `remote` reads as unset.
+    """
+    found = _load(toplevel)
+    if found.remote is not None and os.environ.get(LOCAL_VARIABLE):
+        import dataclasses
+
+        return dataclasses.replace(found, remote=None)
+    return found
+
+
+def _load(toplevel: str) -> Config:
     path = os.path.join(toplevel, CONFIG_FILE)
     pyproject = os.path.join(toplevel, PYPROJECT)
     section = None

@@ -97,6 +97,12 @@ def choose_rules(
 ) -> boundaries.Rules:
     """--task, else --role, else this worktree's task, else the role from env or config."""
     if task_id is not None:
+        if context.config.remote is not None:
+            from gitwt.services import team
+
+            shared = team.registry_rules(context, task_id)  # not live here: the registry's
+            if shared is not None:
+                return shared
         (task,) = context.load_tasks([task_id])
         return rules_for_task(context, task)
     if role:

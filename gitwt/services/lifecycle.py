@@ -243,6 +243,9 @@ def start(ids: list[str], options: StartOptions, context: Context | None = None)
                 "two tasks would share one worktree path",
                 "put '{id}' in the 'worktree' template",
             )
+        team = _team(context)
+        if team is not None:
+            team.register(context, records)  # before anything local: the remote decides
         failpoints.hit("start:validated")
         prepared: list[dict[str, Any]] = []
         try:
@@ -265,6 +268,8 @@ def start(ids: list[str], options: StartOptions, context: Context | None = None)
                 path = state.task_path(common, record["id"])
                 if os.path.exists(path):
                     os.unlink(path)
+            if team is not None:
+                team.unregister(context, [record["id"] for record in records])
             raise
         for record in records:
             state.append_event(common, "queued", task=record["id"], command=record["command"])
@@ -279,6 +284,15 @@ def start(ids: list[str], options: StartOptions, context: Context | None = None)
             record = resumed.get(task.id) or created.get(task.id) or started[task.id][1]
             fresh.append(state.read_task(common, record["id"]) or record)
     return StartReport(base=context.base, tasks=fresh, waiting=step.waiting, failed=step.failed)
+
+
+def _team(context: Context) -> Any:
+    """The team-mode seam (DESIGN §11): the team service when config `remote` is set."""
+    if context.config.remote is None:
+        return None
+    from gitwt.services import team
+
+    return team
 
 
 def _install_guard(context: Context) -> None:
@@ -413,6 +427,9 @@ def clean(context: Context, ids: list[str], force: bool = False) -> list[CleanRe
 
     common = context.repo.common_dir
     results: list[CleanResult] = []
+    team = _team(context)
+    if team is not None:
+        team.require_reachable(context)  # an unreachable registry changes nothing
     with state.locked(common):
         chosen = supervisor.choose(
             state.all_tasks(common), ids, lambda record: record.get("state") in FINISHED
@@ -442,6 +459,8 @@ def clean(context: Context, ids: list[str], force: bool = False) -> list[CleanRe
             state.update_task(common, record["id"], state=state.CLEANED, cleaned_at=time.time())
             failpoints.hit("clean:recorded")
             results.append(CleanResult(record["id"], True, removal=removal.to_json()))
+        if team is not None and any(result.cleaned for result in results):
+            team.sweep(context)  # the cleaned tasks leave the registry
     supervisor.schedule(context)  # a cleaned partner may free a queued task
     return results
 

@@ -553,6 +553,12 @@ def _clean_up(context: Context, record: dict[str, Any]) -> str:
     return "; ".join(removal.notes)
 
 
+def _team() -> Any:
+    from gitwt.services import team
+
+    return team
+
+
 def _schedule(context: Context) -> None:
     """Tasks queued behind a partner that just merged may start now (DESIGN §8)."""
     from gitwt.services import supervisor
@@ -603,7 +609,10 @@ def merge(
                 f"the checkout of {context.base} at {checkout} has uncommitted changes",
                 "commit or stash them there, then rerun 'git parallel merge'",
             )
+        team = None if dry_run or context.config.remote is None else _team()
         for _ in range(MAX_ATTEMPTS):
+            # Team mode: merge onto the remote's base, fetched afresh on every attempt.
+            seen = team.sync_base(context, checkout) if team is not None else None
             old = git.rev_parse_verify(f"refs/heads/{context.base}", cwd)
             if old is None:
                 raise GitParallelError(
@@ -620,7 +629,13 @@ def merge(
             if dry_run or not landing:
                 return report  # a dry run moves nothing; its candidates are unreachable objects
             failpoints.hit("merge:before-publish")
-            problem = None if tip == old else publish(context, checkout, old, tip, landing[-1].id)
+            if team is not None:
+                landed = [result.id for result in landing]
+                problem = team.publish(context, seen, checkout, old, tip, landed)
+            else:
+                problem = (
+                    None if tip == old else publish(context, checkout, old, tip, landing[-1].id)
+                )
             if problem == "moved":
                 continue  # someone moved base: start over from a fresh read, tests included
             if problem is not None:

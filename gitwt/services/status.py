@@ -186,6 +186,10 @@ def gather(context: Context, ids: list[str], with_forecast: bool = True) -> Stat
             task.commits = set()  # merged after a clean audit: nothing out of bounds remains
         tasks.append(task)
 
+    if context.config.remote is not None:
+        from gitwt.services import team
+
+        tasks += team.remote_statuses(context, ids)  # tasks live on other machines
     report = StatusReport(base=base, tasks=tasks)
     if with_forecast and base_tip:
         _add_forecast(report, tips, base_tip, cwd)

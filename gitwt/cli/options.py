@@ -1,0 +1,36 @@
+"""Options shared by several commands."""
+
+from __future__ import annotations
+
+import functools
+import os
+from collections.abc import Callable
+from typing import Any, TypeVar
+
+import click
+
+from gitwt.infra.config import LOCAL_VARIABLE
+
+F = TypeVar("F", bound=Callable[..., Any])
+
+
+def local_option(command: F) -> F:
+    """Add `--local`: run on this machine alone, without the team registry, and say so."""
+
+    @click.option(
+        "--local",
+        is_flag=True,
+        help="Team mode off for this run: other machines' tasks are not consulted.",
+    )
+    @functools.wraps(command)
+    def wrapper(*args: Any, local: bool, **kwargs: Any) -> Any:
+        if local:
+            # An environment variable, so that what this command spawns (shims) agrees.
+            os.environ[LOCAL_VARIABLE] = "1"
+            click.echo(
+                "git parallel: warning: --local: tasks of other machines are not consulted",
+                err=True,
+            )
+        return command(*args, **kwargs)
+
+    return wrapper  # type: ignore[return-value]

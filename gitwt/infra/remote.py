@@ -1,0 +1,231 @@
+"""The team registry's transport (DESIGN §11): fetch it, write commits of it, push them with leases.
+
+The registry is one ref on the remote, `refs/parallel/registry`: a commit whose tree holds one
+JSON file per live task. Nothing here knows what the files mean (services/registry.py does);
+this module only moves bytes through the one git runner. Every write is a compare-and-swap: a
+push with `--force-with-lease=<ref>:<oid read>` (an empty <oid> means "must not exist yet", as
+git-push(1) documents), `--atomic` so several refs move together or not at all.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+
+from gitwt.errors import GitParallelError, Refused
+from gitwt.infra import git
+
+REGISTRY_REF = "refs/parallel/registry"
+# Where the last fetch put the remote's refs: private, so no user branch or tracking ref moves.
+FETCHED_PREFIX = "refs/parallel/team/"
+FETCHED_REGISTRY = FETCHED_PREFIX + "registry"
+AUTHOR = {"GIT_AUTHOR_NAME": "git parallel", "GIT_COMMITTER_NAME": "git parallel"}
+
+
+class RemoteUnreachable(GitParallelError):
+    """The remote could not be read or written: an input error (exit 2), nothing changed."""
+
+
+class RemoteRefused(Refused):
+    """The remote answered but refused the push (a server hook, permissions): exit 1."""
+
+
+@dataclass(frozen=True)
+class Snapshot:
+    """What one fetch saw: the registry commit (None: no registry yet) and base's commit."""
+
+    registry: str | None
+    base: str | None = None
+
+
+def _unreachable(remote: str, detail: str) -> RemoteUnreachable:
+    return RemoteUnreachable(
+        f"cannot reach the team registry on remote '{remote}': {detail}",
+        f"check the network and 'git fetch {remote}'; or pass --local to work on this machine "
+        "alone (other machines are not consulted)",
+    )
+
+
+def _last_line(stderr: bytes) -> str:
+    lines = [line for line in stderr.decode(errors="replace").splitlines() if line.strip()]
+    return lines[-1].strip() if lines else "no answer"
+
+
+def check_remote(cwd: str, remote: str) -> None:
+    """Refuse a config `remote` that names no remote of this repository."""
+    if git.run(["remote", "get-url", remote], cwd, check=False).returncode != 0:
+        raise GitParallelError(
+            f"config 'remote' names '{remote}', which is not a remote of this repository",
+            f"add it ('git remote add {remote} URL') or fix 'remote' in the config",
+        )
+
+
+def fetched_base_ref(base: str) -> str:
+    return f"{FETCHED_PREFIX}heads/{base}"
+
+
+def fetch(cwd: str, remote: str, base: str | None = None) -> Snapshot:
+    """Fetch the registry (and `base`, when given) into private refs, in one connection.
+
+    The registry's refspec is a pattern so that a remote without a registry is not an error;
+    `--prune` then removes a local copy of a registry the remote no longer has.
+    """
+    check_remote(cwd, remote)
+    refspecs = [f"+{REGISTRY_REF}*:{FETCHED_REGISTRY}*"]
+    if base is not None:
+        refspecs.append(f"+refs/heads/{base}:{fetched_base_ref(base)}")
+    result = git.run(
+        [
+            "fetch",
+            "--quiet",
+            "--no-tags",
+            "--no-write-fetch-head",
+            "--no-recurse-submodules",
+            "--prune",
+            remote,
+            *refspecs,
+        ],
+        cwd,
+        check=False,
+    )
+    if result.returncode != 0:
+        detail = _last_line(result.stderr)
+        if base is not None and "couldn't find remote ref" in detail:
+            raise GitParallelError(
+                f"remote '{remote}' has no branch {base}",
+                f"push it first: 'git push {remote} {base}'",
+            )
+        raise _unreachable(remote, detail)
+    registry = git.rev_parse_verify(FETCHED_REGISTRY, cwd)
+    base_oid = git.rev_parse_verify(fetched_base_ref(base), cwd) if base is not None else None
+    return Snapshot(registry=registry, base=base_oid)
+
+
+# --- reading and writing registry commits (local objects only) -------------------------------
+
+
+def read_files(cwd: str, commit: str | None) -> dict[str, bytes]:
+    """Every file of a registry commit's tree, by name, in two git processes."""
+    if commit is None:
+        return {}
+    entries = _tree_entries(cwd, commit)
+    if not entries:
+        return {}
+    names = list(entries)
+    request = "".join(f"{entries[name]}\n" for name in names).encode()
+    raw = git.run(["cat-file", "--batch"], cwd, input=request).stdout
+    files: dict[str, bytes] = {}
+    position = 0
+    for name in names:
+        header_end = raw.index(b"\n", position)
+        size = int(raw[position:header_end].split()[2])
+        start = header_end + 1
+        files[name] = raw[start : start + size]
+        position = start + size + 1  # the newline after each object
+    return files
+
+
+def _tree_entries(cwd: str, commit: str) -> dict[str, str]:
+    """name -> blob OID of the files at the top of a commit's tree."""
+    entries: dict[str, str] = {}
+    for item in git.split_z(git.run(["ls-tree", "-z", commit], cwd).stdout):
+        meta, _, name = item.partition("\t")
+        mode, kind, oid = meta.split()
+        if kind == "blob" and mode.startswith("100"):
+            entries[name] = oid
+    return entries
+
+
+def write_commit(
+    cwd: str,
+    parent: str | None,
+    changes: Mapping[str, bytes | None],
+    message: str,
+    user: str,
+) -> str:
+    """A new registry commit on top of `parent`: each name set to its bytes, or removed (None).
+
+    Built with hash-object, mktree and commit-tree: no index, no checkout, nothing to clean up.
+    """
+    entries = _tree_entries(cwd, parent) if parent else {}
+    for name, content in changes.items():
+        if content is None:
+            entries.pop(name, None)
+        else:
+            entries[name] = git.out(["hash-object", "-w", "--stdin"], cwd, input=content)
+    listing = "".join(f"100644 blob {oid}\t{name}\0" for name, oid in sorted(entries.items()))
+    tree = git.out(["mktree", "-z"], cwd, input=listing.encode())
+    args = ["commit-tree", tree, "-m", message]
+    if parent:
+        args += ["-p", parent]
+    identity = {**AUTHOR, "GIT_AUTHOR_EMAIL": user, "GIT_COMMITTER_EMAIL": user}
+    return git.run(args, cwd, extra_env=identity).stdout.decode().strip()
+
+
+# --- pushing with leases ---------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Update:
+    """Move `ref` on the remote to `new` (None: delete it), if it still is `expected` (None:
+    if it does not exist)."""
+
+    ref: str
+    new: str | None
+    expected: str | None
+
+
+STALE = "stale"  # a lease was lost: someone else wrote first
+
+
+def push(cwd: str, remote: str, updates: Sequence[Update]) -> str | None:
+    """Push the updates in one atomic push. None on success, STALE when a lease was lost.
+
+    Unreachable remotes raise RemoteUnreachable; a refusal by the server (its hook, its
+    permissions) raises RemoteRefused with the server's reason. Our own pre-push hook is not
+    run (`--no-verify`): the registry is not task content, and merge audited base already.
+    """
+    args = ["push", "--atomic", "--porcelain", "--no-verify", "--quiet", remote]
+    for update in updates:
+        args.insert(1, f"--force-with-lease={update.ref}:{update.expected or ''}")
+    args += [f"{update.new or ''}:{update.ref}" for update in updates]
+    result = git.run(args, cwd, check=False, extra_env={"GIT_TERMINAL_PROMPT": "0"})
+    if result.returncode == 0:
+        return None
+    rejected = [
+        line
+        for line in result.stdout.decode(errors="replace").splitlines()
+        if line.startswith("!\t")
+    ]
+    if not rejected:
+        raise _unreachable(remote, _last_line(result.stderr))
+    if any("stale info" in line or "fetch first" in line for line in rejected):
+        return STALE
+    remote_says = [line for line in rejected if "remote rejected" in line]
+    detail = (remote_says or rejected)[0].split("\t")[-1]
+    raise RemoteRefused(
+        f"remote '{remote}' refused the push: {detail}",
+        "see the remote's message above; nothing was changed there",
+    )
+
+
+def clone_id(common_dir: str) -> str:
+    """This clone's stable identity in the registry (two clones on one host must differ)."""
+    import json
+    import uuid
+
+    from gitwt.infra import state
+
+    path = os.path.join(state.state_dir(common_dir), "clone.json")
+    try:
+        with open(path, encoding="utf-8") as handle:
+            found = json.load(handle).get("clone")
+        if isinstance(found, str) and found:
+            return found
+    except (OSError, ValueError, AttributeError):
+        pass
+    os.makedirs(os.path.dirname(path), exist_ok=True)
+    made = uuid.uuid4().hex
+    state.write_json_atomic(path, {"clone": made})
+    return made

@@ -1,0 +1,263 @@
+"""The team registry (DESIGN §11): the live tasks of every machine, in one ref on the remote.
+
+Each entry is one JSON file, `<id>.json`, in the tree of `refs/parallel/registry`. Every change
+is a compare-and-swap (`change`): fetch, decide on what was fetched, commit on top, push with a
+lease on the fetched commit; a lost lease means fetch and decide again, a bounded number of
+times with jitter, then "remote busy". Every write also drops this clone's own entries whose
+local task has ended, so a command killed between its push and its local write is finished by
+the next one (DESIGN §7).
+
+Call `change` with the state lock held: the lock orders this clone's writers, the lease orders
+the clones.
+"""
+
+from __future__ import annotations
+
+import json
+import random
+import time
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
+from typing import Any
+
+from gitwt.errors import GitParallelError, Refused
+from gitwt.infra import git, remote, state
+from gitwt.services.context import Context
+
+ENTRY_SCHEMA = 1
+ATTEMPTS = 8  # pushes tried before "remote busy"
+JITTER = 0.05  # seconds: the first retry waits up to this, doubling each time
+REMOTE_STATE = "remote"  # the state `status` shows for a task live on another machine
+
+
+@dataclass(frozen=True)
+class Entry:
+    """One live task as the registry holds it."""
+
+    id: str
+    title: str
+    owner: str | None
+    files: tuple[str, ...]  # the whole declaration: spec snapshot plus claims
+    base: str
+    branch: str
+    machine: str
+    user: str
+    clone: str  # which clone wrote it: two clones on one host are two machines
+    started_at: float
+
+    def to_bytes(self) -> bytes:
+        data = {"schema": ENTRY_SCHEMA, **self.__dict__, "files": list(self.files)}
+        return (json.dumps(data, indent=2, sort_keys=True, ensure_ascii=False) + "\n").encode()
+
+    @classmethod
+    def from_bytes(cls, name: str, raw: bytes) -> Entry:
+        try:
+            data = json.loads(raw)
+            if data.get("schema") != ENTRY_SCHEMA:
+                raise ValueError(f"schema {data.get('schema')!r}")
+            files = data["files"]
+            if not isinstance(files, list) or not all(isinstance(f, str) for f in files):
+                raise ValueError("'files' is not a list of patterns")
+            return cls(
+                id=str(data["id"]),
+                title=str(data.get("title") or ""),
+                owner=data.get("owner"),
+                files=tuple(files),
+                base=str(data.get("base") or ""),
+                branch=str(data.get("branch") or ""),
+                machine=str(data.get("machine") or "?"),
+                user=str(data.get("user") or "?"),
+                clone=str(data.get("clone") or ""),
+                started_at=float(data.get("started_at") or 0),
+            )
+        except (ValueError, KeyError, TypeError, AttributeError) as exc:
+            raise GitParallelError(
+                f"the team registry's entry {name} is malformed: {exc}",
+                f"fix or remove it: 'git parallel release {name.removesuffix('.json')} --force'",
+            ) from exc
+
+    def age(self, now: float | None = None) -> float:
+        return max(0.0, (now or time.time()) - self.started_at)
+
+    def where(self) -> str:
+        """Where the task lives, for messages: machine, user and age."""
+        return f"machine {self.machine} (user {self.user}, started {age_text(self.age())} ago)"
+
+    def as_record(self) -> dict[str, Any]:
+        """The entry shaped like a local task record, for the checks that read records."""
+        return {
+            "id": self.id,
+            "title": self.title,
+            "owner": self.owner,
+            "files": list(self.files),
+            "claims": [],
+            "base": self.base,
+            "branch": self.branch,
+            "state": REMOTE_STATE,
+            "remote": True,
+            "machine": self.machine,
+            "user": self.user,
+            "started_at": self.started_at,
+        }
+
+
+def age_text(seconds: float) -> str:
+    whole = int(seconds)
+    if whole < 120:
+        return f"{whole}s"
+    if whole < 7200:
+        return f"{whole // 60}m"
+    if whole < 172800:
+        return f"{whole // 3600}h"
+    return f"{whole // 86400}d"
+
+
+def file_name(task_id: str) -> str:
+    return f"{task_id}.json"
+
+
+def remote_name(context: Context) -> str | None:
+    """The configured team remote, or None: one machine."""
+    return context.config.remote
+
+
+def machine() -> str:
+    """This machine's name in the registry: git config parallel.machine, else the host name."""
+    import socket
+
+    return git.config_get("parallel.machine") or socket.gethostname()
+
+
+def user(cwd: str) -> str:
+    import getpass
+
+    return git.config_get("user.email", cwd) or getpass.getuser()
+
+
+def new_entry(context: Context, record: dict[str, Any]) -> Entry:
+    from gitwt.services import worktrees
+
+    return Entry(
+        id=record["id"],
+        title=record.get("title") or "",
+        owner=record.get("owner"),
+        files=tuple(worktrees.declaration(record)),
+        base=record.get("base") or context.base,
+        branch=record["branch"],
+        machine=machine(),
+        user=user(context.repo.toplevel),
+        clone=remote.clone_id(context.repo.common_dir),
+        started_at=record.get("created_at") or time.time(),
+    )
+
+
+# --- reading ---------------------------------------------------------------------------------
+
+
+@dataclass
+class View:
+    """One fetch of the registry: the commit it saw and its entries by task id."""
+
+    snapshot: remote.Snapshot
+    entries: dict[str, Entry]
+    clone: str
+
+    def others(self) -> dict[str, Entry]:
+        """Entries written by other clones: the tasks live elsewhere."""
+        return {key: entry for key, entry in self.entries.items() if entry.clone != self.clone}
+
+
+def parse(files: dict[str, bytes]) -> dict[str, Entry]:
+    entries: dict[str, Entry] = {}
+    for name, raw in files.items():
+        if name.endswith(".json"):
+            entry = Entry.from_bytes(name, raw)
+            entries[entry.id] = entry
+    return entries
+
+
+def fetch(context: Context, base: str | None = None) -> View:
+    """Fetch the registry (and base) from the team remote; RemoteUnreachable when it is down."""
+    name = remote_name(context)
+    if name is None:
+        raise GitParallelError("team mode is off", "set 'remote' in the config")
+    cwd = context.repo.toplevel
+    snapshot = remote.fetch(cwd, name, base)
+    entries = parse(remote.read_files(cwd, snapshot.registry))
+    return View(snapshot, entries, remote.clone_id(context.repo.common_dir))
+
+
+def remote_records(context: Context, view: View | None = None) -> dict[str, dict[str, Any]]:
+    """The tasks live on other machines, shaped as records: one more source of live tasks."""
+    view = view or fetch(context)
+    return {key: entry.as_record() for key, entry in view.others().items()}
+
+
+# --- writing ---------------------------------------------------------------------------------
+
+Changes = dict[str, Entry | None]  # task id -> new entry, or None to remove it
+
+
+def _ended_own(context: Context, view: View, keep: Iterable[str]) -> Changes:
+    """This clone's entries whose local task is no longer live: left by a killed command."""
+    kept = set(keep)
+    records = state.all_tasks(context.repo.common_dir)
+    return {
+        key: None
+        for key, entry in view.entries.items()
+        if entry.clone == view.clone
+        and key not in kept
+        and (records.get(key) or {}).get("state") not in state.LIVE_STATES
+    }
+
+
+def commit_changes(context: Context, view: View, changes: Changes, message: str) -> str | None:
+    """A registry commit applying `changes` to what `view` saw; None when nothing changes."""
+    changes = {**_ended_own(context, view, changes), **changes}
+    files: dict[str, bytes | None] = {}
+    for key, entry in changes.items():
+        if entry is None:
+            if key in view.entries:
+                files[file_name(key)] = None
+        elif view.entries.get(key) != entry:
+            files[file_name(key)] = entry.to_bytes()
+    if not files:
+        return None
+    return remote.write_commit(
+        context.repo.toplevel, view.snapshot.registry, files, message, user(context.repo.toplevel)
+    )
+
+
+def backoff(attempt: int) -> None:
+    """A jittered, growing pause before the next try, so racing clones fall out of step."""
+    time.sleep(random.uniform(0, JITTER * 2**attempt))
+
+
+def busy(name: str) -> Refused:
+    return Refused(
+        f"the team registry on remote '{name}' is busy: {ATTEMPTS} writes in a row lost the "
+        "race to other machines",
+        "try again in a moment; nothing was changed",
+    )
+
+
+def change(
+    context: Context, decide: Callable[[View], Changes], message: str
+) -> tuple[View, Changes]:
+    """Compare-and-swap the registry: `decide` sees a fresh fetch each try and may refuse.
+
+    Returns the view the winning push was decided on, and the changes it made.
+    """
+    name = remote_name(context)
+    assert name is not None
+    for attempt in range(ATTEMPTS):
+        view = fetch(context)
+        changes = decide(view)
+        commit = commit_changes(context, view, changes, message)
+        if commit is None:
+            return view, changes
+        update = remote.Update(remote.REGISTRY_REF, commit, view.snapshot.registry)
+        if remote.push(context.repo.toplevel, name, [update]) is None:
+            return view, changes
+        backoff(attempt)
+    raise busy(name)

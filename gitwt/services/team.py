@@ -1,0 +1,253 @@
+"""Team mode (DESIGN §11): what start, merge, clean, status, check and release do with the
+registry. Each function is one seam called by the service it names, only when config `remote`
+is set; with it unset nothing here runs and one machine works as before.
+"""
+
+from __future__ import annotations
+
+import sys
+from collections.abc import Sequence
+from typing import Any
+
+from gitwt.core.specs import Task, same_id
+from gitwt.errors import GitParallelError, Refused
+from gitwt.infra import git, remote, state
+from gitwt.services import registry
+from gitwt.services.context import Context
+
+if False:  # typing only: status imports nothing from here at run time
+    from gitwt.core import boundaries
+    from gitwt.services.status import TaskStatus
+
+
+def enabled(context: Context) -> bool:
+    return registry.remote_name(context) is not None
+
+
+def warn(text: str) -> None:
+    sys.stderr.write(f"git parallel: warning: {text}\n")
+
+
+def _declared_task(record: dict[str, Any]) -> Task:
+    from gitwt.services import worktrees
+
+    return Task(
+        id=record["id"],
+        title=record.get("title") or "",
+        owner=record.get("owner"),
+        files=tuple(worktrees.declaration(record)),
+    )
+
+
+def _find(entries: dict[str, registry.Entry], task_id: str) -> registry.Entry | None:
+    return next((entry for key, entry in entries.items() if same_id(key, task_id)), None)
+
+
+# --- start -----------------------------------------------------------------------------------
+
+
+def register(context: Context, records: Sequence[dict[str, Any]]) -> None:
+    """Put the new tasks in the registry before anything is created locally (call under the
+    state lock). Refused, naming the task, machine and user, when a task of another machine
+    has the same id or an overlapping declaration; a lost race is decided again on a fresh
+    fetch, so of two overlapping starts exactly one wins."""
+    from gitwt.services.lifecycle import _conflict_text as conflict_text
+    from gitwt.services.lifecycle import live_conflicts
+
+    if not records:
+        return
+    entries = {record["id"]: registry.new_entry(context, record) for record in records}
+    tasks = [_declared_task(record) for record in records]
+
+    def decide(view: registry.View) -> registry.Changes:
+        others = view.others()
+        for key in entries:
+            same = _find(others, key)
+            if same is not None:
+                raise Refused(
+                    f"not starting: task {key} is already started on {same.where()}",
+                    f"wait until it is merged there, or pick another id; if that machine is "
+                    f"gone for good: 'git parallel release {same.id} --force'",
+                )
+        records_elsewhere = {key: entry.as_record() for key, entry in others.items()}
+        for conflict in live_conflicts(context, tasks, records_elsewhere):
+            old = next(task_id for task_id in conflict.tasks if task_id in others)
+            raise Refused(
+                f"not starting: {conflict_text(conflict)}, and task {old} is live on "
+                f"{others[old].where()}",
+                f"wait until {old} is merged there, or narrow the 'files:' declaration; if that "
+                f"machine is gone for good: 'git parallel release {old} --force'",
+            )
+        return dict(entries)
+
+    registry.change(context, decide, f"start {' '.join(entries)}")
+
+
+def unregister(context: Context, task_ids: Sequence[str]) -> None:
+    """Take back entries this clone just wrote (a start that failed locally); best effort:
+    an entry left behind is dropped by this clone's next registry write."""
+    try:
+        registry.change(
+            context,
+            lambda view: {key: None for key in task_ids if key in view.entries},
+            f"undo start {' '.join(task_ids)}",
+        )
+    except GitParallelError as error:
+        warn(f"the team registry still lists {', '.join(task_ids)}: {error.message}")
+
+
+# --- clean -----------------------------------------------------------------------------------
+
+
+def require_reachable(context: Context) -> None:
+    """Fail before changing anything when the registry cannot be read (exit 2)."""
+    registry.fetch(context)
+
+
+def sweep(context: Context) -> None:
+    """Drop this clone's entries whose tasks ended here (cleaned, merged); call under the lock.
+
+    When the remote went away meanwhile, the local change stands and the next registry write
+    of this clone finishes the job; the registry never lists a task as someone else's.
+    """
+    try:
+        registry.change(context, lambda view: {}, "release ended tasks")
+    except remote.RemoteUnreachable as error:
+        warn(f"{error.message}; this machine's next team command removes the ended tasks")
+
+
+# --- release ---------------------------------------------------------------------------------
+
+
+def release(context: Context, task_id: str, force: bool) -> registry.Entry:
+    """Remove a task from the registry: another machine's only with `force` (a person decides
+    that machine is gone); never deletes its branch anywhere."""
+    found: list[registry.Entry] = []
+
+    def decide(view: registry.View) -> registry.Changes:
+        entry = _find(view.entries, task_id)
+        if entry is None:
+            raise GitParallelError(
+                f"task {task_id} is not in the team registry",
+                "see 'git parallel status' for the tasks live on every machine",
+            )
+        if entry.clone == view.clone:
+            record = state.read_task(context.repo.common_dir, entry.id) or {}
+            if record.get("state") in state.LIVE_STATES:
+                raise Refused(
+                    f"task {entry.id} is live on this machine ({record.get('state')})",
+                    f"merge it, or stop and clean it: 'git parallel clean {entry.id}'",
+                )
+        elif not force:
+            raise Refused(
+                f"task {entry.id} belongs to {entry.where()}",
+                f"release it only if that machine is gone for good: "
+                f"'git parallel release {entry.id} --force' (its branch on the remote stays)",
+            )
+        found[:] = [entry]
+        return {entry.id: None}
+
+    with state.locked(context.repo.common_dir):
+        registry.change(context, decide, f"release {task_id}")
+    return found[0]
+
+
+# --- status ----------------------------------------------------------------------------------
+
+
+def remote_statuses(context: Context, ids: Sequence[str]) -> list[TaskStatus]:
+    """The tasks live on other machines, as status rows in state `remote`."""
+    from gitwt.services.status import TaskStatus
+
+    view = registry.fetch(context)
+    shown = []
+    for key, entry in sorted(view.others().items()):
+        if ids and not any(same_id(key, wanted) for wanted in ids):
+            continue
+        shown.append(TaskStatus(record=entry.as_record(), state=registry.REMOTE_STATE))
+        shown[-1].runtime = entry.age()
+    return shown
+
+
+# --- check -----------------------------------------------------------------------------------
+
+
+def registry_rules(context: Context, task_id: str) -> boundaries.Rules | None:
+    """The rules of a task that is not live here, from its registry entry (the CI check)."""
+    from gitwt.services import checking
+
+    record = state.read_task(context.repo.common_dir, task_id)
+    if record is not None and record.get("state") in state.LIVE_STATES:
+        return None
+    entry = _find(registry.fetch(context).entries, task_id)
+    if entry is None:
+        return None
+    task = Task(id=entry.id, title=entry.title, owner=entry.owner, files=entry.files)
+    return checking.rules_for_task(context, task, base=entry.base, branch=entry.branch)
+
+
+# --- merge -----------------------------------------------------------------------------------
+
+
+def sync_base(context: Context, checkout: str | None) -> registry.View:
+    """Fetch the registry and the remote's base; bring the local base up to the remote's when
+    it is behind (with its checkout, like a `pull --ff-only`). Refused when they diverged."""
+    from gitwt.services import merge
+
+    view = registry.fetch(context, base=context.base)
+    theirs = view.snapshot.base
+    name = registry.remote_name(context)
+    cwd = context.repo.toplevel
+    ours = git.rev_parse_verify(f"refs/heads/{context.base}", cwd)
+    if theirs is None or ours == theirs or (ours and git.is_ancestor(theirs, ours, cwd)):
+        return view  # same, or ahead: our commits go out with the merge
+    if ours is not None and not git.is_ancestor(ours, theirs, cwd):
+        raise Refused(
+            f"{context.base} here and on remote '{name}' have diverged",
+            f"bring them together first ('git pull {name} {context.base}'), then merge again",
+        )
+    problem = merge.publish(context, checkout, ours or git.NULL_OID, theirs, "(catch up)")
+    if problem is not None:
+        raise Refused(
+            f"cannot bring {context.base} up to date with remote '{name}': {problem}",
+            f"update it yourself ('git pull --ff-only {name} {context.base}'), then merge again",
+        )
+    return view
+
+
+def publish(
+    context: Context,
+    view: registry.View,
+    checkout: str | None,
+    old: str,
+    tip: str,
+    landed: Sequence[str],
+) -> str | None:
+    """Publish base at `tip` and release the landed tasks in one atomic push with leases on
+    both refs; then advance the local base. "moved" when either lease was lost (the caller
+    fetches and redoes the merge, tests included)."""
+    from gitwt.services import merge
+
+    name = registry.remote_name(context)
+    assert name is not None
+    updates = []
+    if tip != view.snapshot.base:
+        updates.append(remote.Update(f"refs/heads/{context.base}", tip, view.snapshot.base))
+    released = {key: None for key in landed if key in view.entries}
+    commit = registry.commit_changes(
+        context, view, dict(released), f"merge {' '.join(landed)} into {context.base}"
+    )
+    if commit is not None:
+        updates.append(remote.Update(remote.REGISTRY_REF, commit, view.snapshot.registry))
+    if updates and remote.push(context.repo.toplevel, name, updates) == remote.STALE:
+        return "moved"
+    if tip == old:
+        return None
+    problem = merge.publish(context, checkout, old, tip, landed[-1])
+    if problem is not None:
+        # The remote has the merge already; the local branch catches up on the next fetch.
+        warn(
+            f"{context.base} is published to '{name}', but the local {context.base} could not "
+            f"follow: {problem}; run 'git pull --ff-only {name} {context.base}'"
+        )
+    return None

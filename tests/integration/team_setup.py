@@ -1,0 +1,184 @@
+"""A real team remote for the team-mode tests: a bare repository served by `git daemon` on
+127.0.0.1, and clones that act as separate machines (own HOME, own git identity)."""
+
+from __future__ import annotations
+
+import json
+import os
+import socket
+import subprocess
+import time
+from pathlib import Path
+
+from tests.conftest import Result, run_cli
+
+REGISTRY = "refs/parallel/registry"
+
+
+def free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return int(probe.getsockname()[1])
+
+
+class Daemon:
+    """`git daemon` serving every repository under `root`; start() returns once it accepts."""
+
+    def __init__(self, root: Path) -> None:
+        self.root = root
+        self.port = 0
+        self.process: subprocess.Popen[bytes] | None = None
+
+    def url(self, name: str) -> str:
+        return f"git://127.0.0.1:{self.port}/{name}"
+
+    def start(self) -> None:
+        for _ in range(5):  # a free port can be taken between probing and binding
+            self.port = free_port()
+            self.process = subprocess.Popen(
+                [
+                    "git",
+                    "daemon",
+                    "--reuseaddr",
+                    "--export-all",
+                    "--enable=receive-pack",
+                    "--informative-errors",
+                    f"--base-path={self.root}",
+                    "--listen=127.0.0.1",
+                    f"--port={self.port}",
+                    str(self.root),
+                ],
+                stdout=subprocess.DEVNULL,
+                stderr=subprocess.DEVNULL,
+            )
+            if self._accepting():
+                return
+            self.stop()
+        raise AssertionError("git daemon did not start")
+
+    def _accepting(self) -> bool:
+        """Wait until the daemon accepts a connection, or has exited (port taken)."""
+        assert self.process is not None
+        deadline = time.monotonic() + 20
+        while time.monotonic() < deadline:
+            if self.process.poll() is not None:
+                return False
+            try:
+                with socket.create_connection(("127.0.0.1", self.port), timeout=1):
+                    return True
+            except OSError:
+                time.sleep(0.02)  # polling the condition, not a fixed wait
+        return False
+
+    def stop(self) -> None:
+        if self.process is not None and self.process.poll() is None:
+            self.process.terminate()
+            self.process.wait(timeout=20)
+        self.process = None
+
+
+def git_as(env: dict[str, str], cwd: Path, *args: str, check: bool = True) -> str:
+    result = subprocess.run(
+        ["git", *args],
+        cwd=cwd,
+        capture_output=True,
+        text=True,
+        env={**os.environ, **env},
+        check=False,
+    )
+    if check and result.returncode != 0:
+        raise AssertionError(f"git {' '.join(args)} failed: {result.stderr}")
+    return result.stdout
+
+
+class Machine:
+    """One clone of the team repository with its own HOME and identity."""
+
+    def __init__(self, root: Path, name: str, url: str) -> None:
+        self.name = name
+        home = root / f"home-{name}"
+        home.mkdir(parents=True)
+        config = home / ".gitconfig"
+        config.write_text(
+            f"[user]\n\tname = {name}\n\temail = {name}@example.com\n"
+            f"[parallel]\n\tmachine = {name}\n"
+            "[init]\n\tdefaultBranch = main\n[advice]\n\tdetachedHead = false\n"
+        )
+        self.env = {"HOME": str(home), "GIT_CONFIG_GLOBAL": str(config)}
+        self.path = root / name / "project"
+        self.path.parent.mkdir(parents=True)
+        git_as(self.env, self.path.parent, "clone", "-q", url, str(self.path))
+
+    def git(self, *args: str, check: bool = True, cwd: Path | None = None) -> str:
+        return git_as(self.env, cwd or self.path, *args, check=check)
+
+    def cli(self, *args: str, cwd: Path | None = None, env: dict[str, str] | None = None) -> Result:
+        return run_cli(cwd or self.path, *args, env={**self.env, **(env or {})})
+
+    def popen(self, *args: str) -> subprocess.Popen[str]:
+        import sys
+
+        return subprocess.Popen(
+            [sys.executable, "-m", "gitwt", *args],
+            cwd=self.path,
+            env={**os.environ, **self.env},
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            text=True,
+        )
+
+    def work(self, worktree: Path, relative: str, text: str, *extra: str) -> str:
+        target = worktree / relative
+        target.parent.mkdir(parents=True, exist_ok=True)
+        target.write_text(text)
+        self.git("add", "-A", cwd=worktree)
+        self.git("commit", "-q", *extra, "-m", f"change {relative}", cwd=worktree)
+        return self.git("rev-parse", "HEAD", cwd=worktree).strip()
+
+
+def registry(bare: Path) -> dict[str, dict]:
+    """The registry's entries as the remote holds them, read straight from the bare repo."""
+    listed = subprocess.run(
+        ["git", "ls-tree", "--name-only", REGISTRY], cwd=bare, capture_output=True, text=True
+    )
+    if listed.returncode != 0:
+        return {}
+    entries = {}
+    for name in listed.stdout.split():
+        raw = subprocess.run(
+            ["git", "cat-file", "blob", f"{REGISTRY}:{name}"],
+            cwd=bare,
+            capture_output=True,
+            text=True,
+            check=True,
+        ).stdout
+        entries[name.removesuffix(".json")] = json.loads(raw)
+    return entries
+
+
+SPEC = """---
+id: {id}
+title: Task {id}
+files:
+{files}
+---
+"""
+
+
+def seed(root: Path, bare: Path, url: str, specs: dict[str, list[str]]) -> None:
+    """Create the served repository: config with remote = origin, sources and specs."""
+    subprocess.run(["git", "init", "-q", "--bare", "-b", "main", str(bare)], check=True)
+    work = root / "seed"
+    subprocess.run(["git", "clone", "-q", url, str(work)], check=True, capture_output=True)
+    (work / ".gitparallel.toml").write_text('remote = "origin"\n')
+    for relative in ("src/shared/x.py", "src/shared/y.py", "src/c.py", "README.md"):
+        (work / relative).parent.mkdir(parents=True, exist_ok=True)
+        (work / relative).write_text(f"# {relative}\n")
+    (work / "docs").mkdir()
+    for task_id, files in specs.items():
+        listing = "\n".join(f"  - {path}" for path in files)
+        (work / "docs" / f"SPEC-{task_id}-task.md").write_text(
+            SPEC.format(id=task_id, files=listing)
+        )
+    for args in (["add", "-A"], ["commit", "-q", "-m", "seed"], ["push", "-q", "origin", "main"]):
+        subprocess.run(["git", *args], cwd=work, check=True, capture_output=True)

@@ -1,0 +1,206 @@
+"""Team mode (DESIGN §11) against a real remote: `git daemon` on 127.0.0.1, two clones acting
+as two machines. The registry is read straight from the served bare repository."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+import pytest
+
+from tests.conftest import end_leftover_processes
+from tests.integration.team_setup import Daemon, Machine, registry, seed
+
+SPECS = {
+    "a": ["src/shared/**"],
+    "b": ["src/shared/x.py"],
+    "c": ["src/c.py"],
+}
+
+
+@dataclass
+class Team:
+    daemon: Daemon
+    bare: Path
+    alice: Machine
+    bob: Machine
+
+
+@pytest.fixture
+def team(tmp_path: Path) -> Iterator[Team]:
+    served = tmp_path / "served"
+    served.mkdir()
+    daemon = Daemon(served)
+    daemon.start()
+    try:
+        url = daemon.url("project.git")
+        seed(tmp_path, served / "project.git", url, SPECS)
+        yield Team(
+            daemon,
+            served / "project.git",
+            Machine(tmp_path, "alice", url),
+            Machine(tmp_path, "bob", url),
+        )
+    finally:
+        daemon.stop()
+        end_leftover_processes(tmp_path)
+
+
+def test_an_overlapping_start_on_another_machine_is_refused_and_names_it(team: Team) -> None:
+    first = team.alice.cli("start", "a")
+    assert first.code == 0, first.err
+    assert set(registry(team.bare)) == {"a"}
+    assert registry(team.bare)["a"]["machine"] == "alice"
+
+    second = team.bob.cli("start", "b")
+    assert second.code == 1
+    assert "task a is live on machine alice (user alice@example.com" in second.err
+    assert "git parallel release a --force" in second.err
+    # Nothing was created on bob's machine, and the registry still holds a alone.
+    assert not (team.bob.path.parent / "project-wtb").exists()
+    assert "parallel/b" not in team.bob.git("branch", "--list")
+    assert set(registry(team.bare)) == {"a"}
+
+
+def test_disjoint_tasks_on_two_machines_both_start(team: Team) -> None:
+    assert team.alice.cli("start", "a").code == 0
+    started = team.bob.cli("start", "c")
+    assert started.code == 0, started.err
+    entries = registry(team.bare)
+    assert {key: entry["machine"] for key, entry in entries.items()} == {
+        "a": "alice",
+        "c": "bob",
+    }
+    assert entries["c"]["files"] == ["src/c.py"]
+    assert entries["c"]["user"] == "bob@example.com"
+
+
+def test_the_same_id_on_another_machine_is_refused(team: Team) -> None:
+    assert team.alice.cli("start", "c").code == 0
+    again = team.bob.cli("start", "c")
+    assert again.code == 1
+    assert "task c is already started on machine alice" in again.err
+
+
+def test_status_lists_the_tasks_of_other_machines(team: Team) -> None:
+    assert team.alice.cli("start", "a").code == 0
+    assert team.bob.cli("start", "c").code == 0
+    shown = team.bob.cli("status", "--json")
+    assert shown.code == 0, shown.err
+    tasks = {task["id"]: task for task in shown.json()["tasks"]}
+    assert tasks["a"]["state"] == "remote"
+    assert tasks["a"]["remote"] is True
+    assert tasks["a"]["machine"] == "alice"
+    assert tasks["a"]["user"] == "alice@example.com"
+    assert tasks["a"]["runtime"] is not None
+    assert tasks["c"]["remote"] is False
+    text = team.bob.cli("status").out
+    assert "live on machine alice (user alice@example.com, started" in text
+
+
+def test_local_opts_out_with_a_warning(team: Team) -> None:
+    assert team.alice.cli("start", "a").code == 0
+    alone = team.bob.cli("start", "b", "--local")
+    assert alone.code == 0, alone.err
+    assert "--local: tasks of other machines are not consulted" in alone.err
+    assert set(registry(team.bare)) == {"a"}
+
+
+def test_release_refuses_another_machines_task_without_force(team: Team) -> None:
+    assert team.alice.cli("start", "a").code == 0
+    refused = team.bob.cli("release", "a")
+    assert refused.code == 1
+    assert "task a belongs to machine alice (user alice@example.com, started" in refused.err
+    assert set(registry(team.bare)) == {"a"}
+
+    released = team.bob.cli("release", "a", "--force")
+    assert released.code == 0, released.err
+    assert registry(team.bare) == {}
+    # Its branch is alice's and stays; bob can start the overlapping task now.
+    assert "parallel/a" in team.alice.git("branch", "--list")
+    assert team.bob.cli("start", "b").code == 0
+
+
+def test_clean_releases_the_task(team: Team) -> None:
+    assert team.alice.cli("start", "a").code == 0
+    cleaned = team.alice.cli("clean", "a")
+    assert cleaned.code == 0, cleaned.err
+    assert registry(team.bare) == {}
+    assert team.bob.cli("start", "b").code == 0
+
+
+def test_merge_publishes_base_and_releases_in_one_push(team: Team) -> None:
+    assert team.alice.cli("start", "a").code == 0
+    worktree = team.alice.path.parent / "project-wta"
+    commit = team.alice.work(worktree, "src/shared/x.py", "x = 2\n")
+    before = team.alice.git("ls-remote", "origin", "refs/heads/main").split()[0]
+
+    merged = team.alice.cli("merge", "a")
+    assert merged.code == 0, merged.err + merged.out
+    remote_main = team.alice.git("ls-remote", "origin", "refs/heads/main").split()[0]
+    assert remote_main != before
+    assert team.alice.git("rev-parse", "main").strip() == remote_main
+    parents = team.alice.git("rev-list", "--parents", "-n", "1", remote_main).split()[1:]
+    assert parents == [before, commit]
+    assert registry(team.bare) == {}
+    # One push: the registry commit that released `a` was made by the same merge.
+    message = team.alice.git("log", "-1", "--format=%s", "refs/parallel/registry", cwd=team.bare)
+    assert message.strip() == "merge a into main"
+
+    # The other machine can now start the overlapping task, from the merged base.
+    assert team.bob.git("pull", "-q", "--ff-only").strip() == ""
+    started = team.bob.cli("start", "b")
+    assert started.code == 0, started.err
+
+
+def test_merge_redoes_onto_a_base_another_machine_moved(team: Team) -> None:
+    assert team.alice.cli("start", "a").code == 0
+    assert team.bob.cli("start", "c").code == 0
+    alice_tree = team.alice.path.parent / "project-wta"
+    bob_tree = team.bob.path.parent / "project-wtc"
+    team.alice.work(alice_tree, "src/shared/y.py", "y = 2\n")
+    team.bob.work(bob_tree, "src/c.py", "c = 2\n")
+    assert team.bob.cli("merge", "c").code == 0
+    bob_main = team.bob.git("rev-parse", "main").strip()
+
+    merged = team.alice.cli("merge", "a")
+    assert merged.code == 0, merged.err + merged.out
+    remote_main = team.alice.git("ls-remote", "origin", "refs/heads/main").split()[0]
+    assert team.alice.git("rev-list", "--parents", "-n", "1", remote_main).split()[1] == bob_main
+    assert (team.alice.path / "src/c.py").read_text() == "c = 2\n"
+    assert registry(team.bare) == {}
+
+
+def test_an_unreachable_remote_is_an_input_error_that_changes_nothing(team: Team) -> None:
+    team.daemon.stop()
+    refused = team.alice.cli("start", "a")
+    assert refused.code == 2
+    assert "cannot reach the team registry on remote 'origin'" in refused.err
+    assert "hint: " in refused.err and "--local" in refused.err
+    assert not (team.alice.path.parent / "project-wta").exists()
+    assert team.alice.cli("status", "--local", "--json").json()["tasks"] == []
+
+
+def test_the_remote_going_away_mid_merge_leaves_both_sides_consistent(team: Team) -> None:
+    assert team.alice.cli("start", "a").code == 0
+    worktree = team.alice.path.parent / "project-wta"
+    team.alice.work(worktree, "src/shared/x.py", "x = 2\n")
+    main_before = team.alice.git("rev-parse", "main").strip()
+    # The test command runs after the fetch and before the push: the remote dies there.
+    pid = team.daemon.process.pid  # type: ignore[union-attr]
+    stopped = team.alice.cli("merge", "a", "--test", f"kill {pid}")
+    team.daemon.process.wait(timeout=20)  # type: ignore[union-attr]
+    assert stopped.code == 2, stopped.err + stopped.out
+    assert "cannot reach the team registry on remote 'origin'" in stopped.err
+    # Locally: base where it was, the task still live with its worktree and branch.
+    assert team.alice.git("rev-parse", "main").strip() == main_before
+    assert worktree.exists()
+    status = team.alice.cli("status", "--local", "--json").json()["tasks"]
+    assert [(task["id"], task["state"]) for task in status] == [("a", "open")]
+    # On the remote: base unmoved, the registry still lists a.
+    assert set(registry(team.bare)) == {"a"}
+    team.daemon.start()
+    team.alice.git("remote", "set-url", "origin", team.daemon.url("project.git"))
+    assert team.alice.cli("merge", "a").code == 0
+    assert registry(team.bare) == {}
