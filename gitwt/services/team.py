@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import sys
 from collections.abc import Sequence
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from gitwt.core.specs import Task, same_id
 from gitwt.errors import GitParallelError, Refused
@@ -15,7 +15,7 @@ from gitwt.infra import git, remote, state
 from gitwt.services import registry
 from gitwt.services.context import Context
 
-if False:  # typing only: status imports nothing from here at run time
+if TYPE_CHECKING:
     from gitwt.core import boundaries
     from gitwt.services.status import TaskStatus
 
