@@ -5,6 +5,7 @@ from __future__ import annotations
 EXIT_OK = 0
 EXIT_FOUND = 1  # the check found a problem: conflict, violation, refused merge
 EXIT_USAGE = 2  # bad usage, config or input
+EXIT_INTERNAL = 3  # a bug: one line, the traceback saved (gitwt.infra.crash)
 
 
 class GitParallelError(Exception):

@@ -475,4 +475,20 @@ def main(argv: list[str] | None = None) -> int:
         return done.code if isinstance(done.code, int) else (0 if done.code is None else 1)
     except BrokenPipeError:
         return 0
+    except click.ClickException as error:
+        click.echo(f"git parallel: error: {one_line(error.format_message())}", err=True)
+        click.echo("hint: see 'git parallel -h'", err=True)
+        return EXIT_USAGE
+    except Exception as error:  # a bug: exit 3, one line, the traceback kept (DESIGN §3)
+        return _internal_error(error)
     return 0
+
+
+def _internal_error(error: Exception) -> int:
+    from gitwt.infra import crash, git
+
+    try:
+        common_dir: str | None = git.discover().common_dir
+    except Exception:  # outside a repository, or git itself is what broke
+        common_dir = None
+    return crash.report(error, common_dir)

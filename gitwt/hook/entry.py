@@ -38,6 +38,7 @@ BLOCKING_HOOKS = frozenset({"pre-commit", "pre-merge-commit", "pre-push"})
 CHECKED_HOOKS = ("pre-commit", "post-commit", "pre-merge-commit", "pre-push")
 ENDED_STATES = frozenset({"merged", "cleaned"})
 TASK, GUARD = "task", "guard"
+RAISE_FAILPOINT = "GIT_PARALLEL_FAILPOINT_RAISE"  # = failpoints.RAISE_VARIABLE, not imported
 COLOURS = {"red": "31", "yellow": "33", "bold": "1"}
 
 
@@ -628,6 +629,10 @@ def run_hook(
     where: Layout,
     started: tuple[int, int] | None = None,
 ) -> int:
+    if RAISE_FAILPOINT in os.environ:  # tests only: failpoints is imported only then
+        from gitwt.infra import failpoints
+
+        failpoints.hit("hook:check")
     own = own_rules(where) if mode == TASK else None
     if hook == "pre-commit":
         return check_staged(own, where, started) if own is not None else guard(where)
@@ -696,6 +701,8 @@ def shim_main(
         code = EXIT_UNREADABLE
     except KeyboardInterrupt:
         return 130
+    except Exception as error:  # a bug: blocks a blocking hook, never a traceback
+        code = internal_error(error)
     if code != EXIT_OK and hook in BLOCKING_HOOKS:
         return code
     return chain(chain_dir, hook, args, stdin_data)
@@ -737,8 +744,26 @@ usage: git-parallel-hook boundaries          (the pre-commit framework's git-par
 """
 
 
+def internal_error(error: Exception) -> int:
+    """A bug (exit 3): one line, the traceback saved under the state folder (gitwt.infra.crash)."""
+    from gitwt.infra import crash
+
+    try:
+        common_dir: str | None = layout().common_dir
+    except Exception:  # the repository itself may be what broke
+        common_dir = None
+    return crash.report(error, common_dir)
+
+
 def main(argv: list[str] | None = None) -> int:
-    args = sys.argv[1:] if argv is None else argv
+    """`git-parallel-hook`: every unexpected exception is an internal error (exit 3)."""
+    try:
+        return dispatch(sys.argv[1:] if argv is None else argv)
+    except Exception as error:
+        return internal_error(error)
+
+
+def dispatch(args: list[str]) -> int:
     if not args or args[0] in ("-h", "--help"):
         sys.stdout.write(USAGE) if args else sys.stderr.write(USAGE)
         return EXIT_OK if args else EXIT_UNREADABLE

@@ -1,5 +1,7 @@
 """Test-only crash points: GIT_PARALLEL_FAILPOINT=<name>[,<name>] kills the process with SIGKILL
-at the first `hit(name)` it names.
+at the first `hit(name)` it names; GIT_PARALLEL_FAILPOINT_RAISE=<name>[,<name>] raises
+`InjectedFault` there instead, to prove that an unexpected exception is an internal error (exit 3,
+traceback saved; gitwt.infra.crash), never a traceback on the terminal.
 
 The fault suite (tests/test_faults.py) uses them to prove DESIGN §7: a crash at any step leaves a
 state `status` explains and the next command can finish. Never set this variable outside tests.
@@ -10,9 +12,10 @@ Only the process that reads it crashes: shims and waiters are started without it
 from __future__ import annotations
 
 import os
-import signal
 
 VARIABLE = "GIT_PARALLEL_FAILPOINT"
+RAISE_VARIABLE = "GIT_PARALLEL_FAILPOINT_RAISE"
+VARIABLES = (VARIABLE, RAISE_VARIABLE)
 
 # Every point, in the order a command passes them. Names are stable: tests and docs use them.
 POINTS: tuple[str, ...] = (
@@ -45,7 +48,20 @@ POINTS: tuple[str, ...] = (
 )
 
 
+# Points that only raise: the commit hook changes no state, so a SIGKILL there proves nothing.
+RAISE_ONLY_POINTS: tuple[str, ...] = ("hook:check",)
+
+
+class InjectedFault(RuntimeError):
+    """The exception a raising failpoint throws: a stand-in for any bug."""
+
+
 def hit(name: str) -> None:
     wanted = os.environ.get(VARIABLE)
     if wanted and name in wanted.split(","):
+        import signal  # imported only here: the commit hook passes a point too
+
         os.kill(os.getpid(), signal.SIGKILL)
+    raising = os.environ.get(RAISE_VARIABLE)
+    if raising and name in raising.split(","):
+        raise InjectedFault(f"failpoint {name}")

@@ -141,7 +141,8 @@ def child_environment(extra: dict[str, str]) -> dict[str, str]:
     # A command started from inside a hook must not inherit the hook's repository variables.
     for name in ("GIT_DIR", "GIT_WORK_TREE", "GIT_INDEX_FILE", "GIT_PREFIX"):
         env.pop(name, None)
-    env.pop(failpoints.VARIABLE, None)  # a crash point is for the process a test started
+    for name in failpoints.VARIABLES:
+        env.pop(name, None)  # a crash point is for the process a test started
     env.update(extra)
     return env
 

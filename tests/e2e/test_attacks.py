@@ -2,8 +2,12 @@
 
 from __future__ import annotations
 
+import os
+import subprocess
 from pathlib import Path
 
+from gitwt.hook import entry
+from gitwt.infra import failpoints
 from tests.conftest import Repo, git
 
 
@@ -103,3 +107,87 @@ def test_a_graft_cannot_hide_commits_from_the_merge_audit(repo: Repo) -> None:
     assert task["result"] == "rejected"
     assert smuggled in {v["commit"] for v in task["violations"]}
     assert repo.git("rev-parse", "main").strip() == before
+
+
+# --- internal errors -------------------------------------------------------------------------
+
+
+def crash_line(stderr: str) -> Path:
+    """The one error line of an internal error, and the saved traceback it names."""
+    lines = stderr.splitlines()
+    assert "Traceback" not in stderr, stderr
+    error = next(line for line in lines if line.startswith("git parallel: error:"))
+    assert error.startswith("git parallel: error: internal error: InjectedFault: failpoint ")
+    assert lines[lines.index(error) + 1].startswith("hint: "), stderr
+    saved = Path(error.split("(traceback saved in ", 1)[1].removesuffix(")"))
+    text = saved.read_text()
+    assert "Traceback (most recent call last)" in text and "InjectedFault" in text
+    return saved
+
+
+def test_an_unexpected_exception_in_a_command_exits_3_with_the_traceback_saved(
+    repo: Repo,
+) -> None:
+    repo.write("src/a.py", "a = 1\n")
+    repo.commit_all("sources")
+    worktree = start_open(repo, "1", ["src/a.py"])
+    (worktree / "src/a.py").write_text("a = 2\n")
+    git(worktree, "commit", "-q", "-am", "work")
+    before = repo.git("rev-parse", "main").strip()
+
+    crashed = repo.cli("merge", "1", env={failpoints.RAISE_VARIABLE: "merge:candidate"})
+
+    assert crashed.code == 3, crashed.err
+    saved = crash_line(crashed.err)
+    assert saved.parent == repo.path / ".git" / "parallel" / "crash"
+    assert repo.git("rev-parse", "main").strip() == before
+    merged = repo.cli("merge", "1")  # the lock was released, the state is usable
+    assert merged.code == 0, merged.err + merged.out
+
+
+def test_a_crash_report_goes_to_a_temporary_folder_when_the_state_folder_refuses_it(
+    repo: Repo, tmp_path: Path
+) -> None:
+    worktree = start_open(repo, "1", ["src/a.py"])
+    (worktree / "src/a.py").parent.mkdir(exist_ok=True)
+    (worktree / "src/a.py").write_text("a = 2\n")
+    git(worktree, "add", "-A")
+    git(worktree, "commit", "-q", "-m", "work")
+    (repo.path / ".git" / "parallel" / "crash").write_text("not a folder\n")
+    temporary = tmp_path / "tmp"
+    temporary.mkdir()
+
+    crashed = repo.cli(
+        "merge", "1", env={failpoints.RAISE_VARIABLE: "merge:candidate", "TMPDIR": str(temporary)}
+    )
+
+    assert crashed.code == 3, crashed.err
+    assert crash_line(crashed.err).parent.parent == temporary
+
+
+def test_an_unexpected_exception_in_the_commit_hook_blocks_the_commit_in_one_line(
+    repo: Repo,
+) -> None:
+    worktree = start_open(repo, "1", ["src/a.py"])
+    (worktree / "src").mkdir()
+    (worktree / "src/a.py").write_text("a = 2\n")
+    git(worktree, "add", "-A")
+    env = {**os.environ, failpoints.RAISE_VARIABLE: "hook:check"}
+
+    commit = subprocess.run(
+        ["git", "commit", "-q", "-m", "work"],
+        cwd=worktree,
+        env=env,
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+
+    assert commit.returncode != 0
+    assert crash_line(commit.stderr).parent == repo.path / ".git" / "parallel" / "crash"
+    assert git(worktree, "rev-list", "--count", "HEAD", "^main") == "0\n"
+
+
+def test_the_hook_names_the_raising_failpoint_variable_of_failpoints() -> None:
+    assert entry.RAISE_FAILPOINT == failpoints.RAISE_VARIABLE
+    assert "hook:check" in failpoints.RAISE_ONLY_POINTS
