@@ -295,6 +295,19 @@ def _exit_text(code: int | None, signal_number: int | None) -> str:
     return "-" if code is None else str(code)
 
 
+def _waits_for(record: dict[str, Any], seen: str | None = None) -> list[dict[str, Any]]:
+    """Why a queued task waits, as the last scheduling step found it: [{reason, text, task}]."""
+    if (seen or record.get("state")) != "queued":
+        return []
+    return list(record.get("waiting") or [])
+
+
+def _waiting_line(record: dict[str, Any]) -> str:
+    from gitwt.services.scheduler import waiting_text
+
+    return waiting_text(record.get("waiting") or []) or "for the next scheduling step"
+
+
 def start_json(result: Any) -> dict[str, Any]:
     return {
         "schema": schema("start"),
@@ -307,7 +320,7 @@ def start_json(result: Any) -> dict[str, Any]:
                 "worktree": record.get("worktree"),
                 "command": record.get("command"),
                 "pid": (record.get("shim") or {}).get("pid"),
-                "waits_for": record.get("waits_for") or [],
+                "waits_for": _waits_for(record),
                 "waiting": result.waiting.get(record["id"]),
                 "error": result.failed.get(record["id"]),
             }
@@ -357,7 +370,7 @@ def status_json(result: Any) -> dict[str, Any]:
                 "ahead": task.ahead,
                 "files": task.files,
                 "violations": task.violations,
-                "waits_for": task.record.get("waits_for") or [],
+                "waits_for": _waits_for(task.record, task.state),
                 "conflicts_with": task.conflicts_with,
                 "merge": task.record.get("merge"),
                 # Team mode: a task live on another machine (DESIGN §11).
@@ -448,8 +461,8 @@ def status_text(result: Any, stream: TextIO = sys.stdout) -> None:
                 "    its supervisor died and no exit was recorded; check the log, "
                 f"then 'git parallel clean {task.id}'\n"
             )
-        if record.get("state") == "queued" and record.get("waits_for"):
-            stream.write(f"    waits for {', '.join(record['waits_for'])} to be merged\n")
+        if task.state == "queued":
+            stream.write(f"    waits: {_waiting_line(record)}\n")
         if record.get("error"):
             stream.write(f"    error: {record['error']}\n")
         for other, paths in sorted(task.conflicts_with.items()):

@@ -114,7 +114,7 @@ def validate(raw: dict[str, Any], source: str) -> Config:
                     raise _fail(key, source, f"must be a whole number of at least 1, got {value!r}")
                 values[key] = value
             case "cpu_max" | "memory_max":
-                values[key] = _number(value, key, source, 1, 100)
+                values[key] = _number(value, key, source, 0, 100)  # 0: any load is busy
             case "poll_interval":
                 values[key] = _number(value, key, source, 0.05, None)
             case "run" | "test":

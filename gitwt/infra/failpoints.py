@@ -19,15 +19,15 @@ VARIABLES = (VARIABLE, RAISE_VARIABLE)
 
 # Every point, in the order a command passes them. Names are stable: tests and docs use them.
 POINTS: tuple[str, ...] = (
-    # start (lifecycle.start, worktrees.prepare_task, and the scheduling step start runs)
+    # start (lifecycle.start, then the scheduling step it runs: scheduler, worktrees.prepare_task)
     "start:validated",  # checks done under the lock, nothing written yet
     "start:queued",  # a task's queued record (and its event) written; no branch yet
+    "start:guard-installed",  # the main-worktree guard installed
     "start:worktree-added",  # branch and locked worktree made (one `git worktree add -b`)
     "start:sparse-set",  # --sparse: patterns set, worktree not populated yet
     "start:rules-saved",  # the compiled declaration and owner rules in the private git dir
     "start:hooks-installed",  # the worktree's hook shims installed
     "start:prepared",  # the record with base_oid written
-    "start:guard-installed",  # the main-worktree guard installed
     "start:shim-spawned",  # the shim runs, but the record does not name it yet
     "start:running",  # the record names the shim (or says open)
     # claim

@@ -125,9 +125,10 @@ def live_conflicts(
 
 
 def start(ids: list[str], options: StartOptions, context: Context | None = None) -> StartReport:
-    """Validate like `plan`, create a record per task, worktrees for those free to start, then
-    run one scheduling step. Refuses (exit 1) and creates nothing on conflicts or problems."""
-    from gitwt.services import supervisor, worktrees
+    """Validate like `plan`, create a queued record per task, then run one scheduling step, which
+    creates the worktree of each task that starts now (a task that waits gets its worktree when
+    it starts). Refuses (exit 1) and creates nothing on conflicts or problems."""
+    from gitwt.services import scheduler, worktrees
     from gitwt.services.planning import make_plan
 
     context, plan = make_plan(ids, context)
@@ -247,23 +248,14 @@ def start(ids: list[str], options: StartOptions, context: Context | None = None)
         if team is not None:
             team.register(context, records)  # before anything local: the remote decides
         failpoints.hit("start:validated")
-        prepared: list[dict[str, Any]] = []
         try:
             for record in records:
-                # The record first: if we crash while creating the worktree, the queued
-                # record lets the next start (or scheduling step) finish the job.
+                # The record first: the scheduling step below creates the worktree of each
+                # task that starts now; if we crash in between, the queued record lets the
+                # next start (or scheduling step) finish the job.
                 state.write_task(common, record)
                 failpoints.hit("start:queued")
-                # Tasks free to go get their worktree now; a task waiting for a partner gets
-                # it when it starts, from base as it is then.
-                if not record["waits_for"]:
-                    record.update(worktrees.prepare_task(context, record))
-                    prepared.append(record)
-                    state.write_task(common, record)
-                    failpoints.hit("start:prepared")
         except BaseException:
-            for record in prepared:
-                worktrees.undo_create(context, record["branch"], record["worktree"])
             for record in records:
                 path = state.task_path(common, record["id"])
                 if os.path.exists(path):
@@ -277,7 +269,7 @@ def start(ids: list[str], options: StartOptions, context: Context | None = None)
             state.append_event(common, "resumed", task=record["id"])
         _install_guard(context)
         failpoints.hit("start:guard-installed")
-        step = supervisor.schedule(context)
+        step = scheduler.schedule(context)
         created = {record["id"]: record for record in records}
         fresh = []
         for task in plan.tasks:
@@ -423,7 +415,7 @@ def clean(context: Context, ids: list[str], force: bool = False) -> list[CleanRe
     or queued tasks, dirty worktrees and unmerged commits are refused per task; `force` salvages
     them under refs/parallel/salvage/<id>/<time> first (a running task is never forced).
     """
-    from gitwt.services import supervisor, worktrees
+    from gitwt.services import scheduler, supervisor, worktrees
 
     common = context.repo.common_dir
     results: list[CleanResult] = []
@@ -461,7 +453,7 @@ def clean(context: Context, ids: list[str], force: bool = False) -> list[CleanRe
             results.append(CleanResult(record["id"], True, removal=removal.to_json()))
         if team is not None and any(result.cleaned for result in results):
             team.sweep(context)  # the cleaned tasks leave the registry
-    supervisor.schedule(context)  # a cleaned partner may free a queued task
+    scheduler.schedule(context)  # a cleaned partner may free a queued task
     return results
 
 

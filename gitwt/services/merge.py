@@ -561,9 +561,9 @@ def _team() -> Any:
 
 def _schedule(context: Context) -> None:
     """Tasks queued behind a partner that just merged may start now (DESIGN §8)."""
-    from gitwt.services import supervisor
+    from gitwt.services import scheduler
 
-    supervisor.schedule(context)
+    scheduler.schedule(context)
 
 
 # --- the batch -------------------------------------------------------------------------------

@@ -1,25 +1,21 @@
 """Supervision without a daemon (DESIGN §8): spawn task runners, observe, stop, gate, schedule.
 
-`start` writes each task's record and spawns one task runner per running task
-(`gitwt.services.task_runner`), then returns. The runner runs the command, writes the exit
-record and runs one `schedule` step. While tasks are queued, a single detached queue waiter
-(`gitwt.services.task_runner --wait`) retries `schedule` every `poll_interval`, so a task queued
-for CPU/memory or for a partner's merge starts even when no runner is left to notice. Nothing
-here trusts a bare pid: a process is the one we started only if it is alive and has the
-create_time we stored.
+`start` writes each task's record and the scheduler (`gitwt.services.scheduler`) spawns one
+task runner per task that may run (`gitwt.services.task_runner`), then returns. The runner runs
+the command, writes the exit record and runs one scheduling step. Nothing here trusts a bare
+pid: a process is the one we started only if it is alive and has the create_time we stored.
 """
 
 from __future__ import annotations
 
 import contextlib
-import fcntl
 import os
 import signal
 import subprocess
 import sys
 import time
 from collections.abc import Callable, Iterable
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 from gitwt.infra import failpoints, state
@@ -147,8 +143,11 @@ def child_environment(extra: dict[str, str]) -> dict[str, str]:
     return env
 
 
-def spawn_shim(common_dir: str, record: dict[str, Any]) -> dict[str, Any]:
-    """Start the shim for a prepared task, detached in its own session, output to the task log.
+def spawn_shim(
+    common_dir: str, record: dict[str, Any], note: str | None = None
+) -> dict[str, Any]:
+    """Start the shim for a prepared task, detached in its own session, output to the task log
+    (after `note`, when the scheduler has something to say about this start).
 
     Call with the state lock held and write the returned record at once: the shim refuses to
     run unless the record names it, so a spawner that crashes in between starts nothing twice.
@@ -158,6 +157,8 @@ def spawn_shim(common_dir: str, record: dict[str, Any]) -> dict[str, Any]:
     with open(log, "ab") as handle:
         stamp = time.strftime("%Y-%m-%d %H:%M:%S")
         handle.write(f"--- git parallel: task {record['id']} starting at {stamp}\n".encode())
+        if note:
+            handle.write(f"--- git parallel: {note}\n".encode())
         handle.flush()
         shim = subprocess.Popen(
             [sys.executable, "-m", "gitwt.services.task_runner", common_dir, record["id"]],
@@ -179,188 +180,6 @@ def spawn_shim(common_dir: str, record: dict[str, Any]) -> dict[str, Any]:
         "ended_at": None,
         "stop_requested": None,
     }
-
-
-# --- resources -------------------------------------------------------------------------------
-
-
-def resources_busy(cpu_max: float, memory_max: float) -> str | None:
-    """Why no task may start now (CPU or memory above its limit), or None."""
-    import psutil
-
-    memory = psutil.virtual_memory().percent
-    if memory > memory_max:
-        return f"memory at {memory:.0f}% (memory_max {memory_max:g}%)"
-    cpu = psutil.cpu_percent(interval=0.2)
-    if cpu > cpu_max:
-        return f"CPU at {cpu:.0f}% (cpu_max {cpu_max:g}%)"
-    return None
-
-
-# --- scheduling ------------------------------------------------------------------------------
-
-
-@dataclass
-class ScheduleResult:
-    started: list[str] = field(default_factory=list)
-    opened: list[str] = field(default_factory=list)
-    lost: list[str] = field(default_factory=list)
-    failed: dict[str, str] = field(default_factory=dict)
-    waiting: dict[str, str] = field(default_factory=dict)  # queued id -> why it still waits
-
-
-def queue_order(records: Iterable[dict[str, Any]]) -> list[dict[str, Any]]:
-    from gitwt.core.separation import natural_key
-
-    return sorted(
-        records, key=lambda record: (record.get("queued_at") or 0, natural_key(record["id"]))
-    )
-
-
-def blockers(record: dict[str, Any], records: dict[str, dict[str, Any]]) -> list[str]:
-    """Partners this queued task waits for: they must be merged (or cleaned) first."""
-    return [
-        partner
-        for partner in record.get("waits_for") or []
-        if (records.get(partner) or {}).get("state") in state.LIVE_STATES
-    ]
-
-
-def schedule(context: Context) -> ScheduleResult:
-    """One scheduling step: start every queued task that fits now. Safe to call any time.
-
-    Under the state lock it (1) marks `running` tasks whose shim and command are both gone as
-    `lost`, freeing their slots; (2) walks the queue in order and, for each task whose partners
-    (`waits_for`: conflicting or depended-on tasks) are no longer live, creates its worktree if
-    needed and either opens it (no command) or spawns its shim, while fewer than max_instances
-    tasks run and CPU/memory are under `cpu_max`/`memory_max`. Called by `start`, by every shim
-    when its command ends, by the queue waiter, and by anything that frees a partner (merge).
-    """
-    from gitwt.errors import GitParallelError
-    from gitwt.services import worktrees
-
-    common = context.repo.common_dir
-    result = ScheduleResult()
-    with state.locked(common):
-        records = state.all_tasks(common)
-        for task_id, record in records.items():
-            if record.get("state") == state.RUNNING and observe(record).state == state.LOST:
-                now = time.time()
-                record.update(
-                    state=state.LOST,
-                    ended_at=now,
-                    exit={"code": None, "signal": None, "ended_at": now, "reason": "shim died"},
-                )
-                state.write_task(common, record)
-                state.append_event(common, "lost", task=task_id)
-                result.lost.append(task_id)
-        running = sum(1 for record in records.values() if occupies_slot(record))
-        busy_reason: str | None = None
-        checked_resources = False
-        for record in queue_order(r for r in records.values() if r.get("state") == state.QUEUED):
-            task_id = record["id"]
-            waiting_on = blockers(record, records)
-            if waiting_on:
-                result.waiting[task_id] = f"waits for {', '.join(waiting_on)} to be merged"
-                continue
-            if record.get("command"):
-                limit = int(record.get("max_instances") or context.config.max_instances)
-                if running >= limit:
-                    result.waiting[task_id] = f"no free slot ({running} of {limit} running)"
-                    continue
-                if not checked_resources:
-                    busy_reason = resources_busy(context.config.cpu_max, context.config.memory_max)
-                    checked_resources = True
-                if busy_reason:
-                    result.waiting[task_id] = busy_reason
-                    continue
-            try:
-                if not record.get("base_oid"):
-                    record = worktrees.prepare_task(context, record)
-            except GitParallelError as error:
-                now = time.time()
-                record.update(state=state.FAILED, ended_at=now, error=error.message)
-                state.write_task(common, record)
-                state.append_event(common, "failed", task=task_id, error=error.message)
-                result.failed[task_id] = error.message
-                continue
-            if record.get("command"):
-                record = spawn_shim(common, record)
-                failpoints.hit("start:shim-spawned")
-                running += 1
-                result.started.append(task_id)
-                state.append_event(common, "started", task=task_id, pid=record["shim"]["pid"])
-            else:
-                record = {**record, "state": state.OPEN, "started_at": time.time()}
-                result.opened.append(task_id)
-                state.append_event(common, "opened", task=task_id)
-            records[task_id] = record
-            state.write_task(common, record)
-            failpoints.hit("start:running")
-    if result.waiting:
-        ensure_waiter(context)
-    return result
-
-
-# --- the queue waiter ------------------------------------------------------------------------
-
-
-def _waiter_lock_path(common_dir: str) -> str:
-    return os.path.join(state.state_dir(common_dir), "waiter.lock")
-
-
-def hold_waiter_lock(common_dir: str) -> int | None:
-    """Take the one-waiter lock without blocking; the descriptor, or None if a waiter runs."""
-    handle = os.open(_waiter_lock_path(common_dir), os.O_RDWR | os.O_CREAT, 0o644)
-    try:
-        fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
-    except BlockingIOError:
-        os.close(handle)
-        return None
-    return handle
-
-
-def ensure_waiter(context: Context) -> None:
-    """Make sure one detached waiter polls the queue (it exits once the queue is empty)."""
-    common = context.repo.common_dir
-    handle = hold_waiter_lock(common)
-    if handle is None:
-        return  # one is running
-    os.close(handle)  # a racing spawn is harmless: the second waiter finds the lock taken
-    log = os.path.join(state.state_dir(common), "waiter.log")
-    with open(log, "ab") as output:
-        subprocess.Popen(
-            [sys.executable, "-m", "gitwt.services.task_runner", "--wait", context.repo.toplevel],
-            cwd=context.repo.toplevel,
-            stdin=subprocess.DEVNULL,
-            stdout=output,
-            stderr=output,
-            start_new_session=True,
-            close_fds=True,
-            env=child_environment({}),
-        )
-
-
-def wait_loop(toplevel: str) -> int:
-    """The waiter: every poll_interval, one scheduling step, until nothing is queued.
-
-    The config is read again each time, so raising `cpu_max` or `max_instances` takes effect.
-    """
-    from gitwt.services.context import Context
-
-    context = Context.discover(toplevel)
-    handle = hold_waiter_lock(context.repo.common_dir)
-    if handle is None:
-        return 0
-    while True:
-        time.sleep(context.config.poll_interval)
-        with contextlib.suppress(ChildProcessError):
-            while os.waitpid(-1, os.WNOHANG)[0]:
-                pass  # reap shims this waiter spawned and that have ended
-        context = Context.discover(toplevel)
-        # The waiter lock is ours, so the ensure_waiter inside schedule starts no second one.
-        if not schedule(context).waiting:
-            return 0
 
 
 # --- stopping --------------------------------------------------------------------------------

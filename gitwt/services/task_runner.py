@@ -204,7 +204,7 @@ def auto_merge(common_dir: str, task_id: str) -> None:
 def schedule_next(common_dir: str, task_id: str) -> None:
     """One scheduling step from the repository the task was started in."""
     from gitwt.services.context import Context
-    from gitwt.services.supervisor import schedule
+    from gitwt.services.scheduler import schedule
 
     record = state.read_task(common_dir, task_id) or {}
     try:
@@ -219,7 +219,7 @@ def schedule_next(common_dir: str, task_id: str) -> None:
 def main(argv: list[str] | None = None) -> int:
     args = sys.argv[1:] if argv is None else argv
     if len(args) == 2 and args[0] == "--wait":
-        from gitwt.services.supervisor import wait_loop
+        from gitwt.services.scheduler import wait_loop
 
         return wait_loop(args[1])
     if len(args) != 2:

@@ -183,17 +183,19 @@ def test_queue_starts_two_then_the_third_when_one_ends(repo: Repo) -> None:
 
 
 def test_queued_task_waits_while_resources_are_busy(repo: Repo) -> None:
-    two_specs(repo, 1)
-    # memory_max 1%: no machine is that idle, so the gate holds the task back.
+    two_specs(repo, 2)
+    # memory_max 1%: no machine is that idle, so the gate holds the second task back (the first
+    # starts whatever the load: none of our tasks was running).
     repo.write(".gitparallel.toml", "memory_max = 1\npoll_interval = 0.2\n")
     repo.commit_all("config")
-    result = repo.cli("start", "1", "--run", "true", "--json")
-    task = result.json()["tasks"][0]
+    result = repo.cli("start", "1", "2", "--run", "sleep 600", "--json")
+    task = result.json()["tasks"][1]
     assert task["state"] == "queued"
     assert "memory" in task["waiting"]
     # Freeing the resources (here: raising the limit) lets the waiter start it.
     repo.write(".gitparallel.toml", UNGATED)
-    wait_until(lambda: status_of(repo, "1")["state"] == "succeeded")
+    wait_until(lambda: status_of(repo, "2")["state"] == "running")
+    assert repo.cli("stop", "--timeout", "2").code == 0
 
 
 def test_stop_of_a_queued_task_takes_it_out_of_the_queue(repo: Repo) -> None:

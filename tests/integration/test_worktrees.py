@@ -108,7 +108,8 @@ def test_dependent_task_needs_queue_then_waits_for_the_merge(repo: Repo) -> None
     result = repo.cli("start", "1", "2", "--queue", "--run", command, "--json")
     assert result.code == 0, result.err
     tasks = {task["id"]: task for task in result.json()["tasks"]}
-    assert tasks["2"]["state"] == "queued" and tasks["2"]["waits_for"] == ["1"]
+    assert tasks["2"]["state"] == "queued"
+    assert tasks["2"]["waits_for"] == [{"reason": "depends", "text": "depends on 1", "task": "1"}]
     assert not (repo.path.parent / "repo-wt2").exists(), "a waiting task has no worktree yet"
     wait_until(lambda: status_of(repo, "1")["state"] == "succeeded")
     assert status_of(repo, "2")["state"] == "queued"
