@@ -143,9 +143,7 @@ def child_environment(extra: dict[str, str]) -> dict[str, str]:
     return env
 
 
-def spawn_shim(
-    common_dir: str, record: dict[str, Any], note: str | None = None
-) -> dict[str, Any]:
+def spawn_shim(common_dir: str, record: dict[str, Any], note: str | None = None) -> dict[str, Any]:
     """Start the shim for a prepared task, detached in its own session, output to the task log
     (after `note`, when the scheduler has something to say about this start).
 
