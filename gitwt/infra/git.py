@@ -361,6 +361,26 @@ def rev_list(
     return out(["rev-list", *extra, *range_spec, "--"], cwd).split()
 
 
+def status_entries(worktree: str | os.PathLike[str]) -> list[tuple[str, str]]:
+    """(XY code, path) of every change, untracked and ignored file of a worktree.
+
+    Untracked and ignored files are listed one by one; a nested repository is one `dir/` entry.
+    """
+    items = split_z(
+        run(
+            ["status", "--porcelain=v1", "-z", "--untracked-files=all", "--ignored=traditional"],
+            worktree,
+        ).stdout
+    )
+    entries = []
+    index = 0
+    while index < len(items):
+        code, path = items[index][:2], items[index][3:]
+        entries.append((code, path))
+        index += 2 if code[0] in "RC" else 1  # a rename or copy carries its old path next
+    return entries
+
+
 def is_clean(worktree: str | os.PathLike[str]) -> bool:
     """No staged or unstaged change to tracked files (untracked files do not count here)."""
     return not run(["status", "--porcelain", "-z", "--untracked-files=no"], worktree).stdout

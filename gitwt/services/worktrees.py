@@ -7,7 +7,6 @@ Everything here runs git through `gitwt.infra.git`; nothing here writes task sta
 from __future__ import annotations
 
 import os
-import tempfile
 import time
 from dataclasses import dataclass, field
 from typing import Any
@@ -15,9 +14,9 @@ from typing import Any
 from gitwt.errors import GitParallelError, Refused
 from gitwt.infra import failpoints, git
 from gitwt.services.context import Context
+from gitwt.services.salvage import SALVAGE_PREFIX, salvage
 
 LOCK_REASON = "git parallel {id}"
-SALVAGE_PREFIX = "refs/parallel/salvage"
 
 
 # --- names -----------------------------------------------------------------------------------
@@ -291,23 +290,13 @@ def inspect_dirt(path: str) -> Dirt:
         if os.path.exists(os.path.join(git_dir, name)):
             dirt.operation = operation
             break
-    raw = git.run(
-        ["status", "--porcelain=v1", "-z", "--untracked-files=all", "--ignored=traditional"],
-        path,
-    ).stdout
-    items = git.split_z(raw)
-    index = 0
-    while index < len(items):
-        entry = items[index]
-        code, entry_path = entry[:2], entry[3:]
+    for code, entry_path in git.status_entries(path):
         if code == "??":
             dirt.untracked.append(entry_path)
         elif code == "!!":
             dirt.ignored.append(entry_path)
         else:
             dirt.changed.append(entry_path)
-        # A rename or copy carries its old path as the next item.
-        index += 2 if code[0] in "RC" else 1
     return dirt
 
 
@@ -317,43 +306,6 @@ def unmerged_commits(tip: str, base: str, cwd: str) -> list[str]:
 
 
 # --- salvage and removal ---------------------------------------------------------------------
-
-
-def salvage(context: Context, task_id: str, path: str | None, tips: list[str]) -> str:
-    """Store everything a forced removal would lose under refs/parallel/salvage/<id>/<time>.
-
-    The salvage commit's tree is the whole worktree (tracked, untracked and ignored files, with
-    a temporary index so the worktree's own index is untouched); its parents are the worktree's
-    HEAD and any other tip that would become unreachable, so those commits stay reachable too.
-    """
-    cwd = context.repo.toplevel
-    parents = list(dict.fromkeys(tip for tip in tips if tip))
-    tree: str | None = None
-    if path is not None and os.path.isdir(path):
-        head = git.rev_parse_verify("HEAD", path)
-        if head:
-            parents = list(dict.fromkeys([head, *parents]))
-        with tempfile.TemporaryDirectory(prefix="git-parallel-salvage-") as folder:
-            env = {"GIT_INDEX_FILE": os.path.join(folder, "index")}
-            if head:
-                git.run(["read-tree", head], path, extra_env=env)
-            git.run(["add", "--all", "--force", "--", "."], path, extra_env=env)
-            tree = git.out(["write-tree"], path, extra_env=env)
-    if tree is None:
-        if not parents:
-            raise GitParallelError(f"nothing to salvage for task {task_id}")
-        tree = git.out(["rev-parse", f"{parents[0]}^{{tree}}"], cwd)
-    commit = git.commit_tree(
-        tree, parents, f"git parallel salvage of task {task_id}\n\nworktree: {path}\n", cwd
-    )
-    stamp = time.strftime("%Y%m%dT%H%M%SZ", time.gmtime())
-    ref = f"{SALVAGE_PREFIX}/{task_id}/{stamp}"
-    suffix = 1
-    while git.rev_parse_verify(ref, cwd) is not None:
-        ref = f"{SALVAGE_PREFIX}/{task_id}/{stamp}-{suffix}"
-        suffix += 1
-    git.run(["update-ref", ref, commit, git.NULL_OID], cwd)
-    return ref
 
 
 @dataclass
@@ -433,8 +385,9 @@ def remove_task(context: Context, record: dict[str, Any], force: bool = False) -
             f"--force to keep it under {SALVAGE_PREFIX}/{task_id}/<time> and remove it anyway",
         )
     if problems:
-        removal.salvage_ref = salvage(context, task_id, path if present else None, at_risk)
-        removal.notes.append(f"salvaged to {removal.salvage_ref}")
+        salvaged = salvage(context, task_id, path if present else None, at_risk)
+        removal.salvage_ref = salvaged.ref
+        removal.notes += [f"salvaged to {salvaged.ref}", *salvaged.notes]
         failpoints.hit("clean:salvaged")
 
     if tree is not None:

@@ -191,3 +191,83 @@ def test_an_unexpected_exception_in_the_commit_hook_blocks_the_commit_in_one_lin
 def test_the_hook_names_the_raising_failpoint_variable_of_failpoints() -> None:
     assert entry.RAISE_FAILPOINT == failpoints.RAISE_VARIABLE
     assert "hook:check" in failpoints.RAISE_ONLY_POINTS
+
+
+# --- nested repositories and clean --force ---------------------------------------------------
+
+
+def nested_repository(worktree: Path) -> dict[str, str]:
+    """An agent's `git init` inside its worktree: two branches, an uncommitted file, and a
+    second nested repository (inside the first) with no commit at all."""
+    nested = worktree / "vendor" / "lib"
+    nested.mkdir(parents=True)
+    git(nested, "init", "-q", "-b", "main")
+    (nested / "kept.txt").write_text("committed in the nested repository\n")
+    git(nested, "add", "kept.txt")
+    git(nested, "commit", "-q", "-m", "nested work")
+    head = git(nested, "rev-parse", "HEAD").strip()
+    git(nested, "switch", "-q", "-c", "side")
+    (nested / "side.txt").write_text("on a side branch\n")
+    git(nested, "add", "side.txt")
+    git(nested, "commit", "-q", "-m", "side work")
+    side = git(nested, "rev-parse", "HEAD").strip()
+    git(nested, "switch", "-q", "main")
+    (nested / "draft.txt").write_text("never committed\n")
+    inner = nested / "inner"
+    inner.mkdir()
+    git(inner, "init", "-q")
+    (inner / "note.txt").write_text("in a repository with no commit\n")
+    return {"head": head, "side": side}
+
+
+def test_clean_force_keeps_a_nested_repositorys_commits_and_files(
+    repo: Repo, tmp_path: Path
+) -> None:
+    worktree = start_open(repo, "1", ["vendor/**"])
+    commits = nested_repository(worktree)
+    refused = repo.cli("clean", "1")
+    assert refused.code == 1 and worktree.exists(), refused.err
+
+    cleaned = repo.cli("clean", "1", "--force", "--json")
+
+    assert cleaned.code == 0, cleaned.err + cleaned.out
+    removal = cleaned.json()["tasks"][0]["removal"]
+    assert not worktree.exists()
+    ref = removal["salvage_ref"]
+    assert repo.git("for-each-ref", "--format=%(refname)", "refs/parallel/salvage/1/") == ref + "\n"
+    # The files, committed or not, of both nested repositories are in the salvage tree:
+    assert repo.git("show", f"{ref}:vendor/lib/draft.txt") == "never committed\n"
+    assert repo.git("show", f"{ref}:vendor/lib/kept.txt") == "committed in the nested repository\n"
+    inner = repo.git("show", f"{ref}:vendor/lib/inner/note.txt")
+    assert inner == "in a repository with no commit\n"
+    # The nested commits (both branches) are in this repository and reachable from the ref:
+    for commit in commits.values():
+        assert repo.git("merge-base", "--is-ancestor", commit, ref, check=False) == ""
+    # and the nested repository comes back the way the report says:
+    note = next(note for note in removal["notes"] if "vendor/lib" in note and "history" in note)
+    history = note.split("history at ", 1)[1].split()[0].rstrip(";,)")
+    restored = tmp_path / "restored"
+    git(tmp_path, "init", "-q", str(restored))
+    git(restored, "fetch", "-q", str(repo.path), repo.git("rev-parse", history).strip())
+    assert git(restored, "show", f"{commits['side']}:side.txt") == "on a side branch\n"
+    assert git(restored, "log", "--format=%s", commits["head"]) == "nested work\n"
+
+
+def test_clean_force_refuses_a_nested_repository_it_cannot_salvage(repo: Repo) -> None:
+    worktree = start_open(repo, "1", ["vendor/**"])
+    nested = worktree / "vendor" / "lib"
+    nested.mkdir(parents=True)
+    git(nested, "init", "-q")
+    (nested / "kept.txt").write_text("committed\n")
+    git(nested, "add", "kept.txt")
+    git(nested, "commit", "-q", "-m", "nested work")
+    head = git(nested, "rev-parse", "HEAD").strip()
+    (nested / ".git" / "objects" / head[:2] / head[2:]).unlink()  # its history is damaged
+
+    refused = repo.cli("clean", "1", "--force")
+
+    assert refused.code == 1, refused.err + refused.out
+    assert "cannot salvage the nested repository vendor/lib" in refused.err
+    assert (nested / "kept.txt").read_text() == "committed\n"
+    assert repo.git("for-each-ref", "refs/parallel/salvage/") == ""
+    assert repo.git("branch", "--list", "parallel/1") != ""

@@ -1,0 +1,162 @@
+"""Salvage: keep everything a forced removal would lose, nested repositories included (§7).
+
+A forced removal first writes `refs/parallel/salvage/<id>/<time>`: a commit whose tree is the
+whole worktree (tracked, untracked and ignored files, through a temporary index so the
+worktree's own index is untouched) and whose parents keep its HEAD and every tip that would
+become unreachable.
+
+A nested repository (an agent's `git init` or `git clone` inside its worktree, or a submodule)
+would be only a gitlink in that tree: a commit id whose objects live in the nested repository,
+which the removal deletes. So each nested repository is snapshotted the same way in its own
+object store first (its own nested repositories too), the snapshot is fetched into this
+repository, its tree takes the gitlink's place (the nested files, committed or not, are in the
+salvage tree), and the snapshot commit, whose parents are the nested HEAD and every branch, tag
+and stash of it, becomes one more parent of the salvage commit. A nested repository git cannot
+read is a refusal: --force removes nothing it could not keep.
+"""
+
+from __future__ import annotations
+
+import os
+import tempfile
+import time
+from dataclasses import dataclass, field
+
+from gitwt.errors import GitParallelError, Refused
+from gitwt.infra import git
+from gitwt.services.context import Context
+
+SALVAGE_PREFIX = "refs/parallel/salvage"
+GITLINK_MODE = "160000"
+
+
+@dataclass
+class Salvaged:
+    ref: str
+    notes: list[str] = field(default_factory=list)  # where each nested repository went
+
+
+@dataclass(frozen=True)
+class Nested:
+    path: str  # relative to the folder it is nested in
+    commit: str  # its snapshot, fetched into the outer repository
+
+
+def nested_repositories(top: str) -> list[str]:
+    """Repositories inside the working folder `top`, as paths relative to it.
+
+    git lists an untracked or ignored nested repository as one `dir/` entry (it never descends
+    into one), and a tracked one as a gitlink in the index.
+    """
+    found = {
+        path.rstrip("/")
+        for code, path in git.status_entries(top)
+        if code in ("??", "!!") and path.endswith("/")
+    }
+    for entry in git.split_z(git.run(["ls-files", "--stage", "-z"], top).stdout):
+        mode, _, rest = entry.partition(" ")
+        if mode == GITLINK_MODE:
+            found.add(rest.partition("\t")[2])
+    return sorted(path for path in found if os.path.lexists(os.path.join(top, path, ".git")))
+
+
+def snapshot_tree(top: str) -> tuple[str, list[Nested]]:
+    """The tree of everything in the working folder `top` (written in its repository's object
+    store), with each nested repository's files in place of its gitlink."""
+    nested = [Nested(path, _snapshot_nested(top, path)) for path in nested_repositories(top)]
+    with tempfile.TemporaryDirectory(prefix="git-parallel-salvage-") as folder:
+        env = {"GIT_INDEX_FILE": os.path.join(folder, "index")}
+        head = git.rev_parse_verify("HEAD", top)
+        if head:
+            git.run(["read-tree", head], top, extra_env=env)
+        excluded = [f":(exclude,literal){inner.path}" for inner in nested]
+        git.run(["add", "--all", "--force", "--", ".", *excluded], top, extra_env=env)
+        for inner in nested:
+            literal = f":(literal){inner.path}"
+            unlink = ["rm", "--cached", "-r", "-q", "--ignore-unmatch", "--", literal]
+            git.run(unlink, top, extra_env=env)  # the gitlink, if the nested repo is tracked
+            files = f"{inner.commit}^{{tree}}"
+            git.run(["read-tree", f"--prefix={inner.path}/", files], top, extra_env=env)
+        return git.out(["write-tree"], top, extra_env=env), nested
+
+
+def _ref_tips(top: str) -> tuple[list[str], list[str]]:
+    """The commits HEAD and every ref of the repository at `top` point at (tags peeled), and
+    one `<commit> <ref>` line per ref for the snapshot's message."""
+    head = git.rev_parse_verify("HEAD", top)
+    tips = [head] if head else []
+    lines = []
+    fields = "%(objecttype) %(objectname) %(*objecttype) %(*objectname) %(refname)"
+    listing = git.out(["for-each-ref", f"--format={fields}"], top)
+    for line in listing.splitlines():
+        kind, oid, peeled_kind, peeled, name = (line.split(" ", 4) + [""] * 5)[:5]
+        commit = oid if kind == "commit" else peeled if peeled_kind == "commit" else None
+        if commit:
+            tips.append(commit)
+            lines.append(f"{commit} {name}")
+    return list(dict.fromkeys(tips)), lines
+
+
+def _snapshot_nested(top: str, path: str) -> str:
+    """Snapshot the repository at `top`/`path` and fetch it into the repository of `top`."""
+    inner = os.path.join(top, path)
+    try:
+        tips, refs = _ref_tips(inner)
+        tree, nested = snapshot_tree(inner)
+        message = _message(f"nested repository {path}", len(tips), nested, ["refs:", *refs])
+        commit = git.commit_tree(tree, [*tips, *(each.commit for each in nested)], message, inner)
+        git.run(["fetch", "--quiet", "--no-tags", "--no-write-fetch-head", inner, commit], top)
+    except GitParallelError as error:
+        raise Refused(
+            f"cannot salvage the nested repository {path} in {top}: {error.message}",
+            f"save or remove {inner} yourself (it is not in the task's branch), then clean again",
+        ) from error
+    return commit
+
+
+def _message(what: str, parent_count: int, nested: list[Nested], extra: list[str]) -> str:
+    """The snapshot commit's message: which parent holds each nested repository's history."""
+    lines = [f"git parallel salvage of {what}", ""]
+    lines += [
+        f"nested repository {inner.path}: files under {inner.path}/, history at parent "
+        f"{parent_count + number + 1}"
+        for number, inner in enumerate(nested)
+    ]
+    return "\n".join([*lines, *extra, ""])
+
+
+def salvage(context: Context, task_id: str, path: str | None, tips: list[str]) -> Salvaged:
+    """Store everything a forced removal would lose under refs/parallel/salvage/<id>/<time>."""
+    cwd = context.repo.toplevel
+    parents = list(dict.fromkeys(tip for tip in tips if tip))
+    tree: str | None = None
+    nested: list[Nested] = []
+    if path is not None and os.path.isdir(path):
+        head = git.rev_parse_verify("HEAD", path)
+        if head:
+            parents = list(dict.fromkeys([head, *parents]))
+        tree, nested = snapshot_tree(path)
+    if tree is None:
+        if not parents:
+            raise GitParallelError(f"nothing to salvage for task {task_id}")
+        tree = git.out(["rev-parse", f"{parents[0]}^{{tree}}"], cwd)
+    message = _message(f"task {task_id}", len(parents), nested, [f"worktree: {path}"])
+    commit = git.commit_tree(tree, [*parents, *(inner.commit for inner in nested)], message, cwd)
+    ref = _free_ref(task_id, cwd)
+    git.run(["update-ref", ref, commit, git.NULL_OID], cwd)
+    notes = [
+        f"nested repository {inner.path}: files at {ref}:{inner.path}/, history at "
+        f"{ref}^{len(parents) + number + 1}"
+        for number, inner in enumerate(nested)
+    ]
+    return Salvaged(ref, notes)
+
+
+def _free_ref(task_id: str, cwd: str) -> str:
+    stamp = time.strftime("%Y%m%dT%H%M%SZ", time.gmtime())
+    ref = f"{SALVAGE_PREFIX}/{task_id}/{stamp}"
+    suffix = 1
+    while git.rev_parse_verify(ref, cwd) is not None:
+        ref = f"{SALVAGE_PREFIX}/{task_id}/{stamp}-{suffix}"
+        suffix += 1
+    return ref
