@@ -228,15 +228,26 @@ def hooks() -> None:
     metavar="ID",
     help="Make WORKTREE a worktree of task ID: save its rules there first.",
 )
-def hooks_install(worktree: str | None, task_id: str | None) -> None:
+@click.option(
+    "--server",
+    is_flag=True,
+    help="In a bare repository: a pre-receive check of task branches against the registry.",
+)
+def hooks_install(worktree: str | None, task_id: str | None, server: bool) -> None:
     """Install the hooks in WORKTREE (default: here), chaining to the hooks it had.
 
     In a task worktree they refuse commits outside the task; elsewhere they guard the base of
-    live tasks against commits touching their paths.
+    live tasks against commits touching their paths. With --server, in the bare repository a
+    team pushes to: refuse pushes to task branches that change paths outside the task.
     """
     from gitwt.cli import report
     from gitwt.services import installer
 
+    if server:
+        from gitwt.services import server_hook
+
+        click.echo(f"installed the server check in {server_hook.install(worktree or '.')}")
+        return
     report.hooks_installed(installer.install_for(worktree or ".", task_id))
 
 

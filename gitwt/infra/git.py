@@ -336,6 +336,30 @@ def range_commits_changes(
     return _changes_by_commit(split_z(raw))
 
 
+def unreferenced_commits_changes(
+    new: str, cwd: str | os.PathLike[str] | None = None
+) -> dict[str, list[Change]]:
+    """Each non-merge commit of `new` that no ref reaches yet (what a push brings, seen from a
+    pre-receive hook) with its name-status changes, in one process."""
+    raw = run(
+        [
+            "log",
+            "--no-merges",
+            "-z",
+            "--name-status",
+            "-M",
+            "--format=%H",
+            "--no-ext-diff",
+            new,
+            "--not",
+            "--all",
+            "--",
+        ],
+        cwd,
+    ).stdout
+    return _changes_by_commit(split_z(raw))
+
+
 def branch_heads(cwd: str | os.PathLike[str] | None = None) -> dict[str, str]:
     """Every local branch's short name and commit, in one process.
 

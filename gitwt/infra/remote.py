@@ -177,6 +177,17 @@ class Update:
 
 
 STALE = "stale"  # a lease was lost: someone else wrote first
+# How a lost race reads in `push --porcelain`: our lease checked on our side ("stale info"), or
+# the server's ref transaction lost to a concurrent push ("failed to lock", "incorrect old
+# value", and with --atomic every other ref then says "atomic transaction failed").
+LOST_RACE = (
+    "stale info",
+    "fetch first",
+    "lock",
+    "incorrect old value",
+    "atomic transaction failed",
+    "atomic push failed",
+)
 
 
 def push(cwd: str, remote: str, updates: Sequence[Update]) -> str | None:
@@ -200,10 +211,10 @@ def push(cwd: str, remote: str, updates: Sequence[Update]) -> str | None:
     ]
     if not rejected:
         raise _unreachable(remote, _last_line(result.stderr))
-    if any("stale info" in line or "fetch first" in line for line in rejected):
+    refused = [line for line in rejected if not any(sign in line for sign in LOST_RACE)]
+    if not refused:
         return STALE
-    remote_says = [line for line in rejected if "remote rejected" in line]
-    detail = (remote_says or rejected)[0].split("\t")[-1]
+    detail = refused[0].split("\t")[-1]
     raise RemoteRefused(
         f"remote '{remote}' refused the push: {detail}",
         "see the remote's message above; nothing was changed there",

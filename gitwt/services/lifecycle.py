@@ -361,6 +361,9 @@ def claim(context: Context, task_id: str, paths: list[str]) -> ClaimReport:
                     f"cannot claim for task {record['id']}: {problems[0].message}",
                     "claim only paths the task's owner owns, or ask their owner",
                 )
+            team = _team(context)
+            if team is not None:
+                team.claim(context, record, added)  # other machines' tasks decide too
             failpoints.hit("claim:validated")
             record["claims"] = [
                 *(record.get("claims") or []),

@@ -96,6 +96,34 @@ def unregister(context: Context, task_ids: Sequence[str]) -> None:
         warn(f"the team registry still lists {', '.join(task_ids)}: {error.message}")
 
 
+# --- claim -----------------------------------------------------------------------------------
+
+
+def claim(context: Context, record: dict[str, Any], added: Sequence[str]) -> None:
+    """Extend the task's registry entry with `added`, unless a task of another machine
+    declares an overlapping path (call under the state lock, before the local record)."""
+    from gitwt.services.lifecycle import _conflict_text as conflict_text
+    from gitwt.services.lifecycle import live_conflicts
+
+    claims = [*(record.get("claims") or []), {"paths": list(added)}]
+    entry = registry.new_entry(context, {**record, "claims": claims})
+    wanted = Task(id=record["id"], title="", owner=None, files=tuple(added))
+
+    def decide(view: registry.View) -> registry.Changes:
+        others = view.others()
+        records_elsewhere = {key: other.as_record() for key, other in others.items()}
+        for conflict in live_conflicts(context, [wanted], records_elsewhere):
+            old = next(task_id for task_id in conflict.tasks if task_id in others)
+            raise Refused(
+                f"cannot claim for task {record['id']}: {conflict_text(conflict)} "
+                f"(task {old} is live on {others[old].where()})",
+                f"claim other paths, or wait until task {old} is merged there",
+            )
+        return {record["id"]: entry}
+
+    registry.change(context, decide, f"claim {record['id']} {' '.join(added)}")
+
+
 # --- clean -----------------------------------------------------------------------------------
 
 

@@ -3,6 +3,8 @@ as two machines. The registry is read straight from the served bare repository."
 
 from __future__ import annotations
 
+import os
+import subprocess
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -204,3 +206,106 @@ def test_the_remote_going_away_mid_merge_leaves_both_sides_consistent(team: Team
     team.alice.git("remote", "set-url", "origin", team.daemon.url("project.git"))
     assert team.alice.cli("merge", "a").code == 0
     assert registry(team.bare) == {}
+
+
+def test_the_server_refuses_an_out_of_bounds_push_and_accepts_an_in_bounds_one(
+    team: Team,
+) -> None:
+    installed = team.alice.cli("hooks", "install", "--server", cwd=team.bare)
+    assert installed.code == 0, installed.err
+    assert team.alice.cli("start", "a").code == 0
+    worktree = team.alice.path.parent / "project-wta"
+
+    team.alice.work(worktree, "src/shared/x.py", "x = 2\n")
+    accepted = team.alice.git("push", "-q", "origin", "parallel/a", cwd=worktree, check=False)
+    assert accepted == ""
+    assert team.alice.git("ls-remote", "origin", "refs/heads/parallel/a").strip()
+
+    # Past the task's own hooks (--no-verify), the server is the last word.
+    bad = team.alice.work(worktree, "src/c.py", "c = 3\n", "--no-verify")
+    refused = subprocess.run(
+        ["git", "push", "--no-verify", "origin", "parallel/a"],
+        cwd=worktree,
+        capture_output=True,
+        text=True,
+        env={**os.environ, **team.alice.env},
+    )
+    assert refused.returncode != 0
+    assert "pre-receive hook declined" in refused.stderr, refused.stderr
+    headline = "push refused: the pushed commits change 1 path outside their task"
+    assert headline in refused.stderr, refused.stderr
+    assert "src/c.py" in refused.stderr and "not declared by task a" in refused.stderr
+    remote_tip = team.alice.git("ls-remote", "origin", "refs/heads/parallel/a").split()[0]
+    assert remote_tip != bad
+
+    # A branch of a task nobody registered is refused too: only live tasks take pushes.
+    team.alice.git("branch", "parallel/zz", "main")
+    stray = subprocess.run(
+        ["git", "push", "--no-verify", "origin", "parallel/zz"],
+        cwd=team.alice.path,
+        capture_output=True,
+        text=True,
+        env={**os.environ, **team.alice.env},
+    )
+    assert stray.returncode != 0
+    assert "task zz is not live in the team registry" in stray.stderr
+
+
+@pytest.mark.slow
+def test_twenty_races_of_overlapping_starts_have_exactly_one_winner_each(team: Team) -> None:
+    machines = {"a": team.alice, "b": team.bob}
+    for round_number in range(20):
+        racing = {task_id: machine.popen("start", task_id) for task_id, machine in machines.items()}
+        codes = {}
+        for task_id, process in racing.items():
+            _, err = process.communicate(timeout=120)
+            codes[task_id] = (process.returncode, err)
+        winners = [task_id for task_id, (code, _) in codes.items() if code == 0]
+        assert len(winners) == 1, (round_number, codes)
+        (winner,) = winners
+        loser = "b" if winner == "a" else "a"
+        code, err = codes[loser]
+        assert code == 1, (round_number, err)
+        assert f"and task {winner} is live on machine {machines[winner].name}" in err
+        assert set(registry(team.bare)) == {winner}, round_number
+        # The loser created nothing: no record, no branch, no worktree.
+        assert f"parallel/{loser}" not in machines[loser].git("branch", "--list")
+        assert machines[loser].cli("status", "--local", "--json").json()["tasks"] == []
+        cleaned = machines[winner].cli("clean", winner)
+        assert cleaned.code == 0, cleaned.err
+        assert registry(team.bare) == {}
+
+
+def test_the_ci_check_reads_the_declaration_from_the_registry(team: Team) -> None:
+    assert team.alice.cli("start", "a").code == 0
+    worktree = team.alice.path.parent / "project-wta"
+    team.alice.work(worktree, "src/shared/x.py", "x = 2\n")
+    team.alice.git("push", "-q", "origin", "parallel/a", cwd=worktree)
+    # A CI runner is another clone: the task is not live there, its entry is in the registry.
+    team.bob.git("fetch", "-q", "origin", "parallel/a:refs/remotes/origin/parallel/a")
+    clean = team.bob.cli("check", "--range", "origin/main..origin/parallel/a", "--task", "a")
+    assert clean.code == 0, clean.err + clean.out
+
+    team.alice.work(worktree, "src/c.py", "c = 3\n", "--no-verify")
+    team.alice.git("push", "-q", "--no-verify", "origin", "parallel/a", cwd=worktree)
+    team.bob.git("fetch", "-q", "origin", "+parallel/a:refs/remotes/origin/parallel/a")
+    found = team.bob.cli("check", "--range", "origin/main..origin/parallel/a", "--task", "a")
+    assert found.code == 1
+    assert "src/c.py" in found.out + found.err
+    assert "not declared by task a" in found.out + found.err
+
+    # A claim on alice's machine reaches the registry, so the CI check on bob's accepts it.
+    claimed = team.alice.cli("claim", "a", "src/c.py")
+    assert claimed.code == 0, claimed.err
+    assert registry(team.bare)["a"]["files"] == ["src/shared/**", "src/c.py"]
+    again = team.bob.cli("check", "--range", "origin/main..origin/parallel/a", "--task", "a")
+    assert again.code == 0, again.err + again.out
+
+
+def test_a_claim_overlapping_another_machines_task_is_refused(team: Team) -> None:
+    assert team.alice.cli("start", "a").code == 0
+    assert team.bob.cli("start", "c").code == 0
+    refused = team.bob.cli("claim", "c", "src/shared/y.py")
+    assert refused.code == 1
+    assert "task a is live on machine alice" in refused.err
+    assert registry(team.bare)["c"]["files"] == ["src/c.py"]
