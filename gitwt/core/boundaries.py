@@ -1,7 +1,8 @@
 """A change set against a task's rules -> violations. Pure and stdlib only: the hook runs it.
 
 The rules are compiled once (at `start`/`claim`) into plain JSON: declared patterns as regexes
-and the ownership map's rules with provenance. The hook loads that JSON and calls `violations`.
+and the ownership map's rules with provenance. The hook loads that JSON (`gitwt.hook.rules_file`;
+the services save it, `gitwt.services.task_rules`) and calls `violations`. No file I/O here.
 
 Every commit pays for this module, so it imports nothing at load time: no dataclasses (they
 pull in `inspect`), no typing, no `gitwt.infra.git` (subprocess), no `gitwt.core.ownership`
@@ -10,7 +11,6 @@ pull in `inspect`), no typing, no `gitwt.infra.git` (subprocess), no `gitwt.core
 - each stored regex also carries its compiled form (the `_sre` code `re` itself produces, with
   `_sre.MAGIC`), so loading it is one `_sre.compile` call; an interpreter with another MAGIC,
   or no `_sre`, compiles the regex text with `re` as usual;
-- the file is read with the C scanner of `_json`, falling back to `json`.
 
 Compiled ownership rules are matched by `OwnerIndex`, which behaves like
 `ownership.OwnershipMap.owners_of` for everything `violations` needs.
@@ -36,7 +36,6 @@ if TYPE_CHECKING:  # no runtime import of typing or collections: they cost the h
 
 
 RULES_SCHEMA = "git-parallel/rules/1"
-RULES_FILE = "parallel-rules.json"  # in the task worktree's private git dir
 
 CHANGE_NAMES = {
     "A": "added",
@@ -537,62 +536,3 @@ def violation_lines(found: Sequence[Violation]) -> list[str]:
         f"  fix: {violation.fix}\n"
         for path, change, violation in zip(paths, changes, found, strict=True)
     ]
-
-
-# --- storage ---------------------------------------------------------------------------------
-
-
-def save_rules(git_dir: str, rules: Rules) -> None:
-    """Store the compiled rules in a worktree's private git dir, where its hooks read them."""
-    import os
-
-    from gitwt.infra.state import write_json_atomic
-
-    write_json_atomic(os.path.join(git_dir, RULES_FILE), rules.to_json())
-
-
-def load_rules(git_dir: str) -> Rules | None:
-    """The rules of the task whose worktree this is, or None outside task worktrees.
-
-    Raises ValueError (or OSError) when the file exists but cannot be used: callers fail closed.
-    """
-    try:
-        with open(f"{git_dir}/{RULES_FILE}", encoding="utf-8") as handle:
-            text = handle.read()
-    except FileNotFoundError:
-        return None
-    data = _parse_json(text)
-    try:
-        return Rules.from_json(data)
-    except Exception as exc:  # KeyError, TypeError, re.error (without importing re to name it)
-        raise ValueError(f"malformed rules: {exc!r}") from exc
-
-
-class _JsonContext:
-    """What the C JSON scanner reads from `json.JSONDecoder`, with the defaults."""
-
-    strict = True
-    object_hook = None
-    object_pairs_hook = None
-    parse_float = float
-    parse_int = int
-    parse_constant = float
-
-
-def _parse_json(text: str) -> Any:
-    """json.loads without importing json (it imports re): the C scanner, when there is one."""
-    try:
-        from _json import make_scanner as scanner_type
-    except ImportError:
-        scanner_type = None  # type: ignore[assignment,misc]
-    if scanner_type is not None and text.startswith("{"):
-        try:
-            data, end = scanner_type(_JsonContext())(text, 0)  # type: ignore[arg-type]
-        except Exception:
-            pass  # malformed: let json say where (the C scanner's errors need json anyway)
-        else:
-            if not text[end:].strip():
-                return data
-    import json
-
-    return json.loads(text)

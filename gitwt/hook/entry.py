@@ -24,7 +24,9 @@ from __future__ import annotations
 import os
 import sys
 
-from gitwt.infra import real_objects
+from gitwt.errors import GitParallelError
+from gitwt.hook import rules_file
+from gitwt.infra import real_objects, records
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
@@ -36,7 +38,6 @@ EXIT_OK, EXIT_VIOLATION, EXIT_UNREADABLE = 0, 1, 2
 NULL_OID = "0" * 40
 BLOCKING_HOOKS = frozenset({"pre-commit", "pre-merge-commit", "pre-push"})
 CHECKED_HOOKS = ("pre-commit", "post-commit", "pre-merge-commit", "pre-push")
-ENDED_STATES = frozenset({"merged", "cleaned"})
 TASK, GUARD = "task", "guard"
 RAISE_FAILPOINT = "GIT_PARALLEL_FAILPOINT_RAISE"  # = failpoints.RAISE_VARIABLE, not imported
 COLOURS = {"red": "31", "yellow": "33", "bold": "1"}
@@ -48,13 +49,8 @@ def load_checker() -> None:
     from gitwt.core import boundaries
 
 
-class HookError(Exception):
+class HookError(GitParallelError):
     """The hook cannot do its job (rules unreadable, git failed): fail closed with exit 2."""
-
-    def __init__(self, message: str, hint: str = "") -> None:
-        super().__init__(message)
-        self.message = message
-        self.hint = hint
 
 
 # --- running git -----------------------------------------------------------------------------
@@ -165,21 +161,6 @@ class Layout:
         self.common_dir = common_dir
 
 
-def git_dir_of(worktree: str) -> str | None:
-    """The private git dir of a worktree, from its `.git` (a dir, or a `gitdir:` file)."""
-    dotgit = os.path.join(worktree, ".git")
-    if os.path.isdir(dotgit):
-        return dotgit
-    try:
-        with open(dotgit, encoding="utf-8", errors="surrogateescape") as handle:
-            text = handle.read()
-    except OSError:
-        return None
-    if not text.startswith("gitdir: "):
-        return None
-    return os.path.normpath(os.path.join(worktree, text[len("gitdir: ") :].strip("\n")))
-
-
 def common_dir_of(git_dir: str) -> str:
     try:
         with open(os.path.join(git_dir, "commondir"), encoding="utf-8") as handle:
@@ -191,7 +172,7 @@ def common_dir_of(git_dir: str) -> str:
 def layout() -> Layout:
     # Git runs hooks at the top of the worktree, and exports GIT_DIR when it was given one.
     git_dir = os.environ.get("GIT_DIR")
-    git_dir = os.path.abspath(git_dir) if git_dir else git_dir_of(os.getcwd())
+    git_dir = os.path.abspath(git_dir) if git_dir else rules_file.git_dir_of(os.getcwd())
     if git_dir is None:
         code, out = run_git(["rev-parse", "--absolute-git-dir"], check=False)
         if code != 0:
@@ -233,9 +214,9 @@ def merge_heads(git_dir: str) -> dict[str, str]:
 def saved_rules(where: Layout) -> boundaries.Rules | None:
     """This worktree's task rules, or None outside task worktrees; unreadable ones fail closed."""
     try:
-        return boundaries.load_rules(where.git_dir)
+        return rules_file.load_rules(where.git_dir)
     except (OSError, ValueError) as exc:
-        path = os.path.join(where.git_dir, boundaries.RULES_FILE)
+        path = rules_file.rules_path(where.git_dir)
         raise HookError(
             f"the task rules in {path} are unreadable ({exc})",
             "rewrite them with 'git parallel hooks install --task ID' in this worktree",
@@ -244,7 +225,7 @@ def saved_rules(where: Layout) -> boundaries.Rules | None:
 
 def own_rules(where: Layout) -> boundaries.Rules:
     """This task worktree's rules; a missing or broken file refuses the commit (fail closed)."""
-    path = os.path.join(where.git_dir, boundaries.RULES_FILE)
+    path = rules_file.rules_path(where.git_dir)
     rules = saved_rules(where)
     if rules is None:
         raise HookError(
@@ -255,53 +236,21 @@ def own_rules(where: Layout) -> boundaries.Rules:
 
 
 def task_records(common_dir: str) -> list[dict[str, Any]]:
-    """Every task's state record (read directly: `gitwt.infra.state` costs the hook its imports)."""
-    import json
-
-    folder = os.path.join(common_dir, "parallel", "tasks")
-    try:
-        names = sorted(name for name in os.listdir(folder) if name.endswith(".json"))
-    except OSError:
-        return []
-    records = []
-    for name in names:
-        try:
-            with open(os.path.join(folder, name), encoding="utf-8") as handle:
-                record = json.load(handle)
-        except (OSError, ValueError):
-            warn(f"skipping unreadable task state {os.path.join(folder, name)}")
-            continue
-        if isinstance(record, dict) and isinstance(record.get("id"), str):
-            records.append(record)
-    return records
-
-
-def declared_patterns(record: dict[str, Any]) -> list[str]:
-    """A task's declaration from its state: spec files plus every accepted claim."""
-    paths = list(record.get("files") or [])
-    for claim in record.get("claims") or []:
-        if isinstance(claim, dict):
-            paths.extend(claim.get("paths") or [])
-    return list(dict.fromkeys(path for path in paths if isinstance(path, str)))
+    """Every task's state record: `gitwt.infra.records`, the one reader (it raises for an
+    unreadable one, which fails the hook closed)."""
+    return list(records.all_tasks(common_dir).values())
 
 
 def record_rules(record: dict[str, Any]) -> boundaries.Rules:
-    """The rules another task committed under: its worktree's snapshot, else its state."""
-    worktree = record.get("worktree")
-    git_dir = git_dir_of(worktree) if isinstance(worktree, str) else None
-    if git_dir is not None:
-        try:
-            saved = boundaries.load_rules(git_dir)
-        except (OSError, ValueError):
-            saved = None
-        if saved is not None and saved.task_id == record["id"]:
-            return saved
-    return boundaries.Rules(
-        task_id=record["id"],
-        owner=record.get("owner"),
-        declared=declared_patterns(record),
-        extra={key: record[key] for key in ("base", "branch", "worktree") if key in record},
-    )
+    """The rules another task commits under: the one builder, from its worktree's snapshot and
+    its state record (the hook has no ownership map of its own: a task whose snapshot is gone
+    is checked against its declaration)."""
+    from gitwt.core.declaration import task_rules
+
+    extra: dict[str, Any] = {
+        key: record[key] for key in ("base", "branch", "worktree") if key in record
+    }
+    return task_rules(record, saved=rules_file.worktree_rules(record.get("worktree")), extra=extra)
 
 
 # --- messages --------------------------------------------------------------------------------
@@ -460,7 +409,7 @@ def live_tasks_on(branch: str | None, where: Layout) -> list[dict[str, Any]]:
     return [
         record
         for record in task_records(where.common_dir)
-        if record.get("state") not in ENDED_STATES and record.get("base") == branch
+        if records.is_live(record) and record.get("base") == branch
     ]
 
 
@@ -474,21 +423,16 @@ def guard(where: Layout) -> int:
     if incoming:
         # Merging a task's own branch into base is how a task lands: not a violation.
         tasks = [record for record in tasks if not _merges_branch_of(record, list(incoming))]
-    import re
-
-    from gitwt.core.patterns import compile_regex
-
-    matchers = []
+    guarded = []
     for record in tasks:
-        patterns = declared_patterns(record)
-        if patterns:
-            regex = "|".join(f"(?:{compile_regex(pattern)})" for pattern in patterns)
-            matchers.append((record, patterns, re.compile(regex, re.DOTALL)))
+        rules = record_rules(record)
+        if rules.declared:
+            guarded.append((record, rules.declared, rules))
     found = []
     owners: list[str] = []
     for letter, path in boundaries.touched_paths(diff(cached=True)):
-        for record, patterns, matcher in matchers:
-            if matcher.fullmatch(path):
+        for record, patterns, rules in guarded:
+            if rules.declares(path):
                 where_text = record.get("worktree") or "its worktree"
                 found.append(
                     boundaries.Violation(
@@ -539,7 +483,11 @@ def task_of_branch(
         return own
     if not branch or branch == "HEAD":
         return None
-    # Task worktrees carry their rules (hooks installed by hand have no state record)...
+    # A live task's rules: its snapshot and its record, the same declaration `merge` audits...
+    for record in task_records(where.common_dir):
+        if record.get("branch") == branch and records.is_live(record):
+            return record_rules(record)
+    # ...and a worktree whose hooks were installed by hand (`hooks install --task`, no record).
     worktrees = os.path.join(where.common_dir, "worktrees")
     try:
         names = sorted(os.listdir(worktrees))
@@ -547,15 +495,11 @@ def task_of_branch(
         names = []
     for name in names:
         try:
-            rules = boundaries.load_rules(os.path.join(worktrees, name))
+            rules = rules_file.load_rules(os.path.join(worktrees, name))
         except (OSError, ValueError):
             continue
         if rules is not None and rules.extra.get("branch") == branch:
             return rules
-    # ...and a task whose worktree is gone still has its state.
-    for record in task_records(where.common_dir):
-        if record.get("branch") == branch and record.get("state") not in ENDED_STATES:
-            return record_rules(record)
     return None
 
 
@@ -694,7 +638,7 @@ def shim_main(
             started = start_git(diff_args(cached=True))  # runs while Python loads the check
         load_checker()
         code = run_hook(hook, mode, stdin_data, where, started)
-    except HookError as error:
+    except GitParallelError as error:
         sys.stderr.write(f"git parallel: error: {error.message}\n")
         if error.hint:
             sys.stderr.write(f"hint: {error.hint}\n")
@@ -771,13 +715,13 @@ def dispatch(args: list[str]) -> int:
     if what == "boundaries":
         try:
             return framework_boundaries()
-        except HookError as error:
+        except GitParallelError as error:
             sys.stderr.write(f"git parallel: error: {error.message}\nhint: {error.hint}\n")
             return EXIT_UNREADABLE
     if what in CHECKED_HOOKS:
         load_checker()
         where = layout()
-        has_rules = os.path.exists(os.path.join(where.git_dir, boundaries.RULES_FILE))
+        has_rules = os.path.exists(rules_file.rules_path(where.git_dir))
         return shim_main(what, TASK if has_rules else GUARD, "", rest)
     sys.stderr.write(f"git parallel: error: unknown hook {what!r}\n{USAGE}")
     return EXIT_UNREADABLE

@@ -16,33 +16,66 @@ import time
 from collections.abc import Iterator
 from typing import Any
 
-from gitwt.errors import GitParallelError
+# The task states and the record reader live in `records` (the hooks read records without this
+# module's imports); re-exported here for the writers.
+from gitwt.infra.records import (
+    CLEANED,
+    CONFLICTED,
+    ENDED_STATES,
+    FAILED,
+    LIVE_STATES,
+    LOST,
+    MERGED,
+    OPEN,
+    QUEUED,
+    REJECTED,
+    RUNNING,
+    STATE_DIR,
+    STOPPED,
+    SUCCEEDED,
+    StateError,
+    all_tasks,
+    is_live,
+    live_tasks,
+    read_task,
+    state_dir,
+    task_path,
+)
 
 SCHEMA_VERSION = 1
-STATE_DIR = "parallel"
-
-# Task states (DESIGN §4)
-QUEUED, RUNNING, SUCCEEDED, FAILED, STOPPED, LOST, OPEN = (
-    "queued",
-    "running",
-    "succeeded",
-    "failed",
-    "stopped",
-    "lost",
-    "open",
-)
-MERGED, CONFLICTED, REJECTED, CLEANED = "merged", "conflicted", "rejected", "cleaned"
-LIVE_STATES = frozenset(
-    {QUEUED, RUNNING, OPEN, SUCCEEDED, FAILED, STOPPED, LOST, CONFLICTED, REJECTED}
-)
 
 
-class StateError(GitParallelError):
-    pass
-
-
-def state_dir(common_dir: str) -> str:
-    return os.path.join(common_dir, STATE_DIR)
+__all__ = [
+    "CLEANED",
+    "CONFLICTED",
+    "ENDED_STATES",
+    "FAILED",
+    "LIVE_STATES",
+    "LOST",
+    "MERGED",
+    "OPEN",
+    "QUEUED",
+    "REJECTED",
+    "RUNNING",
+    "SCHEMA_VERSION",
+    "STATE_DIR",
+    "STOPPED",
+    "SUCCEEDED",
+    "StateError",
+    "all_tasks",
+    "append_event",
+    "is_live",
+    "live_tasks",
+    "locked",
+    "log_path",
+    "read_events",
+    "read_task",
+    "state_dir",
+    "task_path",
+    "update_task",
+    "write_json_atomic",
+    "write_task",
+]
 
 
 def _ensure(common_dir: str) -> str:
@@ -104,46 +137,8 @@ def write_json_atomic(path: str, data: Any) -> None:
         os.close(directory)
 
 
-def task_path(common_dir: str, task_id: str) -> str:
-    return os.path.join(state_dir(common_dir), "tasks", f"{task_id}.json")
-
-
 def log_path(common_dir: str, task_id: str) -> str:
     return os.path.join(state_dir(common_dir), "logs", f"{task_id}.log")
-
-
-def read_task(common_dir: str, task_id: str) -> dict[str, Any] | None:
-    path = task_path(common_dir, task_id)
-    try:
-        with open(path, encoding="utf-8") as handle:
-            data = json.load(handle)
-    except FileNotFoundError:
-        return None
-    except (OSError, ValueError) as exc:
-        raise StateError(
-            f"state file {path} is unreadable: {exc}",
-            "move it aside; 'git parallel status' rebuilds what it can",
-        ) from exc
-    if not isinstance(data, dict):
-        raise StateError(
-            f"state file {path} is not a JSON object",
-            "move it aside; 'git parallel status' rebuilds what it can",
-        )
-    return data
-
-
-def all_tasks(common_dir: str) -> dict[str, dict[str, Any]]:
-    folder = os.path.join(state_dir(common_dir), "tasks")
-    try:
-        names = sorted(name for name in os.listdir(folder) if name.endswith(".json"))
-    except FileNotFoundError:
-        return {}
-    found: dict[str, dict[str, Any]] = {}
-    for name in names:
-        data = read_task(common_dir, name[: -len(".json")])
-        if data is not None:
-            found[name[: -len(".json")]] = data
-    return found
 
 
 def write_task(common_dir: str, data: dict[str, Any]) -> None:

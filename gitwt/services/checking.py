@@ -11,14 +11,16 @@ from __future__ import annotations
 
 import os
 from dataclasses import dataclass, field
-from typing import Any
 
 from gitwt.core import boundaries
+from gitwt.core.declaration import role_rules
 from gitwt.core.ownership import choose_role
 from gitwt.core.specs import Task
 from gitwt.errors import GitParallelError
+from gitwt.hook.rules_file import load_rules
 from gitwt.infra import git, state
 from gitwt.services.context import Context
+from gitwt.services.task_rules import current_rules
 
 ROLE_VARIABLE = "GIT_PARALLEL_ROLE"
 ROLE_CONFIG = "parallel.role"
@@ -36,25 +38,10 @@ class CheckResult:
         return not self.violations
 
 
-def declared_with_claims(task: Task, record: dict[str, Any] | None) -> list[str]:
-    """The task's declaration: its spec's files plus every claim accepted since `start`."""
-    paths = list(task.files)
-    for claim in (record or {}).get("claims") or []:
-        paths.extend(claim.get("paths") or [])
-    return list(dict.fromkeys(paths))
-
-
 def rules_for_task(context: Context, task: Task, **extra: str) -> boundaries.Rules:
     """The compiled rules of a task, as `start` saves them into its worktree."""
     record = state.read_task(context.repo.common_dir, task.id)
-    return boundaries.Rules(
-        task_id=task.id,
-        owner=task.owner,
-        declared=declared_with_claims(task, record),
-        ownership=context.ownership,
-        unowned=context.config.unowned,
-        extra={"title": task.title, "spec": task.source, **extra},
-    )
+    return current_rules(context, record, task, {"title": task.title, "spec": task.source, **extra})
 
 
 def resolve_role(
@@ -76,20 +63,14 @@ def resolve_role(
     return choose_role(None, None, configured, task_owner, email, ownership)
 
 
-def role_rules(context: Context, role: str) -> boundaries.Rules:
+def rules_of_role(context: Context, role: str) -> boundaries.Rules:
     if context.ownership is None:
         raise GitParallelError(
             f"no ownership map to check role {role} against",
             "add a CODEOWNERS file (.github/CODEOWNERS, CODEOWNERS or docs/CODEOWNERS) "
             "or set 'ownership' in .gitparallel.toml",
         )
-    return boundaries.Rules(
-        task_id=None,
-        owner=role,
-        declared=None,
-        ownership=context.ownership,
-        unowned=context.config.unowned,
-    )
+    return role_rules(role, context.ownership, context.config.unowned)
 
 
 def choose_rules(
@@ -106,7 +87,7 @@ def choose_rules(
         (task,) = context.load_tasks([task_id])
         return rules_for_task(context, task)
     if role:
-        return role_rules(context, role)
+        return rules_of_role(context, role)
     own = _worktree_rules(context)
     if own is not None and not ownership_only:
         return own
@@ -117,7 +98,7 @@ def choose_rules(
         ownership=context.ownership,
     )
     if role:
-        return role_rules(context, role)
+        return rules_of_role(context, role)
     raise GitParallelError(
         "nothing to check against: this is not a task worktree and no role is set",
         f"pass --task ID or --role ROLE, set {ROLE_VARIABLE} or 'git config {ROLE_CONFIG}', "
@@ -127,7 +108,7 @@ def choose_rules(
 
 def _worktree_rules(context: Context) -> boundaries.Rules | None:
     try:
-        return boundaries.load_rules(context.repo.git_dir)
+        return load_rules(context.repo.git_dir)
     except (OSError, ValueError) as exc:
         raise GitParallelError(
             f"this worktree's task rules are unreadable: {exc}",

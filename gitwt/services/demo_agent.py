@@ -11,7 +11,7 @@ import os
 import sys
 import time
 
-from gitwt.core import boundaries
+from gitwt.hook.rules_file import load_rules
 from gitwt.infra import git
 
 
@@ -32,7 +32,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--pause", type=float, default=0.4, help="seconds between commits")
     args = parser.parse_args(argv)
     git_dir = git.out(["rev-parse", "--path-format=absolute", "--git-dir"])
-    rules = boundaries.load_rules(git_dir)
+    rules = load_rules(git_dir)
     if rules is None or not rules.declared:
         say(args.task_id, "no task rules in this worktree; is it a task worktree?")
         return 2

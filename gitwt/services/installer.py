@@ -25,8 +25,8 @@ from dataclasses import dataclass, field
 from typing import Any
 
 import gitwt
-from gitwt.core import boundaries
 from gitwt.errors import GitParallelError
+from gitwt.hook import rules_file
 from gitwt.hook.entry import CHECKED_HOOKS, GUARD, TASK, diff_args
 from gitwt.infra import git, real_objects, state
 
@@ -251,7 +251,7 @@ def install(worktree: str, mode: str | None = None, *, saved_rules: bool = False
     """
     repo = git.discover(worktree)
     if mode is None:
-        has_rules = os.path.exists(os.path.join(repo.git_dir, boundaries.RULES_FILE))
+        has_rules = os.path.exists(rules_file.rules_path(repo.git_dir))
         mode = TASK if has_rules else GUARD
     hooks_dir = os.path.join(repo.git_dir, HOOKS_DIR)
     with state.locked(repo.common_dir):
@@ -273,7 +273,7 @@ def install(worktree: str, mode: str | None = None, *, saved_rules: bool = False
         chain = _chain_target(repo, hooks_dir, record.get("previous_hooks_path"))
         hooks = _write_shims(hooks_dir, mode, chain)
         git.config_set("core.hooksPath", hooks_dir, repo.toplevel, "--worktree")
-        rules = boundaries.load_rules(repo.git_dir) if mode == TASK else None
+        rules = rules_file.load_rules(repo.git_dir) if mode == TASK else None
         record.update(
             mode=mode,
             task=rules.task_id if rules else None,
@@ -293,6 +293,7 @@ def install_for(worktree: str, task_id: str | None = None) -> Installed:
         return install(worktree)
     from gitwt.services.checking import rules_for_task
     from gitwt.services.context import Context
+    from gitwt.services.task_rules import save_rules
 
     context = Context.discover(worktree)
     (task,) = context.load_tasks([task_id])
@@ -301,8 +302,8 @@ def install_for(worktree: str, task_id: str | None = None) -> Installed:
     if branch:
         extra["branch"] = branch
     rules = rules_for_task(context, task, **extra)
-    had_rules = os.path.exists(os.path.join(context.repo.git_dir, boundaries.RULES_FILE))
-    boundaries.save_rules(context.repo.git_dir, rules)
+    had_rules = os.path.exists(rules_file.rules_path(context.repo.git_dir))
+    save_rules(context.repo.git_dir, rules)
     return install(context.repo.toplevel, TASK, saved_rules=not had_rules)
 
 
@@ -347,7 +348,7 @@ def uninstall(worktree: str) -> bool:
             git.config_set("core.hooksPath", previous, repo.toplevel, "--worktree")
         shutil.rmtree(os.path.join(repo.git_dir, HOOKS_DIR), ignore_errors=True)
         if record.get("saved_rules"):
-            rules_path = os.path.join(repo.git_dir, boundaries.RULES_FILE)
+            rules_path = rules_file.rules_path(repo.git_dir)
             if os.path.exists(rules_path):
                 os.unlink(rules_path)
         os.unlink(_record_path(repo.git_dir))
@@ -418,7 +419,7 @@ def _problems(repo: git.Repo, record: dict[str, Any], hooks_path: str | None) ->
         problems.append(f"the recorded Python {python} is gone (run 'git parallel hooks install')")
     if record.get("mode") == TASK:
         try:
-            rules = boundaries.load_rules(repo.git_dir)
+            rules = rules_file.load_rules(repo.git_dir)
         except (OSError, ValueError) as exc:
             rules = None
             problems.append(f"the task rules are unreadable ({exc}): every commit is refused")

@@ -8,6 +8,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
+from gitwt.core.declaration import declared_by
 from gitwt.core.separation import Conflict, natural_key
 from gitwt.core.specs import Task, same_id
 from gitwt.errors import GitParallelError, Refused
@@ -101,15 +102,14 @@ def live_conflicts(
 ) -> list[Conflict]:
     """Overlaps between new tasks and tasks already live (their declarations with claims)."""
     from gitwt.core import separation
-    from gitwt.services import worktrees
 
     if not live:
         return []
     new_ids = {task.id for task in tasks}
     others = [
-        Task(id=task_id, title="", owner=None, files=tuple(worktrees.declaration(record)))
+        Task(id=task_id, title="", owner=None, files=tuple(declared_by(record)))
         for task_id, record in live.items()
-        if task_id not in new_ids and worktrees.declaration(record)
+        if task_id not in new_ids and declared_by(record)
     ]
     if not others:
         return []
@@ -329,15 +329,15 @@ def claim(context: Context, task_id: str, paths: list[str]) -> ClaimReport:
                 f"task {record['id']} is {record.get('state')}; nothing to extend",
                 "start a new task for more work",
             )
-        current = worktrees.declaration(record)
+        current = declared_by(record)
         added = [path for path in wanted if path not in current]
         claimed = Task(id=record["id"], title="", owner=record.get("owner"), files=tuple(added))
         others = [
-            Task(id=key, title="", owner=None, files=tuple(worktrees.declaration(other)))
+            Task(id=key, title="", owner=None, files=tuple(declared_by(other)))
             for key, other in records.items()
             if key != record["id"]
             and other.get("state") in state.LIVE_STATES
-            and worktrees.declaration(other)
+            and declared_by(other)
         ]
         if added:
             check = separation.plan(
@@ -384,7 +384,7 @@ def claim(context: Context, task_id: str, paths: list[str]) -> ClaimReport:
                 worktrees.populate_sparse(
                     worktree, git_dir, worktrees.task_sparse_patterns(context, record)
                 )
-    return ClaimReport(record["id"], added, worktrees.declaration(record))
+    return ClaimReport(record["id"], added, declared_by(record))
 
 
 # --- clean -----------------------------------------------------------------------------------

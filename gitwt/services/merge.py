@@ -19,6 +19,7 @@ from gitwt.core import boundaries
 from gitwt.errors import GitParallelError, Refused
 from gitwt.infra import failpoints, git, state
 from gitwt.services.context import Context
+from gitwt.services.task_rules import agreed_rules
 from gitwt.services.trust import command_argv
 
 MERGED, CONFLICTED, REJECTED, FAILED, SKIPPED, CLEAN = (
@@ -105,46 +106,6 @@ def ordered(records: list[dict[str, Any]]) -> list[dict[str, Any]]:
 # --- audit -----------------------------------------------------------------------------------
 
 
-def declared_paths(record: dict[str, Any]) -> list[str]:
-    """The task's whole declaration: its spec's files plus every accepted claim."""
-    paths = list(record.get("files") or [])
-    for claim in record.get("claims") or []:
-        paths.extend(claim.get("paths") or [])
-    return list(dict.fromkeys(paths))
-
-
-def _private_git_dir(worktree: str) -> str | None:
-    """A linked worktree's own git dir, read from its `.git` file (no process needed)."""
-    try:
-        with open(os.path.join(worktree, ".git"), encoding="utf-8") as handle:
-            line = handle.readline().strip()
-    except (FileNotFoundError, IsADirectoryError, NotADirectoryError):
-        return None
-    if not line.startswith("gitdir: "):
-        return None
-    return os.path.normpath(os.path.join(worktree, line.removeprefix("gitdir: ")))
-
-
-def task_rules(context: Context, record: dict[str, Any]) -> boundaries.Rules:
-    """The rules the task agreed to at start (its worktree's snapshot), or rebuilt from state."""
-    worktree = record.get("worktree")
-    git_dir = _private_git_dir(worktree) if worktree else None
-    saved = boundaries.load_rules(git_dir) if git_dir else None
-    if saved is not None and saved.task_id == record["id"]:
-        # Claims made after the snapshot are in state; the snapshot is refreshed on claim, but
-        # take the union so a crash between the two cannot narrow the declaration.
-        saved.declared = list(dict.fromkeys([*(saved.declared or []), *declared_paths(record)]))
-        saved._declared_regex = None
-        return saved
-    return boundaries.Rules(
-        task_id=record["id"],
-        owner=record.get("owner"),
-        declared=declared_paths(record),
-        ownership=context.ownership,
-        unowned=context.config.unowned,
-    )
-
-
 def audit(
     context: Context, record: dict[str, Any], base_oid: str, branch_oid: str, fork_point: str | None
 ) -> list[boundaries.Violation]:
@@ -154,7 +115,7 @@ def audit(
     check that counts. Merge commits inside the branch are covered by the net change.
     """
     cwd = context.repo.toplevel
-    rules = task_rules(context, record)
+    rules = agreed_rules(context, record)
     found: dict[tuple[str, str | None], boundaries.Violation] = {}
     for commit, changes in git.range_commits_changes(base_oid, branch_oid, cwd).items():
         for violation in boundaries.violations(changes, rules, commit=commit):

@@ -11,6 +11,7 @@ import time
 from dataclasses import dataclass, field
 from typing import Any
 
+from gitwt.core.declaration import declared_by
 from gitwt.errors import GitParallelError, Refused
 from gitwt.infra import failpoints, git
 from gitwt.services.context import Context
@@ -142,32 +143,17 @@ def undo_create(context: Context, branch: str, path: str) -> None:
     git.run(["branch", "-D", branch], context.repo.toplevel, check=False)
 
 
-def declaration(record: dict[str, Any]) -> list[str]:
-    """The effective declaration: the spec's files plus every accepted claim."""
-    paths = list(record.get("files") or [])
-    for claim in record.get("claims") or []:
-        paths.extend(claim.get("paths") or [])
-    return list(dict.fromkeys(paths))
-
-
 def save_task_rules(context: Context, record: dict[str, Any], git_dir: str) -> None:
     """Compile the task's declaration and owner rules into its worktree, for the hooks."""
-    from gitwt.core import boundaries
+    from gitwt.services.task_rules import current_rules, save_rules
 
-    rules = boundaries.Rules(
-        task_id=record["id"],
-        owner=record.get("owner"),
-        declared=declaration(record),
-        ownership=context.ownership,
-        unowned=context.config.unowned,
-        extra={
-            "base": record["base"],
-            "branch": record["branch"],
-            "worktree": record["worktree"],
-            "title": record.get("title") or record["id"],
-        },
-    )
-    boundaries.save_rules(git_dir, rules)
+    extra = {
+        "base": record["base"],
+        "branch": record["branch"],
+        "worktree": record["worktree"],
+        "title": record.get("title") or record["id"],
+    }
+    save_rules(git_dir, current_rules(context, record, extra=extra))
 
 
 def prepare_task(context: Context, record: dict[str, Any]) -> dict[str, Any]:
@@ -220,7 +206,7 @@ def task_sparse_patterns(context: Context, record: dict[str, Any]) -> list[str]:
     spec = record.get("source") or ""
     root = context.repo.toplevel
     spec_files = [spec] if spec and os.path.isfile(os.path.join(root, spec)) else []
-    return sparse_patterns(declaration(record), spec_files)
+    return sparse_patterns(declared_by(record), spec_files)
 
 
 def _half_created(context: Context, record: dict[str, Any]) -> git.Worktree | None:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import os
 import subprocess
 from pathlib import Path
@@ -218,6 +219,28 @@ def test_unknown_task_is_an_input_error(repo: Repo) -> None:
     result = repo.cli("merge", "42")
     assert result.code == 2
     assert "task 42 has not been started" in result.err
+
+
+@pytest.mark.parametrize(
+    "claims", [["src/c.py"], [{"paths": "src/c.py"}], [{"paths": [7]}], {"paths": ["src/c.py"]}]
+)
+def test_a_malformed_claim_is_an_error_naming_the_task(two_tasks, claims: object) -> None:
+    """Issue 9 item 8: a claim that is not {"paths": [path, ...]} crashed merge."""
+    repo, _, _ = two_tasks
+    record_file = Path(repo.git("rev-parse", "--git-common-dir").strip())
+    record_file = (repo.path / record_file / "parallel" / "tasks" / "2.json").resolve()
+    record = json.loads(record_file.read_text())
+    record["claims"] = claims
+    record_file.write_text(json.dumps(record))
+    before = head(repo)
+    result = repo.cli("merge", "1", "2")
+    assert result.code == 2, result.err
+    assert "Traceback" not in result.err
+    lines = result.err.splitlines()
+    assert lines[0].startswith("git parallel: error: task 2:") and "claim" in lines[0]
+    assert lines[1].startswith("hint: ") and "2.json" in lines[1]
+    assert head(repo) == before  # nothing merged, not even the good task
+    assert state_of(repo, "1") == "open"
 
 
 def test_line_report_counts_renames_and_binary_files(repo: Repo) -> None:

@@ -1,0 +1,96 @@
+"""Task records (`parallel/tasks/<id>.json` under the common git dir): the task states, what
+"live" means, and the one way to read records. Stdlib only and light (`json` is imported when a
+record is read): the commit hooks read records through this module, `gitwt.infra.state` writes
+them under the lock.
+
+An unreadable record is an error naming its file, for every reader: skipping it would hide a
+live task from the checks that protect its paths (fail closed).
+"""
+
+from __future__ import annotations
+
+import os
+
+from gitwt.errors import GitParallelError
+
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from typing import Any
+
+STATE_DIR = "parallel"
+
+# Task states (DESIGN §4)
+QUEUED, RUNNING, SUCCEEDED, FAILED, STOPPED, LOST, OPEN = (
+    "queued",
+    "running",
+    "succeeded",
+    "failed",
+    "stopped",
+    "lost",
+    "open",
+)
+MERGED, CONFLICTED, REJECTED, CLEANED = "merged", "conflicted", "rejected", "cleaned"
+# A task is live until it is merged or cleaned: its worktree, branch and declaration still count.
+# A state this version does not know counts as live (fail closed).
+ENDED_STATES = frozenset({MERGED, CLEANED})
+LIVE_STATES = frozenset(
+    {QUEUED, RUNNING, OPEN, SUCCEEDED, FAILED, STOPPED, LOST, CONFLICTED, REJECTED}
+)
+
+
+def is_live(record: dict[str, Any]) -> bool:
+    return record.get("state") not in ENDED_STATES
+
+
+class StateError(GitParallelError):
+    pass
+
+
+def state_dir(common_dir: str) -> str:
+    return os.path.join(common_dir, STATE_DIR)
+
+
+def task_path(common_dir: str, task_id: str) -> str:
+    return os.path.join(state_dir(common_dir), "tasks", f"{task_id}.json")
+
+
+def read_task(common_dir: str, task_id: str) -> dict[str, Any] | None:
+    """One task's record; None when there is none; StateError when it cannot be read."""
+    import json
+
+    path = task_path(common_dir, task_id)
+    try:
+        with open(path, encoding="utf-8") as handle:
+            data = json.load(handle)
+    except FileNotFoundError:
+        return None
+    except (OSError, ValueError) as exc:
+        raise StateError(
+            f"state file {path} is unreadable: {exc}",
+            "move it aside; 'git parallel status' rebuilds what it can",
+        ) from exc
+    if not isinstance(data, dict):
+        raise StateError(
+            f"state file {path} is not a JSON object",
+            "move it aside; 'git parallel status' rebuilds what it can",
+        )
+    return data
+
+
+def all_tasks(common_dir: str) -> dict[str, dict[str, Any]]:
+    """Every task's record by id (its file name), in file name order."""
+    folder = os.path.join(state_dir(common_dir), "tasks")
+    try:
+        names = sorted(name for name in os.listdir(folder) if name.endswith(".json"))
+    except FileNotFoundError:
+        return {}
+    found: dict[str, dict[str, Any]] = {}
+    for name in names:
+        data = read_task(common_dir, name[: -len(".json")])
+        if data is not None:
+            found[name[: -len(".json")]] = data
+    return found
+
+
+def live_tasks(common_dir: str) -> dict[str, dict[str, Any]]:
+    return {key: record for key, record in all_tasks(common_dir).items() if is_live(record)}
