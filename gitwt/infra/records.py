@@ -33,13 +33,15 @@ MERGED, CONFLICTED, REJECTED, CLEANED = "merged", "conflicted", "rejected", "cle
 # A task is live until it is merged or cleaned: its worktree, branch and declaration still count.
 # A state this version does not know counts as live (fail closed).
 ENDED_STATES = frozenset({MERGED, CLEANED})
-LIVE_STATES = frozenset(
-    {QUEUED, RUNNING, OPEN, SUCCEEDED, FAILED, STOPPED, LOST, CONFLICTED, REJECTED}
-)
 
 
-def is_live(record: dict[str, Any]) -> bool:
-    return record.get("state") not in ENDED_STATES
+def is_live(record: dict[str, Any] | None) -> bool:
+    """The one definition of "live": a record with a state that is not an ended one."""
+    return (
+        record is not None
+        and record.get("state") is not None
+        and (record["state"] not in ENDED_STATES)
+    )
 
 
 class StateError(GitParallelError):

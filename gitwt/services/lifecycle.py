@@ -93,7 +93,7 @@ def live_tasks(common_dir: str) -> dict[str, dict[str, Any]]:
     return {
         task_id: record
         for task_id, record in state.all_tasks(common_dir).items()
-        if record.get("state") in state.LIVE_STATES
+        if state.is_live(record)
     }
 
 
@@ -157,11 +157,7 @@ def start(ids: list[str], options: StartOptions, context: Context | None = None)
     records: list[dict[str, Any]] = []
     with state.locked(common):
         existing = state.all_tasks(common)
-        live = {
-            key: record
-            for key, record in existing.items()
-            if record.get("state") in state.LIVE_STATES
-        }
+        live = {key: record for key, record in existing.items() if state.is_live(record)}
         # A task still `queued` is resumed, not refused: a start that crashed (or a task still
         # waiting for its turn) leaves one, and running the same start again finishes the job.
         # Tasks already past `queued` are refused, unless this run has queued ones to resume.
@@ -324,7 +320,7 @@ def claim(context: Context, task_id: str, paths: list[str]) -> ClaimReport:
                 f"task {task_id} has not been started", "see 'git parallel status'"
             )
         record = found[0]
-        if record.get("state") not in state.LIVE_STATES:
+        if not state.is_live(record):
             raise Refused(
                 f"task {record['id']} is {record.get('state')}; nothing to extend",
                 "start a new task for more work",
@@ -335,9 +331,7 @@ def claim(context: Context, task_id: str, paths: list[str]) -> ClaimReport:
         others = [
             Task(id=key, title="", owner=None, files=tuple(declared_by(other)))
             for key, other in records.items()
-            if key != record["id"]
-            and other.get("state") in state.LIVE_STATES
-            and declared_by(other)
+            if key != record["id"] and state.is_live(other) and declared_by(other)
         ]
         if added:
             check = separation.plan(

@@ -135,13 +135,13 @@ def user(cwd: str) -> str:
 
 
 def new_entry(context: Context, record: dict[str, Any]) -> Entry:
-    from gitwt.services import worktrees
+    from gitwt.core.declaration import declared_by
 
     return Entry(
         id=record["id"],
         title=record.get("title") or "",
         owner=record.get("owner"),
-        files=tuple(worktrees.declaration(record)),
+        files=tuple(declared_by(record)),
         base=record.get("base") or context.base,
         branch=record["branch"],
         machine=machine(),
@@ -205,9 +205,7 @@ def _ended_own(context: Context, view: View, keep: Iterable[str]) -> Changes:
     return {
         key: None
         for key, entry in view.entries.items()
-        if entry.clone == view.clone
-        and key not in kept
-        and (records.get(key) or {}).get("state") not in state.LIVE_STATES
+        if entry.clone == view.clone and key not in kept and not state.is_live(records.get(key))
     }
 
 

@@ -71,9 +71,7 @@ def queue_order(records: Iterable[dict[str, Any]]) -> list[dict[str, Any]]:
 def blockers(record: dict[str, Any], records: dict[str, dict[str, Any]]) -> list[str]:
     """Partners this queued task waits for: they must be merged (or cleaned) first."""
     return [
-        partner
-        for partner in record.get("waits_for") or []
-        if (records.get(partner) or {}).get("state") in state.LIVE_STATES
+        partner for partner in record.get("waits_for") or [] if state.is_live(records.get(partner))
     ]
 
 

@@ -197,11 +197,7 @@ def gather(context: Context, ids: list[str], with_forecast: bool = True) -> Stat
 
 
 def _add_forecast(report: StatusReport, tips: dict[str, str], base_tip: str, cwd: str) -> None:
-    live = [
-        task
-        for task in report.tasks
-        if task.ahead and task.record.get("state") in state.LIVE_STATES
-    ]
+    live = [task for task in report.tasks if task.ahead and state.is_live(task.record)]
     changes = {task.id: set(task.files) for task in live}
     base_changes: dict[str, set[str]] = {}
     for task in live:

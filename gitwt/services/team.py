@@ -29,13 +29,13 @@ def warn(text: str) -> None:
 
 
 def _declared_task(record: dict[str, Any]) -> Task:
-    from gitwt.services import worktrees
+    from gitwt.core.declaration import declared_by
 
     return Task(
         id=record["id"],
         title=record.get("title") or "",
         owner=record.get("owner"),
-        files=tuple(worktrees.declaration(record)),
+        files=tuple(declared_by(record)),
     )
 
 
@@ -161,7 +161,7 @@ def release(context: Context, task_id: str, force: bool) -> registry.Entry:
             )
         if entry.clone == view.clone:
             record = state.read_task(context.repo.common_dir, entry.id) or {}
-            if record.get("state") in state.LIVE_STATES:
+            if state.is_live(record):
                 raise Refused(
                     f"task {entry.id} is live on this machine ({record.get('state')})",
                     f"merge it, or stop and clean it: 'git parallel clean {entry.id}'",
@@ -205,7 +205,7 @@ def registry_rules(context: Context, task_id: str) -> boundaries.Rules | None:
     from gitwt.services import checking
 
     record = state.read_task(context.repo.common_dir, task_id)
-    if record is not None and record.get("state") in state.LIVE_STATES:
+    if record is not None and state.is_live(record):
         return None
     entry = _find(registry.fetch(context).entries, task_id)
     if entry is None:
