@@ -47,19 +47,68 @@ def cli() -> None:
 
 @cli.command()
 @click.argument("ids", nargs=-1, required=True)
+@click.option("--explain", is_flag=True, help="Show where each declared pattern came from.")
 @click.option("--json", "as_json", is_flag=True, help="Print the versioned JSON report.")
 @local_option
-def plan(ids: tuple[str, ...], as_json: bool) -> None:
-    """Report whether tasks IDS can run in parallel: conflicts, ownership, order and waves."""
-    from gitwt.cli import report
-    from gitwt.services.planning import make_plan
+def plan(ids: tuple[str, ...], explain: bool, as_json: bool) -> None:
+    """Report whether tasks IDS can run in parallel: conflicts, ownership, order and waves.
 
-    context, result = make_plan(list(ids))
+    The report is complete even when some specs cannot be read: it lists every spec problem
+    with its file and line, and exits 2 when a named task is unusable.
+    """
+    from gitwt.cli import plan_report
+    from gitwt.services.planning import report_plan
+
+    context, result = report_plan(list(ids))
+    if result.survey.problems:
+        first, more = result.survey.problems[0], len(result.survey.problems) - 1
+        where = f"{first.where}: " if first.line or first.source not in first.message else ""
+        also = f" (and {more} more spec problem(s), listed in the report)" if more else ""
+        click.echo(GitParallelError(where + first.message + also, first.hint).render(), err=True)
     emit(
         as_json,
-        lambda: report.plan_json(result, context.base),
-        lambda: report.plan_text(result, context.base, context.config.max_instances),
-        0 if result.valid else 1,
+        lambda: plan_report.plan_json(result, context.base),
+        lambda: plan_report.plan_text(
+            result, context.base, context.config.max_instances, explain=explain
+        ),
+        result.exit_code,
+    )
+
+
+@cli.command("specs")
+@click.argument("ids", nargs=-1)
+@click.option(
+    "--front-matter",
+    is_flag=True,
+    help="Write each legacy spec's extracted declaration into it as YAML front matter.",
+)
+@click.option("--explain", is_flag=True, help="Show each pattern's origin and ignored tokens.")
+@click.option("--json", "as_json", is_flag=True, help="Print the versioned JSON report.")
+def specs_command(ids: tuple[str, ...], front_matter: bool, explain: bool, as_json: bool) -> None:
+    """List the discovered specs (id, file, title, owner, patterns, problems), or those of IDS.
+
+    With --front-matter, write the declaration read from each named legacy spec into it as
+    front matter, for a person to review and commit; a spec with uncommitted changes is refused.
+    """
+    from gitwt.cli import plan_report
+    from gitwt.services import spec_writer
+    from gitwt.services.context import Context
+
+    context = Context.discover()
+    if front_matter:
+        written = spec_writer.write_front_matter(context, list(ids))
+        emit(
+            as_json,
+            lambda: plan_report.front_matter_json(written),
+            lambda: plan_report.front_matter_text(written),
+            0,
+        )
+    entries = spec_writer.list_specs(context, list(ids) if ids else None)
+    emit(
+        as_json,
+        lambda: plan_report.specs_json(entries),
+        lambda: plan_report.specs_text(entries, explain=explain),
+        2 if ids and any(entry.problems for entry in entries) else 0,
     )
 
 

@@ -5,12 +5,9 @@ from __future__ import annotations
 import json
 import os
 import sys
-from typing import TYPE_CHECKING, Any, TextIO
+from typing import Any, TextIO
 
 from gitwt.core.display import path_list, quote_path
-
-if TYPE_CHECKING:  # every command renders through here; only plan needs the separation core
-    from gitwt.core.separation import Plan
 
 
 def schema(command: str) -> str:
@@ -41,100 +38,6 @@ def table(rows: list[list[str]], stream: TextIO = sys.stdout, indent: str = "  "
         )
         stream.write(
             (paint(line.rstrip(), "bold", stream) if number == 0 else line.rstrip()) + "\n"
-        )
-
-
-# --- plan ------------------------------------------------------------------------------------
-
-
-def plan_json(result: Plan, base: str) -> dict[str, Any]:
-    return {
-        "schema": schema("plan"),
-        "base": base,
-        "valid": result.valid,
-        "task_file_map": {task.id: list(task.files) for task in result.tasks},
-        "matched_files": result.matched_files,
-        "conflicts": [
-            {
-                "tasks": list(conflict.tasks),
-                "paths": conflict.paths,
-                "patterns": [list(pair) for pair in conflict.patterns],
-                "examples": conflict.examples,
-            }
-            for conflict in result.conflicts
-        ],
-        "independent_pairs": [list(pair) for pair in result.independent_pairs],
-        "problems": [
-            {
-                "task": problem.task,
-                "kind": problem.kind,
-                "message": problem.message,
-                "paths": problem.paths,
-            }
-            for problem in result.problems
-        ],
-        "order": result.order,
-        "waves": result.waves,
-    }
-
-
-def plan_text(result: Plan, base: str, max_instances: int, stream: TextIO = sys.stdout) -> None:
-    write = stream.write
-    write(f"plan for {len(result.tasks)} task(s) on base {base}\n\n")
-    rows = [["task", "owner", "patterns", "files", "depends on", "title"]]
-    for task in result.tasks:
-        rows.append(
-            [
-                task.id,
-                task.owner or "-",
-                str(len(task.files)),
-                str(len(result.matched_files[task.id])),
-                ", ".join(task.depends_on) or "-",
-                task.title,
-            ]
-        )
-    table(rows, stream)
-    write("\n")
-    if result.conflicts:
-        write(paint("conflicts", "red", stream) + "\n")
-        for conflict in result.conflicts:
-            first, second = conflict.tasks
-            if conflict.paths:
-                write(f"  {first} ↔ {second}: {path_list(conflict.paths)}\n")
-            else:
-                write(
-                    f"  {first} ↔ {second}: patterns overlap (no file yet), "
-                    f"e.g. {path_list(conflict.examples, 2)}\n"
-                )
-            overlaps = "; ".join(f"{first}:{a} ∩ {second}:{b}" for a, b in conflict.patterns[:3])
-            more = len(conflict.patterns) - 3
-            write(f"      via {overlaps}{f' (+{more} more)' if more > 0 else ''}\n")
-    else:
-        write(paint("no conflicts", "green", stream) + "\n")
-    if result.problems:
-        write(paint("problems", "red", stream) + "\n")
-        for problem in result.problems:
-            detail = f": {path_list(problem.paths)}" if problem.paths else ""
-            write(f"  {problem.message}{detail}\n")
-    if result.independent_pairs:
-        shown = ", ".join(f"{a}+{b}" for a, b in result.independent_pairs[:20])
-        more = len(result.independent_pairs) - 20
-        write(f"independent pairs: {shown}{f' (+{more} more)' if more > 0 else ''}\n")
-    write(f"order: {' '.join(result.order)}\n")
-    write(f"waves (at most {max_instances} at once):\n")
-    for number, wave in enumerate(result.waves, start=1):
-        write(f"  {number}: {' '.join(wave)}\n")
-    write("\n")
-    if result.valid:
-        write(
-            paint("valid: these tasks can run in parallel as the waves show", "green", stream)
-            + "\n"
-        )
-    else:
-        write(
-            paint("not valid: ", "red", stream)
-            + "fix the conflicts and problems above (narrow the 'files:' declarations, "
-            "or add 'depends_on' and run them in order)\n"
         )
 
 

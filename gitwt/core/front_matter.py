@@ -9,9 +9,12 @@ Pure: the text comes in, values go out.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from gitwt.errors import GitParallelError
+
+if TYPE_CHECKING:
+    from gitwt.core.specs import Task
 
 MAX_FRONT_MATTER_CHARS = 256 * 1024
 MAX_EXPANDED_NODES = 100_000
@@ -149,3 +152,48 @@ def split(text: str, source: str) -> FrontMatter:
         "end the front matter with a line containing only '---'",
         1,
     )
+
+
+def _yaml_string(value: str) -> str:
+    import json
+
+    return json.dumps(value, ensure_ascii=False)  # a JSON string is a YAML string
+
+
+def declaration_lines(found: FrontMatter, task: Task) -> list[str]:
+    """YAML lines for what the spec's front matter lacks: title, owner, files, depends_on."""
+    present = found.data or {}
+    lines = [
+        "# Declared by 'git parallel specs --front-matter' from the legacy text below:",
+        "# review each path, then commit. Front matter is authoritative from now on.",
+    ]
+    if "title" not in present:
+        lines.append(f"title: {_yaml_string(task.title)}")
+    if "owner" not in present and task.owner:
+        lines.append(f"owner: {_yaml_string(task.owner)}")
+    lines.append("files:")
+    for pattern in task.files:
+        origin = task.origin_of(pattern)
+        comment = ""
+        if origin is not None:
+            where = f"line {origin.line}" if origin.source == task.source else origin.where
+            note = f": {origin.note}" if origin.note else ""
+            comment = f"  # {where}, {origin.kind.replace('_', ' ')}{note}"
+        lines.append(f"  - {_yaml_string(pattern)}{' '.join(comment.splitlines())}")
+    if "depends_on" not in present and task.depends_on:
+        lines.append(f"depends_on: [{', '.join(_yaml_string(dep) for dep in task.depends_on)}]")
+    return lines
+
+
+def with_declaration(text: str, source: str, task: Task) -> str:
+    """The spec with the task's declaration as front matter; the rest of the text unchanged."""
+    found = split(text, source)
+    lines = declaration_lines(found, task)
+    newline = "\r\n" if "\r\n" in text else "\n"
+    if found.data is None:
+        return newline.join(["---", *lines, "---"]) + newline + text
+    bom = "\ufeff" if text.startswith("\ufeff") else ""
+    kept = text.removeprefix("\ufeff").splitlines(keepends=True)
+    closing = found.body_line - 2  # the index of the closing '---' line
+    inserted = "".join(line + newline for line in lines)
+    return bom + "".join(kept[:closing]) + inserted + "".join(kept[closing:])

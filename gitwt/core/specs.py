@@ -1,17 +1,23 @@
-"""Find and parse task specs (Markdown with YAML front matter, or legacy markers) into Tasks."""
+"""Parse one task spec (Markdown with YAML front matter, or a legacy spec) into a Task. Pure.
+
+Front matter is authoritative; a spec without front-matter `files` is read as a legacy spec
+(core/legacy_specs.py). Every declared pattern keeps its Origin. Finding the spec files is the
+service's job (services/spec_catalog.py): here the texts and the tracked files come in.
+"""
 
 from __future__ import annotations
 
-import glob
-import os
 import re
-from collections.abc import Iterable, Mapping
-from dataclasses import dataclass
-from typing import Any
+from collections.abc import Callable, Collection, Mapping, Sequence
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any
 
 from gitwt.core import patterns
+from gitwt.core.provenance import CONFIG, FRONT_MATTER, Ignored, Origin
 from gitwt.errors import GitParallelError
-from gitwt.infra.config import Config
+
+if TYPE_CHECKING:  # the legacy reader loads only when a legacy spec is read
+    from gitwt.core.legacy_tokens import TrackedIndex
 
 # A task id becomes a branch name (`parallel/{id}`), a worktree folder and a state file name:
 # bounded well under the 255 bytes a file name may hold, and no component git refuses.
@@ -19,11 +25,16 @@ MAX_ID_LENGTH = 100
 TASK_ID = re.compile(
     rf"(?!.*\.\.)(?!.*\.lock$)[A-Za-z0-9][A-Za-z0-9._-]{{0,{MAX_ID_LENGTH - 1}}}(?<!\.)"
 )
-_SPEC_NAME = re.compile(r"SPEC-(?P<id>[A-Za-z0-9][A-Za-z0-9._]*?)(?:-.*)?\.md", re.IGNORECASE)
+SPEC_NAME = re.compile(r"SPEC-(?P<id>[A-Za-z0-9][A-Za-z0-9._]*?)(?:-.*)?\.md", re.IGNORECASE)
 
 
 class SpecError(GitParallelError):
-    pass
+    """A spec that cannot give a task; `source` and `line` say where (line 0: the whole file)."""
+
+    def __init__(self, message: str, hint: str | None = None, source: str = "", line: int = 0):
+        super().__init__(message, hint)
+        self.source = source
+        self.line = line
 
 
 @dataclass(frozen=True)
@@ -35,6 +46,10 @@ class Task:
     depends_on: tuple[str, ...] = ()
     run: str | tuple[str, ...] | None = None
     source: str = ""  # repo-relative spec path, or the config file
+    origins: tuple[Origin, ...] = ()  # where each pattern of `files` came from, in that order
+
+    def origin_of(self, pattern: str) -> Origin | None:
+        return next((origin for origin in self.origins if origin.pattern == pattern), None)
 
 
 def check_id(value: object, where: str) -> str:
@@ -83,56 +98,8 @@ def split_front_matter(text: str, source: str) -> tuple[dict[str, Any] | None, s
     try:
         found = front_matter.split(text, source)
     except front_matter.FrontMatterError as exc:
-        raise SpecError(exc.message, exc.hint) from exc
+        raise SpecError(exc.message, exc.hint, source, exc.line) from exc
     return found.data, found.body
-
-
-_BACKTICKED = re.compile(r"`([^`\n]+)`")
-_FILE_MARKER = re.compile(r"^\s*(?:[-*+]\s+)?\*\*Files?\*\*\s*:\s*(?P<rest>.+?)\s*$")
-_OWNER_MARKER = re.compile(r"^\s*(?:[-*+]\s+)?\*\*Owner\*\*\s*:\s*(?P<rest>.+?)\s*$")
-_HEADING = re.compile(r"^(?P<level>#{1,6})\s+(?P<text>.*?)\s*#*\s*$")
-_LIST_ITEM = re.compile(r"^\s*(?:[-*+]|\d+[.)])\s+(?P<rest>.*)$")
-
-
-def legacy_markers(body: str) -> tuple[list[str], str | None, str | None]:
-    """Declared files, owner and title from a spec without front-matter `files`."""
-    files: list[str] = []
-    owner: str | None = None
-    title: str | None = None
-    files_heading_level: int | None = None
-    in_fence = False
-    for line in body.splitlines():
-        if line.lstrip().startswith(("```", "~~~")):
-            in_fence = not in_fence
-            continue
-        if in_fence:
-            continue
-        heading = _HEADING.match(line)
-        if heading:
-            level = len(heading.group("level"))
-            if title is None and level == 1:
-                title = heading.group("text")
-            if files_heading_level is not None and level <= files_heading_level:
-                files_heading_level = None
-            if "files" in heading.group("text").lower():
-                files_heading_level = level
-            continue
-        marker = _FILE_MARKER.match(line)
-        if marker:
-            rest = marker.group("rest")
-            found = _BACKTICKED.findall(rest)
-            files.extend(found if found else [part.strip() for part in rest.split(",")])
-            continue
-        owner_marker = _OWNER_MARKER.match(line)
-        if owner_marker and owner is None:
-            owner = owner_marker.group("rest").strip("`* ")
-            continue
-        item = _LIST_ITEM.match(line)
-        if item and files_heading_level is not None:
-            found = _BACKTICKED.findall(item.group("rest"))
-            if found:
-                files.append(found[0])
-    return [path for path in files if path], owner, title
 
 
 def _list_of(value: Any, key: str, source: str) -> list[Any]:
@@ -148,146 +115,200 @@ def _list_of(value: Any, key: str, source: str) -> list[Any]:
     )
 
 
-def build_task(
-    task_id: str, fields: Mapping[str, Any], source: str, legacy_body: str | None = None
-) -> Task:
-    """Validate one task's fields (front matter, or a [tasks.N] table) into a Task."""
-    where = f" in {source}"
-    files_value = fields.get("files")
-    title = fields.get("title")
-    owner = fields.get("owner")
-    if files_value is None and legacy_body is not None:
-        legacy_files, legacy_owner, legacy_title = legacy_markers(legacy_body)
-        files_value = legacy_files
-        owner = owner if owner is not None else legacy_owner
-        title = title if title is not None else legacy_title
-    files = [patterns.validate(item, source) for item in _list_of(files_value, "files", source)]
-    if not files:
+@dataclass
+class Legacy:
+    """What a legacy spec (no front-matter `files`) declares, read and resolved."""
+
+    origins: list[Origin] = field(default_factory=list)
+    ignored: list[Ignored] = field(default_factory=list)
+    depends_on: list[tuple[str, str, int]] = field(default_factory=list)  # (token, id, line)
+    owner: str | None = None
+    title: str | None = None
+
+
+@dataclass
+class ParsedSpec:
+    task: Task
+    ignored: list[Ignored] = field(default_factory=list)  # tokens that are not declarations
+
+
+def read_legacy(parts: Sequence[tuple[str, str, int]], index: Callable[[], TrackedIndex]) -> Legacy:
+    """Read each part (source, body, first line): a spec file, or a folder's README and the
+    phase files it links. Bare names resolve against the tracked files `index` gives."""
+    from gitwt.core import legacy_specs
+
+    legacy = Legacy()
+    for source, body, first_line in parts:
+        extraction = legacy_specs.read(body, source, first_line)
+        legacy.ignored += extraction.ignored
+        if extraction.mentions:
+            origins, unresolved = legacy_specs.resolve(extraction, source, index())
+            legacy.origins += origins
+            legacy.ignored += unresolved
+        legacy.depends_on += extraction.depends_on
+        legacy.owner = legacy.owner or extraction.owner
+        legacy.title = legacy.title or extraction.title
+    return legacy
+
+
+def _declared(
+    task_id: str, fields: Mapping[str, Any], source: str, origins: Sequence[Origin]
+) -> list[Origin]:
+    """The validated origins of the task's patterns, the first origin of each pattern kept."""
+    kept: dict[str, Origin] = {}
+    for origin in origins:
+        where = f"{source}:{origin.line}" if origin.line else source
+        try:
+            pattern = patterns.validate(origin.pattern, where)
+        except patterns.PatternError as error:
+            raise SpecError(error.message, error.hint, source, origin.line) from error
+        kept.setdefault(pattern, origin)
+    if not kept:
         raise SpecError(
-            f"task {task_id} declares no files{where}",
-            "list the paths the task may change under 'files:' (a task with none is refused)",
+            f"task {task_id} declares no files in {source}",
+            "list the paths the task may change under 'files:' in front matter, or under a "
+            "'**Files**:' marker ('git parallel specs' shows what was read and ignored)",
+            source,
         )
-    if owner is not None and (not isinstance(owner, str) or not owner.strip()):
+    return list(kept.values())
+
+
+def _owner(value: Any, task_id: str, source: str) -> str | None:
+    if value is not None and (not isinstance(value, str) or not value.strip()):
         raise SpecError(
-            f"'owner' of task {task_id}{where} must be a non-empty string",
+            f"'owner' of task {task_id} in {source} must be a non-empty string",
             "write an owner token of the ownership map, e.g. 'owner: @backend'",
+            source,
         )
-    depends_on = tuple(
-        check_id(item, where) for item in _list_of(fields.get("depends_on"), "depends_on", source)
-    )
-    run = fields.get("run")
-    if run is not None and not (
-        (isinstance(run, str) and run.strip())
-        or (isinstance(run, list) and run and all(isinstance(part, str) for part in run))
+    return value.strip() if isinstance(value, str) else None
+
+
+def _run(value: Any, task_id: str, source: str) -> str | tuple[str, ...] | None:
+    if value is not None and not (
+        (isinstance(value, str) and value.strip())
+        or (isinstance(value, list) and value and all(isinstance(part, str) for part in value))
     ):
         raise SpecError(
-            f"'run' of task {task_id}{where} must be a command string or list",
+            f"'run' of task {task_id} in {source} must be a command string or list",
             "write e.g. 'run: make test' or remove the key",
+            source,
         )
-    return Task(
+    return tuple(value) if isinstance(value, list) else value
+
+
+def _legacy_depends(
+    task_id: str, legacy: Legacy, source: str, known_ids: Collection[str] | None
+) -> tuple[list[str], list[Ignored]]:
+    """`**Dependencies**: SPEC-201` gives 201 when task 201 exists; others are reported."""
+    found: list[str] = []
+    ignored: list[Ignored] = []
+    for token, dep, line in legacy.depends_on:
+        if same_id(dep, task_id):
+            continue
+        if known_ids is not None and id_key(dep) not in {id_key(known) for known in known_ids}:
+            ignored.append(Ignored(token, source, line, "a dependency on no known task"))
+        else:
+            found.append(dep)
+    return found, ignored
+
+
+def build_task(
+    task_id: str,
+    fields: Mapping[str, Any],
+    source: str,
+    *,
+    origins: Sequence[Origin] | None = None,
+    legacy: Legacy | None = None,
+    default_owner: str | None = None,
+    known_ids: Collection[str] | None = None,
+) -> ParsedSpec:
+    """Validate one task's fields (front matter, a [tasks.N] table, or a legacy spec)."""
+    ignored: list[Ignored] = []
+    if "files" in fields or legacy is None:
+        listed = _list_of(fields.get("files"), "files", source)
+        lines = list(origins or [])
+        kind = FRONT_MATTER if origins is not None else CONFIG
+        declared = [
+            Origin(item, source, lines[i].line if i < len(lines) else 0, kind)
+            if isinstance(item, str)
+            else Origin(item, source, 0, kind)
+            for i, item in enumerate(listed)
+        ]
+        depends = [
+            check_id(i, f" in {source}")
+            for i in _list_of(fields.get("depends_on"), "depends_on", source)
+        ]
+    else:
+        declared = legacy.origins
+        ignored = list(legacy.ignored)
+        depends, unknown = _legacy_depends(task_id, legacy, source, known_ids)
+        ignored += unknown
+        if "depends_on" in fields:
+            depends = [
+                check_id(i, f" in {source}")
+                for i in _list_of(fields["depends_on"], "depends_on", source)
+            ]
+    kept = _declared(task_id, fields, source, declared)
+    owner = _owner(fields.get("owner"), task_id, source)
+    if owner is None and legacy is not None:
+        owner = legacy.owner
+    title = fields.get("title")
+    if title is None and legacy is not None:
+        title = legacy.title
+    task = Task(
         id=task_id,
         title=str(title).strip() if title is not None else task_id,
-        owner=owner.strip() if isinstance(owner, str) else None,
-        files=tuple(dict.fromkeys(files)),
-        depends_on=tuple(dict.fromkeys(depends_on)),
-        run=tuple(run) if isinstance(run, list) else run,
+        owner=owner or default_owner,
+        files=tuple(origin.pattern for origin in kept),
+        depends_on=tuple(dict.fromkeys(depends)),
+        run=_run(fields.get("run"), task_id, source),
         source=source,
+        origins=tuple(kept),
     )
+    return ParsedSpec(task, ignored)
 
 
-def parse_spec(text: str, source: str, name_id: str | None) -> Task:
-    front, body = split_front_matter(text, source)
-    front = front or {}
+def parse_spec(
+    text: str,
+    source: str,
+    name_id: str | None,
+    *,
+    parts: Sequence[tuple[str, str]] = (),
+    index: Callable[[], TrackedIndex] | None = None,
+    default_owner: str | None = None,
+    known_ids: Collection[str] | None = None,
+) -> ParsedSpec:
+    """One spec's task. `parts` are a folder spec's linked files (path, text); `index` gives
+    the files tracked at base, asked for only when a legacy spec names a bare file."""
+    from gitwt.core import front_matter
+
+    try:
+        found = front_matter.split(text, source)
+    except front_matter.FrontMatterError as exc:
+        raise SpecError(exc.message, exc.hint, source, exc.line) from exc
+    front = found.data or {}
     raw_id = front.get("id", name_id)
     if raw_id is None:
         raise SpecError(
             f"spec {source} has no task id",
             "add 'id: <id>' to its front matter or name it SPEC-<id>-<title>.md",
+            source,
         )
     task_id = check_id(raw_id, f" in {source}")
-    return build_task(task_id, front, source, legacy_body=body)
+    if "files" in front:
+        lines = [Origin("", source, line, FRONT_MATTER) for line in found.file_lines]
+        return build_task(task_id, front, source, origins=lines, default_owner=default_owner)
+    bodies = [(source, found.body, found.body_line)]
+    for part_source, part_text in parts:
+        part = front_matter.split(part_text, part_source)
+        bodies.append((part_source, part.body, part.body_line))
+    legacy = read_legacy(bodies, index or _no_tracked_files)
+    return build_task(
+        task_id, front, source, legacy=legacy, default_owner=default_owner, known_ids=known_ids
+    )
 
 
-# --- discovery (reads the working tree) ------------------------------------------------------
+def _no_tracked_files() -> TrackedIndex:
+    from gitwt.core.legacy_tokens import TrackedIndex
 
-
-def spec_paths(toplevel: str, globs: Iterable[str]) -> list[str]:
-    found: set[str] = set()
-    for pattern in globs:
-        for path in glob.glob(pattern, root_dir=toplevel, recursive=True, include_hidden=True):
-            if os.path.isfile(os.path.join(toplevel, path)):
-                found.add(path.replace(os.sep, "/"))
-    return sorted(found)
-
-
-def _claimed_id(path: str, text: str) -> str | None:
-    """The id a spec file claims, from front matter or file name, without validating the rest."""
-    if text.startswith(("---", "\ufeff---")):
-        match = re.search(
-            r"^id\s*:\s*['\"]?(?P<id>[^'\"#\n]+?)['\"]?\s*(?:#.*)?$",
-            text.split("\n---", 1)[0],
-            re.MULTILINE,
-        )
-        if match:
-            return match.group("id").strip()
-    name = _SPEC_NAME.fullmatch(os.path.basename(path))
-    return name.group("id") if name else None
-
-
-def find_tasks(toplevel: str, config: Config, ids: Iterable[str]) -> list[Task]:
-    """Load the tasks with these ids from specs and inline config; each id must be found once."""
-    wanted = [check_id(task_id, "") for task_id in ids]
-    candidates: dict[str, list[tuple[str, str]]] = {task_id: [] for task_id in wanted}
-    wanted_by_key: dict[tuple[int, int | str], list[str]] = {}
-    for task_id in wanted:
-        wanted_by_key.setdefault(id_key(task_id), []).append(task_id)
-    inline_by_key: dict[tuple[int, int | str], list[str]] = {}
-    for key in config.tasks:
-        inline_by_key.setdefault(id_key(key), []).append(key)
-    for path in spec_paths(toplevel, config.specs):
-        try:
-            with open(os.path.join(toplevel, path), encoding="utf-8") as handle:
-                text = handle.read()
-        except (OSError, UnicodeDecodeError) as exc:
-            raise SpecError(
-                f"cannot read spec {path}: {exc}", "make it a readable UTF-8 file"
-            ) from exc
-        claimed = _claimed_id(path, text)
-        if claimed is None:
-            continue
-        for task_id in wanted_by_key.get(id_key(claimed), ()):
-            candidates[task_id].append((path, text))
-    tasks: list[Task] = []
-    for task_id in wanted:
-        inline = inline_by_key.get(id_key(task_id), [])
-        sources = [path for path, _ in candidates[task_id]] + [
-            f"{config.source} [tasks.{key}]" for key in inline
-        ]
-        if not sources:
-            raise SpecError(
-                f"no spec found for task {task_id}",
-                f"add docs/SPEC-{task_id}-<title>.md (or 'id: {task_id}' in a spec's front "
-                f"matter), or [tasks.{task_id}] in {config.source or '.gitparallel.toml'}",
-            )
-        if len(sources) > 1:
-            raise SpecError(
-                f"task {task_id} is declared twice: {' and '.join(sources)}",
-                "keep one spec per task id",
-            )
-        if inline:
-            tasks.append(build_task(task_id, config.tasks[inline[0]], sources[0]))
-        else:
-            path, text = candidates[task_id][0]
-            name = _SPEC_NAME.fullmatch(os.path.basename(path))
-            task = parse_spec(text, path, name.group("id") if name else None)
-            tasks.append(Task(**{**task.__dict__, "id": task_id}))
-    seen: dict[tuple[int, int | str], str] = {}
-    for task in tasks:
-        id_number = id_key(task.id)
-        if id_number in seen:
-            raise SpecError(
-                f"task {task.id} is named twice ({seen[id_number]} and {task.id})",
-                "name each task once",
-            )
-        seen[id_number] = task.id
-    return tasks
+    return TrackedIndex.build(())

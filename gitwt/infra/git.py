@@ -441,3 +441,22 @@ def config_unset(key: str, cwd: str | os.PathLike[str] | None = None, *scope: st
             f"{result.stderr.decode(errors='replace').strip()}",
             "fix the git config files it names",
         )
+
+
+def uncommitted(paths: Sequence[str], cwd: str | os.PathLike[str] | None = None) -> list[str]:
+    """Those of `paths` with staged, unstaged or untracked changes (as `git status` lists)."""
+    if not paths:
+        return []
+    data = run(
+        ["status", "--porcelain=v1", "-z", "--untracked-files=all", "--ignored=no", "--"]
+        + [f":(literal){path}" for path in paths],
+        cwd,
+    ).stdout
+    found: list[str] = []
+    items = split_z(data)
+    index = 0
+    while index < len(items):
+        entry = items[index]
+        found.append(entry[3:])
+        index += 2 if entry[:1] in ("R", "C") else 1  # a rename carries its old path too
+    return found

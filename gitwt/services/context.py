@@ -86,17 +86,10 @@ class Context:
         return ownership.parse(text, relative)
 
     def load_tasks(self, ids: list[str]) -> list[Task]:
-        from gitwt.core import specs
+        """The named tasks; an error naming the first spec problem when any cannot be read."""
+        from gitwt.services import spec_catalog
 
-        if not ids:
-            raise GitParallelError(
-                "no task ids given", "name the tasks, e.g. 'git parallel plan 65 66'"
-            )
-        tasks = specs.find_tasks(self.repo.toplevel, self.config, ids)
-        for task in tasks:
-            for pattern in task.files:
-                self.check_inside(pattern, task)
-        return tasks
+        return spec_catalog.load_tasks(self, ids)
 
     @cached_property
     def real_toplevel(self) -> str:

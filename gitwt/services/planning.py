@@ -2,18 +2,49 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 from gitwt.core import separation
+from gitwt.core.spec_catalog import Survey
+from gitwt.core.specs import Task
+from gitwt.errors import EXIT_FOUND, EXIT_OK, EXIT_USAGE
 from gitwt.services.context import Context
 
 
-def make_plan(ids: list[str], context: Context | None = None) -> tuple[Context, separation.Plan]:
-    context = context or Context.discover()
-    tasks = context.load_tasks(ids)
-    result = separation.plan(
+@dataclass
+class PlanReport:
+    """The plan of every named task that could be read, and the problems of the others."""
+
+    plan: separation.Plan
+    survey: Survey
+
+    @property
+    def exit_code(self) -> int:
+        if self.survey.unusable:
+            return EXIT_USAGE
+        return EXIT_OK if self.plan.valid else EXIT_FOUND
+
+
+def _separate(context: Context, tasks: list[Task]) -> separation.Plan:
+    return separation.plan(
         tasks,
         context.base_files(),
         ownership=context.ownership,
         unowned=context.config.unowned,
         max_instances=context.config.max_instances,
     )
-    return context, result
+
+
+def make_plan(ids: list[str], context: Context | None = None) -> tuple[Context, separation.Plan]:
+    """The plan of the named tasks; an error when any of them cannot be read (for `start`)."""
+    context = context or Context.discover()
+    return context, _separate(context, context.load_tasks(ids))
+
+
+def report_plan(ids: list[str], context: Context | None = None) -> tuple[Context, PlanReport]:
+    """The complete report for `plan`: one bad spec never hides the other tasks."""
+    from gitwt.services import spec_catalog
+
+    context = context or Context.discover()
+    survey = spec_catalog.survey(context, ids)
+    return context, PlanReport(_separate(context, survey.tasks), survey)

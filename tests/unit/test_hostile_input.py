@@ -40,7 +40,7 @@ def front_matter(fields: dict) -> str:
 @given(st.text(max_size=400))
 def test_spec_parser_on_arbitrary_text(text: str) -> None:
     try:
-        task = specs.parse_spec(text, "docs/SPEC-1-x.md", "1")
+        task = specs.parse_spec(text, "docs/SPEC-1-x.md", "1").task
     except GitParallelError as error:
         assert error.hint and "\n" not in error.render().splitlines()[0]
     else:
@@ -57,7 +57,7 @@ def test_spec_parser_on_arbitrary_text(text: str) -> None:
 )
 def test_spec_parser_on_arbitrary_front_matter(fields: dict) -> None:
     try:
-        task = specs.parse_spec(front_matter(fields), "docs/SPEC-1-x.md", "1")
+        task = specs.parse_spec(front_matter(fields), "docs/SPEC-1-x.md", "1").task
     except GitParallelError as error:
         assert error.exit_code == 2 and error.hint
     else:

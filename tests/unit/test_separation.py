@@ -73,7 +73,7 @@ def test_waves_respect_max_instances() -> None:
 
 
 def test_zero_padded_dependencies_name_the_same_task(tmp_path) -> None:
-    from gitwt.core.specs import find_tasks
+    from tests.unit.specs_on_disk import find_tasks
     from gitwt.infra.config import Config
 
     (tmp_path / "docs").mkdir()

@@ -4,9 +4,11 @@ from pathlib import Path
 
 import pytest
 
-from gitwt.core.specs import SpecError, find_tasks, legacy_markers, parse_spec
+from gitwt.core import legacy_specs
+from gitwt.core.specs import SpecError, parse_spec
 from gitwt.errors import GitParallelError
 from gitwt.infra.config import Config
+from tests.unit.specs_on_disk import find_tasks
 
 
 def write(root: Path, relative: str, text: str) -> None:
@@ -32,13 +34,14 @@ run: code-developer --priority=65
 
 
 def test_front_matter_is_authoritative() -> None:
-    task = parse_spec(FRONT_MATTER, "docs/SPEC-65-x.md", "65")
+    task = parse_spec(FRONT_MATTER, "docs/SPEC-65-x.md", "65").task
     assert task.id == "65"
     assert task.title == "Recipe management"
     assert task.owner == "code_developer"
     assert task.files == ("coffee_maker/recipes.py", "coffee_maker/recipes/**")
     assert task.depends_on == ("64",)
     assert task.run == "code-developer --priority=65"
+    assert [(o.line, o.kind) for o in task.origins] == [(6, "front_matter"), (7, "front_matter")]
 
 
 def test_legacy_markers_any_extension_dot_folders_and_hyphens() -> None:
@@ -60,7 +63,8 @@ def test_legacy_markers_any_extension_dot_folders_and_hyphens() -> None:
 **File**: `inside/a/code/fence.py`
 ```
 """
-    files, owner, title = legacy_markers(body)
+    read = legacy_specs.read(body, "s.md")
+    files, owner, title = [m.path for m in read.mentions], read.owner, read.title
     assert files == [
         ".claude/skills/task-separator/SKILL.md",
         "scripts/run-me.sh",
@@ -122,6 +126,7 @@ def test_two_specs_claiming_one_id_is_an_error(tmp_path: Path) -> None:
     with pytest.raises(SpecError) as caught:
         find_tasks(str(tmp_path), Config(), ["65"])
     assert "declared twice" in caught.value.message
+    assert "specs_exclude" in (caught.value.hint or "")
     assert "docs/SPEC-65-a.md" in caught.value.message and "specs/other.md" in caught.value.message
 
 

@@ -1,0 +1,175 @@
+"""Find and read the repository's specs: config `specs` globs minus `specs_exclude`, spec folders.
+
+The reading happens here; what the specs mean is the core's (core/spec_catalog.py). A spec
+folder `SPEC-025-title/` is one spec: its README.md (else index.md) plus the Markdown files of
+the folder that README links.
+"""
+
+from __future__ import annotations
+
+import fnmatch
+import glob
+import os
+import re
+from collections.abc import Callable, Iterable
+from typing import TYPE_CHECKING
+
+from gitwt.core import patterns
+from gitwt.core.spec_catalog import SPEC_FOLDER, Catalog, SpecFile, Survey, problem_of
+from gitwt.core.specs import SpecError, Task
+from gitwt.errors import GitParallelError
+from gitwt.infra.config import Config
+
+if TYPE_CHECKING:
+    from gitwt.core.legacy_tokens import TrackedIndex
+    from gitwt.services.context import Context
+
+FOLDER_INDEXES = ("README.md", "index.md")
+_LINK = re.compile(r"\]\(\s*<?(?P<target>[^)\s#>]+)>?(?:#[^)]*)?\s*\)")
+
+
+def excluded(path: str, globs: Iterable[str]) -> bool:
+    """A glob with a '/' matches the whole repo-relative path; one without, the file name."""
+    for pattern in globs:
+        if "/" not in pattern.rstrip("/"):
+            if fnmatch.fnmatchcase(path.rstrip("/").rsplit("/", 1)[-1], pattern.rstrip("/")):
+                return True
+        elif re.fullmatch(patterns.compile_regex(pattern), path.rstrip("/"), re.DOTALL):
+            return True
+    return False
+
+
+def _glob(toplevel: str, pattern: str) -> list[str]:
+    found = glob.glob(pattern, root_dir=toplevel, recursive=True, include_hidden=True)
+    return [path.replace(os.sep, "/") for path in found]
+
+
+def spec_locations(toplevel: str, config: Config) -> tuple[list[str], list[str]]:
+    """Spec files and spec folders (with a trailing '/'), sorted; files inside a folder are
+    parts of that folder's spec, never specs of their own."""
+    files: set[str] = set()
+    folders: set[str] = set()
+    for pattern in config.specs:
+        for path in _glob(toplevel, pattern):
+            if os.path.isfile(os.path.join(toplevel, path)):
+                files.add(path)
+        folder_pattern = pattern.removesuffix(".md") if pattern.endswith(".md") else None
+        for path in _glob(toplevel, folder_pattern) if folder_pattern else []:
+            full = os.path.join(toplevel, path)
+            if (
+                SPEC_FOLDER.fullmatch(os.path.basename(path))
+                and os.path.isdir(full)
+                and any(os.path.isfile(os.path.join(full, name)) for name in FOLDER_INDEXES)
+            ):
+                folders.add(path.rstrip("/") + "/")
+    folders = {folder for folder in folders if not excluded(folder, config.specs_exclude)}
+    files = {
+        path
+        for path in files
+        if not excluded(path, config.specs_exclude)
+        and not any(path.startswith(folder) for folder in folders)
+    }
+    return sorted(files), sorted(folders)
+
+
+def _read(toplevel: str, path: str) -> tuple[str, str | None]:
+    """The file's text, and why it could not be read as UTF-8 (its id may still show)."""
+    try:
+        with open(os.path.join(toplevel, path), "rb") as handle:
+            data = handle.read()
+    except OSError as exc:
+        return "", f"cannot read spec {path}: {exc.strerror or exc}"
+    try:
+        return data.decode("utf-8"), None
+    except UnicodeDecodeError as exc:
+        return data.decode("utf-8", "replace"), f"spec {path} is not UTF-8 text ({exc.reason})"
+
+
+def _folder_spec(toplevel: str, folder: str) -> SpecFile:
+    main = next(
+        folder + name
+        for name in FOLDER_INDEXES
+        if os.path.isfile(os.path.join(toplevel, folder, name))
+    )
+    text, problem = _read(toplevel, main)
+    parts: list[tuple[str, str]] = []
+    for found in _LINK.finditer(text):
+        target = found.group("target")
+        if "://" in target or not target.endswith(".md"):
+            continue
+        path = os.path.normpath(os.path.join(folder, target)).replace(os.sep, "/")
+        inside = path.startswith(folder) and path != main
+        if inside and os.path.isfile(os.path.join(toplevel, path)) and path not in dict(parts):
+            part_text, part_problem = _read(toplevel, path)
+            problem = problem or part_problem
+            parts.append((path, part_text))
+    return SpecFile(main, text, tuple(parts), folder, problem)
+
+
+def discover(toplevel: str, config: Config) -> list[SpecFile]:
+    files, folders = spec_locations(toplevel, config)
+    found: list[SpecFile] = []
+    for path in files:
+        text, problem = _read(toplevel, path)
+        found.append(SpecFile(path, text, (), None, problem))
+    found += [_folder_spec(toplevel, folder) for folder in folders]
+    return sorted(found, key=lambda spec: spec.path)
+
+
+def tracked_index(context: Context) -> Callable[[], TrackedIndex]:
+    """The files tracked at base, indexed on first use (most plans read no legacy spec)."""
+    built: list[TrackedIndex] = []
+
+    def index() -> TrackedIndex:
+        if not built:
+            from gitwt.core.legacy_tokens import TrackedIndex
+
+            built.append(TrackedIndex.build(context.base_files()))
+        return built[0]
+
+    return index
+
+
+def catalog(context: Context) -> Catalog:
+    files = discover(context.repo.toplevel, context.config)
+    return Catalog.build(files, context.config, tracked_index(context))
+
+
+def survey(context: Context, ids: list[str]) -> Survey:
+    """Every named task that can be read, and a problem (with file:line) for each that cannot."""
+    from gitwt.core import spec_catalog
+
+    if not ids:
+        raise GitParallelError(
+            "no task ids given", "name the tasks, e.g. 'git parallel plan 65 66'"
+        )
+    result = spec_catalog.survey(catalog(context), ids)
+    usable: list[Task] = []
+    for task in result.tasks:
+        try:
+            for pattern in task.files:
+                context.check_inside(pattern, task)
+        except GitParallelError as error:
+            result.problems.append(problem_of(error, task.source, task.id))
+            result.unusable.append(task.id)
+            continue
+        usable.append(task)
+    result.tasks = usable
+    return result
+
+
+def load_tasks(context: Context, ids: list[str]) -> list[Task]:
+    """The named tasks, or the first problem as an error when any task cannot be read."""
+    result = survey(context, ids)
+    if result.problems:
+        first = result.problems[0]
+        more = len(result.problems) - 1
+        raise SpecError(
+            first.message + (f" (and {more} more spec problem(s))" if more else ""),
+            "; ".join(
+                filter(None, [first.hint, "'git parallel plan' lists them all" if more else ""])
+            ),
+            first.source,
+            first.line,
+        )
+    return result.tasks
