@@ -62,9 +62,8 @@ def plan(ids: tuple[str, ...], explain: bool, as_json: bool) -> None:
     context, result = report_plan(list(ids))
     if result.survey.problems:
         first, more = result.survey.problems[0], len(result.survey.problems) - 1
-        where = f"{first.where}: " if first.line or first.source not in first.message else ""
         also = f" (and {more} more spec problem(s), listed in the report)" if more else ""
-        click.echo(GitParallelError(where + first.message + also, first.hint).render(), err=True)
+        click.echo(GitParallelError(first.located + also, first.hint).render(), err=True)
     emit(
         as_json,
         lambda: plan_report.plan_json(result, context.base),
@@ -104,11 +103,17 @@ def specs_command(ids: tuple[str, ...], front_matter: bool, explain: bool, as_js
             0,
         )
     entries = spec_writer.list_specs(context, list(ids) if ids else None)
+    problems = [problem for entry in entries for problem in entry.problems]
+    if ids and problems:
+        also = f" (and {len(problems) - 1} more, listed below)" if len(problems) > 1 else ""
+        click.echo(
+            GitParallelError(problems[0].located + also, problems[0].hint).render(), err=True
+        )
     emit(
         as_json,
         lambda: plan_report.specs_json(entries),
         lambda: plan_report.specs_text(entries, explain=explain),
-        2 if ids and any(entry.problems for entry in entries) else 0,
+        2 if ids and problems else 0,
     )
 
 

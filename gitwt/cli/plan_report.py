@@ -96,11 +96,8 @@ def explain_task(task: Task, ignored: list[Ignored], stream: TextIO) -> None:
 
 def problems_text(problems: list[SpecProblem], stream: TextIO) -> None:
     for problem in problems:
-        where = f"{problem.where}: " if problem.source else ""
-        if problem.source and not problem.line and problem.source in problem.message:
-            where = ""  # the message names the file already
         write = stream.write
-        write(f"  {where}{problem.message}\n")
+        write(f"  {problem.located}\n")
         if problem.hint:
             write(paint(f"      hint: {problem.hint}", "dim", stream) + "\n")
 

@@ -52,6 +52,13 @@ class SpecProblem:
     def where(self) -> str:
         return f"{self.source}:{self.line}" if self.line else self.source
 
+    @property
+    def located(self) -> str:
+        """The message, led by file:line unless it names the file already."""
+        if not self.source or self.source in self.message:
+            return self.message
+        return f"{self.where}: {self.message}"
+
     def to_json(self) -> dict[str, object]:
         return {
             "task": self.task,

@@ -70,7 +70,7 @@ def write_front_matter(context: Context, ids: list[str]) -> list[Written]:
     for entry in spec_catalog.entries(catalog, ids):
         if entry.problems or entry.task is None:
             problem = entry.problems[0]
-            raise GitParallelError(f"{problem.where}: {problem.message}", problem.hint)
+            raise GitParallelError(problem.located, problem.hint)
     written: list[Written] = []
     texts: dict[str, str] = {}
     for task_id in ids:
