@@ -55,14 +55,16 @@ def alive(pid: int) -> bool:
 
 def test_command_that_commits_goes_running_then_succeeded(repo: Repo) -> None:
     two_specs(repo, 1)
+    go = repo.path.parent / "go"  # the command commits only once the test has seen it running
     command = (
-        "sh -c 'mkdir -p src && echo work > src/t1.txt && sleep 1 && git add src/t1.txt && "
-        "git commit -q -m work && echo committed'"
+        f'sh -c \'mkdir -p src && echo work > src/t1.txt && until [ -e "{go}" ]; do sleep 0.05; '
+        "done && git add src/t1.txt && git commit -q -m work && echo committed'"
     )
     started = repo.cli("start", "1", "--run", command)
     assert started.code == 0, started.err
     assert "started 1" in started.out
     assert status_of(repo, "1")["state"] == "running"
+    go.write_text("")
 
     wait_until(lambda: status_of(repo, "1")["state"] == "succeeded")
     task = status_of(repo, "1")
