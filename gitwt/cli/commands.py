@@ -515,6 +515,10 @@ def clean(ids: tuple[str, ...], force: bool, as_json: bool) -> None:
 
 
 def main(argv: list[str] | None = None) -> int:
+    # A path that is not UTF-8 is a str with lone surrogates; reports quote paths, and anything
+    # else that prints one must show an escape, not crash (stderr already does this).
+    if hasattr(sys.stdout, "reconfigure"):
+        sys.stdout.reconfigure(errors="backslashreplace")
     try:
         if os.environ.get(COMPLETE_VAR):
             # Shell completion is registered for the executable `git-parallel`.

@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-import json
 import os
 import sys
 from typing import Any, TextIO
 
 from gitwt.core.display import path_list, quote_path
+from gitwt.infra import state
 
 
 def schema(command: str) -> str:
@@ -27,7 +27,7 @@ def dump_json(data: dict[str, Any], stream: TextIO = sys.stdout) -> None:
     # Indented for a person at a terminal; compact for programs, because the indenting encoder
     # is pure Python and costs seconds' share on a 500-task plan (the compact one is C).
     indent = 2 if stream.isatty() else None
-    stream.write(json.dumps(data, indent=indent, ensure_ascii=False) + "\n")
+    stream.write(state.dumps(data, indent=indent) + "\n")
 
 
 def table(rows: list[list[str]], stream: TextIO = sys.stdout, indent: str = "  ") -> None:

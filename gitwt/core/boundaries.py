@@ -18,6 +18,8 @@ Compiled ownership rules are matched by `OwnerIndex`, which behaves like
 
 from __future__ import annotations
 
+from gitwt.core.display import quote_path  # one definition, stdlib-free; used by the hook too
+
 TYPE_CHECKING = False
 if TYPE_CHECKING:  # no runtime import of typing or collections: they cost the hook milliseconds
     import re
@@ -492,16 +494,6 @@ def _not_owned(
 # --- showing paths on one line ---------------------------------------------------------------
 
 _PLAIN = frozenset("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789_./+,:=@%^-")
-
-
-def quote_path(path: str) -> str:
-    """A path on one line: as is when plain, else C-style quoted like git (newlines as \\n)."""
-    if path and path == path.strip() and all(c.isprintable() and c not in '"\\' for c in path):
-        return path
-    escaped = path.encode("utf-8", "surrogateescape").decode("utf-8", "backslashreplace")
-    for raw, shown in (("\\", "\\\\"), ('"', '\\"'), ("\n", "\\n"), ("\t", "\\t"), ("\r", "\\r")):
-        escaped = escaped.replace(raw, shown)
-    return f'"{escaped}"'
 
 
 def shell_quote(path: str) -> str:

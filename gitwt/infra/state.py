@@ -114,12 +114,35 @@ def locked(common_dir: str) -> Iterator[None]:
         os.close(handle)
 
 
+# A lone surrogate, as \uXXXX (json.loads reads it back as the same character).
+_SURROGATE_ESCAPES = {code: f"\\u{code:04x}" for code in range(0xD800, 0xE000)}
+
+
+def dumps(data: Any, *, indent: int | None = None, sort_keys: bool = False) -> str:
+    """The JSON text of state files, events, saved rules and reports: one encoding for paths.
+
+    Paths are str decoded from git's bytes with surrogateescape (gitwt.infra.git.split_z, and
+    Python's own argv), so a byte that is not UTF-8 (`app/\\xff.py`) is a lone surrogate,
+    which UTF-8 cannot encode: writing it crashed. Here it is written as its `\\udcff` escape,
+    which is valid JSON and which json.loads turns back into the same str, so the path
+    round-trips byte for byte; everything else stays readable UTF-8. People see such a path
+    quoted the way git quotes it (gitwt.core.display.quote_path).
+    """
+    text = json.dumps(data, indent=indent, ensure_ascii=False, sort_keys=sort_keys)
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError:
+        # Surrogates only ever occur inside JSON strings, where an escape means the same.
+        text = text.translate(_SURROGATE_ESCAPES)
+    return text
+
+
 def write_json_atomic(path: str, data: Any) -> None:
     folder = os.path.dirname(path)
     descriptor, temporary = tempfile.mkstemp(prefix=".tmp-", dir=folder)
     try:
         with os.fdopen(descriptor, "w", encoding="utf-8") as handle:
-            json.dump(data, handle, indent=2, ensure_ascii=False, sort_keys=True)
+            handle.write(dumps(data, indent=2, sort_keys=True))
             handle.write("\n")
             handle.flush()
             os.fsync(handle.fileno())
@@ -160,7 +183,7 @@ def update_task(common_dir: str, task_id: str, **changes: Any) -> dict[str, Any]
 def append_event(common_dir: str, kind: str, **fields: Any) -> None:
     """Append one line to events.jsonl (a single O_APPEND write: lines never interleave)."""
     root = _ensure(common_dir)
-    line = json.dumps({"time": time.time(), "event": kind, **fields}, ensure_ascii=False) + "\n"
+    line = dumps({"time": time.time(), "event": kind, **fields}) + "\n"
     handle = os.open(
         os.path.join(root, "events.jsonl"), os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o644
     )

@@ -47,7 +47,7 @@ class Entry:
 
     def to_bytes(self) -> bytes:
         data = {"schema": ENTRY_SCHEMA, **self.__dict__, "files": list(self.files)}
-        return (json.dumps(data, indent=2, sort_keys=True, ensure_ascii=False) + "\n").encode()
+        return (state.dumps(data, indent=2, sort_keys=True) + "\n").encode()
 
     @classmethod
     def from_bytes(cls, name: str, raw: bytes) -> Entry:

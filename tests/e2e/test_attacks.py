@@ -271,3 +271,78 @@ def test_clean_force_refuses_a_nested_repository_it_cannot_salvage(repo: Repo) -
     assert (nested / "kept.txt").read_text() == "committed\n"
     assert repo.git("for-each-ref", "refs/parallel/salvage/") == ""
     assert repo.git("branch", "--list", "parallel/1") != ""
+
+
+# --- file names that are not UTF-8 -----------------------------------------------------------
+
+ODD = os.fsdecode(b"app/\xff\xfe.py")  # the str Python and gitwt make of those bytes
+SHOWN = '"app/\\377\\376.py"'  # how git (core.quotePath) and gitwt's text reports show it
+
+
+def commit_odd_file(worktree: Path, *, verify: bool = False) -> subprocess.CompletedProcess[bytes]:
+    (worktree / "app").mkdir(exist_ok=True)
+    (worktree / ODD).write_bytes(b"x = 1\n")
+    git(worktree, "add", "-A")
+    return subprocess.run(
+        ["git", "commit", "-q", "-m", "odd name", *([] if verify else ["--no-verify"])],
+        cwd=worktree,
+        capture_output=True,
+        check=False,
+    )
+
+
+def test_merge_rejects_a_non_utf8_path_and_state_stays_writable(repo: Repo) -> None:
+    worktree = start_open(repo, "1", ["app/ok.py"])
+    commit_odd_file(worktree)
+    before = repo.git("rev-parse", "main").strip()
+
+    result = repo.cli("merge", "1", "--json")
+
+    assert result.code == 1, result.err + result.out
+    task = result.json()["results"][0]
+    assert task["result"] == "rejected"
+    assert task["paths"] == [ODD]  # json.loads gives back the very str git's bytes decode to
+    assert repo.git("rev-parse", "main").strip() == before
+    status = repo.cli("status", "--json")
+    assert status.code == 0, status.err
+    assert next(t for t in status.json()["tasks"] if t["id"] == "1")["state"] == "rejected"
+    text = repo.cli("merge", "1")
+    assert text.code == 1 and SHOWN in text.out, text.err + text.out
+    assert "Traceback" not in text.err + result.err
+
+
+def test_the_commit_hooks_refuse_and_record_a_non_utf8_path(repo: Repo) -> None:
+    worktree = start_open(repo, "1", ["app/ok.py"])
+
+    refused = commit_odd_file(worktree, verify=True)
+
+    assert refused.returncode == 1
+    assert SHOWN.encode() in refused.stderr
+    skipped = commit_odd_file(worktree)  # --no-verify: post-commit records it
+    assert skipped.returncode == 0
+    assert b"could not record" not in skipped.stderr
+    status = repo.cli("status", "--json")
+    task = next(t for t in status.json()["tasks"] if t["id"] == "1")
+    assert [v["path"] for v in task["violations"]] == [ODD]
+
+
+def test_claim_takes_or_refuses_a_non_utf8_path_like_any_other(repo: Repo) -> None:
+    start_open(repo, "1", ["lib/one.py"])
+    other = start_open(repo, "2", ["app/**"])
+    refused = repo.cli("claim", "1", ODD)
+    assert refused.code == 1, refused.err
+    assert SHOWN in refused.err and "Traceback" not in refused.err
+    odd_free = os.fsdecode(b"lib/\xff\xfe.py")
+    taken = repo.cli("claim", "1", odd_free)
+    assert taken.code == 0, taken.err
+    worktree = Path(
+        next(t for t in repo.cli("status", "--json").json()["tasks"] if t["id"] == "1")["worktree"]
+    )
+    (worktree / "lib").mkdir(exist_ok=True)
+    (worktree / odd_free).write_bytes(b"y = 1\n")
+    git(worktree, "add", "-A")
+    assert subprocess.run(["git", "commit", "-qm", "claimed"], cwd=worktree).returncode == 0
+    merged = repo.cli("merge", "1")
+    assert merged.code == 0, merged.err + merged.out
+    assert (repo.path / odd_free).read_bytes() == b"y = 1\n"
+    assert other.exists()
