@@ -47,4 +47,9 @@ def report_plan(ids: list[str], context: Context | None = None) -> tuple[Context
 
     context = context or Context.discover()
     survey = spec_catalog.survey(context, ids)
-    return context, PlanReport(_separate(context, survey.tasks), survey)
+    plan = _separate(context, survey.tasks)
+    if context.config.remote is not None:
+        from gitwt.services import team
+
+        team.add_live_elsewhere(context, plan)  # tasks live on other machines count (§11)
+    return context, PlanReport(plan, survey)

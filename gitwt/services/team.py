@@ -9,6 +9,7 @@ import sys
 from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any
 
+from gitwt.core import separation
 from gitwt.core.specs import Task, same_id
 from gitwt.errors import GitParallelError, Refused
 from gitwt.infra import git, remote, state
@@ -41,6 +42,32 @@ def _declared_task(record: dict[str, Any]) -> Task:
 
 def _find(entries: dict[str, registry.Entry], task_id: str) -> registry.Entry | None:
     return next((entry for key, entry in entries.items() if same_id(key, task_id)), None)
+
+
+# --- plan ------------------------------------------------------------------------------------
+
+
+def add_live_elsewhere(context: Context, plan: separation.Plan) -> None:
+    """Count the tasks live on other machines, as start does: each overlap is a conflict, and
+    a problem that names the other task's machine and user."""
+    from gitwt.core.separation import Problem
+    from gitwt.services.lifecycle import live_conflicts
+
+    others = registry.fetch(context).others()
+    for task in plan.tasks:
+        same = _find(others, task.id)
+        if same is not None:
+            plan.problems.append(
+                Problem(task.id, "live", f"task {task.id} is already live on {same.where()}")
+            )
+    records_elsewhere = {key: entry.as_record() for key, entry in others.items()}
+    for conflict in live_conflicts(context, plan.tasks, records_elsewhere):
+        new, old = conflict.tasks if conflict.tasks[1] in others else conflict.tasks[::-1]
+        plan.conflicts.append(conflict)
+        where = others[old].where()
+        plan.problems.append(
+            Problem(new, "live", f"task {new} overlaps task {old}, which is live on {where}")
+        )
 
 
 # --- start -----------------------------------------------------------------------------------

@@ -309,3 +309,17 @@ def test_a_claim_overlapping_another_machines_task_is_refused(team: Team) -> Non
     assert refused.code == 1
     assert "task a is live on machine alice" in refused.err
     assert registry(team.bare)["c"]["files"] == ["src/c.py"]
+
+
+def test_plan_counts_the_tasks_of_other_machines(team: Team) -> None:
+    assert team.alice.cli("start", "a").code == 0
+    planned = team.bob.cli("plan", "b", "c", "--json")
+    assert planned.code == 1
+    report = planned.json()
+    assert report["valid"] is False
+    assert [sorted(conflict["tasks"]) for conflict in report["conflicts"]] == [["a", "b"]]
+    (problem,) = report["problems"]
+    assert problem["task"] == "b"
+    assert "live on machine alice (user alice@example.com" in problem["message"]
+    text = team.bob.cli("plan", "c").out
+    assert "no conflicts" in text
