@@ -269,6 +269,12 @@ def check(
     )
 
 
+def git_repo(worktree: str) -> Any:
+    from gitwt.infra import git
+
+    return git.discover(worktree)
+
+
 @cli.group()
 def hooks() -> None:
     """Manage the commit hooks (task worktrees get them at start)."""
@@ -290,29 +296,41 @@ def hooks() -> None:
 def hooks_install(worktree: str | None, task_id: str | None, server: bool) -> None:
     """Install the hooks in WORKTREE (default: here), chaining to the hooks it had.
 
-    In a task worktree they refuse commits outside the task; elsewhere they guard the base of
-    live tasks against commits touching their paths. With --server, in the bare repository a
-    team pushes to: refuse pushes to task branches that change paths outside the task.
+    In a task worktree they refuse commits outside the task; elsewhere they install the base
+    guard (the common hooks folder; per worktree when core.hooksPath is set), which refuses
+    commits on the base of live tasks touching their paths. With --server, in the bare
+    repository a team pushes to: refuse pushes to task branches that change paths outside the
+    task.
     """
     from gitwt.cli import report
-    from gitwt.services import installer
+    from gitwt.services import base_guard, installer
 
     if server:
         from gitwt.services import server_hook
 
         click.echo(f"installed the server check in {server_hook.install(worktree or '.')}")
         return
-    report.hooks_installed(installer.install_for(worktree or ".", task_id))
+    where = worktree or "."
+    if task_id is None and not installer.is_task_worktree(where):
+        report.guard_installed(base_guard.install(git_repo(where)))
+        return
+    report.hooks_installed(installer.install_for(where, task_id))
 
 
 @hooks.command("uninstall")
 @click.argument("worktree", required=False, type=click.Path(file_okay=False, exists=True))
 def hooks_uninstall(worktree: str | None) -> None:
-    """Remove the hooks from WORKTREE (default: here) and restore exactly what was there."""
-    from gitwt.services import installer
+    """Remove the hooks from WORKTREE (default: here) and restore exactly what was there.
 
-    if installer.uninstall(worktree or "."):
-        click.echo(f"removed git parallel hooks from {os.path.abspath(worktree or '.')}")
+    Outside task worktrees this removes the base guard too, putting back the hooks it kept.
+    """
+    from gitwt.services import base_guard, installer
+
+    where = worktree or "."
+    if installer.uninstall(where):
+        click.echo(f"removed git parallel hooks from {os.path.abspath(where)}")
+    elif not installer.is_task_worktree(where) and base_guard.remove(git_repo(where)):
+        click.echo("removed the base guard from the common hooks folder")
     else:
         click.echo("no git parallel hooks installed here")
 
@@ -322,14 +340,14 @@ def hooks_uninstall(worktree: str | None) -> None:
 def hooks_status(as_json: bool) -> None:
     """Show which worktrees have the hooks, in which mode, and what they chain to."""
     from gitwt.cli import report
-    from gitwt.services import installer
+    from gitwt.services import base_guard
 
-    found = installer.status()
+    found, guard = base_guard.hooks_status()
     emit(
         as_json,
-        lambda: report.hooks_json(found),
-        lambda: report.hooks_text(found),
-        1 if any(entry.problems for entry in found) else 0,
+        lambda: report.hooks_json(found, guard),
+        lambda: report.hooks_text(found, guard),
+        1 if guard.problems or any(entry.problems for entry in found) else 0,
     )
 
 

@@ -146,11 +146,34 @@ def hooks_installed(installed: Any, stream: TextIO = sys.stdout) -> None:
     stream.write(f"  chains to: {installed.chain}\n")
 
 
-def hooks_json(found: list[Any]) -> dict[str, Any]:
-    return {"schema": schema("hooks"), "worktrees": [entry.to_json() for entry in found]}
+def guard_installed(guard: Any, stream: TextIO = sys.stdout) -> None:
+    if guard.where == "none":
+        stream.write("no main worktree here (a bare repository): no base guard to install\n")
+        return
+    if guard.where == "worktree":
+        stream.write(f"installed the base guard in {quote_path(guard.folder)}\n  {guard.note}\n")
+        return
+    stream.write(f"installed the base guard in {quote_path(guard.folder)}\n")
+    for hook, slot in guard.slots.items():
+        stream.write(f"  {hook}: {quote_path(slot)}\n")
 
 
-def hooks_text(found: list[Any], stream: TextIO = sys.stdout) -> None:
+def hooks_json(found: list[Any], guard: Any) -> dict[str, Any]:
+    return {
+        "schema": schema("hooks"),
+        "worktrees": [entry.to_json() for entry in found],
+        "base_guard": guard.to_json(),
+    }
+
+
+def _guard_line(guard: Any) -> str:
+    if guard.where == "none" and not guard.problems:
+        return "base guard: none"
+    slots = ", ".join(f"{hook} ({quote_path(slot)})" for hook, slot in guard.slots.items())
+    return f"base guard: {slots or 'missing'}"
+
+
+def hooks_text(found: list[Any], guard: Any, stream: TextIO = sys.stdout) -> None:
     rows = [["worktree", "branch", "hooks", "task", "chains to"]]
     for entry in found:
         rows.append(
@@ -163,6 +186,9 @@ def hooks_text(found: list[Any], stream: TextIO = sys.stdout) -> None:
             ]
         )
     table(rows, stream)
+    stream.write(_guard_line(guard) + "\n")
+    for problem in guard.problems:
+        stream.write(paint(f"base guard: {problem}", "yellow", stream) + "\n")
     for entry in found:
         for problem in entry.problems:
             stream.write(paint(f"{quote_path(entry.path)}: {problem}", "yellow", stream) + "\n")
@@ -229,6 +255,7 @@ def start_json(result: Any) -> dict[str, Any]:
             }
             for record in result.tasks
         ],
+        "guard_note": getattr(result, "guard_note", None),
     }
 
 
@@ -247,6 +274,8 @@ def start_text(result: Any, stream: TextIO = sys.stdout) -> None:
         else:
             error = result.failed.get(task_id) or record.get("error") or ""
             stream.write(paint(f"{task_state} {task_id}: {error}", "red", stream) + "\n")
+    if getattr(result, "guard_note", None):
+        stream.write(f"note: {result.guard_note}\n")
     stream.write("see 'git parallel status'; output with 'git parallel logs <id>'\n")
 
 

@@ -40,6 +40,10 @@ BLOCKING_HOOKS = frozenset({"pre-commit", "pre-merge-commit", "pre-push"})
 CHECKED_HOOKS = ("pre-commit", "post-commit", "pre-merge-commit", "pre-push")
 TASK, GUARD = "task", "guard"
 RAISE_FAILPOINT = "GIT_PARALLEL_FAILPOINT_RAISE"  # = failpoints.RAISE_VARIABLE, not imported
+# The base guard in the common hooks folder says so in its first lines, and keeps the hook it
+# displaced next to itself under this suffix (gitwt.services.base_guard).
+BASE_GUARD_MARKER = b"git parallel: the base guard"
+SAVED_SUFFIX = ".parallel-saved"
 COLOURS = {"red": "31", "yellow": "33", "bold": "1"}
 
 
@@ -578,6 +582,8 @@ def run_hook(
 
         failpoints.hit("hook:check")
     own = own_rules(where) if mode == TASK else None
+    if own is None and os.path.exists(rules_file.rules_path(where.git_dir)):
+        return EXIT_OK  # the base guard, reached from a task worktree: its own hooks check it
     if hook == "pre-commit":
         return check_staged(own, where, started) if own is not None else guard(where)
     if hook == "post-commit":
@@ -593,11 +599,26 @@ def run_hook(
 # --- entry points ----------------------------------------------------------------------------
 
 
-def chain(directory: str, hook: str, args: list[str], stdin_data: bytes | None) -> int:
+def chain_target(target: str, hook: str) -> str:
+    """The hook file to run after our check: `target` is a hooks folder or the file itself.
+
+    A task worktree's shims chain to the common hooks folder; when the base guard sits there,
+    the task's own check already ran, so go straight to the hook the guard keeps.
+    """
+    path = os.path.join(target, hook) if os.path.isdir(target) else target
+    try:
+        with open(path, "rb") as handle:
+            head = handle.read(512)
+    except OSError:
+        return path
+    return path + SAVED_SUFFIX if BASE_GUARD_MARKER in head else path
+
+
+def chain(target: str, hook: str, args: list[str], stdin_data: bytes | None) -> int:
     """Run the hook that would have run without us, with the same arguments and input."""
-    if not directory:
+    if not target:
         return EXIT_OK
-    path = os.path.join(directory, hook)
+    path = chain_target(target, hook)
     if not (os.path.isfile(path) and os.access(path, os.X_OK)):
         return EXIT_OK
     sys.stdout.flush()

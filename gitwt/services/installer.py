@@ -2,16 +2,16 @@
 
 A worktree gets its own `core.hooksPath` (per-worktree config, `extensions.worktreeConfig`)
 pointing at shims generated into its private git dir (`<git-dir>/parallel-hooks/`), so the main
-worktree and other worktrees keep their hooks. The shims are filled in from the templates in
-`hooks/` (shipped in the wheel as `gitwt/_hooks`) with this interpreter's path, as the
-pre-commit framework does, so they work without an activated venv.
+worktree and other worktrees keep their hooks. The shims' text comes from `gitwt.services.shims`.
 
 Each shim chains to the hook that would have run without us: the previous `core.hooksPath`, or
 the common `hooks/` dir. What was there before is kept in `<git-dir>/parallel-hooks.json`, so
 `uninstall` restores exactly that.
 
 Two modes: `task` (the worktree holds a task's compiled rules: commits must stay inside them)
-and `guard` (the main worktree: commits on the base of a live task must not touch its paths).
+and `guard` (a worktree whose core.hooksPath the user set, e.g. husky: commits on the base of a
+live task must not touch its paths). Elsewhere the guard lives in the common hooks folder
+(`gitwt.services.base_guard`).
 """
 
 from __future__ import annotations
@@ -19,16 +19,15 @@ from __future__ import annotations
 import json
 import os
 import shutil
-import sys
 import time
 from dataclasses import dataclass, field
 from typing import Any
 
-import gitwt
 from gitwt.errors import GitParallelError
 from gitwt.hook import rules_file
-from gitwt.hook.entry import CHECKED_HOOKS, GUARD, TASK, diff_args
-from gitwt.infra import git, real_objects, state
+from gitwt.hook.entry import CHECKED_HOOKS, GUARD, TASK
+from gitwt.infra import git, state
+from gitwt.services.shims import check_shim, interpreter, pass_through_shim
 
 HOOKS_DIR = "parallel-hooks"  # in the worktree's private git dir
 RECORD_FILE = "parallel-hooks.json"  # ditto: what install changed, for uninstall
@@ -50,27 +49,6 @@ PASS_THROUGH_HOOKS = (
     "pre-auto-gc",
     "sendemail-validate",
 )
-SHEBANG_LIMIT = 120
-# The pre-commit shim of a task worktree starts `git diff --cached` before importing anything of
-# gitwt, so git reads the index while Python loads the check (gitwt.hook.shim_main takes it).
-EARLY_DIFF = """\
-read_end, write_end = os.pipe()
-started = os.posix_spawnp(
-    "git",
-    @DIFF_ARGV@,
-    {**os.environ, **@REAL_OBJECTS@},
-    file_actions=[
-        (os.POSIX_SPAWN_OPEN, 0, os.devnull, os.O_RDONLY, 0),
-        (os.POSIX_SPAWN_DUP2, write_end, 1),
-        (os.POSIX_SPAWN_CLOSE, read_end),
-        (os.POSIX_SPAWN_CLOSE, write_end),
-    ],
-), read_end
-os.close(write_end)
-""".replace("@DIFF_ARGV@", repr(["git", *diff_args(cached=True)])).replace(
-    "@REAL_OBJECTS@",
-    repr(real_objects.ENVIRONMENT),  # the audit sees the stored objects
-)  # kernels before Linux 5.1 cut '#!' lines at 127 bytes
 
 
 @dataclass
@@ -81,77 +59,6 @@ class Installed:
     hooks_dir: str
     chain: str
     hooks: list[str] = field(default_factory=list)
-
-
-# --- templates -------------------------------------------------------------------------------
-
-
-def templates_dir() -> str:
-    """The shim templates: `gitwt/_hooks` in a wheel, `hooks/` next to the package in a checkout."""
-    package = os.path.dirname(os.path.abspath(gitwt.__file__))
-    for candidate in (os.path.join(package, "_hooks"), os.path.join(package, "..", "hooks")):
-        if os.path.isfile(os.path.join(candidate, "check-shim")):
-            return os.path.normpath(candidate)
-    raise GitParallelError(
-        f"the hook templates are missing from {package}",
-        "reinstall gitwt (pip install --force-reinstall gitwt)",
-    )
-
-
-def _template(name: str) -> str:
-    with open(os.path.join(templates_dir(), name), encoding="utf-8") as handle:
-        return handle.read()
-
-
-def _sh_quote(text: str) -> str:
-    return "'" + text.replace("'", "'\\''") + "'"
-
-
-def _fill(template: str, values: dict[str, str]) -> str:
-    for key, value in values.items():
-        template = template.replace(f"@{key}@", value)
-    return template
-
-
-def interpreter() -> str:
-    """The Python that runs the shims: this one, by the path it was started with (venvs too)."""
-    if not sys.executable:
-        raise GitParallelError(
-            "cannot tell which Python runs git parallel", "run it with a regular Python"
-        )
-    return sys.executable
-
-
-def check_shim(hook: str, mode: str, chain: str) -> str:
-    python = interpreter()
-    package_root = os.path.dirname(os.path.dirname(os.path.abspath(gitwt.__file__)))
-    values = {
-        "HOOK": hook,
-        "HOOK_NAME": repr(hook),
-        "MODE": repr(mode),
-        "CHAIN": repr(chain),
-        "PACKAGE_ROOT": repr(package_root),
-        "PYTHON": python,
-    }
-    values["EARLY_DIFF"] = (
-        EARLY_DIFF if hook == "pre-commit" and mode == TASK else "started = None\n"
-    )
-    script = _fill(_template("check-shim"), values)
-    shebang = f"#!{python} -IS"
-    if python.isascii() and not any(c.isspace() for c in python) and len(shebang) < SHEBANG_LIMIT:
-        return script
-    code = script.split("\n", 1)[1]
-    return _fill(
-        _template("check-shim.sh"),
-        {"HOOK": hook, "PYTHON_SH": _sh_quote(python), "CODE_SH": _sh_quote(code)},
-    )
-
-
-def pass_through_shim(hook: str, chain: str) -> str:
-    return _fill(
-        _template("pass-through"),
-        {"HOOK": hook, "CHAIN_HOOK_SH": _sh_quote(os.path.join(chain, hook))},
-    )
 
 
 # --- install / uninstall ---------------------------------------------------------------------
@@ -287,6 +194,11 @@ def install(worktree: str, mode: str | None = None, *, saved_rules: bool = False
     return Installed(repo.toplevel, mode, record["task"], hooks_dir, chain, hooks)
 
 
+def is_task_worktree(worktree: str) -> bool:
+    """Does this worktree hold a task's compiled rules (start saved them, or --task)?"""
+    return os.path.exists(rules_file.rules_path(git.discover(worktree).git_dir))
+
+
 def install_for(worktree: str, task_id: str | None = None) -> Installed:
     """`hooks install [--task ID]`: with a task, first save its rules into the worktree."""
     if task_id is None:
@@ -305,11 +217,6 @@ def install_for(worktree: str, task_id: str | None = None) -> Installed:
     had_rules = os.path.exists(rules_file.rules_path(context.repo.git_dir))
     save_rules(context.repo.git_dir, rules)
     return install(context.repo.toplevel, TASK, saved_rules=not had_rules)
-
-
-def install_guard(main_worktree: str) -> Installed:
-    """The main-worktree guard: `start` calls this so commits on base skip no live task's paths."""
-    return install(main_worktree, GUARD)
 
 
 def _write_shims(hooks_dir: str, mode: str, chain: str) -> list[str]:

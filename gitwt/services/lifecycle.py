@@ -12,7 +12,8 @@ from gitwt.core.declaration import declared_by
 from gitwt.core.separation import Conflict, natural_key
 from gitwt.core.specs import Task, same_id
 from gitwt.errors import GitParallelError, Refused
-from gitwt.infra import failpoints, git, state
+from gitwt.infra import failpoints, state
+from gitwt.services import base_guard
 from gitwt.services.context import Context
 
 # --- start -----------------------------------------------------------------------------------
@@ -33,6 +34,7 @@ class StartReport:
     tasks: list[dict[str, Any]]  # the records as they are after the first scheduling step
     waiting: dict[str, str] = field(default_factory=dict)
     failed: dict[str, str] = field(default_factory=dict)
+    guard_note: str | None = None  # why the base guard is not in the common hooks folder
 
 
 def _conflict_text(conflict: Conflict) -> str:
@@ -263,7 +265,7 @@ def start(ids: list[str], options: StartOptions, context: Context | None = None)
             state.append_event(common, "queued", task=record["id"], command=record["command"])
         for record in resumed.values():
             state.append_event(common, "resumed", task=record["id"])
-        _install_guard(context)
+        guard = _install_guard(context)
         failpoints.hit("start:guard-installed")
         step = scheduler.schedule(context)
         created = {record["id"]: record for record in records}
@@ -271,7 +273,13 @@ def start(ids: list[str], options: StartOptions, context: Context | None = None)
         for task in plan.tasks:
             record = resumed.get(task.id) or created.get(task.id) or started[task.id][1]
             fresh.append(state.read_task(common, record["id"]) or record)
-    return StartReport(base=context.base, tasks=fresh, waiting=step.waiting, failed=step.failed)
+    return StartReport(
+        base=context.base,
+        tasks=fresh,
+        waiting=step.waiting,
+        failed=step.failed,
+        guard_note=guard.note,
+    )
 
 
 def _team(context: Context) -> Any:
@@ -283,13 +291,9 @@ def _team(context: Context) -> Any:
     return team
 
 
-def _install_guard(context: Context) -> None:
-    """The main-worktree guard (DESIGN §5): commits on base may not touch a live task's paths."""
-    from gitwt.services import installer
-
-    main = git.worktrees(context.repo.toplevel)[0]
-    if not main.bare and os.path.isdir(main.path):
-        installer.install_guard(main.path)
+def _install_guard(context: Context) -> base_guard.GuardState:
+    """The base guard (DESIGN §5): commits on base may not touch a live task's paths."""
+    return base_guard.install(context.repo)
 
 
 # --- claim -----------------------------------------------------------------------------------
@@ -451,6 +455,7 @@ def clean(context: Context, ids: list[str], force: bool = False) -> list[CleanRe
         if team is not None and any(result.cleaned for result in results):
             team.sweep(context)  # the cleaned tasks leave the registry
     scheduler.schedule(context)  # a cleaned partner may free a queued task
+    base_guard.lift_if_idle(context.repo)  # the last task gone: no guard left behind
     return results
 
 

@@ -18,6 +18,7 @@ from typing import Any
 from gitwt.core import boundaries
 from gitwt.errors import GitParallelError, Refused
 from gitwt.infra import failpoints, git, state
+from gitwt.services import base_guard
 from gitwt.services.context import Context
 from gitwt.services.task_rules import agreed_rules
 from gitwt.services.trust import command_argv
@@ -614,6 +615,7 @@ def merge(
                 )
             report.new = tip
             _schedule(context)
+            base_guard.lift_if_idle(context.repo)  # the last task merged: no guard left behind
             return report
     return MergeReport(
         base=context.base,

@@ -40,7 +40,7 @@ def install(path: str) -> str:
     """Install the pre-receive check in the bare repository at `path`; the hook found there
     keeps running after ours (moved aside, fed the same input)."""
     import gitwt
-    from gitwt.services.installer import interpreter
+    from gitwt.services.shims import interpreter
 
     bare = git.run(["rev-parse", "--is-bare-repository"], path, check=False)
     if bare.returncode != 0 or bare.stdout.strip() != b"true":

@@ -177,7 +177,10 @@ def test_hooks_install_with_an_unknown_task_is_a_usage_error(repo: Repo) -> None
 def test_an_install_killed_before_its_record_uninstalls_cleanly(repo: Repo) -> None:
     """Crash between setting core.hooksPath and writing the record: after reinstalling, the
     hooks still run, and uninstall must not leave core.hooksPath pointing at our removed shims
-    (which would silently switch every hook off)."""
+    (which would silently switch every hook off). With core.hooksPath set, the base guard is a
+    per-worktree install in the main worktree."""
+    (repo.path / "custom-hooks").mkdir()
+    repo.git("config", "core.hooksPath", "custom-hooks")
     assert repo.cli("hooks", "install").code == 0
     git_dir = repo.git("rev-parse", "--path-format=absolute", "--git-dir").strip()
     os.unlink(os.path.join(git_dir, "parallel-hooks.json"))
