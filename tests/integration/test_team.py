@@ -323,3 +323,42 @@ def test_plan_counts_the_tasks_of_other_machines(team: Team) -> None:
     assert "live on machine alice (user alice@example.com" in problem["message"]
     text = team.bob.cli("plan", "c").out
     assert "no conflicts" in text
+
+
+def test_a_start_killed_after_its_push_is_finished_by_the_next_command(team: Team) -> None:
+    # Killed right after the registry push, before anything local was written.
+    killed = team.alice.cli("start", "a", env={"GIT_PARALLEL_FAILPOINT": "start:validated"})
+    assert killed.code == -9
+    assert set(registry(team.bare)) == {"a"}
+    assert not (team.alice.path.parent / "project-wta").exists()
+    # Other machines still see it as live (alice may be creating it): refused, as it should be.
+    assert team.bob.cli("start", "b").code == 1
+    # The same start again adopts alice's own entry and creates the task.
+    again = team.alice.cli("start", "a")
+    assert again.code == 0, again.err
+    assert (team.alice.path.parent / "project-wta").exists()
+    assert set(registry(team.bare)) == {"a"}
+
+
+def test_an_orphan_entry_of_this_clone_is_dropped_by_its_next_write(team: Team) -> None:
+    killed = team.alice.cli("start", "a", env={"GIT_PARALLEL_FAILPOINT": "start:validated"})
+    assert killed.code == -9
+    assert team.alice.cli("start", "c").code == 0
+    assert set(registry(team.bare)) == {"c"}
+    assert team.bob.cli("start", "b").code == 0
+
+
+@pytest.mark.slow
+def test_two_machines_merging_at_once_both_land(team: Team) -> None:
+    assert team.alice.cli("start", "a").code == 0
+    assert team.bob.cli("start", "c").code == 0
+    team.alice.work(team.alice.path.parent / "project-wta", "src/shared/y.py", "y = 2\n")
+    team.bob.work(team.bob.path.parent / "project-wtc", "src/c.py", "c = 2\n")
+    racing = [team.alice.popen("merge", "a"), team.bob.popen("merge", "c")]
+    for process in racing:
+        out, err = process.communicate(timeout=300)
+        assert process.returncode == 0, out + err
+    team.alice.git("fetch", "-q", "origin")
+    merged = team.alice.git("show", "origin/main:src/shared/y.py", "origin/main:src/c.py")
+    assert merged == "y = 2\nc = 2\n"
+    assert registry(team.bare) == {}
