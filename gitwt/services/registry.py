@@ -18,11 +18,14 @@ import random
 import time
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from gitwt.errors import GitParallelError, Refused
 from gitwt.infra import git, remote, state
 from gitwt.services.context import Context
+
+if TYPE_CHECKING:
+    from gitwt.core import boundaries
 
 ENTRY_SCHEMA = 1
 ATTEMPTS = 8  # pushes tried before "remote busy"
@@ -82,6 +85,19 @@ class Entry:
     def where(self) -> str:
         """Where the task lives, for messages: machine, user and age."""
         return f"machine {self.machine} (user {self.user}, started {age_text(self.age())} ago)"
+
+    def rules(self, ownership: Any, unowned: str) -> boundaries.Rules:
+        """The entry's Rules, from the one builder with the registry as the declaration's
+        source (the server's check and `check --task` for a task that is not live here)."""
+        from gitwt.core import declaration
+
+        return declaration.task_rules(
+            {"id": self.id, "owner": self.owner},
+            ownership=ownership if self.owner else None,
+            unowned=unowned,
+            registry=self.files,
+            extra={"base": self.base, "branch": self.branch, "title": self.title},
+        )
 
     def as_record(self) -> dict[str, Any]:
         """The entry shaped like a local task record, for the checks that read records."""

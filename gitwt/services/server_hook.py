@@ -133,14 +133,7 @@ def check_update(
     entry = next((e for key, e in entries.items() if same_id(key, match.group("id"))), None)
     if entry is None:
         return f"task {match.group('id')} is not live in the team registry", []
-    rules = boundaries.Rules(
-        task_id=entry.id,
-        owner=entry.owner,
-        declared=list(entry.files),
-        ownership=_ownership(config) if entry.owner else None,
-        unowned=config.unowned,
-        extra={"base": entry.base, "branch": entry.branch, "title": entry.title},
-    )
+    rules = entry.rules(_ownership(config) if entry.owner else None, config.unowned)
     found: list[boundaries.Violation] = []
     for commit, changes in git.unreferenced_commits_changes(new).items():
         found += boundaries.violations(changes, rules, commit=commit)

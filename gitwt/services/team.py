@@ -229,16 +229,13 @@ def remote_statuses(context: Context, ids: Sequence[str]) -> list[TaskStatus]:
 
 def registry_rules(context: Context, task_id: str) -> boundaries.Rules | None:
     """The rules of a task that is not live here, from its registry entry (the CI check)."""
-    from gitwt.services import checking
-
     record = state.read_task(context.repo.common_dir, task_id)
     if record is not None and state.is_live(record):
         return None
     entry = _find(registry.fetch(context).entries, task_id)
     if entry is None:
         return None
-    task = Task(id=entry.id, title=entry.title, owner=entry.owner, files=entry.files)
-    return checking.rules_for_task(context, task, base=entry.base, branch=entry.branch)
+    return entry.rules(context.ownership, context.config.unowned)
 
 
 # --- merge -----------------------------------------------------------------------------------
