@@ -11,8 +11,10 @@ Then, alternating so that load hits both sides alike, the median of --repeat run
   * status:       `git parallel status --json --no-forecast` with --tasks tasks live (team
                   mode: one fetch, the registry read, the other machines' rows),
   * status_local: the same with --local.
-Each started task is cleaned between runs (in team mode that releases it). No assertion: it
-prints the ratios (team / one machine). Run it with `nice -n 10` on a shared machine.
+Each started task is cleaned between runs (in team mode that releases it). Once more, outside
+the timed runs, each command runs with a `git` on PATH that counts the git processes it starts
+(load does not change that count). No assertion: it prints the ratios (team / one machine).
+Run it with `nice -n 10` on a shared machine.
 """
 
 from __future__ import annotations
@@ -75,6 +77,24 @@ def build(root: Path, file_count: int, tasks: int) -> Path:
     return served
 
 
+def counting_env(root: Path, env: dict[str, str]) -> tuple[dict[str, str], Path]:
+    """An environment whose `git` logs one line per process, then runs the real git."""
+    real = shutil.which("git")
+    shims = root / "count-bin"
+    shims.mkdir()
+    log = root / "git-count.log"
+    shim = shims / "git"
+    shim.write_text(f'#!/bin/sh\necho x >> "{log}"\nexec "{real}" "$@"\n')
+    shim.chmod(0o755)
+    return {**env, "PATH": f"{shims}{os.pathsep}{env['PATH']}"}, log
+
+
+def count(action: list[str], cwd: Path, env: dict[str, str], log: Path) -> int:
+    log.write_text("")
+    subprocess.run(action, cwd=cwd, check=True, capture_output=True, env=env)
+    return len(log.read_text().splitlines())
+
+
 def timed(action: list[str], cwd: Path, env: dict[str, str]) -> float:
     began = time.perf_counter()
     subprocess.run(action, cwd=cwd, check=True, capture_output=True, env=env)
@@ -104,9 +124,18 @@ def main() -> int:
             subprocess.run([*cli, "clean", "1"], cwd=repo, check=True, capture_output=True)
             times["start_local"].append(timed([*cli, "start", "1", "--local"], repo, env))
             subprocess.run([*cli, "clean", "1"], cwd=repo, check=True, capture_output=True)
+        counting, log = counting_env(root, env)
+        processes = {
+            "start": count([*cli, "start", "1"], repo, counting, log),
+            "clean": count([*cli, "clean", "1"], repo, counting, log),
+            "start_local": count([*cli, "start", "1", "--local"], repo, counting, log),
+        }
+        subprocess.run([*cli, "clean", "1"], cwd=repo, check=True, capture_output=True)
         ids = [str(task) for task in range(1, args.tasks + 1)]
         subprocess.run([*cli, "start", *ids], cwd=repo, check=True, capture_output=True)
         status = [*cli, "status", "--json", "--no-forecast"]
+        processes["status"] = count(status, repo, counting, log)
+        processes["status_local"] = count([*status, "--local"], repo, counting, log)
         for _ in range(args.repeat):
             times["status"].append(timed(status, repo, env))
             times["status_local"].append(timed([*status, "--local"], repo, env))
@@ -118,9 +147,14 @@ def main() -> int:
         for command in ("start", "status"):
             ratio = median[command] / median[f"{command}_local"]
             extra = (median[command] - median[f"{command}_local"]) * 1000
-            print(f"{command} team / one machine: {ratio:.2f}x ({extra:+.0f} ms)")
+            more = processes[command] - processes[f"{command}_local"]
+            print(
+                f"{command} team / one machine: {ratio:.2f}x ({extra:+.0f} ms); git processes "
+                f"{processes[command]} vs {processes[f'{command}_local']} ({more:+d})"
+            )
         if args.json:
             figures = {f"{key}_ms": value * 1000 for key, value in median.items()}
+            figures |= {f"{key}_git_processes": value for key, value in processes.items()}
             print(json.dumps(figures))
     finally:
         if daemon is not None:

@@ -13,6 +13,7 @@ from dataclasses import dataclass, field
 from itertools import combinations
 from typing import Any
 
+from gitwt.core.specs import same_id
 from gitwt.infra import git, state
 from gitwt.services.context import Context
 
@@ -152,13 +153,28 @@ def forecast(pairs: list[tuple[str, str]], cwd: str) -> tuple[list[list[str]], s
     return results, f"merge-tree --write-tree ({len(pairs)} processes; git < 2.40 has no --stdin)"
 
 
+def _elsewhere(context: Context, ids: list[str]) -> list[TaskStatus]:
+    """Team mode: the tasks live on other machines (state `remote`), as rows."""
+    if context.config.remote is None:
+        return []
+    from gitwt.services import team
+
+    return team.remote_statuses(context, ids)
+
+
 def gather(context: Context, ids: list[str], with_forecast: bool = True) -> StatusReport:
     from gitwt.services import supervisor
 
     common = context.repo.common_dir
     cwd = context.repo.toplevel
-    chosen = supervisor.choose(
-        state.all_tasks(common), ids, lambda record: record.get("state") != state.CLEANED
+    elsewhere = _elsewhere(context, ids)
+    local_ids = [key for key in ids if not any(same_id(key, row.id) for row in elsewhere)]
+    chosen = (
+        supervisor.choose(
+            state.all_tasks(common), local_ids, lambda record: record.get("state") != state.CLEANED
+        )
+        if local_ids or not ids
+        else []
     )
     base = context.base
     tips = _branch_tips(cwd) if chosen else {}
@@ -186,10 +202,7 @@ def gather(context: Context, ids: list[str], with_forecast: bool = True) -> Stat
             task.commits = set()  # merged after a clean audit: nothing out of bounds remains
         tasks.append(task)
 
-    if context.config.remote is not None:
-        from gitwt.services import team
-
-        tasks += team.remote_statuses(context, ids)  # tasks live on other machines
+    tasks += elsewhere
     report = StatusReport(base=base, tasks=tasks)
     if with_forecast and base_tip:
         _add_forecast(report, tips, base_tip, cwd)

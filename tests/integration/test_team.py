@@ -99,6 +99,11 @@ def test_status_lists_the_tasks_of_other_machines(team: Team) -> None:
     assert tasks["c"]["remote"] is False
     text = team.bob.cli("status").out
     assert "live on machine alice (user alice@example.com, started" in text
+    # Named, a task of another machine is shown too; an unknown id is still an error.
+    named = team.bob.cli("status", "a", "--json").json()["tasks"]
+    assert [(task["id"], task["state"]) for task in named] == [("a", "remote")]
+    unknown = team.bob.cli("status", "zz")
+    assert unknown.code == 2 and "task zz has not been started" in unknown.err
 
 
 def test_local_opts_out_with_a_warning(team: Team) -> None:
