@@ -56,20 +56,19 @@ def plan(ids: tuple[str, ...], explain: bool, as_json: bool) -> None:
     The report is complete even when some specs cannot be read: it lists every spec problem
     with its file and line, and exits 2 when a named task is unusable.
     """
+    from gitwt import api
     from gitwt.cli import plan_report
-    from gitwt.services.planning import report_plan
 
-    context, result = report_plan(list(ids))
+    planned = api.plan(list(ids))
+    result = planned.report
     if result.survey.problems:
         first, more = result.survey.problems[0], len(result.survey.problems) - 1
         also = f" (and {more} more spec problem(s), listed in the report)" if more else ""
         click.echo(GitParallelError(first.located + also, first.hint).render(), err=True)
     emit(
         as_json,
-        lambda: plan_report.plan_json(result, context.base),
-        lambda: plan_report.plan_text(
-            result, context.base, context.config.max_instances, explain=explain
-        ),
+        planned.to_json,
+        lambda: plan_report.plan_text(result, planned.base, planned.max_instances, explain=explain),
         result.exit_code,
     )
 
@@ -145,25 +144,13 @@ def merge(
 
     With no IDS, merges every succeeded task. Open tasks merge only when named (or --all).
     """
+    from gitwt import api
     from gitwt.cli import report
-    from gitwt.services.context import Context
-    from gitwt.services.merge import merge as merge_tasks
 
-    context = Context.discover()
-    result = merge_tasks(
-        context,
-        list(ids),
-        everything=everything,
-        test_command=test_command,
-        dry_run=dry_run,
-        keep=keep,
+    result = api.merge(
+        list(ids), everything=everything, test=test_command, dry_run=dry_run, keep=keep
     )
-    emit(
-        as_json,
-        lambda: report.merge_json(result),
-        lambda: report.merge_text(result),
-        0 if result.ok else 1,
-    )
+    emit(as_json, result.to_json, lambda: report.merge_text(result.report), 0 if result.ok else 1)
 
 
 # --- trust -----------------------------------------------------------------------------------
@@ -398,25 +385,18 @@ def start(
     Validates like 'plan' and creates nothing when the tasks conflict. Returns at once; tasks
     beyond the free slots wait as 'queued' and start when a slot and the resources allow.
     """
+    from gitwt import api
     from gitwt.cli import report
-    from gitwt.services import lifecycle
 
-    result = lifecycle.start(
+    result = api.start(
         list(ids),
-        lifecycle.StartOptions(
-            run=run_command,
-            max_instances=max_instances,
-            queue=queue,
-            sparse=sparse,
-            auto_merge=auto_merge,
-        ),
+        run=run_command,
+        max_instances=max_instances,
+        queue=queue,
+        sparse=sparse,
+        auto_merge=auto_merge,
     )
-    emit(
-        as_json,
-        lambda: report.start_json(result),
-        lambda: report.start_text(result),
-        1 if result.failed else 0,
-    )
+    emit(as_json, result.to_json, lambda: report.start_text(result.report), 0 if result.ok else 1)
 
 
 @cli.command()
@@ -429,19 +409,19 @@ def status(ids: tuple[str, ...], as_json: bool, watch: bool, no_forecast: bool) 
     """Show each task: state, process, resources, commits, files and forecast conflicts."""
     import time
 
+    from gitwt import api
     from gitwt.cli import report
-    from gitwt.services import status as status_service
     from gitwt.services.context import Context
 
     context = Context.discover()
     while True:
-        result = status_service.gather(context, list(ids), with_forecast=not no_forecast)
+        result = api.status(list(ids), forecast=not no_forecast)
         if watch and sys.stdout.isatty():
             click.echo("\033[H\033[2J", nl=False)
         if as_json:
-            report.dump_json(report.status_json(result))
+            report.dump_json(result.to_json())
         else:
-            report.status_text(result)
+            report.status_text(result.report)
         if not watch:
             return
         sys.stdout.flush()
@@ -519,17 +499,11 @@ def claim(task_id: str, paths: tuple[str, ...], as_json: bool) -> None:
 @local_option
 def clean(ids: tuple[str, ...], force: bool, as_json: bool) -> None:
     """Remove worktrees of finished tasks and their merged branches, never losing work."""
+    from gitwt import api
     from gitwt.cli import report
-    from gitwt.services import lifecycle
-    from gitwt.services.context import Context
 
-    results = lifecycle.clean(Context.discover(), list(ids), force=force)
-    emit(
-        as_json,
-        lambda: report.clean_json(results),
-        lambda: report.clean_text(results),
-        1 if any(item.refused for item in results) else 0,
-    )
+    result = api.clean(list(ids), force=force)
+    emit(as_json, result.to_json, lambda: report.clean_text(result.report), 0 if result.ok else 1)
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -11,6 +11,8 @@ from typing import TYPE_CHECKING, Any, TextIO
 
 from gitwt.cli.report import paint, schema, table
 from gitwt.core.display import path_list
+from gitwt.services.json_reports import origins_of
+from gitwt.services.json_reports import plan_json as plan_json
 
 if TYPE_CHECKING:
     from gitwt.core.provenance import Ignored, Origin
@@ -26,53 +28,6 @@ KIND_TEXT = {
     "claim": "claim",
     "config": "config",
 }
-
-
-def origins_of(task: Task) -> list[Origin]:
-    from gitwt.core.provenance import Origin
-
-    return [task.origin_of(p) or Origin(p, task.source, 0, "config") for p in task.files]
-
-
-def plan_json(report: PlanReport, base: str) -> dict[str, Any]:
-    result, survey = report.plan, report.survey
-    return {
-        "schema": schema("plan"),
-        "base": base,
-        "valid": result.valid and not survey.unusable,
-        "task_file_map": {task.id: list(task.files) for task in result.tasks},
-        "declarations": {
-            task.id: [origin.to_json() for origin in origins_of(task)] for task in result.tasks
-        },
-        "ignored": {
-            task_id: [token.to_json() for token in tokens]
-            for task_id, tokens in survey.ignored.items()
-        },
-        "matched_files": result.matched_files,
-        "conflicts": [
-            {
-                "tasks": list(conflict.tasks),
-                "paths": conflict.paths,
-                "patterns": [list(pair) for pair in conflict.patterns],
-                "examples": conflict.examples,
-            }
-            for conflict in result.conflicts
-        ],
-        "independent_pairs": [list(pair) for pair in result.independent_pairs],
-        "problems": [
-            {
-                "task": problem.task,
-                "kind": problem.kind,
-                "message": problem.message,
-                "paths": problem.paths,
-            }
-            for problem in result.problems
-        ],
-        "spec_problems": [problem.to_json() for problem in survey.problems],
-        "unusable": survey.unusable,
-        "order": result.order,
-        "waves": result.waves,
-    }
 
 
 def _origin_text(origin: Origin, spec: str) -> str:

@@ -1,4 +1,5 @@
-"""Human tables and versioned JSON for the reporting commands."""
+"""Human tables for the reporting commands, and the JSON of those the API does not return
+(the API's reports are in gitwt.services.json_reports, re-exported here)."""
 
 from __future__ import annotations
 
@@ -8,10 +9,11 @@ from typing import Any, TextIO
 
 from gitwt.core.display import path_list, quote_path
 from gitwt.infra import state
-
-
-def schema(command: str) -> str:
-    return f"git-parallel/{command}/1"
+from gitwt.services.json_reports import clean_json as clean_json
+from gitwt.services.json_reports import merge_json as merge_json
+from gitwt.services.json_reports import schema as schema
+from gitwt.services.json_reports import start_json as start_json
+from gitwt.services.json_reports import status_json as status_json
 
 
 def use_colour(stream: TextIO) -> bool:
@@ -42,17 +44,6 @@ def table(rows: list[list[str]], stream: TextIO = sys.stdout, indent: str = "  "
 
 
 # --- merge -----------------------------------------------------------------------------------
-
-
-def merge_json(result: Any) -> dict[str, Any]:
-    return {
-        "schema": schema("merge"),
-        "base": result.base,
-        "old": result.old,
-        "new": result.new,
-        "dry_run": result.dry_run,
-        "results": [task.to_json() for task in result.results],
-    }
 
 
 def merge_text(result: Any, stream: TextIO = sys.stdout) -> None:
@@ -224,39 +215,10 @@ def _exit_text(code: int | None, signal_number: int | None) -> str:
     return "-" if code is None else str(code)
 
 
-def _waits_for(record: dict[str, Any], seen: str | None = None) -> list[dict[str, Any]]:
-    """Why a queued task waits, as the last scheduling step found it: [{reason, text, task}]."""
-    if (seen or record.get("state")) != "queued":
-        return []
-    return list(record.get("waiting") or [])
-
-
 def _waiting_line(record: dict[str, Any]) -> str:
     from gitwt.services.scheduler import waiting_text
 
     return waiting_text(record.get("waiting") or []) or "for the next scheduling step"
-
-
-def start_json(result: Any) -> dict[str, Any]:
-    return {
-        "schema": schema("start"),
-        "base": result.base,
-        "tasks": [
-            {
-                "id": record["id"],
-                "state": record.get("state"),
-                "branch": record.get("branch"),
-                "worktree": record.get("worktree"),
-                "command": record.get("command"),
-                "pid": (record.get("shim") or {}).get("pid"),
-                "waits_for": _waits_for(record),
-                "waiting": result.waiting.get(record["id"]),
-                "error": result.failed.get(record["id"]),
-            }
-            for record in result.tasks
-        ],
-        "guard_note": getattr(result, "guard_note", None),
-    }
 
 
 def start_text(result: Any, stream: TextIO = sys.stdout) -> None:
@@ -277,45 +239,6 @@ def start_text(result: Any, stream: TextIO = sys.stdout) -> None:
     if getattr(result, "guard_note", None):
         stream.write(f"note: {result.guard_note}\n")
     stream.write("see 'git parallel status'; output with 'git parallel logs <id>'\n")
-
-
-def status_json(result: Any) -> dict[str, Any]:
-    return {
-        "schema": schema("status"),
-        "base": result.base,
-        "tasks": [
-            {
-                "id": task.id,
-                "title": task.record.get("title"),
-                "owner": task.record.get("owner"),
-                "state": task.state,
-                "stored_state": task.record.get("state"),
-                "branch": task.record.get("branch"),
-                "worktree": task.record.get("worktree"),
-                "command": task.record.get("command"),
-                "pid": task.pid,
-                "cpu_percent": task.cpu_percent,
-                "rss": task.rss,
-                "runtime": None if task.runtime is None else round(task.runtime, 3),
-                "exit_code": task.exit_code,
-                "exit_signal": task.exit_signal,
-                "ahead": task.ahead,
-                "files": task.files,
-                "violations": task.violations,
-                "waits_for": _waits_for(task.record, task.state),
-                "conflicts_with": task.conflicts_with,
-                "merge": task.record.get("merge"),
-                # Team mode: a task live on another machine (DESIGN §11).
-                "remote": bool(task.record.get("remote")),
-                "machine": task.record.get("machine"),
-                "user": task.record.get("user"),
-            }
-            for task in result.tasks
-        ],
-        "forecast": {"merges": result.forecast_pairs, "method": result.forecast_method},
-        "resources": result.resources(),
-        "speedup": result.speedup,
-    }
 
 
 _STATE_COLOURS = {
@@ -459,22 +382,6 @@ def claim_text(result: Any, stream: TextIO = sys.stdout) -> None:
         stream.write(f"task {result.task_id} now also declares {path_list(result.added)}\n")
     else:
         stream.write(f"task {result.task_id} already declares all of these\n")
-
-
-def clean_json(results: list[Any]) -> dict[str, Any]:
-    return {
-        "schema": schema("clean"),
-        "tasks": [
-            {
-                "id": item.task_id,
-                "cleaned": item.cleaned,
-                "removal": item.removal,
-                "refused": item.refused,
-                "hint": item.hint,
-            }
-            for item in results
-        ],
-    }
 
 
 def clean_text(results: list[Any], stream: TextIO = sys.stdout, err: TextIO = sys.stderr) -> None:

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import os
 import time
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from itertools import combinations
 from typing import Any
@@ -50,6 +51,21 @@ class TaskStatus:
         return [v for v in recorded if not v.get("commit") or v["commit"] in self.commits]
 
 
+def speedup(records: Iterable[dict[str, Any]]) -> float | None:
+    """The measured speedup: sum of task run times / wall time from the first start to the last
+    end, over tasks that ran a command (a task still running counts until now)."""
+    spans = [
+        (record["started_at"], record.get("ended_at") or time.time())
+        for record in records
+        if record.get("command") and record.get("started_at")
+    ]
+    if not spans:
+        return None
+    wall = max(end for _, end in spans) - min(start for start, _ in spans)
+    total = sum(end - start for start, end in spans)
+    return round(total / wall, 2) if wall > 0 else None
+
+
 @dataclass
 class StatusReport:
     base: str
@@ -59,17 +75,7 @@ class StatusReport:
 
     @property
     def speedup(self) -> float | None:
-        """sum(task run time) / wall time of the batch, over tasks that ran a command."""
-        spans = [
-            (task.record["started_at"], task.record.get("ended_at") or time.time())
-            for task in self.tasks
-            if task.record.get("command") and task.record.get("started_at")
-        ]
-        if not spans:
-            return None
-        wall = max(end for _, end in spans) - min(start for start, _ in spans)
-        total = sum(end - start for start, end in spans)
-        return round(total / wall, 2) if wall > 0 else None
+        return speedup(task.record for task in self.tasks)
 
     def resources(self) -> dict[str, Any]:
         import psutil

@@ -1,0 +1,89 @@
+"""The commands that run a batch to its end: `wait` and `batch` (thin: parse, call the API,
+render)."""
+
+from __future__ import annotations
+
+import click
+
+from gitwt.cli.commands import cli, emit
+from gitwt.cli.options import local_option
+
+
+def _progress(line: str) -> None:
+    click.echo(f"git parallel: {line}", err=True)
+
+
+@cli.command()
+@click.argument("ids", nargs=-1)
+@click.option(
+    "--timeout",
+    type=click.FloatRange(min=0),
+    metavar="S",
+    help="Give up after S seconds (exit 1); the tasks keep running.",
+)
+@click.option("--json", "as_json", is_flag=True, help="Print the versioned JSON report.")
+@local_option
+def wait(ids: tuple[str, ...], timeout: float | None, as_json: bool) -> None:
+    """Block until tasks IDS (default: every live task with a command) have ended.
+
+    Progress goes to stderr. Exit 0 when every task succeeded (or merged), 1 when one failed,
+    was stopped or lost, or on timeout.
+    """
+    from gitwt import api
+    from gitwt.cli import run_report
+
+    result = api.wait(list(ids), timeout=timeout, progress=_progress)
+    emit(as_json, result.to_json, lambda: run_report.wait_text(result), 0 if result.ok else 1)
+
+
+@cli.command()
+@click.argument("ids", nargs=-1, required=True)
+@click.option(
+    "--run",
+    "run_command",
+    metavar="CMD",
+    help="Run CMD in each task worktree ({id}, {worktree}, {spec} are replaced).",
+)
+@click.option(
+    "--max",
+    "max_instances",
+    type=click.IntRange(min=1),
+    metavar="N",
+    help="Run at most N task commands at once (default: config max_instances).",
+)
+@click.option(
+    "--test",
+    "test_command",
+    metavar="CMD",
+    help="Run CMD on each candidate merge; base moves only if it passes.",
+)
+@click.option("--json", "as_json", is_flag=True, help="Print the versioned JSON report.")
+@local_option
+def batch(
+    ids: tuple[str, ...],
+    run_command: str | None,
+    max_instances: int | None,
+    test_command: str | None,
+    as_json: bool,
+) -> None:
+    """Plan, start, wait, merge what succeeded and clean up, in one command.
+
+    Refuses (exit 1, nothing created) when the tasks conflict or depend on each other, as
+    'start' does. Progress goes to stderr. Exit 0 when every task ran and merged.
+    """
+    from gitwt import api
+    from gitwt.cli import run_report
+
+    result = api.batch(
+        list(ids),
+        run=run_command,
+        max_instances=max_instances,
+        test=test_command,
+        progress=_progress,
+    )
+    emit(
+        as_json,
+        result.to_json,
+        lambda: run_report.batch_text(result),
+        0 if result.success else 1,
+    )

@@ -1,0 +1,160 @@
+"""The versioned JSON form of what the API returns (`"schema": "git-parallel/<command>/1"`).
+
+One definition per report, shared by `gitwt.api` (each result's `to_json()`) and the command line
+(`--json`), so a script and an orchestrator calling the API in-process read the same fields.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from gitwt.core.provenance import Origin
+    from gitwt.core.specs import Task
+    from gitwt.services.planning import PlanReport
+
+
+def schema(command: str) -> str:
+    return f"git-parallel/{command}/1"
+
+
+def origins_of(task: Task) -> list[Origin]:
+    from gitwt.core.provenance import Origin
+
+    return [task.origin_of(p) or Origin(p, task.source, 0, "config") for p in task.files]
+
+
+def plan_json(report: PlanReport, base: str) -> dict[str, Any]:
+    result, survey = report.plan, report.survey
+    return {
+        "schema": schema("plan"),
+        "base": base,
+        "valid": result.valid and not survey.unusable,
+        "task_file_map": {task.id: list(task.files) for task in result.tasks},
+        "declarations": {
+            task.id: [origin.to_json() for origin in origins_of(task)] for task in result.tasks
+        },
+        "ignored": {
+            task_id: [token.to_json() for token in tokens]
+            for task_id, tokens in survey.ignored.items()
+        },
+        "matched_files": result.matched_files,
+        "conflicts": [
+            {
+                "tasks": list(conflict.tasks),
+                "paths": conflict.paths,
+                "patterns": [list(pair) for pair in conflict.patterns],
+                "examples": conflict.examples,
+            }
+            for conflict in result.conflicts
+        ],
+        "independent_pairs": [list(pair) for pair in result.independent_pairs],
+        "problems": [
+            {
+                "task": problem.task,
+                "kind": problem.kind,
+                "message": problem.message,
+                "paths": problem.paths,
+            }
+            for problem in result.problems
+        ],
+        "spec_problems": [problem.to_json() for problem in survey.problems],
+        "unusable": survey.unusable,
+        "order": result.order,
+        "waves": result.waves,
+    }
+
+
+def merge_json(result: Any) -> dict[str, Any]:
+    return {
+        "schema": schema("merge"),
+        "base": result.base,
+        "old": result.old,
+        "new": result.new,
+        "dry_run": result.dry_run,
+        "results": [task.to_json() for task in result.results],
+    }
+
+
+def waits_for(record: dict[str, Any], seen: str | None = None) -> list[dict[str, Any]]:
+    """Why a queued task waits, as the last scheduling step found it: [{reason, text, task}]."""
+    if (seen or record.get("state")) != "queued":
+        return []
+    return list(record.get("waiting") or [])
+
+
+def start_json(result: Any) -> dict[str, Any]:
+    return {
+        "schema": schema("start"),
+        "base": result.base,
+        "tasks": [
+            {
+                "id": record["id"],
+                "state": record.get("state"),
+                "branch": record.get("branch"),
+                "worktree": record.get("worktree"),
+                "command": record.get("command"),
+                "pid": (record.get("shim") or {}).get("pid"),
+                "waits_for": waits_for(record),
+                "waiting": result.waiting.get(record["id"]),
+                "error": result.failed.get(record["id"]),
+            }
+            for record in result.tasks
+        ],
+        "guard_note": getattr(result, "guard_note", None),
+    }
+
+
+def status_json(result: Any) -> dict[str, Any]:
+    return {
+        "schema": schema("status"),
+        "base": result.base,
+        "tasks": [
+            {
+                "id": task.id,
+                "title": task.record.get("title"),
+                "owner": task.record.get("owner"),
+                "state": task.state,
+                "stored_state": task.record.get("state"),
+                "branch": task.record.get("branch"),
+                "worktree": task.record.get("worktree"),
+                "command": task.record.get("command"),
+                "pid": task.pid,
+                "cpu_percent": task.cpu_percent,
+                "rss": task.rss,
+                "runtime": None if task.runtime is None else round(task.runtime, 3),
+                "exit_code": task.exit_code,
+                "exit_signal": task.exit_signal,
+                "ahead": task.ahead,
+                "files": task.files,
+                "violations": task.violations,
+                "waits_for": waits_for(task.record, task.state),
+                "conflicts_with": task.conflicts_with,
+                "merge": task.record.get("merge"),
+                # Team mode: a task live on another machine (DESIGN §11).
+                "remote": bool(task.record.get("remote")),
+                "machine": task.record.get("machine"),
+                "user": task.record.get("user"),
+            }
+            for task in result.tasks
+        ],
+        "forecast": {"merges": result.forecast_pairs, "method": result.forecast_method},
+        "resources": result.resources(),
+        "speedup": result.speedup,
+    }
+
+
+def clean_json(results: list[Any]) -> dict[str, Any]:
+    return {
+        "schema": schema("clean"),
+        "tasks": [
+            {
+                "id": item.task_id,
+                "cleaned": item.cleaned,
+                "removal": item.removal,
+                "refused": item.refused,
+                "hint": item.hint,
+            }
+            for item in results
+        ],
+    }
