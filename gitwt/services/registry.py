@@ -17,7 +17,7 @@ import json
 import random
 import time
 from collections.abc import Callable, Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 from gitwt.errors import GitParallelError, Refused
@@ -177,30 +177,44 @@ class View:
     snapshot: remote.Snapshot
     entries: dict[str, Entry]
     clone: str
+    broken: dict[str, GitParallelError] = field(default_factory=dict)  # unreadable, by id
 
     def others(self) -> dict[str, Entry]:
         """Entries written by other clones: the tasks live elsewhere."""
         return {key: entry for key, entry in self.entries.items() if entry.clone != self.clone}
 
 
-def parse(files: dict[str, bytes]) -> dict[str, Entry]:
+def parse(
+    files: dict[str, bytes], broken: dict[str, GitParallelError] | None = None
+) -> dict[str, Entry]:
+    """The entries by task id. A malformed one raises, unless `broken` collects it: only
+    `release` reads on past one, so that it can remove it (everything else fails closed)."""
     entries: dict[str, Entry] = {}
     for name, raw in files.items():
         if name.endswith(".json"):
-            entry = Entry.from_bytes(name, raw)
+            try:
+                entry = Entry.from_bytes(name, raw)
+            except GitParallelError as error:
+                if broken is None:
+                    raise
+                broken[name.removesuffix(".json")] = error
+                continue
             entries[entry.id] = entry
     return entries
 
 
-def fetch(context: Context, base: str | None = None) -> View:
-    """Fetch the registry (and base) from the team remote; RemoteUnreachable when it is down."""
+def fetch(context: Context, base: str | None = None, *, strict: bool = True) -> View:
+    """Fetch the registry (and base) from the team remote; RemoteUnreachable when it is down.
+
+    `strict=False` keeps malformed entries aside in `View.broken` instead of failing."""
     name = remote_name(context)
     if name is None:
         raise GitParallelError("team mode is off", "set 'remote' in the config")
     cwd = context.repo.toplevel
     snapshot = remote.fetch(cwd, name, base)
-    entries = parse(remote.read_files(cwd, snapshot.registry))
-    return View(snapshot, entries, remote.clone_id(context.repo.common_dir))
+    broken: dict[str, GitParallelError] | None = None if strict else {}
+    entries = parse(remote.read_files(cwd, snapshot.registry), broken)
+    return View(snapshot, entries, remote.clone_id(context.repo.common_dir), broken or {})
 
 
 def remote_records(context: Context, view: View | None = None) -> dict[str, dict[str, Any]]:
@@ -231,7 +245,7 @@ def commit_changes(context: Context, view: View, changes: Changes, message: str)
     files: dict[str, bytes | None] = {}
     for key, entry in changes.items():
         if entry is None:
-            if key in view.entries:
+            if key in view.entries or key in view.broken:
                 files[file_name(key)] = None
         elif view.entries.get(key) != entry:
             files[file_name(key)] = entry.to_bytes()
@@ -256,7 +270,7 @@ def busy(name: str) -> Refused:
 
 
 def change(
-    context: Context, decide: Callable[[View], Changes], message: str
+    context: Context, decide: Callable[[View], Changes], message: str, *, strict: bool = True
 ) -> tuple[View, Changes]:
     """Compare-and-swap the registry: `decide` sees a fresh fetch each try and may refuse.
 
@@ -265,7 +279,7 @@ def change(
     name = remote_name(context)
     assert name is not None
     for attempt in range(ATTEMPTS):
-        view = fetch(context)
+        view = fetch(context, strict=strict)
         changes = decide(view)
         commit = commit_changes(context, view, changes, message)
         if commit is None:

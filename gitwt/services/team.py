@@ -6,6 +6,7 @@ is set; with it unset nothing here runs and one machine works as before.
 from __future__ import annotations
 
 import sys
+import time
 from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any
 
@@ -181,6 +182,13 @@ def release(context: Context, task_id: str, force: bool) -> registry.Entry:
 
     def decide(view: registry.View) -> registry.Changes:
         entry = _find(view.entries, task_id)
+        unreadable = next((key for key in view.broken if same_id(key, task_id)), None)
+        if entry is None and unreadable is not None:
+            if not force:
+                error = view.broken[unreadable]
+                raise Refused(error.message, error.hint)
+            found[:] = [_unreadable_entry(unreadable)]
+            return {unreadable: None}
         if entry is None:
             raise GitParallelError(
                 f"task {task_id} is not in the team registry",
@@ -203,8 +211,14 @@ def release(context: Context, task_id: str, force: bool) -> registry.Entry:
         return {entry.id: None}
 
     with state.locked(context.repo.common_dir):
-        registry.change(context, decide, f"release {task_id}")
+        registry.change(context, decide, f"release {task_id}", strict=False)
     return found[0]
+
+
+def _unreadable_entry(task_id: str) -> registry.Entry:
+    """What `release` reports for an entry it could not read: only its id is known."""
+    unknown = "(unreadable entry)"
+    return registry.Entry(task_id, "", None, (), "", "", unknown, unknown, "", time.time())
 
 
 # --- status ----------------------------------------------------------------------------------

@@ -77,10 +77,13 @@ class Daemon:
         self.process = None
 
 
-def git_as(env: dict[str, str], cwd: Path, *args: str, check: bool = True) -> str:
+def git_as(
+    env: dict[str, str], cwd: Path, *args: str, check: bool = True, input_text: str | None = None
+) -> str:
     result = subprocess.run(
         ["git", *args],
         cwd=cwd,
+        input=input_text,
         capture_output=True,
         text=True,
         env={**os.environ, **env},
@@ -109,8 +112,10 @@ class Machine:
         self.path.parent.mkdir(parents=True)
         git_as(self.env, self.path.parent, "clone", "-q", url, str(self.path))
 
-    def git(self, *args: str, check: bool = True, cwd: Path | None = None) -> str:
-        return git_as(self.env, cwd or self.path, *args, check=check)
+    def git(
+        self, *args: str, check: bool = True, cwd: Path | None = None, input_text: str | None = None
+    ) -> str:
+        return git_as(self.env, cwd or self.path, *args, check=check, input_text=input_text)
 
     def cli(self, *args: str, cwd: Path | None = None, env: dict[str, str] | None = None) -> Result:
         return run_cli(cwd or self.path, *args, env={**self.env, **(env or {})})

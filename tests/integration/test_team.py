@@ -367,3 +367,26 @@ def test_two_machines_merging_at_once_both_land(team: Team) -> None:
     merged = team.alice.git("show", "origin/main:src/shared/y.py", "origin/main:src/c.py")
     assert merged == "y = 2\nc = 2\n"
     assert registry(team.bare) == {}
+
+
+def test_a_malformed_entry_fails_closed_and_release_force_removes_it(team: Team) -> None:
+    assert team.alice.cli("start", "c").code == 0
+    # Someone pushes a broken entry by hand.
+    team.alice.git("fetch", "-q", "origin", "refs/parallel/registry")
+    parent = team.alice.git("rev-parse", "FETCH_HEAD").strip()
+    blob = team.alice.git("hash-object", "-w", "--stdin", input_text="{broken")
+    listing = team.alice.git("ls-tree", parent) + f"100644 blob {blob.strip()}\tzz.json\n"
+    tree = team.alice.git("mktree", input_text=listing)
+    commit = team.alice.git("commit-tree", tree.strip(), "-p", parent, "-m", "broken")
+    target = f"{commit.strip()}:refs/parallel/registry"
+    team.alice.git("push", "-q", "--no-verify", "origin", target)
+
+    refused = team.bob.cli("start", "b")
+    assert refused.code == 2
+    assert "the team registry's entry zz.json is malformed" in refused.err
+    assert "git parallel release zz --force" in refused.err
+    assert team.bob.cli("release", "zz").code == 1
+    released = team.bob.cli("release", "zz", "--force")
+    assert released.code == 0, released.err
+    assert set(registry(team.bare)) == {"c"}
+    assert team.bob.cli("start", "b").code == 0
