@@ -209,6 +209,13 @@ def demo(directory: str | None) -> None:
     metavar="A..B",
     help="Check the commits of B that A lacks (from their fork point to B).",
 )
+@click.option(
+    "--path",
+    "paths",
+    metavar="P",
+    multiple=True,
+    help="May the task change path P? Asked before editing (repeatable).",
+)
 @click.option("--task", "task_id", metavar="ID", help="Against this task's declaration and owner.")
 @click.option("--role", metavar="R", help="Against the paths role R owns in the ownership map.")
 @click.option(
@@ -222,6 +229,7 @@ def demo(directory: str | None) -> None:
 def check(
     staged: bool,
     range_spec: str | None,
+    paths: tuple[str, ...],
     task_id: str | None,
     role: str | None,
     ownership_only: bool,
@@ -232,6 +240,9 @@ def check(
     Without --task or --role: the task of the worktree you are in, else the role from
     GIT_PARALLEL_ROLE, git config parallel.role, or your user.email when the ownership map
     names it as an owner. Exit 1 when a path is out of bounds.
+
+    With --path (inside a task worktree, or with --task): may the task change these paths?
+    Ask before editing them; the answer names the rule and the fix ('git parallel claim').
     """
     from gitwt.cli import report
     from gitwt.services import checking
@@ -241,13 +252,18 @@ def check(
         raise click.UsageError("--staged and --range exclude each other")
     if task_id and role:
         raise click.UsageError("--task and --role exclude each other")
-    result = checking.check(
-        Context.discover(),
-        range_spec=range_spec,
-        task_id=task_id,
-        role=role,
-        ownership_only=ownership_only,
-    )
+    if paths and (staged or range_spec):
+        raise click.UsageError("--path checks paths before any change: not with --staged/--range")
+    if paths:
+        result = checking.check_paths(Context.discover(), list(paths), task_id=task_id, role=role)
+    else:
+        result = checking.check(
+            Context.discover(),
+            range_spec=range_spec,
+            task_id=task_id,
+            role=role,
+            ownership_only=ownership_only,
+        )
     emit(
         as_json,
         lambda: report.check_json(result),

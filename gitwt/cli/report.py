@@ -102,6 +102,7 @@ def check_json(result: Any) -> dict[str, Any]:
         "declared": rules.declared,
         "ownership": rules.ownership.source if rules.ownership is not None else None,
         "changes": result.changes,
+        "paths": result.paths if result.scope == "paths" else None,
         "violations": [violation.to_json() for violation in result.violations],
     }
 
@@ -113,6 +114,9 @@ def check_text(result: Any, stream: TextIO = sys.stdout) -> None:
     who = f"task {rules.task_id}" if rules.task_id else f"role {rules.owner}"
     if rules.task_id and rules.owner:
         who += f" (owner {rules.owner})"
+    if result.scope == "paths":
+        _check_paths_text(result, who, stream)
+        return
     scope = "the staged change" if result.scope == "staged" else result.scope
     if result.ok:
         stream.write(
@@ -127,6 +131,19 @@ def check_text(result: Any, stream: TextIO = sys.stdout) -> None:
         )
         + "\n"
     )
+    stream.writelines(violation_lines(result.violations))
+
+
+def _check_paths_text(result: Any, who: str, stream: TextIO) -> None:
+    from gitwt.core.boundaries import violation_lines
+
+    if result.ok:
+        shown = ", ".join(quote_path(path) for path in result.paths)
+        stream.write(f"{paint('ok', 'green', stream)}: {who} may change {shown}\n")
+        return
+    count = len(result.violations)
+    headline = f"{who} may not change {count} of these paths"
+    stream.write(paint(headline, "red", stream) + "\n")
     stream.writelines(violation_lines(result.violations))
 
 

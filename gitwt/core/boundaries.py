@@ -491,6 +491,20 @@ def _not_owned(
     )
 
 
+def before_the_edit(found: list[Violation], rules: Rules) -> list[Violation]:
+    """The verdicts on paths not changed yet (`check --path`, the agents' pre-edit hook):
+    there is nothing to unstage, so the fix is to claim the path first, or leave it."""
+    fixes = {
+        "undeclared": "git parallel claim {task} -- {path}  (then edit it)",
+        "not-owned": "leave it to its owner, or ask them",
+        "unowned": "add an owner for it to the ownership map",
+    }
+    for violation in found:
+        template = fixes.get(violation.kind, violation.fix)
+        violation.fix = template.format(task=rules.task_id, path=shell_quote(violation.path))
+    return found
+
+
 # --- showing paths on one line ---------------------------------------------------------------
 
 _PLAIN = frozenset("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789_./+,:=@%^-")

@@ -704,6 +704,8 @@ def framework_boundaries() -> int:
 
 USAGE = """\
 usage: git-parallel-hook boundaries          (the pre-commit framework's git-parallel-boundaries)
+       git-parallel-hook agent < PAYLOAD     (an agent's pre-edit hook: Claude Code PreToolUse
+                                             JSON, or paths one per line)
        git-parallel-hook HOOK [ARGS...]     (HOOK: pre-commit, post-commit, pre-merge-commit,
                                              pre-push; what the installed shims run)
 """
@@ -733,6 +735,10 @@ def dispatch(args: list[str]) -> int:
         sys.stdout.write(USAGE) if args else sys.stderr.write(USAGE)
         return EXIT_OK if args else EXIT_UNREADABLE
     what, rest = args[0], args[1:]
+    if what == "agent":
+        from gitwt.hook import agent
+
+        return agent.main(sys.stdin.buffer.read(), os.getcwd())
     if what == "boundaries":
         try:
             return framework_boundaries()

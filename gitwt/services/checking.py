@@ -29,9 +29,10 @@ ROLE_CONFIG = "parallel.role"
 @dataclass
 class CheckResult:
     rules: boundaries.Rules
-    scope: str  # "staged" or the range as given
+    scope: str  # "staged", "paths" (--path: before any edit) or the range as given
     changes: int  # how many changes were looked at
     violations: list[boundaries.Violation] = field(default_factory=list)
+    paths: list[str] = field(default_factory=list)  # --path, repo-relative
 
     @property
     def ok(self) -> bool:
@@ -160,6 +161,39 @@ def staged_changes(context: Context, rules: boundaries.Rules) -> list[git.Change
                 ).stdout
             )
     return git.staged_changes(cwd, keep_env=True)
+
+
+def repo_paths(context: Context, given: list[str], cwd: str | None = None) -> list[str]:
+    """PATHs as typed (relative to the current directory, or absolute) -> repo-relative."""
+    top = os.path.realpath(context.repo.toplevel)
+    here = os.path.realpath(cwd or os.getcwd())
+    found = []
+    for path in given:
+        full = os.path.normpath(os.path.join(here, path))
+        resolved = os.path.join(os.path.realpath(os.path.dirname(full)), os.path.basename(full))
+        relative = os.path.relpath(resolved, top)
+        if relative == "." or relative.split(os.sep)[0] == ".." or relative.startswith(".git/"):
+            raise GitParallelError(
+                f"--path {path} is outside the repository at {context.repo.toplevel}",
+                "give paths inside this worktree",
+            )
+        found.append(relative)
+    return list(dict.fromkeys(found))
+
+
+def check_paths(
+    context: Context, paths: list[str], *, task_id: str | None = None, role: str | None = None
+) -> CheckResult:
+    """`check --path`: may the task (or role) change these paths? Asked before editing them."""
+    rules = choose_rules(context, task_id, role)
+    relative = repo_paths(context, paths)
+    top = context.repo.toplevel
+    changes = [
+        git.Change("M" if os.path.lexists(os.path.join(top, path)) else "A", path)
+        for path in relative
+    ]
+    found = boundaries.before_the_edit(boundaries.violations(changes, rules), rules)
+    return CheckResult(rules, "paths", len(changes), found, relative)
 
 
 def check(
