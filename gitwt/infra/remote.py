@@ -71,7 +71,6 @@ def fetch(cwd: str, remote: str, base: str | None = None) -> Snapshot:
     The registry's refspec is a pattern so that a remote without a registry is not an error;
     `--prune` then removes a local copy of a registry the remote no longer has.
     """
-    check_remote(cwd, remote)
     refspecs = [f"+{REGISTRY_REF}*:{FETCHED_REGISTRY}*"]
     if base is not None:
         refspecs.append(f"+refs/heads/{base}:{fetched_base_ref(base)}")
@@ -90,6 +89,7 @@ def fetch(cwd: str, remote: str, base: str | None = None) -> Snapshot:
         check=False,
     )
     if result.returncode != 0:
+        check_remote(cwd, remote)  # asked only now: a misnamed remote gets its own message
         detail = _last_line(result.stderr)
         if base is not None and "couldn't find remote ref" in detail:
             raise GitParallelError(

@@ -13,6 +13,7 @@ the clones.
 
 from __future__ import annotations
 
+import functools
 import json
 import random
 import time
@@ -144,7 +145,9 @@ def machine() -> str:
     return git.config_get("parallel.machine") or socket.gethostname()
 
 
+@functools.cache
 def user(cwd: str) -> str:
+    """The user's email, asked once per process (every registry write names it)."""
     import getpass
 
     return git.config_get("user.email", cwd) or getpass.getuser()

@@ -390,3 +390,14 @@ def test_a_malformed_entry_fails_closed_and_release_force_removes_it(team: Team)
     assert released.code == 0, released.err
     assert set(registry(team.bare)) == {"c"}
     assert team.bob.cli("start", "b").code == 0
+
+
+def test_a_config_remote_that_is_not_a_remote_here_is_an_input_error(team: Team) -> None:
+    team.alice.git("remote", "rename", "origin", "upstream")
+    refused = team.alice.cli("start", "a")
+    assert refused.code == 2
+    assert "config 'remote' names 'origin', which is not a remote of this repository" in (
+        refused.err
+    )
+    assert registry(team.bare) == {}
+    assert not (team.alice.path.parent / "project-wta").exists()
