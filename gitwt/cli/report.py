@@ -108,7 +108,7 @@ def check_json(result: Any) -> dict[str, Any]:
 
 
 def check_text(result: Any, stream: TextIO = sys.stdout) -> None:
-    from gitwt.core.boundaries import violation_lines
+    from gitwt.core.display import violation_lines
 
     rules = result.rules
     who = f"task {rules.task_id}" if rules.task_id else f"role {rules.owner}"

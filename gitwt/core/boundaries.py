@@ -4,21 +4,24 @@ The rules are compiled once (at `start`/`claim`) into plain JSON: declared patte
 and the ownership map's rules with provenance. The hook loads that JSON (`gitwt.hook.rules_file`;
 the services save it, `gitwt.services.task_rules`) and calls `violations`. No file I/O here.
 
-Every commit pays for this module, so it imports nothing at load time: no dataclasses (they
-pull in `inspect`), no typing, no `gitwt.infra.git` (subprocess), no `gitwt.core.ownership`
-(pathspec), and not even `re` or `json`, which cost as much as starting Python:
-
-- each stored regex also carries its compiled form (the `_sre` code `re` itself produces, with
-  `_sre.MAGIC`), so loading it is one `_sre.compile` call; an interpreter with another MAGIC,
-  or no `_sre`, compiles the regex text with `re` as usual;
-
-Compiled ownership rules are matched by `OwnerIndex`, which behaves like
-`ownership.OwnershipMap.owners_of` for everything `violations` needs.
+Every commit pays for this module, so it imports nothing heavy at load time: no dataclasses
+(they pull in `inspect`), no typing, no `gitwt.infra.git` (subprocess), no `gitwt.core.ownership`
+(pathspec), and not even `re` or `json`, which cost as much as starting Python: stored regexes
+load through `stored_regex`, owner rules are matched by `owner_index.OwnerIndex`, the same
+matcher `ownership.OwnershipMap.owners_of` uses.
 """
 
 from __future__ import annotations
 
-from gitwt.core.display import quote_path  # one definition, stdlib-free; used by the hook too
+from gitwt.core.owner_index import (
+    CompiledOwnership,
+    OwnerIndex,
+    OwnerMatch,
+    OwnerRule,
+    normalize_owner,
+    stored_rules,
+)
+from gitwt.core.stored_regex import alternation, alternation_text, compile_stored, compiled_form
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:  # no runtime import of typing or collections: they cost the hook milliseconds
@@ -39,197 +42,7 @@ if TYPE_CHECKING:  # no runtime import of typing or collections: they cost the h
 
 RULES_SCHEMA = "git-parallel/rules/1"
 
-CHANGE_NAMES = {
-    "A": "added",
-    "M": "modified",
-    "D": "deleted",
-    "T": "type changed",
-    "R": "renamed",
-    "C": "copied",
-    "U": "unmerged",
-}
 SHOWN_PATTERNS = 4
-DOTALL = 16  # re.DOTALL: a file name may hold a newline, and `.` means any character
-
-
-# --- regexes, stored compiled ----------------------------------------------------------------
-
-
-def compiled_form(regex: str) -> dict[str, Any] | None:
-    """What `re.compile(regex, DOTALL)` hands to `_sre.compile`, as JSON; None if unavailable."""
-    try:
-        import _sre  # type: ignore[import-not-found]
-        from re import _compiler, _parser  # type: ignore[attr-defined]
-
-        parsed = _parser.parse(regex, DOTALL)
-        groupindex = dict(parsed.state.groupdict)
-        indexgroup: list[str | None] = [None] * parsed.state.groups
-        for name, number in groupindex.items():
-            indexgroup[number] = name
-        form = {
-            "magic": _sre.MAGIC,
-            "codesize": _sre.CODESIZE,
-            "flags": DOTALL | parsed.state.flags,
-            "code": list(_compiler._code(parsed, DOTALL)),
-            "groups": parsed.state.groups - 1,
-            "groupindex": groupindex,
-            "indexgroup": indexgroup,
-        }
-        _from_form(regex, form)  # this interpreter must accept what it produced
-        return form
-    except Exception:  # private API: any change in it only costs the fast path
-        return None
-
-
-def _from_form(regex: str, form: dict[str, Any]) -> re.Pattern[str]:
-    import _sre
-
-    pattern: re.Pattern[str] = _sre.compile(
-        regex,
-        form["flags"],
-        form["code"],
-        form["groups"],
-        form["groupindex"],
-        tuple(form["indexgroup"]),
-    )
-    return pattern
-
-
-def compile_stored(regex: str, form: dict[str, Any] | None = None) -> re.Pattern[str]:
-    """The regex from its stored compiled form when this interpreter can take it, else `re`."""
-    if form is not None:
-        try:
-            import _sre
-
-            if form["magic"] == _sre.MAGIC and form["codesize"] == _sre.CODESIZE:
-                return _from_form(regex, form)
-        except Exception:
-            pass
-    import re
-
-    return re.compile(regex, DOTALL)
-
-
-def normalize_owner(token: str) -> str:
-    # Same as ownership.normalize_owner; repeated so the hook does not import that module.
-    return token.strip().lstrip("@").casefold()
-
-
-class OwnerRule:
-    """One compiled CODEOWNERS line: what `ownership.Rule` holds, without dataclasses."""
-
-    __slots__ = ("compiled", "line", "owners", "pattern", "regex")
-
-    def __init__(
-        self,
-        pattern: str,
-        owners: tuple[str, ...],
-        line: int,
-        regex: str,
-        compiled: dict[str, Any] | None = None,  # compiled_form(regex), as stored
-    ) -> None:
-        self.pattern = pattern
-        self.owners = owners
-        self.line = line
-        self.regex = regex
-        self.compiled = compiled
-
-
-class OwnerMatch:
-    __slots__ = ("owners", "rule")
-
-    def __init__(self, owners: tuple[str, ...], rule: OwnerRule | None) -> None:
-        self.owners = owners
-        self.rule = rule
-
-
-class OwnerIndex:
-    """Which ownership rule (last match wins) covers a path, trying few regexes per path.
-
-    One alternation of every rule costs a try of each branch per path: with a hundred lines of
-    CODEOWNERS that dominates the hook. Rules anchored under a literal first segment
-    (`/src/...`, `docs/api/...`) are filed under it, so a path tries the rules of its own first
-    segment and the floating ones (`*`, `*.js`, `docs/`), newest first, and stops at the first
-    match. Works for `ownership.OwnershipMap` and `CompiledOwnership` rules alike.
-    """
-
-    def __init__(self, rules: Sequence[Any]) -> None:
-        self.rules = rules
-        self._anchored: dict[str, list[int]] = {}
-        self._floating: list[int] = []
-        self._compiled: dict[int, re.Pattern[str]] = {}
-        self._candidates: dict[str, list[int]] = {}
-        for index, rule in enumerate(rules):
-            segment = _anchor_segment(rule.pattern)
-            if segment:
-                self._anchored.setdefault(segment, []).append(index)
-            else:
-                self._floating.append(index)
-
-    def rule_index(self, path: str) -> int | None:
-        segment = path.split("/", 1)[0]
-        candidates = self._candidates.get(segment)
-        if candidates is None:
-            candidates = sorted([*self._anchored.get(segment, ()), *self._floating], reverse=True)
-            self._candidates[segment] = candidates
-        for index in candidates:
-            compiled = self._compiled.get(index)
-            if compiled is None:
-                rule = self.rules[index]
-                form = getattr(rule, "compiled", None)
-                compiled = self._compiled[index] = compile_stored(rule.regex, form)
-            if compiled.match(path) is not None:
-                return index
-        return None
-
-    def owners_of(self, path: str) -> OwnerMatch:
-        index = self.rule_index(path)
-        if index is None:
-            return OwnerMatch((), None)
-        rule = self.rules[index]
-        return OwnerMatch(tuple(rule.owners), rule)
-
-
-def _anchor_segment(pattern: str) -> str | None:
-    """The literal first segment a CODEOWNERS pattern is anchored under, or None if it floats.
-
-    gitignore rules: a pattern with a `/` at its start or middle is anchored at the root.
-    """
-    body = pattern[1:] if pattern.startswith("/") else pattern
-    if "/" not in body.rstrip("/") and not pattern.startswith("/"):
-        return None
-    first = body.split("/", 1)[0]
-    if not first or any(char in first for char in "*?[]\\"):
-        return None
-    return first
-
-
-class CompiledOwnership:
-    """An ownership map rebuilt from its compiled JSON: `owners_of` with `re` alone."""
-
-    def __init__(self, source: str, rules: Sequence[OwnerRule]) -> None:
-        self.source = source
-        self.rules = tuple(rules)
-        self._index: OwnerIndex | None = None
-
-    def owners_of(self, path: str) -> OwnerMatch:
-        if self._index is None:
-            self._index = OwnerIndex(self.rules)
-        return self._index.owners_of(path)
-
-    def compiled(self) -> list[dict[str, object]]:
-        return [
-            {"regex": rule.regex, "owners": list(rule.owners), "line": rule.line,
-             "pattern": rule.pattern}
-            for rule in self.rules
-        ]  # fmt: skip
-
-
-def _stored_rules(ownership: Any) -> list[dict[str, Any]]:
-    """An ownership map's rules as stored: provenance, regex and its compiled form."""
-    return [
-        {**rule, "compiled": compiled_form(str(rule["regex"]))} for rule in ownership.compiled()
-    ]
 
 
 class Rules:
@@ -261,7 +74,7 @@ class Rules:
         if self._declared_regex is None:
             from gitwt.core.patterns import compile_regex
 
-            self._declared_regex = _alternation(compile_regex(p) for p in self.declared)
+            self._declared_regex = alternation(compile_regex(p) for p in self.declared)
         return self._declared_regex.fullmatch(path) is not None
 
     def to_json(self) -> dict[str, Any]:
@@ -279,13 +92,13 @@ class Rules:
             else [{"pattern": pattern, "regex": regex} for pattern, regex in declared],
             "declared_compiled": None
             if declared is None
-            else compiled_form(_alternation_text(regex for _, regex in declared)),
+            else compiled_form(alternation_text(regex for _, regex in declared)),
             "ownership": None
             if self.ownership is None
             else {
                 "source": self.ownership.source,
                 "unowned": self.unowned,
-                "rules": _stored_rules(self.ownership),
+                "rules": stored_rules(self.ownership),
             },
             **self.extra,
         }
@@ -330,18 +143,10 @@ class Rules:
         if declared is not None:
             # The stored regexes, not a recompile: the hook must not need the compiler.
             rules._declared_regex = compile_stored(
-                _alternation_text(entry["regex"] for entry in declared),
+                alternation_text(entry["regex"] for entry in declared),
                 data.get("declared_compiled"),
             )
         return rules
-
-
-def _alternation_text(regexes: Iterable[str]) -> str:
-    return "|".join(f"(?:{regex})" for regex in regexes) or "(?!)"
-
-
-def _alternation(regexes: Iterable[str]) -> re.Pattern[str]:
-    return compile_stored(_alternation_text(regexes))
 
 
 class Violation:
@@ -380,7 +185,7 @@ class Violation:
     def to_json(self) -> dict[str, Any]:
         return {
             "path": self.path,
-            "change": CHANGE_NAMES.get(self.change, self.change),
+            "change": _change_name(self.change),
             "kind": self.kind,
             "rule": self.rule,
             "fix": self.fix,
@@ -447,6 +252,18 @@ def violations(
     return found
 
 
+def _change_name(letter: str) -> str:
+    from gitwt.core.display import CHANGE_NAMES  # imported on a violation only: the hook's time
+
+    return CHANGE_NAMES.get(letter, letter)
+
+
+def shell_quote(path: str) -> str:
+    from gitwt.core.display import shell_quote as quote
+
+    return quote(path)
+
+
 def _undo(path: str, commit: str | None) -> str:
     # Before the commit the fix is to unstage; after it, to take the change out of the branch.
     if commit is None:
@@ -503,42 +320,3 @@ def before_the_edit(found: list[Violation], rules: Rules) -> list[Violation]:
         template = fixes.get(violation.kind, violation.fix)
         violation.fix = template.format(task=rules.task_id, path=shell_quote(violation.path))
     return found
-
-
-# --- showing paths on one line ---------------------------------------------------------------
-
-_PLAIN = frozenset("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789_./+,:=@%^-")
-
-
-def shell_quote(path: str) -> str:
-    """A path a POSIX shell (bash, zsh) reads back exactly, always on one line."""
-    if path and _PLAIN.issuperset(path):
-        return path
-    if all(c.isprintable() and not "\udc80" <= c <= "\udcff" for c in path):
-        return "'" + path.replace("'", "'\\''") + "'"
-    # Control characters or undecodable bytes: ANSI-C quoting keeps the fix one copyable line.
-    out = []
-    for byte in path.encode("utf-8", "surrogateescape"):
-        char = chr(byte)
-        if char == "'" or char == "\\":
-            out.append("\\" + char)
-        elif char in "\n\t\r":
-            out.append({"\n": "\\n", "\t": "\\t", "\r": "\\r"}[char])
-        elif 32 <= byte < 127:
-            out.append(char)
-        else:
-            out.append(f"\\x{byte:02x}")
-    return "$'" + "".join(out) + "'"
-
-
-def violation_lines(found: Sequence[Violation]) -> list[str]:
-    """One aligned line per violation: path, change, rule with its source, fix."""
-    paths = [quote_path(violation.path) for violation in found]
-    width = min(max((len(path) for path in paths), default=0), 40)
-    changes = [CHANGE_NAMES.get(violation.change, violation.change) for violation in found]
-    change_width = max((len(change) for change in changes), default=0)
-    return [
-        f"  {path.ljust(width)}  {change.ljust(change_width)}  {violation.rule}"
-        f"  fix: {violation.fix}\n"
-        for path, change, violation in zip(paths, changes, found, strict=True)
-    ]

@@ -27,7 +27,7 @@ if TYPE_CHECKING:
     from collections.abc import Iterable, Mapping, Sequence
     from typing import Any
 
-    from gitwt.core.boundaries import CompiledOwnership
+    from gitwt.core.owner_index import CompiledOwnership
     from gitwt.core.ownership import OwnershipMap
 
 SNAPSHOT, SPEC, CLAIM, REGISTRY = "snapshot", "spec", "claim", "registry"

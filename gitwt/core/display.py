@@ -2,7 +2,22 @@
 
 from __future__ import annotations
 
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from collections.abc import Sequence
+
+    from gitwt.core.boundaries import Violation
+
 SHOWN_PATHS = 5
+CHANGE_NAMES = {
+    "A": "added",
+    "M": "modified",
+    "D": "deleted",
+    "T": "type changed",
+    "R": "renamed",
+    "C": "copied",
+    "U": "unmerged",
+}
 
 
 # git's C-style escapes (quote_c_style); every other unprintable byte is shown in octal.
@@ -35,3 +50,40 @@ def quote_path(path: str) -> str:
 def path_list(paths: list[str], limit: int = SHOWN_PATHS) -> str:
     shown = ", ".join(quote_path(path) for path in paths[:limit])
     return shown + (f" (+{len(paths) - limit} more)" if len(paths) > limit else "")
+
+
+_PLAIN = frozenset("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789_./+,:=@%^-")
+
+
+def shell_quote(path: str) -> str:
+    """A path a POSIX shell (bash, zsh) reads back exactly, always on one line."""
+    if path and _PLAIN.issuperset(path):
+        return path
+    if all(c.isprintable() and not "\udc80" <= c <= "\udcff" for c in path):
+        return "'" + path.replace("'", "'\\''") + "'"
+    # Control characters or undecodable bytes: ANSI-C quoting keeps the fix one copyable line.
+    out = []
+    for byte in path.encode("utf-8", "surrogateescape"):
+        char = chr(byte)
+        if char == "'" or char == "\\":
+            out.append("\\" + char)
+        elif char in "\n\t\r":
+            out.append({"\n": "\\n", "\t": "\\t", "\r": "\\r"}[char])
+        elif 32 <= byte < 127:
+            out.append(char)
+        else:
+            out.append(f"\\x{byte:02x}")
+    return "$'" + "".join(out) + "'"
+
+
+def violation_lines(found: Sequence[Violation]) -> list[str]:
+    """One aligned line per violation: path, change, rule with its source, fix."""
+    paths = [quote_path(violation.path) for violation in found]
+    width = min(max((len(path) for path in paths), default=0), 40)
+    changes = [CHANGE_NAMES.get(violation.change, violation.change) for violation in found]
+    change_width = max((len(change) for change in changes), default=0)
+    return [
+        f"  {path.ljust(width)}  {change.ljust(change_width)}  {violation.rule}"
+        f"  fix: {violation.fix}\n"
+        for path, change, violation in zip(paths, changes, found, strict=True)
+    ]

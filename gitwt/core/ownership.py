@@ -10,8 +10,9 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
-from functools import cached_property, lru_cache
+from functools import cached_property
 
+from gitwt.core.owner_index import OwnerIndex, normalize_owner
 from gitwt.errors import GitParallelError
 
 _DIRECTORY_GROUP = "(?:(?P<ps_d>/)|$)"
@@ -19,10 +20,6 @@ _DIRECTORY_GROUP = "(?:(?P<ps_d>/)|$)"
 
 class OwnershipError(GitParallelError):
     pass
-
-
-def normalize_owner(token: str) -> str:
-    return token.strip().lstrip("@").casefold()
 
 
 def owner_token(ownership: object, identity: str) -> str | None:
@@ -83,7 +80,7 @@ def _rule_regex(pattern: str) -> str:
     # Imported here so that loading the compiled rules (the hook's job) never imports pathspec.
     from pathspec.patterns.gitignore.spec import GitIgnoreSpecPattern
 
-    escaped = pattern.replace("[", "\\[").replace("]", "\\]")
+    escaped = _literal_brackets(pattern)
     if escaped.startswith("#"):
         escaped = "\\" + escaped  # a literal '#', not a comment
     regex = GitIgnoreSpecPattern(escaped).regex
@@ -96,67 +93,21 @@ def _rule_regex(pattern: str) -> str:
     return text.replace("(?P<ps_d>/)", "/")
 
 
-_SPECIAL = frozenset("\\.^$*+?{}[]()|")
-
-
-def _literal_prefix(regex: str) -> str:
-    """Text that every path `re.match(regex, path)` accepts starts with ("" when not anchored)."""
-    if not regex.startswith("^"):
-        return ""
-    chars: list[str] = []
-    index = 1
-    while index < len(regex):
-        char = regex[index]
-        if char == "\\" and index + 1 < len(regex):
-            escaped = regex[index + 1]
-            if escaped.isascii() and escaped.isalnum():
-                break  # a class such as \d or \w, not a literal
-            chars.append(escaped)
+def _literal_brackets(pattern: str) -> str:
+    """The pattern for gitignore matching with `[`/`]` literal (GitHub's CODEOWNERS has no
+    character classes) and `\\` escaping the next character, as in gitignore: `\\[id\\]` and
+    `[id]` both name `[id]`, `\\*` a literal `*`."""
+    out: list[str] = []
+    index = 0
+    while index < len(pattern):
+        char = pattern[index]
+        if char == "\\" and index + 1 < len(pattern):
+            out.append(pattern[index : index + 2])
             index += 2
             continue
-        if char in _SPECIAL:
-            break
-        chars.append(char)
+        out.append("\\" + char if char in "[]" else char)
         index += 1
-    if index < len(regex) and regex[index] in "*+?{" and chars:
-        chars.pop()  # the quantifier applies to the last literal, which may then be absent
-    return "".join(chars)
-
-
-class _Candidates:
-    """The rules one group of paths can match, last line first, as one matcher."""
-
-    ALTERNATION_FROM = 16  # more candidates than this: one alternation instead of a loop
-
-    def __init__(self, rules: tuple[Rule, ...], indexes: list[int]) -> None:
-        self.rules = rules
-        self.indexes = indexes
-        self.single: list[tuple[re.Pattern[str], Rule]] | None = None
-        self.alternation: re.Pattern[str] | None = None
-        if len(indexes) > self.ALTERNATION_FROM:
-            # re takes the first alternative that matches: "the last matching line wins".
-            self.alternation = re.compile(
-                "|".join(f"(?P<r{index}>{rules[index].regex})" for index in indexes),
-                re.DOTALL,  # a path may hold a newline; '.' must match it too
-            )
-        else:
-            self.single = [(_compiled_rule(rules[index].regex), rules[index]) for index in indexes]
-
-    def first_match(self, path: str) -> Rule | None:
-        if self.single is not None:
-            for regex, rule in self.single:
-                if regex.match(path):
-                    return rule
-            return None
-        found = self.alternation.match(path)  # type: ignore[union-attr]
-        if found is None or found.lastgroup is None:
-            return None
-        return self.rules[int(found.lastgroup[1:])]
-
-
-@lru_cache(maxsize=4096)
-def _compiled_rule(regex: str) -> re.Pattern[str]:
-    return re.compile(regex, re.DOTALL)
+    return "".join(out)
 
 
 _SPLIT = re.compile(r"(?<!\\)\s+")
@@ -195,40 +146,16 @@ class OwnershipMap:
     rules: tuple[Rule, ...]
 
     @cached_property
-    def _index(self) -> tuple[tuple[int, ...], dict[str, tuple[int, ...]]]:
-        """Rules bucketed by the literal text every path they match starts with.
-
-        A path can only match rules whose prefix it starts with, so it is tried against those
-        (a handful, typically) instead of every line of a long CODEOWNERS file.
-        """
-        buckets: dict[str, list[int]] = {}
-        for index, rule in enumerate(self.rules):
-            buckets.setdefault(_literal_prefix(rule.regex), []).append(index)
-        lengths = tuple(sorted({len(prefix) for prefix in buckets}))
-        return lengths, {prefix: tuple(indexes) for prefix, indexes in buckets.items()}
-
-    @cached_property
-    def _candidates(self) -> dict[tuple[str, ...], _Candidates]:
-        return {}
-
-    def _lookup(self, prefixes: tuple[str, ...]) -> _Candidates:
-        found = self._candidates.get(prefixes)
-        if found is None:
-            buckets = self._index[1]
-            indexes = sorted((i for prefix in prefixes for i in buckets[prefix]), reverse=True)
-            found = self._candidates[prefixes] = _Candidates(self.rules, indexes)
-        return found
+    def _index(self) -> OwnerIndex:
+        return OwnerIndex(self.rules)
 
     def owners_of(self, path: str) -> Match:
-        if not self.rules:
+        """The owners of `path`: the last line that matches wins (`owner_index`, the one lookup
+        the commit hook shares through the compiled rules)."""
+        index = self._index.rule_index(path)
+        if index is None:
             return Match(owners=(), rule=None)
-        lengths, buckets = self._index
-        prefixes = tuple(
-            path[:length] for length in lengths if length <= len(path) and path[:length] in buckets
-        )
-        rule = self._lookup(prefixes).first_match(path)
-        if rule is None:
-            return Match(owners=(), rule=None)
+        rule = self.rules[index]
         return Match(owners=rule.owners, rule=rule)
 
     def compiled(self) -> list[dict[str, object]]:

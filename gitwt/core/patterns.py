@@ -3,8 +3,10 @@
 Semantics (DESIGN §2): anchored at the repository root; `*` and `?` never cross `/`; `**` as a
 whole segment crosses any depth; a trailing `/` means everything below; no negation. `[` and `]`
 are literal, as in CODEOWNERS, because bracketed file names (`app/[id].tsx`) are common and a
-character class in a declaration would be a surprise. A pattern with no wildcard names a file or
-a directory, like a git pathspec: it matches the path itself and everything below it.
+character class in a declaration would be a surprise; so nothing needs escaping, and a `\\` (an
+escape in git's wildmatch and in CODEOWNERS) is refused rather than read two ways. A pattern
+with no wildcard names a file or a directory, like a git pathspec: it matches the path itself
+and everything below it.
 
 Pure: no I/O. The compiled regexes are stored as JSON so the commit hook needs only `re`.
 """
@@ -66,6 +68,14 @@ def validate(pattern: object, source: str = "") -> str:
         raise PatternError(
             f"declared path {shown}{where} is inside .git",
             "declare files of the working tree, not git's own files",
+        )
+    if "\\" in pattern:
+        # git's wildmatch and CODEOWNERS read `\\` as an escape; here nothing needs escaping
+        # (`[`, `]` are literal), so a backslash is refused rather than silently matching nothing.
+        unescaped = pattern.replace("\\", "")
+        raise PatternError(
+            f"declared path {shown}{where} contains a backslash; declared paths escape nothing",
+            f"write the name as it is: {unescaped!r} ('[' and ']' are literal in declarations)",
         )
     return pattern
 

@@ -24,15 +24,14 @@ from __future__ import annotations
 import os
 import sys
 
-from gitwt.errors import GitParallelError
-from gitwt.hook import rules_file
-from gitwt.infra import real_objects, records
+from gitwt.infra import real_objects
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
     from typing import Any
 
     from gitwt.core import boundaries
+    from gitwt.hook import rules_file
 
 EXIT_OK, EXIT_VIOLATION, EXIT_UNREADABLE = 0, 1, 2
 NULL_OID = "0" * 40
@@ -49,12 +48,22 @@ COLOURS = {"red": "31", "yellow": "33", "bold": "1"}
 
 def load_checker() -> None:
     """Import the matching code (`re`, and `json` when rules are read): after git has started."""
-    global boundaries
+    global boundaries, rules_file
     from gitwt.core import boundaries
+    from gitwt.hook import rules_file
 
 
-class HookError(GitParallelError):
-    """The hook cannot do its job (rules unreadable, git failed): fail closed with exit 2."""
+class HookError(Exception):
+    """The hook cannot do its job (rules unreadable, git failed): fail closed with exit 2.
+
+    Not a `GitParallelError`: importing `gitwt.errors` before git has started would cost the
+    commit hook its time; the readers that raise one are wrapped by `_failing_closed`.
+    """
+
+    def __init__(self, message: str, hint: str = "") -> None:
+        super().__init__(message)
+        self.message = message
+        self.hint = hint
 
 
 # --- running git -----------------------------------------------------------------------------
@@ -165,6 +174,21 @@ class Layout:
         self.common_dir = common_dir
 
 
+def git_dir_of(worktree: str) -> str | None:
+    """The private git dir of a worktree, from its `.git` (a dir, or a `gitdir:` file)."""
+    dotgit = os.path.join(worktree, ".git")
+    if os.path.isdir(dotgit):
+        return dotgit
+    try:
+        with open(dotgit, encoding="utf-8", errors="surrogateescape") as handle:
+            text = handle.read()
+    except OSError:
+        return None
+    if not text.startswith("gitdir: "):
+        return None
+    return os.path.normpath(os.path.join(worktree, text[len("gitdir: ") :].strip("\n")))
+
+
 def common_dir_of(git_dir: str) -> str:
     try:
         with open(os.path.join(git_dir, "commondir"), encoding="utf-8") as handle:
@@ -176,7 +200,7 @@ def common_dir_of(git_dir: str) -> str:
 def layout() -> Layout:
     # Git runs hooks at the top of the worktree, and exports GIT_DIR when it was given one.
     git_dir = os.environ.get("GIT_DIR")
-    git_dir = os.path.abspath(git_dir) if git_dir else rules_file.git_dir_of(os.getcwd())
+    git_dir = os.path.abspath(git_dir) if git_dir else git_dir_of(os.getcwd())
     if git_dir is None:
         code, out = run_git(["rev-parse", "--absolute-git-dir"], check=False)
         if code != 0:
@@ -239,10 +263,29 @@ def own_rules(where: Layout) -> boundaries.Rules:
     return rules
 
 
-def task_records(common_dir: str) -> list[dict[str, Any]]:
-    """Every task's state record: `gitwt.infra.records`, the one reader (it raises for an
-    unreadable one, which fails the hook closed)."""
-    return list(records.all_tasks(common_dir).values())
+def _display() -> Any:
+    from gitwt.core import display  # only when there is something to show
+
+    return display
+
+
+def _failing_closed(error: Exception) -> HookError:
+    hint = getattr(error, "hint", None) or ""
+    return HookError(getattr(error, "message", str(error)), hint)
+
+
+def live_task_records(common_dir: str) -> list[dict[str, Any]]:
+    """Every live task's state record: `gitwt.infra.records`, the one reader and the one
+    definition of live (it raises for an unreadable record, which fails the hook closed)."""
+    from gitwt.errors import GitParallelError
+    from gitwt.infra import records
+
+    try:
+        return [
+            record for record in records.all_tasks(common_dir).values() if records.is_live(record)
+        ]
+    except GitParallelError as error:
+        raise _failing_closed(error) from error
 
 
 def record_rules(record: dict[str, Any]) -> boundaries.Rules:
@@ -250,11 +293,16 @@ def record_rules(record: dict[str, Any]) -> boundaries.Rules:
     its state record (the hook has no ownership map of its own: a task whose snapshot is gone
     is checked against its declaration)."""
     from gitwt.core.declaration import task_rules
+    from gitwt.errors import GitParallelError
 
     extra: dict[str, Any] = {
         key: record[key] for key in ("base", "branch", "worktree") if key in record
     }
-    return task_rules(record, saved=rules_file.worktree_rules(record.get("worktree")), extra=extra)
+    try:
+        saved = rules_file.worktree_rules(record.get("worktree"))
+        return task_rules(record, saved=saved, extra=extra)
+    except GitParallelError as error:  # a malformed claim: name the task, refuse (fail closed)
+        raise _failing_closed(error) from error
 
 
 # --- messages --------------------------------------------------------------------------------
@@ -273,7 +321,7 @@ def warn(text: str) -> None:
 
 def report(headline: str, found: list[boundaries.Violation], hints: list[str]) -> None:
     lines = [_paint(f"git parallel: {headline}", "red") + "\n"]
-    lines += boundaries.violation_lines(found)
+    lines += _display().violation_lines(found)
     lines += [f"hint: {hint}\n" for hint in hints]
     sys.stderr.write("".join(lines))
     sys.stderr.flush()
@@ -411,9 +459,7 @@ def live_tasks_on(branch: str | None, where: Layout) -> list[dict[str, Any]]:
     if branch is None:
         return []
     return [
-        record
-        for record in task_records(where.common_dir)
-        if records.is_live(record) and record.get("base") == branch
+        record for record in live_task_records(where.common_dir) if record.get("base") == branch
     ]
 
 
@@ -446,7 +492,7 @@ def guard(where: Layout) -> int:
                         f"declared by live task {record['id']} "
                         f"({', '.join(patterns[: boundaries.SHOWN_PATTERNS])}"
                         f"{', …' if len(patterns) > boundaries.SHOWN_PATTERNS else ''})",
-                        f"git restore --staged -- {boundaries.shell_quote(path)}  and make the "
+                        f"git restore --staged -- {_display().shell_quote(path)}  and make the "
                         f"change in {where_text}",
                     )
                 )
@@ -488,8 +534,8 @@ def task_of_branch(
     if not branch or branch == "HEAD":
         return None
     # A live task's rules: its snapshot and its record, the same declaration `merge` audits...
-    for record in task_records(where.common_dir):
-        if record.get("branch") == branch and records.is_live(record):
+    for record in live_task_records(where.common_dir):
+        if record.get("branch") == branch:
             return record_rules(record)
     # ...and a worktree whose hooks were installed by hand (`hooks install --task`, no record).
     worktrees = os.path.join(where.common_dir, "worktrees")
@@ -659,7 +705,7 @@ def shim_main(
             started = start_git(diff_args(cached=True))  # runs while Python loads the check
         load_checker()
         code = run_hook(hook, mode, stdin_data, where, started)
-    except GitParallelError as error:
+    except HookError as error:
         sys.stderr.write(f"git parallel: error: {error.message}\n")
         if error.hint:
             sys.stderr.write(f"hint: {error.hint}\n")
@@ -742,7 +788,7 @@ def dispatch(args: list[str]) -> int:
     if what == "boundaries":
         try:
             return framework_boundaries()
-        except GitParallelError as error:
+        except HookError as error:
             sys.stderr.write(f"git parallel: error: {error.message}\nhint: {error.hint}\n")
             return EXIT_UNREADABLE
     if what in CHECKED_HOOKS:

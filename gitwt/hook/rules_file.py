@@ -1,8 +1,9 @@
 """The compiled rules file in a task worktree's private git dir: where it is, and loading it.
 
 `gitwt.services.task_rules` writes it (at `start`, `claim` and `hooks install --task`); the
-hooks, `merge` and `check` read it through `load_rules`. Stdlib only, and not even `json` (it
-imports `re`): the file is read with the C scanner of `_json`, falling back to `json`.
+hooks, `merge` and `check` read it through `load_rules`. The hook imports this module once git
+is running (`entry.load_checker`). Stdlib only, and not even `json` (it imports `re`): the file
+is read with the C scanner of `_json`, falling back to `json`.
 """
 
 from __future__ import annotations
@@ -20,21 +21,6 @@ RULES_FILE = "parallel-rules.json"  # in the task worktree's private git dir
 
 def rules_path(git_dir: str) -> str:
     return os.path.join(git_dir, RULES_FILE)
-
-
-def git_dir_of(worktree: str) -> str | None:
-    """The private git dir of a worktree, from its `.git` (a dir, or a `gitdir:` file)."""
-    dotgit = os.path.join(worktree, ".git")
-    if os.path.isdir(dotgit):
-        return dotgit
-    try:
-        with open(dotgit, encoding="utf-8", errors="surrogateescape") as handle:
-            text = handle.read()
-    except OSError:
-        return None
-    if not text.startswith("gitdir: "):
-        return None
-    return os.path.normpath(os.path.join(worktree, text[len("gitdir: ") :].strip("\n")))
 
 
 def load_rules(git_dir: str) -> Rules | None:
@@ -59,6 +45,8 @@ def load_rules(git_dir: str) -> Rules | None:
 def worktree_rules(worktree: object) -> Rules | None:
     """The snapshot in a task worktree (`worktree` as a state record holds it), or None when
     there is none or it cannot be read: callers then rebuild the rules from the task record."""
+    from gitwt.hook.entry import git_dir_of
+
     git_dir = git_dir_of(worktree) if isinstance(worktree, str) and worktree else None
     if git_dir is None:
         return None

@@ -53,7 +53,9 @@ def test_hostile_templates_are_refused_and_create_nothing(
     assert snapshot(repo, tmp_path) == before
 
 
-@pytest.mark.parametrize("declared", ["../outside.txt", "/etc/passwd", "a/../../b", ".git/hooks/x"])
+@pytest.mark.parametrize(
+    "declared", ["../outside.txt", "/etc/passwd", "a/../../b", ".git/hooks/x", "app/\\[id\\].tsx"]
+)
 def test_hostile_declared_paths_are_refused(repo: Repo, tmp_path: Path, declared: str) -> None:
     repo.spec("1", [declared])
     repo.commit_all("spec")

@@ -131,3 +131,18 @@ def test_an_email_the_map_does_not_name_is_still_the_usage_error(repo: Repo) -> 
     lines = result.err.splitlines()
     assert lines[0].startswith("git parallel: error: nothing to check against")
     assert lines[1].startswith("hint: ") and "user.email" in lines[1]
+
+
+def test_escaped_brackets_in_codeowners_own_the_bracketed_file(repo: Repo) -> None:
+    """Issue 9 item 7: `/app/\\[id\\].tsx @web` owns `app/[id].tsx`, for `check` and the hook."""
+    repo.write(".github/CODEOWNERS", "* @core\n/app/\\[id\\].tsx @web\n")
+    repo.commit_all("owners")
+    repo.write("app/[id].tsx")
+    repo.git("add", "-A")
+    assert repo.cli("check", "--role", "web").code == 0
+    result = repo.cli("check", "--role", "core", "--json")
+    assert result.code == 1
+    (violation,) = result.json()["violations"]
+    assert (
+        violation["path"] == "app/[id].tsx" and ".github/CODEOWNERS:2 → @web" in violation["rule"]
+    )

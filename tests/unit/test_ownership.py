@@ -103,3 +103,25 @@ def test_the_role_comes_from_the_first_source_that_names_one() -> None:
     assert choose_role(None, None, None, None, email, owners) == "Dev@Example.com"
     assert choose_role(None, None, None, None, "other@example.com", owners) is None
     assert choose_role(None, None, None, None, email, None) is None
+
+
+def test_escaped_brackets_own_the_bracketed_file_as_gitignore_escapes() -> None:
+    """Issue 9 item 7: `\\[id\\]` in CODEOWNERS names `[id]` (gitignore, GitHub, hmarr)."""
+    owners = parse("* @all\n/app/\\[id\\].tsx @web\n/lib/[x].py @lib\n\\*.md @star\n", "C")
+    assert owners.owners_of("app/[id].tsx").owners == ("@web",)
+    assert owners.owners_of("app/\\[id\\].tsx").owners == ("@all",)
+    assert owners.owners_of("lib/[x].py").owners == ("@lib",)  # brackets alone: literal too
+    assert owners.owners_of("lib/x.py").owners == ("@all",)
+    assert owners.owners_of("*.md").owners == ("@star",)  # `\*` is a literal star
+    assert owners.owners_of("README.md").owners == ("@all",)
+
+
+def test_the_hook_reads_escaped_brackets_as_the_engine_does() -> None:
+    from gitwt.core.boundaries import Rules
+    from gitwt.core.stored_regex import compiled_form
+
+    owners = parse("* @all\n/app/\\[id\\].tsx @web\n", "CODEOWNERS")
+    data = Rules("65", "@web", None, ownership=owners).to_json()
+    compiled = Rules.from_json(data).ownership
+    assert compiled is not None and compiled.owners_of("app/[id].tsx").owners == ("@web",)
+    assert compiled_form("a") is not None  # the stored form is exercised, not only `re`

@@ -53,6 +53,7 @@ def test_declared_pattern_semantics(pattern: str, path: str, expected: bool) -> 
         ("src/../../x", "escapes the repository"),
         ("/etc/passwd", "is absolute"),
         ("C:\\x", "is absolute"),
+        ("app/\\[id\\].tsx", "contains a backslash"),
         ("!src/a.py", "negation"),
         ("", "empty declared path"),
         ("   ", "empty declared path"),
