@@ -135,7 +135,7 @@ def check_text(result: Any, stream: TextIO = sys.stdout) -> None:
 
 
 def _check_paths_text(result: Any, who: str, stream: TextIO) -> None:
-    from gitwt.core.boundaries import violation_lines
+    from gitwt.core.display import violation_lines
 
     if result.ok:
         shown = ", ".join(quote_path(path) for path in result.paths)

@@ -10,6 +10,8 @@ from __future__ import annotations
 
 import os
 
+from gitwt.hook.entry import git_dir_of as git_dir_of  # where a worktree's git dir is
+
 TYPE_CHECKING = False
 if TYPE_CHECKING:
     from typing import Any
@@ -45,8 +47,6 @@ def load_rules(git_dir: str) -> Rules | None:
 def worktree_rules(worktree: object) -> Rules | None:
     """The snapshot in a task worktree (`worktree` as a state record holds it), or None when
     there is none or it cannot be read: callers then rebuild the rules from the task record."""
-    from gitwt.hook.entry import git_dir_of
-
     git_dir = git_dir_of(worktree) if isinstance(worktree, str) and worktree else None
     if git_dir is None:
         return None
