@@ -42,6 +42,31 @@ def _loader_class() -> Any:
     return getattr(yaml, "CSafeLoader", None) or yaml.SafeLoader
 
 
+def _too_deep(node: Any, source: str) -> FrontMatterError:
+    return FrontMatterError(
+        f"front matter of {source} nests deeper than {MAX_DEPTH} levels",
+        "write the front matter as flat 'key: value' lines",
+        node.start_mark.line + 2,
+    )
+
+
+def _check_depth(root: Any, source: str) -> None:
+    """Without anchors no node is shared: only the depth needs a bound (the size has one)."""
+    import yaml
+
+    stack: list[tuple[Any, int]] = [(root, 1)]
+    while stack:
+        node, depth = stack.pop()
+        if isinstance(node, yaml.ScalarNode):
+            continue
+        if depth > MAX_DEPTH:
+            raise _too_deep(node, source)
+        if isinstance(node, yaml.MappingNode):
+            stack.extend((value, depth + 1) for _, value in node.value)
+        else:
+            stack.extend((child, depth + 1) for child in node.value)
+
+
 def _check_bounds(root: Any, source: str) -> None:
     """Refuse a node graph whose expansion is too big or too deep (aliases share nodes)."""
     import yaml
@@ -52,11 +77,7 @@ def _check_bounds(root: Any, source: str) -> None:
     while stack:
         node, depth, done = stack.pop()
         if depth > MAX_DEPTH:
-            raise FrontMatterError(
-                f"front matter of {source} nests deeper than {MAX_DEPTH} levels",
-                "write the front matter as flat 'key: value' lines",
-                node.start_mark.line + 2,
-            )
+            raise _too_deep(node, source)
         if id(node) in sizes:
             continue
         if isinstance(node, yaml.ScalarNode):
@@ -109,7 +130,8 @@ def load_yaml(raw: str, source: str) -> tuple[Any, list[int]]:
         node = loader.get_single_node()
         if node is None:
             return None, []
-        _check_bounds(node, source)
+        # An alias needs an anchor: without '&' the fast depth check is enough.
+        (_check_bounds if "&" in raw else _check_depth)(node, source)
         return loader.construct_document(node), _files_lines(node)
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)

@@ -57,7 +57,8 @@ def spec_locations(toplevel: str, config: Config) -> tuple[list[str], list[str]]
         for path in _glob(toplevel, folder_pattern) if folder_pattern else []:
             full = os.path.join(toplevel, path)
             if (
-                SPEC_FOLDER.fullmatch(os.path.basename(path))
+                path not in files
+                and SPEC_FOLDER.fullmatch(os.path.basename(path))
                 and os.path.isdir(full)
                 and any(os.path.isfile(os.path.join(full, name)) for name in FOLDER_INDEXES)
             ):
