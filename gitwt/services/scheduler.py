@@ -7,7 +7,7 @@ starves the queue: when none of our tasks is running, the first task free of par
 whatever the load, and its log says so. A queued task's worktree is made when it starts, from
 base as it is then.
 
-While tasks are queued, one detached queue waiter (`gitwt.services.task_runner --wait`) runs a
+While tasks are queued, one detached queue waiter (`gitwt.cli.task_process --wait`) runs a
 scheduling step every `poll_interval`, so a task queued for CPU/memory starts even when no task
 runner is left to notice.
 """
@@ -270,7 +270,7 @@ def ensure_waiter(context: Context) -> None:
     log = os.path.join(state.state_dir(common), "waiter.log")
     with open(log, "ab") as output:
         subprocess.Popen(
-            [sys.executable, "-m", "gitwt.services.task_runner", "--wait", context.repo.toplevel],
+            [sys.executable, "-m", "gitwt.cli.task_process", "--wait", context.repo.toplevel],
             cwd=context.repo.toplevel,
             stdin=subprocess.DEVNULL,
             stdout=output,

@@ -1,8 +1,9 @@
 """Supervision without a daemon (DESIGN §8): spawn task runners, observe, stop, gate, schedule.
 
 `start` writes each task's record and the scheduler (`gitwt.services.scheduler`) spawns one
-task runner per task that may run (`gitwt.services.task_runner`), then returns. The runner runs
-the command, writes the exit record and runs one scheduling step. Nothing here trusts a bare
+task runner per task that may run (the process `gitwt.cli.task_process`, which calls
+`gitwt.services.task_runner`), then returns. The runner runs the command, writes the exit
+record and runs one scheduling step. Nothing here trusts a bare
 pid: a process is the one we started only if it is alive and has the create_time we stored.
 """
 
@@ -159,7 +160,7 @@ def spawn_shim(common_dir: str, record: dict[str, Any], note: str | None = None)
             handle.write(f"--- git parallel: {note}\n".encode())
         handle.flush()
         shim = subprocess.Popen(
-            [sys.executable, "-m", "gitwt.services.task_runner", common_dir, record["id"]],
+            [sys.executable, "-m", "gitwt.cli.task_process", common_dir, record["id"]],
             cwd=record["worktree"],
             stdin=subprocess.DEVNULL,
             stdout=handle,

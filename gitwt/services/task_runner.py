@@ -1,6 +1,5 @@
-"""The task runner: `python -m gitwt.services.task_runner COMMON_DIR TASK_ID`.
-
-With `--wait TOPLEVEL` it is the queue waiter instead.
+"""The task runner, run by the detached process `python -m gitwt.cli.task_process COMMON_DIR
+TASK_ID` (the command-line side parses and prints; this module does the work and returns data).
 
 It is started detached by `start` (or a scheduling step) with stdout/stderr on the task log. It
 becomes a child subreaper, so grandchildren that call setsid are still its descendants and are
@@ -17,6 +16,7 @@ import signal
 import subprocess
 import sys
 import time
+from collections.abc import Callable
 from typing import Any
 
 from gitwt.infra import state
@@ -152,7 +152,7 @@ def record_exit(common_dir: str, task_id: str, status: int | None, problem: str 
     return outcome
 
 
-def run_task(common_dir: str, task_id: str) -> int:
+def run_task(common_dir: str, task_id: str, show_merge: Callable[[Any], None] | None = None) -> int:
     become_subreaper()
     child, problem = launch(common_dir, task_id)
     if child is None and problem and problem.startswith("the task record"):
@@ -172,17 +172,19 @@ def run_task(common_dir: str, task_id: str) -> int:
     code = os.waitstatus_to_exitcode(status) if status is not None else None
     log(f"task {task_id} {outcome} (exit {code})")
     if outcome == state.SUCCEEDED:
-        auto_merge(common_dir, task_id)
+        merged = auto_merge(common_dir, task_id)
+        if merged is not None and show_merge is not None:
+            show_merge(merged)
     schedule_next(common_dir, task_id)
     return 0
 
 
-def auto_merge(common_dir: str, task_id: str) -> None:
-    """`start --auto-merge`: merge the task as `git parallel merge ID` would, output to the log."""
+def auto_merge(common_dir: str, task_id: str) -> Any:
+    """`start --auto-merge`: merge the task as `git parallel merge ID` would; the merge result
+    (for the log), or None when there was nothing to merge or the merge was refused."""
     record = state.read_task(common_dir, task_id) or {}
     if not record.get("auto_merge"):
-        return
-    from gitwt.cli import report
+        return None
     from gitwt.errors import GitParallelError
     from gitwt.services.context import Context
     from gitwt.services.merge import merge
@@ -193,12 +195,11 @@ def auto_merge(common_dir: str, task_id: str) -> None:
         result = merge(context, [task_id])
     except GitParallelError as error:  # refused (dirty base, untrusted test): say so, keep all
         log(f"auto-merge refused: {error.message}" + (f" ({error.hint})" if error.hint else ""))
-        return
+        return None
     except Exception as error:  # the task succeeded and is recorded; never hide that
         log(f"auto-merge failed: {error}")
-        return
-    report.merge_text(result, sys.stdout)
-    sys.stdout.flush()
+        return None
+    return result
 
 
 def schedule_next(common_dir: str, task_id: str) -> None:
@@ -214,21 +215,3 @@ def schedule_next(common_dir: str, task_id: str) -> None:
         return
     for started in result.started:
         log(f"started queued task {started}")
-
-
-def main(argv: list[str] | None = None) -> int:
-    args = sys.argv[1:] if argv is None else argv
-    if len(args) == 2 and args[0] == "--wait":
-        from gitwt.services.scheduler import wait_loop
-
-        return wait_loop(args[1])
-    if len(args) != 2:
-        sys.stderr.write(
-            "usage: python -m gitwt.services.task_runner COMMON_DIR TASK_ID | --wait TOPLEVEL\n"
-        )
-        return 2
-    return run_task(args[0], args[1])
-
-
-if __name__ == "__main__":
-    raise SystemExit(main())
