@@ -7,6 +7,7 @@ import os
 import subprocess
 from pathlib import Path
 
+import git as gitpython
 import pytest
 
 from tests.conftest import Repo, git
@@ -59,10 +60,16 @@ def two_tasks(repo: Repo) -> tuple[Repo, Path, Path]:
 
 def test_two_clean_tasks_merge_and_clean_up(two_tasks) -> None:
     repo, first, second = two_tasks
+    tips = [head(repo, "parallel/1"), head(repo, "parallel/2")]
     result = repo.cli("merge", "1", "2", "--json")
     assert result.code == 0, result.err + result.out
     data = result.json()
     assert data["schema"] == "git-parallel/merge/1"
+    # Read by GitPython, not by our git layer: two chained two-parent merges onto the old base.
+    published = gitpython.Repo(repo.path).commit("main")
+    assert [p.hexsha for p in published.parents] == [data["results"][0]["commit"], tips[1]]
+    assert [p.hexsha for p in published.parents[0].parents] == [data["old"], tips[0]]
+    assert (published.tree / "src" / "a.py").data_stream.read() == b"a = 2\n"
     assert [(r["id"], r["result"]) for r in data["results"]] == [("1", "merged"), ("2", "merged")]
     assert data["new"] == head(repo) != data["old"]
     assert (repo.path / "src/a.py").read_text() == "a = 2\n"  # the checkout of main is current
