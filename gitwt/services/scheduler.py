@@ -165,10 +165,11 @@ def schedule(context: Context) -> ScheduleResult:
     """One scheduling step: start every queued task that fits now. Safe to call any time.
 
     Under the state lock it marks dead `running` tasks `lost`, then walks the queue in order:
-    a task whose partners are gone and that fits (slot, resources) gets its worktree and either
-    opens (no command) or has its task runner spawned; every other one gets its reasons stored,
-    so `status` can say why it waits. Called by `start`, by every task runner when its command
-    ends, by the queue waiter, and by anything that frees a partner (merge, clean).
+    a task whose partners are gone and that fits (slot, resources) gets its worktree; every
+    other one gets its reasons stored, so `status` can say why it waits. Then the prepared tasks
+    open (no command) or have their task runners spawned, one right after the other, so tasks
+    that may run together start together. Called by `start`, by every task runner when its
+    command ends, by the queue waiter, and by anything that frees a partner (merge, clean).
     """
     from gitwt.services import supervisor
 
@@ -179,6 +180,7 @@ def schedule(context: Context) -> ScheduleResult:
         _mark_lost(common, records, result)
         running = sum(1 for record in records.values() if supervisor.occupies_slot(record))
         gate = ResourceGate(context.config.cpu_max, context.config.memory_max)
+        ready: list[tuple[dict[str, Any], str | None]] = []
         for record in queue_order(r for r in records.values() if r.get("state") == state.QUEUED):
             limit = int(record.get("max_instances") or context.config.max_instances)
             waits, despite = _waits(record, records, running, limit, gate)
@@ -188,43 +190,55 @@ def schedule(context: Context) -> ScheduleResult:
                 if record.get("waiting") != stored:
                     state.write_task(common, {**record, "waiting": stored})
                 continue
-            if despite:
-                result.despite_load[record["id"]] = despite
-            started = _start_one(context, record, despite, result)
-            if started is not None:
-                records[record["id"]] = started
-                running += 1 if started.get("state") == state.RUNNING else 0
+            prepared = _prepare(context, record, result)
+            if prepared is not None:
+                ready.append((prepared, despite))
+                running += 1 if prepared.get("command") else 0
+        for record, despite in ready:
+            records[record["id"]] = _launch(context, record, despite, result)
     if result.waiting:
         ensure_waiter(context)
     return result
 
 
-def _start_one(
-    context: Context, record: dict[str, Any], despite: str | None, result: ScheduleResult
+def _prepare(
+    context: Context, record: dict[str, Any], result: ScheduleResult
 ) -> dict[str, Any] | None:
-    """Create the queued task's worktree (if a crashed start did not) and open it or spawn its
-    runner; the new record, or None when its worktree could not be made (the task failed)."""
+    """Create the queued task's worktree (unless a crashed start already did); the record with
+    its `base_oid`, or None when the worktree could not be made (the task is then failed)."""
     from gitwt.errors import GitParallelError
-    from gitwt.services import supervisor, worktrees
+    from gitwt.services import worktrees
 
+    if record.get("base_oid"):
+        return record
     common = context.repo.common_dir
-    task_id = record["id"]
     try:
-        if not record.get("base_oid"):
-            record = worktrees.prepare_task(context, record)
-            state.write_task(common, record)
-            failpoints.hit("start:prepared")
+        record = worktrees.prepare_task(context, record)
     except GitParallelError as error:
         now = time.time()
         record.update(state=state.FAILED, ended_at=now, error=error.message, waiting=[])
         state.write_task(common, record)
-        state.append_event(common, "failed", task=task_id, error=error.message)
-        result.failed[task_id] = error.message
+        state.append_event(common, "failed", task=record["id"], error=error.message)
+        result.failed[record["id"]] = error.message
         return None
+    state.write_task(common, record)
+    failpoints.hit("start:prepared")
+    return record
+
+
+def _launch(
+    context: Context, record: dict[str, Any], despite: str | None, result: ScheduleResult
+) -> dict[str, Any]:
+    """Open a prepared task (no command) or spawn its runner; the new record, written."""
+    from gitwt.services import supervisor
+
+    common = context.repo.common_dir
+    task_id = record["id"]
     record = {**record, "waiting": []}
     if record.get("command"):
         note = None
         if despite:
+            result.despite_load[task_id] = despite
             note = f"starting although {despite}: none of our tasks was running"
         record = supervisor.spawn_shim(common, record, note=note)
         failpoints.hit("start:shim-spawned")
