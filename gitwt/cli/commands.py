@@ -171,7 +171,7 @@ def trust(ids: tuple[str, ...]) -> None:
 
     context = Context.discover()
     commands: list[tuple[str, str | tuple[str, ...]]] = []
-    for key in ("run", "test"):
+    for key in ("run", "setup", "test"):
         value = getattr(context.config, key)
         if value:
             commands.append((f"{key} in {context.config.source}", value))

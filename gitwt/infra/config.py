@@ -38,6 +38,7 @@ class Config:
     cpu_max: float = 80.0
     memory_max: float = 80.0
     run: str | tuple[str, ...] | None = None
+    setup: str | tuple[str, ...] | None = None  # run in each new task worktree first
     test: str | tuple[str, ...] | None = None
     poll_interval: float = 2.0
     sparse: bool = False
@@ -117,7 +118,7 @@ def validate(raw: dict[str, Any], source: str) -> Config:
                 values[key] = _number(value, key, source, 0, 100)  # 0: any load is busy
             case "poll_interval":
                 values[key] = _number(value, key, source, 0.05, None)
-            case "run" | "test":
+            case "run" | "setup" | "test":
                 values[key] = _command(value, key, source)
             case "sparse" | "auto_merge":
                 if not isinstance(value, bool):
@@ -129,7 +130,7 @@ def validate(raw: dict[str, Any], source: str) -> Config:
                 raise ConfigError(
                     f"unknown config key '{key}' in {source}",
                     "known keys: base, specs, specs_exclude, ownership, unowned, default_owner, "
-                    "branch, worktree, max_instances, cpu_max, memory_max, run, test, "
+                    "branch, worktree, max_instances, cpu_max, memory_max, run, setup, test, "
                     "poll_interval, sparse, auto_merge, remote, tasks",
                 )
     return Config(**values)

@@ -130,7 +130,7 @@ def start(ids: list[str], options: StartOptions, context: Context | None = None)
     """Validate like `plan`, create a queued record per task, then run one scheduling step, which
     creates the worktree of each task that starts now (a task that waits gets its worktree when
     it starts). Refuses (exit 1) and creates nothing on conflicts or problems."""
-    from gitwt.services import scheduler, worktrees
+    from gitwt.services import scheduler, worktree_setup, worktrees
     from gitwt.services.planning import make_plan
 
     context, plan = make_plan(ids, context)
@@ -222,6 +222,7 @@ def start(ids: list[str], options: StartOptions, context: Context | None = None)
                     "repo": context.repo.main_toplevel,
                     "state": state.QUEUED,
                     "command": task_command(context, task, options, path),
+                    "setup": worktree_setup.setup_command(context),
                     "shim": None,
                     "child": None,
                     "exit": None,

@@ -44,7 +44,7 @@ def launch(common_dir: str, task_id: str) -> tuple[subprocess.Popen[bytes] | Non
     Decided under the lock, so the spawner has finished writing the record, and `stop` either
     sees the child or sees no command started.
     """
-    from gitwt.services.supervisor import child_environment, identity
+    from gitwt.services.supervisor import identity
 
     with state.locked(common_dir):
         record = state.read_task(common_dir, task_id)
@@ -54,13 +54,7 @@ def launch(common_dir: str, task_id: str) -> tuple[subprocess.Popen[bytes] | Non
             return None, "stopped before the command started"
         argv = record["command"]
         log(f"running {argv!r} in {record['worktree']}")
-        env = child_environment(
-            {
-                "GIT_PARALLEL_TASK": task_id,
-                "GIT_PARALLEL_WORKTREE": record["worktree"],
-                "GIT_PARALLEL_BRANCH": record["branch"],
-            }
-        )
+        env = task_environment(record)
         try:
             child = subprocess.Popen(
                 argv, cwd=record["worktree"], stdin=subprocess.DEVNULL, env=env, process_group=0
@@ -70,6 +64,50 @@ def launch(common_dir: str, task_id: str) -> tuple[subprocess.Popen[bytes] | Non
         record["child"] = identity(child.pid)
         state.write_task(common_dir, record)
     return child, None
+
+
+def task_environment(record: dict[str, Any]) -> dict[str, str]:
+    """What the setup and the command see: the task's id, worktree and branch."""
+    from gitwt.services.supervisor import child_environment
+
+    return child_environment(
+        {
+            "GIT_PARALLEL_TASK": record["id"],
+            "GIT_PARALLEL_WORKTREE": record["worktree"],
+            "GIT_PARALLEL_BRANCH": record["branch"],
+        }
+    )
+
+
+def run_setup(common_dir: str, task_id: str) -> tuple[int, str] | None:
+    """Run config `setup` in the worktree before the command (DESIGN §8), output to the log;
+    (wait status, problem) when it failed, else None (no setup, or `launch` will say why not)."""
+    with state.locked(common_dir):
+        record = state.read_task(common_dir, task_id)
+        if (
+            record is None
+            or (record.get("shim") or {}).get("pid") != os.getpid()
+            or record.get("stop_requested")
+            or not record.get("setup")
+        ):
+            return None
+    argv = record["setup"]
+    log(f"setup: running {argv!r} in {record['worktree']}")
+    try:
+        done = subprocess.run(
+            argv,
+            cwd=record["worktree"],
+            stdin=subprocess.DEVNULL,
+            env=task_environment(record),
+            check=False,
+        )
+    except OSError as error:
+        return 127 << 8, f"setup: cannot run {argv[0]!r}: {error.strerror or error}"
+    if done.returncode == 0:
+        log("setup done")
+        return None
+    status = -done.returncode if done.returncode < 0 else done.returncode << 8
+    return status, f"setup {argv!r} failed (exit {done.returncode}); the task did not run"
 
 
 def forward_signals(child: subprocess.Popen[bytes]) -> None:
@@ -154,7 +192,8 @@ def record_exit(common_dir: str, task_id: str, status: int | None, problem: str 
 
 def run_task(common_dir: str, task_id: str, show_merge: Callable[[Any], None] | None = None) -> int:
     become_subreaper()
-    child, problem = launch(common_dir, task_id)
+    failed_setup = run_setup(common_dir, task_id)
+    child, problem = (None, failed_setup[1]) if failed_setup else launch(common_dir, task_id)
     if child is None and problem and problem.startswith("the task record"):
         log(problem)
         return 3
@@ -165,6 +204,9 @@ def run_task(common_dir: str, task_id: str, show_merge: Callable[[Any], None] | 
         left = end_leftovers()
         if left:
             log(f"ended {left} process(es) the command left running")
+    elif failed_setup:
+        log(problem or "setup failed")
+        status = failed_setup[0]
     elif problem:
         log(problem)
         status = 127 << 8 if problem.startswith("cannot run") else None

@@ -158,11 +158,12 @@ def save_task_rules(context: Context, record: dict[str, Any], git_dir: str) -> N
 
 def prepare_task(context: Context, record: dict[str, Any]) -> dict[str, Any]:
     """Create the task's branch and locked worktree from base as it is now, snapshot its rules,
-    install its hooks; return the record with `base_oid` set. Undoes the creation on failure.
+    install its hooks, copy the `.worktreeinclude` files; return the record with `base_oid` set.
+    Undoes the creation on failure.
 
     Call with the state lock held; the caller writes the returned record.
     """
-    from gitwt.services import installer
+    from gitwt.services import installer, worktree_setup
 
     cwd = context.repo.toplevel
     base_oid = git.rev_parse_verify(f"refs/heads/{record['base']}", cwd)
@@ -185,6 +186,7 @@ def prepare_task(context: Context, record: dict[str, Any]) -> dict[str, Any]:
         failpoints.hit("start:rules-saved")
         installer.install(record["worktree"])
         failpoints.hit("start:hooks-installed")
+        worktree_setup.copy_included(context.repo.main_toplevel, record["worktree"])
         return {**record, "base_oid": base_oid, "prepared_at": time.time()}
     check_free(context, record["id"], record["branch"], record["worktree"])
     git_dir = create(
@@ -195,6 +197,7 @@ def prepare_task(context: Context, record: dict[str, Any]) -> dict[str, Any]:
         failpoints.hit("start:rules-saved")
         installer.install(record["worktree"])
         failpoints.hit("start:hooks-installed")
+        worktree_setup.copy_included(context.repo.main_toplevel, record["worktree"])
     except BaseException:
         undo_create(context, record["branch"], record["worktree"])
         raise
