@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.conftest import end_leftover_processes
+from tests.conftest import end_leftover_processes, git
 from tests.integration.team_setup import Daemon, Machine, registry, seed
 
 SPECS = {
@@ -279,6 +279,12 @@ def test_twenty_races_of_overlapping_starts_have_exactly_one_winner_each(team: T
         cleaned = machines[winner].cli("clean", winner)
         assert cleaned.code == 0, cleaned.err
         assert registry(team.bare) == {}
+    # Never, not just between rounds: no commit in the registry's history held both tasks.
+    history = git(team.bare, "rev-list", "refs/parallel/registry").split()
+    assert len(history) >= 40  # a start and a clean per round, at least
+    for commit in history:
+        names = set(git(team.bare, "ls-tree", "--name-only", commit).split())
+        assert not {"a.json", "b.json"} <= names, commit
 
 
 def test_the_ci_check_reads_the_declaration_from_the_registry(team: Team) -> None:
