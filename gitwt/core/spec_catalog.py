@@ -238,4 +238,14 @@ def entries(catalog: Catalog, ids: Iterable[str] | None = None) -> list[SpecEntr
                 )
             )
         found.append(entry)
+    for name in catalog.config.tasks:
+        if wanted is not None and id_key(name) not in wanted:
+            continue
+        entry = SpecEntry(name, f"{catalog.config.source} [tasks.{name}]")
+        try:
+            parsed = catalog.load(name)
+            entry.task, entry.ignored = parsed.task, parsed.ignored
+        except GitParallelError as error:
+            entry.problems.append(problem_of(error, entry.source, name))
+        found.append(entry)
     return found

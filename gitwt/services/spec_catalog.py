@@ -12,6 +12,7 @@ import glob
 import os
 import re
 from collections.abc import Callable, Iterable
+from dataclasses import replace
 from typing import TYPE_CHECKING
 
 from gitwt.core import patterns
@@ -148,6 +149,7 @@ def survey(context: Context, ids: list[str]) -> Survey:
     usable: list[Task] = []
     for task in result.tasks:
         try:
+            task = with_claims(context, task)
             for pattern in task.files:
                 context.check_inside(pattern, task)
         except GitParallelError as error:
@@ -157,6 +159,38 @@ def survey(context: Context, ids: list[str]) -> Survey:
         usable.append(task)
     result.tasks = usable
     return result
+
+
+def with_claims(context: Context, task: Task) -> Task:
+    """A live task's declaration includes what it claimed since it started (kind `claim`)."""
+    import time
+
+    from gitwt.core.declaration import record_patterns
+    from gitwt.core.provenance import CLAIM, Origin
+    from gitwt.infra import records
+
+    record = records.read_task(context.repo.common_dir, task.id)
+    if record is None or not records.is_live(record) or not record.get("claims"):
+        return task
+    record_patterns(record)  # an error naming the task when a claim is malformed
+    added: dict[str, Origin] = {}
+    for claim in record["claims"]:
+        moment = claim.get("time")
+        note = (
+            time.strftime("claimed %Y-%m-%d %H:%M UTC", time.gmtime(moment))
+            if isinstance(moment, int | float)
+            else ""
+        )
+        for pattern in claim.get("paths") or []:
+            if pattern not in task.files and pattern not in added:
+                added[pattern] = Origin(pattern, "git parallel claim", 0, CLAIM, note)
+    if not added:
+        return task
+    return replace(
+        task,
+        files=(*task.files, *added),
+        origins=(*task.origins, *added.values()),
+    )
 
 
 def load_tasks(context: Context, ids: list[str]) -> list[Task]:

@@ -160,3 +160,33 @@ def test_front_matter_refuses_a_spec_with_uncommitted_changes(legacy: Repo) -> N
     assert other.read_text() == before  # refused as a whole: nothing written
     assert spec.read_text().endswith("A note in progress.\n")
     assert legacy.cli("specs", "--front-matter").code == 2
+
+
+def test_a_live_tasks_claims_count_in_plan_with_their_origin(repo: Repo) -> None:
+    repo.write("src/one/a.py")
+    repo.spec("1", ["src/one/**"])
+    repo.spec("2", ["src/two/**"])
+    repo.commit_all("specs")
+    assert repo.cli("start", "1").code == 0
+    assert repo.cli("claim", "1", "src/two/shared.py").code == 0
+    result = repo.cli("plan", "1", "2", "--json")
+    assert result.code == 1, result  # the claim makes 1 overlap 2
+    data = result.json()
+    assert data["task_file_map"]["1"] == ["src/one/**", "src/two/shared.py"]
+    front, claim = data["declarations"]["1"]
+    assert (front["kind"], front["line"]) == ("front_matter", 5)
+    assert (claim["kind"], claim["source"]) == ("claim", "git parallel claim")
+    assert claim["note"].startswith("claimed ")
+    explained = repo.cli("plan", "1", "--explain").out
+    assert "src/two/shared.py" in explained and "(claim; claimed " in explained
+
+
+def test_specs_lists_inline_config_tasks_too(repo: Repo) -> None:
+    repo.write(".gitparallel.toml", '[tasks.70]\nfiles = ["x/**"]\ntitle = "Inline"\n')
+    repo.spec("71", ["y.py"])
+    result = repo.cli("specs", "--json")
+    assert result.code == 0, result
+    listed = {spec["id"]: spec for spec in result.json()["specs"]}
+    assert listed["70"]["file"] == ".gitparallel.toml [tasks.70]"
+    assert listed["70"]["declarations"][0]["kind"] == "config"
+    assert listed["71"]["title"] == "Task 71"
