@@ -19,8 +19,8 @@ from gitwt.core import boundaries
 from gitwt.errors import GitParallelError, Refused
 from gitwt.infra import failpoints, git, state
 from gitwt.services import base_guard
+from gitwt.services.audit import audit
 from gitwt.services.context import Context
-from gitwt.services.task_rules import agreed_rules
 from gitwt.services.trust import command_argv
 
 MERGED, CONFLICTED, REJECTED, FAILED, SKIPPED, CLEAN = (
@@ -105,30 +105,6 @@ def ordered(records: list[dict[str, Any]]) -> list[dict[str, Any]]:
 
 
 # --- audit -----------------------------------------------------------------------------------
-
-
-def audit(
-    context: Context, record: dict[str, Any], base_oid: str, branch_oid: str, fork_point: str | None
-) -> list[boundaries.Violation]:
-    """Every commit in base..branch, and the branch's net change, against the task's rules.
-
-    Hooks can be skipped (--no-verify, core.hooksPath=/dev/null, fast-forwards), so this is the
-    check that counts. Merge commits inside the branch are covered by the net change.
-    """
-    cwd = context.repo.toplevel
-    rules = agreed_rules(context, record)
-    found: dict[tuple[str, str | None], boundaries.Violation] = {}
-    for commit, changes in git.range_commits_changes(base_oid, branch_oid, cwd).items():
-        for violation in boundaries.violations(changes, rules, commit=commit):
-            found.setdefault((violation.path, commit), violation)
-    if fork_point:
-        reported = {path for path, _ in found}
-        for violation in boundaries.violations(
-            git.range_changes(fork_point, branch_oid, cwd), rules
-        ):
-            if violation.path not in reported:
-                found[violation.path, None] = violation
-    return list(found.values())
 
 
 REPLACE_REF = "replace-ref"  # the kind of a finding that names a replace ref, not a path

@@ -16,6 +16,7 @@ from typing import Any
 
 from gitwt.core.specs import same_id
 from gitwt.infra import git, state
+from gitwt.services import audit
 from gitwt.services.context import Context
 
 BASE = "base"  # the name the forecast uses for the integration branch
@@ -36,6 +37,7 @@ class TaskStatus:
     files: list[str] = field(default_factory=list)
     conflicts_with: dict[str, list[str]] = field(default_factory=dict)  # other id/base -> paths
     commits: set[str] | None = None  # the branch's commits not in base; None: not looked up
+    audited: list[dict[str, Any]] = field(default_factory=list)  # the branch audit's findings
 
     @property
     def id(self) -> str:
@@ -43,12 +45,17 @@ class TaskStatus:
 
     @property
     def violations(self) -> list[dict[str, Any]]:
-        """Recorded violations whose commit is still on the branch: an amended or dropped
-        commit no longer counts (merge audits the branch as it is anyway)."""
+        """The branch audit's findings, plus recorded violations whose commit is still on the
+        branch (an amended or dropped commit no longer counts), each once."""
         recorded = self.record.get("violations") or []
-        if self.commits is None:
-            return recorded
-        return [v for v in recorded if not v.get("commit") or v["commit"] in self.commits]
+        if self.commits is not None:
+            recorded = [v for v in recorded if not v.get("commit") or v["commit"] in self.commits]
+        found = list(recorded)
+        seen = {(v.get("commit"), v.get("path")) for v in found}
+        for violation in self.audited:
+            if (violation.get("commit"), violation.get("path")) not in seen:
+                found.append(violation)
+        return found
 
 
 def speedup(records: Iterable[dict[str, Any]]) -> float | None:
@@ -186,6 +193,7 @@ def gather(context: Context, ids: list[str], with_forecast: bool = True) -> Stat
     tips = _branch_tips(cwd) if chosen else {}
     base_tip = tips.get(base)
     tasks: list[TaskStatus] = []
+    to_audit: list[tuple[TaskStatus, audit.Branch]] = []
     for record in chosen:
         seen = supervisor.observe(record, common)
         exit_record = record.get("exit") or {}
@@ -201,13 +209,21 @@ def gather(context: Context, ids: list[str], with_forecast: bool = True) -> Stat
         )
         tip = tips.get(record.get("branch") or "")
         if tip and base_tip and record.get("base_oid"):
-            task.commits = set(git.rev_list([f"{base_tip}..{tip}"], cwd))
+            commits = git.rev_list([f"{base_tip}..{tip}"], cwd)
+            task.commits = set(commits)
             task.ahead = len(task.commits)
             task.files = _changed(base_tip, tip, cwd) if task.ahead else []
+            if commits and state.is_live(record):
+                to_audit.append((task, audit.Branch(record, base_tip, tip, commits)))
         elif record.get("state") in (state.MERGED, state.CLEANED):
             task.commits = set()  # merged after a clean audit: nothing out of bounds remains
         tasks.append(task)
 
+    # The branch itself, not only what hooks recorded: a commit made with the hooks off
+    # (core.hooksPath=/dev/null) shows at once. The same audit merge runs; cached by tip.
+    found = audit.audit_branches(context, [branch for _, branch in to_audit])
+    for task, _ in to_audit:
+        task.audited = found.get(task.id, [])
     tasks += elsewhere
     report = StatusReport(base=base, tasks=tasks)
     if with_forecast and base_tip:

@@ -187,3 +187,61 @@ def test_a_violation_no_longer_counts_once_its_commit_is_gone(repo: Repo) -> Non
     git(worktree, "commit", "-q", "-m", "in bounds now")
     [task] = repo.cli("status", "--json").json()["tasks"]
     assert task["violations"] == []
+
+
+def git_calls(trace: Path, command: str) -> int:
+    """How many `git COMMAND` processes the traced run started (GIT_TRACE's built-in lines)."""
+    if not trace.exists():
+        return 0
+    return sum(f"built-in: git {command} " in line for line in trace.read_text().splitlines())
+
+
+def test_a_commit_made_with_the_hooks_off_shows_at_once(repo: Repo, tmp_path: Path) -> None:
+    """No hook recorded anything (core.hooksPath=/dev/null): status audits the branch itself,
+    with the audit merge runs, in one diff-tree for every branch, cached by tip."""
+    trees = start_open(repo, {"1": ["a.txt"], "2": ["b.txt"], "3": ["c.txt"]})
+    for task_id, tree in trees.items():
+        (tree / f"x{task_id}.txt").write_text("outside\n")
+        git(tree, "add", "-A")
+        git(tree, "-c", "core.hooksPath=/dev/null", "commit", "-q", "-m", "hooks off")
+    state = repo.path / ".git" / "parallel" / "tasks" / "1.json"
+    assert "violations" not in state.read_text() or '"violations": []' in state.read_text()
+    trace = tmp_path / "trace"
+    result = repo.cli("status", "--json", env={"GIT_TRACE": str(trace)})
+    assert result.code == 0, result.err
+    by_id = {task["id"]: task for task in result.json()["tasks"]}
+    for task_id, tree in trees.items():
+        [violation] = by_id[task_id]["violations"]
+        assert violation["path"] == f"x{task_id}.txt" and violation["kind"] == "undeclared"
+        assert violation["commit"] == git(tree, "rev-parse", "HEAD").strip()
+    assert git_calls(trace, "diff-tree") == 1  # all three branches in one process
+    assert repo.cli("status").out.count("1 boundary violation(s)") == 3  # one per task
+    trace.unlink()
+    again = repo.cli("status", "--json", env={"GIT_TRACE": str(trace)})
+    assert [t["violations"] for t in again.json()["tasks"]] == [
+        t["violations"] for t in result.json()["tasks"]
+    ]
+    assert git_calls(trace, "diff-tree") == 0  # no tip moved: from the cache
+    # Take the change out of branch 2: only that branch is audited again, and it is clean.
+    git(trees["2"], "reset", "-q", "--hard", "HEAD~1")
+    trace.unlink(missing_ok=True)
+    third = {
+        t["id"]: t
+        for t in repo.cli("status", "--json", env={"GIT_TRACE": str(trace)}).json()["tasks"]
+    }
+    assert third["2"]["violations"] == [] and len(third["1"]["violations"]) == 1
+    assert git_calls(trace, "diff-tree") == 0  # branch 2 has no commits left to audit
+
+
+def test_status_and_merge_agree_on_a_bypassed_commit(repo: Repo) -> None:
+    trees = start_open(repo, {"1": ["a.txt"]})
+    (trees["1"] / "a.txt").write_text("in bounds\n")
+    (trees["1"] / "ops.sh").write_text("outside\n")
+    git(trees["1"], "add", "-A")
+    git(trees["1"], "-c", "core.hooksPath=/dev/null", "commit", "-q", "-m", "mixed")
+    [task] = repo.cli("status", "--json").json()["tasks"]
+    assert [v["path"] for v in task["violations"]] == ["ops.sh"]
+    merged = repo.cli("merge", "1", "--dry-run", "--json")
+    assert merged.code == 1
+    [result] = merged.json()["results"]
+    assert [v["path"] for v in result["violations"]] == ["ops.sh"]

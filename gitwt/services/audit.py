@@ -1,0 +1,169 @@
+"""The branch audit (DESIGN §5, §6): every commit of base..branch, and the branch's net change,
+against the task's rules. Hooks can be skipped (--no-verify, core.hooksPath=/dev/null,
+fast-forwards), so this is the check that counts.
+
+`merge` audits one branch at a time (`audit`); `status` audits every live branch at once
+(`audit_branches`): one `git diff-tree --stdin` for all the ranges whose tip moved, the rest
+from a cache keyed by tip, base and rules. Both judge with the same function, `judge`.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import hashlib
+import json
+import os
+import re
+from dataclasses import dataclass
+from typing import Any
+
+from gitwt.core import boundaries
+from gitwt.errors import GitParallelError
+from gitwt.infra import git, state
+from gitwt.services.context import Context
+from gitwt.services.task_rules import agreed_rules
+
+CACHE_FILE = "audit-cache.json"  # in parallel/: tip, base and rules -> the findings
+CACHE_SCHEMA = "git-parallel/audit-cache/1"
+_STATUS = re.compile(r"[ACDMRTUX][0-9]*")
+
+
+def judge(
+    rules: boundaries.Rules,
+    per_commit: dict[str, list[git.Change]],
+    net: list[git.Change] | None,
+) -> list[boundaries.Violation]:
+    """The findings of one branch: per commit, then what only the net change shows (merges
+    inside the branch), each path once per commit."""
+    found: dict[tuple[str, str | None], boundaries.Violation] = {}
+    for commit, changes in per_commit.items():
+        for violation in boundaries.violations(changes, rules, commit=commit):
+            found.setdefault((violation.path, commit), violation)
+    if net is not None:
+        reported = {path for path, _ in found}
+        for violation in boundaries.violations(net, rules):
+            if violation.path not in reported:
+                found[violation.path, None] = violation
+    return list(found.values())
+
+
+def audit(
+    context: Context, record: dict[str, Any], base_oid: str, branch_oid: str, fork_point: str | None
+) -> list[boundaries.Violation]:
+    """One branch, as `merge` audits it before writing the merge."""
+    cwd = context.repo.toplevel
+    per_commit = git.range_commits_changes(base_oid, branch_oid, cwd)
+    net = git.range_changes(fork_point, branch_oid, cwd) if fork_point else None
+    return judge(agreed_rules(context, record), per_commit, net)
+
+
+@dataclass
+class Branch:
+    """One task branch to audit for `status`: its record, the base tip, the branch tip and
+    the commits of base..tip (status has listed them already)."""
+
+    record: dict[str, Any]
+    base_tip: str
+    tip: str
+    commits: list[str]
+
+
+def _cache_path(common_dir: str) -> str:
+    return os.path.join(state.state_dir(common_dir), CACHE_FILE)
+
+
+def _read_cache(common_dir: str) -> dict[str, Any]:
+    try:
+        with open(_cache_path(common_dir), encoding="utf-8") as handle:
+            data = json.load(handle)
+    except (OSError, ValueError):
+        return {}
+    if not isinstance(data, dict) or data.get("schema") != CACHE_SCHEMA:
+        return {}
+    tasks = data.get("tasks")
+    return tasks if isinstance(tasks, dict) else {}
+
+
+def _key(branch: Branch, rules: boundaries.Rules) -> str:
+    text = json.dumps([branch.tip, branch.base_tip, rules.to_json()], sort_keys=True)
+    return hashlib.sha256(text.encode("utf-8", "surrogateescape")).hexdigest()
+
+
+def parse_diff_tree(raw: bytes) -> list[list[git.Change]]:
+    """`diff-tree --stdin --always -z --name-status` output -> one change list per input line.
+
+    Each block starts with the line's first object id; a field where a status is expected that
+    is not one (`M`, `R100`...) is the next block's header, since no status is 40 characters.
+    """
+    items = git.split_z(raw)
+    blocks: list[list[git.Change]] = []
+    index = 0
+    while index < len(items):
+        field_text = items[index]
+        if not _STATUS.fullmatch(field_text):
+            blocks.append([])
+            index += 1
+            continue
+        letter = field_text[0]
+        if letter in ("R", "C"):
+            blocks[-1].append(git.Change(letter, items[index + 2], items[index + 1]))
+            index += 3
+        else:
+            blocks[-1].append(git.Change(letter, items[index + 1]))
+            index += 2
+    return blocks
+
+
+ChangeSets = tuple[dict[str, list[git.Change]], list[git.Change]]
+
+
+def _changes_of(context: Context, branches: list[Branch]) -> list[ChangeSets]:
+    """Per-commit and net change sets of each branch, from one diff-tree process."""
+    cwd = context.repo.toplevel
+    lines: list[str] = []
+    for branch in branches:
+        fork = git.merge_base(branch.base_tip, branch.tip, cwd)
+        lines += branch.commits
+        # "<commit> <parent>" diffs parent -> commit: the net change from the fork point.
+        lines.append(f"{branch.tip} {fork}" if fork else branch.tip)
+    raw = git.run(
+        ["diff-tree", "--stdin", "--always", "-r", "-z", "--name-status", "-M", "--no-ext-diff"],
+        cwd,
+        input="".join(f"{line}\n" for line in lines).encode(),
+    ).stdout
+    blocks = iter(parse_diff_tree(raw))
+    found: list[ChangeSets] = []
+    for branch in branches:
+        per_commit = {commit: next(blocks) for commit in branch.commits}
+        found.append((per_commit, next(blocks)))
+    return found
+
+
+def audit_branches(context: Context, branches: list[Branch]) -> dict[str, list[dict[str, Any]]]:
+    """`status`: each branch's findings (as JSON), audited now where its tip, base or rules
+    changed since the last look, else from the cache."""
+    common = context.repo.common_dir
+    cache = _read_cache(common)
+    results: dict[str, list[dict[str, Any]]] = {}
+    stale: list[tuple[Branch, boundaries.Rules, str]] = []
+    for branch in branches:
+        try:
+            rules = agreed_rules(context, branch.record)
+        except GitParallelError:
+            continue  # a broken record: status reports the rest; merge says what is wrong
+        key = _key(branch, rules)
+        entry = cache.get(branch.record["id"])
+        if isinstance(entry, dict) and entry.get("key") == key:
+            results[branch.record["id"]] = list(entry.get("violations") or [])
+        else:
+            stale.append((branch, rules, key))
+    if not stale:
+        return results
+    changed = _changes_of(context, [branch for branch, _, _ in stale])
+    for (branch, rules, key), (per_commit, net) in zip(stale, changed, strict=True):
+        found = [violation.to_json() for violation in judge(rules, per_commit, net)]
+        results[branch.record["id"]] = found
+        cache[branch.record["id"]] = {"key": key, "violations": found}
+    with contextlib.suppress(OSError):  # a cache: the next status audits again
+        state.write_json_atomic(_cache_path(common), {"schema": CACHE_SCHEMA, "tasks": cache})
+    return results
