@@ -27,6 +27,7 @@ if TYPE_CHECKING:
 Progress = Callable[[str], None]  # receives one line of progress (the CLI prints it on stderr)
 SUCCEEDED_STATES = frozenset({state.SUCCEEDED, state.MERGED})
 FALLBACK_POLL = 0.2  # seconds between looks where the system has no pidfd
+PROCESS_WAIT = 60.0  # seconds between looks while every task has a process to wake us
 
 
 def iso_time(stamp: float | None) -> str | None:
@@ -256,7 +257,10 @@ def wait(
         if not waiter_checked and any(r.get("state") == state.QUEUED for r in active):
             scheduler.ensure_waiter(context)  # a killed waiter must not leave the queue stuck
             waiter_checked = True
-        pause = context.config.poll_interval
+        processes = [_processes(record) for record in active]
+        # A running task ends when its process exits, which wakes us; only a queued task (or
+        # one whose process cannot be watched) needs a look every poll_interval.
+        pause = context.config.poll_interval if not all(processes) else PROCESS_WAIT
         if left is not None:
             pause = min(left, pause)
-        _sleep_until_an_exit([pid for record in active for pid in _processes(record)], pause)
+        _sleep_until_an_exit([pid for pids in processes for pid in pids], pause)
