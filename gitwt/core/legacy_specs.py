@@ -14,7 +14,8 @@ import re
 from dataclasses import dataclass, field
 
 from gitwt.core import legacy_tokens
-from gitwt.core.provenance import BARE_NAME, LEGACY_MARKER, Ignored, Origin
+from gitwt.core.legacy_tokens import Mention
+from gitwt.core.provenance import Ignored
 
 DECLARE, NEUTRAL, NEGATIVE, DEPENDS = "declare", "neutral", "negative", "depends"
 
@@ -23,6 +24,9 @@ _FENCE = re.compile(r"^\s*(?P<fence>`{3,}|~{3,})")
 _ITEM = re.compile(r"^(?P<indent>\s*)(?:[-*+]|\d+[.)])\s+(?:\[[ xX]\]\s+)?(?P<rest>.*)$")
 _MARKER = re.compile(
     r"^\s*(?:(?:[-*+]|\d+[.)])\s+)?\*\*(?P<label>[^*:\n]+?)(?::\s*\*\*|\*\*\s*:)\s*(?P<rest>.*)$"
+)
+_PLAIN_MARKER = re.compile(
+    r"^(?:(?:[-*+]|\d+[.)])\s+)?(?P<label>[A-Z][A-Za-z /&-]{1,40}?)\s*:\s*(?P<rest>.*)$"
 )
 _TABLE_ROW = re.compile(r"^\s*\|(?P<cells>.*)\|?\s*$")
 _TABLE_RULE = re.compile(r"^\s*\|?\s*:?-{2,}:?\s*(?:\|\s*:?-{2,}:?\s*)*\|?\s*$")
@@ -51,7 +55,7 @@ _NEGATIVE_NOTE = re.compile(
 _NEGATIVE_HEADING = re.compile(
     r"\b(?:risks?|alternatives?|references?|related|see also|out of scope|non[- ]goals?|"
     r"future|background|context|existing|current|prior art|motivation|open questions|"
-    r"appendix|examples?|templates?|glossary|notes?|rejected|dependencies|"
+    r"appendix|examples?|templates?|glossary|notes?|rejected|"
     r"acceptance|success criteria|rollback)\b",
     re.IGNORECASE,
 )
@@ -71,16 +75,6 @@ class Context:
 
 
 @dataclass
-class Mention:
-    """A path a spec declares, before it is resolved against the files tracked at base."""
-
-    token: str  # as written (with its line suffix)
-    path: str
-    line: int
-    creates: bool
-
-
-@dataclass
 class Extraction:
     mentions: list[Mention] = field(default_factory=list)
     ignored: list[Ignored] = field(default_factory=list)
@@ -90,6 +84,8 @@ class Extraction:
 
 
 def heading_kind(text: str) -> str:
+    if _DEPENDS_LABEL.match(re.sub(r"^[\d.\s]+", "", text.strip()).rstrip(":")):
+        return DEPENDS
     if _NEGATIVE_HEADING.search(text):
         return NEGATIVE
     if _FILES_WORD.search(text) and (
@@ -131,6 +127,8 @@ class _Reader:
     # --- what a line is -------------------------------------------------------------------
 
     def section(self) -> Context:
+        if self.headings and self.headings[-1][1] == DEPENDS:
+            return Context(DEPENDS)
         for _, kind, text in self.headings:
             if kind == NEGATIVE:
                 return Context(NEGATIVE, where=f"section '{text}'")
@@ -184,7 +182,7 @@ class _Reader:
             self._table_row(line, number, following)
             return
         self.table = None
-        marker = _MARKER.match(line)
+        marker = _MARKER.match(line) or _plain_marker(line)
         if marker:
             self._marker(marker.group("label"), marker.group("rest"), number, line)
             return
@@ -334,8 +332,22 @@ class _Reader:
         self.result.ignored.append(Ignored(_value(found), self.source, number, reason))
 
 
+def _plain_marker(line: str) -> re.Match[str] | None:
+    """`Files to modify:` without bold, when it opens a list or a code span follows it."""
+    found = _PLAIN_MARKER.match(line)
+    if found is None:
+        return None
+    context = marker_context(found.group("label"))
+    if context is None or (context.kind == DEPENDS and not _DEPENDENCY.search(found.group("rest"))):
+        return None
+    rest = found.group("rest").strip()
+    return found if not rest or rest.startswith("`") or context.kind == DEPENDS else None
+
+
 def _value(found: re.Match[str]) -> str:
-    return next(group for group in found.groups() if group is not None)
+    value = next(group for group in found.groups() if group is not None)
+    # `**\`app/x.py\`**`: a code span inside bold is one token.
+    return value.strip("`") if found.group("bold") else value
 
 
 def _pathlike(found: re.Match[str], kind: legacy_tokens.Classified) -> bool:
@@ -354,29 +366,3 @@ def _creates(text: str) -> bool:
 def read(body: str, source: str, first_line: int = 1) -> Extraction:
     """The mentions, ignored tokens, dependencies, owner and title of one Markdown body."""
     return _Reader(source, first_line).feed(body.splitlines())
-
-
-def resolve(
-    extraction: Extraction, source: str, index: legacy_tokens.TrackedIndex
-) -> tuple[list[Origin], list[Ignored]]:
-    """Each mention as the tracked path(s) it names, with its origin; the rest reported."""
-    origins: list[Origin] = []
-    ignored: list[Ignored] = []
-    for mention in extraction.mentions:
-        matches = index.resolve(mention.path)
-        suffix = f"from {mention.token}" if mention.token != mention.path else ""
-        if matches == [mention.path]:
-            origins.append(Origin(mention.path, source, mention.line, LEGACY_MARKER, suffix))
-        elif len(matches) == 1:
-            note = f"{mention.token} resolved against the files tracked at base"
-            origins.append(Origin(matches[0], source, mention.line, BARE_NAME, note))
-        elif matches:
-            note = f"ambiguous: {len(matches)} tracked files match {mention.path}"
-            origins += [Origin(path, source, mention.line, BARE_NAME, note) for path in matches]
-        elif "/" in mention.path or mention.creates:
-            note = "; ".join(filter(None, [suffix, "not tracked at base: a new file"]))
-            origins.append(Origin(mention.path, source, mention.line, LEGACY_MARKER, note))
-        else:
-            reason = "no tracked file has this name, and the spec does not say it is created"
-            ignored.append(Ignored(mention.token, source, mention.line, reason))
-    return origins, ignored

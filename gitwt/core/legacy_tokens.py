@@ -12,6 +12,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 
 from gitwt.core import patterns
+from gitwt.core.provenance import BARE_NAME, LEGACY_MARKER, Ignored, Origin
 
 
 def _words(text: str) -> frozenset[str]:
@@ -164,3 +165,39 @@ class TrackedIndex:
         if "/" not in path:
             return list(candidates)
         return [candidate for candidate in candidates if candidate.endswith("/" + path)]
+
+
+@dataclass
+class Mention:
+    """A path a spec declares, before it is resolved against the files tracked at base."""
+
+    token: str  # as written (with its line suffix)
+    path: str
+    line: int
+    creates: bool
+
+
+def resolve(
+    mentions: Iterable[Mention], source: str, index: TrackedIndex
+) -> tuple[list[Origin], list[Ignored]]:
+    """Each mention as the tracked path(s) it names, with its origin; the rest reported."""
+    origins: list[Origin] = []
+    ignored: list[Ignored] = []
+    for mention in mentions:
+        matches = index.resolve(mention.path)
+        suffix = f"from {mention.token}" if mention.token != mention.path else ""
+        if matches == [mention.path]:
+            origins.append(Origin(mention.path, source, mention.line, LEGACY_MARKER, suffix))
+        elif len(matches) == 1:
+            note = f"{mention.token} resolved against the files tracked at base"
+            origins.append(Origin(matches[0], source, mention.line, BARE_NAME, note))
+        elif matches:
+            note = f"ambiguous: {len(matches)} tracked files match {mention.path}"
+            origins += [Origin(path, source, mention.line, BARE_NAME, note) for path in matches]
+        elif "/" in mention.path or mention.creates:
+            note = "; ".join(filter(None, [suffix, "not tracked at base: a new file"]))
+            origins.append(Origin(mention.path, source, mention.line, LEGACY_MARKER, note))
+        else:
+            reason = "no tracked file has this name, and the spec does not say it is created"
+            ignored.append(Ignored(mention.token, source, mention.line, reason))
+    return origins, ignored

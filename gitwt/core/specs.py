@@ -135,14 +135,14 @@ class ParsedSpec:
 def read_legacy(parts: Sequence[tuple[str, str, int]], index: Callable[[], TrackedIndex]) -> Legacy:
     """Read each part (source, body, first line): a spec file, or a folder's README and the
     phase files it links. Bare names resolve against the tracked files `index` gives."""
-    from gitwt.core import legacy_specs
+    from gitwt.core import legacy_specs, legacy_tokens
 
     legacy = Legacy()
     for source, body, first_line in parts:
         extraction = legacy_specs.read(body, source, first_line)
         legacy.ignored += extraction.ignored
         if extraction.mentions:
-            origins, unresolved = legacy_specs.resolve(extraction, source, index())
+            origins, unresolved = legacy_tokens.resolve(extraction.mentions, source, index())
             legacy.origins += origins
             legacy.ignored += unresolved
         legacy.depends_on += extraction.depends_on

@@ -75,7 +75,7 @@ def test_the_reader_declares_only_valid_patterns(
     body = "\n".join(f"{line}`{token}`" if token else line for line, token in pieces)
     index = legacy_tokens.TrackedIndex.build(tracked)
     extraction = legacy_specs.read(body, "docs/SPEC-1-x.md")
-    origins, _ = legacy_specs.resolve(extraction, "docs/SPEC-1-x.md", index)
+    origins, _ = legacy_tokens.resolve(extraction.mentions, "docs/SPEC-1-x.md", index)
     for origin in origins:
         assert valid(origin.pattern)
         assert 1 <= origin.line <= body.count("\n") + 1

@@ -271,3 +271,31 @@ def test_read_keeps_line_numbers_after_front_matter() -> None:
     [origin] = parse_spec(text, "s.md", None).task.origins
     assert (origin.line, origin.kind) == (7, "legacy_marker")
     assert legacy_specs.read("**File**: `a.py`", "s.md", 10).mentions[0].line == 10
+
+
+def test_plain_labels_bold_code_spans_and_a_dependencies_section() -> None:
+    body = """\
+# SPEC-104: Orchestrator
+
+### Files to Create
+1. **`pkg/orchestrator/coordinator.py`** (~200 lines)
+
+### Phase 2
+Files to modify:
+- pkg/cli/main.py
+- .claude/agents/orchestrator.md
+
+Location: the user's home folder, never `pkg/secret.py`
+
+## Dependencies
+- `psutil` (already installed)
+- SPEC-098 must be merged first
+"""
+    parsed = parse_spec(body, "docs/SPEC-104-x.md", "104", known_ids=["98"])
+    assert parsed.task.files == (
+        "pkg/orchestrator/coordinator.py",
+        "pkg/cli/main.py",
+        ".claude/agents/orchestrator.md",
+    )
+    assert parsed.task.depends_on == ("98",)
+    assert parsed.task.title == "Orchestrator"
