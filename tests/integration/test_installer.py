@@ -119,15 +119,22 @@ def test_shims_run_with_the_recorded_interpreter_without_a_venv_on_path(repo: Re
 
 
 def test_an_interpreter_path_with_spaces_gets_a_shell_shim(repo: Repo, tmp_path: Path) -> None:
-    odd = tmp_path / "my tools"
-    odd.mkdir()
-    (odd / "python").symlink_to(sys.executable)
+    # The whole environment (a venv, or the installation) appears under a path with spaces, so
+    # the interpreter there still finds its site-packages, and with them this gitwt. (A symlink
+    # to the interpreter alone leaves the venv behind: it only worked where gitwt was also
+    # installed globally.)
+    prefix = Path(sys.prefix)
+    executable = Path(sys.executable)
+    assert executable.is_relative_to(prefix), "the interpreter lives inside its environment"
+    (tmp_path / "my tools").mkdir()
+    (tmp_path / "my tools" / "env").symlink_to(prefix, target_is_directory=True)
+    python = tmp_path / "my tools" / "env" / executable.relative_to(prefix)
     repo.spec("65", ["src/**"])
     repo.commit_all("spec")
     worktree = repo.path.parent / "wt65"
     repo.git("worktree", "add", "-q", "-b", "parallel/65", str(worktree))
     result = subprocess.run(
-        [str(odd / "python"), "-m", "gitwt", "hooks", "install", "--task", "65"],
+        [str(python), "-m", "gitwt", "hooks", "install", "--task", "65"],
         cwd=worktree,
         capture_output=True,
         text=True,
@@ -135,7 +142,7 @@ def test_an_interpreter_path_with_spaces_gets_a_shell_shim(repo: Repo, tmp_path:
     assert result.returncode == 0, result.stderr
     git_dir = Path(git(worktree, "rev-parse", "--path-format=absolute", "--git-dir").strip())
     shim = (git_dir / "parallel-hooks" / "pre-commit").read_text()
-    assert shim.startswith("#!/bin/sh\n") and str(odd / "python") in shim
+    assert shim.startswith("#!/bin/sh\n") and str(python) in shim
     write(worktree, "outside.txt")
     write(worktree, "src/in.py")
     git(worktree, "add", "-A")
