@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import os
+import queue
 import signal
 import subprocess
 import sys
+import threading
 import time
 from pathlib import Path
 
@@ -126,17 +128,23 @@ def test_watch_redraws_until_interrupted(repo: Repo) -> None:
         env={**os.environ},
         text=True,
     )
+    lines: queue.Queue[str] = queue.Queue()
+    assert process.stdout is not None
+    reader = threading.Thread(target=lambda: [lines.put(line) for line in process.stdout or ()])
+    reader.start()
     try:
-        deadline = time.monotonic() + 20
+        # Wait on the condition (two frames drawn), never longer than a generous deadline:
+        # a blocking readline could wait forever, and one frame can hold every keyword.
+        deadline = time.monotonic() + 60
         seen = ""
-        assert process.stdout is not None
-        while seen.count("speedup") + seen.count("tasks:") < 2 and time.monotonic() < deadline:
-            seen += process.stdout.readline()
-        assert seen.count("tasks:") >= 2, seen
+        while seen.count("tasks:") < 2:
+            seen += lines.get(timeout=max(0.0, deadline - time.monotonic()))
     finally:
         process.send_signal(signal.SIGINT)
-        process.wait(timeout=10)
-    assert process.returncode in (0, 130)
+        code = process.wait(timeout=60)
+        reader.join()
+    errors = process.stderr.read() if process.stderr else ""
+    assert code in (0, 130) and "Traceback" not in errors, errors
 
 
 def test_forecast_without_merge_tree_stdin_gives_the_same_answer(repo: Repo) -> None:

@@ -97,11 +97,27 @@ def test_stop_leaves_no_survivor_not_even_a_setsid_grandchild(repo: Repo) -> Non
     command = "sh -c 'setsid sleep 600 & sleep 600'"
     assert repo.cli("start", "1", "--run", command).code == 0
     shim_pid = record(repo, "1")["shim"]["pid"]
-    # The command, its sleep and the setsid'd sleep (3 processes under the shim).
-    wait_until(lambda: len(psutil.Process(shim_pid).children(recursive=True)) >= 3)
-    tree = [process.pid for process in psutil.Process(shim_pid).children(recursive=True)]
-    sessions = {os.getsid(pid) for pid in tree}
-    assert len(sessions) >= 2, "the grandchild should be in its own session"
+
+    def grandchild_in_its_own_session() -> list[int] | None:
+        """The shim's descendants once both sleeps run and one has left for its own session.
+
+        Counting processes is not enough: the background child exists (as `sh`, then `setsid`)
+        before setsid(2) and exec, so a count taken then sees a single session.
+        """
+        try:
+            tree = psutil.Process(shim_pid).children(recursive=True)
+            names = [process.name() for process in tree]
+            sessions = {os.getsid(process.pid) for process in tree}
+        except (psutil.NoSuchProcess, ProcessLookupError):
+            return None  # a process of the tree is between fork and exec, or gone: look again
+        return (
+            [process.pid for process in tree]
+            if names.count("sleep") >= 2 and len(sessions) >= 2
+            else None
+        )
+
+    tree = wait_until(grandchild_in_its_own_session)
+    assert isinstance(tree, list)
 
     stopped = repo.cli("stop", "1", "--timeout", "5")
     assert stopped.code == 0, stopped.err
