@@ -6,6 +6,8 @@ import os
 import subprocess
 from pathlib import Path
 
+import pytest
+
 from gitwt.hook import entry
 from gitwt.infra import failpoints
 from tests.conftest import Repo, git
@@ -125,6 +127,7 @@ def crash_line(stderr: str) -> Path:
     return saved
 
 
+@pytest.mark.slow
 def test_an_unexpected_exception_in_a_command_exits_3_with_the_traceback_saved(
     repo: Repo,
 ) -> None:
@@ -145,6 +148,7 @@ def test_an_unexpected_exception_in_a_command_exits_3_with_the_traceback_saved(
     assert merged.code == 0, merged.err + merged.out
 
 
+@pytest.mark.slow
 def test_a_crash_report_goes_to_a_temporary_folder_when_the_state_folder_refuses_it(
     repo: Repo, tmp_path: Path
 ) -> None:
@@ -165,6 +169,7 @@ def test_a_crash_report_goes_to_a_temporary_folder_when_the_state_folder_refuses
     assert crash_line(crashed.err).parent.parent == temporary
 
 
+@pytest.mark.slow
 def test_an_unexpected_exception_in_the_commit_hook_blocks_the_commit_in_one_line(
     repo: Repo,
 ) -> None:
@@ -220,6 +225,7 @@ def nested_repository(worktree: Path) -> dict[str, str]:
     return {"head": head, "side": side}
 
 
+@pytest.mark.slow
 def test_clean_force_keeps_a_nested_repositorys_commits_and_files(
     repo: Repo, tmp_path: Path
 ) -> None:
@@ -291,6 +297,7 @@ def commit_odd_file(worktree: Path, *, verify: bool = False) -> subprocess.Compl
     )
 
 
+@pytest.mark.slow
 def test_merge_rejects_a_non_utf8_path_and_state_stays_writable(repo: Repo) -> None:
     worktree = start_open(repo, "1", ["app/ok.py"])
     commit_odd_file(worktree)
@@ -326,6 +333,7 @@ def test_the_commit_hooks_refuse_and_record_a_non_utf8_path(repo: Repo) -> None:
     assert [v["path"] for v in task["violations"]] == [ODD]
 
 
+@pytest.mark.slow
 def test_claim_takes_or_refuses_a_non_utf8_path_like_any_other(repo: Repo) -> None:
     start_open(repo, "1", ["lib/one.py"])
     other = start_open(repo, "2", ["app/**"])

@@ -12,6 +12,7 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
 import yaml
 
 from tests.conftest import Repo, git
@@ -120,6 +121,7 @@ def nothing_left(repo: Repo) -> None:
     assert git(repo.path, "config", "--get", "core.hooksPath", check=False).strip() == ""
 
 
+@pytest.mark.slow
 def test_pre_commit_install_before_start(repo: Repo) -> None:
     framework_config(repo)
     install_framework(repo)
@@ -136,6 +138,7 @@ def test_pre_commit_install_before_start(repo: Repo) -> None:
     assert not (hooks_folder(repo) / "pre-commit.legacy").exists()
 
 
+@pytest.mark.slow
 def test_pre_commit_install_after_start(repo: Repo) -> None:
     framework_config(repo)
     worktree = start_open(repo, "65", ["src/**"])
@@ -154,6 +157,7 @@ def test_pre_commit_install_after_start(repo: Repo) -> None:
     assert not (hooks_folder(repo) / "pre-commit").exists()
 
 
+@pytest.mark.slow
 def test_a_hook_of_the_users_is_kept_run_and_put_back(repo: Repo) -> None:
     hook = hooks_folder(repo) / "pre-commit"
     hook.write_text('#!/bin/sh\necho "mine $(pwd)" >> "$HOME/mine.log"\n')
@@ -176,6 +180,7 @@ def test_a_hook_of_the_users_is_kept_run_and_put_back(repo: Repo) -> None:
     assert hook.read_bytes() == before and os.access(hook, os.X_OK)
 
 
+@pytest.mark.slow
 def test_with_core_hooks_path_set_the_guard_is_per_worktree_and_says_so(repo: Repo) -> None:
     husky = repo.path / ".husky"
     husky.mkdir()
@@ -207,6 +212,7 @@ def test_with_core_hooks_path_set_the_guard_is_per_worktree_and_says_so(repo: Re
     assert repo.git("config", "--get-all", "core.hooksPath") == ".husky\n"  # ours is gone
 
 
+@pytest.mark.slow
 def test_a_guard_from_an_older_start_moves_to_the_common_folder(repo: Repo) -> None:
     """Before issue 11 the guard was the main worktree's own core.hooksPath; the next start
     puts it in the common folder, so `pre-commit install` stops refusing."""

@@ -4,9 +4,12 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import pytest
+
 from tests.conftest import Repo, git
 
 
+@pytest.mark.slow
 def test_demo_runs_the_whole_workflow_and_leaves_the_current_repo_alone(
     repo: Repo, tmp_path: Path
 ) -> None:

@@ -283,6 +283,7 @@ COVERED = sorted({case.values[0] for case in CASES})
 
 
 @pytest.mark.parametrize(("point", "sparse"), CASES)
+@pytest.mark.slow
 def test_crash_then_rerun_finishes(repo: Repo, point: str, sparse: bool | None) -> None:
     world = build(repo)
     command = point.split(":")[0]

@@ -133,6 +133,7 @@ def test_specs_lists_every_discovered_spec(legacy: Repo) -> None:
     assert legacy.cli("specs", "206").code == 2
 
 
+@pytest.mark.slow
 def test_front_matter_writes_the_declaration_for_review(legacy: Repo) -> None:
     spec = legacy.path / SPECS / "SPEC-205-ambiguous-and-prose.md"
     original = spec.read_text()
@@ -149,6 +150,7 @@ def test_front_matter_writes_the_declaration_for_review(legacy: Repo) -> None:
     assert again.code == 0 and "unchanged" in again.out
 
 
+@pytest.mark.slow
 def test_front_matter_refuses_a_spec_with_uncommitted_changes(legacy: Repo) -> None:
     spec = legacy.path / SPECS / "SPEC-201-multiline-files.md"
     spec.write_text(spec.read_text() + "\nA note in progress.\n")

@@ -10,6 +10,8 @@ import sys
 import time
 from pathlib import Path
 
+import pytest
+
 from tests.conftest import Repo
 from tests.integration.test_claim import rules_of
 from tests.integration.test_supervisor import UNGATED
@@ -61,6 +63,7 @@ def most_overlapping(intervals: list[tuple[float, float]]) -> int:
     return peak
 
 
+@pytest.mark.slow
 def test_twenty_tasks_of_fifty_commits_under_max_four_all_merge(repo: Repo) -> None:
     ids = [str(number) for number in range(1, TASKS + 1)]
     for task_id in ids:
@@ -128,6 +131,7 @@ def test_twenty_tasks_of_fifty_commits_under_max_four_all_merge(repo: Repo) -> N
     assert most_overlapping([(when[i, "started"], when[i, "exited"]) for i in ids]) <= MAX
 
 
+@pytest.mark.slow
 def test_fifty_racing_claims_on_one_path_have_exactly_one_winner(repo: Repo) -> None:
     ids = [str(number) for number in range(1, CLAIMERS + 1)]
     for task_id in ids:

@@ -5,6 +5,8 @@ from __future__ import annotations
 import subprocess
 from pathlib import Path
 
+import pytest
+
 from tests.conftest import Repo, git
 
 ODD = [
@@ -16,6 +18,7 @@ ODD = [
 ]
 
 
+@pytest.mark.slow
 def test_odd_names_through_plan_start_commit_check_claim_status_merge_clean(repo: Repo) -> None:
     folder = "odd dir"
     for name in ODD:

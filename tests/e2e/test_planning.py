@@ -80,6 +80,7 @@ def test_ownership_problem_exit_1(repo: Repo) -> None:
     "name",
     ["with space/file name.txt", "ünïcödé/файл.md", "-leading-dash.txt", "line\nbreak.txt"],
 )
+@pytest.mark.slow
 def test_odd_file_names(repo: Repo, name: str) -> None:
     repo.write(name)
     repo.spec("1", [name])

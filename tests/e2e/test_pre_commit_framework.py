@@ -84,6 +84,7 @@ def test_manifest_declares_the_hooks_the_contract_names() -> None:
         assert hook["minimum_pre_commit_version"] == "3.2.0"
 
 
+@pytest.mark.slow
 def test_try_repo_boundaries_in_a_task_worktree(repo: Repo, checkout: Path) -> None:
     worktree = task_worktree(repo, "65", ["src/app/**"])
     write(worktree, "src/app/main.py")
@@ -100,6 +101,7 @@ def test_try_repo_boundaries_in_a_task_worktree(repo: Repo, checkout: Path) -> N
     assert "Passed" in result.stdout
 
 
+@pytest.mark.slow
 def test_try_repo_ownership_with_a_role(repo: Repo, checkout: Path) -> None:
     repo.write(".github/CODEOWNERS", "/src/ @backend\n/docs/ @writer\n")
     repo.commit_all("owners")
@@ -126,6 +128,7 @@ def local_config(repo_path: Path) -> None:
     )
 
 
+@pytest.mark.slow
 def test_deletion_only_commits_are_checked(repo: Repo) -> None:
     repo.write("docs/old.md")
     local_config(repo.path)
@@ -137,6 +140,7 @@ def test_deletion_only_commits_are_checked(repo: Repo) -> None:
     assert "docs/old.md" in result.stdout and "deleted" in result.stdout
 
 
+@pytest.mark.slow
 def test_pre_push_stage_checks_the_pushed_range(repo: Repo) -> None:
     local_config(repo.path)
     repo.commit_all("config")
@@ -156,6 +160,7 @@ def test_pre_push_stage_checks_the_pushed_range(repo: Repo) -> None:
     assert "package.json" in result.stdout
 
 
+@pytest.mark.slow
 def test_framework_hooks_keep_working_in_task_worktrees(repo: Repo) -> None:
     """`pre-commit install` in the main checkout; a task worktree still runs those hooks."""
     config = {
@@ -191,6 +196,7 @@ def test_framework_hooks_keep_working_in_task_worktrees(repo: Repo) -> None:
     assert "no TODO" in result.stdout + result.stderr and "Passed" in result.stdout + result.stderr
 
 
+@pytest.mark.slow
 def test_ownership_hook_takes_the_role_from_user_email(repo: Repo) -> None:
     """A developer repository: nobody set a role, but CODEOWNERS names the committer's email."""
     repo.write(".github/CODEOWNERS", "/src/ dev@example.com\n/docs/ @writer\n")

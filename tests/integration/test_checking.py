@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import pytest
+
 from tests.conftest import Repo, git
 from tests.integration.test_hook import commit, task_worktree, write
 
@@ -49,6 +51,7 @@ def test_a_range_checks_what_the_branch_adds_since_the_fork_point(repo: Repo) ->
     assert "README.md" in text.out and "unrelated.txt" not in text.out
 
 
+@pytest.mark.slow
 def test_role_from_flag_environment_and_git_config(repo: Repo) -> None:
     repo.write(".github/CODEOWNERS", OWNERS)
     repo.commit_all("owners")
@@ -99,6 +102,7 @@ def test_bad_ranges_and_flag_clashes_are_usage_errors(repo: Repo) -> None:
     assert repo.cli("check", "--task", "404").code == 2
 
 
+@pytest.mark.slow
 def test_role_from_user_email_when_the_ownership_map_names_it(repo: Repo) -> None:
     repo.write(".github/CODEOWNERS", "/src/ Alice@Example.com\n/docs/ @writer\n")
     repo.commit_all("owners")

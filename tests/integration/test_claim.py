@@ -6,6 +6,8 @@ import concurrent.futures
 import json
 from pathlib import Path
 
+import pytest
+
 from tests.conftest import Repo, git
 from tests.integration.test_supervisor import UNGATED, record
 
@@ -24,6 +26,7 @@ def rules_of(worktree: Path) -> list[str]:
     return [entry["pattern"] for entry in rules["declared"]]
 
 
+@pytest.mark.slow
 def test_claim_extends_the_declaration_and_the_hook_snapshot(repo: Repo) -> None:
     two_open_tasks(repo)
     result = repo.cli("claim", "1", "docs/one.md", "src/shared/util.py", "--json")
@@ -69,6 +72,7 @@ def test_racing_claims_cannot_both_win(repo: Repo) -> None:
     assert len(owners) == 1
 
 
+@pytest.mark.slow
 def test_claim_respects_the_ownership_map(repo: Repo) -> None:
     repo.write("CODEOWNERS", "* @alice\nsecret/ @bob\n")
     repo.spec("1", ["src/"], owner="alice")

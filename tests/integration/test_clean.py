@@ -77,6 +77,7 @@ DIRTY: dict[str, tuple[Callable[[Path], None], str]] = {
 
 
 @pytest.mark.parametrize("case", sorted(DIRTY))
+@pytest.mark.slow
 def test_clean_refuses_each_dirty_case(repo: Repo, case: str) -> None:
     worktree = open_task(repo)
     make_dirty, message = DIRTY[case]
@@ -104,6 +105,7 @@ def test_rebase_in_progress_is_refused(repo: Repo) -> None:
     assert (worktree / ".git").exists()
 
 
+@pytest.mark.slow
 def test_running_task_is_refused_even_with_force(repo: Repo) -> None:
     repo.spec("1", ["src/"])
     repo.write(".gitparallel.toml", UNGATED)
@@ -117,6 +119,7 @@ def test_running_task_is_refused_even_with_force(repo: Repo) -> None:
     assert repo.cli("stop", "1", "--timeout", "2").code == 0
 
 
+@pytest.mark.slow
 def test_force_keeps_everything_in_a_salvage_ref(repo: Repo) -> None:
     worktree = open_task(repo)
     commit_in(worktree, "src/committed.txt", "committed\n")
@@ -138,6 +141,7 @@ def test_force_keeps_everything_in_a_salvage_ref(repo: Repo) -> None:
     assert status_of(repo, "1")["state"] == "cleaned"
 
 
+@pytest.mark.slow
 def test_clean_of_a_merged_task_removes_worktree_and_branch(repo: Repo) -> None:
     worktree = open_task(repo)
     commit_in(worktree)
@@ -152,6 +156,7 @@ def test_clean_of_a_merged_task_removes_worktree_and_branch(repo: Repo) -> None:
     assert repo.cli("status", "--json").json()["tasks"] == []
 
 
+@pytest.mark.slow
 def test_clean_without_ids_takes_finished_tasks_only(repo: Repo) -> None:
     for task_id in ("1", "2", "3"):
         repo.spec(task_id, [f"f{task_id}.txt"])

@@ -9,6 +9,7 @@ import sys
 from pathlib import Path
 
 import git as gitpython
+import pytest
 
 from gitwt.infra import state
 from tests.conftest import Repo, git
@@ -434,6 +435,7 @@ def test_status_json_shows_a_no_verify_violation_of_a_started_task(repo: Repo) -
     ]
 
 
+@pytest.mark.slow
 def test_main_worktree_guard_refuses_until_the_task_is_merged_or_cleaned(repo: Repo) -> None:
     repo.spec("65", ["src/**"])
     repo.spec("66", ["lib/**"])

@@ -7,6 +7,8 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
+
 from tests.conftest import Repo, git
 from tests.integration.test_hook import commit, task_worktree, write
 
@@ -151,6 +153,7 @@ def test_an_interpreter_path_with_spaces_gets_a_shell_shim(repo: Repo, tmp_path:
     assert commit(worktree).returncode == 0
 
 
+@pytest.mark.slow
 def test_status_shows_what_is_installed_where(repo: Repo) -> None:
     worktree = task_worktree(repo, "65", ["src/**"])
     assert repo.cli("hooks", "install").code == 0  # the guard in the main worktree

@@ -58,6 +58,7 @@ def two_tasks(repo: Repo) -> tuple[Repo, Path, Path]:
     return repo, first, second
 
 
+@pytest.mark.slow
 def test_two_clean_tasks_merge_and_clean_up(two_tasks) -> None:
     repo, first, second = two_tasks
     tips = [head(repo, "parallel/1"), head(repo, "parallel/2")]
@@ -84,6 +85,7 @@ def test_two_clean_tasks_merge_and_clean_up(two_tasks) -> None:
     assert data["results"][0]["lines"] == {"src/a.py": {"added": 1, "removed": 1, "binary": False}}
 
 
+@pytest.mark.slow
 def test_conflict_leaves_everything_and_the_other_task_merges(two_tasks) -> None:
     repo, first, _second = two_tasks
     repo.write("src/a.py", "a = 'changed on main'\n")
@@ -105,6 +107,7 @@ def test_conflict_leaves_everything_and_the_other_task_merges(two_tasks) -> None
 
 
 @pytest.mark.parametrize("bypass", ["--no-verify", "hooksPath", "amend"])
+@pytest.mark.slow
 def test_out_of_bounds_commits_are_rejected(repo: Repo, bypass: str) -> None:
     repo.write("src/a.py", "a = 1\n")
     repo.commit_all("sources")
@@ -131,6 +134,7 @@ def test_out_of_bounds_commits_are_rejected(repo: Repo, bypass: str) -> None:
     assert state_of(repo, "1") == "rejected"
 
 
+@pytest.mark.slow
 def test_failing_tests_leave_base_and_passing_tests_publish_the_tested_commit(
     two_tasks, tmp_path: Path
 ) -> None:
@@ -151,6 +155,7 @@ def test_failing_tests_leave_base_and_passing_tests_publish_the_tested_commit(
     assert tested.read_text().strip() == head(repo) == passed.json()["new"]
 
 
+@pytest.mark.slow
 def test_dirty_checkout_of_base_refuses_before_anything(two_tasks) -> None:
     repo, first, _ = two_tasks
     (repo.path / "README.md").write_text("uncommitted\n")
@@ -164,6 +169,7 @@ def test_dirty_checkout_of_base_refuses_before_anything(two_tasks) -> None:
     assert state_of(repo, "1") == "open"
 
 
+@pytest.mark.slow
 def test_dry_run_changes_nothing(two_tasks) -> None:
     repo, first, _ = two_tasks
     before_refs = repo.git("for-each-ref")
@@ -178,6 +184,7 @@ def test_dry_run_changes_nothing(two_tasks) -> None:
 @pytest.mark.parametrize(
     "point", ["merge:candidate", "merge:before-publish", "merge:after-publish", "merge:recorded"]
 )
+@pytest.mark.slow
 def test_crash_at_any_step_leaves_old_or_new_and_a_rerun_finishes(two_tasks, point: str) -> None:
     repo, first, _ = two_tasks
     before = head(repo)
@@ -198,6 +205,7 @@ def test_crash_at_any_step_leaves_old_or_new_and_a_rerun_finishes(two_tasks, poi
     assert repo.git("log", "--merges", "--format=%s").count("Merge task 1") == 1
 
 
+@pytest.mark.slow
 def test_base_moving_during_the_test_gate_restarts_and_lands(two_tasks, tmp_path: Path) -> None:
     repo, _first, _ = two_tasks
     marker = tmp_path / "moved-once"
@@ -213,6 +221,7 @@ def test_base_moving_during_the_test_gate_restarts_and_lands(two_tasks, tmp_path
     assert repo.git("status", "--porcelain") == ""
 
 
+@pytest.mark.slow
 def test_base_checked_out_nowhere_only_the_ref_moves(two_tasks) -> None:
     repo, _first, _ = two_tasks
     repo.git("checkout", "-q", "--detach")
@@ -231,6 +240,7 @@ def test_unknown_task_is_an_input_error(repo: Repo) -> None:
 @pytest.mark.parametrize(
     "claims", [["src/c.py"], [{"paths": "src/c.py"}], [{"paths": [7]}], {"paths": ["src/c.py"]}]
 )
+@pytest.mark.slow
 def test_a_malformed_claim_is_an_error_naming_the_task(two_tasks, claims: object) -> None:
     """Issue 9 item 8: a claim that is not {"paths": [path, ...]} crashed merge."""
     repo, _, _ = two_tasks
@@ -265,6 +275,7 @@ def test_line_report_counts_renames_and_binary_files(repo: Repo) -> None:
     assert lines["data/blob.bin"]["binary"] is True
 
 
+@pytest.mark.slow
 def test_merge_without_ids_takes_succeeded_tasks_only(two_tasks) -> None:
     repo, _first, _ = two_tasks
     result = repo.cli("merge")
@@ -300,6 +311,7 @@ def test_auto_merge_lands_a_task_when_its_command_succeeds(repo: Repo) -> None:
     assert repo.git("status", "--porcelain") == ""
 
 
+@pytest.mark.slow
 def test_start_guards_the_main_worktree_until_the_task_merges(repo: Repo) -> None:
     repo.write("src/a.py", "a = 1\n")
     repo.commit_all("sources")

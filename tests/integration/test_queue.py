@@ -9,6 +9,8 @@ from __future__ import annotations
 import re
 from pathlib import Path
 
+import pytest
+
 from tests.conftest import Repo
 from tests.integration.test_supervisor import status_of, wait_until
 
@@ -26,6 +28,7 @@ def worktree(repo: Repo, task_id: str) -> Path:
     return repo.path.parent / f"repo-wt{task_id}"
 
 
+@pytest.mark.slow
 def test_busy_cpu_never_starves_the_queue_and_says_why(repo: Repo) -> None:
     specs(repo, "cpu_max = 0\npoll_interval = 0.2\n", t1=["a.txt"], t2=["b.txt"])
     gate = repo.path.parent / "gate"
@@ -72,6 +75,7 @@ def test_a_task_waiting_for_a_slot_says_so_and_has_no_worktree(repo: Repo) -> No
     assert worktree(repo, "2").is_dir()
 
 
+@pytest.mark.slow
 def test_partners_are_named_as_dependency_or_conflict(repo: Repo) -> None:
     repo.spec("1", ["shared.txt"])
     repo.spec("2", ["two.txt"], depends_on=["1"])

@@ -11,6 +11,8 @@ import threading
 import time
 from pathlib import Path
 
+import pytest
+
 from tests.conftest import Repo, git
 from tests.integration.test_supervisor import UNGATED, status_of, wait_until
 
@@ -60,6 +62,7 @@ def test_status_json_has_the_documented_fields(repo: Repo) -> None:
     assert "speedup" in data
 
 
+@pytest.mark.slow
 def test_violations_recorded_by_the_hooks_are_shown(repo: Repo) -> None:
     trees = start_open(repo, {"1": ["a.txt"]})
     (trees["1"] / "z.txt").write_text("outside\n")
@@ -74,6 +77,7 @@ def test_violations_recorded_by_the_hooks_are_shown(repo: Repo) -> None:
     assert "1 boundary violation(s)" in text
 
 
+@pytest.mark.slow
 def test_forecast_finds_conflicts_between_tasks_and_with_base(repo: Repo) -> None:
     repo.write("shared.txt", "line\n")
     # Declarations are separate, but task 2 strays into shared.txt with --no-verify, as a
@@ -107,6 +111,7 @@ def test_no_tasks(repo: Repo) -> None:
     assert "no tasks" in result.out
 
 
+@pytest.mark.slow
 def test_speedup_is_run_time_over_wall_time(repo: Repo) -> None:
     for task_id in ("1", "2"):
         repo.spec(task_id, [f"{task_id}.txt"])
@@ -174,6 +179,7 @@ def test_forecast_without_merge_tree_stdin_gives_the_same_answer(repo: Repo) -> 
         assert batched == per_pair
 
 
+@pytest.mark.slow
 def test_a_violation_no_longer_counts_once_its_commit_is_gone(repo: Repo) -> None:
     """--no-verify is recorded; amending the commit away clears it from status."""
     from tests.conftest import git

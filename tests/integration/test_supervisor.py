@@ -10,6 +10,7 @@ from collections.abc import Callable
 from pathlib import Path
 
 import psutil
+import pytest
 
 from tests.conftest import Repo
 
@@ -53,6 +54,7 @@ def alive(pid: int) -> bool:
         return False
 
 
+@pytest.mark.slow
 def test_command_that_commits_goes_running_then_succeeded(repo: Repo) -> None:
     two_specs(repo, 1)
     go = repo.path.parent / "go"  # the command commits only once the test has seen it running
@@ -75,6 +77,7 @@ def test_command_that_commits_goes_running_then_succeeded(repo: Repo) -> None:
     assert "committed" in repo.cli("logs", "1").out
 
 
+@pytest.mark.slow
 def test_failing_command_is_failed_with_its_code(repo: Repo) -> None:
     two_specs(repo, 1)
     assert repo.cli("start", "1", "--run", "sh -c 'echo oops >&2; exit 3'").code == 0
@@ -84,6 +87,7 @@ def test_failing_command_is_failed_with_its_code(repo: Repo) -> None:
     assert "oops" in repo.cli("logs", "1").out
 
 
+@pytest.mark.slow
 def test_missing_program_is_failed_with_127(repo: Repo) -> None:
     two_specs(repo, 1)
     assert repo.cli("start", "1", "--run", "no-such-program-xyz").code == 0
@@ -126,6 +130,7 @@ def test_stop_leaves_no_survivor_not_even_a_setsid_grandchild(repo: Repo) -> Non
     assert status_of(repo, "1")["state"] == "stopped"
 
 
+@pytest.mark.slow
 def test_stop_escalates_to_sigkill_after_the_timeout(repo: Repo) -> None:
     two_specs(repo, 1)
     command = "sh -c 'trap \"\" TERM; while :; do sleep 0.1; done'"
@@ -140,6 +145,7 @@ def test_stop_escalates_to_sigkill_after_the_timeout(repo: Repo) -> None:
     assert status_of(repo, "1")["state"] == "stopped"
 
 
+@pytest.mark.slow
 def test_killed_shim_is_never_reported_running(repo: Repo) -> None:
     two_specs(repo, 2)
     assert repo.cli("start", "1", "2", "--run", "sleep 600").code == 0
@@ -164,6 +170,7 @@ def test_killed_shim_is_never_reported_running(repo: Repo) -> None:
     assert status_of(repo, "1")["state"] == "stopped"
 
 
+@pytest.mark.slow
 def test_reused_pid_is_not_trusted(repo: Repo) -> None:
     two_specs(repo, 1)
     assert repo.cli("start", "1", "--run", "sleep 600").code == 0
@@ -179,6 +186,7 @@ def test_reused_pid_is_not_trusted(repo: Repo) -> None:
     assert repo.cli("stop", "1", "--timeout", "2").code == 0
 
 
+@pytest.mark.slow
 def test_queue_starts_two_then_the_third_when_one_ends(repo: Repo) -> None:
     two_specs(repo, 3)
     gate = repo.path.parent / "gate"
@@ -200,6 +208,7 @@ def test_queue_starts_two_then_the_third_when_one_ends(repo: Repo) -> None:
     wait_until(lambda: status_of(repo, "1")["state"] == "succeeded")
 
 
+@pytest.mark.slow
 def test_queued_task_waits_while_resources_are_busy(repo: Repo) -> None:
     two_specs(repo, 2)
     # memory_max 1%: no machine is that idle, so the gate holds the second task back (the first
@@ -216,6 +225,7 @@ def test_queued_task_waits_while_resources_are_busy(repo: Repo) -> None:
     assert repo.cli("stop", "--timeout", "2").code == 0
 
 
+@pytest.mark.slow
 def test_stop_of_a_queued_task_takes_it_out_of_the_queue(repo: Repo) -> None:
     two_specs(repo, 2)
     assert repo.cli("start", "1", "2", "--max", "1", "--run", "sleep 600").code == 0
@@ -237,6 +247,7 @@ def test_command_runs_in_the_worktree_with_placeholders(repo: Repo, tmp_path: Pa
     assert lines[1] == f"1 {worktree}/docs/SPEC-1-task.md"
 
 
+@pytest.mark.slow
 def test_spec_run_command_needs_trust(repo: Repo, tmp_path: Path) -> None:
     repo.spec("1", ["src/t1.txt"], run="echo from-spec")
     repo.write(".gitparallel.toml", UNGATED)

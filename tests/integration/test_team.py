@@ -49,6 +49,7 @@ def team(tmp_path: Path) -> Iterator[Team]:
         end_leftover_processes(tmp_path)
 
 
+@pytest.mark.slow
 def test_an_overlapping_start_on_another_machine_is_refused_and_names_it(team: Team) -> None:
     first = team.alice.cli("start", "a")
     assert first.code == 0, first.err
@@ -85,6 +86,7 @@ def test_the_same_id_on_another_machine_is_refused(team: Team) -> None:
     assert "task c is already started on machine alice" in again.err
 
 
+@pytest.mark.slow
 def test_status_lists_the_tasks_of_other_machines(team: Team) -> None:
     assert team.alice.cli("start", "a").code == 0
     assert team.bob.cli("start", "c").code == 0
@@ -114,6 +116,7 @@ def test_local_opts_out_with_a_warning(team: Team) -> None:
     assert set(registry(team.bare)) == {"a"}
 
 
+@pytest.mark.slow
 def test_release_refuses_another_machines_task_without_force(team: Team) -> None:
     assert team.alice.cli("start", "a").code == 0
     refused = team.bob.cli("release", "a")
@@ -129,6 +132,7 @@ def test_release_refuses_another_machines_task_without_force(team: Team) -> None
     assert team.bob.cli("start", "b").code == 0
 
 
+@pytest.mark.slow
 def test_clean_releases_the_task(team: Team) -> None:
     assert team.alice.cli("start", "a").code == 0
     cleaned = team.alice.cli("clean", "a")
@@ -137,6 +141,7 @@ def test_clean_releases_the_task(team: Team) -> None:
     assert team.bob.cli("start", "b").code == 0
 
 
+@pytest.mark.slow
 def test_merge_publishes_base_and_releases_in_one_push(team: Team) -> None:
     assert team.alice.cli("start", "a").code == 0
     worktree = team.alice.path.parent / "project-wta"
@@ -161,6 +166,7 @@ def test_merge_publishes_base_and_releases_in_one_push(team: Team) -> None:
     assert started.code == 0, started.err
 
 
+@pytest.mark.slow
 def test_merge_redoes_onto_a_base_another_machine_moved(team: Team) -> None:
     assert team.alice.cli("start", "a").code == 0
     assert team.bob.cli("start", "c").code == 0
@@ -189,6 +195,7 @@ def test_an_unreachable_remote_is_an_input_error_that_changes_nothing(team: Team
     assert team.alice.cli("status", "--local", "--json").json()["tasks"] == []
 
 
+@pytest.mark.slow
 def test_the_remote_going_away_mid_merge_leaves_both_sides_consistent(team: Team) -> None:
     assert team.alice.cli("start", "a").code == 0
     worktree = team.alice.path.parent / "project-wta"
@@ -213,6 +220,7 @@ def test_the_remote_going_away_mid_merge_leaves_both_sides_consistent(team: Team
     assert registry(team.bare) == {}
 
 
+@pytest.mark.slow
 def test_the_server_refuses_an_out_of_bounds_push_and_accepts_an_in_bounds_one(
     team: Team,
 ) -> None:
@@ -287,6 +295,7 @@ def test_twenty_races_of_overlapping_starts_have_exactly_one_winner_each(team: T
         assert not {"a.json", "b.json"} <= names, commit
 
 
+@pytest.mark.slow
 def test_the_ci_check_reads_the_declaration_from_the_registry(team: Team) -> None:
     assert team.alice.cli("start", "a").code == 0
     worktree = team.alice.path.parent / "project-wta"
@@ -313,6 +322,7 @@ def test_the_ci_check_reads_the_declaration_from_the_registry(team: Team) -> Non
     assert again.code == 0, again.err + again.out
 
 
+@pytest.mark.slow
 def test_a_claim_overlapping_another_machines_task_is_refused(team: Team) -> None:
     assert team.alice.cli("start", "a").code == 0
     assert team.bob.cli("start", "c").code == 0
@@ -322,6 +332,7 @@ def test_a_claim_overlapping_another_machines_task_is_refused(team: Team) -> Non
     assert registry(team.bare)["c"]["files"] == ["src/c.py"]
 
 
+@pytest.mark.slow
 def test_plan_counts_the_tasks_of_other_machines(team: Team) -> None:
     assert team.alice.cli("start", "a").code == 0
     planned = team.bob.cli("plan", "b", "c", "--json")

@@ -6,6 +6,8 @@ import concurrent.futures
 import json
 from pathlib import Path
 
+import pytest
+
 from tests.conftest import Repo, git
 from tests.integration.test_supervisor import UNGATED, record, status_of, wait_until
 
@@ -97,6 +99,7 @@ def test_restarting_a_live_task_is_refused(repo: Repo) -> None:
     assert "already started (open)" in again.err
 
 
+@pytest.mark.slow
 def test_dependent_task_needs_queue_then_waits_for_the_merge(repo: Repo) -> None:
     specs(repo, {"1": ["1.txt"], "2": ["2.txt"]}, **{"2": {"depends_on": ["1"]}})
     refused = repo.cli("start", "1", "2", "--run", "true")
@@ -129,6 +132,7 @@ def test_conflicting_tasks_with_queue_run_one_after_the_other(repo: Repo) -> Non
     assert states["2"] == "queued"
 
 
+@pytest.mark.slow
 def test_paths_with_spaces_and_unicode(tmp_path: Path) -> None:
     repo = Repo(tmp_path / "my repo ü")
     repo.write("README.md", "x\n")
@@ -177,6 +181,7 @@ def test_sparse_checks_out_declared_paths_and_top_level_files(repo: Repo) -> Non
     assert (worktree / "vendor/file.txt").exists()
 
 
+@pytest.mark.slow
 def test_two_concurrent_starts_never_share_a_branch(repo: Repo) -> None:
     specs(repo, {str(n): [f"f{n}.txt"] for n in range(1, 5)})
     with concurrent.futures.ThreadPoolExecutor(4) as pool:

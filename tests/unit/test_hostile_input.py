@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 
+import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
@@ -55,6 +56,7 @@ def test_spec_parser_on_arbitrary_text(text: str) -> None:
         max_size=6,
     )
 )
+@pytest.mark.slow
 def test_spec_parser_on_arbitrary_front_matter(fields: dict) -> None:
     try:
         task = specs.parse_spec(front_matter(fields), "docs/SPEC-1-x.md", "1").task
@@ -106,6 +108,7 @@ def test_codeowners_parser_on_arbitrary_text(text: str) -> None:
         max_size=5,
     )
 )
+@pytest.mark.slow
 def test_config_loader_on_arbitrary_tables(raw: dict) -> None:
     try:
         loaded = config.validate(raw, ".gitparallel.toml")

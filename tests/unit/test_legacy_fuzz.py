@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 
+import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
@@ -69,6 +70,7 @@ def test_a_token_is_a_valid_pattern_or_has_a_reason(token: str) -> None:
     st.lists(st.tuples(LINES, st.one_of(st.just(""), PATHISH)), max_size=25),
     st.lists(st.sampled_from(["app/a.py", "a.py", "b/a.py", "x/[id].tsx", "d/e/"]), max_size=5),
 )
+@pytest.mark.slow
 def test_the_reader_declares_only_valid_patterns(
     pieces: list[tuple[str, str]], tracked: list[str]
 ) -> None:

@@ -125,6 +125,7 @@ path_strategy = st.lists(
 
 @settings(max_examples=400, deadline=None)
 @given(pattern_strategy, pattern_strategy, path_strategy)
+@pytest.mark.slow
 def test_overlap_is_exact(first: str, second: str, path: str) -> None:
     """If any path matches both patterns, an overlap is found; any example found matches both."""
     example = patterns.overlap_example(first, second)
