@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import os
 
-from gitwt.hook.entry import git_dir_of as git_dir_of  # where a worktree's git dir is
+from gitwt.hook.git_runner import git_dir_of as git_dir_of  # where a worktree's git dir is
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:

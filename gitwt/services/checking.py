@@ -17,6 +17,7 @@ from gitwt.core.declaration import role_rules
 from gitwt.core.ownership import choose_role
 from gitwt.core.specs import Task
 from gitwt.errors import GitParallelError
+from gitwt.hook.entry import framework_range
 from gitwt.hook.rules_file import load_rules
 from gitwt.infra import git, state
 from gitwt.services.context import Context
@@ -207,9 +208,9 @@ def check(
     rules = choose_rules(context, task_id, role, ownership_only=ownership_only)
     if range_spec is None:
         # Under the pre-commit framework's pre-push stage (or run --from-ref/--to-ref).
-        old, new = os.environ.get("PRE_COMMIT_FROM_REF"), os.environ.get("PRE_COMMIT_TO_REF")
-        if old and new:
-            range_spec = f"{old}..{new}"
+        pushed = framework_range()
+        if pushed is not None:
+            range_spec = f"{pushed[0]}..{pushed[1]}"
     commit = None
     if range_spec is not None:
         changes = range_changes(context, range_spec)

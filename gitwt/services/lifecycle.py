@@ -126,6 +126,51 @@ def live_conflicts(
     ]
 
 
+def queued_record(
+    context: Context,
+    task: Task,
+    options: StartOptions,
+    *,
+    branch: str,
+    worktree: str,
+    command: list[str] | None,
+    setup: list[str] | None,
+    position: int,
+    waits_for: list[str],
+) -> dict[str, Any]:
+    """A new task's state record (DESIGN §4), queued: every key a record has, in one place."""
+    now = time.time()
+    return {
+        "id": task.id,
+        "title": task.title,
+        "owner": task.owner,
+        "source": task.source,
+        "files": list(task.files),  # the declaration snapshot; claims are added to "claims"
+        "depends_on": list(task.depends_on),
+        "claims": [],
+        "base": context.base,
+        "base_oid": None,
+        "branch": branch,
+        "worktree": worktree,
+        "repo": context.repo.main_toplevel,
+        "state": state.QUEUED,
+        "command": command,
+        "setup": setup,
+        "shim": None,
+        "child": None,
+        "exit": None,
+        "created_at": now,
+        "queued_at": now + position * 1e-6,  # start order among tasks queued at once
+        "started_at": None,
+        "ended_at": None,
+        "violations": [],
+        "waits_for": waits_for,
+        "max_instances": options.max_instances,
+        "sparse": options.sparse or context.config.sparse,
+        "auto_merge": options.auto_merge or context.config.auto_merge,
+    }
+
+
 def start(ids: list[str], options: StartOptions, context: Context | None = None) -> StartReport:
     """Validate like `plan`, create a queued record per task, then run one scheduling step, which
     creates the worktree of each task that starts now (a task that waits gets its worktree when
@@ -205,37 +250,18 @@ def start(ids: list[str], options: StartOptions, context: Context | None = None)
             branch = worktrees.branch_name(context, task.id)
             path = worktrees.worktree_path(context, task.id)
             worktrees.check_free(context, task.id, branch, path)
-            now = time.time()
             records.append(
-                {
-                    "id": task.id,
-                    "title": task.title,
-                    "owner": task.owner,
-                    "source": task.source,
-                    "files": list(task.files),
-                    "depends_on": list(task.depends_on),
-                    "claims": [],
-                    "base": context.base,
-                    "base_oid": None,
-                    "branch": branch,
-                    "worktree": path,
-                    "repo": context.repo.main_toplevel,
-                    "state": state.QUEUED,
-                    "command": task_command(context, task, options, path),
-                    "setup": worktree_setup.setup_command(context),
-                    "shim": None,
-                    "child": None,
-                    "exit": None,
-                    "created_at": now,
-                    "queued_at": now + order[task.id] * 1e-6,
-                    "started_at": None,
-                    "ended_at": None,
-                    "violations": [],
-                    "waits_for": sorted(waits[task.id], key=natural_key),
-                    "max_instances": options.max_instances,
-                    "sparse": options.sparse or context.config.sparse,
-                    "auto_merge": options.auto_merge or context.config.auto_merge,
-                }
+                queued_record(
+                    context,
+                    task,
+                    options,
+                    branch=branch,
+                    worktree=path,
+                    command=task_command(context, task, options, path),
+                    setup=worktree_setup.setup_command(context),
+                    position=order[task.id],
+                    waits_for=sorted(waits[task.id], key=natural_key),
+                )
             )
         paths = [record["worktree"] for record in records]
         if len(set(paths)) != len(paths):
