@@ -28,6 +28,29 @@ CACHE_SCHEMA = "git-parallel/audit-cache/1"
 _STATUS = re.compile(r"[ACDMRTUX][0-9]*")
 
 
+REPLACE_REF = "replace-ref"  # the kind of a finding that names a replace ref, not a path
+
+
+def replace_ref_findings(replacements: dict[str, str]) -> list[boundaries.Violation]:
+    """A replace ref anywhere in the repository: a finding on every task merge or status audits.
+
+    Replace refs are shared by every worktree, so gitwt cannot tell which task made one; merge
+    audits and publishes the stored objects whatever they say, but a person must look before
+    the repository goes on showing other objects than the ones its refs point at (fail closed).
+    """
+    return [
+        boundaries.Violation(
+            ref,
+            "replaced",
+            REPLACE_REF,
+            f"git shows {replacement[:12]} in place of {ref.rsplit('/', 1)[-1][:12]} "
+            "(gitwt audits the stored objects)",
+            f"if nobody made it on purpose: git replace -d {ref.rsplit('/', 1)[-1]}",
+        )
+        for ref, replacement in sorted(replacements.items())
+    ]
+
+
 def judge(
     rules: boundaries.Rules,
     per_commit: dict[str, list[git.Change]],

@@ -19,7 +19,7 @@ from gitwt.core import boundaries
 from gitwt.errors import GitParallelError, Refused
 from gitwt.infra import failpoints, git, state
 from gitwt.services import base_guard
-from gitwt.services.audit import audit
+from gitwt.services.audit import REPLACE_REF, audit, replace_ref_findings
 from gitwt.services.context import Context
 from gitwt.services.trust import command_argv
 
@@ -105,29 +105,6 @@ def ordered(records: list[dict[str, Any]]) -> list[dict[str, Any]]:
 
 
 # --- audit -----------------------------------------------------------------------------------
-
-
-REPLACE_REF = "replace-ref"  # the kind of a finding that names a replace ref, not a path
-
-
-def replace_ref_findings(replacements: dict[str, str]) -> list[boundaries.Violation]:
-    """A replace ref anywhere in the repository, as a finding against the task being merged.
-
-    Replace refs are shared by every worktree, so gitwt cannot tell which task made one; merge
-    audits and publishes the stored objects whatever they say, but a person must look before
-    the repository goes on showing other objects than the ones its refs point at (fail closed).
-    """
-    return [
-        boundaries.Violation(
-            ref,
-            "replaced",
-            REPLACE_REF,
-            f"git shows {replacement[:12]} in place of {ref.rsplit('/', 1)[-1][:12]} "
-            "(gitwt audits the stored objects)",
-            f"if nobody made it on purpose: git replace -d {ref.rsplit('/', 1)[-1]}",
-        )
-        for ref, replacement in sorted(replacements.items())
-    ]
 
 
 def line_counts(old: str, new: str, cwd: str) -> dict[str, dict[str, Any]]:

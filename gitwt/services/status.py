@@ -222,8 +222,9 @@ def gather(context: Context, ids: list[str], with_forecast: bool = True) -> Stat
     # The branch itself, not only what hooks recorded: a commit made with the hooks off
     # (core.hooksPath=/dev/null) shows at once. The same audit merge runs; cached by tip.
     found = audit.audit_branches(context, [branch for _, branch in to_audit])
+    replaced = audit.replace_ref_findings(git.replace_refs(cwd)) if to_audit else []
     for task, _ in to_audit:
-        task.audited = found.get(task.id, [])
+        task.audited = found.get(task.id, []) + [finding.to_json() for finding in replaced]
     tasks += elsewhere
     report = StatusReport(base=base, tasks=tasks)
     if with_forecast and base_tip:

@@ -52,6 +52,8 @@ def test_a_replace_ref_on_base_cannot_smuggle_a_change_past_merge(repo: Repo) ->
     # Through the replaced objects the task changes only its own file:
     assert git(worktree, "diff", "--name-only", base, "HEAD") == "src/a.py\n"
     before = repo.git("rev-parse", "main").strip()
+    status = next(t for t in repo.cli("status", "--json").json()["tasks"] if t["id"] == "1")
+    assert {v["path"] for v in status["violations"]} >= {"src/b.py", f"refs/replace/{base}"}
 
     result = repo.cli("merge", "1", "--json")
 
