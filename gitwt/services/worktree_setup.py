@@ -67,6 +67,8 @@ def copy_included(main: str, worktree: str) -> list[str]:
         target = os.path.join(worktree, relative)
         if os.path.lexists(target) or not os.path.lexists(source):
             continue
+        if relative.endswith("/") or (os.path.isdir(source) and not os.path.islink(source)):
+            continue  # a nested repository or worktree (git lists it as a folder): not a file
         os.makedirs(os.path.dirname(target), exist_ok=True)
         try:
             if os.path.islink(source):

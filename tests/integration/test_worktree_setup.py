@@ -38,6 +38,10 @@ def test_worktreeinclude_copies_untracked_and_ignored_files(repo: Repo) -> None:
     tool.chmod(0o755)
     os.symlink(".env", repo.path / "link")
     repo.write("notes.txt", "not listed\n")
+    repo.write("nested/README", "a repository of its own\n")
+    repo.git("-C", str(repo.path / "nested"), "init", "-q")
+    with (repo.path / ".worktreeinclude").open("a") as include:
+        include.write("nested/\n")
     repo.write("tracked.txt", "changed in the main worktree\n")
 
     assert repo.cli("start", "1").code == 0
@@ -47,6 +51,7 @@ def test_worktreeinclude_copies_untracked_and_ignored_files(repo: Repo) -> None:
     assert os.access(worktree / "bin/tool", os.X_OK), "the mode is kept"
     assert os.readlink(worktree / "link") == ".env", "a symbolic link stays one"
     assert not (worktree / "notes.txt").exists(), "only what .worktreeinclude lists"
+    assert not (worktree / "nested").exists(), "a nested repository is not a file to copy"
     assert (worktree / "tracked.txt").read_text() == "as committed\n", "tracked files: checkout"
     # The copies are ignored or untracked there too: nothing to commit by accident.
     assert repo.git("-C", str(worktree), "status", "--porcelain", "--", ".env", "config") == ""
