@@ -108,6 +108,10 @@ def name_id(spec: SpecFile) -> str | None:
     return name.group("id") if name else None
 
 
+def _normalized(task_id: str) -> str:
+    return str(int(task_id)) if task_id.isascii() and task_id.isdigit() else task_id
+
+
 def problem_of(error: GitParallelError, source: str, task: str | None) -> SpecProblem:
     line = error.line if isinstance(error, SpecError) else 0
     where = error.source if isinstance(error, SpecError) and error.source else source
@@ -121,7 +125,7 @@ class Catalog:
     index: Callable[[], TrackedIndex]
     by_key: dict[tuple[int, int | str], list[SpecFile]] = field(default_factory=dict)
     inline: dict[tuple[int, int | str], list[str]] = field(default_factory=dict)
-    known: list[str] = field(default_factory=list)
+    known: set[str] = field(default_factory=set)  # every claimed id, normalized like check_id
 
     @classmethod
     def build(
@@ -132,10 +136,10 @@ class Catalog:
             claimed = claimed_id(spec)
             if claimed is not None:
                 catalog.by_key.setdefault(id_key(claimed.strip()), []).append(spec)
-                catalog.known.append(claimed.strip())
+                catalog.known.add(_normalized(claimed.strip()))
         for key in config.tasks:
             catalog.inline.setdefault(id_key(key), []).append(key)
-            catalog.known.append(key)
+            catalog.known.add(_normalized(key))
         return catalog
 
     def sources(self, task_id: str) -> list[str]:

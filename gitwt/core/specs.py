@@ -205,7 +205,7 @@ def _legacy_depends(
     for token, dep, line in legacy.depends_on:
         if same_id(dep, task_id):
             continue
-        if known_ids is not None and id_key(dep) not in {id_key(known) for known in known_ids}:
+        if known_ids is not None and dep not in known_ids:  # both are normalized ('064' → '64')
             ignored.append(Ignored(token, source, line, "a dependency on no known task"))
         else:
             found.append(dep)
