@@ -151,9 +151,11 @@ def read_legacy(parts: Sequence[tuple[str, str, int]], index: Callable[[], Track
     return legacy
 
 
-def _declared(
-    task_id: str, fields: Mapping[str, Any], source: str, origins: Sequence[Origin]
-) -> list[Origin]:
+def _depends_on(value: Any, source: str) -> list[str]:
+    return [check_id(item, f" in {source}") for item in _list_of(value, "depends_on", source)]
+
+
+def _declared(task_id: str, source: str, origins: Sequence[Origin]) -> list[Origin]:
     """The validated origins of the task's patterns, the first origin of each pattern kept."""
     kept: dict[str, Origin] = {}
     for origin in origins:
@@ -230,25 +232,17 @@ def build_task(
         kind = FRONT_MATTER if origins is not None else CONFIG
         declared = [
             Origin(item, source, lines[i].line if i < len(lines) else 0, kind)
-            if isinstance(item, str)
-            else Origin(item, source, 0, kind)
             for i, item in enumerate(listed)
         ]
-        depends = [
-            check_id(i, f" in {source}")
-            for i in _list_of(fields.get("depends_on"), "depends_on", source)
-        ]
+        depends = _depends_on(fields.get("depends_on"), source)
     else:
         declared = legacy.origins
         ignored = list(legacy.ignored)
         depends, unknown = _legacy_depends(task_id, legacy, source, known_ids)
         ignored += unknown
         if "depends_on" in fields:
-            depends = [
-                check_id(i, f" in {source}")
-                for i in _list_of(fields["depends_on"], "depends_on", source)
-            ]
-    kept = _declared(task_id, fields, source, declared)
+            depends = _depends_on(fields["depends_on"], source)
+    kept = _declared(task_id, source, declared)
     owner = _owner(fields.get("owner"), task_id, source)
     if owner is None and legacy is not None:
         owner = legacy.owner
