@@ -14,7 +14,7 @@ from pathlib import Path
 import pytest
 
 from tests.conftest import Repo, git
-from tests.integration.test_supervisor import UNGATED, status_of, wait_until
+from tests.integration.test_supervisor import UNGATED, record, status_of, wait_until
 
 
 def start_open(repo: Repo, layout: dict[str, list[str]]) -> dict[str, Path]:
@@ -117,10 +117,18 @@ def test_speedup_is_run_time_over_wall_time(repo: Repo) -> None:
         repo.spec(task_id, [f"{task_id}.txt"])
     repo.write(".gitparallel.toml", UNGATED)
     repo.commit_all("specs")
-    assert repo.cli("start", "1", "2", "--run", "sleep 1").code == 0
+    gate = repo.path.parent / "gate"  # both commands end only once both have been seen running
+    command = f"sh -c 'until [ -e \"{gate}\" ]; do sleep 0.05; done'"
+    assert repo.cli("start", "1", "2", "--run", command).code == 0
+    wait_until(lambda: {status_of(repo, key)["state"] for key in "12"} == {"running"})
+    gate.write_text("")
     wait_until(lambda: {status_of(repo, key)["state"] for key in "12"} == {"succeeded"})
     speedup = repo.cli("status", "--json").json()["speedup"]
-    assert 1.5 < speedup <= 2.0
+    spans = [(record(repo, key)["started_at"], record(repo, key)["ended_at"]) for key in "12"]
+    wall = max(end for _, end in spans) - min(start for start, _ in spans)
+    assert speedup == round(sum(end - start for start, end in spans) / wall, 2)
+    assert max(start for start, _ in spans) < min(end for _, end in spans)  # they overlapped
+    assert 1.0 < speedup <= 2.0
 
 
 def test_watch_redraws_until_interrupted(repo: Repo) -> None:
