@@ -41,6 +41,7 @@ def forge_base(worktree: Path, relative: str, text: str) -> tuple[str, str]:
     return base, fake
 
 
+@pytest.mark.slow
 def test_a_replace_ref_on_base_cannot_smuggle_a_change_past_merge(repo: Repo) -> None:
     repo.write("src/a.py", "a = 1\n")
     repo.write("src/b.py", "b = 1\n")
@@ -83,6 +84,7 @@ def test_the_commit_hook_sees_through_a_replaced_head(repo: Repo) -> None:
     assert git(worktree, "rev-list", "--count", "HEAD", "^main") == "0\n", refused
 
 
+@pytest.mark.slow
 def test_a_graft_cannot_hide_commits_from_the_merge_audit(repo: Repo) -> None:
     repo.write("src/a.py", "a = 1\n")
     repo.write("src/b.py", "b = 1\n")
@@ -261,6 +263,7 @@ def test_clean_force_keeps_a_nested_repositorys_commits_and_files(
     assert git(restored, "log", "--format=%s", commits["head"]) == "nested work\n"
 
 
+@pytest.mark.slow
 def test_clean_force_refuses_a_nested_repository_it_cannot_salvage(repo: Repo) -> None:
     worktree = start_open(repo, "1", ["vendor/**"])
     nested = worktree / "vendor" / "lib"
@@ -320,6 +323,7 @@ def test_merge_rejects_a_non_utf8_path_and_state_stays_writable(repo: Repo) -> N
     assert "Traceback" not in text.err + result.err
 
 
+@pytest.mark.slow
 def test_the_commit_hooks_refuse_and_record_a_non_utf8_path(repo: Repo) -> None:
     worktree = start_open(repo, "1", ["app/ok.py"])
 

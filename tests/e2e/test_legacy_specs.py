@@ -164,6 +164,7 @@ def test_front_matter_refuses_a_spec_with_uncommitted_changes(legacy: Repo) -> N
     assert legacy.cli("specs", "--front-matter").code == 2
 
 
+@pytest.mark.slow
 def test_a_live_tasks_claims_count_in_plan_with_their_origin(repo: Repo) -> None:
     repo.write("src/one/a.py")
     repo.spec("1", ["src/one/**"])

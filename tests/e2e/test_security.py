@@ -65,6 +65,7 @@ def test_hostile_declared_paths_are_refused(repo: Repo, tmp_path: Path, declared
     assert snapshot(repo, tmp_path) == before
 
 
+@pytest.mark.slow
 def test_a_spec_run_command_needs_trust_and_never_goes_through_a_shell(
     repo: Repo, tmp_path: Path
 ) -> None:

@@ -7,6 +7,8 @@ import sys
 from datetime import datetime
 from pathlib import Path
 
+import pytest
+
 from gitwt.services import demo
 from tests.conftest import Repo, end_leftover_processes, git, run_cli
 
@@ -26,6 +28,7 @@ def is_iso(stamp: str) -> bool:
     return datetime.fromisoformat(stamp).tzinfo is not None
 
 
+@pytest.mark.slow
 def test_wait_blocks_until_the_tasks_end_and_reports_them(repo: Repo) -> None:
     specs(repo, 2)
     gate = repo.path.parent / "gate"
@@ -93,6 +96,7 @@ def test_wait_follows_a_queued_task_to_its_end(repo: Repo) -> None:
     assert "3: queued (no free slot" in waited.err
 
 
+@pytest.mark.slow
 def test_batch_on_the_demo_tasks_gives_the_coordinators_report(tmp_path: Path) -> None:
     root = tmp_path / "coffee-maker"
     root.mkdir()

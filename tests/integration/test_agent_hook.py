@@ -109,6 +109,7 @@ def test_an_unreadable_payload_blocks(repo: Repo) -> None:
     assert result.stderr.startswith("git parallel: error: the agent's hook payload is not valid")
 
 
+@pytest.mark.slow
 def test_check_path_inside_a_task_worktree_and_with_task(repo: Repo) -> None:
     worktree = task_worktree(repo, "65", ["src/**"])
     result = repo.cli("check", "--path", "src/a.py", cwd=worktree)
@@ -139,6 +140,7 @@ def test_check_path_outside_the_repository_is_a_usage_error(repo: Repo, tmp_path
     assert lines[1].startswith("hint: ")
 
 
+@pytest.mark.slow
 def test_a_claim_lets_the_agent_write(repo: Repo) -> None:
     worktree = start_open(repo, "65", ["src/**"])
     data = payload("claude-write.json", worktree, "docs/api.md")

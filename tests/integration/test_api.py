@@ -31,6 +31,7 @@ def without_volatile(report: dict) -> dict:
     return report
 
 
+@pytest.mark.slow
 def test_plan_start_wait_status_merge_clean_in_process(repo: Repo, tmp_path: Path) -> None:
     specs(repo, t1=["1.txt"], t2=["2.txt"], t3=["1.txt"])
     elsewhere = tmp_path / "elsewhere"

@@ -85,6 +85,7 @@ def test_claim_respects_the_ownership_map(repo: Repo) -> None:
     assert repo.cli("claim", "1", "lib/").code == 0
 
 
+@pytest.mark.slow
 def test_claim_of_a_finished_or_unknown_task(repo: Repo) -> None:
     repo.spec("1", ["a.txt"])
     repo.write(".gitparallel.toml", UNGATED)

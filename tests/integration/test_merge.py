@@ -297,6 +297,7 @@ def wait_for_state(repo: Repo, task_id: str, wanted: str, timeout: float = 60) -
     return current
 
 
+@pytest.mark.slow
 def test_auto_merge_lands_a_task_when_its_command_succeeds(repo: Repo) -> None:
     repo.write("src/a.py", "a = 1\n")
     repo.write(".gitparallel.toml", "cpu_max = 100\nmemory_max = 100\n")

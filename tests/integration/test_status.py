@@ -218,6 +218,7 @@ def git_calls(trace: Path, command: str) -> int:
     return sum(f"built-in: git {command} " in line for line in trace.read_text().splitlines())
 
 
+@pytest.mark.slow
 def test_a_commit_made_with_the_hooks_off_shows_at_once(repo: Repo, tmp_path: Path) -> None:
     """No hook recorded anything (core.hooksPath=/dev/null): status audits the branch itself,
     with the audit merge runs, in one diff-tree for every branch, cached by tip."""

@@ -96,6 +96,7 @@ def test_missing_program_is_failed_with_127(repo: Repo) -> None:
     assert "cannot run 'no-such-program-xyz'" in repo.cli("logs", "1").out
 
 
+@pytest.mark.slow
 def test_stop_leaves_no_survivor_not_even_a_setsid_grandchild(repo: Repo) -> None:
     two_specs(repo, 1)
     command = "sh -c 'setsid sleep 600 & sleep 600'"

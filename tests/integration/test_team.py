@@ -66,6 +66,7 @@ def test_an_overlapping_start_on_another_machine_is_refused_and_names_it(team: T
     assert set(registry(team.bare)) == {"a"}
 
 
+@pytest.mark.slow
 def test_disjoint_tasks_on_two_machines_both_start(team: Team) -> None:
     assert team.alice.cli("start", "a").code == 0
     started = team.bob.cli("start", "c")
@@ -347,6 +348,7 @@ def test_plan_counts_the_tasks_of_other_machines(team: Team) -> None:
     assert "no conflicts" in text
 
 
+@pytest.mark.slow
 def test_a_start_killed_after_its_push_is_finished_by_the_next_command(team: Team) -> None:
     # Killed right after the registry push, before anything local was written.
     killed = team.alice.cli("start", "a", env={"GIT_PARALLEL_FAILPOINT": "start:validated"})
@@ -362,6 +364,7 @@ def test_a_start_killed_after_its_push_is_finished_by_the_next_command(team: Tea
     assert set(registry(team.bare)) == {"a"}
 
 
+@pytest.mark.slow
 def test_an_orphan_entry_of_this_clone_is_dropped_by_its_next_write(team: Team) -> None:
     killed = team.alice.cli("start", "a", env={"GIT_PARALLEL_FAILPOINT": "start:validated"})
     assert killed.code == -9
@@ -386,6 +389,7 @@ def test_two_machines_merging_at_once_both_land(team: Team) -> None:
     assert registry(team.bare) == {}
 
 
+@pytest.mark.slow
 def test_a_malformed_entry_fails_closed_and_release_force_removes_it(team: Team) -> None:
     assert team.alice.cli("start", "c").code == 0
     # Someone pushes a broken entry by hand.

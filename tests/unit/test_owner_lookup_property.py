@@ -7,6 +7,7 @@ from __future__ import annotations
 import json
 import re
 
+import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
@@ -45,6 +46,7 @@ paths = st.lists(SEGMENTS, min_size=1, max_size=4).map("/".join)
 
 @settings(max_examples=300, deadline=None)
 @given(codeowners(), st.lists(paths, min_size=1, max_size=20))
+@pytest.mark.slow
 def test_engine_compiled_form_and_last_match_agree(text: str, sample: list[str]) -> None:
     engine = parse(text, "CODEOWNERS")
     stored = json.loads(json.dumps(Rules("1", "@web", None, ownership=engine).to_json()))
