@@ -5,7 +5,8 @@ from __future__ import annotations
 import sys
 from typing import TYPE_CHECKING, TextIO
 
-from gitwt.cli.report import duration, merge_text, paint
+from gitwt.cli.merge_report import merge_text
+from gitwt.cli.report import duration, paint
 
 if TYPE_CHECKING:
     from gitwt.services.batch import BatchReport

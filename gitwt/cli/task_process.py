@@ -14,9 +14,9 @@ from typing import Any
 
 
 def _show_merge(result: Any) -> None:
-    from gitwt.cli import report
+    from gitwt.cli import merge_report
 
-    report.merge_text(result, sys.stdout)
+    merge_report.merge_text(result, sys.stdout)
     sys.stdout.flush()
 
 

@@ -1,0 +1,120 @@
+"""Text and JSON of `check` and of `hooks install` / `hooks status`."""
+
+from __future__ import annotations
+
+import sys
+from typing import Any, TextIO
+
+from gitwt.cli.report import paint, schema, table
+from gitwt.core.display import quote_path
+
+
+def check_json(result: Any) -> dict[str, Any]:
+    rules = result.rules
+    return {
+        "schema": schema("check"),
+        "ok": result.ok,
+        "scope": result.scope,
+        "task": rules.task_id,
+        "owner": rules.owner,
+        "declared": rules.declared,
+        "ownership": rules.ownership.source if rules.ownership is not None else None,
+        "changes": result.changes,
+        "paths": result.paths if result.scope == "paths" else None,
+        "violations": [violation.to_json() for violation in result.violations],
+    }
+
+
+def check_text(result: Any, stream: TextIO = sys.stdout) -> None:
+    from gitwt.core.display import violation_lines
+
+    rules = result.rules
+    who = f"task {rules.task_id}" if rules.task_id else f"role {rules.owner}"
+    if rules.task_id and rules.owner:
+        who += f" (owner {rules.owner})"
+    if result.scope == "paths":
+        _check_paths_text(result, who, stream)
+        return
+    scope = "the staged change" if result.scope == "staged" else result.scope
+    if result.ok:
+        stream.write(
+            f"{paint('ok', 'green', stream)}: {scope} ({result.changes} changes) "
+            f"stays inside {who}\n"
+        )
+        return
+    count = len(result.violations)
+    stream.write(
+        paint(
+            f"{scope}: {count} path{'s' if count != 1 else ''} {who} may not change", "red", stream
+        )
+        + "\n"
+    )
+    stream.writelines(violation_lines(result.violations))
+
+
+def _check_paths_text(result: Any, who: str, stream: TextIO) -> None:
+    from gitwt.core.display import violation_lines
+
+    if result.ok:
+        shown = ", ".join(quote_path(path) for path in result.paths)
+        stream.write(f"{paint('ok', 'green', stream)}: {who} may change {shown}\n")
+        return
+    count = len(result.violations)
+    headline = f"{who} may not change {count} of these paths"
+    stream.write(paint(headline, "red", stream) + "\n")
+    stream.writelines(violation_lines(result.violations))
+
+
+def hooks_installed(installed: Any, stream: TextIO = sys.stdout) -> None:
+    what = f"task {installed.task_id}" if installed.mode == "task" else "the base guard"
+    stream.write(f"installed git parallel hooks in {installed.worktree} ({what})\n")
+    stream.write(f"  shims:     {installed.hooks_dir}\n")
+    stream.write(f"  chains to: {installed.chain}\n")
+
+
+def guard_installed(guard: Any, stream: TextIO = sys.stdout) -> None:
+    if guard.where == "none":
+        stream.write("no main worktree here (a bare repository): no base guard to install\n")
+        return
+    if guard.where == "worktree":
+        stream.write(f"installed the base guard in {quote_path(guard.folder)}\n  {guard.note}\n")
+        return
+    stream.write(f"installed the base guard in {quote_path(guard.folder)}\n")
+    for hook, slot in guard.slots.items():
+        stream.write(f"  {hook}: {quote_path(slot)}\n")
+
+
+def hooks_json(found: list[Any], guard: Any) -> dict[str, Any]:
+    return {
+        "schema": schema("hooks"),
+        "worktrees": [entry.to_json() for entry in found],
+        "base_guard": guard.to_json(),
+    }
+
+
+def _guard_line(guard: Any) -> str:
+    if guard.where == "none" and not guard.problems:
+        return "base guard: none"
+    slots = ", ".join(f"{hook} ({quote_path(slot)})" for hook, slot in guard.slots.items())
+    return f"base guard: {slots or 'missing'}"
+
+
+def hooks_text(found: list[Any], guard: Any, stream: TextIO = sys.stdout) -> None:
+    rows = [["worktree", "branch", "hooks", "task", "chains to"]]
+    for entry in found:
+        rows.append(
+            [
+                quote_path(entry.path),
+                entry.branch or "(detached)",
+                entry.mode or "none",
+                entry.task_id or "-",
+                quote_path(entry.chain) if entry.chain else "-",
+            ]
+        )
+    table(rows, stream)
+    stream.write(_guard_line(guard) + "\n")
+    for problem in guard.problems:
+        stream.write(paint(f"base guard: {problem}", "yellow", stream) + "\n")
+    for entry in found:
+        for problem in entry.problems:
+            stream.write(paint(f"{quote_path(entry.path)}: {problem}", "yellow", stream) + "\n")

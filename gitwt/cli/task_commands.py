@@ -1,0 +1,161 @@
+"""Commands of a task's life: start, status, logs, stop, claim."""
+
+from __future__ import annotations
+
+import sys
+
+import click
+
+from gitwt.cli.commands import cli, emit
+from gitwt.cli.options import local_option
+
+
+@cli.command()
+@click.argument("ids", nargs=-1, required=True)
+@click.option(
+    "--run",
+    "run_command",
+    metavar="CMD",
+    help="Run CMD in each task worktree ({id}, {worktree}, {spec} are replaced).",
+)
+@click.option(
+    "--max",
+    "max_instances",
+    type=click.IntRange(min=1),
+    metavar="N",
+    help="Run at most N task commands at once (default: config max_instances).",
+)
+@click.option(
+    "--queue",
+    is_flag=True,
+    help="Let conflicting or dependent tasks wait until their partner is merged.",
+)
+@click.option(
+    "--sparse", is_flag=True, help="Check out only the declared paths and the top-level files."
+)
+@click.option(
+    "--auto-merge",
+    is_flag=True,
+    help="Merge each task as soon as its command succeeds (same rules as 'merge').",
+)
+@click.option("--json", "as_json", is_flag=True, help="Print the versioned JSON report.")
+@local_option
+def start(
+    ids: tuple[str, ...],
+    run_command: str | None,
+    max_instances: int | None,
+    queue: bool,
+    sparse: bool,
+    auto_merge: bool,
+    as_json: bool,
+) -> None:
+    """Create a worktree and branch per task from base, install hooks, spawn the command.
+
+    Validates like 'plan' and creates nothing when the tasks conflict. Returns at once; tasks
+    beyond the free slots wait as 'queued' and start when a slot and the resources allow.
+    """
+    from gitwt import api
+    from gitwt.cli import task_report
+
+    result = api.start(
+        list(ids),
+        run=run_command,
+        max_instances=max_instances,
+        queue=queue,
+        sparse=sparse,
+        auto_merge=auto_merge,
+    )
+    emit(
+        as_json,
+        result.to_json,
+        lambda: task_report.start_text(result.report),
+        0 if result.ok else 1,
+    )
+
+
+@cli.command()
+@click.argument("ids", nargs=-1)
+@click.option("--json", "as_json", is_flag=True, help="Print the versioned JSON report.")
+@click.option("--watch", is_flag=True, help="Redraw every poll_interval until interrupted.")
+@click.option("--no-forecast", is_flag=True, help="Skip the merge-tree conflict forecast.")
+@local_option
+def status(ids: tuple[str, ...], as_json: bool, watch: bool, no_forecast: bool) -> None:
+    """Show each task: state, process, resources, commits, files and forecast conflicts."""
+    import time
+
+    from gitwt import api
+    from gitwt.cli import report, task_report
+    from gitwt.services.context import Context
+
+    context = Context.discover()
+    while True:
+        result = api.status(list(ids), forecast=not no_forecast)
+        if watch and sys.stdout.isatty():
+            click.echo("\033[H\033[2J", nl=False)
+        if as_json:
+            report.dump_json(result.to_json())
+        else:
+            task_report.status_text(result.report)
+        if not watch:
+            return
+        sys.stdout.flush()
+        try:
+            time.sleep(context.config.poll_interval)
+        except KeyboardInterrupt:
+            return
+
+
+@cli.command()
+@click.argument("task_id", metavar="ID")
+@click.option("-f", "--follow", is_flag=True, help="Keep printing output as it comes.")
+def logs(task_id: str, follow: bool) -> None:
+    """Print the output of task ID's command."""
+    from gitwt.services import lifecycle
+    from gitwt.services.context import Context
+
+    try:
+        lifecycle.print_log(Context.discover(), task_id, follow)
+    except KeyboardInterrupt:
+        return
+
+
+@cli.command()
+@click.argument("ids", nargs=-1)
+@click.option(
+    "--timeout",
+    default=10.0,
+    show_default=True,
+    type=click.FloatRange(min=0),
+    metavar="S",
+    help="Seconds between SIGTERM and SIGKILL.",
+)
+@click.option("--json", "as_json", is_flag=True, help="Print the versioned JSON report.")
+def stop(ids: tuple[str, ...], timeout: float, as_json: bool) -> None:
+    """SIGTERM each task's whole process tree, SIGKILL after the timeout (default: all)."""
+    from gitwt.cli import report, task_report
+    from gitwt.services import supervisor
+    from gitwt.services.context import Context
+
+    results = supervisor.stop(Context.discover(), list(ids), timeout=timeout)
+    if as_json:
+        report.dump_json(task_report.stop_json(results))
+    else:
+        task_report.stop_text(results)
+
+
+@cli.command()
+@click.argument("task_id", metavar="ID")
+@click.argument("paths", nargs=-1, required=True)
+@click.option("--json", "as_json", is_flag=True, help="Print the versioned JSON report.")
+@local_option
+def claim(task_id: str, paths: tuple[str, ...], as_json: bool) -> None:
+    """Extend a live task's declaration with PATHS, unless another live task has them."""
+    from gitwt.cli import report, task_report
+    from gitwt.services import lifecycle
+    from gitwt.services.context import Context
+
+    result = lifecycle.claim(Context.discover(), task_id, list(paths))
+    if as_json:
+        report.dump_json(task_report.claim_json(result))
+    else:
+        task_report.claim_text(result)
