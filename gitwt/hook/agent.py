@@ -23,7 +23,7 @@ from __future__ import annotations
 import os
 import sys
 
-from gitwt.hook import entry, rules_file
+from gitwt.hook import entry, messages, rules_file, rules_lookup
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
@@ -101,7 +101,7 @@ def verdicts(edits: Edits) -> tuple[boundaries.Rules | None, list[boundaries.Vio
     entry.load_checker()
     from gitwt.core import boundaries  # after load_checker: `re` and `json` only now
 
-    rules = entry.saved_rules(entry.Layout(git_dir, entry.common_dir_of(git_dir)))
+    rules = rules_lookup.saved_rules(entry.Layout(git_dir, entry.common_dir_of(git_dir)))
     if rules is None:
         return None, []  # not a task worktree: nothing is declared here
     ours = entry.common_dir_of(git_dir)
@@ -150,9 +150,9 @@ def main(stdin: bytes, cwd: str) -> int:
         return BLOCK_CLAUDE  # fail closed, in a way every agent treats as a refusal
     if rules is None or not found:
         return PASS
-    entry.report(
-        f"edit refused: {entry._who(rules)} may not change "
-        f"{entry._count(len(found), 'path')} (nothing was written)",
+    messages.report(
+        f"edit refused: {messages.who(rules)} may not change "
+        f"{messages.count(len(found), 'path')} (nothing was written)",
         found,
         [
             f"claim a path first with 'git parallel claim {rules.task_id} -- PATH' "

@@ -142,10 +142,8 @@ def check_update(
 
 def main(lines: bytes) -> int:
     """pre-receive: 0 accepts the push, 1 refuses all of it (git's rule for this hook)."""
-    from gitwt.hook import entry
+    from gitwt.hook import messages
     from gitwt.services import registry
-
-    entry.load_checker()  # the hook module imports its checker lazily, for commit speed
 
     try:
         config = server_config()
@@ -166,7 +164,7 @@ def main(lines: bytes) -> int:
         sys.stderr.write(f"git parallel: push refused: {reason}\n")
     if found:
         count = f"{len(found)} path{'' if len(found) == 1 else 's'}"
-        entry.report(
+        messages.report(
             f"push refused: the pushed commits change {count} outside their task",
             found,
             ["remove those changes from the task branch, or claim the paths, then push again"],

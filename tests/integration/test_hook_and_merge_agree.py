@@ -18,7 +18,8 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from gitwt.hook import entry
+from gitwt.core import boundaries
+from gitwt.hook import checks, entry, rules_lookup
 from gitwt.services import merge
 from gitwt.services.context import Context
 from tests.conftest import Repo, git
@@ -83,12 +84,9 @@ def hook_verdict(worktree: Path) -> set[str]:
     before = os.getcwd()
     os.chdir(worktree)
     try:
-        entry.load_checker()
         where = entry.layout()
-        rules = entry.own_rules(where)
-        return {
-            v.path for v in entry.boundaries.violations(entry.staged_changes(rules, where), rules)
-        }
+        rules = rules_lookup.own_rules(where)
+        return {v.path for v in boundaries.violations(checks.staged_changes(rules, where), rules)}
     finally:
         os.chdir(before)
 
