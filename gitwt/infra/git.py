@@ -1,4 +1,6 @@
-"""The only module that runs git: typed wrappers around the git CLI, always with -z parsing.
+"""The only module that runs git: the runner and typed repository queries, always with -z.
+
+Parsing of the -z output: gitwt.infra.git_output.
 
 Stdlib only: the commit hook imports it.
 """
@@ -11,7 +13,12 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 from gitwt.errors import GitParallelError
-from gitwt.infra import real_objects
+from gitwt.infra import git_output, real_objects
+
+# Parsed forms other modules use through this module (git.Change, git.split_z, ...).
+from gitwt.infra.git_output import Change as Change
+from gitwt.infra.git_output import parse_name_status as parse_name_status
+from gitwt.infra.git_output import split_z as split_z
 
 NULL_OID = "0" * 40
 
@@ -72,13 +79,6 @@ def out(args: Sequence[str], cwd: str | os.PathLike[str] | None = None, **kwargs
     return run(args, cwd, **kwargs).stdout.decode().rstrip("\n")  # type: ignore[arg-type]
 
 
-def split_z(data: bytes) -> list[str]:
-    """Split NUL-terminated output into paths (surrogateescape keeps odd bytes round-trippable)."""
-    if not data:
-        return []
-    return [item.decode("utf-8", "surrogateescape") for item in data.rstrip(b"\0").split(b"\0")]
-
-
 # --- repository layout -----------------------------------------------------------------------
 
 
@@ -134,69 +134,12 @@ def index_files(cwd: str | os.PathLike[str] | None = None) -> list[str]:
     return split_z(run(["ls-files", "-z", "--full-name"], cwd).stdout)
 
 
-@dataclass(frozen=True)
-class Worktree:
-    path: str
-    head: str | None
-    branch: str | None  # full ref name, e.g. refs/heads/main
-    bare: bool = False
-    locked: str | None = None
-    prunable: bool = False
-
-
-def worktrees(cwd: str | os.PathLike[str] | None = None) -> list[Worktree]:
+def worktrees(cwd: str | os.PathLike[str] | None = None) -> list[git_output.Worktree]:
     """`git worktree list --porcelain -z`, main worktree first."""
-    raw = run(["worktree", "list", "--porcelain", "-z"], cwd).stdout
-    found: list[Worktree] = []
-    fields: dict[str, str] = {}
-    for item in [*split_z(raw), ""]:
-        if item:
-            key, _, value = item.partition(" ")
-            fields[key] = value
-            continue
-        if "worktree" in fields:
-            found.append(
-                Worktree(
-                    path=fields["worktree"],
-                    head=fields.get("HEAD"),
-                    branch=fields.get("branch"),
-                    bare="bare" in fields,
-                    locked=fields.get("locked") if "locked" in fields else None,
-                    prunable="prunable" in fields,
-                )
-            )
-        fields = {}
-    return found
+    return git_output.parse_worktrees(run(["worktree", "list", "--porcelain", "-z"], cwd).stdout)
 
 
 # --- changes ---------------------------------------------------------------------------------
-
-
-@dataclass(frozen=True)
-class Change:
-    """One `git diff --name-status -z` entry: status letter, path, and a rename's old path."""
-
-    status: str  # A, M, D, T, R, C, U
-    path: str
-    old_path: str | None = None
-
-
-def parse_name_status(data: bytes) -> list[Change]:
-    items = split_z(data)
-    changes: list[Change] = []
-    index = 0
-    while index < len(items):
-        change, index = _take_change(items, index, items[index])
-        changes.append(change)
-    return changes
-
-
-def _take_change(items: list[str], index: int, status: str) -> tuple[Change, int]:
-    """The change whose status token is at `index`, and the index after it."""
-    letter = status[:1]
-    if letter in ("R", "C"):
-        return Change(letter, items[index + 2], items[index + 1]), index + 3
-    return Change(letter, items[index + 1]), index + 2
 
 
 def staged_changes(
@@ -273,34 +216,6 @@ def update_ref(
     return result.returncode == 0
 
 
-def _changes_by_commit(items: list[str]) -> dict[str, list[Change]]:
-    """Parse `diff-tree --stdin` / `log --format=%H` -z output: an OID, then its entries.
-
-    A status token is never 40 hex digits, so an OID always starts the next commit. git log
-    puts a newline between the OID and the first status, which is removed here.
-    """
-    found: dict[str, list[Change]] = {}
-    current: list[Change] = []
-    after_oid = False
-    index = 0
-    while index < len(items):
-        token = items[index]
-        if after_oid and token.startswith("\n"):
-            token = token[1:]
-        if not token:
-            index += 1
-            continue
-        if len(token) == 40 and all(char in "0123456789abcdef" for char in token):
-            current = found.setdefault(token, [])
-            after_oid = True
-            index += 1
-            continue
-        after_oid = False
-        change, index = _take_change(items, index, token)
-        current.append(change)
-    return found
-
-
 def commits_changes(
     commits: Sequence[str], cwd: str | os.PathLike[str] | None = None
 ) -> dict[str, list[Change]]:
@@ -312,7 +227,7 @@ def commits_changes(
         cwd,
         input=("\n".join(commits) + "\n").encode(),
     ).stdout
-    return _changes_by_commit(split_z(raw))
+    return git_output.changes_by_commit(split_z(raw))
 
 
 def range_commits_changes(
@@ -333,7 +248,7 @@ def range_commits_changes(
         ],
         cwd,
     ).stdout
-    return _changes_by_commit(split_z(raw))
+    return git_output.changes_by_commit(split_z(raw))
 
 
 def unreferenced_commits_changes(
@@ -357,7 +272,7 @@ def unreferenced_commits_changes(
         ],
         cwd,
     ).stdout
-    return _changes_by_commit(split_z(raw))
+    return git_output.changes_by_commit(split_z(raw))
 
 
 def branch_heads(cwd: str | os.PathLike[str] | None = None) -> dict[str, str]:
@@ -390,19 +305,12 @@ def status_entries(worktree: str | os.PathLike[str]) -> list[tuple[str, str]]:
 
     Untracked and ignored files are listed one by one; a nested repository is one `dir/` entry.
     """
-    items = split_z(
+    return git_output.parse_status_entries(
         run(
             ["status", "--porcelain=v1", "-z", "--untracked-files=all", "--ignored=traditional"],
             worktree,
         ).stdout
     )
-    entries = []
-    index = 0
-    while index < len(items):
-        code, path = items[index][:2], items[index][3:]
-        entries.append((code, path))
-        index += 2 if code[0] in "RC" else 1  # a rename or copy carries its old path next
-    return entries
 
 
 def is_clean(worktree: str | os.PathLike[str]) -> bool:

@@ -13,7 +13,7 @@ from typing import Any
 
 from gitwt.core.declaration import declared_by
 from gitwt.errors import GitParallelError, Refused
-from gitwt.infra import failpoints, git
+from gitwt.infra import failpoints, git, git_output
 from gitwt.services.context import Context
 from gitwt.services.salvage import SALVAGE_PREFIX, salvage
 
@@ -212,7 +212,7 @@ def task_sparse_patterns(context: Context, record: dict[str, Any]) -> list[str]:
     return sparse_patterns(declared_by(record), spec_files)
 
 
-def _half_created(context: Context, record: dict[str, Any]) -> git.Worktree | None:
+def _half_created(context: Context, record: dict[str, Any]) -> git_output.Worktree | None:
     """The worktree an interrupted `prepare_task` of this very record left behind, or None.
 
     Only a queued record that was never prepared can have one: it is registered at the
@@ -315,7 +315,7 @@ class Removal:
         }
 
 
-def _registered(context: Context, path: str) -> git.Worktree | None:
+def _registered(context: Context, path: str) -> git_output.Worktree | None:
     wanted = os.path.realpath(path)
     for tree in git.worktrees(context.repo.toplevel):
         if os.path.realpath(tree.path) == wanted:

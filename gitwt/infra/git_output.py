@@ -1,0 +1,116 @@
+"""Parsers of git's NUL-separated (-z) output into paths and changes. Pure: runs nothing.
+
+Stdlib only: the commit hook imports gitwt.infra.git, which uses these.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+
+def split_z(data: bytes) -> list[str]:
+    """Split NUL-terminated output into paths (surrogateescape keeps odd bytes round-trippable)."""
+    if not data:
+        return []
+    return [item.decode("utf-8", "surrogateescape") for item in data.rstrip(b"\0").split(b"\0")]
+
+
+@dataclass(frozen=True)
+class Change:
+    """One `git diff --name-status -z` entry: status letter, path, and a rename's old path."""
+
+    status: str  # A, M, D, T, R, C, U
+    path: str
+    old_path: str | None = None
+
+
+def parse_name_status(data: bytes) -> list[Change]:
+    items = split_z(data)
+    changes: list[Change] = []
+    index = 0
+    while index < len(items):
+        change, index = take_change(items, index, items[index])
+        changes.append(change)
+    return changes
+
+
+def take_change(items: list[str], index: int, status: str) -> tuple[Change, int]:
+    """The change whose status token is at `index`, and the index after it."""
+    letter = status[:1]
+    if letter in ("R", "C"):
+        return Change(letter, items[index + 2], items[index + 1]), index + 3
+    return Change(letter, items[index + 1]), index + 2
+
+
+def changes_by_commit(items: list[str]) -> dict[str, list[Change]]:
+    """Parse `diff-tree --stdin` / `log --format=%H` -z output: an OID, then its entries.
+
+    A status token is never 40 hex digits, so an OID always starts the next commit. git log
+    puts a newline between the OID and the first status, which is removed here.
+    """
+    found: dict[str, list[Change]] = {}
+    current: list[Change] = []
+    after_oid = False
+    index = 0
+    while index < len(items):
+        token = items[index]
+        if after_oid and token.startswith("\n"):
+            token = token[1:]
+        if not token:
+            index += 1
+            continue
+        if len(token) == 40 and all(char in "0123456789abcdef" for char in token):
+            current = found.setdefault(token, [])
+            after_oid = True
+            index += 1
+            continue
+        after_oid = False
+        change, index = take_change(items, index, token)
+        current.append(change)
+    return found
+
+
+def parse_status_entries(data: bytes) -> list[tuple[str, str]]:
+    """(XY code, path) of each entry of `git status --porcelain=v1 -z` output."""
+    items = split_z(data)
+    entries = []
+    index = 0
+    while index < len(items):
+        code, path = items[index][:2], items[index][3:]
+        entries.append((code, path))
+        index += 2 if code[0] in "RC" else 1  # a rename or copy carries its old path next
+    return entries
+
+
+@dataclass(frozen=True)
+class Worktree:
+    path: str
+    head: str | None
+    branch: str | None  # full ref name, e.g. refs/heads/main
+    bare: bool = False
+    locked: str | None = None
+    prunable: bool = False
+
+
+def parse_worktrees(data: bytes) -> list[Worktree]:
+    """The entries of `git worktree list --porcelain -z` output, in git's order."""
+    found: list[Worktree] = []
+    fields: dict[str, str] = {}
+    for item in [*split_z(data), ""]:
+        if item:
+            key, _, value = item.partition(" ")
+            fields[key] = value
+            continue
+        if "worktree" in fields:
+            found.append(
+                Worktree(
+                    path=fields["worktree"],
+                    head=fields.get("HEAD"),
+                    branch=fields.get("branch"),
+                    bare="bare" in fields,
+                    locked=fields.get("locked") if "locked" in fields else None,
+                    prunable="prunable" in fields,
+                )
+            )
+        fields = {}
+    return found
