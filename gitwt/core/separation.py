@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 from functools import lru_cache
 from itertools import combinations
 
-from gitwt.core import patterns
+from gitwt.core import pattern_overlap, patterns
 from gitwt.core.ownership import OwnershipMap
 from gitwt.core.specs import Task
 from gitwt.errors import GitParallelError
@@ -135,7 +135,9 @@ def _pattern_overlaps(tasks: Sequence[Task]) -> dict[tuple[str, str], list[tuple
             if other_id == task_id:
                 continue
             if (pattern, other_pattern) not in examples:
-                examples[pattern, other_pattern] = patterns.overlap_example(pattern, other_pattern)
+                examples[pattern, other_pattern] = pattern_overlap.overlap_example(
+                    pattern, other_pattern
+                )
             example = examples[pattern, other_pattern]
             if example is None:
                 continue
@@ -247,14 +249,8 @@ def ownership_problems(
     return problems
 
 
-def plan(
-    tasks: Sequence[Task],
-    tracked_files: Iterable[str],
-    ownership: OwnershipMap | None = None,
-    unowned: str = "allow",
-    max_instances: int = 2,
-) -> Plan:
-    tasks = sorted(tasks, key=lambda task: natural_key(task.id))
+def _witness_paths(tasks: Sequence[Task], tracked_files: Iterable[str]) -> set[str]:
+    """The tracked files, plus every literal file path a task declares (it may not exist yet)."""
     witnesses = set(tracked_files)
     for task in tasks:
         witnesses.update(
@@ -262,9 +258,13 @@ def plan(
             for pattern in task.files
             if patterns.is_literal(pattern) and not pattern.endswith("/")
         )
-    sorted_paths = sorted(witnesses)
-    matched = match_files(tasks, sorted_paths)
+    return witnesses
 
+
+def _find_conflicts(
+    tasks: Sequence[Task], matched: dict[str, dict[str, list[str]]]
+) -> dict[tuple[str, str], Conflict]:
+    """Each pair of tasks that share a matched path or whose patterns could match one path."""
     claimants: dict[str, list[str]] = {}
     for task in tasks:
         for path in matched[task.id]:
@@ -289,6 +289,20 @@ def plan(
         conflict.paths.sort()
         conflict.patterns.sort()
         conflict.examples.sort()
+    return conflicts
+
+
+def plan(
+    tasks: Sequence[Task],
+    tracked_files: Iterable[str],
+    ownership: OwnershipMap | None = None,
+    unowned: str = "allow",
+    max_instances: int = 2,
+) -> Plan:
+    tasks = sorted(tasks, key=lambda task: natural_key(task.id))
+    sorted_paths = sorted(_witness_paths(tasks, tracked_files))
+    matched = match_files(tasks, sorted_paths)
+    conflicts = _find_conflicts(tasks, matched)
 
     order = dependency_order(tasks)
     ancestors = _ancestors(tasks)

@@ -6,7 +6,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from gitwt.core import patterns
+from gitwt.core import pattern_overlap, patterns
 from gitwt.core.patterns import PatternError
 
 
@@ -94,12 +94,12 @@ def test_static_prefix() -> None:
     ],
 )
 def test_overlap_between_patterns(first: str, second: str, overlap: bool) -> None:
-    example = patterns.overlap_example(first, second)
+    example = pattern_overlap.overlap_example(first, second)
     assert (example is not None) is overlap
     if example is not None:
         assert matches(first, example)
         assert matches(second, example)
-    assert (patterns.overlap_example(second, first) is not None) is overlap
+    assert (pattern_overlap.overlap_example(second, first) is not None) is overlap
 
 
 # --- properties ------------------------------------------------------------------------------
@@ -128,7 +128,7 @@ path_strategy = st.lists(
 @pytest.mark.slow
 def test_overlap_is_exact(first: str, second: str, path: str) -> None:
     """If any path matches both patterns, an overlap is found; any example found matches both."""
-    example = patterns.overlap_example(first, second)
+    example = pattern_overlap.overlap_example(first, second)
     if matches(first, path) and matches(second, path):
         assert example is not None
     if example is not None:
