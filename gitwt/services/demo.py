@@ -140,8 +140,8 @@ def create_repository(root: str) -> None:
     git("commit", "-q", "-m", "Coffee maker: the starting point")
 
 
-def run_demo(directory: str | None) -> str:
-    # The repository and its task worktrees (../coffee-maker-wt<id>) all live in one folder.
+def _demo_folder(directory: str | None) -> str:
+    """The new or empty folder (made here) that holds the demo repository and its worktrees."""
     if directory:
         folder = os.path.abspath(directory)
         if os.path.exists(folder) and os.listdir(folder):
@@ -149,9 +149,25 @@ def run_demo(directory: str | None) -> str:
                 f"{folder} is not empty", "name a new or empty folder for the demo"
             )
         os.makedirs(folder, exist_ok=True)
-    else:
-        folder = tempfile.mkdtemp(prefix="git-parallel-demo-")
-    root = os.path.join(folder, "coffee-maker")
+        return folder
+    return tempfile.mkdtemp(prefix="git-parallel-demo-")
+
+
+def _print_summary(speedup: Any, elapsed: float, root: str) -> None:
+    print("\n== summary")
+    print("  3 tasks, 2 run in parallel, 1 conflicting task held back until it was safe.")
+    if speedup:
+        print(
+            f"  measured speedup of the parallel batch: {speedup:.2f}x "
+            "(sum of task run times / wall time)"
+        )
+    print(f"  demo took {elapsed:.1f}s; scratch repository: {root}")
+    print(f"  look around: cd {shlex.quote(root)} && git parallel status")
+
+
+def run_demo(directory: str | None) -> str:
+    # The repository and its task worktrees (../coffee-maker-wt<id>) all live in one folder.
+    root = os.path.join(_demo_folder(directory), "coffee-maker")
     os.makedirs(root)
     started = time.monotonic()
     print(f"git parallel demo: a scratch repository at {root}")
@@ -198,14 +214,5 @@ def run_demo(directory: str | None) -> str:
     show.say("The history: every task arrived as its own merge commit.")
     show.run(["git", "log", "--graph", "--oneline", "--decorate", "main"])
     elapsed = time.monotonic() - started
-    speedup = batch.get("speedup")
-    print("\n== summary")
-    print("  3 tasks, 2 run in parallel, 1 conflicting task held back until it was safe.")
-    if speedup:
-        print(
-            f"  measured speedup of the parallel batch: {speedup:.2f}x "
-            "(sum of task run times / wall time)"
-        )
-    print(f"  demo took {elapsed:.1f}s; scratch repository: {root}")
-    print(f"  look around: cd {shlex.quote(root)} && git parallel status")
+    _print_summary(batch.get("speedup"), elapsed, root)
     return root
