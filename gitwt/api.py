@@ -32,8 +32,8 @@ from gitwt.services.waiting import Progress
 from gitwt.services.waiting import WaitReport as WaitResult
 
 if TYPE_CHECKING:
+    from gitwt.services.cleaning import CleanResult as CleanedTask
     from gitwt.services.context import Context
-    from gitwt.services.lifecycle import CleanResult as CleanedTask
     from gitwt.services.lifecycle import StartReport
     from gitwt.services.merge import MergeReport
     from gitwt.services.planning import PlanReport
@@ -229,9 +229,9 @@ def merge(
 def clean(ids: Sequence[str] = (), *, force: bool = False, repo: Repository = None) -> CleanResult:
     """Remove finished tasks' worktrees and merged branches, never losing work (`force` keeps
     it under refs/parallel/salvage/ first)."""
-    from gitwt.services import lifecycle
+    from gitwt.services import cleaning
 
-    return CleanResult(lifecycle.clean(_context(repo), list(ids), force=force))
+    return CleanResult(cleaning.clean(_context(repo), list(ids), force=force))
 
 
 def batch(

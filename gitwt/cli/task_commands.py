@@ -110,11 +110,11 @@ def status(ids: tuple[str, ...], as_json: bool, watch: bool, no_forecast: bool) 
 @click.option("-f", "--follow", is_flag=True, help="Keep printing output as it comes.")
 def logs(task_id: str, follow: bool) -> None:
     """Print the output of task ID's command."""
-    from gitwt.services import lifecycle
+    from gitwt.services import task_logs
     from gitwt.services.context import Context
 
     try:
-        lifecycle.print_log(Context.discover(), task_id, follow)
+        task_logs.print_log(Context.discover(), task_id, follow)
     except KeyboardInterrupt:
         return
 
@@ -151,10 +151,10 @@ def stop(ids: tuple[str, ...], timeout: float, as_json: bool) -> None:
 def claim(task_id: str, paths: tuple[str, ...], as_json: bool) -> None:
     """Extend a live task's declaration with PATHS, unless another live task has them."""
     from gitwt.cli import report, task_report
-    from gitwt.services import lifecycle
+    from gitwt.services import claiming
     from gitwt.services.context import Context
 
-    result = lifecycle.claim(Context.discover(), task_id, list(paths))
+    result = claiming.claim(Context.discover(), task_id, list(paths))
     if as_json:
         report.dump_json(task_report.claim_json(result))
     else:

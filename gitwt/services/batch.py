@@ -114,7 +114,7 @@ def run_batch(
     test: str | None = None,
     progress: Progress | None = None,
 ) -> BatchReport:
-    from gitwt.services import lifecycle, waiting
+    from gitwt.services import cleaning, lifecycle, waiting
     from gitwt.services.merge import merge
 
     began = time.time()
@@ -135,7 +135,7 @@ def run_batch(
     cleaned: list[str] = []
     kept: dict[str, str] = {}
     if failed:
-        for item in lifecycle.clean(context, failed):
+        for item in cleaning.clean(context, failed):
             if item.cleaned:
                 cleaned.append(item.task_id)
             else:

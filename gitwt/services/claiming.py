@@ -1,0 +1,130 @@
+"""The `claim` service: extend a live task's declaration under the lock, then refresh its rules."""
+
+from __future__ import annotations
+
+import os
+import time
+from dataclasses import dataclass
+from typing import Any
+
+from gitwt.core.declaration import declared_by
+from gitwt.core.specs import Task
+from gitwt.errors import GitParallelError, Refused
+from gitwt.infra import failpoints, state
+from gitwt.services.context import Context
+from gitwt.services.lifecycle import _conflict_text, _team
+
+
+@dataclass
+class ClaimReport:
+    task_id: str
+    added: list[str]
+    declaration: list[str]
+
+
+def claim(context: Context, task_id: str, paths: list[str]) -> ClaimReport:
+    """Extend a live task's declaration, decided under the lock: refused (exit 1) when another
+    live task declares or claims an overlapping path, or the task's owner does not own it."""
+    from gitwt.core import patterns
+
+    if not paths:
+        raise GitParallelError("no paths to claim", f"e.g. 'git parallel claim {task_id} src/x.py'")
+    wanted = [patterns.validate(path, "the command line") for path in paths]
+    common = context.repo.common_dir
+    with state.locked(common):
+        records = state.all_tasks(common)
+        record = _live_record(records, task_id)
+        current = declared_by(record)
+        added = [path for path in wanted if path not in current]
+        if added:
+            _check_claim(context, record, records, added)
+            team = _team(context)
+            if team is not None:
+                team.claim(context, record, added)  # other machines' tasks decide too
+            failpoints.hit("claim:validated")
+            _record_claim(common, record, added)
+            failpoints.hit("claim:recorded")
+        # Always refresh, even when nothing was added: a claim killed after recording
+        # is finished by running it again.
+        _refresh_rules(context, record)
+    return ClaimReport(record["id"], added, declared_by(record))
+
+
+def _live_record(records: dict[str, dict[str, Any]], task_id: str) -> dict[str, Any]:
+    """The record of the task to extend; refused unless it was started and is still live."""
+    from gitwt.services import supervisor
+
+    found = supervisor.select(records, [task_id])
+    if not found:
+        raise GitParallelError(f"task {task_id} has not been started", "see 'git parallel status'")
+    record = found[0]
+    if not state.is_live(record):
+        raise Refused(
+            f"task {record['id']} is {record.get('state')}; nothing to extend",
+            "start a new task for more work",
+        )
+    return record
+
+
+def _check_claim(
+    context: Context,
+    record: dict[str, Any],
+    records: dict[str, dict[str, Any]],
+    added: list[str],
+) -> None:
+    """Refuse paths another live task declares or claims, or the task's owner does not own."""
+    from gitwt.core import separation
+
+    claimed = Task(id=record["id"], title="", owner=record.get("owner"), files=tuple(added))
+    others = [
+        Task(id=key, title="", owner=None, files=tuple(declared_by(other)))
+        for key, other in records.items()
+        if key != record["id"] and state.is_live(other) and declared_by(other)
+    ]
+    check = separation.plan(
+        [claimed, *others],
+        context.base_files(),
+        ownership=context.ownership if record.get("owner") else None,
+        unowned=context.config.unowned,
+    )
+    mine = [c for c in check.conflicts if record["id"] in c.tasks]
+    if mine:
+        conflict = mine[0]
+        other = next(t for t in conflict.tasks if t != record["id"])
+        raise Refused(
+            f"cannot claim for task {record['id']}: {_conflict_text(conflict)} "
+            f"(task {other} is {records[other].get('state')})",
+            f"claim other paths, or wait until task {other} is merged",
+        )
+    problems = [p for p in check.problems if p.task == record["id"]]
+    if problems:
+        raise Refused(
+            f"cannot claim for task {record['id']}: {problems[0].message}",
+            "claim only paths the task's owner owns, or ask their owner",
+        )
+
+
+def _record_claim(common: str, record: dict[str, Any], added: list[str]) -> None:
+    """The claim in the task's record and in events.jsonl."""
+    record["claims"] = [
+        *(record.get("claims") or []),
+        {"paths": added, "time": time.time()},
+    ]
+    state.write_task(common, record)
+    state.append_event(common, "claimed", task=record["id"], paths=added)
+
+
+def _refresh_rules(context: Context, record: dict[str, Any]) -> None:
+    """Save the worktree's rules (and sparse patterns) from the whole declaration: idempotent."""
+    from gitwt.services import worktrees
+
+    worktree = record.get("worktree")
+    if worktree and record.get("base_oid") and os.path.isdir(worktree):
+        git_dir = worktrees.private_git_dir(worktree)
+        worktrees.save_task_rules(context, record, git_dir)
+        failpoints.hit("claim:rules-saved")
+        if record.get("sparse"):
+            # The whole declaration, not just this claim's paths: idempotent.
+            worktrees.populate_sparse(
+                worktree, git_dir, worktrees.task_sparse_patterns(context, record)
+            )

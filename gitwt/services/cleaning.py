@@ -1,0 +1,84 @@
+"""The `clean` service: remove finished tasks' worktrees and merged branches, never losing work."""
+
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass
+from typing import Any
+
+from gitwt.errors import Refused
+from gitwt.infra import failpoints, state
+from gitwt.services import base_guard
+from gitwt.services.context import Context
+from gitwt.services.lifecycle import _team
+
+FINISHED = frozenset(
+    {
+        state.SUCCEEDED,
+        state.FAILED,
+        state.STOPPED,
+        state.LOST,
+        state.MERGED,
+        state.CONFLICTED,
+        state.REJECTED,
+    }
+)
+
+
+@dataclass
+class CleanResult:
+    task_id: str
+    cleaned: bool
+    removal: dict[str, Any] | None = None
+    refused: str | None = None
+    hint: str | None = None
+
+
+def clean(context: Context, ids: list[str], force: bool = False) -> list[CleanResult]:
+    """Remove worktrees of finished or merged tasks and their merged branches (DESIGN §7).
+
+    With no ids: every finished or merged task. A named open task may be cleaned too. Running
+    or queued tasks, dirty worktrees and unmerged commits are refused per task; `force` salvages
+    them under refs/parallel/salvage/<id>/<time> first (a running task is never forced).
+    """
+    from gitwt.services import scheduler, supervisor, worktrees
+
+    common = context.repo.common_dir
+    results: list[CleanResult] = []
+    team = _team(context)
+    if team is not None:
+        team.require_reachable(context)  # an unreachable registry changes nothing
+    with state.locked(common):
+        chosen = supervisor.choose(
+            state.all_tasks(common), ids, lambda record: record.get("state") in FINISHED
+        )
+        for record in chosen:
+            observed = supervisor.observe(record).state
+            if observed in (state.RUNNING, supervisor.UNSUPERVISED, state.QUEUED):
+                results.append(
+                    CleanResult(
+                        record["id"],
+                        False,
+                        refused=f"task {record['id']} is {observed}",
+                        hint=f"stop it first: 'git parallel stop {record['id']}'",
+                    )
+                )
+                continue
+            if record.get("state") == state.CLEANED:
+                results.append(CleanResult(record["id"], False))
+                continue
+            try:
+                removal = worktrees.remove_task(context, record, force=force)
+            except Refused as refusal:
+                results.append(
+                    CleanResult(record["id"], False, refused=refusal.message, hint=refusal.hint)
+                )
+                continue
+            state.update_task(common, record["id"], state=state.CLEANED, cleaned_at=time.time())
+            failpoints.hit("clean:recorded")
+            results.append(CleanResult(record["id"], True, removal=removal.to_json()))
+        if team is not None and any(result.cleaned for result in results):
+            team.sweep(context)  # the cleaned tasks leave the registry
+    scheduler.schedule(context)  # a cleaned partner may free a queued task
+    base_guard.lift_if_idle(context.repo)  # the last task gone: no guard left behind
+    return results

@@ -1,0 +1,56 @@
+"""The `logs` service: copy a task's log to stdout, and follow it until the task has ended."""
+
+from __future__ import annotations
+
+import os
+import time
+
+from gitwt.errors import GitParallelError
+from gitwt.infra import state
+from gitwt.services.context import Context
+
+
+def print_log(context: Context, task_id: str, follow: bool = False) -> None:
+    """Copy the task's log to stdout; with `follow`, keep going until the task has ended."""
+    import sys
+
+    from gitwt.services import supervisor
+
+    common = context.repo.common_dir
+    found = supervisor.select(state.all_tasks(common), [task_id])
+    if not found:
+        raise GitParallelError(f"task {task_id} has not been started", "see 'git parallel status'")
+    record = found[0]
+    path = state.log_path(common, record["id"])
+    if not os.path.exists(path):
+        if not record.get("command"):
+            raise GitParallelError(
+                f"task {record['id']} has no command, so no log",
+                f"work in {record.get('worktree')}",
+            )
+        if not follow:
+            return
+    output = sys.stdout.buffer
+    position = 0
+    while True:
+        if os.path.exists(path):
+            with open(path, "rb") as handle:
+                handle.seek(position)
+                chunk = handle.read()
+            if chunk:
+                output.write(chunk)
+                output.flush()
+                position += len(chunk)
+                continue
+        if not follow:
+            return
+        current = state.read_task(common, record["id"]) or record
+        if supervisor.observe(current).state not in (
+            state.RUNNING,
+            state.QUEUED,
+            supervisor.UNSUPERVISED,
+        ):
+            # One last read: the shim writes its final line just before recording the exit.
+            follow = False
+            continue
+        time.sleep(0.2)
