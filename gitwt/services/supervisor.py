@@ -224,52 +224,69 @@ def _targets(record: dict[str, Any]) -> tuple[list[psutil.Process], set[int]]:
 def stop(context: Context, ids: list[str], timeout: float = 10.0) -> list[StopResult]:
     """SIGTERM each task's process group and a snapshot of all its descendants, SIGKILL what is
     left after `timeout`, then record the task as `stopped`. With no ids: every running task."""
-    import psutil
-
-    from gitwt.errors import GitParallelError
-
     common = context.repo.common_dir
     results: dict[str, StopResult] = {}
-    to_stop: list[dict[str, Any]] = []
     with state.locked(common):
-        records = state.all_tasks(common)
-        for task_id in ids:
-            if not select(records, [task_id]):
-                raise GitParallelError(
-                    f"task {task_id} has not been started", "see 'git parallel status'"
-                )
-        chosen = (
-            select(records, ids)
-            if ids
-            else [
-                record
-                for record in records.values()
-                if record.get("state") in (state.RUNNING, state.QUEUED)
-            ]
-        )
-        for record in chosen:
-            task_id = record["id"]
-            before = observe(record).state
-            if before in (state.RUNNING, UNSUPERVISED):
-                record["stop_requested"] = time.time()
-                state.write_task(common, record)
-                to_stop.append(record)
-                results[task_id] = StopResult(task_id, before, state.STOPPED)
-            elif before == state.QUEUED:
-                now = time.time()
-                record.update(
-                    state=state.STOPPED,
-                    ended_at=now,
-                    exit={"code": None, "signal": None, "ended_at": now},
-                )
-                state.write_task(common, record)
-                results[task_id] = StopResult(
-                    task_id, before, state.STOPPED, message="removed from the queue"
-                )
-            else:
-                results[task_id] = StopResult(
-                    task_id, before, before, message=f"nothing to stop ({before})"
-                )
+        to_stop = _request_stops(common, ids, results)
+    _terminate(to_stop, results, timeout)
+    _record_stopped(common, to_stop)
+    return [results[key] for key in results]
+
+
+def _request_stops(
+    common: str, ids: list[str], results: dict[str, StopResult]
+) -> list[dict[str, Any]]:
+    """Under the lock: mark running tasks stop_requested (returned, to signal), take queued ones
+    off the queue, and fill `results` for each chosen task."""
+    from gitwt.errors import GitParallelError
+
+    to_stop: list[dict[str, Any]] = []
+    records = state.all_tasks(common)
+    for task_id in ids:
+        if not select(records, [task_id]):
+            raise GitParallelError(
+                f"task {task_id} has not been started", "see 'git parallel status'"
+            )
+    chosen = (
+        select(records, ids)
+        if ids
+        else [
+            record
+            for record in records.values()
+            if record.get("state") in (state.RUNNING, state.QUEUED)
+        ]
+    )
+    for record in chosen:
+        task_id = record["id"]
+        before = observe(record).state
+        if before in (state.RUNNING, UNSUPERVISED):
+            record["stop_requested"] = time.time()
+            state.write_task(common, record)
+            to_stop.append(record)
+            results[task_id] = StopResult(task_id, before, state.STOPPED)
+        elif before == state.QUEUED:
+            now = time.time()
+            record.update(
+                state=state.STOPPED,
+                ended_at=now,
+                exit={"code": None, "signal": None, "ended_at": now},
+            )
+            state.write_task(common, record)
+            results[task_id] = StopResult(
+                task_id, before, state.STOPPED, message="removed from the queue"
+            )
+        else:
+            results[task_id] = StopResult(
+                task_id, before, before, message=f"nothing to stop ({before})"
+            )
+    return to_stop
+
+
+def _terminate(
+    to_stop: list[dict[str, Any]], results: dict[str, StopResult], timeout: float
+) -> None:
+    """SIGTERM the tasks' processes, SIGKILL what is left after `timeout` (counted in results)."""
+    import psutil
 
     snapshot: dict[str, tuple[list[psutil.Process], set[int]]] = {
         record["id"]: _targets(record) for record in to_stop
@@ -288,6 +305,9 @@ def stop(context: Context, ids: list[str], timeout: float = 10.0) -> list[StopRe
             results[record["id"]].killed = len({process.pid for process in left})
     psutil.wait_procs(alive, timeout=2.0)
 
+
+def _record_stopped(common: str, to_stop: list[dict[str, Any]]) -> None:
+    """Give each shim EXIT_GRACE to record its exit; record `stopped` ourselves if it did not."""
     deadline = time.time() + EXIT_GRACE
     for record in to_stop:
         task_id = record["id"]
@@ -308,7 +328,6 @@ def stop(context: Context, ids: list[str], timeout: float = 10.0) -> list[StopRe
                 )
                 state.write_task(common, fresh)
         state.append_event(common, "stopped", task=task_id)
-    return [results[key] for key in results]
 
 
 def _group_alive(group: int) -> bool:
