@@ -35,7 +35,7 @@ if TYPE_CHECKING:
     from gitwt.services.cleaning import CleanResult as CleanedTask
     from gitwt.services.context import Context
     from gitwt.services.lifecycle import StartReport
-    from gitwt.services.merge import MergeReport
+    from gitwt.services.merge_results import MergeReport
     from gitwt.services.planning import PlanReport
     from gitwt.services.status import StatusReport
 

@@ -20,7 +20,7 @@ from gitwt.services.waiting import Progress, WaitReport, iso_time
 
 if TYPE_CHECKING:
     from gitwt.services.context import Context
-    from gitwt.services.merge import MergeReport
+    from gitwt.services.merge_results import MergeReport
 
 
 @dataclass

@@ -41,7 +41,7 @@ def clean(context: Context, ids: list[str], force: bool = False) -> list[CleanRe
     or queued tasks, dirty worktrees and unmerged commits are refused per task; `force` salvages
     them under refs/parallel/salvage/<id>/<time> first (a running task is never forced).
     """
-    from gitwt.services import scheduler, supervisor, worktrees
+    from gitwt.services import scheduler, supervisor, worktree_removal
 
     common = context.repo.common_dir
     results: list[CleanResult] = []
@@ -68,7 +68,7 @@ def clean(context: Context, ids: list[str], force: bool = False) -> list[CleanRe
                 results.append(CleanResult(record["id"], False))
                 continue
             try:
-                removal = worktrees.remove_task(context, record, force=force)
+                removal = worktree_removal.remove_task(context, record, force=force)
             except Refused as refusal:
                 results.append(
                     CleanResult(record["id"], False, refused=refusal.message, hint=refusal.hint)

@@ -258,7 +258,7 @@ def registry_rules(context: Context, task_id: str) -> boundaries.Rules | None:
 def sync_base(context: Context, checkout: str | None) -> registry.View:
     """Fetch the registry and the remote's base; bring the local base up to the remote's when
     it is behind (with its checkout, like a `pull --ff-only`). Refused when they diverged."""
-    from gitwt.services import merge
+    from gitwt.services import merge_publish
 
     view = registry.fetch(context, base=context.base)
     theirs = view.snapshot.base
@@ -272,7 +272,7 @@ def sync_base(context: Context, checkout: str | None) -> registry.View:
             f"{context.base} here and on remote '{name}' have diverged",
             f"bring them together first ('git pull {name} {context.base}'), then merge again",
         )
-    problem = merge.publish(context, checkout, ours or git.NULL_OID, theirs, "(catch up)")
+    problem = merge_publish.publish(context, checkout, ours or git.NULL_OID, theirs, "(catch up)")
     if problem is not None:
         raise Refused(
             f"cannot bring {context.base} up to date with remote '{name}': {problem}",
@@ -292,7 +292,7 @@ def publish(
     """Publish base at `tip` and release the landed tasks in one atomic push with leases on
     both refs; then advance the local base. "moved" when either lease was lost (the caller
     fetches and redoes the merge, tests included)."""
-    from gitwt.services import merge
+    from gitwt.services import merge_publish
 
     name = registry.remote_name(context)
     assert name is not None
@@ -309,7 +309,7 @@ def publish(
         return "moved"
     if tip == old:
         return None
-    problem = merge.publish(context, checkout, old, tip, landed[-1])
+    problem = merge_publish.publish(context, checkout, old, tip, landed[-1])
     if problem is not None:
         # The remote has the merge already; the local branch catches up on the next fetch.
         warn(

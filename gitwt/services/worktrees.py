@@ -1,21 +1,19 @@
-"""Task worktrees: create them locked, inspect them, and remove them without losing work (§7).
+"""Task worktrees: their names and paths, and creating them locked (DESIGN §7).
 
-Everything here runs git through `gitwt.infra.git`; nothing here writes task state except
-`remove_task`, which notes what it removed on the task record.
+Everything here runs git through `gitwt.infra.git` and writes no task state; removal and its
+safety checks are in `worktree_removal`.
 """
 
 from __future__ import annotations
 
 import os
 import time
-from dataclasses import dataclass, field
 from typing import Any
 
 from gitwt.core.declaration import declared_by
-from gitwt.errors import GitParallelError, Refused
+from gitwt.errors import GitParallelError
 from gitwt.infra import failpoints, git, git_output
 from gitwt.services.context import Context
-from gitwt.services.salvage import SALVAGE_PREFIX, salvage
 
 LOCK_REASON = "git parallel {id}"
 
@@ -221,7 +219,7 @@ def _half_created(context: Context, record: dict[str, Any]) -> git_output.Worktr
     """
     if record.get("state") != "queued" or record.get("base_oid"):
         return None
-    tree = _registered(context, record["worktree"])
+    tree = registered_worktree(context, record["worktree"])
     if (
         tree is None
         or tree.branch != f"refs/heads/{record['branch']}"
@@ -232,181 +230,10 @@ def _half_created(context: Context, record: dict[str, Any]) -> git_output.Worktr
     return tree
 
 
-# --- inspection ------------------------------------------------------------------------------
-
-
-@dataclass
-class Dirt:
-    """Why a worktree cannot be removed without losing something."""
-
-    changed: list[str] = field(default_factory=list)  # staged or unstaged changes to tracked files
-    untracked: list[str] = field(default_factory=list)
-    ignored: list[str] = field(default_factory=list)
-    operation: str | None = None  # a merge, rebase, cherry-pick... in progress
-
-    def __bool__(self) -> bool:
-        return bool(self.changed or self.untracked or self.ignored or self.operation)
-
-    def describe(self) -> str:
-        from gitwt.core.display import path_list
-
-        parts = []
-        if self.operation:
-            parts.append(f"a {self.operation} is in progress")
-        if self.changed:
-            parts.append(f"uncommitted changes ({path_list(self.changed, 3)})")
-        if self.untracked:
-            parts.append(f"untracked files ({path_list(self.untracked, 3)})")
-        if self.ignored:
-            parts.append(f"ignored files ({path_list(self.ignored, 3)})")
-        return "; ".join(parts)
-
-
-_OPERATIONS = (
-    ("MERGE_HEAD", "merge"),
-    ("rebase-merge", "rebase"),
-    ("rebase-apply", "rebase"),
-    ("CHERRY_PICK_HEAD", "cherry-pick"),
-    ("REVERT_HEAD", "revert"),
-    ("BISECT_LOG", "bisect"),
-)
-
-
-def inspect_dirt(path: str) -> Dirt:
-    dirt = Dirt()
-    git_dir = private_git_dir(path)
-    for name, operation in _OPERATIONS:
-        if os.path.exists(os.path.join(git_dir, name)):
-            dirt.operation = operation
-            break
-    for code, entry_path in git.status_entries(path):
-        if code == "??":
-            dirt.untracked.append(entry_path)
-        elif code == "!!":
-            dirt.ignored.append(entry_path)
-        else:
-            dirt.changed.append(entry_path)
-    return dirt
-
-
-def unmerged_commits(tip: str, base: str, cwd: str) -> list[str]:
-    """Commits reachable from `tip` but not from base."""
-    return git.rev_list([f"{base}..{tip}"], cwd)
-
-
-# --- salvage and removal ---------------------------------------------------------------------
-
-
-@dataclass
-class Removal:
-    task_id: str
-    worktree_removed: bool = False
-    branch_deleted: bool = False
-    salvage_ref: str | None = None
-    notes: list[str] = field(default_factory=list)
-
-    def to_json(self) -> dict[str, Any]:
-        return {
-            "id": self.task_id,
-            "worktree_removed": self.worktree_removed,
-            "branch_deleted": self.branch_deleted,
-            "salvage_ref": self.salvage_ref,
-            "notes": self.notes,
-        }
-
-
-def _registered(context: Context, path: str) -> git_output.Worktree | None:
+def registered_worktree(context: Context, path: str) -> git_output.Worktree | None:
+    """The worktree git has registered at `path`, if any."""
     wanted = os.path.realpath(path)
     for tree in git.worktrees(context.repo.toplevel):
         if os.path.realpath(tree.path) == wanted:
             return tree
     return None
-
-
-def remove_task(context: Context, record: dict[str, Any], force: bool = False) -> Removal:
-    """Remove a task's worktree and its branch once that loses nothing (DESIGN §7).
-
-    Refuses (raises `Refused`, exit 1, nothing changed) when the worktree has uncommitted
-    changes, untracked or ignored files, a merge/rebase/cherry-pick in progress, or commits
-    (on its branch or its HEAD) not reachable from base. With `force`, it first writes a salvage
-    ref holding all of that, then removes everything anyway.
-
-    The branch is deleted only when it is merged into base (or, with force, after salvage).
-    It does not check whether the task's process is still running (callers do: `clean` refuses
-    running tasks; `merge` only merges finished ones) and does not change the record's `state`;
-    it notes what it removed under `removed`. Safe to call with the state lock held.
-    """
-    from gitwt.infra import state
-
-    task_id = record["id"]
-    cwd = context.repo.toplevel
-    path = record.get("worktree")
-    branch = record.get("branch")
-    base_ref = f"refs/heads/{context.base}"
-    base_oid = git.rev_parse_verify(base_ref, cwd)
-    if base_oid is None:
-        raise GitParallelError(
-            f"base branch {context.base} does not exist, so nothing can count as merged",
-            "recreate the base branch or set 'base' in the config",
-        )
-    removal = Removal(task_id)
-
-    tree = _registered(context, path) if path else None
-    present = tree is not None and os.path.isdir(path or "")
-    branch_oid = git.rev_parse_verify(f"refs/heads/{branch}", cwd) if branch else None
-    head_oid = git.rev_parse_verify("HEAD", path) if present else None
-
-    problems: list[str] = []
-    if present:
-        dirt = inspect_dirt(path)  # type: ignore[arg-type]
-        if dirt:
-            problems.append(dirt.describe())
-    at_risk = [tip for tip in (branch_oid, head_oid) if tip]
-    unmerged = sorted(
-        {commit for tip in at_risk for commit in unmerged_commits(tip, base_oid, cwd)}
-    )
-    if unmerged:
-        problems.append(f"{len(unmerged)} commit(s) not merged into {context.base}")
-    if problems and not force:
-        raise Refused(
-            f"task {task_id}: {'; '.join(problems)}",
-            f"commit and merge the work ('git parallel merge {task_id}'), or rerun with "
-            f"--force to keep it under {SALVAGE_PREFIX}/{task_id}/<time> and remove it anyway",
-        )
-    if problems:
-        salvaged = salvage(context, task_id, path if present else None, at_risk)
-        removal.salvage_ref = salvaged.ref
-        removal.notes += [f"salvaged to {salvaged.ref}", *salvaged.notes]
-        failpoints.hit("clean:salvaged")
-
-    if tree is not None:
-        if tree.locked is not None:
-            git.run(["worktree", "unlock", tree.path], cwd, check=False)
-        if present:
-            # Without force git refuses untracked files itself: a second guard against races.
-            git.run(["worktree", "remove", *(["--force"] if force else []), tree.path], cwd)
-        else:
-            git.run(["worktree", "prune"], cwd)
-        removal.worktree_removed = True
-        failpoints.hit("clean:worktree-removed")
-    elif path and os.path.isdir(path):
-        removal.notes.append(f"{path} is not a registered worktree; left it alone")
-
-    if branch_oid is not None:
-        if force or git.is_ancestor(branch_oid, base_oid, cwd):
-            # Compare-and-delete: if the branch moved since we looked, keep it.
-            failpoints.hit("clean:before-branch-delete")
-            result = git.run(
-                ["update-ref", "-d", f"refs/heads/{branch}", branch_oid], cwd, check=False
-            )
-            removal.branch_deleted = result.returncode == 0
-            failpoints.hit("clean:branch-deleted")
-        else:
-            removal.notes.append(f"branch {branch} kept: not merged into {context.base}")
-    state.update_task(
-        context.repo.common_dir,
-        task_id,
-        removed={**removal.to_json(), "time": time.time()},
-    )
-    state.append_event(context.repo.common_dir, "removed", task=task_id, **removal.to_json())
-    return removal

@@ -20,7 +20,7 @@ from hypothesis import strategies as st
 
 from gitwt.core import boundaries
 from gitwt.hook import checks, entry, rules_lookup
-from gitwt.services import merge
+from gitwt.services import audit
 from gitwt.services.context import Context
 from tests.conftest import Repo, git
 
@@ -117,7 +117,7 @@ def test_the_hook_and_the_merge_audit_refuse_the_same_paths(
     }
     context = Context.discover(str(main))
     record = next(r for r in context_records(context) if r["id"] == "65")
-    audited = {v.path for v in merge.audit(context, record, base, committed.hexsha, base)}
+    audited = {v.path for v in audit.audit(context, record, base, committed.hexsha, base)}
     assert audited == refused
     assert refused <= changed  # both judge only what the change set touches
 

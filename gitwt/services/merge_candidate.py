@@ -1,0 +1,196 @@
+"""Building one task's merge candidate: audit, forecast, write the commit, gate it on tests.
+
+Nothing here moves a ref or touches a checkout; refusals are recorded in the task's state.
+"""
+
+from __future__ import annotations
+
+import shlex
+import time
+from collections.abc import Sequence
+from typing import Any
+
+from gitwt.core import boundaries
+from gitwt.infra import failpoints, git, state
+from gitwt.services.audit import REPLACE_REF, audit, replace_ref_findings
+from gitwt.services.context import Context
+from gitwt.services.merge_gate import run_tests
+from gitwt.services.merge_results import (
+    CLEAN,
+    CONFLICTED,
+    FAILED,
+    REJECTED,
+    TaskResult,
+    record_outcome,
+)
+
+
+def line_counts(old: str, new: str, cwd: str) -> dict[str, dict[str, Any]]:
+    """+/- lines per path of the branch's change, with renames and binary files told apart."""
+    from unidiff.errors import UnidiffParseError
+    from unidiff.patch import PatchSet
+
+    raw = git.run(
+        ["-c", "core.quotePath=false", "diff", "-M", "--no-color", "--no-ext-diff", old, new, "--"],
+        cwd,
+    ).stdout.decode("utf-8", "surrogateescape")
+    try:
+        patch = PatchSet(raw)
+    except UnidiffParseError:
+        return {}
+    counts: dict[str, dict[str, Any]] = {}
+    for patched in patch:
+        entry: dict[str, Any] = {
+            "added": patched.added,
+            "removed": patched.removed,
+            "binary": patched.is_binary_file,
+        }
+        if patched.is_rename:
+            entry["renamed_from"] = patched.source_file.removeprefix("a/")
+        counts[patched.path] = entry
+    return counts
+
+
+# --- test gate -------------------------------------------------------------------------------
+
+
+def _conflict_help(context: Context, record: dict[str, Any]) -> str:
+    worktree = record.get("worktree") or "<the task worktree>"
+    return (
+        f"resolve in the task worktree: cd {shlex.quote(worktree)} && git merge "
+        f"{shlex.quote(context.base)}, fix the conflicts, git commit, then "
+        f"'git parallel merge {record['id']}'"
+    )
+
+
+def _rejection_help(task_id: str, violations: list[boundaries.Violation]) -> str:
+    kinds = {violation.kind for violation in violations}
+    help = []
+    if kinds - {REPLACE_REF}:
+        help.append(
+            "changes outside the task's declaration or its owner's paths; drop them from the "
+            f"branch (git rebase -i / git revert) or 'git parallel claim {task_id} -- <path>' "
+            "before the merge"
+        )
+    if REPLACE_REF in kinds:
+        help.append(
+            "the repository has replace refs (git replace -l): check who made them and delete "
+            "them (git replace -d <oid>) before the merge"
+        )
+    return "; ".join(help)
+
+
+def _reject(
+    context: Context,
+    task_id: str,
+    violations: list[boundaries.Violation],
+    *,
+    dry_run: bool,
+) -> TaskResult:
+    """Record (unless a dry run) and report a task whose change breaks its boundaries."""
+    shown = [violation.to_json() for violation in violations]
+    if not dry_run:
+        record_outcome(
+            context,
+            task_id,
+            state=state.REJECTED,
+            merge={"result": REJECTED, "time": time.time(), "violations": shown},
+        )
+    return TaskResult(
+        task_id,
+        REJECTED,
+        paths=sorted({v.path for v in violations if v.kind != REPLACE_REF}),
+        violations=shown,
+        reason=_rejection_help(task_id, violations),
+    )
+
+
+def _conflict(
+    context: Context, record: dict[str, Any], conflicts: list[str], *, dry_run: bool
+) -> TaskResult:
+    """Record (unless a dry run) and report a task whose merge would conflict."""
+    task_id = record["id"]
+    if not dry_run:
+        record_outcome(
+            context,
+            task_id,
+            state=state.CONFLICTED,
+            merge={"result": CONFLICTED, "time": time.time(), "paths": conflicts},
+        )
+    return TaskResult(task_id, CONFLICTED, paths=conflicts, reason=_conflict_help(context, record))
+
+
+def _gate(
+    context: Context, task_id: str, candidate: str, test_command: str | Sequence[str]
+) -> TaskResult | None:
+    """Run the tests on the candidate: None when they pass, else the recorded failure."""
+    code, log = run_tests(context, task_id, candidate, test_command)
+    if code == 0:
+        return None
+    record_outcome(
+        context,
+        task_id,
+        state=state.FAILED,
+        merge={
+            "result": FAILED,
+            "time": time.time(),
+            "test_exit": code,
+            "log": log,
+            "candidate": candidate,
+        },
+    )
+    return TaskResult(
+        task_id,
+        FAILED,
+        commit=candidate,
+        log=log,
+        reason=f"tests exited {code}; base unchanged; see {log}",
+    )
+
+
+def prepare(
+    context: Context,
+    record: dict[str, Any],
+    onto: str,
+    heads: dict[str, str],
+    replacements: dict[str, str],
+    *,
+    test_command: str | Sequence[str] | None,
+    dry_run: bool,
+) -> TaskResult:
+    """Audit, forecast, write and test the merge of one task onto commit `onto`.
+
+    A clean result carries the candidate commit; refusals are recorded in the task's state
+    (except in a dry run). Nothing here moves a ref or touches a checkout.
+    """
+    task_id = record["id"]
+    cwd = context.repo.toplevel
+    branch_oid = heads[record["branch"]]  # present: checked by _skip_or_finished
+    fork_point = git.merge_base(onto, branch_oid, cwd)
+    if fork_point == branch_oid:
+        return TaskResult(task_id, CLEAN, commit=None, reason="already contained in base")
+    violations = audit(context, record, onto, branch_oid, fork_point)
+    violations += replace_ref_findings(replacements)
+    if violations:
+        return _reject(context, task_id, violations, dry_run=dry_run)
+    forecast = git.merge_tree(onto, branch_oid, cwd)
+    if forecast.conflicts:
+        return _conflict(context, record, forecast.conflicts, dry_run=dry_run)
+    lines = line_counts(fork_point or onto, branch_oid, cwd)
+    title = record.get("title") or task_id
+    candidate = git.commit_tree(
+        forecast.tree, [onto, branch_oid], f"Merge task {task_id}: {title}", cwd
+    )
+    failpoints.hit("merge:candidate")
+    if test_command and not dry_run:
+        failure = _gate(context, task_id, candidate, test_command)
+        if failure is not None:
+            return failure
+    return TaskResult(
+        task_id,
+        CLEAN,
+        commit=candidate,
+        paths=sorted(lines),
+        lines=lines,
+        reason="would merge" if dry_run else "",
+    )
