@@ -140,6 +140,9 @@ def test_watch_redraws_until_interrupted(repo: Repo) -> None:
         stderr=subprocess.PIPE,
         env={**os.environ},
         text=True,
+        # Ctrl-C at a terminal: SIGINT at its default. A suite started in the background by a
+        # non-interactive shell inherits SIGINT ignored, and the watch would never see it.
+        preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL),
     )
     lines: queue.Queue[str] = queue.Queue()
     assert process.stdout is not None
