@@ -13,6 +13,21 @@ from gitwt.infra.config import LOCAL_VARIABLE
 
 F = TypeVar("F", bound=Callable[..., Any])
 
+# `start` and `batch` take the same two options, with the same words.
+run_option = click.option(
+    "--run",
+    "run_command",
+    metavar="CMD",
+    help="Run CMD in each task worktree ({id}, {worktree}, {spec} are replaced).",
+)
+max_option = click.option(
+    "--max",
+    "max_instances",
+    type=click.IntRange(min=1),
+    metavar="N",
+    help="Run at most N task commands at once (default: config max_instances).",
+)
+
 
 def local_option(command: F) -> F:
     """Add `--local`: run on this machine alone, without the team registry, and say so."""

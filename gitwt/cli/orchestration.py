@@ -6,7 +6,7 @@ from __future__ import annotations
 import click
 
 from gitwt.cli.commands import cli, emit
-from gitwt.cli.options import local_option
+from gitwt.cli.options import local_option, max_option, run_option
 
 
 def _progress(line: str) -> None:
@@ -38,19 +38,8 @@ def wait(ids: tuple[str, ...], timeout: float | None, as_json: bool) -> None:
 
 @cli.command()
 @click.argument("ids", nargs=-1, required=True)
-@click.option(
-    "--run",
-    "run_command",
-    metavar="CMD",
-    help="Run CMD in each task worktree ({id}, {worktree}, {spec} are replaced).",
-)
-@click.option(
-    "--max",
-    "max_instances",
-    type=click.IntRange(min=1),
-    metavar="N",
-    help="Run at most N task commands at once (default: config max_instances).",
-)
+@run_option
+@max_option
 @click.option(
     "--test",
     "test_command",

@@ -7,24 +7,13 @@ import sys
 import click
 
 from gitwt.cli.commands import cli, emit
-from gitwt.cli.options import local_option
+from gitwt.cli.options import local_option, max_option, run_option
 
 
 @cli.command()
 @click.argument("ids", nargs=-1, required=True)
-@click.option(
-    "--run",
-    "run_command",
-    metavar="CMD",
-    help="Run CMD in each task worktree ({id}, {worktree}, {spec} are replaced).",
-)
-@click.option(
-    "--max",
-    "max_instances",
-    type=click.IntRange(min=1),
-    metavar="N",
-    help="Run at most N task commands at once (default: config max_instances).",
-)
+@run_option
+@max_option
 @click.option(
     "--queue",
     is_flag=True,

@@ -234,21 +234,7 @@ def range_commits_changes(
     old: str, new: str, cwd: str | os.PathLike[str] | None = None
 ) -> dict[str, list[Change]]:
     """Each non-merge commit of old..new with its name-status changes, in one process."""
-    raw = run(
-        [
-            "log",
-            "--no-merges",
-            "-z",
-            "--name-status",
-            "-M",
-            "--format=%H",
-            "--no-ext-diff",
-            f"{old}..{new}",
-            "--",
-        ],
-        cwd,
-    ).stdout
-    return git_output.changes_by_commit(split_z(raw))
+    return _log_changes([f"{old}..{new}"], cwd)
 
 
 def unreferenced_commits_changes(
@@ -256,22 +242,15 @@ def unreferenced_commits_changes(
 ) -> dict[str, list[Change]]:
     """Each non-merge commit of `new` that no ref reaches yet (what a push brings, seen from a
     pre-receive hook) with its name-status changes, in one process."""
-    raw = run(
-        [
-            "log",
-            "--no-merges",
-            "-z",
-            "--name-status",
-            "-M",
-            "--format=%H",
-            "--no-ext-diff",
-            new,
-            "--not",
-            "--all",
-            "--",
-        ],
-        cwd,
-    ).stdout
+    return _log_changes([new, "--not", "--all"], cwd)
+
+
+def _log_changes(
+    revisions: list[str], cwd: str | os.PathLike[str] | None
+) -> dict[str, list[Change]]:
+    """The one `git log` reading of commits with their changes: renames detected, no merges."""
+    arguments = ["log", "--no-merges", "-z", "--name-status", "-M", "--format=%H", "--no-ext-diff"]
+    raw = run([*arguments, *revisions, "--"], cwd).stdout
     return git_output.changes_by_commit(split_z(raw))
 
 
