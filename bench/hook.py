@@ -1,11 +1,13 @@
-"""Commit-hook speed (DESIGN §10): 1,000 staged changes in a 50,000-file repository.
+"""Commit-hook speed (DESIGN §10): 1,000 staged changes in a 200,000-file repository.
 
-    python bench/hook.py [--files 50000] [--staged 1000] [--runs 25] [--keep DIR]
+    python bench/hook.py [--files 200000] [--staged 1000] [--runs 25] [--keep DIR] [--dir DIR]
 
 Prints the median wall time of the installed pre-commit shim (exactly what git runs) next to the
 floor, `python -I -S -c pass` plus `git diff --cached --name-status -z` run back to back, and the
 ratio; the budget is 1.25. Runs are interleaved so background load hits both alike. Then the same
 check through `pre-commit run` (the framework's `git-parallel-boundaries`), for comparison.
+The repository is built under --dir (default: /dev/shm when it exists, so that the figures are
+the programs' and not this machine's disk).
 """
 
 from __future__ import annotations
@@ -19,6 +21,8 @@ import sys
 import tempfile
 import time
 from pathlib import Path
+
+from synthetic import scratch_directory, storage
 
 BUDGET = 1.25
 DIRECTORIES = 100  # pkgNN/ folders of the synthetic repository
@@ -82,20 +86,24 @@ def timed(command: list[str], cwd: Path) -> float:
 
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--files", type=int, default=50_000)
+    parser.add_argument("--files", type=int, default=200_000)
     parser.add_argument("--staged", type=int, default=1_000)
     parser.add_argument("--runs", type=int, default=25)
     parser.add_argument("--framework-runs", type=int, default=5)
     parser.add_argument("--keep", type=Path, help="build in DIR and keep it")
+    parser.add_argument("--dir", type=Path, default=scratch_directory(), help="build under DIR")
     parser.add_argument("--json", action="store_true", help="end with one line of JSON figures")
     args = parser.parse_args()
-    root = args.keep or Path(tempfile.mkdtemp(prefix="gitwt-bench-hook-"))
+    root = args.keep or Path(tempfile.mkdtemp(prefix="gitwt-bench-hook-", dir=args.dir))
     root.mkdir(parents=True, exist_ok=True)
     try:
         started = time.perf_counter()
         worktree = build(root, args.files, args.staged)
         took = time.perf_counter() - started
-        print(f"built {args.files} files with {args.staged} staged changes in {took:.1f}s")
+        print(
+            f"built {args.files} files with {args.staged} staged changes in {took:.1f}s"
+            f" under {root} ({storage(root)})"
+        )
         git_dir = git(worktree, "rev-parse", "--path-format=absolute", "--git-dir").decode().strip()
         shim = [os.path.join(git_dir, "parallel-hooks", "pre-commit")]
         python = [sys.executable, "-I", "-S", "-c", "pass"]

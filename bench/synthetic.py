@@ -5,6 +5,7 @@ Writing tens of thousands of files through `git add` would take longer than what
 
 from __future__ import annotations
 
+import os
 import subprocess
 from collections.abc import Iterable, Mapping
 from pathlib import Path
@@ -42,3 +43,28 @@ def spec(task_id: int, declared: str) -> str:
 
 
 UNGATED_CONFIG = "cpu_max = 100\nmemory_max = 100\n"  # the machine is shared: no resource gate
+
+
+def scratch_directory() -> Path | None:
+    """Where benchmarks build their repositories: tmpfs when the machine has one.
+
+    On this project's machines the disk is slow and noisy (a 20,000-file checkout takes 5-12 s),
+    which would measure the disk rather than the programs compared on it.
+    """
+    shared_memory = Path("/dev/shm")
+    return shared_memory if shared_memory.is_dir() and os.access(shared_memory, os.W_OK) else None
+
+
+def storage(path: Path) -> str:
+    """The file-system type `path` is on (from /proc/mounts), for the printed figures."""
+    best, kind = "", "unknown"
+    try:
+        mounts = Path("/proc/mounts").read_text().splitlines()
+    except OSError:
+        return kind
+    resolved = str(path.resolve())
+    for line in mounts:
+        fields = line.split()
+        if len(fields) > 2 and resolved.startswith(fields[1]) and len(fields[1]) > len(best):
+            best, kind = fields[1], fields[2]
+    return kind
