@@ -11,8 +11,8 @@ Then, alternating so that load hits both sides alike, the median of --repeat run
   * status:       `git parallel status --json --no-forecast` with --tasks tasks live (team
                   mode: one fetch, the registry read, the other machines' rows),
   * status_local: the same with --local.
-Each started task is cleaned between runs (in team mode that releases it). Once more, outside
-the timed runs, each command runs with a `git` on PATH that counts the git processes it starts
+Each started task is cleaned between runs (in team mode that releases it). Outside the timed
+runs, each command runs once more with git's trace2 log on, to count the git processes it starts
 (load does not change that count). No assertion: it prints the ratios (team / one machine).
 Run it with `nice -n 10` on a shared machine.
 """
@@ -31,7 +31,8 @@ import tempfile
 import time
 from pathlib import Path
 
-from synthetic import UNGATED_CONFIG, fast_import, spec
+from git_processes import git_processes, total, traced_environment
+from synthetic import UNGATED_CONFIG, fast_import, scratch_directory, spec
 
 
 def git(cwd: Path, *args: str) -> None:
@@ -77,22 +78,11 @@ def build(root: Path, file_count: int, tasks: int) -> Path:
     return served
 
 
-def counting_env(root: Path, env: dict[str, str]) -> tuple[dict[str, str], Path]:
-    """An environment whose `git` logs one line per process, then runs the real git."""
-    real = shutil.which("git")
-    shims = root / "count-bin"
-    shims.mkdir()
-    log = root / "git-count.log"
-    shim = shims / "git"
-    shim.write_text(f'#!/bin/sh\necho x >> "{log}"\nexec "{real}" "$@"\n')
-    shim.chmod(0o755)
-    return {**env, "PATH": f"{shims}{os.pathsep}{env['PATH']}"}, log
-
-
 def count(action: list[str], cwd: Path, env: dict[str, str], log: Path) -> int:
-    log.write_text("")
+    """The git processes `action` runs itself (bench/git_processes.py)."""
+    log.unlink(missing_ok=True)
     subprocess.run(action, cwd=cwd, check=True, capture_output=True, env=env)
-    return len(log.read_text().splitlines())
+    return total(git_processes(log))
 
 
 def timed(action: list[str], cwd: Path, env: dict[str, str]) -> float:
@@ -108,7 +98,7 @@ def main() -> int:
     parser.add_argument("--repeat", type=int, default=5)
     parser.add_argument("--json", action="store_true", help="end with one line of JSON figures")
     args = parser.parse_args()
-    root = Path(tempfile.mkdtemp(prefix="bench-team-"))
+    root = Path(tempfile.mkdtemp(prefix="bench-team-", dir=scratch_directory()))
     env = {**os.environ, "NO_COLOR": "1"}
     cli = [sys.executable, "-m", "gitwt"]
     daemon = None
@@ -124,7 +114,8 @@ def main() -> int:
             subprocess.run([*cli, "clean", "1"], cwd=repo, check=True, capture_output=True)
             times["start_local"].append(timed([*cli, "start", "1", "--local"], repo, env))
             subprocess.run([*cli, "clean", "1"], cwd=repo, check=True, capture_output=True)
-        counting, log = counting_env(root, env)
+        log = root / "trace2.log"
+        counting = traced_environment(log, env)
         processes = {
             "start": count([*cli, "start", "1"], repo, counting, log),
             "clean": count([*cli, "clean", "1"], repo, counting, log),
