@@ -123,6 +123,7 @@ def main() -> int:
         verdict = "within" if hook / floor <= BUDGET else "OVER"
         print(f"ratio {hook / floor:.2f} ({verdict} the {BUDGET} budget)")
         figures = {"hook_ms": hook * 1000, "floor_ms": floor * 1000, "runs": args.runs,
+                   "files": args.files, "staged": args.staged, "storage": storage(root),
                    "hook_runs_ms": [t * 1000 for t in hook_times],
                    "floor_runs_ms": [t * 1000 for t in floor_times]}  # fmt: skip
 
