@@ -33,8 +33,11 @@ if TYPE_CHECKING:
     from typing import Any
 
 
-def staged_changes(rules: boundaries.Rules | None, where: Layout) -> list[Change]:
-    """What the commit being made changes, as the task's branch will carry it.
+def staged_changes(
+    rules: boundaries.Rules | None, where: Layout, folder: str | None = None
+) -> list[Change]:
+    """What the commit being made changes, as the task's branch will carry it (in `folder`, by
+    default the current directory).
 
     While a merge is being committed, the index also holds what comes in from the other side;
     diffing against the fork point from base of (HEAD merged with MERGE_HEAD) leaves out what
@@ -42,11 +45,11 @@ def staged_changes(rules: boundaries.Rules | None, where: Layout) -> list[Change
     """
     incoming = merge_heads(where.git_dir)
     base = rules.extra.get("base") if rules is not None else None
-    if incoming and isinstance(base, str) and rev(base):
-        fork = merge_base(base, "HEAD", *incoming.keys())
+    if incoming and isinstance(base, str) and rev(base, folder):
+        fork = merge_base(base, "HEAD", *incoming.keys(), folder=folder)
         if fork:
-            return diff(fork, cached=True)
-    return diff(cached=True)
+            return diff(fork, cached=True, folder=folder)
+    return diff(cached=True, folder=folder)
 
 
 def check_staged(

@@ -31,8 +31,11 @@ class HookError(Exception):
 # --- running git -----------------------------------------------------------------------------
 
 
-def start_git(args: list[str], *, quiet: bool = False) -> tuple[int, int]:
-    """Start git in the current directory with the hook's environment; (pid, stdout fd).
+def start_git(
+    args: list[str], *, quiet: bool = False, folder: str | None = None
+) -> tuple[int, int]:
+    """Start git in `folder` (default: the current directory) with the hook's environment;
+    (pid, stdout fd). posix_spawn cannot change directory, so a folder is `git -C folder`.
 
     The environment is kept on purpose: during `git commit -a` or a partial commit git points
     GIT_INDEX_FILE at a temporary index, and that index is what is being committed.
@@ -48,7 +51,8 @@ def start_git(args: list[str], *, quiet: bool = False) -> tuple[int, int]:
         actions.append((os.POSIX_SPAWN_OPEN, 2, os.devnull, os.O_WRONLY, 0))
     env = {**os.environ, **real_objects.ENVIRONMENT}  # stored objects: no replace refs, grafts
     try:
-        pid = os.posix_spawnp("git", ["git", *args], env, file_actions=actions)
+        where = ["-C", folder] if folder is not None else []
+        pid = os.posix_spawnp("git", ["git", *where, *args], env, file_actions=actions)
     except OSError as exc:
         os.close(read_end)
         os.close(write_end)
@@ -67,9 +71,9 @@ def finish_git(started: tuple[int, int]) -> tuple[int, bytes]:
     return os.waitstatus_to_exitcode(status), b"".join(chunks)
 
 
-def run_git(args: list[str], *, check: bool = True) -> tuple[int, bytes]:
+def run_git(args: list[str], *, check: bool = True, folder: str | None = None) -> tuple[int, bytes]:
     """Run git and return (exit code, stdout); raise HookError on failure when check is set."""
-    code, out = finish_git(start_git(args, quiet=not check))
+    code, out = finish_git(start_git(args, quiet=not check, folder=folder))
     if check and code != 0:
         raise HookError(f"git {' '.join(args[:2])} failed (exit {code})", "see git's message above")
     return code, out
@@ -108,18 +112,19 @@ def diff_args(*revisions: str, cached: bool = False) -> list[str]:
     return ["diff", "--name-status", "-z", "--no-ext-diff", *cached_flag, *revisions, "--"]
 
 
-def diff(*revisions: str, cached: bool = False) -> list[Change]:
-    return parse_name_status(run_git(diff_args(*revisions, cached=cached))[1])
+def diff(*revisions: str, cached: bool = False, folder: str | None = None) -> list[Change]:
+    return parse_name_status(run_git(diff_args(*revisions, cached=cached), folder=folder)[1])
 
 
-def rev(name: str) -> str | None:
-    code, out = run_git(["rev-parse", "--verify", "--quiet", f"{name}^{{commit}}"], check=False)
+def rev(name: str, folder: str | None = None) -> str | None:
+    arguments = ["rev-parse", "--verify", "--quiet", f"{name}^{{commit}}"]
+    code, out = run_git(arguments, check=False, folder=folder)
     return out.decode().strip() or None if code == 0 else None
 
 
-def merge_base(*revisions: str) -> str | None:
+def merge_base(*revisions: str, folder: str | None = None) -> str | None:
     """`git merge-base A B C`: the fork point of A and a merge of B and C (None if unrelated)."""
-    code, out = run_git(["merge-base", *revisions], check=False)
+    code, out = run_git(["merge-base", *revisions], check=False, folder=folder)
     return out.decode().split()[0] if code == 0 and out.strip() else None
 
 

@@ -11,17 +11,25 @@ from __future__ import annotations
 
 import os
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
 
 from gitwt.core import boundaries
 from gitwt.core.declaration import role_rules
 from gitwt.core.ownership import choose_role
 from gitwt.core.specs import Task
 from gitwt.errors import GitParallelError
+from gitwt.hook import checks
 from gitwt.hook.entry import framework_range
+from gitwt.hook.git_runner import Layout
 from gitwt.hook.rules_file import load_rules
 from gitwt.infra import git, state
 from gitwt.services.context import Context
 from gitwt.services.task_rules import current_rules
+
+if TYPE_CHECKING:
+    from collections.abc import Sequence
+
+    from gitwt.core.boundaries import ChangeLike
 
 ROLE_VARIABLE = "GIT_PARALLEL_ROLE"
 ROLE_CONFIG = "parallel.role"
@@ -143,25 +151,10 @@ def range_changes(context: Context, spec: str) -> list[git.Change]:
     return git.range_changes(fork, resolved[1], cwd)
 
 
-def staged_changes(context: Context, rules: boundaries.Rules) -> list[git.Change]:
-    """The staged change; while a merge is being committed, only what it adds to the branch."""
-    cwd = context.repo.toplevel
-    merge_head = os.path.join(context.repo.git_dir, "MERGE_HEAD")
-    base = rules.extra.get("base")
-    if os.path.exists(merge_head) and isinstance(base, str):
-        with open(merge_head, encoding="utf-8") as handle:
-            incoming = handle.read().split()
-        result = git.run(["merge-base", base, "HEAD", *incoming], cwd, check=False)
-        fork = result.stdout.decode().split()[:1] if result.returncode == 0 else []
-        if fork:
-            return git.parse_name_status(
-                git.run(
-                    ["diff", "--cached", "--name-status", "-z", "--no-ext-diff", fork[0], "--"],
-                    cwd,
-                    keep_env=True,
-                ).stdout
-            )
-    return git.staged_changes(cwd, keep_env=True)
+def staged_changes(context: Context, rules: boundaries.Rules) -> list[ChangeLike]:
+    """The staged change, read as the commit hook reads it (one reader: hook.checks)."""
+    where = Layout(context.repo.git_dir, context.repo.common_dir)
+    return list(checks.staged_changes(rules, where, folder=context.repo.toplevel))
 
 
 def repo_paths(context: Context, given: list[str], cwd: str | None = None) -> list[str]:
@@ -212,6 +205,7 @@ def check(
         if pushed is not None:
             range_spec = f"{pushed[0]}..{pushed[1]}"
     commit = None
+    changes: Sequence[ChangeLike]
     if range_spec is not None:
         changes = range_changes(context, range_spec)
         scope = range_spec
