@@ -55,10 +55,12 @@ class OwnerIndex:
     """Which ownership rule (last match wins) covers a path, trying few regexes per path.
 
     One alternation of every rule costs a try of each branch per path: with a hundred lines of
-    CODEOWNERS that dominates the hook. Rules anchored under a literal first segment
-    (`/src/...`, `docs/api/...`) are filed under it, so a path tries the rules of its own first
-    segment and the floating ones (`*`, `*.js`, `docs/`), newest first, and stops at the first
-    match. Works for `ownership.OwnershipMap` and `CompiledOwnership` rules alike.
+    CODEOWNERS that dominates the hook, and with thousands of `/src/<package>/` lines under one
+    top folder, filing rules by first segment alone still tries them all for every path under
+    `src/`. Rules anchored under literal leading segments (`/src/pkg/...`, `docs/api/...`) are
+    filed under all of those segments, so a path tries only the rules filed under one of its own
+    leading segment paths and the floating ones (`*`, `*.js`, `docs/`), newest first, and stops
+    at the first match. Works for `ownership.OwnershipMap` and `CompiledOwnership` rules alike.
     """
 
     def __init__(self, rules: Sequence[Any]) -> None:
@@ -66,20 +68,33 @@ class OwnerIndex:
         self._anchored: dict[str, list[int]] = {}
         self._floating: list[int] = []
         self._compiled: dict[int, re.Pattern[str]] = {}
-        self._candidates: dict[str, list[int]] = {}
+        self._directory_candidates: dict[str, list[int]] = {}
         for index, rule in enumerate(rules):
-            segment = _anchor_segment(rule.pattern)
-            if segment:
-                self._anchored.setdefault(segment, []).append(index)
+            prefix = _anchor_prefix(rule.pattern)
+            if prefix:
+                self._anchored.setdefault(prefix, []).append(index)
             else:
                 self._floating.append(index)
 
-    def rule_index(self, path: str) -> int | None:
-        segment = path.split("/", 1)[0]
-        candidates = self._candidates.get(segment)
+    def _candidates(self, directory: str) -> list[int]:
+        """Rules that may match a path in `directory` (not counting rules filed under the path
+        itself), newest first. Cached per directory: paths share their folders."""
+        candidates = self._directory_candidates.get(directory)
         if candidates is None:
-            candidates = sorted([*self._anchored.get(segment, ()), *self._floating], reverse=True)
-            self._candidates[segment] = candidates
+            if directory:
+                parent = directory.rpartition("/")[0]
+                filed = self._anchored.get(directory, ())
+                candidates = _newest_first(self._candidates(parent), filed)
+            else:
+                candidates = sorted(self._floating, reverse=True)
+            self._directory_candidates[directory] = candidates
+        return candidates
+
+    def rule_index(self, path: str) -> int | None:
+        candidates = self._candidates(path.rpartition("/")[0])
+        filed = self._anchored.get(path)
+        if filed:  # a rule naming the path itself (`/docs/readme.md`)
+            candidates = _newest_first(candidates, filed)
         for index in candidates:
             compiled = self._compiled.get(index)
             if compiled is None:
@@ -98,18 +113,30 @@ class OwnerIndex:
         return OwnerMatch(tuple(rule.owners), rule)
 
 
-def _anchor_segment(pattern: str) -> str | None:
-    """The literal first segment a CODEOWNERS pattern is anchored under, or None if it floats.
+def _newest_first(candidates: list[int], filed: Sequence[int]) -> list[int]:
+    return sorted([*candidates, *filed], reverse=True) if filed else candidates
+
+
+def _anchor_prefix(pattern: str) -> str | None:
+    """The literal leading segments (`src/pkg`) a CODEOWNERS pattern is anchored under, or None
+    if it floats. Every path the pattern matches starts with those segments.
 
     gitignore rules: a pattern with a `/` at its start or middle is anchored at the root.
     """
     body = pattern[1:] if pattern.startswith("/") else pattern
     if "/" not in body.rstrip("/") and not pattern.startswith("/"):
         return None
-    first = body.split("/", 1)[0]
-    if not first or any(char in first for char in "*?[]\\"):
-        return None
-    return first
+    literal: list[str] = []
+    for segment in body.split("/"):
+        # gitignore drops unescaped trailing spaces: a segment with edge spaces is not literal.
+        if segment in ("", ".", "..") or segment != segment.strip() or _has_wildcard(segment):
+            break
+        literal.append(segment)
+    return "/".join(literal) or None
+
+
+def _has_wildcard(segment: str) -> bool:
+    return any(char in segment for char in "*?[]\\")
 
 
 class CompiledOwnership:
