@@ -24,6 +24,7 @@ class CycleError(GitParallelError):
     pass
 
 
+@lru_cache(maxsize=65536)  # pair() asks for the same few hundred ids over and over
 def natural_key(task_id: str) -> tuple[tuple[int, int | str], ...]:
     """Sort '2' before '10' and keep mixed ids in a stable order."""
     return tuple(
@@ -77,20 +78,44 @@ def _prefix_range(sorted_paths: Sequence[str], prefix: str) -> Sequence[str]:
     return sorted_paths[low:high]
 
 
-@lru_cache(maxsize=4096)
 def _tail_matcher(pattern: str) -> tuple[str, re.Pattern[str]]:
     """The pattern's static prefix and a regex for the rest of a path after that prefix.
 
-    Paths under the prefix all start with it, so only the tail needs matching. Tails repeat
-    across tasks (`*.py`, `**`, a literal's `(?:/.+)?`), so a few compiled regexes serve every
+    Paths under the prefix all start with it, so only the tail needs matching. The prefix is
+    whole literal segments (or the whole literal), so `compile_regex` of the pattern is the
+    escaped prefix followed by `compile_regex` of the rest (a property test holds this); rests
+    repeat across tasks (`*.py`, `**`, a literal's end), so a few compiled regexes serve every
     pattern instead of one `re.compile` per pattern.
     """
     prefix = patterns.static_prefix(pattern)
-    regex = patterns.compile_regex(pattern)
-    escaped = re.escape(prefix)
-    if regex.startswith(escaped):
-        return prefix, re.compile(regex[len(escaped) :], re.DOTALL)
-    return "", re.compile(regex, re.DOTALL)
+    return prefix, _rest_regex(pattern[len(prefix) :])
+
+
+@lru_cache(maxsize=4096)
+def _rest_regex(rest: str) -> re.Pattern[str]:
+    return re.compile(patterns.compile_regex(rest), re.DOTALL)
+
+
+def _final_name(pattern: str) -> str | None:
+    """The file name every match of a wildcard pattern ends with (`**/Makefile`, `a/*/b.py`),
+    or None: for a literal pattern (it also covers what is below it), a trailing `/`, or a
+    wildcard in the last segment."""
+    if patterns.is_literal(pattern) or pattern.endswith("/"):
+        return None
+    name = pattern.rpartition("/")[2]
+    return None if patterns.WILDCARDS & set(name) else name
+
+
+def _candidates(sorted_paths: Sequence[str], pattern: str, prefix: str) -> Sequence[str]:
+    """The paths a pattern may match, in order: those under its static prefix, and of those,
+    when the pattern ends in a file name, only the ones with that name (a `**/name` over the
+    whole tree: `endswith` is much cheaper than the regex)."""
+    under = _prefix_range(sorted_paths, prefix)
+    name = _final_name(pattern)
+    if name is None or len(under) < 64:
+        return under
+    suffix = "/" + name
+    return [path for path in under if path.endswith(suffix) or path == name]
 
 
 def match_files(
@@ -108,7 +133,7 @@ def match_files(
             prefix, tail = _tail_matcher(pattern)
             start = len(prefix)
             fullmatch = tail.fullmatch
-            for path in _prefix_range(sorted_paths, patterns.static_prefix(pattern)):
+            for path in _candidates(sorted_paths, pattern, prefix):
                 if fullmatch(path, start):
                     matched.setdefault(path, []).append(pattern)
         result[task.id] = matched
@@ -229,10 +254,13 @@ def ownership_problems(
             )
             continue
         foreign: list[str] = []
+        owned: dict[tuple[str, ...], bool] = {}  # a few owner lists repeat over many paths
         for path in matched[task.id]:
             owners = ownership.owners_of(path)
             if owners.owners:
-                if not owners.owned_by(task.owner):
+                if owners.owners not in owned:
+                    owned[owners.owners] = owners.owned_by(task.owner)
+                if not owned[owners.owners]:
                     foreign.append(path)
             elif unowned == "deny":
                 foreign.append(path)
@@ -249,26 +277,31 @@ def ownership_problems(
     return problems
 
 
-def _witness_paths(tasks: Sequence[Task], tracked_files: Iterable[str]) -> set[str]:
-    """The tracked files, plus every literal file path a task declares (it may not exist yet)."""
-    witnesses = set(tracked_files)
+def _witness_paths(tasks: Sequence[Task], tracked_files: Iterable[str]) -> list[str]:
+    """The tracked files, plus every literal file path a task declares (it may not exist yet),
+    sorted. git lists files in order, and a dict keeps it, so the sort finds one long run
+    instead of sorting a set's scrambled order (200,000 files: 10 ms instead of 200 ms)."""
+    witnesses = dict.fromkeys(tracked_files)
     for task in tasks:
         witnesses.update(
-            pattern
+            (pattern, None)
             for pattern in task.files
             if patterns.is_literal(pattern) and not pattern.endswith("/")
         )
-    return witnesses
+    return sorted(witnesses)
 
 
 def _find_conflicts(
     tasks: Sequence[Task], matched: dict[str, dict[str, list[str]]]
 ) -> dict[tuple[str, str], Conflict]:
     """Each pair of tasks that share a matched path or whose patterns could match one path."""
-    claimants: dict[str, list[str]] = {}
-    for task in tasks:
+    first_claimant: dict[str, int] = {}
+    claimants: dict[str, list[str]] = {}  # only the paths more than one task matches
+    for number, task in enumerate(tasks):
         for path in matched[task.id]:
-            claimants.setdefault(path, []).append(task.id)
+            earliest = first_claimant.setdefault(path, number)
+            if earliest != number:
+                claimants.setdefault(path, [tasks[earliest].id]).append(task.id)
     conflicts: dict[tuple[str, str], Conflict] = {}
     for path, owners in claimants.items():
         for first, second in combinations(owners, 2):
@@ -292,6 +325,31 @@ def _find_conflicts(
     return conflicts
 
 
+def _independent_pairs(
+    tasks: Sequence[Task], conflicting: set[tuple[str, str]], ancestors: dict[str, set[str]]
+) -> list[tuple[str, str]]:
+    """Every pair (in task order) that neither conflicts nor depends on the other.
+
+    Quadratic in its output; the exclusions are gathered per task first so the inner loop is
+    one set lookup a pair.
+    """
+    excluded: dict[str, set[str]] = {task.id: set(ancestors[task.id]) for task in tasks}
+    for task_id, task_ancestors in ancestors.items():
+        for ancestor in task_ancestors:
+            if ancestor in excluded:
+                excluded[ancestor].add(task_id)
+    for first, second in conflicting:
+        if first in excluded:
+            excluded[first].add(second)
+    independent: list[tuple[str, str]] = []
+    for number, task_a in enumerate(tasks):
+        first, skip = task_a.id, excluded[task_a.id]
+        independent.extend(
+            (first, task_b.id) for task_b in tasks[number + 1 :] if task_b.id not in skip
+        )
+    return independent
+
+
 def plan(
     tasks: Sequence[Task],
     tracked_files: Iterable[str],
@@ -300,19 +358,12 @@ def plan(
     max_instances: int = 2,
 ) -> Plan:
     tasks = sorted(tasks, key=lambda task: natural_key(task.id))
-    sorted_paths = sorted(_witness_paths(tasks, tracked_files))
+    sorted_paths = _witness_paths(tasks, tracked_files)
     matched = match_files(tasks, sorted_paths)
     conflicts = _find_conflicts(tasks, matched)
 
     order = dependency_order(tasks)
-    ancestors = _ancestors(tasks)
-    independent = [
-        (task_a.id, task_b.id)
-        for task_a, task_b in combinations(tasks, 2)
-        if (task_a.id, task_b.id) not in conflicts
-        and task_a.id not in ancestors[task_b.id]
-        and task_b.id not in ancestors[task_a.id]
-    ]
+    independent = _independent_pairs(tasks, set(conflicts), _ancestors(tasks))
     return Plan(
         tasks=list(tasks),
         matched_files={task.id: sorted(matched[task.id]) for task in tasks},
