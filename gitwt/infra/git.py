@@ -347,3 +347,48 @@ def uncommitted(paths: Sequence[str], cwd: str | os.PathLike[str] | None = None)
         found.append(entry[3:])
         index += 2 if entry[:1] in ("R", "C") else 1  # a rename carries its old path too
     return found
+
+
+@dataclass(frozen=True)
+class ConfigEntry:
+    scope: str  # system, global, local, worktree, command
+    key: str  # as git lists it: section and name lower-cased
+    value: str | None  # None: a key written without '=' (true as a boolean)
+
+
+def config_entries(cwd: str | os.PathLike[str] | None = None) -> list[ConfigEntry]:
+    """Every config value git sees here, in its order (the last of a key wins), in one process:
+    `git config --show-scope -z --list`."""
+    items = run(["config", "--show-scope", "-z", "--list"], cwd).stdout.split(b"\0")
+    entries = []
+    for scope, item in zip(items[0::2], items[1::2], strict=False):
+        key, newline, value = item.decode("utf-8", "surrogateescape").partition("\n")
+        entries.append(ConfigEntry(scope.decode(), key, value if newline else None))
+    return entries
+
+
+def config_values(entries: Sequence[ConfigEntry], key: str, *scopes: str) -> list[str | None]:
+    """The values of `key` (any case) in `entries`, of the given scopes (all when none)."""
+    wanted = key.lower()
+    return [
+        entry.value
+        for entry in entries
+        if entry.key.lower() == wanted and (not scopes or entry.scope in scopes)
+    ]
+
+
+def config_bool(value: str | None, key: str) -> bool:
+    """A config value read as git's --type=bool does; GitError for one it would refuse."""
+    if value is None:
+        return True  # `[section] key` alone means true
+    text = value.strip().lower()
+    if text in ("true", "yes", "on"):
+        return True
+    if text in ("false", "no", "off", ""):
+        return False
+    try:
+        return int(text, 0) != 0
+    except ValueError:
+        raise GitError(
+            f"bad boolean config value {value!r} for {key}", "fix it in the git config files"
+        ) from None

@@ -27,7 +27,7 @@ from typing import Any
 
 from gitwt.errors import GitParallelError
 from gitwt.hook.entry import BASE_GUARD_MARKER, GUARD, SAVED_SUFFIX
-from gitwt.infra import git, state
+from gitwt.infra import git, git_output, state
 from gitwt.services import installer
 from gitwt.services.shims import check_shim
 
@@ -83,15 +83,14 @@ def common_folder(common_dir: str) -> str:
     return os.path.join(common_dir, "hooks")
 
 
-def user_hooks_path(main: git.Repo) -> str | None:
-    """The core.hooksPath someone set for the main worktree, not counting our own shims."""
-    listed = git.run(
-        ["config", "--type=path", "--get-all", "core.hooksPath"], main.toplevel, check=False
-    ).stdout.decode("utf-8", "surrogateescape")
+def user_hooks_path(main: git.Repo, config: list[git.ConfigEntry] | None = None) -> str | None:
+    """The core.hooksPath someone set for the main worktree, not counting our own shims.
+    `config`: the config entries another worktree of this repository read a moment ago."""
+    listed = installer.hooks_paths(main, installer.config_for(main, config))
     ours = os.path.join(main.git_dir, installer.HOOKS_DIR)
     record = installer.read_record(main.git_dir) or {}
     previous = record.get("previous_hooks_path")
-    values = [value for value in [*listed.splitlines(), previous] if value]
+    values = [value for value in [*listed, previous] if value]
     values = [v for v in values if os.path.abspath(os.path.join(main.toplevel, v)) != ours]
     return values[-1] if values else None
 
@@ -126,20 +125,29 @@ def _install_one(folder: str, hook: str) -> str:
     return slot
 
 
-def _main_worktree(repo: git.Repo) -> git.Repo | None:
-    main = git.worktrees(repo.toplevel)[0]
+def _main_worktree(
+    repo: git.Repo, trees: list[git_output.Worktree] | None = None
+) -> git.Repo | None:
+    """The main worktree (its git dir is the common dir); `trees`: a worktree list just read."""
+    main = (trees or git.worktrees(repo.toplevel))[0]
     if main.bare or not os.path.isdir(main.path):
         return None
-    return git.discover(main.path)
+    return git.Repo(os.path.realpath(main.path), repo.common_dir, repo.common_dir)
 
 
-def install(repo: git.Repo) -> GuardState:
-    """Put the base guard where the main worktree's commits run it; again: refresh it."""
-    main = _main_worktree(repo)
+def install(
+    repo: git.Repo,
+    trees: list[git_output.Worktree] | None = None,
+    config: list[git.ConfigEntry] | None = None,
+) -> GuardState:
+    """Put the base guard where the main worktree's commits run it; again: refresh it.
+    `trees`, `config`: `git worktree list` and `git.config_entries` (of `repo`) as the caller
+    read them a moment ago (else read here); `config` is kept true to what this changes."""
+    main = _main_worktree(repo, trees)
     if main is None:
         return GuardState("none")
     with state.locked(repo.common_dir):
-        custom = user_hooks_path(main)
+        custom = user_hooks_path(main, config)
         if custom is not None:
             installed = installer.install(main.toplevel, GUARD)
             return GuardState(
@@ -152,6 +160,8 @@ def install(repo: git.Repo) -> GuardState:
         record = installer.read_record(main.git_dir)
         if record is not None and record.get("mode") == GUARD:
             installer.uninstall(main.toplevel)  # an older install: move it to the common folder
+            if config is not None:  # uninstall may have turned extensions.worktreeConfig off
+                config[:] = git.config_entries(repo.toplevel)
         folder = common_folder(repo.common_dir)
         os.makedirs(folder, exist_ok=True)
         slots = {hook: _install_one(folder, hook) for hook in installer.GUARD_HOOKS}

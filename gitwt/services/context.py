@@ -11,7 +11,7 @@ from gitwt.core.ownership import OwnershipMap
 from gitwt.core.specs import Task
 from gitwt.errors import GitParallelError
 from gitwt.infra import config as config_module
-from gitwt.infra import git
+from gitwt.infra import git, git_output
 
 
 @dataclass
@@ -29,7 +29,7 @@ class Context:
         """The integration branch: config `base`, else the branch of the main worktree."""
         if self.config.base:
             return self.config.base
-        main = git.worktrees(self.repo.toplevel)[0]
+        main = self.worktrees[0]
         if main.branch is None or not main.branch.startswith("refs/heads/"):
             raise GitParallelError(
                 "cannot tell the base branch: the main worktree has no branch checked out",
@@ -38,9 +38,26 @@ class Context:
         return main.branch.removeprefix("refs/heads/")
 
     @cached_property
+    def worktrees(self) -> list[git_output.Worktree]:
+        """`git worktree list` as it was when first asked (main worktree first): read once for
+        a command; code that needs it as it is now (a scheduling step) reads it again."""
+        return git.worktrees(self.repo.toplevel)
+
+    @cached_property
+    def branches(self) -> dict[str, str]:
+        """Every local branch and its commit, as when first asked (one `for-each-ref`)."""
+        return git.branch_heads(self.repo.toplevel)
+
+    @cached_property
+    def git_config(self) -> list[git.ConfigEntry]:
+        """The git config this worktree sees, with scopes, as when first asked (one process);
+        `installer.config_for` tells another worktree's view from it."""
+        return git.config_entries(self.repo.toplevel)
+
+    @cached_property
     def base_oid(self) -> str | None:
         """The commit base points at, or None in a repository with no commit yet."""
-        oid = git.rev_parse_verify(f"refs/heads/{self.base}", self.repo.toplevel)
+        oid = self.branches.get(self.base)
         if oid is None and self.config.base:
             oid = git.rev_parse_verify(self.base, self.repo.toplevel)
             if oid is None:

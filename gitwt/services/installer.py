@@ -97,11 +97,14 @@ def _executable_hooks(directory: str) -> list[str]:
     )
 
 
-def _enable_worktree_config(repo: git.Repo) -> None:
-    """Turn on extensions.worktreeConfig once (call under the state lock)."""
-    if git.config_get("extensions.worktreeConfig", repo.toplevel, "--type=bool") == "true":
-        return
-    if git.config_get("core.worktree", repo.toplevel, "--local") is not None:
+def _enable_worktree_config(repo: git.Repo, entries: list[git.ConfigEntry]) -> bool:
+    """Turn on extensions.worktreeConfig once (call under the state lock); True if this did.
+
+    `entries`: the config git sees in this worktree (`config_for`)."""
+    values = git.config_values(entries, "extensions.worktreeConfig")
+    if values and git.config_bool(values[-1], "extensions.worktreeConfig"):
+        return False
+    if git.config_values(entries, "core.worktree", "local"):
         raise GitParallelError(
             "core.worktree is set in the shared config; per-worktree hooks would break it",
             "move it into .git/config.worktree first (see 'git help worktree', CONFIGURATION FILE)",
@@ -110,6 +113,28 @@ def _enable_worktree_config(repo: git.Repo) -> None:
     marker = os.path.join(state.state_dir(repo.common_dir), ENABLED_MARKER)
     with open(marker, "w", encoding="utf-8") as handle:
         handle.write("git parallel enabled extensions.worktreeConfig; uninstall turns it off\n")
+    return True
+
+
+def config_for(repo: git.Repo, shared: list[git.ConfigEntry] | None) -> list[git.ConfigEntry]:
+    """The config git sees in this worktree, without a process when it has no config file of
+    its own: `shared` (read in another worktree of this repository a moment ago) then gives
+    every value but that file's. A new task worktree has none until install writes it."""
+    own = os.path.join(repo.git_dir, "config.worktree")
+    if shared is None or os.path.exists(own):
+        return git.config_entries(repo.toplevel)
+    return [entry for entry in shared if entry.scope != "worktree"]
+
+
+def hooks_paths(repo: git.Repo, entries: list[git.ConfigEntry]) -> list[str]:
+    """Every core.hooksPath value git sees here as a path (`--type=path`: `~` expanded)."""
+    values = [value for value in git.config_values(entries, "core.hooksPath") if value]
+    if any(value.startswith("%(") for value in values):  # %(prefix)/: let git say what it is
+        listed = git.run(
+            ["config", "--type=path", "--get-all", "core.hooksPath"], repo.toplevel, check=False
+        ).stdout.decode("utf-8", "surrogateescape")
+        return listed.splitlines()
+    return [os.path.expanduser(value) for value in values]
 
 
 def _maybe_disable_worktree_config(repo: git.Repo) -> None:
@@ -131,53 +156,53 @@ def _maybe_disable_worktree_config(repo: git.Repo) -> None:
     os.unlink(marker)
 
 
-def _chain_target(repo: git.Repo, own_hooks_dir: str, previous: str | None) -> str:
+def _chain_target(
+    repo: git.Repo, entries: list[git.ConfigEntry], own_hooks_dir: str, previous: str | None
+) -> str:
     """Where git looks for hooks in this worktree without us: core.hooksPath or common hooks/.
 
     `previous` is this worktree's own value before we replaced it (on a reinstall git only
     shows ours in that scope).
     """
-    listed = git.run(
-        ["config", "--type=path", "--get-all", "core.hooksPath"], repo.toplevel, check=False
-    ).stdout.decode("utf-8", "surrogateescape")
     # git resolves a relative core.hooksPath against the directory hooks run in: the top.
     values = [
         os.path.abspath(os.path.join(repo.toplevel, value))
-        for value in [*listed.splitlines(), *([previous] if previous else [])]
+        for value in [*hooks_paths(repo, entries), *([previous] if previous else [])]
         if value
     ]
     values = [value for value in values if value != own_hooks_dir]
     return values[-1] if values else os.path.join(repo.common_dir, "hooks")
 
 
-def install(worktree: str, mode: str | None = None, *, saved_rules: bool = False) -> Installed:
+def install(
+    worktree: str,
+    mode: str | None = None,
+    *,
+    saved_rules: bool = False,
+    repo: git.Repo | None = None,
+    config: list[git.ConfigEntry] | None = None,
+) -> Installed:
     """Point this worktree's own core.hooksPath at the gitwt shims, chaining to the old hooks.
 
     `mode` defaults to `task` when the worktree holds task rules, else `guard`. Installing
-    again refreshes the shims and keeps what was there before the first install.
+    again refreshes the shims and keeps what was there before the first install. `repo`: the
+    worktree's layout when the caller knows it (start, which just created it); `config`: the
+    config entries another worktree of the repository read (`config_for`).
     """
-    repo = git.discover(worktree)
+    repo = repo or git.discover(worktree)
     if mode is None:
         has_rules = os.path.exists(rules_file.rules_path(repo.git_dir))
         mode = TASK if has_rules else GUARD
     hooks_dir = os.path.join(repo.git_dir, HOOKS_DIR)
     with state.locked(repo.common_dir):
-        _enable_worktree_config(repo)
-        record = read_record(repo.git_dir)
-        if record is None:
-            previous = git.config_get("core.hooksPath", repo.toplevel, "--worktree")
-            if previous and os.path.abspath(os.path.join(repo.toplevel, previous)) == hooks_dir:
-                # An install killed after setting core.hooksPath but before writing its record:
-                # restoring "ours" on uninstall would switch hooks off; the old value is lost.
-                previous = None
-            record = {
-                "schema": RECORD_SCHEMA,
-                # Only this worktree's own value is ours to replace and restore.
-                "previous_hooks_path": previous,
-                "saved_rules": saved_rules,
-            }
+        entries = config_for(repo, config)  # one read at most: every value install needs
+        if _enable_worktree_config(repo, entries):
+            if config is not None:  # so the next install given this list does not set it again
+                config.append(git.ConfigEntry("local", "extensions.worktreeconfig", "true"))
+            entries = config_for(repo, config)  # config.worktree files count from now on
+        record = read_record(repo.git_dir) or _new_record(repo, entries, hooks_dir, saved_rules)
         record["saved_rules"] = bool(record.get("saved_rules")) or saved_rules
-        chain = _chain_target(repo, hooks_dir, record.get("previous_hooks_path"))
+        chain = _chain_target(repo, entries, hooks_dir, record.get("previous_hooks_path"))
         hooks = _write_shims(hooks_dir, mode, chain)
         git.config_set("core.hooksPath", hooks_dir, repo.toplevel, "--worktree")
         rules = rules_file.load_rules(repo.git_dir) if mode == TASK else None
@@ -192,6 +217,20 @@ def install(worktree: str, mode: str | None = None, *, saved_rules: bool = False
         )
         state.write_json_atomic(_record_path(repo.git_dir), record)
     return Installed(repo.toplevel, mode, record["task"], hooks_dir, chain, hooks)
+
+
+def _new_record(
+    repo: git.Repo, entries: list[git.ConfigEntry], hooks_dir: str, saved_rules: bool
+) -> dict[str, Any]:
+    """The record of a first install: this worktree's own core.hooksPath, to restore later."""
+    own = git.config_values(entries, "core.hooksPath", "worktree")
+    previous = own[-1] if own else None
+    if previous and os.path.abspath(os.path.join(repo.toplevel, previous)) == hooks_dir:
+        # An install killed after setting core.hooksPath but before writing its record:
+        # restoring "ours" on uninstall would switch hooks off; the old value is lost.
+        previous = None
+    # Only this worktree's own value is ours to replace and restore.
+    return {"schema": RECORD_SCHEMA, "previous_hooks_path": previous, "saved_rules": saved_rules}
 
 
 def is_task_worktree(worktree: str) -> bool:

@@ -6,7 +6,7 @@ import os
 import time
 from collections.abc import Sequence
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from gitwt.core.declaration import declared_by
 from gitwt.core.separation import Conflict, Plan, natural_key
@@ -15,6 +15,9 @@ from gitwt.errors import GitParallelError, Refused
 from gitwt.infra import failpoints, state
 from gitwt.services import base_guard
 from gitwt.services.context import Context
+
+if TYPE_CHECKING:
+    from gitwt.services import worktrees
 
 # --- start -----------------------------------------------------------------------------------
 
@@ -175,7 +178,7 @@ def start(ids: list[str], options: StartOptions, context: Context | None = None)
     """Validate like `plan`, create a queued record per task, then run one scheduling step, which
     creates the worktree of each task that starts now (a task that waits gets its worktree when
     it starts). Refuses (exit 1) and creates nothing on conflicts or problems."""
-    from gitwt.services import scheduler
+    from gitwt.services import scheduler, worktrees
     from gitwt.services.planning import make_plan
 
     context, plan = make_plan(ids, context)
@@ -185,7 +188,10 @@ def start(ids: list[str], options: StartOptions, context: Context | None = None)
         live = live_tasks(common)
         resumed, started = _resumed_and_started(plan.tasks, live)
         _add_live_waits(context, plan.tasks, live, options, waits)
-        records = _new_records(context, plan, options, waits, skip={*resumed, *started})
+        # As read for the plan: another start waits for this lock, and then finds these tasks
+        # live; a branch someone makes by hand meanwhile makes `git worktree add` fail.
+        layout = worktrees.Layout(list(context.worktrees), dict(context.branches))
+        records = _new_records(context, plan, options, waits, {*resumed, *started}, layout)
         team = _team(context)
         if team is not None:
             team.register(context, records)  # before anything local: the remote decides
@@ -195,9 +201,9 @@ def start(ids: list[str], options: StartOptions, context: Context | None = None)
             state.append_event(common, "queued", task=record["id"], command=record["command"])
         for record in resumed.values():
             state.append_event(common, "resumed", task=record["id"])
-        guard = _install_guard(context)
+        guard = base_guard.install(context.repo, context.worktrees, context.git_config)
         failpoints.hit("start:guard-installed")
-        step = scheduler.schedule(context)
+        step = scheduler.schedule(context, layout)
         created = {record["id"]: record for record in records}
         fresh = []
         for task in plan.tasks:
@@ -302,6 +308,7 @@ def _new_records(
     options: StartOptions,
     waits: dict[str, set[str]],
     skip: set[str],
+    layout: worktrees.Layout,
 ) -> list[dict[str, Any]]:
     """The queued records of the batch's tasks not in `skip`; refuses a taken branch or path."""
     from gitwt.services import worktree_setup, worktrees
@@ -313,7 +320,7 @@ def _new_records(
             continue
         branch = worktrees.branch_name(context, task.id)
         path = worktrees.worktree_path(context, task.id)
-        worktrees.check_free(context, task.id, branch, path)
+        worktrees.check_free(context, task.id, branch, path, layout)
         records.append(
             queued_record(
                 context,
@@ -363,8 +370,3 @@ def _team(context: Context) -> Any:
     from gitwt.services import team
 
     return team
-
-
-def _install_guard(context: Context) -> base_guard.GuardState:
-    """The base guard (DESIGN §5): commits on base may not touch a live task's paths."""
-    return base_guard.install(context.repo)

@@ -28,6 +28,7 @@ from gitwt.infra import failpoints, state
 
 if TYPE_CHECKING:
     from gitwt.services.context import Context
+    from gitwt.services.worktrees import Layout
 
 # Why a queued task waits: the `reason` of each entry of its `waiting` list.
 DEPENDS, CONFLICT, SLOT, CPU, MEMORY = "depends", "conflict", "slot", "cpu", "memory"
@@ -161,12 +162,14 @@ def _waits(
     return [], "; ".join(wait.text for wait in busy) or None
 
 
-def schedule(context: Context) -> ScheduleResult:
+def schedule(context: Context, layout: Layout | None = None) -> ScheduleResult:
     """One scheduling step: start every queued task that fits now. Safe to call any time.
 
     Under the state lock it marks dead `running` tasks `lost`, then walks the queue in order:
     a task whose partners are gone and that fits (slot, resources) gets its worktree; every
-    other one gets its reasons stored, so `status` can say why it waits. Then the prepared tasks
+    other one gets its reasons stored, so `status` can say why it waits (`layout`: the
+    worktrees and branches as `start` read them under this lock; else read once, when a task
+    first needs its worktree). Then the prepared tasks
     open (no command) or have their task runners spawned, one right after the other, so tasks
     that may run together start together. Called by `start`, by every task runner when its
     command ends, by the queue waiter, and by anything that frees a partner (merge, clean).
@@ -190,7 +193,11 @@ def schedule(context: Context) -> ScheduleResult:
                 if record.get("waiting") != stored:
                     state.write_task(common, {**record, "waiting": stored})
                 continue
-            prepared = _prepare(context, record, result)
+            if layout is None and not record.get("base_oid"):
+                from gitwt.services.worktrees import read_layout
+
+                layout = read_layout(context)
+            prepared = _prepare(context, record, result, layout)
             if prepared is not None:
                 ready.append((prepared, despite))
                 running += 1 if prepared.get("command") else 0
@@ -202,7 +209,7 @@ def schedule(context: Context) -> ScheduleResult:
 
 
 def _prepare(
-    context: Context, record: dict[str, Any], result: ScheduleResult
+    context: Context, record: dict[str, Any], result: ScheduleResult, layout: Layout | None
 ) -> dict[str, Any] | None:
     """Create the queued task's worktree (unless a crashed start already did); the record with
     its `base_oid`, or None when the worktree could not be made (the task is then failed)."""
@@ -213,7 +220,7 @@ def _prepare(
         return record
     common = context.repo.common_dir
     try:
-        record = worktrees.prepare_task(context, record)
+        record = worktrees.prepare_task(context, record, layout)
     except GitParallelError as error:
         now = time.time()
         record.update(state=state.FAILED, ended_at=now, error=error.message, waiting=[])

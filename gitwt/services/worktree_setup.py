@@ -28,8 +28,6 @@ CHUNK = 1 << 30  # bytes per copy_file_range call
 
 def included_files(main: str) -> list[str]:
     """The untracked or ignored files of the main worktree that `.worktreeinclude` lists."""
-    import pathspec
-
     try:
         with open(os.path.join(main, INCLUDE_FILE), encoding="utf-8") as handle:
             lines = handle.read().splitlines()
@@ -39,6 +37,8 @@ def included_files(main: str) -> list[str]:
         raise GitParallelError(
             f"cannot read {INCLUDE_FILE}: {error}", f"make {INCLUDE_FILE} a readable UTF-8 file"
         ) from error
+    import pathspec  # only with a .worktreeinclude: 0.02 s to import
+
     spec = pathspec.GitIgnoreSpec.from_lines(lines)
     # Every file git does not track, ignored ones included (no --exclude-standard).
     others = git.split_z(git.run(["ls-files", "-z", "--others"], main).stdout)

@@ -8,9 +8,11 @@ from __future__ import annotations
 
 import os
 import time
+from dataclasses import dataclass
 from typing import Any
 
 from gitwt.core.declaration import declared_by
+from gitwt.core.ref_names import is_valid_branch_name
 from gitwt.errors import GitParallelError
 from gitwt.infra import failpoints, git, git_output
 from gitwt.services.context import Context
@@ -23,8 +25,7 @@ LOCK_REASON = "git parallel {id}"
 
 def branch_name(context: Context, task_id: str) -> str:
     name = context.config.branch.format(id=task_id, repo=repo_name(context))
-    result = git.run(["check-ref-format", "--branch", name], context.repo.toplevel, check=False)
-    if result.returncode != 0:
+    if not is_valid_branch_name(name):
         raise GitParallelError(
             f"branch name {name!r} for task {task_id} is not a valid git branch name",
             f"fix 'branch' in {context.config.source or '.gitparallel.toml'}",
@@ -50,9 +51,36 @@ def worktree_path(context: Context, task_id: str) -> str:
     return path
 
 
-def check_free(context: Context, task_id: str, branch: str, path: str) -> None:
+@dataclass
+class Layout:
+    """The worktrees and branches git has, read once for a whole `start` or scheduling step
+    (two processes, not two per task); call `created` after adding a worktree."""
+
+    worktrees: list[git_output.Worktree]
+    branches: dict[str, str]  # short name -> commit
+
+    def registered(self, path: str) -> git_output.Worktree | None:
+        """The worktree git has registered at `path`, if any."""
+        wanted = os.path.realpath(path)
+        return next((t for t in self.worktrees if os.path.realpath(t.path) == wanted), None)
+
+    def created(self, branch: str, path: str, oid: str) -> None:
+        self.branches[branch] = oid
+        self.worktrees.append(git_output.Worktree(path, oid, f"refs/heads/{branch}"))
+
+
+def read_layout(context: Context, trees: list[git_output.Worktree] | None = None) -> Layout:
+    """The layout now; `trees`: a `git worktree list` this caller read a moment ago."""
+    cwd = context.repo.toplevel
+    return Layout(list(git.worktrees(cwd) if trees is None else trees), git.branch_heads(cwd))
+
+
+def check_free(
+    context: Context, task_id: str, branch: str, path: str, layout: Layout | None = None
+) -> None:
     """Refuse an existing branch or worktree path: never reuse or delete someone's work."""
-    if git.rev_parse_verify(f"refs/heads/{branch}", context.repo.toplevel) is not None:
+    layout = layout or read_layout(context)
+    if branch in layout.branches:
         raise GitParallelError(
             f"branch {branch} for task {task_id} already exists",
             f"if it holds finished work, merge or delete it ('git branch -d {branch}'); "
@@ -63,8 +91,7 @@ def check_free(context: Context, task_id: str, branch: str, path: str) -> None:
             f"worktree path {path} for task {task_id} already exists",
             "move it away, or set another 'worktree' template in the config",
         )
-    registered = {os.path.realpath(tree.path) for tree in git.worktrees(context.repo.toplevel)}
-    if os.path.realpath(path) in registered:
+    if layout.registered(path) is not None:
         raise GitParallelError(
             f"git still has a worktree registered at {path} for task {task_id}",
             "run 'git worktree prune' (unlock it first if it is locked)",
@@ -109,7 +136,7 @@ def create(
         args.append("--no-checkout")
     git.run([*args, "-b", branch, path, start_oid], context.repo.toplevel)
     failpoints.hit("start:worktree-added")
-    git_dir = private_git_dir(path)
+    git_dir = linked_git_dir(path)
     if sparse_paths is not None:
         populate_sparse(path, git_dir, sparse_paths)
     return git_dir
@@ -134,6 +161,21 @@ def private_git_dir(path: str) -> str:
     return git.out(["rev-parse", "--path-format=absolute", "--git-dir"], path)
 
 
+def linked_git_dir(path: str) -> str:
+    """The private git dir of a linked worktree, from the `gitdir:` line git wrote into its
+    `.git` file (gitrepository-layout(5)); no process. A path relative to the worktree
+    (worktree.useRelativePaths) is resolved against it."""
+    try:
+        with open(os.path.join(path, ".git"), encoding="utf-8", errors="surrogateescape") as file:
+            line = file.readline().rstrip("\n")
+    except OSError:
+        return private_git_dir(path)
+    if not line.startswith("gitdir: "):
+        return private_git_dir(path)
+    # Real, as `rev-parse --path-format=absolute` shows it: the hooks compare paths textually.
+    return os.path.realpath(os.path.join(path, line.removeprefix("gitdir: ")))
+
+
 def undo_create(context: Context, branch: str, path: str) -> None:
     """Take back a worktree and branch this run just created (no work can be in them yet)."""
     git.run(["worktree", "unlock", path], context.repo.toplevel, check=False)
@@ -154,52 +196,60 @@ def save_task_rules(context: Context, record: dict[str, Any], git_dir: str) -> N
     save_rules(git_dir, current_rules(context, record, extra=extra))
 
 
-def prepare_task(context: Context, record: dict[str, Any]) -> dict[str, Any]:
+def prepare_task(
+    context: Context, record: dict[str, Any], layout: Layout | None = None
+) -> dict[str, Any]:
     """Create the task's branch and locked worktree from base as it is now, snapshot its rules,
     install its hooks, copy the `.worktreeinclude` files; return the record with `base_oid` set.
-    Undoes the creation on failure.
+    Undoes the creation on failure. `layout`: what git had at the start of this scheduling
+    step (read now when not given); the new branch and worktree are added to it.
 
     Call with the state lock held; the caller writes the returned record.
     """
-    from gitwt.services import installer, worktree_setup
-
-    cwd = context.repo.toplevel
-    base_oid = git.rev_parse_verify(f"refs/heads/{record['base']}", cwd)
+    layout = layout or read_layout(context)
+    base_oid = layout.branches.get(record["base"])
     if base_oid is None:
         raise GitParallelError(
             f"base branch {record['base']} has no commit to start task {record['id']} from",
             "commit something on the base branch first",
         )
     sparse = task_sparse_patterns(context, record) if record.get("sparse") else None
-    leftover = _half_created(context, record)
+    leftover = _half_created(context, record, layout)
     if leftover is not None:
         # A start killed after `git worktree add` left this: finish it rather than refuse it.
-        git_dir = private_git_dir(record["worktree"])
+        git_dir = linked_git_dir(record["worktree"])
         # The branch was made at base as it was then; base may have moved on since.
+        cwd = context.repo.toplevel
         fork = git.merge_base(f"refs/heads/{record['branch']}", f"refs/heads/{record['base']}", cwd)
         base_oid = fork or leftover.head or base_oid
         if sparse is not None:
             populate_sparse(record["worktree"], git_dir, sparse)
-        save_task_rules(context, record, git_dir)
-        failpoints.hit("start:rules-saved")
-        installer.install(record["worktree"])
-        failpoints.hit("start:hooks-installed")
-        worktree_setup.copy_included(context.repo.main_toplevel, record["worktree"])
+        _equip(context, record, git_dir)
         return {**record, "base_oid": base_oid, "prepared_at": time.time()}
-    check_free(context, record["id"], record["branch"], record["worktree"])
+    check_free(context, record["id"], record["branch"], record["worktree"], layout)
     git_dir = create(
         context, record["id"], record["branch"], record["worktree"], base_oid, sparse_paths=sparse
     )
+    layout.created(record["branch"], record["worktree"], base_oid)
     try:
-        save_task_rules(context, record, git_dir)
-        failpoints.hit("start:rules-saved")
-        installer.install(record["worktree"])
-        failpoints.hit("start:hooks-installed")
-        worktree_setup.copy_included(context.repo.main_toplevel, record["worktree"])
+        _equip(context, record, git_dir)
     except BaseException:
         undo_create(context, record["branch"], record["worktree"])
         raise
     return {**record, "base_oid": base_oid, "prepared_at": time.time()}
+
+
+def _equip(context: Context, record: dict[str, Any], git_dir: str) -> None:
+    """What a new task worktree gets after its checkout: rules, hooks, included files."""
+    from gitwt.services import installer, worktree_setup
+
+    save_task_rules(context, record, git_dir)
+    failpoints.hit("start:rules-saved")
+    worktree = record["worktree"]
+    repo = git.Repo(toplevel=worktree, git_dir=git_dir, common_dir=context.repo.common_dir)
+    installer.install(worktree, repo=repo, config=context.git_config)
+    failpoints.hit("start:hooks-installed")
+    worktree_setup.copy_included(context.repo.main_toplevel, worktree)
 
 
 def task_sparse_patterns(context: Context, record: dict[str, Any]) -> list[str]:
@@ -210,7 +260,9 @@ def task_sparse_patterns(context: Context, record: dict[str, Any]) -> list[str]:
     return sparse_patterns(declared_by(record), spec_files)
 
 
-def _half_created(context: Context, record: dict[str, Any]) -> git_output.Worktree | None:
+def _half_created(
+    context: Context, record: dict[str, Any], layout: Layout
+) -> git_output.Worktree | None:
     """The worktree an interrupted `prepare_task` of this very record left behind, or None.
 
     Only a queued record that was never prepared can have one: it is registered at the
@@ -219,7 +271,7 @@ def _half_created(context: Context, record: dict[str, Any]) -> git_output.Worktr
     """
     if record.get("state") != "queued" or record.get("base_oid"):
         return None
-    tree = registered_worktree(context, record["worktree"])
+    tree = layout.registered(record["worktree"])
     if (
         tree is None
         or tree.branch != f"refs/heads/{record['branch']}"
@@ -230,10 +282,8 @@ def _half_created(context: Context, record: dict[str, Any]) -> git_output.Worktr
     return tree
 
 
-def registered_worktree(context: Context, path: str) -> git_output.Worktree | None:
+def registered_worktree(
+    context: Context, path: str, layout: Layout | None = None
+) -> git_output.Worktree | None:
     """The worktree git has registered at `path`, if any."""
-    wanted = os.path.realpath(path)
-    for tree in git.worktrees(context.repo.toplevel):
-        if os.path.realpath(tree.path) == wanted:
-            return tree
-    return None
+    return (layout or read_layout(context)).registered(path)
