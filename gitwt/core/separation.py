@@ -280,7 +280,7 @@ def ownership_problems(
 def _witness_paths(tasks: Sequence[Task], tracked_files: Iterable[str]) -> list[str]:
     """The tracked files, plus every literal file path a task declares (it may not exist yet),
     sorted. git lists files in order, and a dict keeps it, so the sort finds one long run
-    instead of sorting a set's scrambled order (200,000 files: 10 ms instead of 200 ms)."""
+    instead of sorting a set's scrambled order (200,000 files: 45 ms instead of 215 ms)."""
     witnesses = dict.fromkeys(tracked_files)
     for task in tasks:
         witnesses.update(
