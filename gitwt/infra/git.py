@@ -66,13 +66,33 @@ def run(
         )
     except FileNotFoundError as exc:
         raise GitParallelError("git is not installed", "install git 2.38 or newer") from exc
-    if check and result.returncode != 0:
+    if check:
+        raise_for_failure(args, result)
+    return result
+
+
+def raise_for_failure(args: Sequence[str], result: subprocess.CompletedProcess[bytes]) -> None:
+    """GitError naming the command and git's last line of complaint, when it failed."""
+    if result.returncode != 0:
         message = result.stderr.decode(errors="replace").strip().splitlines()
         raise GitError(
             f"git {' '.join(args[:2])} failed: {message[-1] if message else result.returncode}",
             "run the same git command yourself to see the whole message",
         )
-    return result
+
+
+def run_side_by_side(
+    commands: Sequence[tuple[Sequence[str], str | os.PathLike[str] | None]],
+) -> list[subprocess.CompletedProcess[bytes]]:
+    """Run independent git commands (args, cwd) at once, as many as there are CPUs, unchecked;
+    their results in order. For work that waits on git, e.g. checking out several worktrees."""
+    if len(commands) < 2:
+        return [run(args, cwd, check=False) for args, cwd in commands]
+    from concurrent.futures import ThreadPoolExecutor
+
+    workers = min(len(commands), os.cpu_count() or 1)
+    with ThreadPoolExecutor(max_workers=workers) as pool:
+        return list(pool.map(lambda command: run(command[0], command[1], check=False), commands))
 
 
 def out(args: Sequence[str], cwd: str | os.PathLike[str] | None = None, **kwargs: object) -> str:

@@ -166,10 +166,10 @@ def schedule(context: Context, layout: Layout | None = None) -> ScheduleResult:
     """One scheduling step: start every queued task that fits now. Safe to call any time.
 
     Under the state lock it marks dead `running` tasks `lost`, then walks the queue in order:
-    a task whose partners are gone and that fits (slot, resources) gets its worktree; every
-    other one gets its reasons stored, so `status` can say why it waits (`layout`: the
-    worktrees and branches as `start` read them under this lock; else read once, when a task
-    first needs its worktree). Then the prepared tasks
+    a task whose partners are gone and that fits (slot, resources) gets its worktree (all of
+    them checked out side by side; `layout`: the worktrees and branches as `start` read them,
+    else read once here); every other one gets its reasons stored, so `status` can say why it
+    waits. Then the prepared tasks
     open (no command) or have their task runners spawned, one right after the other, so tasks
     that may run together start together. Called by `start`, by every task runner when its
     command ends, by the queue waiter, and by anything that frees a partner (merge, clean).
@@ -183,6 +183,7 @@ def schedule(context: Context, layout: Layout | None = None) -> ScheduleResult:
         _mark_lost(common, records, result)
         running = sum(1 for record in records.values() if supervisor.occupies_slot(record))
         gate = ResourceGate(context.config.cpu_max, context.config.memory_max)
+        fits: list[tuple[dict[str, Any], str | None]] = []  # start now, once prepared
         ready: list[tuple[dict[str, Any], str | None]] = []
         for record in queue_order(r for r in records.values() if r.get("state") == state.QUEUED):
             limit = int(record.get("max_instances") or context.config.max_instances)
@@ -193,14 +194,12 @@ def schedule(context: Context, layout: Layout | None = None) -> ScheduleResult:
                 if record.get("waiting") != stored:
                     state.write_task(common, {**record, "waiting": stored})
                 continue
-            if layout is None and not record.get("base_oid"):
-                from gitwt.services.worktrees import read_layout
-
-                layout = read_layout(context)
-            prepared = _prepare(context, record, result, layout)
+            fits.append((record, despite))
+            running += 1 if record.get("command") else 0
+        made = _prepare(context, [record for record, _ in fits], result, layout)
+        for (_, despite), prepared in zip(fits, made, strict=True):
             if prepared is not None:
                 ready.append((prepared, despite))
-                running += 1 if prepared.get("command") else 0
         for record, despite in ready:
             records[record["id"]] = _launch(context, record, despite, result)
     if result.waiting:
@@ -209,28 +208,36 @@ def schedule(context: Context, layout: Layout | None = None) -> ScheduleResult:
 
 
 def _prepare(
-    context: Context, record: dict[str, Any], result: ScheduleResult, layout: Layout | None
-) -> dict[str, Any] | None:
-    """Create the queued task's worktree (unless a crashed start already did); the record with
-    its `base_oid`, or None when the worktree could not be made (the task is then failed)."""
+    context: Context, records: list[dict[str, Any]], result: ScheduleResult, layout: Layout | None
+) -> list[dict[str, Any] | None]:
+    """Create the worktrees of the queued tasks that start now (unless a crashed start already
+    did), side by side; each record with its `base_oid`, or None when its worktree could not be
+    made (the task is then failed; a slot it was counted in frees at the next step)."""
     from gitwt.errors import GitParallelError
     from gitwt.services import worktrees
 
-    if record.get("base_oid"):
-        return record
     common = context.repo.common_dir
-    try:
-        record = worktrees.prepare_task(context, record, layout)
-    except GitParallelError as error:
-        now = time.time()
-        record.update(state=state.FAILED, ended_at=now, error=error.message, waiting=[])
-        state.write_task(common, record)
-        state.append_event(common, "failed", task=record["id"], error=error.message)
-        result.failed[record["id"]] = error.message
-        return None
-    state.write_task(common, record)
-    failpoints.hit("start:prepared")
-    return record
+    todo = [record for record in records if not record.get("base_oid")]
+    made: dict[str, dict[str, Any] | GitParallelError] = {}
+    if todo:
+        outcomes = worktrees.prepare_tasks(context, todo, layout or worktrees.read_layout(context))
+        made = {record["id"]: outcome for record, outcome in zip(todo, outcomes, strict=True)}
+    prepared: list[dict[str, Any] | None] = []
+    for record in records:
+        outcome = made.get(record["id"], record)
+        if isinstance(outcome, GitParallelError):
+            now = time.time()
+            record.update(state=state.FAILED, ended_at=now, error=outcome.message, waiting=[])
+            state.write_task(common, record)
+            state.append_event(common, "failed", task=record["id"], error=outcome.message)
+            result.failed[record["id"]] = outcome.message
+            prepared.append(None)
+            continue
+        if record["id"] in made:
+            state.write_task(common, outcome)
+            failpoints.hit("start:prepared")
+        prepared.append(outcome)
+    return prepared
 
 
 def _launch(

@@ -116,25 +116,14 @@ def sparse_patterns(declared: list[str], extra_files: list[str]) -> list[str]:
     return lines
 
 
-def create(
-    context: Context,
-    task_id: str,
-    branch: str,
-    path: str,
-    start_oid: str,
-    *,
-    sparse_paths: list[str] | None = None,
-) -> str:
-    """Create the branch at `start_oid` and its locked worktree; return its private git dir.
-
-    With `sparse_paths` only those (plus top-level files) are checked out: the worktree is
-    added without a checkout, given no-cone sparse patterns, then populated by read-tree.
-    """
-    os.makedirs(os.path.dirname(path) or ".", exist_ok=True)
+def add_arguments(task_id: str, branch: str, path: str, start_oid: str, sparse: bool) -> list[str]:
+    """The one `git worktree add` of a task: its branch at `start_oid`, locked for it."""
     args = ["worktree", "add", "--lock", "--reason", LOCK_REASON.format(id=task_id)]
-    if sparse_paths is not None:
-        args.append("--no-checkout")
-    git.run([*args, "-b", branch, path, start_oid], context.repo.toplevel)
+    return [*args, *(["--no-checkout"] if sparse else []), "-b", branch, path, start_oid]
+
+
+def _added(path: str, sparse_paths: list[str] | None) -> str:
+    """After `git worktree add`: the sparse checkout if any; the new private git dir."""
     failpoints.hit("start:worktree-added")
     git_dir = linked_git_dir(path)
     if sparse_paths is not None:
@@ -206,35 +195,90 @@ def prepare_task(
 
     Call with the state lock held; the caller writes the returned record.
     """
-    layout = layout or read_layout(context)
+    (outcome,) = prepare_tasks(context, [record], layout or read_layout(context))
+    if isinstance(outcome, GitParallelError):
+        raise outcome
+    return outcome
+
+
+def _resume(
+    context: Context, record: dict[str, Any], layout: Layout, leftover: git_output.Worktree
+) -> dict[str, Any]:
+    """Finish the worktree a start killed after `git worktree add` left, rather than refuse it."""
+    base_oid, sparse = _creation(context, record, layout)
+    git_dir = linked_git_dir(record["worktree"])
+    # The branch was made at base as it was then; base may have moved on since.
+    cwd = context.repo.toplevel
+    fork = git.merge_base(f"refs/heads/{record['branch']}", f"refs/heads/{record['base']}", cwd)
+    if sparse is not None:
+        populate_sparse(record["worktree"], git_dir, sparse)
+    _equip(context, record, git_dir)
+    return {**record, "base_oid": fork or leftover.head or base_oid, "prepared_at": time.time()}
+
+
+def prepare_tasks(
+    context: Context, records: list[dict[str, Any]], layout: Layout
+) -> list[dict[str, Any] | GitParallelError]:
+    """`prepare_task` of each record, their `git worktree add`s run side by side (a checkout
+    waits on the disk and on one core; several use the others). Each outcome in order: the
+    prepared record, or the error that failed that task alone (nothing of it is left)."""
+    outcomes: dict[str, dict[str, Any] | GitParallelError] = {}
+    fresh: list[tuple[dict[str, Any], str, list[str] | None]] = []
+    for record in records:
+        try:
+            leftover = _half_created(context, record, layout)
+            if leftover is not None:
+                outcomes[record["id"]] = _resume(context, record, layout, leftover)
+                continue
+            base_oid, sparse = _creation(context, record, layout)
+            check_free(context, record["id"], record["branch"], record["worktree"], layout)
+            layout.created(record["branch"], record["worktree"], base_oid)  # taken from now on
+            fresh.append((record, base_oid, sparse))
+        except GitParallelError as error:
+            outcomes[record["id"]] = error
+    commands = []
+    for record, base_oid, sparse in fresh:
+        os.makedirs(os.path.dirname(record["worktree"]) or ".", exist_ok=True)
+        args = add_arguments(
+            record["id"], record["branch"], record["worktree"], base_oid, sparse is not None
+        )
+        commands.append((args, context.repo.toplevel))
+    for (record, base_oid, sparse), (args, _), added in zip(
+        fresh, commands, git.run_side_by_side(commands), strict=True
+    ):
+        try:
+            git.raise_for_failure(args, added)
+        except GitParallelError as error:
+            outcomes[record["id"]] = error
+            continue
+        outcomes[record["id"]] = _finish(context, record, base_oid, sparse)
+    return [outcomes[record["id"]] for record in records]
+
+
+def _creation(
+    context: Context, record: dict[str, Any], layout: Layout
+) -> tuple[str, list[str] | None]:
+    """What a new worktree of this record starts from: base's commit now, its sparse patterns."""
     base_oid = layout.branches.get(record["base"])
     if base_oid is None:
         raise GitParallelError(
             f"base branch {record['base']} has no commit to start task {record['id']} from",
             "commit something on the base branch first",
         )
-    sparse = task_sparse_patterns(context, record) if record.get("sparse") else None
-    leftover = _half_created(context, record, layout)
-    if leftover is not None:
-        # A start killed after `git worktree add` left this: finish it rather than refuse it.
-        git_dir = linked_git_dir(record["worktree"])
-        # The branch was made at base as it was then; base may have moved on since.
-        cwd = context.repo.toplevel
-        fork = git.merge_base(f"refs/heads/{record['branch']}", f"refs/heads/{record['base']}", cwd)
-        base_oid = fork or leftover.head or base_oid
-        if sparse is not None:
-            populate_sparse(record["worktree"], git_dir, sparse)
-        _equip(context, record, git_dir)
-        return {**record, "base_oid": base_oid, "prepared_at": time.time()}
-    check_free(context, record["id"], record["branch"], record["worktree"], layout)
-    git_dir = create(
-        context, record["id"], record["branch"], record["worktree"], base_oid, sparse_paths=sparse
-    )
-    layout.created(record["branch"], record["worktree"], base_oid)
+    return base_oid, task_sparse_patterns(context, record) if record.get("sparse") else None
+
+
+def _finish(
+    context: Context, record: dict[str, Any], base_oid: str, sparse: list[str] | None
+) -> dict[str, Any] | GitParallelError:
+    """After its `git worktree add`: sparse checkout, rules, hooks, included files; undone on
+    failure (a GitParallelError is returned, anything else raised)."""
     try:
-        _equip(context, record, git_dir)
-    except BaseException:
+        _equip(context, record, _added(record["worktree"], sparse))
+    except BaseException as error:
         undo_create(context, record["branch"], record["worktree"])
+        if isinstance(error, GitParallelError):
+            return error
         raise
     return {**record, "base_oid": base_oid, "prepared_at": time.time()}
 
