@@ -17,6 +17,8 @@ from gitwt.infra import git_output, real_objects
 
 # Parsed forms other modules use through this module (git.Change, git.split_z, ...).
 from gitwt.infra.git_output import Change as Change
+from gitwt.infra.git_output import ConfigEntry as ConfigEntry
+from gitwt.infra.git_output import config_values as config_values
 from gitwt.infra.git_output import parse_name_status as parse_name_status
 from gitwt.infra.git_output import split_z as split_z
 
@@ -369,46 +371,19 @@ def uncommitted(paths: Sequence[str], cwd: str | os.PathLike[str] | None = None)
     return found
 
 
-@dataclass(frozen=True)
-class ConfigEntry:
-    scope: str  # system, global, local, worktree, command
-    key: str  # as git lists it: section and name lower-cased
-    value: str | None  # None: a key written without '=' (true as a boolean)
-
-
 def config_entries(cwd: str | os.PathLike[str] | None = None) -> list[ConfigEntry]:
     """Every config value git sees here, in its order (the last of a key wins), in one process:
     `git config --show-scope -z --list`."""
-    items = run(["config", "--show-scope", "-z", "--list"], cwd).stdout.split(b"\0")
-    entries = []
-    for scope, item in zip(items[0::2], items[1::2], strict=False):
-        key, newline, value = item.decode("utf-8", "surrogateescape").partition("\n")
-        entries.append(ConfigEntry(scope.decode(), key, value if newline else None))
-    return entries
-
-
-def config_values(entries: Sequence[ConfigEntry], key: str, *scopes: str) -> list[str | None]:
-    """The values of `key` (any case) in `entries`, of the given scopes (all when none)."""
-    wanted = key.lower()
-    return [
-        entry.value
-        for entry in entries
-        if entry.key.lower() == wanted and (not scopes or entry.scope in scopes)
-    ]
+    return git_output.parse_config_entries(
+        run(["config", "--show-scope", "-z", "--list"], cwd).stdout
+    )
 
 
 def config_bool(value: str | None, key: str) -> bool:
     """A config value read as git's --type=bool does; GitError for one it would refuse."""
-    if value is None:
-        return True  # `[section] key` alone means true
-    text = value.strip().lower()
-    if text in ("true", "yes", "on"):
-        return True
-    if text in ("false", "no", "off", ""):
-        return False
-    try:
-        return int(text, 0) != 0
-    except ValueError:
+    found = git_output.config_bool(value)
+    if found is None:
         raise GitError(
             f"bad boolean config value {value!r} for {key}", "fix it in the git config files"
-        ) from None
+        )
+    return found

@@ -5,6 +5,7 @@ Stdlib only: the commit hook imports gitwt.infra.git, which uses these.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 
@@ -116,3 +117,45 @@ def parse_worktrees(data: bytes) -> list[Worktree]:
             )
         fields = {}
     return found
+
+
+@dataclass(frozen=True)
+class ConfigEntry:
+    scope: str  # system, global, local, worktree, command
+    key: str  # as git lists it: section and name lower-cased
+    value: str | None  # None: a key written without '=' (true as a boolean)
+
+
+def parse_config_entries(data: bytes) -> list[ConfigEntry]:
+    """The entries of `git config --show-scope -z --list`: scope NUL key LF value NUL."""
+    items = data.split(b"\0")
+    entries = []
+    for scope, item in zip(items[0::2], items[1::2], strict=False):
+        key, newline, value = item.decode("utf-8", "surrogateescape").partition("\n")
+        entries.append(ConfigEntry(scope.decode(), key, value if newline else None))
+    return entries
+
+
+def config_values(entries: Sequence[ConfigEntry], key: str, *scopes: str) -> list[str | None]:
+    """The values of `key` (any case) in `entries`, of the given scopes (all when none)."""
+    wanted = key.lower()
+    return [
+        entry.value
+        for entry in entries
+        if entry.key.lower() == wanted and (not scopes or entry.scope in scopes)
+    ]
+
+
+def config_bool(value: str | None) -> bool | None:
+    """A config value as git's --type=bool reads it; None for one git would refuse."""
+    if value is None:
+        return True  # `[section] key` alone means true
+    text = value.strip().lower()
+    if text in ("true", "yes", "on"):
+        return True
+    if text in ("false", "no", "off", ""):
+        return False
+    try:
+        return int(text, 0) != 0
+    except ValueError:
+        return None
