@@ -8,7 +8,7 @@ from typing import Any
 
 from gitwt.errors import Refused
 from gitwt.infra import failpoints, state
-from gitwt.services import base_guard
+from gitwt.services import base_guard, trash
 from gitwt.services.context import Context
 from gitwt.services.lifecycle import _team
 
@@ -41,44 +41,48 @@ def clean(context: Context, ids: list[str], force: bool = False) -> list[CleanRe
     or queued tasks, dirty worktrees and unmerged commits are refused per task; `force` salvages
     them under refs/parallel/salvage/<id>/<time> first (a running task is never forced).
     """
-    from gitwt.services import scheduler, supervisor, worktree_removal
+    from gitwt.services import scheduler, supervisor
 
     common = context.repo.common_dir
-    results: list[CleanResult] = []
     team = _team(context)
     if team is not None:
         team.require_reachable(context)  # an unreachable registry changes nothing
-    with state.locked(common):
-        chosen = supervisor.choose(
-            state.all_tasks(common), ids, lambda record: record.get("state") in FINISHED
-        )
-        for record in chosen:
-            observed = supervisor.observe(record).state
-            if observed in (state.RUNNING, supervisor.UNSUPERVISED, state.QUEUED):
-                results.append(
-                    CleanResult(
-                        record["id"],
-                        False,
-                        refused=f"task {record['id']} is {observed}",
-                        hint=f"stop it first: 'git parallel stop {record['id']}'",
-                    )
-                )
-                continue
-            if record.get("state") == state.CLEANED:
-                results.append(CleanResult(record["id"], False))
-                continue
-            try:
-                removal = worktree_removal.remove_task(context, record, force=force)
-            except Refused as refusal:
-                results.append(
-                    CleanResult(record["id"], False, refused=refusal.message, hint=refusal.hint)
-                )
-                continue
-            state.update_task(common, record["id"], state=state.CLEANED, cleaned_at=time.time())
-            failpoints.hit("clean:recorded")
-            results.append(CleanResult(record["id"], True, removal=removal.to_json()))
-        if team is not None and any(result.cleaned for result in results):
-            team.sweep(context)  # the cleaned tasks leave the registry
+    try:
+        with state.locked(common):
+            trash.finish_leftovers(context.repo.toplevel, common)
+            chosen = supervisor.choose(
+                state.all_tasks(common), ids, lambda record: record.get("state") in FINISHED
+            )
+            results = [_clean_one(context, record, force) for record in chosen]
+            if team is not None and any(result.cleaned for result in results):
+                team.sweep(context)  # the cleaned tasks leave the registry
+    finally:
+        trash.delete_in_background(common)  # the removed checkouts' files, after our work
     scheduler.schedule(context)  # a cleaned partner may free a queued task
     base_guard.lift_if_idle(context.repo)  # the last task gone: no guard left behind
     return results
+
+
+def _clean_one(context: Context, record: dict[str, Any], force: bool) -> CleanResult:
+    """Remove one chosen task, or say why not; with the state lock held."""
+    from gitwt.services import supervisor, worktree_removal
+
+    observed = supervisor.observe(record).state
+    if observed in (state.RUNNING, supervisor.UNSUPERVISED, state.QUEUED):
+        return CleanResult(
+            record["id"],
+            False,
+            refused=f"task {record['id']} is {observed}",
+            hint=f"stop it first: 'git parallel stop {record['id']}'",
+        )
+    if record.get("state") == state.CLEANED:
+        return CleanResult(record["id"], False)
+    try:
+        removal = worktree_removal.remove_task(context, record, force=force)
+    except Refused as refusal:
+        return CleanResult(record["id"], False, refused=refusal.message, hint=refusal.hint)
+    state.update_task(
+        context.repo.common_dir, record["id"], state=state.CLEANED, cleaned_at=time.time()
+    )
+    failpoints.hit("clean:recorded")
+    return CleanResult(record["id"], True, removal=removal.to_json())

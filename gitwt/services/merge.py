@@ -13,7 +13,7 @@ from typing import Any
 
 from gitwt.errors import GitParallelError, Refused
 from gitwt.infra import failpoints, git, state
-from gitwt.services import base_guard
+from gitwt.services import base_guard, trash
 from gitwt.services.context import Context
 from gitwt.services.merge_candidate import prepare
 from gitwt.services.merge_publish import base_checkout, publish
@@ -293,22 +293,38 @@ def merge(
     """
     common = context.repo.common_dir
     test_command = _trusted_test_command(context, test_command)
-    with state.locked(common):
-        records = ordered(select(state.all_tasks(common), ids, everything))
-        checkout = _checkout_of_base(context, records, dry_run)
-        team = None if dry_run or context.config.remote is None else _team()
-        for _ in range(MAX_ATTEMPTS):
-            report, old = _attempt(
-                context,
-                records,
-                checkout,
-                team,
-                test_command=test_command,
-                dry_run=dry_run,
-                keep=keep,
-            )
-            if report is not None:
-                return report
+    try:
+        with state.locked(common):
+            trash.finish_leftovers(context.repo.toplevel, common)
+            return _merge_locked(context, ids, everything, test_command, dry_run, keep)
+    finally:
+        trash.delete_in_background(common)  # the removed checkouts' files, after our work
+
+
+def _merge_locked(
+    context: Context,
+    ids: Sequence[str],
+    everything: bool,
+    test_command: str | Sequence[str] | None,
+    dry_run: bool,
+    keep: bool,
+) -> MergeReport:
+    """The batch's attempts, with the state lock held."""
+    records = ordered(select(state.all_tasks(context.repo.common_dir), ids, everything))
+    checkout = _checkout_of_base(context, records, dry_run)
+    team = None if dry_run or context.config.remote is None else _team()
+    for _ in range(MAX_ATTEMPTS):
+        report, old = _attempt(
+            context,
+            records,
+            checkout,
+            team,
+            test_command=test_command,
+            dry_run=dry_run,
+            keep=keep,
+        )
+        if report is not None:
+            return report
     return MergeReport(
         base=context.base,
         old=old,

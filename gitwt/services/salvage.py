@@ -53,11 +53,18 @@ def nested_repositories(top: str) -> list[str]:
         for code, path in git.status_entries(top)
         if code in ("??", "!!") and path.endswith("/")
     }
+    found.update(gitlinks(top))
+    return sorted(path for path in found if os.path.lexists(os.path.join(top, path, ".git")))
+
+
+def gitlinks(top: str) -> list[str]:
+    """The paths of the gitlinks (submodules, nested repositories added) in the index at `top`."""
+    links = []
     for entry in git.split_z(git.run(["ls-files", "--stage", "-z"], top).stdout):
         mode, _, rest = entry.partition(" ")
         if mode == GITLINK_MODE:
-            found.add(rest.partition("\t")[2])
-    return sorted(path for path in found if os.path.lexists(os.path.join(top, path, ".git")))
+            links.append(rest.partition("\t")[2])
+    return links
 
 
 def snapshot_tree(top: str) -> tuple[str, list[Nested]]:

@@ -12,8 +12,9 @@ from typing import Any
 
 from gitwt.errors import GitParallelError, Refused
 from gitwt.infra import failpoints, git, git_output
+from gitwt.services import trash
 from gitwt.services.context import Context
-from gitwt.services.salvage import SALVAGE_PREFIX, salvage
+from gitwt.services.salvage import SALVAGE_PREFIX, gitlinks, salvage
 from gitwt.services.worktrees import private_git_dir, registered_worktree
 
 # --- inspection ------------------------------------------------------------------------------
@@ -73,9 +74,9 @@ def inspect_dirt(path: str) -> Dirt:
     return dirt
 
 
-def unmerged_commits(tip: str, base: str, cwd: str) -> list[str]:
-    """Commits reachable from `tip` but not from base."""
-    return git.rev_list([f"{base}..{tip}"], cwd)
+def unmerged_commits(tips: list[str], base: str, cwd: str) -> list[str]:
+    """Commits reachable from any of `tips` but not from base."""
+    return git.rev_list([*tips, f"^{base}"], cwd)
 
 
 # --- salvage and removal ---------------------------------------------------------------------
@@ -146,7 +147,7 @@ def remove_task(context: Context, record: dict[str, Any], force: bool = False) -
 
     _remove_worktree(context, removal, tree, path, present=present, force=force)
     if branch_oid is not None:
-        _delete_branch(context, removal, branch or "", branch_oid, base_oid, force=force)
+        _delete_branch(context, removal, branch or "", branch_oid)
     state.update_task(
         context.repo.common_dir,
         task_id,
@@ -159,14 +160,11 @@ def remove_task(context: Context, record: dict[str, Any], force: bool = False) -
 def _losses(context: Context, path: str | None, at_risk: list[str], base_oid: str) -> list[str]:
     """What removing would lose: the worktree's dirt (if `path`) and commits not in base."""
     cwd = context.repo.toplevel
-    problems: list[str] = []
-    if path is not None:
-        dirt = inspect_dirt(path)
-        if dirt:
-            problems.append(dirt.describe())
-    unmerged = sorted(
-        {commit for tip in at_risk for commit in unmerged_commits(tip, base_oid, cwd)}
-    )
+    # One rev-list for every tip. Commits first, the folder last: the folder's check is then the
+    # last look before it is moved aside, as git's own check is the last before it deletes.
+    unmerged = unmerged_commits(at_risk, base_oid, cwd) if at_risk else []
+    dirt = inspect_dirt(path) if path is not None else None
+    problems = [dirt.describe()] if dirt else []
     if unmerged:
         problems.append(f"{len(unmerged)} commit(s) not merged into {context.base}")
     return problems
@@ -181,12 +179,20 @@ def _remove_worktree(
     present: bool,
     force: bool,
 ) -> None:
-    """Unlock and remove the registered worktree (prune it if its folder is gone)."""
+    """Unlock and remove the registered worktree (prune it if its folder is gone).
+
+    The folder is moved into the trash and git forgets it; its files are deleted later, in the
+    background (services.trash). Only here, after every check of §7 passed, and never for a
+    folder with a submodule unless forced: git refuses to remove those, and so do we.
+    """
     cwd = context.repo.toplevel
     if tree is not None:
         if tree.locked is not None:
             git.run(["worktree", "unlock", tree.path], cwd, check=False)
-        if present:
+        moved = None
+        if present and (force or not has_submodules(tree.path)):
+            moved = trash.move_aside(tree.path, context.repo.common_dir)
+        if present and moved is None:
             # Without force git refuses untracked files itself: a second guard against races.
             git.run(["worktree", "remove", *(["--force"] if force else []), tree.path], cwd)
         else:
@@ -197,22 +203,20 @@ def _remove_worktree(
         removal.notes.append(f"{path} is not a registered worktree; left it alone")
 
 
-def _delete_branch(
-    context: Context,
-    removal: Removal,
-    branch: str,
-    branch_oid: str,
-    base_oid: str,
-    *,
-    force: bool,
-) -> None:
-    """Delete the branch if merged into base (or forced, after salvage), unless it moved."""
+def has_submodules(path: str) -> bool:
+    """Whether the worktree holds a checked-out submodule (git's own test before a removal:
+    a `modules` folder in its git dir, or a gitlink whose folder has a `.git`)."""
+    if os.path.isdir(os.path.join(private_git_dir(path), "modules")):
+        return True
+    return any(os.path.lexists(os.path.join(path, link, ".git")) for link in gitlinks(path))
+
+
+def _delete_branch(context: Context, removal: Removal, branch: str, branch_oid: str) -> None:
+    """Delete the branch: reached only when it is merged into base (no commit of it is lost,
+    `_losses`) or forced after salvage; never if it moved since we looked."""
     cwd = context.repo.toplevel
-    if force or git.is_ancestor(branch_oid, base_oid, cwd):
-        # Compare-and-delete: if the branch moved since we looked, keep it.
-        failpoints.hit("clean:before-branch-delete")
-        result = git.run(["update-ref", "-d", f"refs/heads/{branch}", branch_oid], cwd, check=False)
-        removal.branch_deleted = result.returncode == 0
-        failpoints.hit("clean:branch-deleted")
-    else:
-        removal.notes.append(f"branch {branch} kept: not merged into {context.base}")
+    # Compare-and-delete: if the branch moved since we looked, keep it.
+    failpoints.hit("clean:before-branch-delete")
+    result = git.run(["update-ref", "-d", f"refs/heads/{branch}", branch_oid], cwd, check=False)
+    removal.branch_deleted = result.returncode == 0
+    failpoints.hit("clean:branch-deleted")
