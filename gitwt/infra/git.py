@@ -387,3 +387,12 @@ def config_bool(value: str | None, key: str) -> bool:
             f"bad boolean config value {value!r} for {key}", "fix it in the git config files"
         )
     return found
+
+
+def commit_graph(
+    tips: Sequence[str], hidden: Sequence[str], cwd: str | os.PathLike[str] | None = None
+) -> tuple[dict[str, list[str]], set[str]]:
+    """Commits reachable from `tips`, not from `hidden`, with their parents, and the boundary
+    (their parents `hidden` reaches): one process for any number of tips (`status`)."""
+    args = ["rev-list", "--parents", "--boundary", *tips, "--not", *hidden, "--"]
+    return git_output.parse_commit_graph(out(args, cwd) if tips else "")

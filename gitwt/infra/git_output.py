@@ -159,3 +159,17 @@ def config_bool(value: str | None) -> bool | None:
         return int(text, 0) != 0
     except ValueError:
         return None
+
+
+def parse_commit_graph(text: str) -> tuple[dict[str, list[str]], set[str]]:
+    """`rev-list --parents --boundary` lines -> {commit: parents}, and the boundary commits
+    (the lines that start with `-`), newest first as rev-list gives them."""
+    parents: dict[str, list[str]] = {}
+    boundary: set[str] = set()
+    for line in text.splitlines():
+        oid, *rest = line.split()
+        if oid.startswith("-"):
+            boundary.add(oid[1:])
+        else:
+            parents[oid] = rest
+    return parents, boundary

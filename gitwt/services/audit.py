@@ -83,12 +83,14 @@ def audit(
 @dataclass
 class Branch:
     """One task branch to audit for `status`: its record, the base tip, the branch tip and
-    the commits of base..tip (status has listed them already)."""
+    the commits of base..tip (status has listed them already), and the fork point when
+    status has found it (None: ask git)."""
 
     record: dict[str, Any]
     base_tip: str
     tip: str
     commits: list[str]
+    fork: str | None = None
 
 
 def _cache_path(common_dir: str) -> str:
@@ -140,15 +142,19 @@ def parse_diff_tree(raw: bytes) -> list[list[git.Change]]:
 ChangeSets = tuple[dict[str, list[git.Change]], list[git.Change]]
 
 
-def _changes_of(context: Context, branches: list[Branch]) -> list[ChangeSets]:
-    """Per-commit and net change sets of each branch, from one diff-tree process."""
+def _changes_of(
+    context: Context, branches: list[Branch], pairs: list[tuple[str, str]]
+) -> tuple[list[ChangeSets], list[list[git.Change]]]:
+    """Per-commit and net change sets of each branch, and the change from each pair's second
+    commit to its first (status's changed paths), from one diff-tree process."""
     cwd = context.repo.toplevel
     lines: list[str] = []
     for branch in branches:
-        fork = git.merge_base(branch.base_tip, branch.tip, cwd)
+        fork = branch.fork or git.merge_base(branch.base_tip, branch.tip, cwd)
         lines += branch.commits
         # "<commit> <parent>" diffs parent -> commit: the net change from the fork point.
         lines.append(f"{branch.tip} {fork}" if fork else branch.tip)
+    lines += [f"{new} {old}" for new, old in pairs]
     raw = git.run(
         ["diff-tree", "--stdin", "--always", "-r", "-z", "--name-status", "-M", "--no-ext-diff"],
         cwd,
@@ -159,15 +165,26 @@ def _changes_of(context: Context, branches: list[Branch]) -> list[ChangeSets]:
     for branch in branches:
         per_commit = {commit: next(blocks) for commit in branch.commits}
         found.append((per_commit, next(blocks)))
-    return found
+    return found, [next(blocks) for _ in pairs]
 
 
-def audit_branches(context: Context, branches: list[Branch]) -> dict[str, list[dict[str, Any]]]:
+Findings = dict[str, list[dict[str, Any]]]
+
+
+def audit_branches(context: Context, branches: list[Branch]) -> Findings:
     """`status`: each branch's findings (as JSON), audited now where its tip, base or rules
     changed since the last look, else from the cache."""
+    return audit_and_diff(context, branches, [])[0]
+
+
+def audit_and_diff(
+    context: Context, branches: list[Branch], pairs: list[tuple[str, str]]
+) -> tuple[Findings, list[list[git.Change]]]:
+    """`audit_branches`, and the changes of each (new, old) pair in the same diff-tree
+    process: status asks for the paths it has not cached, and runs no second process."""
     common = context.repo.common_dir
     cache = _read_cache(common)
-    results: dict[str, list[dict[str, Any]]] = {}
+    results: Findings = {}
     stale: list[tuple[Branch, boundaries.Rules, str]] = []
     for branch in branches:
         try:
@@ -180,13 +197,15 @@ def audit_branches(context: Context, branches: list[Branch]) -> dict[str, list[d
             results[branch.record["id"]] = list(entry.get("violations") or [])
         else:
             stale.append((branch, rules, key))
+    if not stale and not pairs:
+        return results, []
+    changed, paired = _changes_of(context, [branch for branch, _, _ in stale], pairs)
     if not stale:
-        return results
-    changed = _changes_of(context, [branch for branch, _, _ in stale])
+        return results, paired
     for (branch, rules, key), (per_commit, net) in zip(stale, changed, strict=True):
         found = [violation.to_json() for violation in judge(rules, per_commit, net)]
         results[branch.record["id"]] = found
         cache[branch.record["id"]] = {"key": key, "violations": found}
     with contextlib.suppress(OSError):  # a cache: the next status audits again
         state.write_json_atomic(_cache_path(common), {"schema": CACHE_SCHEMA, "tasks": cache})
-    return results
+    return results, paired

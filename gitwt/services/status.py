@@ -7,6 +7,8 @@ recorded `running` whose shim is gone shows as `unsupervised` or `lost` (see sup
 
 from __future__ import annotations
 
+import contextlib
+import json
 import os
 import time
 from collections.abc import Iterable
@@ -14,6 +16,7 @@ from dataclasses import dataclass, field
 from itertools import combinations
 from typing import Any
 
+from gitwt.core import boundaries
 from gitwt.core.specs import same_id
 from gitwt.infra import git, state
 from gitwt.services import audit
@@ -21,6 +24,8 @@ from gitwt.services.context import Context
 
 BASE = "base"  # the name the forecast uses for the integration branch
 _stdin_support: dict[str, bool] = {}
+PATHS_CACHE = "status-paths.json"  # in parallel/: "<new> <old>" -> the paths that diff changes
+PATHS_SCHEMA = "git-parallel/status-paths/1"
 
 
 @dataclass
@@ -115,6 +120,38 @@ def _changed(left: str, right: str, cwd: str) -> list[str]:
     )
 
 
+@dataclass
+class BranchGraph:
+    """What base has not got of the task branches, read in one `rev-list` for all of them:
+    each commit with its parents, and the boundary (parents that base reaches)."""
+
+    parents: dict[str, list[str]]
+    boundary: set[str]
+
+    @classmethod
+    def read(cls, tips: list[str], base_tip: str, cwd: str) -> BranchGraph:
+        return cls(*git.commit_graph(sorted(set(tips)), [base_tip], cwd))
+
+    def commits_of(self, tip: str) -> tuple[list[str], set[str]]:
+        """base..tip (in rev-list order) and the boundary commits it reaches: every commit on
+        a path from tip to a commit of base..tip is itself in base..tip, so the walk stays
+        inside the graph."""
+        reached: set[str] = set()
+        forks: set[str] = set()
+        pending = [tip] if tip in self.parents else []
+        while pending:
+            commit = pending.pop()
+            if commit in reached:
+                continue
+            reached.add(commit)
+            for parent in self.parents[commit]:
+                if parent in self.parents:
+                    pending.append(parent)
+                else:
+                    forks.add(parent)
+        return [commit for commit in self.parents if commit in reached], forks
+
+
 def _may_conflict(first: set[str], second: set[str]) -> bool:
     """Can merging two change sets conflict? Only if they share a path, or one changes a path
     the other treats as a directory (a file/directory conflict)."""
@@ -140,28 +177,35 @@ def supports_stdin(cwd: str) -> bool:
     return _stdin_support["stdin"]
 
 
+def _stdin_conflicts(raw: bytes, merges: int) -> list[list[str]]:
+    """Per merge: <clean 1|0> NUL <tree> NUL [<path> NUL]... NUL"""
+    items = raw.split(b"\0")
+    results: list[list[str]] = []
+    index = 0
+    for _ in range(merges):
+        index += 2  # status and tree
+        paths: list[str] = []
+        while index < len(items) and items[index]:
+            paths.append(items[index].decode("utf-8", "surrogateescape"))
+            index += 1
+        index += 1
+        results.append(list(dict.fromkeys(paths)))
+    return results
+
+
 def forecast(pairs: list[tuple[str, str]], cwd: str) -> tuple[list[list[str]], str]:
     """Conflicted paths of each merge; one `merge-tree --stdin` process where git has it."""
     if not pairs:
         return [], "none needed"
-    if supports_stdin(cwd):
+    if _stdin_support.get("stdin") is not False:
+        # No probe first: a git without --stdin refuses the option, and the pairs go one by one.
         text = "".join(f"{first} {second}\n" for first, second in pairs).encode()
-        raw = git.run(
+        result = git.run(
             ["merge-tree", "--stdin", "--name-only", "--no-messages"], cwd, input=text, check=False
-        ).stdout
-        # Per merge: <clean 1|0> NUL <tree> NUL [<path> NUL]... NUL
-        items = raw.split(b"\0")
-        results: list[list[str]] = []
-        index = 0
-        for _ in pairs:
-            index += 2  # status and tree
-            paths: list[str] = []
-            while index < len(items) and items[index]:
-                paths.append(items[index].decode("utf-8", "surrogateescape"))
-                index += 1
-            index += 1
-            results.append(list(dict.fromkeys(paths)))
-        return results, "merge-tree --stdin (1 process)"
+        )
+        _stdin_support["stdin"] = result.returncode == 0
+        if result.returncode == 0:
+            return _stdin_conflicts(result.stdout, len(pairs)), "merge-tree --stdin (1 process)"
     results = [git.merge_tree(first, second, cwd).conflicts for first, second in pairs]
     return results, f"merge-tree --write-tree ({len(pairs)} processes; git < 2.40 has no --stdin)"
 
@@ -192,54 +236,138 @@ def gather(context: Context, ids: list[str], with_forecast: bool = True) -> Stat
     base = context.base
     tips = _branch_tips(cwd) if chosen else {}
     base_tip = tips.get(base)
-    tasks: list[TaskStatus] = []
-    to_audit: list[tuple[TaskStatus, audit.Branch]] = []
-    for record in chosen:
-        seen = supervisor.observe(record, common)
-        exit_record = record.get("exit") or {}
-        task = TaskStatus(
-            record=record,
-            state=seen.state,
-            pid=seen.pid,
-            cpu_percent=seen.cpu_percent,
-            rss=seen.rss,
-            runtime=seen.runtime,
-            exit_code=exit_record.get("code"),
-            exit_signal=exit_record.get("signal"),
-        )
-        tip = tips.get(record.get("branch") or "")
-        if tip and base_tip and record.get("base_oid"):
-            commits = git.rev_list([f"{base_tip}..{tip}"], cwd)
-            task.commits = set(commits)
-            task.ahead = len(task.commits)
-            task.files = _changed(base_tip, tip, cwd) if task.ahead else []
-            if commits and state.is_live(record):
-                to_audit.append((task, audit.Branch(record, base_tip, tip, commits)))
-        elif record.get("state") in (state.MERGED, state.CLEANED):
-            task.commits = set()  # merged after a clean audit: nothing out of bounds remains
-        tasks.append(task)
+    tasks = [_observed(record, common) for record in chosen]
+    branches = _read_branches(tasks, tips, base_tip, cwd, with_forecast) if base_tip else None
 
     # The branch itself, not only what hooks recorded: a commit made with the hooks off
     # (core.hooksPath=/dev/null) shows at once. The same audit merge runs; cached by tip.
-    found = audit.audit_branches(context, [branch for _, branch in to_audit])
+    to_audit = branches.to_audit if branches else []
+    found = _audit_and_list(context, branches) if branches else {}
     replaced = audit.replace_ref_findings(git.replace_refs(cwd)) if to_audit else []
     for task, _ in to_audit:
         task.audited = found.get(task.id, []) + [finding.to_json() for finding in replaced]
-    tasks += elsewhere
-    report = StatusReport(base=base, tasks=tasks)
-    if with_forecast and base_tip:
-        _add_forecast(report, tips, base_tip, cwd)
+    report = StatusReport(base=base, tasks=tasks + elsewhere)
+    if with_forecast and base_tip and branches:
+        _add_forecast(report, tips, base_tip, branches.base_changes, cwd)
     return report
 
 
-def _add_forecast(report: StatusReport, tips: dict[str, str], base_tip: str, cwd: str) -> None:
+def _observed(record: dict[str, Any], common: str) -> TaskStatus:
+    """A task's row from its record and its shim in the process table (no git)."""
+    from gitwt.services import supervisor
+
+    seen = supervisor.observe(record, common)
+    exit_record = record.get("exit") or {}
+    task = TaskStatus(
+        record=record,
+        state=seen.state,
+        pid=seen.pid,
+        cpu_percent=seen.cpu_percent,
+        rss=seen.rss,
+        runtime=seen.runtime,
+        exit_code=exit_record.get("code"),
+        exit_signal=exit_record.get("signal"),
+    )
+    if record.get("state") in (state.MERGED, state.CLEANED):
+        task.commits = set()  # merged after a clean audit: nothing out of bounds remains
+    return task
+
+
+@dataclass
+class Branches:
+    """What `_read_branches` found beyond each task's row: the branches to audit, the diffs
+    whose paths a row needs, as (task, is it base's side, new, old), and what base changed
+    since each fork point that base is not an ancestor of (task id -> paths)."""
+
+    to_audit: list[tuple[TaskStatus, audit.Branch]] = field(default_factory=list)
+    diffs: list[tuple[TaskStatus, bool, str, str]] = field(default_factory=list)
+    base_changes: dict[str, set[str]] = field(default_factory=dict)
+
+
+def _fork_point(forks: set[str], base_tip: str, tip: str, cwd: str) -> str | None:
+    """The merge base of base and tip: the one boundary commit the branch reaches, else ask
+    git (criss-cross merges leave several candidates; unrelated histories none)."""
+    return next(iter(forks)) if len(forks) == 1 else git.merge_base(base_tip, tip, cwd)
+
+
+def _read_branches(
+    tasks: list[TaskStatus], tips: dict[str, str], base_tip: str, cwd: str, with_base: bool
+) -> Branches:
+    """Each task's commits not in base, ahead count and changed paths, in a constant number
+    of git processes: one `rev-list` for every branch, one `diff-tree --stdin` for the
+    changes (only a task with several or no fork points asks `merge-base` on its own)."""
+    found = Branches()
+    mine = [t for t in tasks if tips.get(t.record.get("branch") or "") and t.record.get("base_oid")]
+    graph = BranchGraph.read([tips[t.record["branch"]] for t in mine], base_tip, cwd)
+    for task in mine:
+        tip = tips[task.record["branch"]]
+        commits, forks = graph.commits_of(tip)
+        task.commits, task.ahead = set(commits), len(commits)
+        if not commits:
+            continue
+        fork = _fork_point(forks, base_tip, tip, cwd)
+        if fork is None:
+            task.files = _changed(base_tip, tip, cwd)  # git says why there is no merge base
+        else:
+            found.diffs.append((task, False, tip, fork))
+            if with_base and fork != base_tip:
+                found.diffs.append((task, True, base_tip, fork))
+        if state.is_live(task.record):
+            branch = audit.Branch(task.record, base_tip, tip, commits, fork)
+            found.to_audit.append((task, branch))
+    return found
+
+
+def _audit_and_list(context: Context, branches: Branches) -> audit.Findings:
+    """The audit's findings, and each row's changed paths: from the cache of paths by diff
+    (commits never change, so an entry never goes stale), else from the audit's diff-tree."""
+    common = context.repo.common_dir
+    known = _read_paths_cache(common)
+    wanted = [f"{new} {old}" for _, _, new, old in branches.diffs]
+    missing = sorted({key for key in wanted if key not in known})
+    pairs = [(key.split()[0], key.split()[1]) for key in missing]
+    found, changes = audit.audit_and_diff(context, [b for _, b in branches.to_audit], pairs)
+    for key, changed in zip(missing, changes, strict=True):
+        known[key] = sorted({path for _, path in boundaries.touched_paths(changed)})
+    for (task, base_side, _, _), key in zip(branches.diffs, wanted, strict=True):
+        if base_side:
+            branches.base_changes[task.id] = set(known[key])
+        else:
+            task.files = list(known[key])
+    if missing:
+        with contextlib.suppress(OSError):  # a cache: the next status asks git again
+            kept = {key: known[key] for key in wanted}
+            state.write_json_atomic(_paths_cache(common), {"schema": PATHS_SCHEMA, "diffs": kept})
+    return found
+
+
+def _paths_cache(common_dir: str) -> str:
+    return os.path.join(state.state_dir(common_dir), PATHS_CACHE)
+
+
+def _read_paths_cache(common_dir: str) -> dict[str, list[str]]:
+    try:
+        with open(_paths_cache(common_dir), encoding="utf-8") as handle:
+            data = json.load(handle)
+    except (OSError, ValueError):
+        return {}
+    if not isinstance(data, dict) or data.get("schema") != PATHS_SCHEMA:
+        return {}
+    diffs = data.get("diffs")
+    if not isinstance(diffs, dict):
+        return {}
+    return {key: paths for key, paths in diffs.items() if isinstance(paths, list)}
+
+
+def _add_forecast(
+    report: StatusReport,
+    tips: dict[str, str],
+    base_tip: str,
+    base_changes: dict[str, set[str]],
+    cwd: str,
+) -> None:
     live = [task for task in report.tasks if task.ahead and state.is_live(task.record)]
     changes = {task.id: set(task.files) for task in live}
-    base_changes: dict[str, set[str]] = {}
-    for task in live:
-        tip = tips[task.record["branch"]]
-        if not git.is_ancestor(base_tip, tip, cwd):
-            base_changes[task.id] = set(_changed(tip, base_tip, cwd))
     pairs: list[tuple[str, str]] = []
     owners: list[tuple[TaskStatus, str]] = []
     for task in live:

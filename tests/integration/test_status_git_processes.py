@@ -1,0 +1,57 @@
+"""`status --json` starts the same git processes for 2 live tasks as for 6 (DESIGN §10: bounded
+by a constant where git can batch). Nothing in status is genuinely per task today: every
+branch's commits come from one `rev-list`, their changed paths and audit from one
+`diff-tree --stdin`, the forecast from one `merge-tree --stdin`. (A branch with several fork
+points, after criss-cross merges, asks `merge-base` alone; these branches have one.)"""
+
+from __future__ import annotations
+
+from collections import Counter
+from pathlib import Path
+
+from bench.git_processes import git_processes, traced_environment
+from tests.conftest import Repo
+from tests.integration.test_status import commit_file, start_open
+
+
+def traced_status(repo: Repo, log: Path) -> tuple[Counter[str], dict[str, object]]:
+    log.unlink(missing_ok=True)
+    result = repo.cli("status", "--json", env=traced_environment(log))
+    assert result.code == 0, result.err
+    return git_processes(log), result.json()
+
+
+def add_tasks(repo: Repo, ids: list[str]) -> None:
+    """Start `ids`, give each branch commits (the first two share a file: a real merge for the
+    forecast), then move base, so no branch has base as an ancestor."""
+    trees = start_open(repo, {task_id: [f"t{task_id}.txt"] for task_id in ids})
+    for task_id, tree in trees.items():
+        commit_file(tree, f"t{task_id}.txt", f"{task_id}\n")
+        commit_file(tree, f"t{task_id}-2.txt", "outside\n")  # a finding for the audit
+    for task_id in ids[:2]:
+        commit_file(trees[task_id], "shared.txt", f"task {task_id}\n")
+    repo.write("base.txt", f"after {ids[-1]}\n")
+    repo.commit_all("base moves")
+
+
+def test_status_git_processes_do_not_grow_with_the_tasks(repo: Repo, tmp_path: Path) -> None:
+    repo.write("shared.txt", "base\n")
+    repo.commit_all("shared")
+    add_tasks(repo, ["1", "2"])
+    two_first, report = traced_status(repo, tmp_path / "two-first")
+    two_again, _ = traced_status(repo, tmp_path / "two-again")
+    assert len(report["tasks"]) == 2  # type: ignore[arg-type]
+    add_tasks(repo, ["3", "4", "5", "6"])
+    six_first, report = traced_status(repo, tmp_path / "six-first")
+    six_again, _ = traced_status(repo, tmp_path / "six-again")
+    tasks = report["tasks"]
+    assert len(tasks) == 6  # type: ignore[arg-type]
+    assert all(task["ahead"] >= 2 and task["violations"] for task in tasks[2:])  # type: ignore[index]
+    assert report["forecast"]["merges"] >= 1  # type: ignore[index]
+    assert six_first == two_first, (
+        two_first,
+        six_first,
+    )  # new tips: audit and paths in one diff-tree
+    assert six_again == two_again, (two_again, six_again)
+    assert two_first["diff-tree"] == 1 and two_again["diff-tree"] == 0
+    assert two_first["rev-list"] == 1 and two_first["merge-base"] == 0
