@@ -21,9 +21,9 @@ from gitwt.core.specs import same_id
 from gitwt.infra import git, state
 from gitwt.services import audit
 from gitwt.services.context import Context
+from gitwt.services.forecast import ChangeSet, forecast
 
 BASE = "base"  # the name the forecast uses for the integration branch
-_stdin_support: dict[str, bool] = {}
 PATHS_CACHE = "status-paths.json"  # in parallel/: "<new> <old>" -> the paths that diff changes
 PATHS_SCHEMA = "git-parallel/status-paths/1"
 
@@ -164,64 +164,6 @@ class BranchGraph:
         return [commit for commit in self.parents if commit in reached], forks
 
 
-def _may_conflict(first: set[str], second: set[str]) -> bool:
-    """Can merging two change sets conflict? Only if they share a path, or one changes a path
-    the other treats as a directory (a file/directory conflict)."""
-    if first & second:
-        return True
-
-    def parents(paths: set[str]) -> set[str]:
-        found = set()
-        for path in paths:
-            while "/" in path:
-                path = path.rsplit("/", 1)[0]
-                found.add(path)
-        return found
-
-    return bool(parents(first) & second or parents(second) & first)
-
-
-def supports_stdin(cwd: str) -> bool:
-    """git 2.40 added `merge-tree --stdin`; ask git once per process rather than parse versions."""
-    if "stdin" not in _stdin_support:
-        result = git.run(["merge-tree", "--stdin"], cwd, input=b"", check=False)
-        _stdin_support["stdin"] = result.returncode == 0
-    return _stdin_support["stdin"]
-
-
-def _stdin_conflicts(raw: bytes, merges: int) -> list[list[str]]:
-    """Per merge: <clean 1|0> NUL <tree> NUL [<path> NUL]... NUL"""
-    items = raw.split(b"\0")
-    results: list[list[str]] = []
-    index = 0
-    for _ in range(merges):
-        index += 2  # status and tree
-        paths: list[str] = []
-        while index < len(items) and items[index]:
-            paths.append(items[index].decode("utf-8", "surrogateescape"))
-            index += 1
-        index += 1
-        results.append(list(dict.fromkeys(paths)))
-    return results
-
-
-def forecast(pairs: list[tuple[str, str]], cwd: str) -> tuple[list[list[str]], str]:
-    """Conflicted paths of each merge; one `merge-tree --stdin` process where git has it."""
-    if not pairs:
-        return [], "none needed"
-    if _stdin_support.get("stdin") is not False:
-        # No probe first: a git without --stdin refuses the option, and the pairs go one by one.
-        text = "".join(f"{first} {second}\n" for first, second in pairs).encode()
-        result = git.run(
-            ["merge-tree", "--stdin", "--name-only", "--no-messages"], cwd, input=text, check=False
-        )
-        _stdin_support["stdin"] = result.returncode == 0
-        if result.returncode == 0:
-            return _stdin_conflicts(result.stdout, len(pairs)), "merge-tree --stdin (1 process)"
-    results = [git.merge_tree(first, second, cwd).conflicts for first, second in pairs]
-    return results, f"merge-tree --write-tree ({len(pairs)} processes; git < 2.40 has no --stdin)"
-
-
 def _elsewhere(context: Context, ids: list[str]) -> list[TaskStatus]:
     """Team mode: the tasks live on other machines (state `remote`), as rows."""
     if context.config.remote is None:
@@ -293,7 +235,7 @@ class Branches:
 
     to_audit: list[tuple[TaskStatus, audit.Branch]] = field(default_factory=list)
     diffs: list[tuple[TaskStatus, bool, str, str]] = field(default_factory=list)
-    base_changes: dict[str, set[str]] = field(default_factory=dict)
+    base_changes: dict[str, ChangeSet] = field(default_factory=dict)
 
 
 def _fork_point(forks: set[str], base_tip: str, tip: str, cwd: str) -> str | None:
@@ -343,7 +285,7 @@ def _audit_and_list(context: Context, branches: Branches) -> audit.Findings:
         known[key] = sorted({path for _, path in boundaries.touched_paths(changed)})
     for (task, base_side, _, _), key in zip(branches.diffs, wanted, strict=True):
         if base_side:
-            branches.base_changes[task.id] = set(known[key])
+            branches.base_changes[task.id] = ChangeSet.of(known[key])
         else:
             task.files = list(known[key])
     if missing:
@@ -374,19 +316,20 @@ def _add_forecast(
     report: StatusReport,
     tips: dict[str, str],
     base_tip: str,
-    base_changes: dict[str, set[str]],
+    base_changes: dict[str, ChangeSet],
     cwd: str,
 ) -> None:
     live = [task for task in report.tasks if task.ahead and state.is_live(task.record)]
-    changes = {task.id: set(task.files) for task in live}
+    changes = {task.id: ChangeSet.of(task.files) for task in live}
+    nothing = ChangeSet.of(())
     pairs: list[tuple[str, str]] = []
     owners: list[tuple[TaskStatus, str]] = []
     for task in live:
-        if _may_conflict(changes[task.id], base_changes.get(task.id, set())):
+        if changes[task.id].may_conflict(base_changes.get(task.id, nothing)):
             pairs.append((base_tip, tips[task.record["branch"]]))
             owners.append((task, BASE))
     for first, second in combinations(live, 2):
-        if _may_conflict(changes[first.id], changes[second.id]):
+        if changes[first.id].may_conflict(changes[second.id]):
             pairs.append((tips[first.record["branch"]], tips[second.record["branch"]]))
             owners.append((first, second.id))
     results, method = forecast(pairs, cwd)
