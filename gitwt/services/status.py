@@ -114,13 +114,19 @@ def memory_percent() -> float:
     return round(100.0 * (total - available) / total, 1) if total else 0.0
 
 
-def _branch_tips(cwd: str) -> dict[str, str]:
-    raw = git.out(["for-each-ref", "--format=%(objectname) %(refname)", "refs/heads/"], cwd)
-    tips = {}
-    for line in raw.splitlines():
+def _branch_tips(cwd: str) -> tuple[dict[str, str], dict[str, str]]:
+    """Every branch's tip by short name, and the replace refs as `git.replace_refs` gives them
+    (the audit reports them), from one for-each-ref."""
+    args = ["for-each-ref", "--format=%(objectname) %(refname)", "refs/heads/", "refs/replace/"]
+    tips: dict[str, str] = {}
+    replacements: dict[str, str] = {}
+    for line in git.out(args, cwd).splitlines():
         oid, _, ref = line.partition(" ")
-        tips[ref.removeprefix("refs/heads/")] = oid
-    return tips
+        if ref.startswith("refs/heads/"):
+            tips[ref.removeprefix("refs/heads/")] = oid
+        else:
+            replacements[ref] = oid
+    return tips, replacements
 
 
 def _changed(left: str, right: str, cwd: str) -> list[str]:
@@ -188,7 +194,7 @@ def gather(context: Context, ids: list[str], with_forecast: bool = True) -> Stat
         else []
     )
     base = context.base
-    tips = _branch_tips(cwd) if chosen else {}
+    tips, replacements = _branch_tips(cwd) if chosen else ({}, {})
     base_tip = tips.get(base)
     tasks = [_observed(record, common) for record in chosen]
     branches = _read_branches(tasks, tips, base_tip, cwd, with_forecast) if base_tip else None
@@ -197,7 +203,7 @@ def gather(context: Context, ids: list[str], with_forecast: bool = True) -> Stat
     # (core.hooksPath=/dev/null) shows at once. The same audit merge runs; cached by tip.
     to_audit = branches.to_audit if branches else []
     found = _audit_and_list(context, branches) if branches else {}
-    replaced = audit.replace_ref_findings(git.replace_refs(cwd)) if to_audit else []
+    replaced = audit.replace_ref_findings(replacements) if to_audit else []
     for task, _ in to_audit:
         task.audited = found.get(task.id, []) + [finding.to_json() for finding in replaced]
     report = StatusReport(base=base, tasks=tasks + elsewhere)
