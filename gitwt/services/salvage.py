@@ -59,8 +59,11 @@ def nested_repositories(top: str) -> list[str]:
 
 def gitlinks(top: str) -> list[str]:
     """The paths of the gitlinks (submodules, nested repositories added) in the index at `top`."""
+    listing = git.run(["ls-files", "--stage", "-z"], top).stdout
+    if not listing.startswith(b"160000 ") and b"\x00160000 " not in listing:
+        return []  # the common case, without splitting a line per file
     links = []
-    for entry in git.split_z(git.run(["ls-files", "--stage", "-z"], top).stdout):
+    for entry in git.split_z(listing):
         mode, _, rest = entry.partition(" ")
         if mode == GITLINK_MODE:
             links.append(rest.partition("\t")[2])

@@ -57,9 +57,9 @@ _OPERATIONS = (
 )
 
 
-def inspect_dirt(path: str) -> Dirt:
+def inspect_dirt(path: str, git_dir: str | None = None) -> Dirt:
     dirt = Dirt()
-    git_dir = private_git_dir(path)
+    git_dir = git_dir or private_git_dir(path)
     for name, operation in _OPERATIONS:
         if os.path.exists(os.path.join(git_dir, name)):
             dirt.operation = operation
@@ -116,23 +116,20 @@ def remove_task(context: Context, record: dict[str, Any], force: bool = False) -
     from gitwt.infra import state
 
     task_id = record["id"]
-    cwd = context.repo.toplevel
     path = record.get("worktree")
     branch = record.get("branch")
-    base_oid = git.rev_parse_verify(f"refs/heads/{context.base}", cwd)
-    if base_oid is None:
+    tree = registered_worktree(context, path) if path else None
+    present = tree is not None and os.path.isdir(path or "")
+    tips = _read_tips(context, branch, path if present else None)
+    if tips.base is None:
         raise GitParallelError(
             f"base branch {context.base} does not exist, so nothing can count as merged",
             "recreate the base branch or set 'base' in the config",
         )
+    base_oid, branch_oid = tips.base, tips.branch
     removal = Removal(task_id)
-
-    tree = registered_worktree(context, path) if path else None
-    present = tree is not None and os.path.isdir(path or "")
-    branch_oid = git.rev_parse_verify(f"refs/heads/{branch}", cwd) if branch else None
-    head_oid = git.rev_parse_verify("HEAD", path) if present else None
-    at_risk = [tip for tip in (branch_oid, head_oid) if tip]
-    problems = _losses(context, path if present else None, at_risk, base_oid)
+    at_risk = [tip for tip in (branch_oid, tips.head) if tip]
+    problems = _losses(context, path if present else None, tips.git_dir, at_risk, base_oid)
     if problems and not force:
         raise Refused(
             f"task {task_id}: {'; '.join(problems)}",
@@ -145,7 +142,7 @@ def remove_task(context: Context, record: dict[str, Any], force: bool = False) -
         removal.notes += [f"salvaged to {salvaged.ref}", *salvaged.notes]
         failpoints.hit("clean:salvaged")
 
-    _remove_worktree(context, removal, tree, path, present=present, force=force)
+    _remove_worktree(context, removal, tree, path, tips.git_dir, present=present, force=force)
     if branch_oid is not None:
         _delete_branch(context, removal, branch or "", branch_oid)
     state.update_task(
@@ -157,13 +154,45 @@ def remove_task(context: Context, record: dict[str, Any], force: bool = False) -
     return removal
 
 
-def _losses(context: Context, path: str | None, at_risk: list[str], base_oid: str) -> list[str]:
+@dataclass(frozen=True)
+class Tips:
+    """What a removal reads first: the commits of base, the branch and the worktree's HEAD, and
+    the worktree's private git dir (None: missing, or no worktree)."""
+
+    base: str | None
+    branch: str | None
+    head: str | None = None
+    git_dir: str | None = None
+
+
+def _read_tips(context: Context, branch: str | None, path: str | None) -> Tips:
+    """One rev-parse in the worktree when everything exists; else one look-up each."""
+    names = [f"refs/heads/{context.base}", *([f"refs/heads/{branch}"] if branch else []), "HEAD"]
+    if path is not None:
+        # Branch names never start with '-' (check-ref-format), so no option can be smuggled in.
+        revs = [f"{name}^{{commit}}" for name in names]
+        args = ["rev-parse", "--path-format=absolute", "--git-dir", *revs, "--"]
+        result = git.run(args, path, check=False)
+        lines = result.stdout.decode().splitlines()
+        if result.returncode == 0 and len(lines) == len(names) + 2:
+            git_dir, base, *rest = lines[:-1]
+            return Tips(base, rest[0] if branch else None, rest[-1], git_dir)
+    cwd = context.repo.toplevel
+    base_oid = git.rev_parse_verify(names[0], cwd)
+    branch_oid = git.rev_parse_verify(names[1], cwd) if branch else None
+    head = git.rev_parse_verify("HEAD", path) if path is not None else None
+    return Tips(base_oid, branch_oid, head, private_git_dir(path) if path is not None else None)
+
+
+def _losses(
+    context: Context, path: str | None, git_dir: str | None, at_risk: list[str], base_oid: str
+) -> list[str]:
     """What removing would lose: the worktree's dirt (if `path`) and commits not in base."""
     cwd = context.repo.toplevel
     # One rev-list for every tip. Commits first, the folder last: the folder's check is then the
     # last look before it is moved aside, as git's own check is the last before it deletes.
     unmerged = unmerged_commits(at_risk, base_oid, cwd) if at_risk else []
-    dirt = inspect_dirt(path) if path is not None else None
+    dirt = inspect_dirt(path, git_dir) if path is not None else None
     problems = [dirt.describe()] if dirt else []
     if unmerged:
         problems.append(f"{len(unmerged)} commit(s) not merged into {context.base}")
@@ -175,6 +204,7 @@ def _remove_worktree(
     removal: Removal,
     tree: git_output.Worktree | None,
     path: str | None,
+    git_dir: str | None,
     *,
     present: bool,
     force: bool,
@@ -190,7 +220,7 @@ def _remove_worktree(
         if tree.locked is not None:
             git.run(["worktree", "unlock", tree.path], cwd, check=False)
         moved = None
-        if present and (force or not has_submodules(tree.path)):
+        if present and (force or not has_submodules(tree.path, git_dir)):
             moved = trash.move_aside(tree.path, context.repo.common_dir)
         if present and moved is None:
             # Without force git refuses untracked files itself: a second guard against races.
@@ -203,10 +233,10 @@ def _remove_worktree(
         removal.notes.append(f"{path} is not a registered worktree; left it alone")
 
 
-def has_submodules(path: str) -> bool:
+def has_submodules(path: str, git_dir: str | None = None) -> bool:
     """Whether the worktree holds a checked-out submodule (git's own test before a removal:
     a `modules` folder in its git dir, or a gitlink whose folder has a `.git`)."""
-    if os.path.isdir(os.path.join(private_git_dir(path), "modules")):
+    if os.path.isdir(os.path.join(git_dir or private_git_dir(path), "modules")):
         return True
     return any(os.path.lexists(os.path.join(path, link, ".git")) for link in gitlinks(path))
 

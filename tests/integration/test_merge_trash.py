@@ -62,3 +62,23 @@ def test_an_interrupted_deletion_and_an_unpruned_move_are_finished_by_the_next_c
     assert result.code == 0, result.err
     assert str(moved) not in registered(repo)
     wait_until(lambda: not trash.leftovers(common))
+
+
+def test_a_worktree_with_a_checked_out_submodule_is_never_moved_to_the_trash(repo: Repo) -> None:
+    # git refuses to remove a worktree holding a repository it tracks as a gitlink (its commits
+    # would go with it); the trash must not get around that.
+    repo.write("src/a.py", "a = 1\n")
+    repo.commit_all("sources")
+    worktree = start_open(repo, "1", ["src/"])
+    nested = worktree / "src" / "lib"
+    nested.mkdir(parents=True)
+    git(nested, "init", "-q", "-b", "main")
+    (nested / "kept.txt").write_text("only in the nested repository\n")
+    git(nested, "add", "kept.txt")
+    git(nested, "-c", "user.name=t", "-c", "user.email=t@t", "commit", "-q", "-m", "nested")
+    git(worktree, "add", "src/lib")
+    git(worktree, "commit", "-q", "-m", "the nested repository as a gitlink")
+    assert repo.cli("merge", "1", "--keep").code == 0
+    repo.cli("clean", "1")
+    assert (nested / ".git").is_dir() and (nested / "kept.txt").exists()
+    assert not trash.leftovers(common_dir(repo))
