@@ -74,6 +74,7 @@ def delete_in_background(common_dir: str) -> None:
         return
     subprocess.Popen(
         [sys.executable, "-m", "gitwt.services.trash", trash_dir(common_dir)],
+        cwd=os.sep,  # holds no folder of the repository (or a mount) busy
         stdin=subprocess.DEVNULL,
         stdout=subprocess.DEVNULL,
         stderr=subprocess.DEVNULL,

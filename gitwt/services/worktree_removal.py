@@ -15,7 +15,7 @@ from gitwt.infra import failpoints, git, git_output
 from gitwt.services import trash
 from gitwt.services.context import Context
 from gitwt.services.salvage import SALVAGE_PREFIX, gitlinks, salvage
-from gitwt.services.worktrees import private_git_dir, registered_worktree
+from gitwt.services.worktrees import Layout, private_git_dir
 
 # --- inspection ------------------------------------------------------------------------------
 
@@ -118,7 +118,7 @@ def remove_task(context: Context, record: dict[str, Any], force: bool = False) -
     task_id = record["id"]
     path = record.get("worktree")
     branch = record.get("branch")
-    tree = registered_worktree(context, path) if path else None
+    tree = _registered(context, path) if path else None
     present = tree is not None and os.path.isdir(path or "")
     tips = _read_tips(context, branch, path if present else None)
     if tips.base is None:
@@ -152,6 +152,12 @@ def remove_task(context: Context, record: dict[str, Any], force: bool = False) -
     )
     state.append_event(context.repo.common_dir, "removed", task=task_id, **removal.to_json())
     return removal
+
+
+def _registered(context: Context, path: str) -> git_output.Worktree | None:
+    """The worktree git has at `path`, read afresh for each removal (a lock taken meanwhile
+    counts); the branches are not needed here (`_read_tips` reads the two that are)."""
+    return Layout(git.worktrees(context.repo.toplevel), branches={}).registered(path)
 
 
 @dataclass(frozen=True)
