@@ -83,20 +83,6 @@ def raise_for_failure(args: Sequence[str], result: subprocess.CompletedProcess[b
         )
 
 
-def run_side_by_side(
-    commands: Sequence[tuple[Sequence[str], str | os.PathLike[str] | None]],
-) -> list[subprocess.CompletedProcess[bytes]]:
-    """Run independent git commands (args, cwd) at once, as many as there are CPUs, unchecked;
-    their results in order. For work that waits on git, e.g. checking out several worktrees."""
-    if len(commands) < 2:
-        return [run(args, cwd, check=False) for args, cwd in commands]
-    from concurrent.futures import ThreadPoolExecutor
-
-    workers = min(len(commands), os.cpu_count() or 1)
-    with ThreadPoolExecutor(max_workers=workers) as pool:
-        return list(pool.map(lambda command: run(command[0], command[1], check=False), commands))
-
-
 def out(args: Sequence[str], cwd: str | os.PathLike[str] | None = None, **kwargs: object) -> str:
     return run(args, cwd, **kwargs).stdout.decode().rstrip("\n")  # type: ignore[arg-type]
 

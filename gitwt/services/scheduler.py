@@ -166,10 +166,9 @@ def schedule(context: Context, layout: Layout | None = None) -> ScheduleResult:
     """One scheduling step: start every queued task that fits now. Safe to call any time.
 
     Under the state lock it marks dead `running` tasks `lost`, then walks the queue in order:
-    a task whose partners are gone and that fits (slot, resources) gets its worktree (all of
-    them checked out side by side; `layout`: the worktrees and branches as `start` read them,
-    else read once here); every other one gets its reasons stored, so `status` can say why it
-    waits. Then the prepared tasks
+    a task whose partners are gone and that fits (slot, resources) gets its worktree
+    (`layout`: the worktrees and branches as `start` read them, else read once here); every
+    other one gets its reasons stored, so `status` can say why it waits. Then the prepared tasks
     open (no command) or have their task runners spawned, one right after the other, so tasks
     that may run together start together. Called by `start`, by every task runner when its
     command ends, by the queue waiter, and by anything that frees a partner (merge, clean).
@@ -211,7 +210,7 @@ def _prepare(
     context: Context, records: list[dict[str, Any]], result: ScheduleResult, layout: Layout | None
 ) -> list[dict[str, Any] | None]:
     """Create the worktrees of the queued tasks that start now (unless a crashed start already
-    did), side by side; each record with its `base_oid`, or None when its worktree could not be
+    did), in one batch; each record with its `base_oid`, or None when its worktree could not be
     made (the task is then failed; a slot it was counted in frees at the next step)."""
     from gitwt.errors import GitParallelError
     from gitwt.services import worktrees

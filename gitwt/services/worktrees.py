@@ -219,9 +219,13 @@ def _resume(
 def prepare_tasks(
     context: Context, records: list[dict[str, Any]], layout: Layout
 ) -> list[dict[str, Any] | GitParallelError]:
-    """`prepare_task` of each record, their `git worktree add`s run side by side (a checkout
-    waits on the disk and on one core; several use the others). Each outcome in order: the
-    prepared record, or the error that failed that task alone (nothing of it is left)."""
+    """`prepare_task` of each record. Each outcome in order: the prepared record, or the error
+    that failed that task alone (nothing of it is left).
+
+    The `git worktree add`s run one after another: git 2.39 is not safe to run them at once in
+    one repository. An add reads every other worktree's admin folder (is the branch checked out
+    elsewhere?) and dies on one another add has made but not filled yet ("failed to read
+    .git/worktrees/<name>/commondir"): 4 of 30 starts of 4 tasks failed that way here."""
     outcomes: dict[str, dict[str, Any] | GitParallelError] = {}
     fresh: list[tuple[dict[str, Any], str, list[str] | None]] = []
     for record in records:
@@ -244,7 +248,7 @@ def prepare_tasks(
         )
         commands.append((args, context.repo.toplevel))
     for (record, base_oid, sparse), (args, _), added in zip(
-        fresh, commands, git.run_side_by_side(commands), strict=True
+        fresh, commands, [git.run(args, cwd, check=False) for args, cwd in commands], strict=True
     ):
         try:
             git.raise_for_failure(args, added)
