@@ -15,7 +15,6 @@ lock one after the other, so two never delete the same files at once.
 
 from __future__ import annotations
 
-import errno
 import fcntl
 import os
 import secrets
@@ -45,7 +44,8 @@ def leftovers(common_dir: str) -> list[str]:
 
 def move_aside(path: str, common_dir: str) -> str | None:
     """Rename the folder `path` into the trash; None (nothing moved) if that would cross
-    filesystems (or `path` is a symbolic link), so the caller removes it in place."""
+    filesystems, `path` is a symbolic link or the rename fails: the caller removes it in place
+    (which reports what is wrong, as before)."""
     folder = trash_dir(common_dir)
     os.makedirs(folder, exist_ok=True)
     if os.path.islink(path) or os.lstat(path).st_dev != os.stat(folder).st_dev:
@@ -54,10 +54,8 @@ def move_aside(path: str, common_dir: str) -> str | None:
     target = os.path.join(folder, f"{name}-{secrets.token_hex(6)}")
     try:
         os.rename(path, target)  # atomic: the folder is wholly here or wholly there
-    except OSError as error:
-        if error.errno in (errno.EXDEV, errno.EBUSY):  # a bind mount or a mount point
-            return None
-        raise
+    except OSError:  # a bind mount (EXDEV), a mount point (EBUSY), no permission: in place
+        return None
     return target
 
 

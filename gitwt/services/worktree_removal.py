@@ -111,7 +111,8 @@ def remove_task(context: Context, record: dict[str, Any], force: bool = False) -
     The branch is deleted only when it is merged into base (or, with force, after salvage).
     It does not check whether the task's process is still running (callers do: `clean` refuses
     running tasks; `merge` only merges finished ones) and does not change the record's `state`;
-    it notes what it removed under `removed`. Safe to call with the state lock held.
+    it notes what it removed under `removed`. Safe to call with the state lock held. The
+    folder goes to the trash: its files are deleted after the command (`services.trash`).
     """
     from gitwt.infra import state
 
