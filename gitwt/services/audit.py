@@ -206,6 +206,9 @@ def audit_and_diff(
         found = [violation.to_json() for violation in judge(rules, per_commit, net)]
         results[branch.record["id"]] = found
         cache[branch.record["id"]] = {"key": key, "violations": found}
+    # Only the tasks audited now are kept: a merged or cleaned task's entry would stay forever.
+    audited = {branch.record["id"] for branch in branches}
+    kept = {task_id: entry for task_id, entry in cache.items() if task_id in audited}
     with contextlib.suppress(OSError):  # a cache: the next status audits again
-        state.write_json_atomic(_cache_path(common), {"schema": CACHE_SCHEMA, "tasks": cache})
+        state.write_json_atomic(_cache_path(common), {"schema": CACHE_SCHEMA, "tasks": kept})
     return results, paired

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import os
 import queue
 import signal
@@ -271,3 +272,17 @@ def test_status_and_merge_agree_on_a_bypassed_commit(repo: Repo) -> None:
     assert merged.code == 1
     [result] = merged.json()["results"]
     assert [v["path"] for v in result["violations"]] == ["ops.sh"]
+
+
+def test_the_audit_cache_forgets_a_task_once_it_is_gone(repo: Repo) -> None:
+    trees = start_open(repo, {"1": ["one.txt"], "2": ["two.txt"]})
+    commit_file(trees["1"], "one.txt", "one\n")
+    commit_file(trees["2"], "two.txt", "two\n")
+    assert repo.cli("status", "--json").code == 0
+    cache_file = Path(repo.git("rev-parse", "--git-common-dir").strip())
+    cache_file = (repo.path / cache_file / "parallel" / "audit-cache.json").resolve()
+    assert set(json.loads(cache_file.read_text())["tasks"]) == {"1", "2"}
+    assert repo.cli("clean", "1", "--force").code == 0
+    commit_file(trees["2"], "two.txt", "two, again\n")  # a moved tip: the cache is written
+    assert repo.cli("status", "--json").code == 0
+    assert set(json.loads(cache_file.read_text())["tasks"]) == {"2"}
