@@ -132,14 +132,23 @@ def hooks_install(worktree: str | None, task_id: str | None, server: bool) -> No
 
 @hooks.command("uninstall")
 @click.argument("worktree", required=False, type=click.Path(file_okay=False, exists=True))
-def hooks_uninstall(worktree: str | None) -> None:
+@click.option("--server", is_flag=True, help="In a bare repository: remove the pre-receive check.")
+def hooks_uninstall(worktree: str | None, server: bool) -> None:
     """Remove the hooks from WORKTREE (default: here) and restore exactly what was there.
 
     Outside task worktrees this removes the base guard too, putting back the hooks it kept.
+    With --server, in the bare repository: remove the pre-receive check, putting back the
+    pre-receive hook it chained to.
     """
     from gitwt.services import base_guard, installer
 
     where = worktree or "."
+    if server:
+        from gitwt.services import server_hook
+
+        removed = server_hook.uninstall(where)
+        click.echo(f"removed the server check {removed}" if removed else "no server check here")
+        return
     if installer.uninstall(where):
         click.echo(f"removed git parallel hooks from {os.path.abspath(where)}")
     elif not installer.is_task_worktree(where) and base_guard.remove(git_repo(where)):
@@ -150,11 +159,24 @@ def hooks_uninstall(worktree: str | None) -> None:
 
 @hooks.command("status")
 @click.option("--json", "as_json", is_flag=True, help="Print the versioned JSON report.")
-def hooks_status(as_json: bool) -> None:
+@click.option(
+    "--server", is_flag=True, help="In a bare repository: whether the pre-receive check is on."
+)
+def hooks_status(as_json: bool, server: bool) -> None:
     """Show which worktrees have the hooks, in which mode, and what they chain to."""
     from gitwt.cli import check_report
     from gitwt.services import base_guard
 
+    if server:
+        from gitwt.services import server_hook
+
+        check, chained = server_hook.installed(".")
+        emit(
+            as_json,
+            lambda: check_report.server_hook_json(check, chained),
+            lambda: check_report.server_hook_text(check, chained),
+            0,
+        )
     found, guard = base_guard.hooks_status()
     emit(
         as_json,

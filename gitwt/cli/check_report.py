@@ -92,6 +92,23 @@ def hooks_json(found: list[Any], guard: Any) -> dict[str, Any]:
     }
 
 
+def server_hook_json(check: str | None, chained: str | None) -> dict[str, Any]:
+    return {
+        "schema": schema("hooks-server"),
+        "installed": check is not None,
+        "hook": check,
+        "chains_to": chained,
+    }
+
+
+def server_hook_text(check: str | None, chained: str | None, stream: TextIO = sys.stdout) -> None:
+    if check is None:
+        stream.write("server check: none (install it with 'git parallel hooks install --server')\n")
+        return
+    then = f", then {quote_path(chained)}" if chained else ""
+    stream.write(f"server check: {quote_path(check)}{then}\n")
+
+
 def _guard_line(guard: Any) -> str:
     if guard.where == "none" and not guard.problems:
         return "base guard: none"

@@ -36,23 +36,30 @@ sys.exit(main(sys.stdin.buffer.read()))
 # --- install ---------------------------------------------------------------------------------
 
 
+def hook_paths(path: str) -> tuple[str, str]:
+    """The bare repository's hooks folder and its pre-receive hook; exit 2 when `path` is not a
+    bare repository (the check belongs where the team pushes, not in a clone)."""
+    bare = git.run(["rev-parse", "--is-bare-repository"], path, check=False)
+    if bare.returncode != 0 or bare.stdout.strip() != b"true":
+        raise GitParallelError(
+            f"{os.path.abspath(path)} is not a bare repository",
+            "run 'git parallel hooks ... --server' in the repository the team pushes to",
+        )
+    git_dir = git.out(["rev-parse", "--path-format=absolute", "--git-dir"], path)
+    hooks_dir = os.path.join(
+        git_dir, git.config_get("core.hooksPath", path, "--type=path") or "hooks"
+    )
+    return hooks_dir, os.path.join(hooks_dir, HOOK)
+
+
 def install(path: str) -> str:
     """Install the pre-receive check in the bare repository at `path`; the hook found there
     keeps running after ours (moved aside, fed the same input)."""
     import gitwt
     from gitwt.services.shims import interpreter
 
-    bare = git.run(["rev-parse", "--is-bare-repository"], path, check=False)
-    if bare.returncode != 0 or bare.stdout.strip() != b"true":
-        raise GitParallelError(
-            f"{os.path.abspath(path)} is not a bare repository",
-            "run 'git parallel hooks install --server' in the repository the team pushes to",
-        )
-    git_dir = git.out(["rev-parse", "--path-format=absolute", "--git-dir"], path)
-    hooks_dir = git.config_get("core.hooksPath", path, "--type=path") or "hooks"
-    hooks_dir = os.path.join(git_dir, hooks_dir)
+    hooks_dir, target = hook_paths(path)
     os.makedirs(hooks_dir, exist_ok=True)
-    target = os.path.join(hooks_dir, HOOK)
     if os.path.exists(target) and not _ours(target):
         os.replace(target, os.path.join(hooks_dir, PREVIOUS))
     root = os.path.dirname(os.path.dirname(os.path.abspath(gitwt.__file__)))
@@ -62,6 +69,27 @@ def install(path: str) -> str:
     os.chmod(temporary, 0o755)
     os.replace(temporary, target)
     return target
+
+
+def uninstall(path: str) -> str | None:
+    """Remove our pre-receive check and put back the hook it moved aside; the hook's path, or
+    None when our check was not installed (a user's own hook is never touched)."""
+    hooks_dir, target = hook_paths(path)
+    if not _ours(target):
+        return None
+    previous = os.path.join(hooks_dir, PREVIOUS)
+    if os.path.exists(previous):
+        os.replace(previous, target)
+    else:
+        os.remove(target)
+    return target
+
+
+def installed(path: str) -> tuple[str | None, str | None]:
+    """(our pre-receive check, the hook it chains to), each None when absent."""
+    hooks_dir, target = hook_paths(path)
+    previous = os.path.join(hooks_dir, PREVIOUS)
+    return (target if _ours(target) else None), (previous if os.path.exists(previous) else None)
 
 
 def _ours(path: str) -> bool:

@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.conftest import Repo, git
+from tests.conftest import Repo, git, run_cli
 from tests.integration.test_hook import commit, task_worktree, write
 
 
@@ -208,3 +208,40 @@ def test_an_install_killed_before_its_record_uninstalls_cleanly(repo: Repo) -> N
     assert repo.cli("hooks", "uninstall").code == 0
     left = repo.git("config", "--worktree", "--get", "core.hooksPath", check=False).strip()
     assert "parallel-hooks" not in left
+
+
+def test_the_server_check_installs_reports_and_uninstalls_putting_back_the_servers_hook(
+    tmp_path: Path,
+) -> None:
+    bare = tmp_path / "served.git"
+    git(tmp_path, "init", "-q", "--bare", str(bare))
+    own_hook = bare / "hooks" / "pre-receive"
+    own_hook.write_text("#!/bin/sh\necho the server's own check\n")
+    own_hook.chmod(0o755)
+    hooks_before = sorted(path.name for path in (bare / "hooks").iterdir())
+
+    assert "server check: none" in run_cli(bare, "hooks", "status", "--server").out
+    assert run_cli(bare, "hooks", "install", "--server").code == 0
+    report = run_cli(bare, "hooks", "status", "--server", "--json").json()
+    assert report["installed"] is True
+    assert report["hook"] == str(own_hook)
+    assert report["chains_to"] == str(bare / "hooks" / "pre-receive.before-git-parallel")
+
+    removed = run_cli(bare, "hooks", "uninstall", "--server")
+    assert removed.code == 0 and "removed the server check" in removed.out
+    assert own_hook.read_text() == "#!/bin/sh\necho the server's own check\n"
+    assert os.access(own_hook, os.X_OK)
+    assert sorted(path.name for path in (bare / "hooks").iterdir()) == hooks_before
+    again = run_cli(bare, "hooks", "uninstall", "--server")
+    assert again.code == 0 and "no server check here" in again.out
+    assert own_hook.read_text() == "#!/bin/sh\necho the server's own check\n"
+
+
+def test_the_server_check_is_refused_outside_a_bare_repository(repo: Repo) -> None:
+    for command in ("install", "uninstall", "status"):
+        result = repo.cli("hooks", command, "--server")
+        assert result.code == 2, (command, result.err)
+        assert (
+            result.err.startswith("git parallel: error: ") and "not a bare repository" in result.err
+        )
+        assert "hint:" in result.err
