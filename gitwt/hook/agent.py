@@ -11,7 +11,8 @@ agent given a plain list of paths) pipes its payload here:
 The agent's task is the task of the worktree it works in (its saved rules, as the commit hook
 reads them). A path in that worktree is checked against the task's rules; a path in another
 worktree of the same repository (the main checkout, by mistake) is refused; paths outside the
-repository, and agents outside task worktrees, pass.
+repository pass. An agent in the main checkout gets the base guard's verdict: on a live task's
+base branch, a path that task declares is refused, as a commit of it would be.
 
 Exit codes follow what the agent expects: Claude Code blocks on exit 2 and shows stderr to the
 model; for a plain list, 1 means refused. Unreadable input or rules block (2): fail closed.
@@ -103,7 +104,7 @@ def verdicts(edits: Edits) -> tuple[boundaries.Rules | None, list[boundaries.Vio
 
     rules = rules_lookup.saved_rules(entry.Layout(git_dir, entry.common_dir_of(git_dir)))
     if rules is None:
-        return None, []  # not a task worktree: nothing is declared here
+        return None, []  # not a task worktree: the main checkout's guard is `guarded_edits`
     ours = entry.common_dir_of(git_dir)
     changes: list[entry.Change] = []
     elsewhere: list[boundaries.Violation] = []
@@ -121,6 +122,30 @@ def verdicts(edits: Edits) -> tuple[boundaries.Rules | None, list[boundaries.Vio
         changes.append(entry.Change("M" if os.path.lexists(path) else "A", relative))
     found = boundaries.violations(changes, rules)
     return rules, elsewhere + boundaries.before_the_edit(found, rules)
+
+
+def guarded_edits(edits: Edits) -> tuple[list[boundaries.Violation], list[str], str | None]:
+    """In a worktree that is no task's (the main checkout): the base guard's verdict on the
+    edits, as `hook.checks.guarded` gives it for a commit there (one rule for both)."""
+    top = worktree_of(os.path.realpath(edits.cwd))
+    git_dir = rules_file.git_dir_of(top) if top is not None else None
+    if top is None or git_dir is None or not edits.paths:
+        return [], [], None
+    entry.load_checker()
+    from gitwt.hook import checks
+
+    changes = []
+    for given in edits.paths:
+        path = _absolute(given, edits.cwd)
+        if worktree_of(path) != top:
+            continue  # another worktree or outside the repository: its own hooks judge it
+        relative = os.path.relpath(path, top)
+        if relative.split(os.sep)[0] != ".git":
+            changes.append(entry.Change("M" if os.path.lexists(path) else "A", relative))
+    if not changes:
+        return [], [], None
+    where = entry.Layout(git_dir, entry.common_dir_of(git_dir))
+    return checks.guarded(where, lambda: changes, editing=True)
 
 
 def _other_worktree(
@@ -143,12 +168,25 @@ def main(stdin: bytes, cwd: str) -> int:
     try:
         edits = parse_payload(stdin, cwd)
         rules, found = verdicts(edits)
+        if rules is None:
+            guarded, owners, branch = guarded_edits(edits)
     except entry.HookError as error:
         sys.stderr.write(f"git parallel: error: {error.message}\n")
         if error.hint:
             sys.stderr.write(f"hint: {error.hint}\n")
         return BLOCK_CLAUDE  # fail closed, in a way every agent treats as a refusal
-    if rules is None or not found:
+    if rules is None:
+        if not guarded:
+            return PASS
+        messages.report(
+            f"edit refused: {messages.count(len(guarded), 'path')} belong to live "
+            f"task{'s' if len(owners) > 1 else ''} {', '.join(owners)} (based on {branch}); "
+            "nothing was written",
+            guarded,
+            ["agents often edit the main checkout by mistake: edit in the task's worktree"],
+        )
+        return BLOCK_CLAUDE if claude else REFUSED_PLAIN
+    if not found:
         return PASS
     messages.report(
         f"edit refused: {messages.who(rules)} may not change "

@@ -30,6 +30,7 @@ from gitwt.hook.rules_lookup import live_task_records, own_rules, record_rules, 
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
+    from collections.abc import Callable
     from typing import Any
 
 
@@ -168,44 +169,11 @@ def live_tasks_on(branch: str | None, where: Layout) -> list[dict[str, Any]]:
 
 def guard(where: Layout) -> int:
     """Main-worktree guard: on a live task's base, refuse commits touching its declared paths."""
-    branch = current_branch(where.git_dir)
-    tasks = live_tasks_on(branch, where)
-    if not tasks:
-        return EXIT_OK
-    incoming = merge_heads(where.git_dir)
-    if incoming:
-        # Merging a task's own branch into base is how a task lands: not a violation.
-        tasks = [record for record in tasks if not _merges_branch_of(record, list(incoming))]
-    guarded = []
-    for record in tasks:
-        rules = record_rules(record)
-        if rules.declared:
-            guarded.append((record, rules.declared, rules))
-    found = []
-    owners: list[str] = []
-    for letter, path in boundaries.touched_paths(diff(cached=True)):
-        for record, patterns, rules in guarded:
-            if rules.declares(path):
-                from gitwt.hook import messages  # only when there is something to say
-
-                where_text = record.get("worktree") or "its worktree"
-                found.append(
-                    boundaries.Violation(
-                        path,
-                        letter,
-                        "guarded",
-                        f"declared by live task {record['id']} "
-                        f"({', '.join(patterns[: boundaries.SHOWN_PATTERNS])}"
-                        f"{', …' if len(patterns) > boundaries.SHOWN_PATTERNS else ''})",
-                        f"git restore --staged -- {messages.display().shell_quote(path)}  "
-                        f"and make the change in {where_text}",
-                    )
-                )
-                owners.append(record["id"])
-                break
+    found, names, branch = guarded(where, lambda: diff(cached=True))
     if not found:
         return EXIT_OK
-    names = [record["id"] for record in tasks if record["id"] in owners]
+    from gitwt.hook import messages
+
     messages.report(
         f"commit refused: {messages.count(len(found), 'path')} of this commit belong to live "
         f"task{'s' if len(names) > 1 else ''} {', '.join(names)} (based on {branch})",
@@ -216,6 +184,55 @@ def guard(where: Layout) -> int:
         ],
     )
     return EXIT_VIOLATION
+
+
+def guarded(
+    where: Layout, read_changes: Callable[[], list[Change]], *, editing: bool = False
+) -> tuple[list[boundaries.Violation], list[str], str | None]:
+    """The base guard's one rule, for a commit (the staged change) and for an agent's edit in
+    the main checkout: on a live task's base branch, a path that task declares is refused.
+    The violations, the ids of the tasks they belong to, and the branch. `read_changes` is
+    called only when a live task is based on this branch (a commit elsewhere runs no diff)."""
+    branch = current_branch(where.git_dir)
+    tasks = live_tasks_on(branch, where)
+    if not tasks:
+        return [], [], branch
+    incoming = merge_heads(where.git_dir)
+    if incoming:
+        # Merging a task's own branch into base is how a task lands: not a violation.
+        tasks = [record for record in tasks if not _merges_branch_of(record, list(incoming))]
+    guarded_tasks = []
+    for record in tasks:
+        rules = record_rules(record)
+        if rules.declared:
+            guarded_tasks.append((record, rules.declared, rules))
+    found = []
+    owners: list[str] = []
+    for letter, path in boundaries.touched_paths(read_changes() if guarded_tasks else []):
+        for record, patterns, rules in guarded_tasks:
+            if rules.declares(path):
+                found.append(_guarded_violation(record, patterns, path, letter, editing))
+                owners.append(record["id"])
+                break
+    return found, [record["id"] for record in tasks if record["id"] in owners], branch
+
+
+def _guarded_violation(
+    record: dict[str, Any], patterns: list[str], path: str, letter: str, editing: bool
+) -> boundaries.Violation:
+    from gitwt.hook import messages  # only when there is something to say
+
+    where_text = record.get("worktree") or "its worktree"
+    shown = ", ".join(patterns[: boundaries.SHOWN_PATTERNS])
+    more = ", …" if len(patterns) > boundaries.SHOWN_PATTERNS else ""
+    undo = "" if editing else f"git restore --staged -- {messages.display().shell_quote(path)}  "
+    return boundaries.Violation(
+        path,
+        letter,
+        "guarded",
+        f"declared by live task {record['id']} ({shown}{more})",
+        f"{undo}{'make' if not undo else 'and make'} the change in {where_text}",
+    )
 
 
 def _merges_branch_of(record: dict[str, Any], incoming: list[str]) -> bool:

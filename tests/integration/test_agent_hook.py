@@ -102,6 +102,25 @@ def test_agents_outside_task_worktrees_pass(repo: Repo) -> None:
     assert result.returncode == 0 and result.stderr == ""
 
 
+def test_an_agent_in_the_main_checkout_meets_the_base_guard(repo: Repo) -> None:
+    """The main checkout is guarded for live tasks' files before the edit, as at the commit."""
+    start_open(repo, "65", ["src/**"])
+    refused = agent_hook(payload("claude-edit.json", repo.path, "src/app.py"), repo.path)
+    assert refused.returncode == 2, refused.stderr
+    assert "edit refused: 1 path belong to live task 65 (based on main)" in refused.stderr
+    assert "declared by live task 65 (src/**)" in refused.stderr
+    assert "make the change in " in refused.stderr and "git restore" not in refused.stderr
+    assert not (repo.path / "src" / "app.py").exists()
+    # A path no live task declares passes; so does every path once the task is gone.
+    free = agent_hook(payload("claude-edit.json", repo.path, "docs/notes.md"), repo.path)
+    assert free.returncode == 0 and free.stderr == ""
+    plain = agent_hook(b"src/app.py\n", repo.path)
+    assert plain.returncode == 1 and "live task 65" in plain.stderr
+    assert repo.cli("clean", "65").code == 0
+    after = agent_hook(payload("claude-edit.json", repo.path, "src/app.py"), repo.path)
+    assert after.returncode == 0 and after.stderr == ""
+
+
 def test_an_unreadable_payload_blocks(repo: Repo) -> None:
     worktree = task_worktree(repo, "65", ["src/**"])
     result = agent_hook(b'{"tool_name": "Edit", "tool_input": ', worktree)
