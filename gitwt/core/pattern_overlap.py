@@ -7,9 +7,10 @@ when the product of their NFAs reaches acceptance. Pure: no I/O.
 from __future__ import annotations
 
 from collections import deque
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from functools import lru_cache
+from typing import Any
 
 from gitwt.core.patterns import is_literal, static_prefix
 
@@ -197,13 +198,7 @@ class _Automaton:
             current = queue.popleft()
             current_states, stepped = current
             if stepped and not self.accept.isdisjoint(current_states):
-                path: list[str] = []
-                node: object = current
-                while node is not None:
-                    parent, char = parents[node]  # type: ignore[index]
-                    path.append(char)
-                    node = parent
-                found = "".join(reversed(path))
+                found = _walked_to(parents, current)
                 break
             moves: dict[str, set[int]] = {}
             for kind, char, targets in self.moves(current_states):
@@ -296,13 +291,7 @@ def _product_search(first: str, start_first: frozenset[int], second: str) -> str
         current = queue.popleft()
         states_a, states_b = current
         if not accept_a.isdisjoint(states_a) and not accept_b.isdisjoint(states_b):
-            path: list[str] = []
-            node: object = current
-            while node is not None:
-                parent, char = parents[node]  # type: ignore[index]
-                path.append(char)
-                node = parent
-            return "".join(reversed(path))
+            return _walked_to(parents, current)
         moves: dict[str, tuple[set[int], set[int]]] = {}
         edges_b = automaton_b.moves(states_b)
         for kind_a, char_a, targets_a in automaton_a.moves(states_a):
@@ -327,3 +316,13 @@ def _product_search(first: str, start_first: frozenset[int], second: str) -> str
                 parents[nxt] = (current, char)
                 queue.append(nxt)
     return None
+
+
+def _walked_to(parents: Mapping[Any, tuple[object, str]], node: object) -> str:
+    """The characters of the breadth-first walk from its start to `node`: a witness path."""
+    path: list[str] = []
+    while node is not None:
+        parent, char = parents[node]
+        path.append(char)
+        node = parent
+    return "".join(reversed(path))
