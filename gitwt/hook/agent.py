@@ -14,9 +14,15 @@ worktree of the same repository (the main checkout, by mistake) is refused; path
 repository pass. An agent in the main checkout gets the base guard's verdict: on a live task's
 base branch, a path that task declares is refused, as a commit of it would be.
 
+A path is judged where the write lands: every symbolic link on the way is followed, and a link
+inside the worktree that leads out of it is refused (DESIGN §13).
+
 Exit codes follow what the agent expects: Claude Code blocks on exit 2 and shows stderr to the
-model; for a plain list, 1 means refused. Unreadable input or rules block (2): fail closed.
-Stdlib only, like the rest of the hook path.
+model, and lets every other code through; for a plain list, 1 means refused. So whatever the
+hook cannot judge blocks with 2 (fail closed): a payload that is not JSON or nests too deep, an
+edit tool's input without a file name string, a path no file can have (NUL, a lone surrogate),
+a task worktree whose rules file is missing or unreadable. Stdlib only, like the rest of the
+hook path.
 """
 
 from __future__ import annotations
@@ -45,30 +51,86 @@ class Edits:
         self.claude = claude
 
 
+_HINT = (
+    "the hook expects Claude Code's PreToolUse JSON (tool_name, tool_input with a file_path or "
+    "notebook_path string) or paths one per line; nothing was written"
+)
+
+
+def _malformed(what: str) -> entry.HookError:
+    return entry.HookError(f"the agent's hook payload {what}", _HINT)
+
+
 def parse_payload(data: bytes, cwd: str) -> Edits:
-    """The payload on stdin -> the edits; a JSON object is Claude Code's PreToolUse input."""
-    text = data.decode("utf-8", "surrogateescape")
+    """The payload on stdin -> the edits; a JSON object is Claude Code's PreToolUse input.
+
+    Anything that is not the shape an edit tool sends is refused (HookError, exit 2): a
+    payload the hook cannot read must never let the edit through (DESIGN §13).
+    """
+    text = data.decode("utf-8", "surrogateescape")  # a file name's bytes stay as they are
     if not text.lstrip().startswith("{"):
-        return Edits([line for line in text.splitlines() if line.strip()], cwd, claude=False)
+        lines = [line for line in text.splitlines() if line.strip()]
+        return Edits([_file_name(line) for line in lines], cwd, claude=False)
     import json
 
     try:
         payload = json.loads(text)
     except ValueError as exc:
-        raise entry.HookError(f"the agent's hook payload is not valid JSON: {exc}") from exc
+        raise _malformed(f"is not valid JSON: {exc}") from exc
+    except RecursionError as exc:  # nesting deeper than the C scanner goes
+        raise _malformed("is nested too deeply to read") from exc
     if not isinstance(payload, dict):
-        raise entry.HookError("the agent's hook payload is not a JSON object")
-    given = payload.get("cwd")
-    where = given if isinstance(given, str) and given else cwd
-    if payload.get("tool_name") not in EDIT_TOOLS:
-        return Edits([], where, claude=True)
-    tool_input = payload.get("tool_input")
-    tool_input = tool_input if isinstance(tool_input, dict) else {}
-    paths = [tool_input.get(key) for key in ("file_path", "notebook_path")]
-    for edit in tool_input.get("edits") or []:
-        if isinstance(edit, dict):
-            paths.append(edit.get("file_path"))
-    return Edits([path for path in paths if isinstance(path, str) and path], where, claude=True)
+        raise _malformed("is not a JSON object")
+    given = payload.get("cwd", cwd)
+    if not isinstance(given, str) or not given:
+        raise _malformed(f"has a 'cwd' that is not a folder name: {_shown(given)}")
+    tool = payload.get("tool_name")
+    if not isinstance(tool, str):
+        raise _malformed(f"has no tool name ('tool_name' is {_shown(tool)})")
+    if tool not in EDIT_TOOLS:
+        return Edits([], given, claude=True)
+    return Edits(_edited_paths(tool, payload.get("tool_input")), _file_name(given), claude=True)
+
+
+def _edited_paths(tool: str, tool_input: object) -> list[str]:
+    """Every path an edit tool's input names; each must be a usable file name."""
+    if not isinstance(tool_input, dict):
+        raise _malformed(f"has a {tool} 'tool_input' that is not an object: {_shown(tool_input)}")
+    named = [key for key in ("file_path", "notebook_path") if key in tool_input]
+    if not named:
+        raise _malformed(f"names no file for {tool} (no 'file_path' or 'notebook_path')")
+    paths = [_path_value(tool_input[key], key) for key in named]
+    edits = tool_input.get("edits")
+    if edits is not None and not isinstance(edits, list):
+        raise _malformed(f"has 'edits' that are not a list: {_shown(edits)}")
+    for number, edit in enumerate(edits or [], start=1):
+        if not isinstance(edit, dict):
+            raise _malformed(f"has edit {number} that is not an object: {_shown(edit)}")
+        if "file_path" in edit:
+            paths.append(_path_value(edit["file_path"], f"edit {number}'s file_path"))
+    return paths
+
+
+def _path_value(value: object, key: str) -> str:
+    if not isinstance(value, str) or not value:
+        raise _malformed(f"has a '{key}' that is not a file name: {_shown(value)}")
+    return _file_name(value)
+
+
+def _file_name(path: str) -> str:
+    """`path`, if the system can name a file with it (no NUL, no lone surrogate from JSON)."""
+    try:
+        encoded = os.fsencode(path)
+    except UnicodeError:
+        encoded = b"\0"
+    if b"\0" in encoded:
+        raise _malformed(f"has a path that cannot be a file name: {_shown(path)}")
+    return path
+
+
+def _shown(value: object) -> str:
+    text = repr(value)
+    return text if len(text) <= 60 else text[:57] + "..."
 
 
 def worktree_of(path: str) -> str | None:
@@ -88,9 +150,54 @@ def _common_dir(top: str) -> str | None:
     return entry.common_dir_of(git_dir) if git_dir is not None else None
 
 
-def _absolute(path: str, cwd: str) -> str:
-    full = os.path.normpath(os.path.join(cwd, path))
-    return os.path.join(os.path.realpath(os.path.dirname(full)), os.path.basename(full))
+def _landing(path: str, cwd: str, top: str) -> tuple[str, str | None]:
+    """Where a write to `path` lands (every symbolic link on the way followed), and the link
+    inside the worktree `top` that led out of it, if one did."""
+    # Component by component, as the system resolves it: `link/..` is the link target's parent.
+    current = os.path.realpath(cwd)
+    escaped: str | None = None
+    parts = path.split(os.sep)
+    if os.path.isabs(path):
+        current = os.sep
+    for part in parts:
+        if part in ("", "."):
+            continue
+        if part == "..":
+            current = os.path.dirname(current)
+            continue
+        step = os.path.join(current, part)
+        current = os.path.realpath(step) if os.path.islink(step) else step
+        if escaped is None and _inside(step, top) and not _inside(current, top):
+            escaped = step
+    return current, escaped
+
+
+def _inside(path: str, folder: str) -> bool:
+    return path == folder or path.startswith(folder.rstrip(os.sep) + os.sep)
+
+
+def _task_rules(git_dir: str, top: str) -> boundaries.Rules | None:
+    """This worktree's task rules; None only where no task claims the worktree. A task
+    worktree (locked by gitwt, or a live record's) without its rules file fails closed."""
+    where = entry.Layout(git_dir, entry.common_dir_of(git_dir))
+    rules = rules_lookup.saved_rules(where)
+    if rules is not None or not _task_worktree(where, top):
+        return rules
+    return rules_lookup.own_rules(where)  # raises: the rules file is missing
+
+
+def _task_worktree(where: entry.Layout, top: str) -> bool:
+    try:
+        with open(os.path.join(where.git_dir, "locked"), encoding="utf-8") as handle:
+            if handle.read().startswith("git parallel "):
+                return True
+    except (OSError, ValueError):
+        pass
+    records = rules_lookup.live_task_records(where.common_dir)
+    return any(
+        isinstance(record.get("worktree"), str) and os.path.realpath(record["worktree"]) == top
+        for record in records
+    )
 
 
 def verdicts(edits: Edits) -> tuple[boundaries.Rules | None, list[boundaries.Violation]]:
@@ -102,14 +209,17 @@ def verdicts(edits: Edits) -> tuple[boundaries.Rules | None, list[boundaries.Vio
     entry.load_checker()
     from gitwt.core import boundaries  # after load_checker: `re` and `json` only now
 
-    rules = rules_lookup.saved_rules(entry.Layout(git_dir, entry.common_dir_of(git_dir)))
+    rules = _task_rules(git_dir, top)
     if rules is None:
         return None, []  # not a task worktree: the main checkout's guard is `guarded_edits`
     ours = entry.common_dir_of(git_dir)
     changes: list[entry.Change] = []
     elsewhere: list[boundaries.Violation] = []
     for given in edits.paths:
-        path = _absolute(given, edits.cwd)
+        path, escaped = _landing(given, edits.cwd, top)
+        if escaped is not None and not _inside(path, top):
+            elsewhere.append(_through_link(rules, escaped, path, top))
+            continue
         holder = worktree_of(path)
         if holder is None or _common_dir(holder) != ours:
             continue  # outside the repository: not ours to judge
@@ -136,7 +246,7 @@ def guarded_edits(edits: Edits) -> tuple[list[boundaries.Violation], list[str], 
 
     changes = []
     for given in edits.paths:
-        path = _absolute(given, edits.cwd)
+        path = _landing(given, edits.cwd, top)[0]
         if worktree_of(path) != top:
             continue  # another worktree or outside the repository: its own hooks judge it
         relative = os.path.relpath(path, top)
@@ -146,6 +256,18 @@ def guarded_edits(edits: Edits) -> tuple[list[boundaries.Violation], list[str], 
         return [], [], None
     where = entry.Layout(git_dir, entry.common_dir_of(git_dir))
     return checks.guarded(where, lambda: changes, editing=True)
+
+
+def _through_link(rules: boundaries.Rules, link: str, path: str, top: str) -> boundaries.Violation:
+    from gitwt.core import boundaries
+
+    return boundaries.Violation(
+        os.path.relpath(link, top),
+        "M" if os.path.lexists(path) else "A",
+        "symlink",
+        f"a symbolic link: the write would land in {path}, outside task {rules.task_id}'s worktree",
+        "edit the file itself in the task's worktree, or leave it alone",
+    )
 
 
 def _other_worktree(
