@@ -15,6 +15,7 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
 from gitwt.core import specs
+from gitwt.core.plan_index import PlanIndex
 from gitwt.core.provenance import Ignored
 from gitwt.core.specs import SpecError, Task, check_id, id_key
 from gitwt.errors import GitParallelError
@@ -22,6 +23,7 @@ from gitwt.infra.config import Config
 
 if TYPE_CHECKING:
     from gitwt.core.legacy_tokens import TrackedIndex
+    from gitwt.core.plan_index import Named, PlanSource
 
 SPEC_FOLDER = re.compile(r"SPEC-(?P<id>[A-Za-z0-9][A-Za-z0-9._]*?)(?:-.*)?", re.IGNORECASE)
 _FRONT_ID = re.compile(r"^id\s*:\s*['\"]?(?P<id>[^'\"#\n]+?)['\"]?\s*(?:#.*)?$", re.MULTILINE)
@@ -71,13 +73,14 @@ class SpecProblem:
 
 @dataclass
 class SpecEntry:
-    """One spec as `git parallel specs` lists it."""
+    """One spec (or one unit of a plan another tool wrote) as `git parallel specs` lists it."""
 
     id: str | None
     source: str
     task: Task | None = None
     ignored: list[Ignored] = field(default_factory=list)
     problems: list[SpecProblem] = field(default_factory=list)
+    unit: Named | None = None  # a plan's unit: its format, native id, line, claims
 
 
 @dataclass
@@ -88,6 +91,7 @@ class Survey:
     problems: list[SpecProblem]
     ignored: dict[str, list[Ignored]]
     unusable: list[str]
+    units: dict[str, Named] = field(default_factory=dict)  # the named plan units, by task id
 
 
 def claimed_id(spec: SpecFile) -> str | None:
@@ -126,12 +130,18 @@ class Catalog:
     by_key: dict[tuple[int, int | str], list[SpecFile]] = field(default_factory=dict)
     inline: dict[tuple[int, int | str], list[str]] = field(default_factory=dict)
     known: set[str] = field(default_factory=set)  # every claimed id, normalized like check_id
+    plans: PlanIndex = field(default_factory=lambda: PlanIndex([]))
 
     @classmethod
     def build(
-        cls, files: Sequence[SpecFile], config: Config, index: Callable[[], TrackedIndex]
+        cls,
+        files: Sequence[SpecFile],
+        config: Config,
+        index: Callable[[], TrackedIndex],
+        plans: Sequence[PlanSource] = (),
     ) -> Catalog:
-        catalog = cls(files, config, index)
+        catalog = cls(files, config, index, plans=PlanIndex.build(plans))
+        catalog.known |= catalog.plans.ids()
         for spec in files:
             claimed = claimed_id(spec)
             if claimed is not None:
@@ -191,12 +201,61 @@ class Catalog:
             )
         return self.parse(self.by_key[id_key(task_id)][0], task_id)
 
+    def parse_unit(self, unit: Named) -> specs.ParsedSpec:
+        from gitwt.core import plan_index
+
+        return plan_index.parse_named(unit, self.index, self.config.default_owner, self.known)
+
+
+def _plan_units(catalog: Catalog, task_id: str) -> list[Named]:
+    """The plan units `task_id` names; [] when a spec or config table gives it (or nothing)."""
+    legacy = catalog.sources(task_id)
+    units = catalog.plans.task(task_id)
+    if legacy and units:
+        sources = [*legacy, *(unit.where for unit in units)]
+        raise SpecError(
+            f"task {task_id} is declared {len(sources)} times: {' and '.join(sources)}",
+            _EXCLUDE_HINT,
+            sources[0],
+        )
+    return [] if legacy else catalog.plans.resolve(task_id)
+
+
+def plan_problems(plan: PlanSource) -> list[SpecProblem]:
+    """What went wrong reading a plan folder: files that could not be read, then what its
+    reader found malformed (each naming the unit it makes unusable, when one)."""
+    found = [
+        SpecProblem(why, "make it a readable UTF-8 file", path) for path, why in plan.unreadable
+    ]
+    return found + [
+        SpecProblem(problem.message, problem.hint, problem.source, problem.line, problem.unit)
+        for problem in plan.reading.problems
+    ]
+
+
+def _plan_problems(catalog: Catalog, result: Survey, groups: set[str], everything: bool) -> None:
+    """The reading problems of the plans the named units are in (of every plan when a name
+    was not found: a plan that could not be read may be why). A unit its reader could not read
+    in a group named whole is unusable: the group was meant with it."""
+    folders = {unit.plan.folder for unit in result.units.values()}
+    for plan in catalog.plans.sources:
+        if not (everything or plan.folder in folders):
+            continue
+        for problem in plan_problems(plan):
+            result.problems.append(problem)
+            if plan.folder in groups and problem.task and problem.task not in result.unusable:
+                result.unusable.append(problem.task)
+
 
 def survey(catalog: Catalog, ids: Iterable[str]) -> Survey:
-    """Load each named task on its own; a task that cannot be read is reported, not fatal."""
+    """Load each named task on its own; a task that cannot be read is reported, not fatal.
+    A group id stands for its units (a unit named twice, by its group and itself, loads once)."""
     wanted = [check_id(task_id, "") for task_id in ids]
     result = Survey([], [], {}, [])
     seen: dict[tuple[int, int | str], str] = {}
+    loaded: set[tuple[int, int | str]] = set()
+    groups: set[str] = set()  # the plan folders of the groups named whole
+    missing = False
     for task_id in wanted:
         if id_key(task_id) in seen:
             raise SpecError(
@@ -205,14 +264,35 @@ def survey(catalog: Catalog, ids: Iterable[str]) -> Survey:
             )
         seen[id_key(task_id)] = task_id
         try:
-            parsed = catalog.load(task_id)
+            units = _plan_units(catalog, task_id)
+            if not units:
+                missing = missing or not catalog.sources(task_id)
+                _add(result, [catalog.load(task_id)])
+                continue
         except GitParallelError as error:
             result.problems.append(problem_of(error, "", task_id))
             result.unusable.append(task_id)
             continue
-        result.tasks.append(parsed.task)
-        result.ignored[task_id] = parsed.ignored
+        if len(units) > 1 or units[0].id != task_id:
+            groups |= {unit.plan.folder for unit in units}
+        for unit in units:
+            if id_key(unit.id) in loaded:
+                continue
+            loaded.add(id_key(unit.id))
+            result.units[unit.id] = unit
+            try:
+                _add(result, [catalog.parse_unit(unit)])
+            except GitParallelError as error:
+                result.problems.append(problem_of(error, unit.source, unit.id))
+                result.unusable.append(unit.id)
+    _plan_problems(catalog, result, groups, missing)
     return result
+
+
+def _add(result: Survey, parsed: list[specs.ParsedSpec]) -> None:
+    for item in parsed:
+        result.tasks.append(item.task)
+        result.ignored[item.task.id] = item.ignored
 
 
 def entries(catalog: Catalog, ids: Iterable[str] | None = None) -> list[SpecEntry]:
@@ -252,4 +332,33 @@ def entries(catalog: Catalog, ids: Iterable[str] | None = None) -> list[SpecEntr
         except GitParallelError as error:
             entry.problems.append(problem_of(error, entry.source, name))
         found.append(entry)
+    return found + _unit_entries(catalog, ids)
+
+
+def _unit_entries(catalog: Catalog, ids: Iterable[str] | None) -> list[SpecEntry]:
+    """Each unit of the plans (or those `ids` name), then each plan's reading problems."""
+    listed: list[Named] = []
+    found: list[SpecEntry] = []
+    if ids is None:
+        listed = catalog.plans.listed()
+    for name in ids or []:
+        try:
+            listed += _plan_units(catalog, check_id(name, ""))
+        except GitParallelError as error:
+            found.append(SpecEntry(name, "", problems=[problem_of(error, "", name)]))
+    folders = {unit.plan.folder for unit in listed}
+    for unit in listed:
+        entry = SpecEntry(unit.id, unit.source, unit=unit)
+        try:
+            parsed = catalog.parse_unit(unit)
+            entry.task, entry.ignored = parsed.task, parsed.ignored
+        except GitParallelError as error:
+            entry.problems.append(problem_of(error, unit.source, unit.id))
+        found.append(entry)
+    for plan in catalog.plans.sources:
+        if ids is None or plan.folder in folders:
+            found += [
+                SpecEntry(problem.task, problem.source, problems=[problem])
+                for problem in plan_problems(plan)
+            ]
     return found

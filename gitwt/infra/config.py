@@ -44,6 +44,10 @@ class Config:
     sparse: bool = False
     auto_merge: bool = False
     remote: str | None = None  # team mode (DESIGN §11): the remote that holds the registry
+    # The plan formats to read (DESIGN §2, "Plans written by other tools"); None: every one.
+    # The names are checked against the formats table by the discovery service (infra cannot
+    # import the core that holds it).
+    formats: tuple[str, ...] | None = None
     tasks: dict[str, dict[str, Any]] = field(default_factory=dict)
 
 
@@ -124,6 +128,14 @@ def validate(raw: dict[str, Any], source: str) -> Config:
                 if not isinstance(value, bool):
                     raise _fail(key, source, f"must be true or false, got {value!r}")
                 values[key] = value
+            case "formats":
+                if isinstance(value, str):
+                    value = [value]
+                if not isinstance(value, list) or not all(
+                    isinstance(item, str) and item.strip() for item in value
+                ):
+                    raise _fail(key, source, f"must be a list of format names, got {value!r}")
+                values[key] = tuple(item.strip() for item in value)
             case "tasks":
                 values[key] = _tasks(value, source)
             case _:
@@ -131,7 +143,7 @@ def validate(raw: dict[str, Any], source: str) -> Config:
                     f"unknown config key '{key}' in {source}",
                     "known keys: base, specs, specs_exclude, ownership, unowned, default_owner, "
                     "branch, worktree, max_instances, cpu_max, memory_max, run, setup, test, "
-                    "poll_interval, sparse, auto_merge, remote, tasks",
+                    "poll_interval, sparse, auto_merge, remote, formats, tasks",
                 )
     return Config(**values)
 

@@ -1,8 +1,11 @@
-"""Find and read the repository's specs: config `specs` globs minus `specs_exclude`, spec folders.
+"""Find and read the repository's specs: the plans other tools wrote, found by each format's
+layouts with no config (config `formats` narrows them), then config `specs` globs minus
+`specs_exclude`, and spec folders.
 
-The reading happens here; what the specs mean is the core's (core/spec_catalog.py). A spec
-folder `SPEC-025-title/` is one spec: its README.md (else index.md) plus the Markdown files of
-the folder that README links.
+The reading happens here; what the specs mean is the core's (core/spec_catalog.py, and the
+formats in core/formats/). A spec folder `SPEC-025-title/` is one spec: its README.md (else
+index.md) plus the Markdown files of the folder that README links. A file of a recognised plan
+folder (a spec-kit feature's spec.md, plan.md, contracts/...) is never read as a legacy spec.
 """
 
 from __future__ import annotations
@@ -16,12 +19,14 @@ from dataclasses import replace
 from typing import TYPE_CHECKING
 
 from gitwt.core import patterns
+from gitwt.core.plan_index import PlanSource
 from gitwt.core.spec_catalog import SPEC_FOLDER, Catalog, SpecFile, Survey, problem_of
 from gitwt.core.specs import SpecError, Task
 from gitwt.errors import GitParallelError
 from gitwt.infra.config import Config
 
 if TYPE_CHECKING:
+    from gitwt.core.formats.plan_units import PlanFormat
     from gitwt.core.legacy_tokens import TrackedIndex
     from gitwt.services.context import Context
 
@@ -45,9 +50,89 @@ def _glob(toplevel: str, pattern: str) -> list[str]:
     return [path.replace(os.sep, "/") for path in found]
 
 
-def spec_locations(toplevel: str, config: Config) -> tuple[list[str], list[str]]:
+def formats_read(config: Config) -> tuple[PlanFormat, ...]:
+    """The formats to read: every one of the table, or those config `formats` names."""
+    from gitwt.core.formats import FORMATS
+
+    if config.formats is None:
+        return FORMATS
+    known = {plan_format.name: plan_format for plan_format in FORMATS}
+    unknown = [name for name in config.formats if name not in known]
+    if unknown:
+        from gitwt.infra.config import ConfigError
+
+        raise ConfigError(
+            f"config key 'formats' in {config.source} names an unknown format {unknown[0]!r}",
+            f"known formats: {', '.join(known)}",
+        )
+    return tuple(plan_format for plan_format in FORMATS if plan_format.name in config.formats)
+
+
+def plan_files(
+    formats: Iterable[PlanFormat], paths: Iterable[str]
+) -> dict[tuple[str, str], list[str]]:
+    """The files among `paths` that belong to a plan folder: (format name, folder) -> files."""
+    grouped: dict[tuple[str, str], list[str]] = {}
+    listed = sorted(set(paths))
+    for plan_format in formats:
+        for path in listed:
+            folder = plan_format.plan_of(path)
+            if folder is not None:
+                grouped.setdefault((plan_format.name, folder), []).append(path)
+    return grouped
+
+
+def read_plans(
+    formats: Iterable[PlanFormat],
+    paths: Iterable[str],
+    read: Callable[[str], tuple[str, str | None]],
+) -> list[PlanSource]:
+    """Each plan folder among `paths`, its files read once (`read`: text, why unreadable) and
+    given to its format's reader."""
+    by_name = {plan_format.name: plan_format for plan_format in formats}
+    texts: dict[str, tuple[str, str | None]] = {}
+    found: list[PlanSource] = []
+    for (name, folder), files in plan_files(by_name.values(), paths).items():
+        for path in files:
+            if path not in texts:
+                texts[path] = read(path)
+        readable = {path: texts[path][0] for path in files if texts[path][1] is None}
+        unreadable = tuple((path, texts[path][1] or "") for path in files if texts[path][1])
+        plan_format = by_name[name]
+        found.append(
+            PlanSource(name, plan_format.short, folder, plan_format.read(readable), unreadable)
+        )
+    return found
+
+
+def worktree_plans(toplevel: str, config: Config) -> list[PlanSource]:
+    """The plans in the working tree, found by each format's layouts."""
+    formats = formats_read(config)
+    paths = {
+        path
+        for plan_format in formats
+        for layout in plan_format.layouts
+        for path in _glob(toplevel, layout)
+        if os.path.isfile(os.path.join(toplevel, path))
+    }
+    return read_plans(formats, paths, lambda path: _read(toplevel, path, "plan file"))
+
+
+def recognised(plans: Iterable[PlanSource]) -> list[str]:
+    """The plan folders a format recognised (it gave units, or found the plan malformed): no
+    file in them is a legacy spec. An unrelated `specs/x/tasks.md` stays a legacy spec."""
+    return [
+        plan.folder.rstrip("/") + "/"
+        for plan in plans
+        if plan.reading.units or plan.reading.problems or plan.unreadable
+    ]
+
+
+def spec_locations(
+    toplevel: str, config: Config, plan_folders: Iterable[str] = ()
+) -> tuple[list[str], list[str]]:
     """Spec files and spec folders (with a trailing '/'), sorted; files inside a folder are
-    parts of that folder's spec, never specs of their own."""
+    parts of that folder's spec, never specs of their own, and none inside `plan_folders`."""
     files: set[str] = set()
     folders: set[str] = set()
     for pattern in config.specs:
@@ -64,27 +149,37 @@ def spec_locations(toplevel: str, config: Config) -> tuple[list[str], list[str]]
                 and any(os.path.isfile(os.path.join(full, name)) for name in FOLDER_INDEXES)
             ):
                 folders.add(path.rstrip("/") + "/")
-    folders = {folder for folder in folders if not excluded(folder, config.specs_exclude)}
+    plans = tuple(plan_folders)
+    folders = {
+        folder
+        for folder in folders
+        if not excluded(folder, config.specs_exclude) and not folder.startswith(plans)
+    }
     files = {
         path
         for path in files
         if not excluded(path, config.specs_exclude)
         and not any(path.startswith(folder) for folder in folders)
+        and not path.startswith(plans)
     }
     return sorted(files), sorted(folders)
 
 
-def _read(toplevel: str, path: str) -> tuple[str, str | None]:
+def _read(toplevel: str, path: str, kind: str = "spec") -> tuple[str, str | None]:
     """The file's text, and why it could not be read as UTF-8 (its id may still show)."""
     try:
         with open(os.path.join(toplevel, path), "rb") as handle:
             data = handle.read()
     except OSError as exc:
-        return "", f"cannot read spec {path}: {exc.strerror or exc}"
+        return "", f"cannot read {kind} {path}: {exc.strerror or exc}"
+    return decoded(data, path, kind)
+
+
+def decoded(data: bytes, path: str, kind: str = "spec") -> tuple[str, str | None]:
     try:
         return data.decode("utf-8"), None
     except UnicodeDecodeError as exc:
-        return data.decode("utf-8", "replace"), f"spec {path} is not UTF-8 text ({exc.reason})"
+        return data.decode("utf-8", "replace"), f"{kind} {path} is not UTF-8 text ({exc.reason})"
 
 
 def _folder_spec(toplevel: str, folder: str) -> SpecFile:
@@ -108,8 +203,8 @@ def _folder_spec(toplevel: str, folder: str) -> SpecFile:
     return SpecFile(main, text, tuple(parts), folder, problem)
 
 
-def discover(toplevel: str, config: Config) -> list[SpecFile]:
-    files, folders = spec_locations(toplevel, config)
+def discover(toplevel: str, config: Config, plan_folders: Iterable[str] = ()) -> list[SpecFile]:
+    files, folders = spec_locations(toplevel, config, plan_folders)
     found: list[SpecFile] = []
     for path in files:
         text, problem = _read(toplevel, path)
@@ -133,8 +228,9 @@ def tracked_index(context: Context) -> Callable[[], TrackedIndex]:
 
 
 def catalog(context: Context) -> Catalog:
-    files = discover(context.repo.toplevel, context.config)
-    return Catalog.build(files, context.config, tracked_index(context))
+    plans = worktree_plans(context.repo.toplevel, context.config)
+    files = discover(context.repo.toplevel, context.config, recognised(plans))
+    return Catalog.build(files, context.config, tracked_index(context), plans)
 
 
 def survey(context: Context, ids: list[str]) -> Survey:
@@ -196,8 +292,13 @@ def with_claims(context: Context, task: Task) -> Task:
 def load_tasks(context: Context, ids: list[str]) -> list[Task]:
     """The named tasks, or the first problem as an error when any task cannot be read."""
     result = survey(context, ids)
-    if result.problems:
-        first = result.problems[0]
+    if result.unusable:
+        # A plan's reading problem that leaves every named unit usable is the report's, not
+        # an error of its own (`plan` lists it).
+        first = next(
+            (problem for problem in result.problems if problem.task in result.unusable),
+            result.problems[0],
+        )
         more = len(result.problems) - 1
         raise SpecError(
             first.message + (f" (and {more} more spec problem(s))" if more else ""),

@@ -53,6 +53,8 @@ def test_pyproject_section(tmp_path: Path) -> None:
         ("worktree = '../{nope}/{id}'\n", "'worktree'"),
         ("specs = []\n", "'specs'"),
         ("sparse = 'yes'\n", "'sparse'"),
+        ("formats = 3\n", "'formats'"),
+        ("formats = ['kiro', '']\n", "'formats'"),
         ("[tasks.70]\nfile = ['x']\n", "'tasks.70.file'"),
         ("max_instances = \n", "not valid TOML"),
     ],
@@ -89,3 +91,11 @@ def test_spec_exclusions_and_default_owner_are_checked(tmp_path: Path, line: str
     with pytest.raises(ConfigError) as caught:
         config.load(str(tmp_path))
     assert caught.value.message.split("'")[1] in line
+
+
+def test_formats_narrow_the_plan_formats(tmp_path: Path) -> None:
+    assert config.load(str(tmp_path)).formats is None  # default: every format
+    (tmp_path / ".gitparallel.toml").write_text('formats = ["spec-kit", "kiro"]\n')
+    assert config.load(str(tmp_path)).formats == ("spec-kit", "kiro")
+    (tmp_path / ".gitparallel.toml").write_text("formats = []\n")
+    assert config.load(str(tmp_path)).formats == ()  # legacy specs only
