@@ -1,0 +1,82 @@
+"""Markdown as the plan readers see it: numbered lines, each knowing its heading and its fence.
+
+Readers match task lines, headings and list items with their own patterns; what they share is
+where a line stands: inside a fenced block (never a task line), inside an HTML comment (not
+text at all: spec-kit's templates keep their instructions there), or under which heading. Pure.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+_FENCE = re.compile(r"^\s{0,3}(?P<fence>`{3,}|~{3,})")
+_HEADING = re.compile(r"^\s{0,3}(?P<level>#{1,6})\s+(?P<text>.*?)\s*#*\s*$")
+_ITEM = re.compile(r"^(?P<indent>\s*)(?:[-*+]|\d+[.)])\s+(?P<rest>.*)$")
+
+
+@dataclass(frozen=True)
+class MarkdownLine:
+    number: int  # 1-based
+    text: str  # the line, HTML comments removed
+    fenced: bool = False  # inside a ``` or ~~~ block (the fence lines themselves too)
+    heading: int = 0  # 1-6 when the line is a heading, else 0
+    title: str = ""  # the heading's text
+
+    @property
+    def indent(self) -> int:
+        return len(self.text) - len(self.text.lstrip(" \t"))
+
+    @property
+    def item(self) -> str | None:
+        """The text of a list item (after `-`, `*`, `+` or `1.`), None for other lines."""
+        found = None if self.fenced else _ITEM.match(self.text)
+        return found.group("rest") if found else None
+
+
+def scan(text: str) -> list[MarkdownLine]:
+    """Every line of a Markdown text, with its fence and heading state."""
+    lines: list[MarkdownLine] = []
+    fence: str | None = None
+    in_comment = False
+    for number, raw in enumerate(text.splitlines(), start=1):
+        line, in_comment = _uncommented(raw, in_comment)
+        found = _FENCE.match(line)
+        if fence is not None:
+            if (
+                found
+                and found.group("fence")[0] == fence[0]
+                and len(found.group("fence")) >= len(fence)
+            ):
+                fence = None
+            lines.append(MarkdownLine(number, line, fenced=True))
+            continue
+        if found:
+            fence = found.group("fence")
+            lines.append(MarkdownLine(number, line, fenced=True))
+            continue
+        heading = _HEADING.match(line)
+        if heading:
+            level = len(heading.group("level"))
+            lines.append(MarkdownLine(number, line, heading=level, title=heading.group("text")))
+        else:
+            lines.append(MarkdownLine(number, line))
+    return lines
+
+
+def _uncommented(line: str, in_comment: bool) -> tuple[str, bool]:
+    """The line without its HTML comments, and whether a comment is still open after it."""
+    kept = ""
+    rest = line
+    while rest:
+        if in_comment:
+            end = rest.find("-->")
+            if end < 0:
+                return kept, True
+            rest, in_comment = rest[end + 3 :], False
+            continue
+        start = rest.find("<!--")
+        if start < 0:
+            return kept + rest, False
+        kept, rest, in_comment = kept + rest[:start], rest[start + 4 :], True
+    return kept, in_comment

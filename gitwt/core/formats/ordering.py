@@ -1,0 +1,37 @@
+"""Order rules the plan formats share: "each item waits for the ones before it, except ...".
+
+spec-kit runs a phase's tasks in order except `[P]` peers; cc-sdd says a task depends on every
+task before it unless `(P)` lifts it. Both become `direct_predecessors`: the earlier items an item
+waits for, minus those it only waits for through another (a transitive reduction, so a list of a
+hundred sequential tasks gives each task one predecessor, not a hundred). Pure.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from itertools import combinations
+
+
+def earlier(count: int, lifted: Callable[[int, int], bool]) -> list[list[int]]:
+    """For each item, every earlier item it waits for (j < i and not lifted(j, i))."""
+    return [[j for j in range(i) if not lifted(j, i)] for i in range(count)]
+
+
+def direct_predecessors(waits: Sequence[Sequence[int]]) -> list[list[int]]:
+    """The transitive reduction of `waits` (each list holds indexes smaller than its own)."""
+    closure: list[int] = []  # bit j of closure[i]: item i waits for item j, directly or not
+    direct: list[list[int]] = []
+    for before in waits:
+        reach = 0
+        for j in before:
+            reach |= closure[j]
+        direct.append([j for j in before if not reach >> j & 1])
+        for j in before:
+            reach |= 1 << j
+        closure.append(reach)
+    return direct
+
+
+def pairs(ids: Sequence[str]) -> list[tuple[str, str]]:
+    """Every unordered pair, in the order written (one claim per pair)."""
+    return [(a, b) for a, b in combinations(dict.fromkeys(ids), 2)]

@@ -1,0 +1,178 @@
+"""spec-kit plans read as spec-kit's own templates and implement command read them."""
+
+from __future__ import annotations
+
+import pytest
+
+from gitwt.core.formats import speckit
+from gitwt.core.formats.plan_units import TASK, UNIT
+from tests.core.formats.expected_readings import FIXTURES, compare, plan_files, unit_by_title
+
+ROOT = FIXTURES / "spec-kit"
+
+
+def read(text: str, folder: str = "specs/007-tides/") -> speckit.PlanReading:
+    return speckit.read({folder + "tasks.md": text})
+
+
+def test_the_fixture_gives_exactly_its_expected_reading() -> None:
+    reading = speckit.read(plan_files(ROOT))
+    compare(ROOT, reading, unit_by_title(reading))
+    assert [unit.id for unit in reading.units] == [
+        "004.phase1",
+        "004.phase2",
+        "004.US1",
+        "004.US2",
+        "004.phase5",
+    ]
+    claim = next(c for c in reading.claims if c.between == ("T009", "T010"))
+    assert (claim.unit, claim.marker, claim.source) == (
+        "004.US1",
+        "[P]",
+        "specs/004-loan-renewals/tasks.md:45",
+    )
+    [prose] = [c for c in reading.claims if c.level == UNIT]
+    assert prose.marker == "prose" and prose.source.endswith(":69")
+    ignored = {item.token: item.reason for item in reading.ignored}
+    assert "read, not changed" in ignored["quickstart.md"]
+
+
+def test_folders_group_ids_and_feature_json() -> None:
+    assert speckit.plan_of("specs/004-loan-renewals/tasks.md") == "specs/004-loan-renewals/"
+    assert speckit.plan_of("specs/004-loan-renewals/plan.md") is None
+    assert speckit.group_of("specs/20250101-120000-tides/") == "20250101-120000"
+    assert speckit.group_of("specs/0012-tides/") == "0012"
+    assert speckit.feature_folder('{"feature_directory": "features/tides"}') == "features/tides/"
+    assert speckit.feature_folder('{"feature_directory": "/home/me/x"}') is None
+    assert speckit.feature_folder("not json") is None
+    text = "## Phase 1: Setup\n\n- [ ] T001 Create src/a.py\n"
+    [unit] = read(text, "specs/20250101-120000-tides/").units
+    assert unit.id == "20250101-120000.phase1"
+
+
+def test_an_unrelated_tasks_file_is_not_a_plan() -> None:
+    assert read("# Tasks\n\n- [ ] buy milk\n- [x] write src/a.py\n").units == ()
+
+
+def test_p_is_scoped_to_its_subsection_and_ticks_are_done() -> None:
+    text = """## Phase 3: User Story 1 - Alerts (Priority: P1)
+
+### Tests for User Story 1
+
+- [X] T010 [P] [US1] Contract test in tests/contract/test_alerts.py
+- [x] T011 [P] [US1] Integration test in tests/integration/test_alerts.py
+
+### Implementation for User Story 1
+
+- [ ] T012 [P] [US1] Create Alert model in src/models/alert.py
+- [ ] T013 [P] [US1] Create Berth model in src/models/berth.py
+- [ ] T014 [US1] Implement AlertService in src/services/alerts.py (depends on T012, T013)
+"""
+    [unit] = read(text).units
+    assert unit.id == "007.US1" and unit.status == "in_progress"
+    assert {c.between for c in read(text).claims} == {("T010", "T011"), ("T012", "T013")}
+    tasks = {task.native_id: task for task in unit.tasks}
+    assert tasks["T010"].done and not tasks["T012"].done
+    assert tasks["T012"].depends_on == ("007.T010", "007.T011")  # tests first, then the models
+    assert tasks["T014"].depends_on == ("007.T012", "007.T013")
+
+
+def test_default_phase_order_without_a_dependency_section() -> None:
+    text = "".join(
+        f"## Phase {n}: {name}\n\n- [ ] T00{n} Change src/{n}.py\n\n"
+        for n, name in enumerate(
+            ["Setup", "Foundational", "User Story 1", "User Story 2", "Polish"], 1
+        )
+    )
+    units = {unit.native_id: unit.depends_on for unit in read(text).units}
+    assert units == {
+        "Phase 1": (),
+        "Phase 2": ("007.phase1",),
+        "US1": ("007.phase1", "007.phase2"),
+        "US2": ("007.phase1", "007.phase2"),
+        "Phase 5": ("007.phase1", "007.phase2", "007.US1", "007.US2"),
+    }
+
+
+TEMPLATE_TAIL = """
+## Dependencies & Execution Order
+
+### Phase Dependencies
+
+- **Setup (Phase 1)**: No dependencies - can start immediately
+- **Foundational (Phase 2)**: Depends on Setup completion - BLOCKS all user stories
+- **User Stories (Phase 3+)**: All depend on Foundational phase completion
+  - User stories can then proceed in parallel (if staffed)
+- **Polish (Final Phase)**: Depends on all desired user stories being complete
+
+### User Story Dependencies
+
+- **User Story 1 (P1)**: Can start after Foundational (Phase 2) - No dependencies on other stories
+- **User Story 2 (P2)**: Can start after Foundational (Phase 2) - May integrate with US1
+
+## Parallel Example: User Story 1
+
+```bash
+# Launch all models for User Story 1 together:
+Task: "Create Alert model in src/models/alert.py"
+Task: "Create Berth model in src/models/berth.py"
+```
+
+## Implementation Strategy
+
+### Parallel Team Strategy
+
+1. Team completes Setup + Foundational together
+2. Once Foundational is done:
+   - Developer A: User Story 1
+   - Developer B: User Story 2
+   - Developer C: User Story 3
+"""
+
+
+def test_the_template_s_dependency_section_examples_and_team_strategy() -> None:
+    text = (
+        "## Phase 1: Setup\n\n- [ ] T001 Create src/app.py\n\n"
+        "## Phase 2: Foundational\n\n- [ ] T002 Create src/db.py\n\n"
+        "## Phase 3: User Story 1 - Alerts\n\n"
+        "- [ ] T003 [US1] Create Alert model in src/models/alert.py\n"
+        "- [ ] T004 [US1] Create Berth model in src/models/berth.py\n\n"
+        "## Phase 4: User Story 2 - Berths\n\n- [ ] T005 [US2] Create src/berths.py\n\n"
+        "## Phase 5: User Story 3 - Maps\n\n- [ ] T006 [US3] Create src/maps.py\n\n"
+        "## Phase 6: Polish & Cross-Cutting Concerns\n\n- [ ] T007 Document docs/alerts.md\n"
+        + TEMPLATE_TAIL
+    )
+    reading = read(text)
+    depends = {unit.id: unit.depends_on for unit in reading.units}
+    assert depends == {
+        "007.phase1": (),
+        "007.phase2": ("007.phase1",),
+        "007.US1": ("007.phase2",),
+        "007.US2": ("007.phase2",),
+        "007.US3": ("007.phase2",),
+        "007.phase6": ("007.US1", "007.US2", "007.US3"),
+    }
+    unit_pairs = {frozenset(c.between) for c in reading.claims if c.level == UNIT}
+    assert unit_pairs == {
+        frozenset(p)
+        for p in [("007.US1", "007.US2"), ("007.US1", "007.US3"), ("007.US2", "007.US3")]
+    }
+    [example] = [c for c in reading.claims if c.level == TASK]
+    assert example.between == ("T003", "T004") and example.unit == "007.US1"
+
+
+@pytest.mark.parametrize(
+    "sentence",
+    [
+        "User Story 1 and User Story 2 must not run in parallel.",
+        "US1 cannot run concurrently with US2.",
+    ],
+)
+def test_a_negated_sentence_claims_nothing(sentence: str) -> None:
+    text = (
+        "## Phase 1: User Story 1\n\n- [ ] T001 [US1] Create src/a.py\n\n"
+        "## Phase 2: User Story 2\n\n- [ ] T002 [US2] Create src/b.py\n\n## Notes\n\n"
+        + sentence
+        + "\n"
+    )
+    assert read(text).claims == ()
