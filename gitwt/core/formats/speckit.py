@@ -20,7 +20,7 @@ from __future__ import annotations
 import json
 import re
 from collections.abc import Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 from gitwt.core.formats import ordering, speckit_prose
 from gitwt.core.formats.markdown_lines import MarkdownLine, scan
@@ -32,6 +32,7 @@ from gitwt.core.formats.plan_units import (
     ParallelClaim,
     PlanFormat,
     PlanMention,
+    PlanProblem,
     PlanReading,
     PlanTask,
     PlanUnit,
@@ -111,51 +112,90 @@ def read(files: Mapping[str, str]) -> PlanReading:
     if source is None:
         return PlanReading()
     folder = source[: -len("tasks.md")]
-    lines = scan(files[source])
-    phases, outside, ignored = _phases(lines, source)
-    if not any(phase.tasks for phase in phases):
+    reader = _Reader(source)
+    reader.feed(scan(files[source]))
+    phases = list(reader.phases.values())
+    if not reader.tasks:
         return PlanReading()  # not spec-kit's grammar: an unrelated specs/*/tasks.md
-    return _reading(group_of(folder), source, phases, outside, ignored)
+    reading = _reading(group_of(folder), source, phases, reader.outside, reader.ignored)
+    return replace(reading, problems=tuple(reader.problems))
 
 
-def _phases(
-    lines: list[MarkdownLine], source: str
-) -> tuple[list[_Phase], list[MarkdownLine], list[Ignored]]:
-    phases: list[_Phase] = []
-    outside: list[MarkdownLine] = []
-    ignored: list[Ignored] = []
-    phase: _Phase | None = None
-    scope = ""
-    task: _Task | None = None
-    for line in lines:
-        if line.heading:
-            heading = _PHASE.match(line.title)
-            task = None
-            if heading and line.heading <= 3 and (phase is None or line.heading <= phase.level):
-                phase, scope = (
-                    _Phase(heading.group("number"), line.title, line.number, line.heading),
-                    "",
+class _Reader:
+    """One pass over `tasks.md`: phases, their task lines (with the lines indented below them)."""
+
+    def __init__(self, source: str) -> None:
+        self.source = source
+        self.phases: dict[str, _Phase] = {}
+        self.tasks: dict[str, _Task] = {}
+        self.outside: list[MarkdownLine] = []
+        self.ignored: list[Ignored] = []
+        self.problems: list[PlanProblem] = []
+        self.phase: _Phase | None = None
+        self.scope = ""
+        self.task: _Task | None = None
+
+    def feed(self, lines: list[MarkdownLine]) -> None:
+        for line in lines:
+            if line.heading:
+                self.task = None
+                if self._heading(line):
+                    continue
+            if self.phase is None:
+                self.outside.append(line)
+                continue
+            found = None if line.fenced else _TASK.match(line.text)
+            if found:
+                self.task = self._task_line(found, line.number)
+                _mentions(
+                    self.task, found.group("rest") or "", line.number, self.source, self.ignored
                 )
-                phases.append(phase)
-                continue
-            if phase is not None and line.heading > phase.level:
-                scope = line.title
-                continue
-            phase = None
-        if phase is None:
-            outside.append(line)
-            continue
-        found = None if line.fenced else _TASK.match(line.text)
-        if found:
-            task = _task(found, line.number, scope)
-            phase.tasks.append(task)
-            _mentions(task, found.group("rest") or "", line.number, source, ignored)
-        elif task is not None and line.text.strip() and not line.fenced:
-            if line.indent <= task.indent:
-                task = None
-            else:
-                _mentions(task, line.text, line.number, source, ignored)
-    return phases, outside, ignored
+            elif self.task is not None and line.text.strip() and not line.fenced:
+                if line.indent <= self.task.indent:
+                    self.task = None
+                else:
+                    _mentions(self.task, line.text, line.number, self.source, self.ignored)
+
+    def _heading(self, line: MarkdownLine) -> bool:
+        """Whether the heading opens a phase or a subsection (else it closes the phase)."""
+        heading = _PHASE.match(line.title)
+        phase = self.phase
+        if heading and line.heading <= 3 and (phase is None or line.heading <= phase.level):
+            number = heading.group("number")
+            if number in self.phases:
+                self.problems.append(
+                    self._twice(f"Phase {number}", self.phases[number].line, line.number)
+                )
+            self.phase = self.phases.setdefault(
+                number, _Phase(number, line.title, line.number, line.heading)
+            )
+            self.scope = ""
+            return True
+        if phase is not None and line.heading > phase.level:
+            self.scope = line.title
+            return True
+        self.phase = None
+        return False
+
+    def _task_line(self, found: re.Match[str], number: int) -> _Task:
+        task = _task(found, number, self.scope)
+        first = self.tasks.get(task.native)
+        if first is not None:  # its paths stay declared: they join the first line of that id
+            self.problems.append(self._twice(task.native, first.line, number))
+            first.parallel = first.parallel and task.parallel
+            return first
+        self.tasks[task.native] = task
+        assert self.phase is not None
+        self.phase.tasks.append(task)
+        return task
+
+    def _twice(self, what: str, first: int, again: int) -> PlanProblem:
+        return PlanProblem(
+            f"{what} appears twice in {self.source} (lines {first} and {again}); read as one",
+            f"give each {'phase' if what.startswith('Phase') else 'task'} its own number",
+            self.source,
+            again,
+        )
 
 
 def _task(found: re.Match[str], number: int, scope: str) -> _Task:

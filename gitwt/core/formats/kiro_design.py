@@ -1,0 +1,115 @@
+"""`_Boundary: TideRules_` in a cc-sdd task, read through the same feature's `design.md`. Pure.
+
+cc-sdd's design template has a File Structure Plan ("drives task `_Boundary:_` annotations")
+and a Boundary Map of components. A boundary name stands for every path tied to it:
+- in the File Structure Plan: tree entries whose `# comment` names it (a folder entry declares
+  the folder), and list items naming it beside a path (`- \\`src/x.py\\` — TideRules: ...`);
+- as a heading (`#### TideRules`): the paths its section names outside code blocks;
+- as a table cell (`| TideRules | ... | src/tides/ |`): the paths of that row.
+Every path keeps the design file and line, noted with the task line that names the boundary.
+A name found nowhere is reported, never guessed.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+from gitwt.core.formats.file_trees import tree_entries
+from gitwt.core.formats.markdown_lines import MarkdownLine, scan
+from gitwt.core.formats.plan_units import PlanMention
+from gitwt.core.path_mentions import mentions_in
+from gitwt.core.provenance import Ignored
+
+_FILE_SECTION = re.compile(r"file structure|directory structure|(?:modified|new) files", re.I)
+_CREATES = re.compile(r"\b(?:new|create[sd]?|add(?:ed|s)?)\b", re.I)
+
+
+def _key(name: str) -> str:
+    return re.sub(r"[\s_-]+", "", name.lower())
+
+
+def _names(text: str, name: str) -> bool:
+    """Whether the text names the component (as a word, any case)."""
+    return re.search(rf"(?<![\w-]){re.escape(name)}(?![\w-])", text, re.I) is not None
+
+
+@dataclass(frozen=True)
+class _Section:
+    title: str
+    lines: tuple[MarkdownLine, ...]  # its body, subsections included
+
+
+class DesignIndex:
+    """One `design.md`, cut into sections once for every boundary of its feature."""
+
+    def __init__(self, source: str, text: str) -> None:
+        self.source = source
+        self.lines = scan(text)
+        self.sections: list[_Section] = []
+        for index, line in enumerate(self.lines):
+            if line.heading:
+                end = next(
+                    (
+                        later
+                        for later in range(index + 1, len(self.lines))
+                        if 0 < self.lines[later].heading <= line.heading
+                    ),
+                    len(self.lines),
+                )
+                self.sections.append(_Section(line.title, tuple(self.lines[index + 1 : end])))
+
+    def paths_of(self, name: str) -> list[tuple[str, int, bool]]:
+        """(text holding the path, line, creates) for each place that ties a path to `name`."""
+        found: list[tuple[str, int, bool]] = []
+        for section in self.sections:
+            if not _FILE_SECTION.search(section.title):
+                continue
+            fenced = [line for line in section.lines if line.fenced]
+            for entry in tree_entries(fenced):
+                if _names(entry.comment, name):
+                    found.append(
+                        (f"`{entry.path}`", entry.line, bool(_CREATES.search(entry.comment)))
+                    )
+            for line in section.lines:
+                if not line.fenced and line.item is not None and _names(line.text, name):
+                    found.append((line.text, line.number, bool(_CREATES.search(line.text))))
+        for section in self.sections:
+            if _key(section.title) == _key(name) or _names(section.title, name):
+                found += [
+                    (line.text, line.number, False) for line in section.lines if not line.fenced
+                ]
+        for line in self.lines:
+            cells = [cell.strip() for cell in line.text.strip().strip("|").split("|")]
+            if (
+                not line.fenced
+                and line.text.lstrip().startswith("|")
+                and any(_key(cell.strip("`*")) == _key(name) for cell in cells)
+            ):
+                found.append((line.text, line.number, False))
+        return list(dict.fromkeys(found))  # a subsection matches as well as its section
+
+
+def boundary_mentions(
+    design: DesignIndex | None, names: str, source: str, line: int
+) -> tuple[list[PlanMention], list[Ignored]]:
+    """The paths `_Boundary: names_` (on `source`:`line`) stands for, and what was not found."""
+    mentions: list[PlanMention] = []
+    ignored: list[Ignored] = []
+    for name in (part.strip(" `*") for part in names.split(",")):
+        if not name:
+            continue
+        if design is None:
+            reason = "a _Boundary: with no design.md beside tasks.md: no file declared"
+            ignored.append(Ignored(name, source, line, reason))
+            continue
+        note = f"_Boundary: {name}_ ({source}:{line}) via {design.source}"
+        places = design.paths_of(name)
+        for text, number, creates in places:
+            found, dropped = mentions_in(text, number, creates=creates, source=design.source)
+            mentions += [PlanMention(design.source, mention, note) for mention in found]
+            ignored += dropped
+        if not places:
+            reason = f"boundary {name} names no file in {design.source}"
+            ignored.append(Ignored(name, source, line, reason))
+    return mentions, ignored

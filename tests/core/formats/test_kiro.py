@@ -1,0 +1,127 @@
+"""Kiro / cc-sdd plans read as cc-sdd's own task rules read them: order is a dependency."""
+
+from __future__ import annotations
+
+from gitwt.core.formats import kiro
+from gitwt.core.formats.plan_units import TASK, UNIT
+from tests.core.formats.expected_readings import FIXTURES, compare, plan_files
+
+ROOT = FIXTURES / "kiro"
+FOLDER = ".kiro/specs/berths/"
+
+
+def read(tasks: str, design: str | None = None) -> kiro.PlanReading:
+    files = {FOLDER + "tasks.md": tasks}
+    if design is not None:
+        files[FOLDER + "design.md"] = design
+    return kiro.read(files)
+
+
+def test_the_fixture_gives_exactly_its_expected_reading() -> None:
+    reading = kiro.read(plan_files(ROOT))
+    compare(ROOT, reading, lambda unit: f"tide-alerts.{unit['id']}")
+    [run] = {c.source for c in reading.claims if c.between == ("2.1", "2.3")}
+    assert run == ".kiro/specs/tide-alerts/tasks.md:22"
+    boundaries = [item for item in reading.ignored if item.token in ("TideRules", "Notify")]
+    assert len(boundaries) == 3 and all("no design.md" in item.reason for item in boundaries)
+
+
+def test_plan_of_and_an_unrelated_file() -> None:
+    assert kiro.plan_of(".kiro/specs/tide-alerts/tasks.md") == ".kiro/specs/tide-alerts/"
+    assert kiro.plan_of(".kiro/steering/tech.md") is None
+    assert read("# Notes\n\n- [ ] buy rope\n").units == ()
+
+
+DESIGN = """# Design
+
+## File Structure Plan
+
+### Directory Structure
+```
+harbour/
+├── berths/                # BerthRegistry: berth records and draughts
+│   ├── registry.py
+│   └── models.py
+└── web/
+    └── panel.py           # Dashboard panel (NEW)
+```
+
+### Modified Files
+- `harbour/settings.py` — BerthRegistry reads the berth list from settings
+
+## Components and Interfaces
+
+#### Dashboard
+
+Renders berth status in `harbour/web/templates/berths.html`.
+
+```python
+class Panel: ...  # harbour/web/not_a_declaration.py
+```
+"""
+
+
+def test_boundaries_resolve_through_design_md_with_provenance() -> None:
+    tasks = """# Implementation Plan
+
+- [ ] 1. Berths
+- [ ] 1.1 (P) Keep berth records
+  - _Boundary: BerthRegistry_
+- [ ] 1.2 (P) Show berths
+  - _Boundary: Dashboard, Nowhere_
+"""
+    reading = read(tasks, DESIGN)
+    [unit] = reading.units
+    tasks_by_id = {task.native_id: task for task in unit.tasks}
+    registry = [(m.mention.path, m.source, m.mention.line) for m in tasks_by_id["1.1"].mentions]
+    assert registry == [
+        ("harbour/berths/", FOLDER + "design.md", 8),
+        ("harbour/settings.py", FOLDER + "design.md", 16),
+    ]
+    assert "_Boundary: BerthRegistry_" in tasks_by_id["1.1"].mentions[0].note
+    dashboard = [m.mention.path for m in tasks_by_id["1.2"].mentions]
+    assert dashboard == ["harbour/web/panel.py", "harbour/web/templates/berths.html"]
+    assert tasks_by_id["1.2"].mentions[0].mention.creates  # the tree marks it NEW
+    [missing] = [item for item in reading.ignored if item.token == "Nowhere"]
+    assert "names no file" in missing.reason and missing.line == 7
+
+
+def test_order_is_a_dependency_lifted_by_runs_of_p() -> None:
+    tasks = """# Implementation Plan
+
+- [x] 1. Foundation
+  - Create `app/base.py`
+- [ ] 2. Alerts (P)
+  - Create `app/alerts.py`
+- [ ] 3. (P) Reports
+  - Create `app/reports.py`
+- [ ] 4. Wiring
+- [ ] 4.1 Wire alerts into `app/main.py`
+- [-] 4.2 (P) Wire reports into `app/cli.py`
+  - _Blocked: the CLI needs a review_
+- [ ] 4.3 (P) Wire exports into `app/export.py`
+  - _Depends: 1_
+- [ ] 4.4 Document in `docs/alerts.md`
+"""
+    reading = read(tasks)
+    units = {unit.native_id: unit for unit in reading.units}
+    assert units["1"].status == "done" and units["4"].status == "blocked"
+    assert units["2"].depends_on == ("berths.1",)
+    assert units["3"].depends_on == ("berths.1",)  # (P) lifts its preceding (P) peer only
+    assert units["4"].depends_on == ("berths.1", "berths.2", "berths.3")
+    claims = {(c.level, c.between, c.unit) for c in reading.claims}
+    assert claims == {
+        (UNIT, ("berths.2", "berths.3"), None),
+        (TASK, ("4.2", "4.3"), "berths.4"),
+    }
+    lines = {task.native_id: task.depends_on for task in units["4"].tasks}
+    assert lines["4.1"] == ("berths.1", "berths.2", "berths.3")
+    assert lines["4.2"] == ("berths.4.1",) and lines["4.3"] == ("berths.4.1", "berths.1")
+    assert lines["4.4"] == ("berths.4.2", "berths.4.3")
+
+
+def test_a_depends_on_a_later_or_unknown_task_is_a_problem_naming_the_line() -> None:
+    tasks = "- [ ] 1. First\n  - _Depends: 2_\n- [ ] 2. Second\n  - _Depends: 9.9_\n"
+    problems = read(tasks).problems
+    assert [(p.line, "_Depends: 2_" in p.message) for p in problems][:1] == [(1, True)]
+    assert "no task of this file" in problems[1].message and problems[1].hint
