@@ -275,6 +275,12 @@ def _reading(
         for task in phase.tasks
     }
     depends = speckit_prose.phase_dependencies(outside, refs)
+    stated = speckit_prose.task_dependencies(outside)
+    for phase in phases:
+        for task in phase.tasks:
+            task.depends += [
+                n for n in stated.get(task.native, ()) if n in unit_of and n not in task.depends
+            ]
     for phase, ref in zip(phases, refs, strict=True):
         for task in phase.tasks:
             for native in task.depends:

@@ -50,7 +50,11 @@ _PHASE_NUMBER = re.compile(r"\bPhases?\s+(?P<number>\d+(?:\.\d+)*)(?P<plus>\+)?"
 _STORY = re.compile(r"\b(?:User\s+Story|US)[\s-]?(?P<n>\d+)\b", re.I)
 _STORIES = re.compile(r"\bstories\b", re.I)
 _FINAL = re.compile(r"\b(?:final|last)\s+phase\b", re.I)
-_TASK_ID = re.compile(r"\bT\d{2,}\b")
+_TASK_ID = re.compile(r"\b(?P<first>T\d{2,})(?:\s*(?:-|–|—|\.\.|to)\s*T(?P<last>\d{2,}))?\b")
+_TASK_VERB = re.compile(
+    r"(?P<after>\bdepends?\s+on\b|\brequires?\b|\bafter\b)|(?P<before>\bblocks?\b|\bbefore\b)",
+    re.I,
+)
 _DEVELOPER = re.compile(
     r"^\s*(?:[-*+]|\d+[.)])?\s*\**(?:Developer|Dev|Engineer|Agent|Team)\s+(?P<who>\w+)\**\s*:\s*(?P<what>.*)$",
     re.I,
@@ -96,6 +100,37 @@ def refs(text: str, phases: Sequence[PhaseRef]) -> list[str]:
             for match in re.finditer(rf"\b{re.escape(phase.name)}\b", text, re.I):
                 found.append((match.start(), phase.unit))
     return list(dict.fromkeys(unit for _, unit in sorted(found, key=lambda item: item[0])))
+
+
+def task_ids(text: str) -> list[str]:
+    """The task ids a text names, ranges spelled out (`T004-T007`: T004, T005, T006, T007)."""
+    found: list[str] = []
+    for match in _TASK_ID.finditer(text):
+        first = match.group("first")
+        if match.group("last") is None:
+            found.append(first)
+            continue
+        start, end, width = int(first[1:]), int(match.group("last")), len(first) - 1
+        found += [f"T{number:0{width}d}" for number in range(start, min(end, start + 500) + 1)]
+    return found
+
+
+def task_dependencies(outside: Sequence[MarkdownLine]) -> dict[str, list[str]]:
+    """What the dependency section says of task lines: `T008 blocks T009, T015`,
+    `Tests (T004-T007) before implementation (T008-T014)`, `T016 depends on T012`."""
+    stated: dict[str, list[str]] = {}
+    for line in _section(outside, _DEPENDENCY_SECTION):
+        if line.fenced or line.heading:
+            continue
+        for clause in re.split(r";|\.\s+", line.text):
+            verb = _TASK_VERB.search(clause)
+            if verb is None:
+                continue
+            left, right = task_ids(clause[: verb.start()]), task_ids(clause[verb.end() :])
+            later, earlier = (left, right) if verb.group("after") else (right, left)
+            for task in later:
+                stated.setdefault(task, []).extend(e for e in earlier if e != task)
+    return stated
 
 
 def _section(lines: Sequence[MarkdownLine], title: re.Pattern[str]) -> list[MarkdownLine]:
@@ -210,7 +245,7 @@ def _sentence_claims(
                 ParallelClaim(UNIT, pair, None, PROSE, where) for pair in ordering.pairs(named)
             ]
         if _TOGETHER.search(sentence):
-            found += _task_pairs(_TASK_ID.findall(sentence), tasks, where)
+            found += _task_pairs(task_ids(sentence), tasks, where)
     return found
 
 
@@ -256,7 +291,7 @@ def _example_claims(
     for line in [*_section(outside, _EXAMPLE_SECTION), MarkdownLine(0, "")]:
         named = [m.group("text") for m in _EXAMPLE_TASK.finditer(line.text)]
         ids = [_by_text(text, tasks) for text in named] or [
-            native for native in _TASK_ID.findall(line.text) if native in tasks
+            native for native in task_ids(line.text) if native in tasks
         ]
         if ids:
             group += [native for native in ids if native]

@@ -176,3 +176,46 @@ def test_a_negated_sentence_claims_nothing(sentence: str) -> None:
         + "\n"
     )
     assert read(text).claims == ()
+
+
+OLD_TEMPLATE = """# Tasks: Tide alerts
+
+## Phase 3.1: Setup
+- [ ] T001 Create project structure in src/tides/
+- [ ] T002 [P] Configure linting in pyproject.toml
+
+## Phase 3.2: Tests First (TDD) ⚠️ MUST COMPLETE BEFORE 3.3
+- [ ] T003 [P] Contract test POST /api/alerts in tests/contract/test_alerts_post.py
+- [ ] T004 [P] Contract test GET /api/alerts in tests/contract/test_alerts_get.py
+
+## Phase 3.3: Core Implementation (ONLY after tests are failing)
+- [ ] T005 [P] Alert model in src/tides/models.py
+- [ ] T006 AlertService in src/tides/services.py
+- [ ] T007 POST /api/alerts endpoint in src/tides/api.py
+
+## Dependencies
+- Tests (T003-T004) before implementation (T005-T007)
+- T005 blocks T006, T007
+
+## Parallel Example
+```
+# Launch T003-T004 together:
+Task: "Contract test POST /api/alerts in tests/contract/test_alerts_post.py"
+Task: "Contract test GET /api/alerts in tests/contract/test_alerts_get.py"
+```
+"""
+
+
+def test_the_older_template_numbered_phases_task_dependencies_and_ranges() -> None:
+    reading = read(OLD_TEMPLATE)
+    units = {unit.id: unit for unit in reading.units}
+    assert list(units) == ["007.phase3.1", "007.phase3.2", "007.phase3.3"]
+    assert units["007.phase3.3"].depends_on == ("007.phase3.1", "007.phase3.2")
+    tasks = {task.native_id: task for unit in reading.units for task in unit.tasks}
+    assert set(tasks["T005"].depends_on) == {"007.phase3.1", "007.phase3.2", "007.T003", "007.T004"}
+    assert "007.T005" in tasks["T007"].depends_on
+    assert [(c.between, c.unit) for c in reading.claims] == [(("T003", "T004"), "007.phase3.2")]
+    assert [m.mention.path for m in units["007.phase3.1"].mentions] == [
+        "src/tides/",
+        "pyproject.toml",
+    ]
