@@ -12,6 +12,7 @@ from gitwt.cli.options import local_option
 
 
 @cli.command()
+@click.argument("files", nargs=-1, metavar="[FILES]...")
 @click.option("--staged", is_flag=True, help="Check the staged change (the default).")
 @click.option(
     "--range",
@@ -34,9 +35,17 @@ from gitwt.cli.options import local_option
     is_flag=True,
     help="Only the ownership map, for the role (or the worktree task's owner).",
 )
+@click.option(
+    "--claims",
+    is_flag=True,
+    help="Are the parallel claims of the plans FILES belong to true (all plans without FILES)? "
+    "With --staged: only a false claim the change adds or rewrites fails.",
+)
 @click.option("--json", "as_json", is_flag=True, help="Print the versioned JSON report.")
 @local_option
 def check(
+    files: tuple[str, ...],
+    claims: bool,
     staged: bool,
     range_spec: str | None,
     paths: tuple[str, ...],
@@ -53,10 +62,29 @@ def check(
 
     With --path (inside a task worktree, or with --task): may the task change these paths?
     Ask before editing them; the answer names the rule and the fix ('git parallel claim').
+
+    With --claims [FILES]: the parallel claims of the plans other tools wrote ([P], (P),
+    parallel: true, wave) that FILES belong to; exit 1 when one is false (both sides change a
+    common path). The pre-commit hook git-parallel-claims runs it with --staged.
     """
     from gitwt.cli import check_report
     from gitwt.services import checking
     from gitwt.services.context import Context
+
+    if claims:
+        if range_spec or paths or task_id or role or ownership_only:
+            raise click.UsageError("--claims takes plan FILES and --staged, nothing else")
+        from gitwt.services.claim_check import check_claims
+
+        found = check_claims(Context.discover(), list(files), staged=staged)
+        emit(
+            as_json,
+            found.to_json,
+            lambda: check_report.claims_text(found),
+            0 if found.ok else 1,
+        )
+    if files:
+        raise click.UsageError("FILES are plan files, for --claims")
 
     if staged and range_spec:
         raise click.UsageError("--staged and --range exclude each other")

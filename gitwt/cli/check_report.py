@@ -3,10 +3,13 @@
 from __future__ import annotations
 
 import sys
-from typing import Any, TextIO
+from typing import TYPE_CHECKING, Any, TextIO
 
 from gitwt.cli.report import paint, schema, table
 from gitwt.core.display import quote_path
+
+if TYPE_CHECKING:
+    from gitwt.services.claim_check import ClaimsReport
 
 
 def check_json(result: Any) -> dict[str, Any]:
@@ -23,6 +26,44 @@ def check_json(result: Any) -> dict[str, Any]:
         "paths": result.paths if result.scope == "paths" else None,
         "violations": [violation.to_json() for violation in result.violations],
     }
+
+
+def claims_text(result: ClaimsReport, stream: TextIO = sys.stdout) -> None:
+    """`check --claims`: the false claims that fail, and what else was read."""
+    from gitwt.cli.plan_report import claim_lines, problems_text
+
+    write = stream.write
+    false = [check for check in result.checks if not check.holds]
+    if result.failing:
+        new = " this change adds or rewrites" if result.since else ""
+        write(
+            paint(f"{len(result.failing)} false parallel claim(s){new}", "red", stream)
+            + " (both sides change a common path):\n"
+        )
+        for check in result.failing:
+            write("".join(line + "\n" for line in claim_lines(check)))
+        write(
+            "hint: give the two sides different files, or drop the marker and let them run "
+            "one after the other ('git parallel plan' shows the waves)\n"
+        )
+    elif not result.checks:
+        write("no parallel claims in these plans\n")
+    else:
+        old = len(false)
+        since = f"; {old} false already at {result.since}, not changed here" if old else ""
+        write(
+            paint(
+                f"parallel claims: {len(result.checks) - old} of {len(result.checks)} hold",
+                "green",
+                stream,
+            )
+            + f"{since}\n"
+        )
+    if result.problems:
+        write(paint("plan problems", "red", stream) + "\n")
+        problems_text(result.problems, stream)
+    for path in result.skipped:
+        write(paint(f"  {quote_path(path)}: no plan holds this file", "dim", stream) + "\n")
 
 
 def check_text(result: Any, stream: TextIO = sys.stdout) -> None:

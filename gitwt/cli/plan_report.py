@@ -13,8 +13,10 @@ from gitwt.cli.report import paint, schema, table
 from gitwt.core.display import path_list
 from gitwt.services.json_reports import origins_of
 from gitwt.services.json_reports import plan_json as plan_json
+from gitwt.services.json_reports import specs_json as specs_json
 
 if TYPE_CHECKING:
+    from gitwt.core.plan_claims import ClaimCheck
     from gitwt.core.provenance import Ignored, Origin
     from gitwt.core.spec_catalog import SpecEntry, SpecProblem
     from gitwt.core.specs import Task
@@ -27,6 +29,7 @@ KIND_TEXT = {
     "bare_name": "bare name resolved",
     "claim": "claim",
     "config": "config",
+    "plan": "plan",
 }
 
 
@@ -90,7 +93,35 @@ def plan_text(
     if survey.problems:
         write(paint("spec problems", "red", stream) + "\n")
         problems_text(survey.problems, stream)
+    claims_text(survey.claims, stream)
     _separation_text(report, max_instances, stream)
+
+
+def claims_text(checks: list[ClaimCheck], stream: TextIO) -> None:
+    """Each false parallel claim of the plan: both sides, the shared paths, the lines."""
+    if not checks:
+        return
+    false = [check for check in checks if not check.holds]
+    if not false:
+        stream.write(paint(f"Parallel claims: all {len(checks)} hold", "green", stream) + "\n")
+        return
+    heading = f"Parallel claims: {len(false)} of {len(checks)} false (both sides change a path)"
+    stream.write(paint(heading, "yellow", stream) + "\n")
+    for check in false:
+        stream.writelines(line + "\n" for line in claim_lines(check))
+
+
+def claim_lines(check: ClaimCheck) -> list[str]:
+    """A false claim as a person checks it: the sides, the marker and its line, what both
+    sides change, and where each side is."""
+    first, second = check.between
+    inside = f"in {check.unit}: " if check.unit else ""
+    claim = check.verdict.claim
+    return [
+        f"  {inside}{first} ∥ {second} ({claim.marker} at {claim.source})",
+        f"      both change {path_list(list(check.verdict.shared))}",
+        f"      {first} at {check.lines[0]}, {second} at {check.lines[1]}",
+    ]
 
 
 def _separation_text(report: PlanReport, max_instances: int, stream: TextIO) -> None:
@@ -145,26 +176,6 @@ def _separation_text(report: PlanReport, max_instances: int, stream: TextIO) -> 
 
 
 # --- specs -----------------------------------------------------------------------------------
-
-
-def specs_json(entries: list[SpecEntry]) -> dict[str, Any]:
-    return {
-        "schema": schema("specs"),
-        "specs": [
-            {
-                "id": entry.id,
-                "file": entry.source,
-                "title": entry.task.title if entry.task else None,
-                "owner": entry.task.owner if entry.task else None,
-                "depends_on": list(entry.task.depends_on) if entry.task else [],
-                "patterns": len(entry.task.files) if entry.task else 0,
-                "declarations": [o.to_json() for o in origins_of(entry.task)] if entry.task else [],
-                "ignored": [token.to_json() for token in entry.ignored],
-                "problems": [problem.to_json() for problem in entry.problems],
-            }
-            for entry in entries
-        ],
-    }
 
 
 def specs_text(

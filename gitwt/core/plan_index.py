@@ -15,7 +15,7 @@ from dataclasses import dataclass, field, replace
 from typing import TYPE_CHECKING
 
 from gitwt.core import specs
-from gitwt.core.provenance import Ignored, Origin
+from gitwt.core.provenance import LEGACY_MARKER, PLAN, Ignored, Origin
 from gitwt.core.specs import SpecError, id_key
 
 if TYPE_CHECKING:
@@ -183,11 +183,12 @@ class PlanIndex:
         return members
 
 
-def _resolved(
+def resolve_mentions(
     mentions: Iterable[PlanMention], index: Callable[[], TrackedIndex]
 ) -> tuple[list[Origin], list[Ignored]]:
-    """The mentions as declared paths (bare names resolved against base), each with its plan
-    file, line and how the reader came to it."""
+    """The one place plan mentions become declared paths: through `legacy_tokens.resolve`, as
+    a legacy spec's (bare names resolved against base, several matches all declared and flagged
+    ambiguous), each with its plan file, line and how the reader came to it."""
     from gitwt.core import legacy_tokens
 
     by_source: dict[tuple[str, str], list[legacy_tokens.Mention]] = {}
@@ -198,10 +199,23 @@ def _resolved(
     for (source, note), listed in by_source.items():
         found, unresolved = legacy_tokens.resolve(listed, source, index())
         origins += [
-            replace(origin, note="; ".join(filter(None, [note, origin.note]))) for origin in found
+            replace(
+                origin,
+                kind=PLAN if origin.kind == LEGACY_MARKER else origin.kind,
+                note="; ".join(filter(None, [note, origin.note])),
+            )
+            for origin in found
         ]
         ignored += unresolved
     return origins, ignored
+
+
+def declared_patterns(
+    mentions: Iterable[PlanMention], index: Callable[[], TrackedIndex]
+) -> list[str]:
+    """The distinct patterns the mentions declare, in the order first mentioned."""
+    origins, _ = resolve_mentions(mentions, index)
+    return list(dict.fromkeys(origin.pattern for origin in origins))
 
 
 def _span_ignored(named: Named) -> list[Ignored]:
@@ -239,7 +253,7 @@ def parse_named(
     """The Task of a unit or task line: its mentions resolved, `depends_on` as the reader gives
     it (with the same format prefix when it was named with one)."""
     unit, line = named.unit, named.line
-    origins, ignored = _resolved(line.mentions if line else unit.mentions, index)
+    origins, ignored = resolve_mentions(line.mentions if line else unit.mentions, index)
     depends = [named.prefix + dep for dep in (line.depends_on if line else unit.depends_on)]
     legacy = specs.Legacy(
         origins=origins,

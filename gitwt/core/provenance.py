@@ -14,6 +14,7 @@ LEGACY_MARKER = "legacy_marker"  # a path a legacy spec lists (marker, files sec
 BARE_NAME = "bare_name"  # a file name or package-relative path resolved against base
 CLAIM = "claim"  # added to a live task by `git parallel claim`
 CONFIG = "config"  # a [tasks.N] table of the config file
+PLAN = "plan"  # a path a plan another tool wrote names (a task line, a Files Affected list...)
 
 
 @dataclass(frozen=True)

@@ -23,6 +23,7 @@ from gitwt.infra.config import Config
 
 if TYPE_CHECKING:
     from gitwt.core.legacy_tokens import TrackedIndex
+    from gitwt.core.plan_claims import ClaimCheck
     from gitwt.core.plan_index import Named, PlanSource
 
 SPEC_FOLDER = re.compile(r"SPEC-(?P<id>[A-Za-z0-9][A-Za-z0-9._]*?)(?:-.*)?", re.IGNORECASE)
@@ -92,6 +93,7 @@ class Survey:
     ignored: dict[str, list[Ignored]]
     unusable: list[str]
     units: dict[str, Named] = field(default_factory=dict)  # the named plan units, by task id
+    claims: list[ClaimCheck] = field(default_factory=list)  # their parallel claims, judged
 
 
 def claimed_id(spec: SpecFile) -> str | None:

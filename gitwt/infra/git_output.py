@@ -18,6 +18,29 @@ def split_z(data: bytes) -> list[str]:
     return data.rstrip(b"\0").decode("utf-8", "surrogateescape").split("\0")
 
 
+def parse_tree_blobs(data: bytes) -> list[tuple[str, str]]:
+    """`git ls-tree -r -z` entries that are files: (object id, path)."""
+    found: list[tuple[str, str]] = []
+    for item in split_z(data):
+        meta, _, path = item.partition("\t")
+        fields = meta.split()
+        if len(fields) == 3 and fields[1] == "blob":
+            found.append((fields[2], path))
+    return found
+
+
+def parse_batch(data: bytes) -> list[bytes]:
+    """The contents `git cat-file --batch` printed, in order (each: header, content, newline)."""
+    contents: list[bytes] = []
+    at = 0
+    while at < len(data):
+        end = data.index(b"\n", at)
+        size = int(data[at:end].split()[2])
+        contents.append(data[end + 1 : end + 1 + size])
+        at = end + 1 + size + 1
+    return contents
+
+
 @dataclass(frozen=True)
 class Change:
     """One `git diff --name-status -z` entry: status letter, path, and a rename's old path."""

@@ -10,6 +10,7 @@ from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
     from gitwt.core.provenance import Origin
+    from gitwt.core.spec_catalog import SpecEntry
     from gitwt.core.specs import Task
     from gitwt.services.planning import PlanReport
 
@@ -62,7 +63,34 @@ def plan_json(report: PlanReport, base: str) -> dict[str, Any]:
         "unusable": survey.unusable,
         "order": result.order,
         "waves": result.waves,
+        "claims": [check.to_json() for check in survey.claims],
     }
+
+
+def specs_json(entries: list[SpecEntry]) -> dict[str, Any]:
+    """`specs --json`: each spec, and each unit of a plan another tool wrote (its format, the
+    plan's own id, its line and the units the plan says it may run beside)."""
+    listed = []
+    for entry in entries:
+        task, unit = entry.task, entry.unit
+        listed.append(
+            {
+                "id": entry.id,
+                "file": entry.source,
+                "format": unit.plan.format if unit else None,
+                "native_id": unit.unit.native_id if unit else None,
+                "line": unit.unit.line if unit else None,
+                "title": task.title if task else (unit.unit.title if unit else None),
+                "owner": task.owner if task else None,
+                "depends_on": list(task.depends_on) if task else [],
+                "parallel_with": unit.parallel_with if unit else [],
+                "patterns": len(task.files) if task else 0,
+                "declarations": [o.to_json() for o in origins_of(task)] if task else [],
+                "ignored": [token.to_json() for token in entry.ignored],
+                "problems": [problem.to_json() for problem in entry.problems],
+            }
+        )
+    return {"schema": schema("specs"), "specs": listed}
 
 
 def merge_json(result: Any) -> dict[str, Any]:

@@ -46,7 +46,7 @@ def report_plan(ids: list[str], context: Context | None = None) -> tuple[Context
     from gitwt.services import spec_catalog
 
     context = context or Context.discover()
-    survey = spec_catalog.survey(context, ids)
+    survey = spec_catalog.survey(context, ids, judge_claims=True)
     plan = _separate(context, survey.tasks)
     if context.config.remote is not None:
         from gitwt.services import team

@@ -105,17 +105,26 @@ def read_plans(
     return found
 
 
-def worktree_plans(toplevel: str, config: Config) -> list[PlanSource]:
-    """The plans in the working tree, found by each format's layouts."""
-    formats = formats_read(config)
-    paths = {
+def plan_paths(toplevel: str, formats: Iterable[PlanFormat]) -> set[str]:
+    """The files in the working tree that the formats' layouts name."""
+    return {
         path
         for plan_format in formats
         for layout in plan_format.layouts
         for path in _glob(toplevel, layout)
         if os.path.isfile(os.path.join(toplevel, path))
     }
-    return read_plans(formats, paths, lambda path: _read(toplevel, path, "plan file"))
+
+
+def read_plan_file(toplevel: str, path: str) -> tuple[str, str | None]:
+    return _read(toplevel, path, "plan file")
+
+
+def worktree_plans(toplevel: str, config: Config) -> list[PlanSource]:
+    """The plans in the working tree, found by each format's layouts."""
+    formats = formats_read(config)
+    paths = plan_paths(toplevel, formats)
+    return read_plans(formats, paths, lambda path: read_plan_file(toplevel, path))
 
 
 def recognised(plans: Iterable[PlanSource]) -> list[str]:
@@ -233,15 +242,21 @@ def catalog(context: Context) -> Catalog:
     return Catalog.build(files, context.config, tracked_index(context), plans)
 
 
-def survey(context: Context, ids: list[str]) -> Survey:
-    """Every named task that can be read, and a problem (with file:line) for each that cannot."""
+def survey(context: Context, ids: list[str], judge_claims: bool = False) -> Survey:
+    """Every named task that can be read, and a problem (with file:line) for each that cannot;
+    `judge_claims`: the parallel claims of the named plan units, judged (`plan`)."""
     from gitwt.core import spec_catalog
 
     if not ids:
         raise GitParallelError(
             "no task ids given", "name the tasks, e.g. 'git parallel plan 65 66'"
         )
-    result = spec_catalog.survey(catalog(context), ids)
+    found = catalog(context)
+    result = spec_catalog.survey(found, ids)
+    if judge_claims and result.units:
+        from gitwt.core.plan_claims import named_claims
+
+        result.claims = named_claims(result.units, found.index)
     usable: list[Task] = []
     for task in result.tasks:
         try:

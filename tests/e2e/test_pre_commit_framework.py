@@ -74,7 +74,13 @@ def test_manifest_declares_the_hooks_the_contract_names() -> None:
         hook["id"]: hook
         for hook in yaml.safe_load((PROJECT / ".pre-commit-hooks.yaml").read_text())
     }
-    assert set(hooks) == {"git-parallel-boundaries", "git-parallel-ownership"}
+    assert set(hooks) == {
+        "git-parallel-boundaries",
+        "git-parallel-ownership",
+        "git-parallel-claims",
+    }
+    claims = hooks.pop("git-parallel-claims")  # tests/cli/test_claims_hook.py
+    assert claims["pass_filenames"] is True and "always_run" not in claims
     for hook in hooks.values():
         assert hook["language"] == "python"
         assert hook["pass_filenames"] is False

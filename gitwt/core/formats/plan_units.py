@@ -3,7 +3,7 @@
 A reader turns the files of one plan folder into units (what a parallel runner schedules as one
 task), their task lines, the plan's own parallel claims and the problems it met. Paths stay
 unresolved mentions here: the catalog resolves them against the files tracked at base
-(`formats.resolving.resolve_mentions`), so a reader never needs git. Pure: plain frozen data.
+(`plan_index.resolve_mentions`), so a reader never needs git. Pure: plain frozen data.
 """
 
 from __future__ import annotations

@@ -1,0 +1,111 @@
+"""A plan's parallel claims judged against what each side declares, for `plan` and `check --claims`.
+
+The judge is `formats.claims.judge_claims` (one rule: a claim is false when both sides can
+change a common path); here each claim gets its sides' declared patterns, read from the plan's
+own mentions resolved against base (never a live task's claims nor bookkeeping, so `plan` and
+`check --claims` give one verdict), and the lines a person looks at. Pure.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Collection, Mapping
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
+
+from gitwt.core.formats import claims as judge
+from gitwt.core.formats.plan_units import TASK
+from gitwt.core.plan_index import declared_patterns
+
+if TYPE_CHECKING:
+    from gitwt.core.formats.claims import ClaimVerdict
+    from gitwt.core.legacy_tokens import TrackedIndex
+    from gitwt.core.plan_index import Named, PlanSource
+
+
+@dataclass(frozen=True)
+class ClaimCheck:
+    """One claim between two sides, as the reports show it."""
+
+    verdict: ClaimVerdict
+    between: tuple[str, str]  # unit level: the unit ids as named; task level: the plan's own ids
+    unit: str | None  # task level: the unit (as named) the lines are in
+    lines: tuple[str, str]  # file:line of each side
+
+    @property
+    def holds(self) -> bool:
+        return bool(self.verdict.holds)
+
+    def key(self) -> tuple[str, str | None, tuple[str, ...], str]:
+        """What identifies a claim across versions of its plan (ticking a task keeps it)."""
+        claim = self.verdict.claim
+        return (claim.level, self.unit, tuple(sorted(self.between)), claim.marker)
+
+    def to_json(self) -> dict[str, Any]:
+        claim = self.verdict.claim
+        return {
+            "level": claim.level,
+            "between": list(self.between),
+            "unit": self.unit,
+            "marker": claim.marker,
+            "source": claim.source,
+            "holds": self.verdict.holds,
+            "shared": list(self.verdict.shared),
+        }
+
+
+def _where(source: str, line: int) -> str:
+    return f"{source}:{line}" if line else source
+
+
+def plan_claims(
+    plan: PlanSource,
+    index: Callable[[], TrackedIndex],
+    units: Collection[str] | None = None,
+    names: Mapping[str, str] | None = None,
+) -> list[ClaimCheck]:
+    """The claims of one plan: among `units` (reader ids; None: every unit) and among the task
+    lines of each of them. `names` gives a unit's id as it was named (a format prefix)."""
+    reading = plan.reading
+    wanted = {unit.id for unit in reading.units} if units is None else set(units)
+    chosen = [
+        claim
+        for claim in reading.claims
+        if (claim.unit in wanted if claim.level == TASK else set(claim.between) <= wanted)
+    ]
+    if not chosen:
+        return []
+    where: dict[str, str] = {}
+    declared: dict[str, list[str]] = {}
+    for unit in reading.units:
+        if unit.id in wanted:
+            where[unit.id] = _where(unit.source, unit.line)
+            declared[unit.id] = declared_patterns(unit.mentions, index)
+            for line in unit.tasks:
+                where[line.id] = _where(line.source, line.line)
+                declared[line.id] = declared_patterns(line.mentions, index)
+    named = names or {}
+    found: list[ClaimCheck] = []
+    for verdict in judge.judge_claims(chosen, declared, reading.units):
+        claim = verdict.claim
+        if claim.level == TASK:
+            between, inside = claim.between, named.get(claim.unit or "", claim.unit)
+        else:
+            first, second = claim.between
+            between, inside = (named.get(first, first), named.get(second, second)), None
+        lines = (where.get(verdict.sides[0], ""), where.get(verdict.sides[1], ""))
+        found.append(ClaimCheck(verdict, between, inside, lines))
+    return found
+
+
+def named_claims(units: Mapping[str, Named], index: Callable[[], TrackedIndex]) -> list[ClaimCheck]:
+    """The claims among the named units of each plan, and among their task lines (`plan`)."""
+    chosen: dict[tuple[str, str], tuple[PlanSource, dict[str, str]]] = {}
+    for name, named in units.items():
+        if named.line is None:
+            plan = named.plan
+            chosen.setdefault((plan.format, plan.folder), (plan, {}))[1][named.unit.id] = name
+    return [
+        check
+        for plan, names in chosen.values()
+        for check in plan_claims(plan, index, set(names), names)
+    ]
