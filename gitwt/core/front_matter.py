@@ -33,24 +33,32 @@ class FrontMatter:
     body: str
     body_line: int = 1  # the spec line the body starts at (1-based)
     file_lines: list[int] = field(default_factory=list)  # the line of each `files` item
+    # The line of each top-level key, and of each item of a top-level list (plan readers give
+    # every field they read its own line).
+    key_lines: dict[str, int] = field(default_factory=dict)
+    item_lines: dict[str, list[int]] = field(default_factory=dict)
 
 
-def _loader_class() -> Any:
+def _loader_class(strings: bool = False) -> Any:
     import yaml  # lazy: only spec-reading commands pay for PyYAML
 
     # libyaml's composer is several times faster on many specs and builds the same nodes.
+    if strings:
+        # Every scalar as written: `[001, 010]` stays "001" and "010" (YAML 1.1 would read
+        # 010 as octal 8), `true` stays "true". Plan readers interpret the fields themselves.
+        return getattr(yaml, "CBaseLoader", None) or yaml.BaseLoader
     return getattr(yaml, "CSafeLoader", None) or yaml.SafeLoader
 
 
-def _too_deep(node: Any, source: str) -> FrontMatterError:
+def _too_deep(node: Any, source: str, offset: int) -> FrontMatterError:
     return FrontMatterError(
-        f"front matter of {source} nests deeper than {MAX_DEPTH} levels",
-        "write the front matter as flat 'key: value' lines",
-        node.start_mark.line + 2,
+        f"YAML of {source} nests deeper than {MAX_DEPTH} levels",
+        "write the YAML as flat 'key: value' lines",
+        node.start_mark.line + offset,
     )
 
 
-def _check_depth(root: Any, source: str) -> None:
+def _check_depth(root: Any, source: str, offset: int) -> None:
     """Without anchors no node is shared: only the depth needs a bound (the size has one)."""
     import yaml
 
@@ -60,14 +68,14 @@ def _check_depth(root: Any, source: str) -> None:
         if isinstance(node, yaml.ScalarNode):
             continue
         if depth > MAX_DEPTH:
-            raise _too_deep(node, source)
+            raise _too_deep(node, source, offset)
         if isinstance(node, yaml.MappingNode):
             stack.extend((value, depth + 1) for _, value in node.value)
         else:
             stack.extend((child, depth + 1) for child in node.value)
 
 
-def _check_bounds(root: Any, source: str) -> None:
+def _check_bounds(root: Any, source: str, offset: int) -> None:
     """Refuse a node graph whose expansion is too big or too deep (aliases share nodes)."""
     import yaml
 
@@ -77,7 +85,7 @@ def _check_bounds(root: Any, source: str) -> None:
     while stack:
         node, depth, done = stack.pop()
         if depth > MAX_DEPTH:
-            raise _too_deep(node, source)
+            raise _too_deep(node, source, offset)
         if id(node) in sizes:
             continue
         if isinstance(node, yaml.ScalarNode):
@@ -95,29 +103,52 @@ def _check_bounds(root: Any, source: str) -> None:
         total = 1 + sum(sizes.get(id(child), 0) for child in children)
         if total > MAX_EXPANDED_NODES:
             raise FrontMatterError(
-                f"front matter of {source} expands to more than {MAX_EXPANDED_NODES} values "
+                f"YAML of {source} expands to more than {MAX_EXPANDED_NODES} values "
                 f"(YAML aliases repeating each other)",
                 "spell the values out instead of repeating anchors ('&x' and '*x')",
-                node.start_mark.line + 2,
+                node.start_mark.line + offset,
             )
         sizes[id(node)] = total
 
 
-def _files_lines(root: Any) -> list[int]:
-    """Spec lines (1-based, counting the opening '---') of each item under `files:`."""
+@dataclass
+class _Lines:
+    keys: dict[str, int] = field(default_factory=dict)
+    items: dict[str, list[int]] = field(default_factory=dict)
+
+
+def _top_level_lines(root: Any, offset: int) -> _Lines:
+    """Spec lines (1-based, counting the opening '---') of each top-level key and list item."""
     import yaml
 
+    found = _Lines()
     if not isinstance(root, yaml.MappingNode):
-        return []
+        return found
     for key, value in root.value:
-        if isinstance(key, yaml.ScalarNode) and key.value == "files":
+        if isinstance(key, yaml.ScalarNode):  # a repeated key: its last value wins, as in data
+            found.keys[key.value] = key.start_mark.line + offset
             items = value.value if isinstance(value, yaml.SequenceNode) else [value]
-            return [item.start_mark.line + 2 for item in items]
-    return []
+            found.items[key.value] = [item.start_mark.line + offset for item in items]
+    return found
 
 
 def load_yaml(raw: str, source: str) -> tuple[Any, list[int]]:
     """The front matter's value and the line of each `files` item; errors name the spec."""
+    data, lines = _load(raw, source)
+    return data, lines.items.get("files", [])
+
+
+def load_document(
+    raw: str, source: str, *, strings: bool = False
+) -> tuple[Any, dict[str, int], dict[str, list[int]]]:
+    """A whole YAML file within the same bounds: its value, the line of each top-level key and
+    of each item of a top-level list (a plan reader's `.openspec.yaml`, `config.yaml`)."""
+    data, lines = _load(raw, source, strings, offset=1)
+    return data, lines.keys, lines.items
+
+
+def _load(raw: str, source: str, strings: bool = False, offset: int = 2) -> tuple[Any, _Lines]:
+    """`offset`: the file line of the YAML's first line (2 in front matter, after '---')."""
     import yaml
 
     if len(raw) > MAX_FRONT_MATTER_CHARS:
@@ -125,41 +156,44 @@ def load_yaml(raw: str, source: str) -> tuple[Any, list[int]]:
             f"front matter of {source} is larger than {MAX_FRONT_MATTER_CHARS // 1024} KiB",
             "keep the declaration short; long notes belong in the body of the spec",
         )
-    loader = _loader_class()(raw)
+    loader = _loader_class(strings)(raw)
     try:
         node = loader.get_single_node()
         if node is None:
-            return None, []
+            return None, _Lines()
         # An alias needs an anchor: without '&' the fast depth check is enough.
-        (_check_bounds if "&" in raw else _check_depth)(node, source)
-        return loader.construct_document(node), _files_lines(node)
+        (_check_bounds if "&" in raw else _check_depth)(node, source, offset)
+        return loader.construct_document(node), _top_level_lines(node, offset)
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
         problem = getattr(exc, "problem", None) or str(exc).splitlines()[0]
         raise FrontMatterError(
-            f"malformed YAML front matter in {source}"
-            f"{f':{mark.line + 2}' if mark is not None else ''}: {problem}",
+            f"malformed YAML {'front matter ' if offset == 2 else ''}in {source}"
+            f"{f':{mark.line + offset}' if mark is not None else ''}: {problem}",
             "fix the YAML between the '---' lines (quote values that contain ': ' or '#')",
-            mark.line + 2 if mark is not None else 1,
+            mark.line + offset if mark is not None else 1,
         ) from exc
     except RecursionError as exc:
         raise FrontMatterError(
-            f"front matter of {source} nests too deep to read",
-            "write the front matter as flat 'key: value' lines",
+            f"YAML of {source} nests too deep to read",
+            "write the YAML as flat 'key: value' lines",
         ) from exc
     finally:
         loader.dispose()
 
 
-def split(text: str, source: str) -> FrontMatter:
-    """Separate the front matter (between '---' lines at the very top) from the body."""
+def split(text: str, source: str, *, strings: bool = False) -> FrontMatter:
+    """Separate the front matter (between '---' lines at the very top) from the body.
+
+    `strings`: every scalar as the text written (no YAML 1.1 ints, octals or booleans).
+    """
     text = text.removeprefix("\ufeff")
     lines = text.splitlines(keepends=True)
     if not lines or lines[0].rstrip() != "---":
         return FrontMatter(None, text)
     for number, line in enumerate(lines[1:], start=1):
         if line.rstrip() in ("---", "..."):
-            data, file_lines = load_yaml("".join(lines[1:number]), source)
+            data, found = _load("".join(lines[1:number]), source, strings)
             if data is None:
                 data = {}
             if not isinstance(data, dict):
@@ -168,7 +202,14 @@ def split(text: str, source: str) -> FrontMatter:
                     "write 'key: value' lines between the '---' lines",
                     1,
                 )
-            return FrontMatter(data, "".join(lines[number + 1 :]), number + 2, file_lines)
+            return FrontMatter(
+                data,
+                "".join(lines[number + 1 :]),
+                number + 2,
+                found.items.get("files", []),
+                found.keys,
+                found.items,
+            )
     raise FrontMatterError(
         f"front matter of {source} is not closed",
         "end the front matter with a line containing only '---'",

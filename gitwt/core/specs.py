@@ -14,17 +14,12 @@ from typing import TYPE_CHECKING, Any
 
 from gitwt.core import patterns
 from gitwt.core.provenance import CONFIG, FRONT_MATTER, Ignored, Origin
+from gitwt.core.task_ids import MAX_ID_LENGTH, TASK_ID
 from gitwt.errors import GitParallelError
 
 if TYPE_CHECKING:  # the legacy reader loads only when a legacy spec is read
     from gitwt.core.legacy_tokens import TrackedIndex
 
-# A task id becomes a branch name (`parallel/{id}`), a worktree folder and a state file name:
-# bounded well under the 255 bytes a file name may hold, and no component git refuses.
-MAX_ID_LENGTH = 100
-TASK_ID = re.compile(
-    rf"(?!.*\.\.)(?!.*\.lock$)[A-Za-z0-9][A-Za-z0-9._-]{{0,{MAX_ID_LENGTH - 1}}}(?<!\.)"
-)
 SPEC_NAME = re.compile(r"SPEC-(?P<id>[A-Za-z0-9][A-Za-z0-9._]*?)(?:-.*)?\.md", re.IGNORECASE)
 
 

@@ -16,7 +16,8 @@ import tomllib
 from typing import Any
 
 from gitwt.core import boundaries
-from gitwt.core.specs import TASK_ID, same_id
+from gitwt.core.specs import same_id
+from gitwt.core.task_ids import TASK_ID
 from gitwt.errors import GitParallelError
 from gitwt.infra import config as config_module
 from gitwt.infra import git, remote
