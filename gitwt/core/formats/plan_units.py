@@ -61,6 +61,8 @@ class PlanUnit:
     status: str = OPEN  # one of STATUSES
     owner: str | None = None
     files: tuple[str, ...] = ()  # the plan files that hold its bookkeeping (issue 25)
+    aliases: tuple[str, ...] = ()  # other gitwt ids naming it (ccpm: `shop.001`, its issue number)
+    conflicts_with: tuple[str, ...] = ()  # gitwt ids the plan says must not run beside it
 
 
 @dataclass(frozen=True)

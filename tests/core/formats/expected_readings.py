@@ -39,10 +39,14 @@ def index_of(reading: dict) -> TrackedIndex:
 
 
 def declared(mentions: Iterable[PlanMention], index: TrackedIndex) -> list[str]:
+    """The declared patterns, a folder written `dir/**` as the expected readings write it."""
     patterns: list[str] = []
     for item in mentions:
         origins, _ = legacy_tokens.resolve([item.mention], item.source, index)
-        patterns += [origin.pattern for origin in origins if origin.pattern not in patterns]
+        for origin in origins:
+            pattern = origin.pattern + "**" if origin.pattern.endswith("/") else origin.pattern
+            if pattern not in patterns:
+                patterns.append(pattern)
     return patterns
 
 
@@ -98,3 +102,15 @@ def unit_by_title(reading: PlanReading) -> Callable[[dict], str]:
         return found[0].id
 
     return unit_id
+
+
+def paths_of(mentions: Iterable[PlanMention], tracked: Iterable[str] = ()) -> list[str]:
+    """The patterns mentions declare against a base that tracks `tracked` (none by default)."""
+    return declared(mentions, TrackedIndex.build(tracked))
+
+
+def plan_reading(
+    read: Callable[[dict[str, str]], PlanReading], root: Path, plan_of: Callable[[str], str | None]
+) -> PlanReading:
+    """A fixture plan as the catalog hands it to its reader: the files its layouts match."""
+    return read({path: text for path, text in plan_files(root).items() if plan_of(path)})

@@ -1,0 +1,113 @@
+"""What the ccpm, OpenSpec, Task Master and GSD readers share: lines, notes, mentions, order.
+
+Markdown is read line by line outside fenced code blocks and HTML comments (a file tree in a
+fence is an illustration, not a list of changes: `markdown_lines.scan` says which); every path
+goes through the one tokenizer (`path_mentions.mentions_in`) and keeps the plan file it was read
+in. Pure: text in, data out.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator, Mapping, Sequence
+from dataclasses import replace
+
+from gitwt.core import path_mentions
+from gitwt.core.formats import markdown_lines as markdown_lines_module
+from gitwt.core.formats.markdown_lines import MarkdownLine
+from gitwt.core.formats.plan_units import PlanMention, PlanProblem
+from gitwt.core.front_matter import FrontMatterError
+from gitwt.core.legacy_specs import _NEGATIVE_NOTE
+from gitwt.core.provenance import Ignored
+
+_ITEM = re.compile(r"^\s*(?:[-*+]|\d+[.)])\s+(?:\[(?P<box>[ xX])\]\s*)?(?P<rest>.*)$")
+_NOTE = re.compile(r"\(([^()]*)\)")
+
+
+def markdown_lines(text: str, first_line: int = 1) -> Iterator[MarkdownLine]:
+    """The lines of a Markdown body outside fenced code blocks, HTML comments removed, numbered
+    in the whole file (`first_line`: where the body starts, after the front matter)."""
+    for line in markdown_lines_module.scan(text):
+        if not line.fenced:
+            yield replace(line, number=line.number + first_line - 1)
+
+
+def list_item(text: str) -> tuple[str, bool | None] | None:
+    """A list item's text and its check box (None: no box); None when the line is no item."""
+    found = _ITEM.match(text)
+    if found is None:
+        return None
+    box = found.group("box")
+    return found.group("rest"), (None if box is None else box != " ")
+
+
+def read_only_note(text: str) -> str | None:
+    """Why an item names a file it does not change: `(read only)`, "reuse the existing ..."."""
+    for note in _NOTE.findall(text):
+        found = _NEGATIVE_NOTE.match(note.strip())
+        if found:
+            return found.group(0)
+    head = text.split("`", 1)[0]  # the words before the first code span
+    found = _NEGATIVE_NOTE.search(head)
+    return found.group(0) if found else None
+
+
+def mentions(
+    text: str, source: str, line: int, *, creates: bool = False, note: str = ""
+) -> tuple[list[PlanMention], list[Ignored]]:
+    """The paths one line names (with the plan file), and the path-like tokens that are not."""
+    found, ignored = path_mentions.mentions_in(text, line, creates=creates, source=source)
+    return [PlanMention(source, mention, note) for mention in found], ignored
+
+
+def declared_or_ignored(
+    text: str, source: str, line: int, *, creates: bool = False, note: str = ""
+) -> tuple[list[PlanMention], list[Ignored]]:
+    """As `mentions`, except that an item saying it only reads its files declares nothing."""
+    found, ignored = mentions(text, source, line, creates=creates, note=note)
+    reason = read_only_note(text) if found else None
+    if reason is None:
+        return found, ignored
+    not_changed = [
+        Ignored(item.mention.token, source, line, f"read, not changed: {reason}") for item in found
+    ]
+    return [], ignored + not_changed
+
+
+def front_matter_problem(error: FrontMatterError, source: str, unit: str | None) -> PlanProblem:
+    return PlanProblem(error.message, error.hint, source, error.line, unit)
+
+
+def as_strings(value: object) -> list[str]:
+    """A front-matter list read with `strings=True` (`[001, 010]`, `- 03-01`, or one scalar)."""
+    if value is None or value == "":
+        return []
+    if isinstance(value, list):
+        return [item.strip() for item in value if isinstance(item, str) and item.strip()]
+    if isinstance(value, str):
+        return [part.strip() for part in value.strip("[]").split(",") if part.strip()]
+    return []
+
+
+def is_true(value: object) -> bool:
+    """YAML 1.1's spellings of true, read from a string scalar."""
+    return isinstance(value, str) and value.strip().lower() in ("true", "yes", "on", "y")
+
+
+def texts_under(files: Mapping[str, str], folder: str) -> dict[str, str]:
+    return {path: text for path, text in files.items() if path.startswith(folder + "/")}
+
+
+def transitive(depends: Mapping[str, Sequence[str]]) -> dict[str, set[str]]:
+    """Every unit each unit waits for, directly or through others (a cycle ends the walk)."""
+    closure: dict[str, set[str]] = {}
+    for start in depends:
+        seen: set[str] = set()
+        stack = list(depends[start])
+        while stack:
+            current = stack.pop()
+            if current not in seen:
+                seen.add(current)
+                stack.extend(depends.get(current, ()))
+        closure[start] = seen
+    return closure
