@@ -1,0 +1,258 @@
+"""GSD (get-shit-done): one unit per `.planning/phases/<NN-name>/<NN>-<MM>-PLAN.md` (DESIGN §2).
+
+The grammar is GSD's phase-prompt template: front matter `wave`, `depends_on` (plan ids, `"03-01"`
+or `"01"` within the phase), `files_modified` (the declaration) and `<task>` elements whose
+`<files>` name what each task touches. A task's file that `files_modified` lacks is declared (the
+task will change it) and reported: GSD's wave grouping reads only `files_modified`. Plans of one
+phase with the same `wave` claim to run side by side. A plan is done when its SUMMARY exists
+beside it; that SUMMARY is the plan's own bookkeeping. Plan ids `gsd.03-01`, phase `gsd.03`;
+slugged plan names (`07-01-cherry-pick-PLAN.md`) and decimal phases (`02.1-...`) are read too.
+Pure.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+
+from gitwt.core import front_matter, patterns
+from gitwt.core.formats import plan_text
+from gitwt.core.formats.plan_units import (
+    DONE,
+    OPEN,
+    UNIT,
+    ParallelClaim,
+    PlanFormat,
+    PlanMention,
+    PlanProblem,
+    PlanReading,
+    PlanUnit,
+)
+from gitwt.core.provenance import Ignored
+
+NAME = "gsd"
+MARKER = "wave"
+_FILE = re.compile(
+    r"^\.planning/phases/(?P<dir>[^/]+)/(?P<phase>[0-9]{1,4}(?:\.[0-9]{1,4})?)-(?P<plan>[0-9]{1,4})"
+    r"(?P<slug>(?:-[A-Za-z][A-Za-z0-9]*)*?)-(?P<kind>PLAN|SUMMARY)\.md$"
+)
+_PLAN_ID = re.compile(
+    r"^(?:(?P<phase>[0-9]{1,4}(?:\.[0-9]{1,4})?)-)?(?P<plan>[0-9]{1,4})(?:-PLAN(?:\.md)?)?$"
+)
+_FILES = re.compile(r"<files>(?P<inside>.*?)(?P<close></files>|$)")
+_OBJECTIVE = re.compile(r"<objective>(?P<inside>.*?)(?:</objective>|\Z)", re.DOTALL)
+LACKS = "files_modified lacks a task's file"
+
+
+def plan_of(path: str) -> str | None:
+    found = _FILE.match(path)
+    return f".planning/phases/{found.group('dir')}" if found else None
+
+
+@dataclass
+class _Plan:
+    id: str
+    native_id: str
+    group: str
+    source: str
+    plan: int
+    found: front_matter.FrontMatter
+    depends_on: list[str] = field(default_factory=list)
+
+    def line_of(self, key: str) -> int:
+        return self.found.key_lines.get(key, 1)
+
+    @property
+    def wave(self) -> str | None:
+        wave = (self.found.data or {}).get("wave")
+        return wave.strip() or None if isinstance(wave, str) else None
+
+
+@dataclass
+class _Reading:
+    units: list[PlanUnit] = field(default_factory=list)
+    claims: list[ParallelClaim] = field(default_factory=list)
+    problems: list[PlanProblem] = field(default_factory=list)
+    ignored: list[Ignored] = field(default_factory=list)
+
+
+def read(files: Mapping[str, str]) -> PlanReading:
+    reading = _Reading()
+    plans: list[_Plan] = []
+    summaries: set[str] = set()
+    for path in sorted(files):
+        found = _FILE.match(path)
+        if found is None:
+            continue
+        if found.group("kind") == "SUMMARY":
+            summaries.add(path)
+            continue
+        native = f"{found.group('phase')}-{found.group('plan')}"
+        unit_id = f"gsd.{native}"
+        try:
+            parsed = front_matter.split(files[path], path, strings=True)
+        except front_matter.FrontMatterError as error:
+            reading.problems.append(plan_text.front_matter_problem(error, path, unit_id))
+            continue
+        group = f"gsd.{found.group('phase')}"
+        plans.append(_Plan(unit_id, native, group, path, int(found.group("plan")), parsed))
+    known = {plan.id: plan for plan in plans}
+    for plan in plans:
+        plan.depends_on = _depends_on(plan, known, reading)
+    for plan in plans:
+        reading.units.append(_unit(plan, summaries, reading))
+    reading.claims.extend(_claims(plans))
+    return PlanReading(
+        tuple(reading.units),
+        tuple(reading.claims),
+        tuple(reading.problems),
+        tuple(reading.ignored),
+    )
+
+
+def _depends_on(plan: _Plan, known: Mapping[str, _Plan], reading: _Reading) -> list[str]:
+    """Plan ids as GSD writes them: `"03-01"`, or `"01"` for a plan of the same phase."""
+    phase = plan.group.removeprefix("gsd.")
+    ids: list[str] = []
+    for item in plan_text.as_strings((plan.found.data or {}).get("depends_on")):
+        found = _PLAN_ID.match(item.strip("'\" "))
+        if found is None:
+            reading.problems.append(
+                PlanProblem(
+                    f"depends_on of GSD plan {plan.native_id} names {item!r}, not a plan id",
+                    'name plans as GSD does, e.g. depends_on: ["03-01"]',
+                    plan.source,
+                    plan.line_of("depends_on"),
+                )
+            )
+            continue
+        target = _plan_id(found.group("phase") or phase, found.group("plan"), known)
+        if target != plan.id and target not in ids:
+            ids.append(target)
+    return ids
+
+
+def _plan_id(phase: str, number: str, known: Mapping[str, _Plan]) -> str:
+    """The id of a plan of this folder however its number is padded (`1`, `01`), else as named."""
+    for unit_id, other in known.items():
+        if other.group == f"gsd.{phase}" and other.plan == int(number):
+            return unit_id
+    return f"gsd.{phase}-{number.zfill(2)}"
+
+
+def _unit(plan: _Plan, summaries: set[str], reading: _Reading) -> PlanUnit:
+    data = plan.found.data or {}
+    mentions: list[PlanMention] = []
+    declared: list[str] = []
+    lines = plan.found.item_lines.get("files_modified", [])
+    for number, item in enumerate(plan_text.as_strings(data.get("files_modified"))):
+        line = lines[number] if number < len(lines) else plan.line_of("files_modified")
+        more, ignored = plan_text.mentions(
+            f"`{item}`", plan.source, line, creates=True, note="files_modified"
+        )
+        mentions += more
+        reading.ignored.extend(ignored)
+        declared += [mention.mention.path for mention in more]
+    mentions += _task_files(plan, declared, reading)
+    summary = plan.source.removesuffix("PLAN.md") + "SUMMARY.md"
+    return PlanUnit(
+        id=plan.id,
+        native_id=plan.native_id,
+        format=NAME,
+        group=plan.group,
+        title=_title(plan),
+        source=plan.source,
+        line=1,
+        mentions=tuple(mentions),
+        depends_on=tuple(plan.depends_on),
+        status=DONE if summary in summaries else OPEN,
+        files=(summary,),
+    )
+
+
+def _title(plan: _Plan) -> str:
+    """The first line of `<objective>`, GSD's one-sentence statement of the plan."""
+    found = _OBJECTIVE.search(plan.found.body)
+    lines = found.group("inside").splitlines() if found else []
+    return next((line.strip() for line in lines if line.strip()), plan.native_id)
+
+
+def _task_files(plan: _Plan, declared: list[str], reading: _Reading) -> list[PlanMention]:
+    """Each task's `<files>`; an entry `files_modified` lacks is declared and reported."""
+    mentions: list[PlanMention] = []
+    in_task = in_files = False
+    for line in plan_text.markdown_lines(plan.found.body, plan.found.body_line):
+        in_task = in_task or "<task" in line.text
+        entries: str | None = None
+        if in_task and in_files:
+            entries, in_files = line.text.split("</files>", 1)[0], "</files>" not in line.text
+        elif in_task and (found := _FILES.search(line.text)) is not None:
+            entries, in_files = found.group("inside"), not found.group("close")
+        if entries is not None:
+            mentions += _entries(plan, entries, line.number, declared, reading)
+        in_task = in_task and "</task>" not in line.text
+    return mentions
+
+
+def _entries(
+    plan: _Plan, text: str, line: int, declared: list[str], reading: _Reading
+) -> list[PlanMention]:
+    regexes = [regex for regex in map(_regex, declared) if regex is not None]
+    mentions: list[PlanMention] = []
+    for entry in re.split(r",", text):
+        item = plan_text.list_item(entry)
+        entry = (item[0] if item else entry).strip().strip("`").strip()
+        if not entry:
+            continue
+        found, ignored = plan_text.mentions(f"`{entry}`", plan.source, line, creates=True)
+        reading.ignored.extend(ignored)
+        for mention in found:
+            path = mention.mention.path
+            if path in declared or any(regex.fullmatch(path) for regex in regexes):
+                continue
+            declared.append(path)
+            note = "a task's <files>; files_modified lacks it"
+            mentions.append(PlanMention(plan.source, mention.mention, note))
+            reading.problems.append(
+                PlanProblem(
+                    f"{LACKS}: {path} (GSD plan {plan.native_id})",
+                    "add it to files_modified in the plan's front matter: GSD groups waves "
+                    "by files_modified only",
+                    plan.source,
+                    line,
+                )
+            )
+    return mentions
+
+
+def _regex(pattern: str) -> re.Pattern[str] | None:
+    try:
+        return re.compile(patterns.compile_regex(patterns.validate(pattern)))
+    except patterns.PatternError:
+        return None
+
+
+def _claims(plans: list[_Plan]) -> list[ParallelClaim]:
+    """Plans of one phase with the same wave, unless `depends_on` orders them."""
+    after = plan_text.transitive({plan.id: plan.depends_on for plan in plans})
+    ordered = sorted(plans, key=lambda plan: (plan.group, plan.plan, plan.id))
+    claims: list[ParallelClaim] = []
+    for index, first in enumerate(ordered):
+        for second in ordered[index + 1 :]:
+            if second.group != first.group or first.wave is None or second.wave != first.wave:
+                continue
+            if second.id in after[first.id] or first.id in after[second.id]:
+                continue
+            source = f"{second.source}:{second.line_of('wave')}"
+            claims.append(ParallelClaim(UNIT, (first.id, second.id), None, MARKER, source))
+    return claims
+
+
+FORMAT = PlanFormat(
+    name=NAME,
+    short=NAME,
+    layouts=(".planning/phases/*/*-PLAN.md", ".planning/phases/*/*-SUMMARY.md"),
+    plan_of=plan_of,
+    read=read,
+)
