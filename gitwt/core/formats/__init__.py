@@ -7,7 +7,14 @@ never look here: they see tasks, built from these units by the catalog.
 
 from __future__ import annotations
 
-from gitwt.core.formats import ccpm, kiro, speckit
+from gitwt.core.formats import ccpm, gsd, kiro, openspec, speckit, taskmaster
 from gitwt.core.formats.plan_units import PlanFormat
 
-FORMATS: tuple[PlanFormat, ...] = (speckit.FORMAT, kiro.FORMAT, ccpm.FORMAT)
+FORMATS: tuple[PlanFormat, ...] = (
+    speckit.FORMAT,
+    kiro.FORMAT,
+    ccpm.FORMAT,
+    openspec.FORMAT,
+    taskmaster.FORMAT,
+    gsd.FORMAT,
+)
