@@ -98,6 +98,9 @@ class PlanIndex:
             for unit in plan.reading.units:
                 named = Named(unit.id, unit, plan)
                 index.units.setdefault(id_key(unit.id), []).append(named)
+                for alias in unit.aliases:  # a ccpm task synced to its issue number: both name it
+                    if alias != unit.id:
+                        index.units.setdefault(id_key(alias), []).append(named)
                 index.groups.setdefault(id_key(unit.group), []).append(named)
                 for line in unit.tasks:
                     index.lines.setdefault(id_key(line.id), []).append(

@@ -218,3 +218,19 @@ def test_unknown_dependencies_are_reported_not_dropped_silently() -> None:
         (f"{EPIC}/1.md", 4, None),
     ]
     assert "'9'" in reading.problems[0].message and "'setup'" in reading.problems[1].message
+
+
+def test_the_catalog_finds_a_renamed_task_by_either_number() -> None:
+    from gitwt.core.plan_index import PlanIndex, PlanSource
+
+    files = {
+        f"{EPIC}/001.md": task(
+            github="https://github.com/acme/shop/issues/1234", body=files_affected("src/a.py")
+        ),
+        f"{EPIC}/002.md": task(body=files_affected("src/b.py")),
+    }
+    index = PlanIndex.build([PlanSource("ccpm", "ccpm", EPIC, read(files))])
+    for name in ("shop.1", "shop.001", "shop.1234", "ccpm.shop.1234"):
+        (found,) = index.resolve(name)
+        assert found.unit.id == "shop.1" and found.id.endswith("shop.1"), name
+    assert [named.id for named in index.resolve("shop")] == ["shop.1", "shop.2"]
