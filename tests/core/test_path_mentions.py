@@ -42,7 +42,7 @@ def test_words_with_one_slash_are_prose_and_reported(word: str) -> None:
 def test_a_slash_word_in_a_code_span_or_with_a_trailing_slash_is_a_folder() -> None:
     assert paths("Move the models to `src/models`") == ["src/models"]
     assert paths("Everything under src/models/ changes") == ["src/models/"]
-    assert paths("Everything under src/models/user changes") == ["src/models/user"]
+    assert paths("Everything under src/models/user changes") == []  # prose: not a file name
 
 
 @pytest.mark.parametrize("text", ["Install @scope/pkg", "Install `@types/node` first"])
@@ -71,3 +71,23 @@ def test_any_text_gives_only_valid_declared_patterns(text: str) -> None:
     for mention in mentions:
         assert patterns.validate(mention.path) == mention.path
     assert all(item.reason for item in ignored)
+
+
+def test_prose_words_with_slashes_must_end_in_a_file_or_a_folder() -> None:
+    mentions, ignored = mentions_in("card shows title/value/close date in web/src/Card.tsx", 2)
+    assert [m.path for m in mentions] == ["web/src/Card.tsx"]
+    assert [(i.token, i.reason) for i in ignored] == [("title/value/close", SLASH_WORD)]
+    assert paths("Extend config/app/settings.conf5 now") == ["config/app/settings.conf5"]
+
+
+def test_brace_lists_in_code_spans_name_each_path() -> None:
+    text = "Create `backend/app/{core,models}` and `frontend/tests/{components,hooks}/`"
+    assert paths(text) == [
+        "backend/app/core",
+        "backend/app/models",
+        "frontend/tests/components/",
+        "frontend/tests/hooks/",
+    ]
+    assert paths("Add `a/{x,y}/{b,c}.py`") == ["a/x/b.py", "a/x/c.py", "a/y/b.py", "a/y/c.py"]
+    assert paths("See `api/{id}.py`") == []  # a placeholder, not a list
+    assert len(paths("`" + "/".join("{a,b}" for _ in range(12)) + ".py`")) == 64

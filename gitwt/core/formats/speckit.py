@@ -117,7 +117,7 @@ def read(files: Mapping[str, str]) -> PlanReading:
     phases = list(reader.phases.values())
     if not reader.tasks:
         return PlanReading()  # not spec-kit's grammar: an unrelated specs/*/tasks.md
-    reading = _reading(group_of(folder), source, phases, reader.outside, reader.ignored)
+    reading = _reading(group_of(folder), source, phases, reader, reader.ignored)
     return replace(reading, problems=tuple(reader.problems))
 
 
@@ -129,6 +129,7 @@ class _Reader:
         self.phases: dict[str, _Phase] = {}
         self.tasks: dict[str, _Task] = {}
         self.outside: list[MarkdownLine] = []
+        self.prose: list[MarkdownLine] = []  # a phase's other lines (`**Checkpoint**: ...`)
         self.ignored: list[Ignored] = []
         self.problems: list[PlanProblem] = []
         self.phase: _Phase | None = None
@@ -150,11 +151,12 @@ class _Reader:
                 _mentions(
                     self.task, found.group("rest") or "", line.number, self.source, self.ignored
                 )
-            elif self.task is not None and line.text.strip() and not line.fenced:
-                if line.indent <= self.task.indent:
-                    self.task = None
-                else:
+            elif self.task is not None and line.text.strip() and line.indent > self.task.indent:
+                if not line.fenced:
                     _mentions(self.task, line.text, line.number, self.source, self.ignored)
+            elif line.text.strip():
+                self.task = None
+                self.prose.append(line)
 
     def _heading(self, line: MarkdownLine) -> bool:
         """Whether the heading opens a phase or a subsection (else it closes the phase)."""
@@ -265,9 +267,10 @@ def _reading(
     group: str,
     source: str,
     phases: list[_Phase],
-    outside: list[MarkdownLine],
+    reader: _Reader,
     ignored: list[Ignored],
 ) -> PlanReading:
+    outside = reader.outside
     refs = _unit_ids(group, phases)
     unit_of = {
         task.native: ref.unit
@@ -292,6 +295,7 @@ def _reading(
         task.native: (task.title, unit_of[task.native]) for phase in phases for task in phase.tasks
     }
     claims += speckit_prose.claims(outside, refs, titles, source)
+    claims += speckit_prose.claims(reader.prose, refs, titles, source)
     units = tuple(
         _unit(group, source, phase, ref, depends[ref.unit])
         for phase, ref in zip(phases, refs, strict=True)

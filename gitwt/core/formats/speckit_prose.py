@@ -44,7 +44,10 @@ _NO_STORY_DEPENDENCIES = re.compile(
     r"\bno\s+dependenc(?:y|ies)\s+on\s+other\s+(?:user\s+)?stor", re.I
 )
 _PARALLEL = re.compile(r"\bin\s+parallel\b|\bconcurrent(?:ly)?\b|\bsimultaneous(?:ly)?\b", re.I)
-_TOGETHER = re.compile(r"\btogether\b|\bside\s+by\s+side\b|\bin\s+parallel\b|\bconcurrent", re.I)
+_TOGETHER = re.compile(
+    r"\btogether\b|\bside\s+by\s+side\b|\bin\s+parallel\b|\bconcurrent|\bsimultaneous", re.I
+)
+_CONDITION = re.compile(r"\b(?:once|after|when|until|before|waits?)\b", re.I)
 _NEGATION = re.compile(r"\b(?:not|cannot|can't|never|don't|avoid)\b", re.I)
 _PHASE_NUMBER = re.compile(r"\bPhases?\s+(?P<number>\d+(?:\.\d+)*)(?P<plus>\+)?", re.I)
 _STORY = re.compile(r"\b(?:User\s+Story|US)[\s-]?(?P<n>\d+)\b", re.I)
@@ -122,7 +125,7 @@ def task_dependencies(outside: Sequence[MarkdownLine]) -> dict[str, list[str]]:
     for line in _section(outside, _DEPENDENCY_SECTION):
         if line.fenced or line.heading:
             continue
-        for clause in re.split(r";|\.\s+", line.text):
+        for clause in _CLAUSE.split(line.text):
             verb = _TASK_VERB.search(clause)
             if verb is None:
                 continue
@@ -172,14 +175,14 @@ def _statement(text: str, phases: Sequence[PhaseRef], stated: dict[str, list[str
         verb = _VERB.search(clause)
         blocks = _BLOCKS.search(clause)
         if verb:
-            who = subjects or refs(clause[: verb.start()], phases)
+            who = refs(clause[: verb.start()], phases) or subjects
             on = refs(clause[verb.end() :], phases)
             for unit in who:
                 stated.setdefault(unit, []).extend(
                     o for o in on if o != unit and o not in stated[unit]
                 )
         elif blocks:
-            who = subjects or refs(clause[: blocks.start()], phases)
+            who = refs(clause[: blocks.start()], phases) or subjects
             for unit in refs(clause[blocks.end() :], phases):
                 stated.setdefault(unit, []).extend(
                     o for o in who if o != unit and o not in stated[unit]
@@ -230,6 +233,7 @@ def _sentence_claims(
         [u for u in refs(labelled.group("label"), phases) if u in stories] if labelled else []
     )
     for sentence in _SENTENCE.split(line.text.replace("**", "")):
+        # "US3 + US4 in parallel once US2 T035 is complete": what follows "once" is an order
         if _NO_STORY_DEPENDENCIES.search(sentence):
             named = subjects or [u for u in refs(sentence, phases) if u in stories]
             for unit in named[:1]:
@@ -237,6 +241,7 @@ def _sentence_claims(
                     ParallelClaim(UNIT, (unit, o), None, PROSE, where) for o in stories if o != unit
                 ]
             continue
+        sentence = _CONDITION.split(sentence, maxsplit=1)[0]
         if _NEGATION.search(sentence):
             continue
         if _PARALLEL.search(sentence):
@@ -284,21 +289,25 @@ def _example_claims(
     tasks: Mapping[str, tuple[str, str]],
     source: str,
 ) -> list[ParallelClaim]:
-    """`## Parallel Example: User Story 1` blocks: each run of `Task: "..."` lines is a group."""
+    """`## Parallel Example: User Story 1` blocks: each run of task lines (`Task: "..."`, or a
+    line led by a task id) is a group; a `# comment` ends one, and starts one when it says
+    "together" of task ids (`# Launch T004-T007 together`)."""
     found: list[ParallelClaim] = []
     group: list[str] = []
     last = 0
     for line in [*_section(outside, _EXAMPLE_SECTION), MarkdownLine(0, "")]:
-        named = [m.group("text") for m in _EXAMPLE_TASK.finditer(line.text)]
-        ids = [_by_text(text, tasks) for text in named] or [
-            native for native in task_ids(line.text) if native in tasks
-        ]
-        if ids:
-            group += [native for native in ids if native]
+        text = line.text.strip()
+        named = [m.group("text") for m in _EXAMPLE_TASK.finditer(text)]
+        lead = _TASK_ID.match(text)
+        ids = [_by_text(name, tasks) for name in named] or (task_ids(lead.group(0)) if lead else [])
+        if ids and not text.startswith("#"):
+            group += [native for native in ids if native and native in tasks]
             last = line.number
             continue
         found += _task_pairs(group, tasks, f"{source}:{last}")
-        group = []
+        group, last = [], line.number
+        if text.startswith("#") and _TOGETHER.search(text):
+            group = [n for n in task_ids(_CONDITION.split(text, maxsplit=1)[0]) if n in tasks]
     return found
 
 

@@ -219,3 +219,68 @@ def test_the_older_template_numbered_phases_task_dependencies_and_ranges() -> No
         "src/tides/",
         "pyproject.toml",
     ]
+
+
+REAL_WORLD = """## Phase 1: Setup
+
+- [X] T001 Create `app/{core,api}` folders
+
+## Phase 2: Foundational
+
+- [X] T002 Create the schema in app/core/schema.py
+
+**Checkpoint**: Foundation ready — all three user stories can now be built in parallel
+
+## Phase 3: User Story 1 — Harbours (Priority: P1)
+
+- [ ] T003 [P] [US1] Add list handler in app/api/harbours.py
+- [ ] T004 [P] [US1] Add detail handler in app/api/harbours.py
+- [ ] T005 [P] [US1] Create web/harbours.tsx
+
+## Phase 4: User Story 2 — Berths (Priority: P1)
+
+- [ ] T006 [US2] Create web/berths.tsx
+
+## Phase 5: User Story 3 — Tides (Priority: P2)
+
+- [ ] T007 [US3] Create web/tides.tsx showing height/time/station columns
+
+## Dependencies & Execution Order
+
+- **US1 (Phase 3)**: Startable after Phase 2 — no dependency on other stories
+- **US2 (Phase 4)**: Startable after Phase 2 — Tides (US3) depends on the berth list (US2 T006)
+- Within US1: T003–T004 [P] after T002; T005 simultaneously with T003
+- US1 + US2 can be built simultaneously by two developers once US3 T007 is done
+
+## Parallel Example: User Story 1
+
+```bash
+# After T002 (schema) completes, these handlers are independent:
+T003: list handler
+T004: detail handler
+
+# T005 waits for nothing:
+T005: web page
+```
+
+### Parallel Team Strategy
+
+- **Dev A**: US1 (T003–T005)
+- **Dev B**: US2 (T006)
+"""
+
+
+def test_constructs_of_real_plans() -> None:
+    reading = read(REAL_WORLD)
+    units = {unit.id: unit for unit in reading.units}
+    assert [m.mention.path for m in units["007.phase1"].mentions] == ["app/core", "app/api"]
+    assert units["007.US3"].depends_on == ("007.US2",)  # stated: the file wins over the default
+    assert units["007.US1"].depends_on == ("007.phase2",)
+    assert [m.mention.path for m in units["007.US3"].mentions] == ["web/tides.tsx"]
+    pairs = {(c.level, frozenset(c.between)) for c in reading.claims}
+    stories = [("007.US1", "007.US2"), ("007.US1", "007.US3"), ("007.US2", "007.US3")]
+    assert pairs == {("unit", frozenset(p)) for p in stories} | {
+        ("task", frozenset(p)) for p in [("T003", "T004"), ("T003", "T005"), ("T004", "T005")]
+    }
+    # "once US3 T007 is done" is an order, not a third side; "After T002" is not in the group
+    assert not any("T002" in c.between for c in reading.claims)
