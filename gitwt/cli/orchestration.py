@@ -57,8 +57,10 @@ def batch(
 ) -> None:
     """Plan, start, wait, merge what succeeded and clean up, in one command.
 
-    Refuses (exit 1, nothing created) when the tasks conflict or depend on each other, as
-    'start' does. Progress goes to stderr. Exit 0 when every task ran and merged.
+    Tasks that depend on others (a plan's phases, 'depends_on') run in waves: each wave starts
+    once the one before it has merged; a wave with a failure ends the batch. Refuses (exit 1,
+    nothing created) when two tasks of one wave conflict, as 'start' does. IDS may name a plan's
+    group ('004': its units). Progress goes to stderr. Exit 0 when every task ran and merged.
     """
     from gitwt import api
     from gitwt.cli import run_report

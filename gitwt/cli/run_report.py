@@ -56,6 +56,8 @@ def batch_text(result: BatchReport, stream: TextIO = sys.stdout) -> None:
         stream.write(f"cleaned {task_id}: it failed and left no work\n")
     for task_id, why in result.kept.items():
         stream.write(f"kept {task_id}: {why}\n")
+    if result.not_run:
+        stream.write(f"not run (an earlier wave did not merge): {' '.join(result.not_run)}\n")
     monitoring = data["monitoring_result"]
     speedup = f", speedup {result.speedup:.2f}x" if result.speedup else ""
     line = (

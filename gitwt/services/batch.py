@@ -1,17 +1,19 @@
 """`batch`: the older system's `execute_parallel_batch` as one call: plan, start, wait, merge what
 succeeded, clean up, and one report with the fields its users know.
 
-It composes the services and adds no rule of its own: `start` validates (and refuses conflicting
-or dependent tasks, creating nothing: run those in a later batch), `wait` blocks until every task
-has ended, `merge` audits, gates on `test` and publishes the succeeded ones (removing their
-worktrees and branches), and `clean` removes what a failed task left only if it holds no work.
+It composes the services and adds no rule of its own: the plan's dependency order makes waves
+(a plan's phases, `depends_on`), each started, waited for and merged before the next starts;
+`start` validates each wave (the batch refuses conflicting tasks of one wave up front, creating
+nothing), `wait` blocks until every task has ended, `merge` audits, gates on `test` and
+publishes the succeeded ones (removing their worktrees and branches), and `clean` removes what a
+failed task left only if it holds no work.
 """
 
 from __future__ import annotations
 
 import time
 from collections.abc import Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import TYPE_CHECKING, Any
 
 from gitwt.errors import GitParallelError
@@ -34,6 +36,7 @@ class BatchReport:
     records: dict[str, dict[str, Any]]  # as they are at the end
     cleaned: list[str] = field(default_factory=list)  # failed tasks whose empty worktree went
     kept: dict[str, str] = field(default_factory=dict)  # failed tasks kept: why
+    not_run: list[str] = field(default_factory=list)  # later waves, after a wave failed
 
     @property
     def merge_results(self) -> dict[str, str]:
@@ -48,8 +51,10 @@ class BatchReport:
     @property
     def success(self) -> bool:
         """Every task ran to success and merged: `batch` exit 0."""
-        return bool(self.ids) and all(
-            result == state.MERGED for result in self.merge_results.values()
+        return (
+            bool(self.ids)
+            and not self.not_run
+            and all(result == state.MERGED for result in self.merge_results.values())
         )
 
     @property
@@ -90,6 +95,7 @@ class BatchReport:
             "merge": json_reports.merge_json(self.merged) if self.merged else None,
             "cleaned": self.cleaned,
             "kept": self.kept,
+            "not_run": self.not_run,
         }
 
 
@@ -105,6 +111,40 @@ def _require_commands(context: Context, ids: Sequence[str], run: str | None) -> 
         )
 
 
+def _waves(context: Context, ids: Sequence[str]) -> list[list[str]]:
+    """The tasks in dependency waves: each wave after every task it depends on. Refuses (and
+    creates nothing) when two tasks of one wave conflict, or the plan has problems, as `start`
+    does: a conflict is for the plan's author to see, not to be run around."""
+    from gitwt.core import separation
+    from gitwt.services.lifecycle import StartOptions, plan_waits
+    from gitwt.services.planning import make_plan
+
+    _, plan = make_plan(list(ids), context)
+    levels = separation.waves(plan.order, plan.tasks, set(), max(1, len(plan.tasks)))
+    level = {task_id: number for number, wave in enumerate(levels) for task_id in wave}
+    together = [c for c in plan.conflicts if level[c.tasks[0]] == level[c.tasks[1]]]
+    plan_waits(context, replace(plan, conflicts=together), StartOptions())  # refuses
+    return levels
+
+
+def _joined(waits: list[WaitReport]) -> WaitReport:
+    return WaitReport(
+        tasks=[task for wait in waits for task in wait.tasks],
+        started=waits[0].started,
+        ended=waits[-1].ended,
+        timed_out=any(wait.timed_out for wait in waits),
+        records=[record for wait in waits for record in wait.records],
+    )
+
+
+def _merged(reports: list[MergeReport]) -> MergeReport | None:
+    if not reports:
+        return None
+    reports[0].results = [result for report in reports for result in report.results]
+    reports[0].new = next((r.new for r in reversed(reports) if r.new), reports[0].new)
+    return reports[0]
+
+
 def run_batch(
     context: Context,
     ids: Sequence[str],
@@ -114,45 +154,63 @@ def run_batch(
     test: str | None = None,
     progress: Progress | None = None,
 ) -> BatchReport:
+    """Run the tasks wave after wave (a plan's dependency order): start a wave, wait, merge what
+    succeeded, clean what failed; a wave with a failure ends the batch (the rest: `not_run`)."""
     from gitwt.services import cleaning, lifecycle, waiting
+    from gitwt.services.context import Context
     from gitwt.services.merge import merge
 
     began = time.time()
     say = progress or (lambda _line: None)
     _require_commands(context, ids, run)
-    report = lifecycle.start(
-        list(ids), lifecycle.StartOptions(run=run, max_instances=max_instances), context
-    )
-    chosen = [record["id"] for record in report.tasks]
-    say(f"batch: started {' '.join(chosen)} on {report.base}")
-    waited = waiting.wait(context, chosen, progress=progress)
-    succeeded = [task.id for task in waited.tasks if task.state == state.SUCCEEDED]
-    merged = None
-    if succeeded:
-        say(f"batch: merging {' '.join(succeeded)}")
-        merged = merge(context, succeeded, test_command=test)
-    failed = [task.id for task in waited.tasks if task.state != state.SUCCEEDED]
+    levels = _waves(context, ids)
+    chosen: list[str] = []
+    waits: list[WaitReport] = []
+    merges: list[MergeReport] = []
     cleaned: list[str] = []
     kept: dict[str, str] = {}
-    if failed:
-        for item in cleaning.clean(context, failed):
+    not_run: list[str] = []
+    base = context.base
+    for number, wave in enumerate(levels):
+        # A fresh view of the repository per wave: the previous wave moved base.
+        context = Context(repo=context.repo, config=context.config)
+        report = lifecycle.start(
+            wave, lifecycle.StartOptions(run=run, max_instances=max_instances), context
+        )
+        started = [record["id"] for record in report.tasks]
+        chosen += started
+        where = f" (wave {number + 1} of {len(levels)})" if len(levels) > 1 else ""
+        say(f"batch: started {' '.join(started)} on {report.base}{where}")
+        waited = waiting.wait(context, started, progress=progress)
+        waits.append(waited)
+        succeeded = [task.id for task in waited.tasks if task.state == state.SUCCEEDED]
+        if succeeded:
+            say(f"batch: merging {' '.join(succeeded)}")
+            merges.append(merge(context, succeeded, test_command=test))
+        failed = [task.id for task in waited.tasks if task.state != state.SUCCEEDED]
+        for item in cleaning.clean(context, failed) if failed else []:
             if item.cleaned:
                 cleaned.append(item.task_id)
             else:
                 kept[item.task_id] = item.refused or "already cleaned"
+        merged = {r.id for r in merges[-1].results if r.result == state.MERGED} if merges else set()
+        if failed or not set(succeeded) <= merged:
+            not_run = [task_id for later in levels[number + 1 :] for task_id in later]
+            break
     records = {
         task_id: state.read_task(context.repo.common_dir, task_id) or {} for task_id in chosen
     }
     done = BatchReport(
-        base=report.base,
+        base=base,
         ids=chosen,
-        waited=waited,
-        merged=merged,
+        waited=_joined(waits),
+        merged=_merged(merges),
         started=began,
         ended=time.time(),
         records=records,
         cleaned=cleaned,
         kept=kept,
+        not_run=not_run,
     )
     say(f"batch: {'success' if done.success else 'not every task merged'} in {done.duration:.1f}s")
     return done

@@ -182,7 +182,7 @@ def start(ids: list[str], options: StartOptions, context: Context | None = None)
     from gitwt.services.planning import make_plan
 
     context, plan = make_plan(ids, context)
-    waits = _plan_waits(context, plan, options)
+    waits = plan_waits(context, plan, options)
     common = context.repo.common_dir
     with state.locked(common):
         live = live_tasks(common)
@@ -218,7 +218,7 @@ def start(ids: list[str], options: StartOptions, context: Context | None = None)
     )
 
 
-def _plan_waits(context: Context, plan: Plan, options: StartOptions) -> dict[str, set[str]]:
+def plan_waits(context: Context, plan: Plan, options: StartOptions) -> dict[str, set[str]]:
     """Refuse a plan with problems (or conflicts, without --queue); else which task waits for
     which within the batch: the later of two overlapping tasks waits for the earlier."""
     if context.base_oid is None:
