@@ -230,7 +230,9 @@ def _units(
     for i, major in enumerate(majors):
         claims += _claims(TASK, ids[i], major.subs, [s.native for s in major.subs], source)
         units.append(_unit(feature, source, major, ids[i], depends[i], where))
-    return units, claims
+    ordered: dict[str, list[str]] = dict(zip(ids, depends, strict=True))
+    ordered |= {line.native: line.depends for major in majors for line in major.subs}
+    return units, ordering.unordered(claims, ordered)
 
 
 def _bad_reference(line: _Line, ref: str, source: str, known: bool) -> PlanProblem:

@@ -8,8 +8,10 @@ hundred sequential tasks gives each task one predecessor, not a hundred). Pure.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Collection, Iterable, Mapping, Sequence
 from itertools import combinations
+
+from gitwt.core.formats.plan_units import ParallelClaim
 
 
 def earlier(count: int, lifted: Callable[[int, int], bool]) -> list[list[int]]:
@@ -35,3 +37,18 @@ def direct_predecessors(waits: Sequence[Sequence[int]]) -> list[list[int]]:
 def pairs(ids: Sequence[str]) -> list[tuple[str, str]]:
     """Every unordered pair, in the order written (one claim per pair)."""
     return [(a, b) for a, b in combinations(dict.fromkeys(ids), 2)]
+
+
+def unordered(
+    claims: Iterable[ParallelClaim], stated: Mapping[str, Collection[str]]
+) -> list[ParallelClaim]:
+    """One claim per pair (the first line that makes it), leaving out the pairs the plan
+    orders itself (`stated`: unit ids and the plan's task ids -> what they are said to wait
+    for): two sides that never run side by side claim nothing."""
+    seen: dict[tuple[str, str | None, frozenset[str]], ParallelClaim] = {}
+    for claim in claims:
+        first, second = claim.between
+        if second in stated.get(first, ()) or first in stated.get(second, ()):
+            continue
+        seen.setdefault((claim.level, claim.unit, frozenset(claim.between)), claim)
+    return list(seen.values())

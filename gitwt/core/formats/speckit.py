@@ -300,7 +300,9 @@ def _reading(
         _unit(group, source, phase, ref, depends[ref.unit])
         for phase, ref in zip(phases, refs, strict=True)
     )
-    return PlanReading(units, tuple(_distinct(claims)), (), tuple(ignored))
+    ordered: dict[str, list[str]] = {unit.id: list(unit.depends_on) for unit in units}
+    ordered |= {task.native: task.depends for phase in phases for task in phase.tasks}
+    return PlanReading(units, tuple(ordering.unordered(claims, ordered)), (), tuple(ignored))
 
 
 def _unit(group: str, source: str, phase: _Phase, ref: PhaseRef, depends: list[str]) -> PlanUnit:
@@ -359,14 +361,6 @@ def _task_claims(phases: list[_Phase], refs: list[PhaseRef], source: str) -> lis
                 where = f"{source}:{line[second]}"
                 claims.append(ParallelClaim(TASK, (first, second), ref.unit, "[P]", where))
     return claims
-
-
-def _distinct(claims: list[ParallelClaim]) -> list[ParallelClaim]:
-    """One claim per pair: the first line that makes it (a `[P]` before the prose saying so)."""
-    seen: dict[tuple[str, str | None, frozenset[str]], ParallelClaim] = {}
-    for claim in claims:
-        seen.setdefault((claim.level, claim.unit, frozenset(claim.between)), claim)
-    return list(seen.values())
 
 
 FORMAT = PlanFormat(

@@ -125,3 +125,14 @@ def test_a_depends_on_a_later_or_unknown_task_is_a_problem_naming_the_line() -> 
     problems = read(tasks).problems
     assert [(p.line, "_Depends: 2_" in p.message) for p in problems][:1] == [(1, True)]
     assert "no task of this file" in problems[1].message and problems[1].hint
+
+
+def test_p_peers_a_depends_orders_claim_nothing() -> None:
+    tasks = """- [ ] 1. Alerts
+- [ ] 1.1 (P) Add `app/a.py`
+- [ ] 1.2 (P) Add `app/b.py`
+  - _Depends: 1.1_
+- [ ] 1.3 (P) Add `app/c.py`
+"""
+    claims = {c.between for c in read(tasks).claims}
+    assert claims == {("1.1", "1.3"), ("1.2", "1.3")}

@@ -278,9 +278,20 @@ def test_constructs_of_real_plans() -> None:
     assert units["007.US1"].depends_on == ("007.phase2",)
     assert [m.mention.path for m in units["007.US3"].mentions] == ["web/tides.tsx"]
     pairs = {(c.level, frozenset(c.between)) for c in reading.claims}
-    stories = [("007.US1", "007.US2"), ("007.US1", "007.US3"), ("007.US2", "007.US3")]
+    # the checkpoint claims all three stories, but US3 is said to wait for US2: no claim there
+    stories = [("007.US1", "007.US2"), ("007.US1", "007.US3")]
     assert pairs == {("unit", frozenset(p)) for p in stories} | {
         ("task", frozenset(p)) for p in [("T003", "T004"), ("T003", "T005"), ("T004", "T005")]
     }
     # "once US3 T007 is done" is an order, not a third side; "After T002" is not in the group
     assert not any("T002" in c.between for c in reading.claims)
+
+
+def test_tasks_a_line_orders_claim_nothing() -> None:
+    text = """## Phase 1: Setup
+
+- [ ] T001 [P] Create src/a.py
+- [ ] T002 [P] Extend src/a.py (depends on T001)
+- [ ] T003 [P] Create src/c.py
+"""
+    assert {c.between for c in read(text).claims} == {("T001", "T003"), ("T002", "T003")}
