@@ -131,6 +131,9 @@ def _separation_text(report: PlanReport, max_instances: int, stream: TextIO) -> 
         write(paint("conflicts", "red", stream) + "\n")
         for conflict in result.conflicts:
             first, second = conflict.tasks
+            if conflict.declared and not (conflict.paths or conflict.examples):
+                write(f"  {first} ↔ {second}: their plan says they conflict (conflicts_with)\n")
+                continue
             if conflict.paths:
                 write(f"  {first} ↔ {second}: {path_list(conflict.paths)}\n")
             else:

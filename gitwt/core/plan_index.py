@@ -265,7 +265,7 @@ def parse_named(
         title=line.title if line else unit.title,
     )
     try:
-        return specs.build_task(
+        parsed = specs.build_task(
             named.id,
             {"depends_on": depends},
             named.source,
@@ -277,3 +277,7 @@ def parse_named(
         if not error.line:  # "declares no files": the unit's own line says where
             error.line = line.line if line else unit.line
         raise
+    if line is None and unit.conflicts_with:
+        conflicts = tuple(named.prefix + other for other in unit.conflicts_with)
+        parsed.task = replace(parsed.task, conflicts_with=conflicts)
+    return parsed

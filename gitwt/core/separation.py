@@ -44,6 +44,7 @@ class Conflict:
     paths: list[str] = field(default_factory=list)
     patterns: list[tuple[str, str]] = field(default_factory=list)
     examples: list[str] = field(default_factory=list)  # paths no file has yet, but both match
+    declared: bool = False  # a plan says so (`conflicts_with`), whatever the files
 
 
 @dataclass
@@ -294,7 +295,8 @@ def _witness_paths(tasks: Sequence[Task], tracked_files: Iterable[str]) -> list[
 def _find_conflicts(
     tasks: Sequence[Task], matched: dict[str, dict[str, list[str]]]
 ) -> dict[tuple[str, str], Conflict]:
-    """Each pair of tasks that share a matched path or whose patterns could match one path."""
+    """Each pair of tasks that share a matched path or whose patterns could match one path, or
+    that a plan says conflict."""
     first_claimant: dict[str, int] = {}
     claimants: dict[str, list[str]] = {}  # only the paths more than one task matches
     for number, task in enumerate(tasks):
@@ -318,6 +320,12 @@ def _find_conflicts(
             if (pattern_a, pattern_b) not in conflict.patterns:
                 conflict.patterns.append((pattern_a, pattern_b))
                 conflict.examples.append(example)
+    ids = {task.id for task in tasks}
+    for task in tasks:
+        for other in task.conflicts_with:
+            if other in ids and other != task.id:
+                conflicts.setdefault(pair(task.id, other), Conflict(tasks=pair(task.id, other)))
+                conflicts[pair(task.id, other)].declared = True
     for conflict in conflicts.values():
         conflict.paths.sort()
         conflict.patterns.sort()

@@ -42,6 +42,9 @@ class Task:
     run: str | tuple[str, ...] | None = None
     source: str = ""  # repo-relative spec path, or the config file
     origins: tuple[Origin, ...] = ()  # where each pattern of `files` came from, in that order
+    # Tasks its plan says must not run beside it (ccpm's `conflicts_with`): a conflict for `plan`
+    # whatever the files declare.
+    conflicts_with: tuple[str, ...] = ()
 
     def origin_of(self, pattern: str) -> Origin | None:
         return next((origin for origin in self.origins if origin.pattern == pattern), None)

@@ -46,6 +46,7 @@ def plan_json(report: PlanReport, base: str) -> dict[str, Any]:
                 "paths": conflict.paths,
                 "patterns": [list(pair) for pair in conflict.patterns],
                 "examples": conflict.examples,
+                "declared": conflict.declared,
             }
             for conflict in result.conflicts
         ],

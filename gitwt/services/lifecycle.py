@@ -46,6 +46,8 @@ def _conflict_text(conflict: Conflict) -> str:
     first, second = conflict.tasks
     if conflict.paths:
         return f"{first} and {second} both declare {path_list(conflict.paths, 3)}"
+    if conflict.declared and not conflict.examples:
+        return f"{first} and {second} conflict: their plan says so (conflicts_with)"
     return (
         f"{first} and {second} have overlapping patterns (e.g. {path_list(conflict.examples, 1)})"
     )

@@ -59,6 +59,7 @@ def test_conflicting_tasks_exit_1_with_paths_and_patterns(repo: Repo) -> None:
             "paths": ["src/shared.py"],
             "patterns": [["src/**", "src/shared.py"]],
             "examples": [],
+            "declared": False,
         }
     ]
     assert data["waves"] == [["65", "67"], ["66"]]
