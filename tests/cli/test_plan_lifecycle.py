@@ -7,6 +7,7 @@ Each plan is written here in its tool's own layout and grammar, with two indepen
 
 from __future__ import annotations
 
+import json
 import shlex
 import sys
 from pathlib import Path
@@ -48,31 +49,115 @@ KIRO = """\
   - Create `out/summary.txt` from both
 """
 
-# format -> (plan file, its text, the two independent units, the one after both, group)
+
+def ccpm_task(name: str, path: str, depends_on: str = "[]") -> str:
+    return (
+        f"---\nname: {name}\nstatus: open\ncreated: 2026-03-02T09:00:00Z\n"
+        f"updated: 2026-03-02T09:00:00Z\ndepends_on: {depends_on}\n"
+        f"parallel: {'true' if depends_on == '[]' else 'false'}\nconflicts_with: []\n---\n\n"
+        f"# Task: {name}\n\n## Description\n{name}.\n\n### Files Affected\n- `{path}` (new)\n"
+    )
+
+
+def gsd_plan(plan: str, wave: int, depends_on: str, path: str) -> str:
+    return (
+        f"---\nphase: 01-trail\nplan: {plan}\ntype: execute\nwave: {wave}\n"
+        f"depends_on: {depends_on}\nfiles_modified:\n  - {path}\nautonomous: true\n---\n\n"
+        f'<objective>\nPlan {plan}.\n</objective>\n\n<tasks>\n\n<task type="auto">\n'
+        f"  <name>Task 1: write it</name>\n  <files>{path}</files>\n"
+        "  <action>Write the file.</action>\n  <verify>test -f it</verify>\n"
+        "  <done>It exists</done>\n</task>\n\n</tasks>\n"
+    )
+
+
+def taskmaster(tasks: list[tuple[int, str, str, list[int]]]) -> str:
+    listed = [
+        {
+            "id": number,
+            "title": title,
+            "description": title,
+            "details": f"Create {path}.",
+            "testStrategy": "",
+            "priority": "medium",
+            "dependencies": depends,
+            "status": "pending",
+            "subtasks": [],
+        }
+        for number, title, path, depends in tasks
+    ]
+    return json.dumps({"master": {"tasks": listed, "metadata": {}}}, indent=2) + "\n"
+
+
+def openspec_change(path: str) -> str:
+    return f"## 1. Work\n\n- [ ] 1.1 Create `{path}`\n"
+
+
+# format -> (plan files and texts, the two independent units, the one after both, group)
 PLANS = {
     "spec-kit": (
-        "specs/010-trail/tasks.md",
-        SPECKIT,
+        {"specs/010-trail/tasks.md": SPECKIT},
         ("010.US1", "010.US2"),
         "010.phase3",
         "010",
     ),
-    "kiro": (".kiro/specs/trail/tasks.md", KIRO, ("trail.1", "trail.2"), "trail.3", "trail"),
+    "kiro": ({".kiro/specs/trail/tasks.md": KIRO}, ("trail.1", "trail.2"), "trail.3", "trail"),
+    "ccpm": (
+        {
+            ".claude/epics/trail/1.md": ccpm_task("Import GPX", "out/gpx.txt"),
+            ".claude/epics/trail/2.md": ccpm_task("Elevation", "out/stats.txt"),
+            ".claude/epics/trail/3.md": ccpm_task("Summary", "out/summary.txt", "[1, 2]"),
+        },
+        ("trail.1", "trail.2"),
+        "trail.3",
+        "trail",
+    ),
+    "gsd": (
+        {
+            ".planning/phases/01-trail/01-01-PLAN.md": gsd_plan("01", 1, "[]", "out/gpx.txt"),
+            ".planning/phases/01-trail/01-02-PLAN.md": gsd_plan("02", 1, "[]", "out/stats.txt"),
+            ".planning/phases/01-trail/01-03-PLAN.md": gsd_plan(
+                "03", 2, '["01-01", "01-02"]', "out/summary.txt"
+            ),
+        },
+        ("gsd.01-01", "gsd.01-02"),
+        "gsd.01-03",
+        "gsd.01",
+    ),
+    "taskmaster": (
+        {
+            ".taskmaster/tasks/tasks.json": taskmaster(
+                [
+                    (1, "Import GPX", "out/gpx.txt", []),
+                    (2, "Elevation", "out/stats.txt", []),
+                    (3, "Summary", "out/summary.txt", [1, 2]),
+                ]
+            )
+        },
+        ("tm.1", "tm.2"),
+        "tm.3",
+        "tm",
+    ),
 }
+# An OpenSpec change is one unit with no order to another: two changes, no group of them.
+CHANGES = {
+    "openspec/changes/add-gpx/tasks.md": openspec_change("out/gpx.txt"),
+    "openspec/changes/add-stats/tasks.md": openspec_change("out/stats.txt"),
+}
+UNITS = {**{tool: plan[1] for tool, plan in PLANS.items()}, "openspec": ("add-gpx", "add-stats")}
 FILES = {0: "out/gpx.txt", 1: "out/stats.txt"}
 
 
-def planned(repo: Repo, tool: str) -> tuple[tuple[str, str], str, str]:
-    path, text, units, last, group = PLANS[tool]
-    repo.write(path, text)
+def planned(repo: Repo, tool: str) -> None:
+    for path, text in (PLANS[tool][0] if tool in PLANS else CHANGES).items():
+        repo.write(path, text)
     repo.write(".gitparallel.toml", UNGATED)
     repo.commit_all(f"a {tool} plan")
-    return units, last, group
 
 
-@pytest.mark.parametrize("tool", sorted(PLANS))
+@pytest.mark.parametrize("tool", sorted(UNITS))
 def test_start_status_merge_clean_two_units(repo: Repo, tool: str) -> None:
-    (first, second), _, _ = planned(repo, tool)
+    planned(repo, tool)
+    first, second = UNITS[tool]
     started = repo.cli("start", first, second, "--json")
     assert started.code == 0, started
     tasks = {task["id"]: task for task in started.json()["tasks"]}
@@ -111,7 +196,8 @@ def test_start_status_merge_clean_two_units(repo: Repo, tool: str) -> None:
 @pytest.mark.slow
 @pytest.mark.parametrize("tool", sorted(PLANS))
 def test_batch_of_a_group_runs_its_units_in_waves(repo: Repo, tool: str) -> None:
-    (first, second), last, group = planned(repo, tool)
+    planned(repo, tool)
+    _, (first, second), last, group = PLANS[tool]
     files = {first: FILES[0], second: FILES[1], last: "out/summary.txt"}
     # Each unit's command writes its own file and commits it; the last one also records
     # whether the two others' work was on its base when it started.
