@@ -333,10 +333,11 @@ def _claims(tasks: list[_Task]) -> list[ParallelClaim]:
     parallel = [task for task in tasks if task.parallel]
     claims: list[ParallelClaim] = []
     for index, first in enumerate(parallel):
+        ruled_out = after[first.id] | set(first.conflicts_with)
         for second in parallel[index + 1 :]:
-            if second.id in after[first.id] or first.id in after[second.id]:
+            if second.id in ruled_out or first.id in after[second.id]:
                 continue
-            if second.id in first.conflicts_with or first.id in second.conflicts_with:
+            if first.id in second.conflicts_with:
                 continue
             source = f"{second.source}:{second.line_of('parallel')}"
             claims.append(ParallelClaim(UNIT, (first.id, second.id), None, MARKER, source))

@@ -237,15 +237,21 @@ def _claims(plans: list[_Plan]) -> list[ParallelClaim]:
     """Plans of one phase with the same wave, unless `depends_on` orders them."""
     after = plan_text.transitive({plan.id: plan.depends_on for plan in plans})
     ordered = sorted(plans, key=lambda plan: (plan.group, plan.plan, plan.id))
+    rank = {plan.id: number for number, plan in enumerate(ordered)}
+    waves: dict[tuple[str, str], list[_Plan]] = {}
+    for plan in ordered:
+        wave = plan.wave
+        if wave is not None:
+            waves.setdefault((plan.group, wave), []).append(plan)
     claims: list[ParallelClaim] = []
-    for index, first in enumerate(ordered):
-        for second in ordered[index + 1 :]:
-            if second.group != first.group or first.wave is None or second.wave != first.wave:
-                continue
-            if second.id in after[first.id] or first.id in after[second.id]:
-                continue
+    for members in waves.values():
+        for index, second in enumerate(members):
             source = f"{second.source}:{second.line_of('wave')}"
-            claims.append(ParallelClaim(UNIT, (first.id, second.id), None, MARKER, source))
+            for first in members[:index]:
+                if second.id in after[first.id] or first.id in after[second.id]:
+                    continue
+                claims.append(ParallelClaim(UNIT, (first.id, second.id), None, MARKER, source))
+    claims.sort(key=lambda claim: (rank[claim.between[0]], rank[claim.between[1]]))
     return claims
 
 
