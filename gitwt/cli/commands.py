@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import os
 import sys
 from collections.abc import Callable
@@ -13,6 +14,7 @@ from gitwt import __version__
 from gitwt.errors import EXIT_USAGE, GitParallelError, one_line
 
 COMPLETE_VAR = "_GIT_PARALLEL_COMPLETE"
+EXIT_PIPE = 141  # what a shell reports for a process that SIGPIPE ended, as for git
 CONTEXT_SETTINGS = {"help_option_names": ["-h", "--help"], "max_content_width": 100}
 
 
@@ -25,11 +27,25 @@ def emit(
     """Print the report as versioned JSON or as text, then exit with the command's verdict."""
     from gitwt.cli import report
 
-    if as_json:
-        report.dump_json(to_json())
-    else:
-        to_text()
+    try:
+        if as_json:
+            report.dump_json(to_json())
+        else:
+            to_text()
+        sys.stdout.flush()
+    except BrokenPipeError:
+        reader_gone()
     sys.exit(exit_code)
+
+
+def reader_gone() -> NoReturn:
+    """The reader of our output went away (`git parallel specs | head -1`): stop quietly, as git
+    does when SIGPIPE ends it, with the shell's code for that (128 + 13). Click would report
+    exit 1, which here means "the check found a problem"."""
+    with contextlib.suppress(OSError):
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())  # the interpreter's last flush must not fail
+    sys.exit(EXIT_PIPE)
 
 
 @click.group(context_settings=CONTEXT_SETTINGS)
@@ -73,7 +89,9 @@ def main(argv: list[str] | None = None) -> int:
     except SystemExit as done:
         return done.code if isinstance(done.code, int) else (0 if done.code is None else 1)
     except BrokenPipeError:
-        return 0
+        with contextlib.suppress(SystemExit):
+            reader_gone()
+        return EXIT_PIPE
     except click.ClickException as error:
         click.echo(f"git parallel: error: {one_line(error.format_message())}", err=True)
         click.echo("hint: see 'git parallel -h'", err=True)

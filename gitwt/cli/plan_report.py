@@ -9,7 +9,16 @@ from __future__ import annotations
 import sys
 from typing import TYPE_CHECKING, Any, TextIO
 
-from gitwt.cli.report import paint, schema, table
+from gitwt.cli.report import (
+    fitted,
+    middle,
+    paint,
+    schema,
+    table,
+    table_lines,
+    terminal_width,
+    wrapped,
+)
 from gitwt.core.display import path_list
 from gitwt.services.json_reports import origins_of
 from gitwt.services.json_reports import plan_json as plan_json
@@ -40,24 +49,43 @@ def _origin_text(origin: Origin, spec: str) -> str:
     return f"{where} ({KIND_TEXT.get(origin.kind, origin.kind)}{note})".strip()
 
 
-def explain_task(task: Task, ignored: list[Ignored], stream: TextIO) -> None:
+def explain_task(
+    task: Task, ignored: list[Ignored], stream: TextIO, width: int | None = None
+) -> None:
     """Each pattern with where it came from, then what the spec mentions but does not declare."""
     write = stream.write
-    write(f"  {task.id}: {task.title}  [{task.source}]\n")
+    width = width or terminal_width(stream)
+    write(wrapped(f"{task.id}: {task.title}  [{task.source}]", width))
     for origin in origins_of(task):
-        write(f"    {origin.pattern:<36}  ← {_origin_text(origin, task.source)}\n")
+        line = f"{origin.pattern:<36}  ← {_origin_text(origin, task.source)}"
+        write(wrapped(line, width, "    ", "        "))
+    _ignored_text(ignored, task.source, "ignored", stream, width)
+
+
+def _ignored_text(
+    ignored: list[Ignored], source: str, verb: str, stream: TextIO, width: int | None
+) -> None:
     for token in ignored:
-        where = f"line {token.line}" if token.source == task.source else token.where
-        write(paint(f"    ignored {token.token!r}: {token.reason} ({where})", "dim", stream))
-        write("\n")
+        where = f"line {token.line}" if token.source == source else token.where
+        line = wrapped(f"{verb} {token.token!r}: {token.reason} ({where})", width, "    ", " " * 8)
+        stream.write(paint(line.rstrip("\n"), "dim", stream) + "\n")
 
 
-def problems_text(problems: list[SpecProblem], stream: TextIO) -> None:
+def problems_text(problems: list[SpecProblem], stream: TextIO, width: int | None = None) -> None:
+    """The problems grouped by kind (problems with one hint are one kind), each kind's hint
+    once, after its problems."""
+    if not problems:
+        return
+    width = width or terminal_width(stream)
+    kinds: dict[str, list[SpecProblem]] = {}
     for problem in problems:
-        write = stream.write
-        write(f"  {problem.located}\n")
-        if problem.hint:
-            write(paint(f"      hint: {problem.hint}", "dim", stream) + "\n")
+        kinds.setdefault(problem.hint or "", []).append(problem)
+    stream.write("\n" + paint(f"problems ({len(problems)})", "red", stream) + "\n")
+    for hint, members in kinds.items():
+        for problem in members:
+            stream.write(wrapped(problem.located, width))
+        if hint:
+            stream.write(paint(wrapped(f"hint: {hint}", width, "    ", "      "), "dim", stream))
 
 
 def plan_text(
@@ -188,29 +216,66 @@ def specs_text(
     if not entries:
         write("no specs found (config 'specs' lists where to look)\n")
         return
-    rows = [["id", "file", "owner", "patterns", "problems", "title"]]
+    width = terminal_width(stream)
+    groups: dict[str, list[SpecEntry]] = {}  # by folder: its path is said once, above its specs
     for entry in entries:
-        task = entry.task
-        rows.append(
-            [
-                entry.id or "-",
-                entry.source,
-                (task.owner or "-") if task else "-",
-                str(len(task.files)) if task else "-",
-                str(len(entry.problems)) if entry.problems else "-",
-                task.title if task else "",
-            ]
-        )
-    table(rows, stream)
-    problems = [problem for entry in entries for problem in entry.problems]
+        groups.setdefault(entry.source.rpartition("/")[0], []).append(entry)
+    rows = [["id", "owner", "patterns", "title", "file"]]
+    for folder, members in groups.items():
+        for entry in members:
+            task = entry.task
+            rows.append(
+                [
+                    entry.id or "-",
+                    (task.owner or "-") if task else "-",
+                    # A spec gives a task or has problems (listed below), never both.
+                    str(len(task.files)) if task else "problem",
+                    task.title if task else entry.title or "",
+                    entry.source.removeprefix(f"{folder}/") if folder else entry.source,
+                ]
+            )
+    squeeze = [(4, "middle", 12), (3, "end", 12), (1, "end", 6), (4, "middle", 3)]
+    lines = iter(table_lines(fitted(rows, width, squeeze)))
+    write(paint(next(lines), "bold", stream) + "\n")
+    for folder, members in groups.items():
+        if len(groups) > 1 or folder:
+            write(middle(f"{folder or '.'}/", width) + "\n")
+        for _ in members:
+            write(next(lines) + "\n")
     if explain:
         write("\ndeclarations (pattern ← where it came from)\n")
         for entry in entries:
             if entry.task:
-                explain_task(entry.task, entry.ignored, stream)
-    if problems:
-        write("\n" + paint("problems", "red", stream) + "\n")
-        problems_text(problems, stream)
+                explain_task(entry.task, entry.ignored, stream, width)
+            elif entry.id or entry.ignored:
+                _explain_nothing(entry, stream, width)
+    _shared_text(entries, stream, width)
+    problems_text([problem for entry in entries for problem in entry.problems], stream, width)
+
+
+def _explain_nothing(entry: SpecEntry, stream: TextIO, width: int | None) -> None:
+    """A spec that gives no task: its title, then each candidate it read and why not."""
+    title = entry.title or "(no title)"
+    stream.write(wrapped(f"{entry.id or '-'}: {title}  [{entry.source}]", width))
+    if not entry.ignored:
+        stream.write(wrapped("declares nothing: it names no path anywhere", width, "    "))
+    _ignored_text(entry.ignored, entry.source, "rejected", stream, width)
+
+
+def _shared_text(entries: list[SpecEntry], stream: TextIO, width: int | None) -> None:
+    """One line per number several specs claim: the ids that name each of them."""
+    groups: dict[str, list[str]] = {}
+    for entry in entries:
+        if entry.shares and entry.id:
+            key = " ".join(sorted([entry.id, *entry.shares]))
+            groups.setdefault(key, sorted([entry.id, *entry.shares]))
+    if not groups:
+        return
+    stream.write(
+        "\nshared numbers: each spec is named by its file-stem id (the number alone is ambiguous)\n"
+    )
+    for ids in groups.values():
+        stream.write(wrapped(", ".join(ids), width))
 
 
 def front_matter_json(written: list[Written]) -> dict[str, Any]:

@@ -31,15 +31,94 @@ def dump_json(data: dict[str, Any], stream: TextIO = sys.stdout) -> None:
     stream.write(state.dumps(data, indent=indent) + "\n")
 
 
-def table(rows: list[list[str]], stream: TextIO = sys.stdout, indent: str = "  ") -> None:
+def terminal_width(stream: TextIO | None = None) -> int | None:
+    """Columns to fit, as git reads them: $COLUMNS, else the terminal's width; None (nothing
+    cut or folded) when the report goes to a file or a pipe without $COLUMNS, where a cut
+    path would lose what a script or a search needs."""
+    import shutil
+
+    stream = stream or sys.stdout
+    if not os.environ.get("COLUMNS", "").strip().isdigit() and not stream.isatty():
+        return None
+    return max(shutil.get_terminal_size((80, 24)).columns, 40)
+
+
+def middle(text: str, width: int | None) -> str:
+    """`text` in at most `width` characters, its middle replaced by '…' (a path keeps both
+    ends: the folder it starts from and the file name)."""
+    if width is None or len(text) <= width:
+        return text
+    if width <= 1:
+        return "…"[:width]
+    head = (width - 1) // 2
+    return text[:head] + "…" + text[len(text) - (width - 1 - head) :]
+
+
+def end(text: str, width: int) -> str:
+    return text if len(text) <= width else text[: max(width - 1, 0)] + "…"
+
+
+def wrapped(text: str, width: int | None, indent: str = "  ", more: str = "      ") -> str:
+    """One report line folded at `width` (continuations indented by `more`), each line ending
+    with a newline: long messages fold rather than let the terminal wrap them."""
+    import textwrap
+
+    if width is None:
+        return indent + text + "\n"
+    lines = textwrap.wrap(
+        text,
+        width=max(width, len(more) + 20),
+        initial_indent=indent,
+        subsequent_indent=more,
+        break_long_words=True,
+        break_on_hyphens=False,
+    )
+    return "".join(line + "\n" for line in lines or [indent])
+
+
+def fitted(
+    rows: list[list[str]],
+    width: int | None,
+    squeeze: list[tuple[int, str, int]],
+    indent: str = "  ",
+) -> list[list[str]]:
+    """The rows with columns shortened step by step, (column, 'middle' for paths or 'end' for
+    text, down to this width), until a line fits in `width`; the columns no step names keep
+    their full text (an id is never cut: it is what the user types)."""
+    if width is None:
+        return rows
     widths = [max(len(row[column]) for row in rows) for column in range(len(rows[0]))]
-    for number, row in enumerate(rows):
-        line = indent + "  ".join(
-            cell.ljust(width) for cell, width in zip(row, widths, strict=True)
-        )
-        stream.write(
-            (paint(line.rstrip(), "bold", stream) if number == 0 else line.rstrip()) + "\n"
-        )
+    over = len(indent) + sum(widths) + 2 * (len(widths) - 1) - width
+    allowed: dict[int, int] = {}
+    modes: dict[int, str] = {}
+    for column, mode, least in squeeze:
+        modes[column] = mode
+        current = allowed.setdefault(column, widths[column])
+        step = max(min(over, current - least), 0)
+        allowed[column] -= step
+        over -= step
+    cut = {"middle": middle, "end": end}
+    return [
+        [
+            cut[modes[index]](cell, allowed[index]) if index in allowed and number else cell
+            for index, cell in enumerate(row)
+        ]
+        for number, row in enumerate(rows)
+    ]
+
+
+def table_lines(rows: list[list[str]], indent: str = "  ") -> list[str]:
+    """The rows as aligned lines (two spaces between columns, no trailing blanks)."""
+    widths = [max(len(row[column]) for row in rows) for column in range(len(rows[0]))]
+    return [
+        (indent + "  ".join(cell.ljust(w) for cell, w in zip(row, widths, strict=True))).rstrip()
+        for row in rows
+    ]
+
+
+def table(rows: list[list[str]], stream: TextIO = sys.stdout, indent: str = "  ") -> None:
+    for number, line in enumerate(table_lines(rows, indent)):
+        stream.write((paint(line, "bold", stream) if number == 0 else line) + "\n")
 
 
 def duration(seconds: float | None) -> str:

@@ -224,12 +224,14 @@ def _yaml_string(value: str) -> str:
 
 
 def declaration_lines(found: FrontMatter, task: Task) -> list[str]:
-    """YAML lines for what the spec's front matter lacks: title, owner, files, depends_on."""
+    """YAML lines for what the spec's front matter lacks: id, title, owner, files, depends_on."""
     present = found.data or {}
     lines = [
         "# Declared by 'git parallel specs --front-matter' from the legacy text below:",
         "# review each path, then commit. Front matter is authoritative from now on.",
     ]
+    if "id" not in present:  # the id it was read under: a shared number's stem id stays
+        lines.append(f"id: {_yaml_string(task.id)}")
     if "title" not in present:
         lines.append(f"title: {_yaml_string(task.title)}")
     if "owner" not in present and task.owner:

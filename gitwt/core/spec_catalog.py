@@ -8,15 +8,17 @@ spec names a bare file.
 
 from __future__ import annotations
 
-import os
-import re
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
-from gitwt.core import specs
+from gitwt.core import spec_ids, specs
 from gitwt.core.plan_index import PlanIndex
 from gitwt.core.provenance import Ignored
+from gitwt.core.spec_ids import EXCLUDE_HINT as _EXCLUDE_HINT
+from gitwt.core.spec_ids import SPEC_FOLDER as SPEC_FOLDER
+from gitwt.core.spec_ids import SharedNumbers
+from gitwt.core.spec_ids import normalized as _normalized
 from gitwt.core.specs import SpecError, Task, check_id, id_key
 from gitwt.errors import GitParallelError
 from gitwt.infra.config import Config
@@ -25,13 +27,6 @@ if TYPE_CHECKING:
     from gitwt.core.legacy_tokens import TrackedIndex
     from gitwt.core.plan_claims import ClaimCheck
     from gitwt.core.plan_index import Named, PlanSource
-
-SPEC_FOLDER = re.compile(r"SPEC-(?P<id>[A-Za-z0-9][A-Za-z0-9._]*?)(?:-.*)?", re.IGNORECASE)
-_FRONT_ID = re.compile(r"^id\s*:\s*['\"]?(?P<id>[^'\"#\n]+?)['\"]?\s*(?:#.*)?$", re.MULTILINE)
-_EXCLUDE_HINT = (
-    "keep one spec per task id: delete or rename the copy, or drop such files with "
-    '\'specs_exclude\' in the config (e.g. ["**/*-IMPLEMENTATION-*.md", "**/*.backup"])'
-)
 
 
 @dataclass(frozen=True)
@@ -82,6 +77,8 @@ class SpecEntry:
     ignored: list[Ignored] = field(default_factory=list)
     problems: list[SpecProblem] = field(default_factory=list)
     unit: Named | None = None  # a plan's unit: its format, native id, line, claims
+    shares: list[str] = field(default_factory=list)  # the other specs of its number (ids)
+    title: str | None = None  # the title read even when the spec gives no task
 
 
 @dataclass
@@ -94,28 +91,6 @@ class Survey:
     unusable: list[str]
     units: dict[str, Named] = field(default_factory=dict)  # the named plan units, by task id
     claims: list[ClaimCheck] = field(default_factory=list)  # their parallel claims, judged
-
-
-def claimed_id(spec: SpecFile) -> str | None:
-    """The id a spec claims (front matter, else its file or folder name), unvalidated."""
-    text = spec.text
-    if text.startswith(("---", "\ufeff---")):
-        match = _FRONT_ID.search(text.split("\n---", 1)[0])
-        if match:
-            return match.group("id").strip()
-    return name_id(spec)
-
-
-def name_id(spec: SpecFile) -> str | None:
-    if spec.folder is not None:
-        folder = SPEC_FOLDER.fullmatch(os.path.basename(spec.folder.rstrip("/")))
-        return folder.group("id") if folder else None
-    name = specs.SPEC_NAME.fullmatch(os.path.basename(spec.path))
-    return name.group("id") if name else None
-
-
-def _normalized(task_id: str) -> str:
-    return str(int(task_id)) if task_id.isascii() and task_id.isdigit() else task_id
 
 
 def problem_of(error: GitParallelError, source: str, task: str | None) -> SpecProblem:
@@ -131,8 +106,10 @@ class Catalog:
     index: Callable[[], TrackedIndex]
     by_key: dict[tuple[int, int | str], list[SpecFile]] = field(default_factory=dict)
     inline: dict[tuple[int, int | str], list[str]] = field(default_factory=dict)
-    known: set[str] = field(default_factory=set)  # every claimed id, normalized like check_id
+    known: set[str] = field(default_factory=set)  # every usable id, normalized like check_id
     plans: PlanIndex = field(default_factory=lambda: PlanIndex([]))
+    shared: SharedNumbers = field(default_factory=SharedNumbers)  # stem ids, copies
+    by_path: dict[str, SpecFile] = field(default_factory=dict)
 
     @classmethod
     def build(
@@ -145,55 +122,82 @@ class Catalog:
         catalog = cls(files, config, index, plans=PlanIndex.build(plans))
         catalog.known |= catalog.plans.ids()
         for spec in files:
-            claimed = claimed_id(spec)
+            catalog.by_path[spec.path] = spec
+            catalog.shared.name(spec.path, spec.folder)
+            claimed = spec_ids.claimed_id(spec.text, spec.path, spec.folder)
             if claimed is not None:
                 catalog.by_key.setdefault(id_key(claimed.strip()), []).append(spec)
                 catalog.known.add(_normalized(claimed.strip()))
         for key in config.tasks:
             catalog.inline.setdefault(id_key(key), []).append(key)
             catalog.known.add(_normalized(key))
+        for number, group in catalog.by_key.items():
+            if len(group) > 1:
+                members = [
+                    (spec.path, spec.text + "".join(t for _, t in spec.parts)) for spec in group
+                ]
+                catalog.shared.add_group(members, len(catalog.inline.get(number, [])))
+        catalog.known.update(catalog.shared.stem_ids())
         return catalog
 
     def sources(self, task_id: str) -> list[str]:
+        """Every source that claims this id (number, front matter, config table or stem id)."""
         key = id_key(task_id)
-        return [spec.path for spec in self.by_key.get(key, [])] + [
-            f"{self.config.source} [tasks.{name}]" for name in self.inline.get(key, [])
-        ]
+        return (
+            [spec.path for spec in self.by_key.get(key, [])]
+            + [f"{self.config.source} [tasks.{name}]" for name in self.inline.get(key, [])]
+            + [path for path in self.shared.aliases.get(task_id, []) if key not in self.by_key]
+        )
+
+    def id_of(self, spec: SpecFile) -> str | None:
+        """The id other commands use for this spec; None for a copy, or a claim that is no id."""
+        if spec.path in self.shared.copies:
+            return None
+        if spec.path in self.shared.shared:
+            return self.shared.stem_of[spec.path]
+        claimed = spec_ids.claimed_id(spec.text, spec.path, spec.folder)
+        return _normalized(claimed.strip()) if claimed and claimed.strip() else None
+
+    def named(self, task_id: str) -> list[SpecFile]:
+        """The specs an id names: those claiming it, else the one whose stem id it is."""
+        key = id_key(task_id)
+        if key in self.by_key:
+            return list(self.by_key[key])
+        return [self.by_path[path] for path in self.shared.aliases.get(task_id, [])]
 
     def parse(self, spec: SpecFile, task_id: str | None = None) -> specs.ParsedSpec:
         if spec.unreadable:
             raise SpecError(spec.unreadable, "make it a readable UTF-8 file", spec.path)
-        parsed = specs.parse_spec(
+        return specs.parse_spec(
             spec.text,
             spec.path,
-            name_id(spec),
+            spec_ids.name_id(spec.path, spec.folder),
             parts=spec.parts,
             index=self.index,
             default_owner=self.config.default_owner,
             known_ids=self.known,
+            as_id=task_id if task_id is not None else self.id_of(spec),
         )
-        if task_id is not None and parsed.task.id != task_id:
-            parsed.task = Task(**{**parsed.task.__dict__, "id": task_id})
-        return parsed
+
+    def _copy_error(self, path: str) -> SpecError:
+        original = self.shared.copies[path]
+        return spec_ids.copy_error(path, original, self.id_of(self.by_path[original]), self.shared)
 
     def load(self, task_id: str) -> specs.ParsedSpec:
         """The task with this id; SpecError when no spec, two specs or a bad spec gives it."""
         sources = self.sources(task_id)
         if not sources:
-            raise SpecError(
-                f"no spec found for task {task_id}",
-                f"add docs/SPEC-{task_id}-<title>.md (or 'id: {task_id}' in a spec's front "
-                f"matter), or [tasks.{task_id}] in {self.config.source or '.gitparallel.toml'}",
-            )
-        if len(sources) > 1:
-            raise SpecError(
-                f"task {task_id} is declared "
-                f"{'twice' if len(sources) == 2 else f'{len(sources)} times'}: "
-                f"{' and '.join(sources)}",
-                _EXCLUDE_HINT,
-                sources[0],
-            )
-        inline = self.inline.get(id_key(task_id))
+            raise SpecError(f"no spec found for task {task_id}", self.missing_hint(task_id))
+        key = id_key(task_id)
+        inline = self.inline.get(key)
+        if key not in self.by_key and not inline:  # a spec's stem id
+            spec = self.by_path[self.shared.by_stem(task_id, sources)]
+            return self.parse(spec, self.id_of(spec))
+        usable = [path for path in sources if path not in self.shared.copies]
+        if len(usable) > 1:
+            raise spec_ids.ambiguity(task_id, usable, self.shared.stem_of, bool(inline))
+        if not usable:
+            raise self._copy_error(sources[0])
         if inline:
             return specs.build_task(
                 task_id,
@@ -201,7 +205,10 @@ class Catalog:
                 sources[0],
                 default_owner=self.config.default_owner,
             )
-        return self.parse(self.by_key[id_key(task_id)][0], task_id)
+        return self.parse(self.by_path[usable[0]], task_id)
+
+    def missing_hint(self, task_id: str) -> str:
+        return spec_ids.missing_hint(task_id, self.config.specs, self.config.source)
 
     def parse_unit(self, unit: Named) -> specs.ParsedSpec:
         from gitwt.core import plan_index
@@ -259,21 +266,21 @@ def survey(catalog: Catalog, ids: Iterable[str]) -> Survey:
     groups: set[str] = set()  # the plan folders of the groups named whole
     missing = False
     for task_id in wanted:
-        if id_key(task_id) in seen:
-            raise SpecError(
-                f"task {task_id} is named twice ({seen[id_key(task_id)]} and {task_id})",
-                "name each task once",
-            )
-        seen[id_key(task_id)] = task_id
+        _once(seen, task_id, task_id)
+        parsed: specs.ParsedSpec | None = None
         try:
             units = _plan_units(catalog, task_id)
             if not units:
                 missing = missing or not catalog.sources(task_id)
-                _add(result, [catalog.load(task_id)])
-                continue
+                parsed = catalog.load(task_id)
         except GitParallelError as error:
             result.problems.append(problem_of(error, "", task_id))
             result.unusable.append(task_id)
+            continue
+        if parsed is not None:
+            if parsed.task.id != task_id:  # a stem id named without 'SPEC-', say
+                _once(seen, parsed.task.id, task_id)
+            _add(result, [parsed])
             continue
         if len(units) > 1 or units[0].id != task_id:
             groups |= {unit.plan.folder for unit in units}
@@ -291,6 +298,15 @@ def survey(catalog: Catalog, ids: Iterable[str]) -> Survey:
     return result
 
 
+def _once(seen: dict[tuple[int, int | str], str], task_id: str, named: str) -> None:
+    if id_key(task_id) in seen:
+        raise SpecError(
+            f"task {task_id} is named twice ({seen[id_key(task_id)]} and {named})",
+            "name each task once",
+        )
+    seen[id_key(task_id)] = named
+
+
 def _add(result: Survey, parsed: list[specs.ParsedSpec]) -> None:
     for item in parsed:
         result.tasks.append(item.task)
@@ -298,34 +314,36 @@ def _add(result: Survey, parsed: list[specs.ParsedSpec]) -> None:
 
 
 def entries(catalog: Catalog, ids: Iterable[str] | None = None) -> list[SpecEntry]:
-    """Every discovered spec (or those giving `ids`), parsed, with its problems."""
-    wanted = {id_key(check_id(task_id, "")) for task_id in ids} if ids is not None else None
+    """Every discovered spec (or those the `ids` name), parsed, with its problems; a number
+    that several specs share names them all."""
+    chosen: set[str] | None = None
+    wanted: set[tuple[int, int | str]] = set()
+    if ids is not None:
+        named = [check_id(task_id, "") for task_id in ids]
+        wanted = {id_key(task_id) for task_id in named}
+        chosen = {spec.path for task_id in named for spec in catalog.named(task_id)}
     found: list[SpecEntry] = []
     for spec in catalog.files:
-        claimed = claimed_id(spec)
-        key = id_key(claimed.strip()) if claimed is not None else None
-        if wanted is not None and key not in wanted:
+        if chosen is not None and spec.path not in chosen:
             continue
-        entry = SpecEntry(claimed.strip() if claimed else None, spec.path)
+        entry = SpecEntry(catalog.id_of(spec), spec.path)
+        entry.shares = [
+            catalog.shared.stem_of.get(path) or path for path in catalog.shared.partners(spec.path)
+        ]
+        if spec.path in catalog.shared.copies:
+            entry.problems.append(problem_of(catalog._copy_error(spec.path), spec.path, None))
+            found.append(entry)
+            continue
         try:
             parsed = catalog.parse(spec)
             entry.id, entry.task, entry.ignored = parsed.task.id, parsed.task, parsed.ignored
         except GitParallelError as error:
             entry.problems.append(problem_of(error, spec.path, entry.id))
-        if key is not None and len(catalog.sources(claimed or "")) > 1:
-            others = [path for path in catalog.sources(claimed or "") if path != spec.path]
-            entry.problems.append(
-                SpecProblem(
-                    f"task {entry.id} is also declared in {' and '.join(others)}",
-                    _EXCLUDE_HINT,
-                    spec.path,
-                    0,
-                    entry.id,
-                )
-            )
+            if isinstance(error, SpecError):
+                entry.ignored, entry.title = list(error.ignored), error.title
         found.append(entry)
     for name in catalog.config.tasks:
-        if wanted is not None and id_key(name) not in wanted:
+        if ids is not None and id_key(name) not in wanted:
             continue
         entry = SpecEntry(name, f"{catalog.config.source} [tasks.{name}]")
         try:

@@ -30,6 +30,9 @@ class SpecError(GitParallelError):
         super().__init__(message, hint)
         self.source = source
         self.line = line
+        # What was read of a spec that declares nothing: `specs --explain` shows it.
+        self.title: str | None = None
+        self.ignored: tuple[Ignored, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -240,13 +243,18 @@ def build_task(
         ignored += unknown
         if "depends_on" in fields:
             depends = _depends_on(fields["depends_on"], source)
-    kept = _declared(task_id, source, declared)
-    owner = _owner(fields.get("owner"), task_id, source)
-    if owner is None and legacy is not None:
-        owner = legacy.owner
     title = fields.get("title")
     if title is None and legacy is not None:
         title = legacy.title
+    try:
+        kept = _declared(task_id, source, declared)
+    except SpecError as error:
+        error.title = str(title).strip() if title is not None else None
+        error.ignored = tuple(ignored)
+        raise
+    owner = _owner(fields.get("owner"), task_id, source)
+    if owner is None and legacy is not None:
+        owner = legacy.owner
     task = Task(
         id=task_id,
         title=str(title).strip() if title is not None else task_id,
@@ -269,9 +277,11 @@ def parse_spec(
     index: Callable[[], TrackedIndex] | None = None,
     default_owner: str | None = None,
     known_ids: Collection[str] | None = None,
+    as_id: str | None = None,
 ) -> ParsedSpec:
     """One spec's task. `parts` are a folder spec's linked files (path, text); `index` gives
-    the files tracked at base, asked for only when a legacy spec names a bare file."""
+    the files tracked at base, asked for only when a legacy spec names a bare file; `as_id` is
+    the id the catalog knows it by (a shared number's spec: its stem id)."""
     from gitwt.core import front_matter
 
     try:
@@ -279,7 +289,7 @@ def parse_spec(
     except front_matter.FrontMatterError as exc:
         raise SpecError(exc.message, exc.hint, source, exc.line) from exc
     front = found.data or {}
-    raw_id = front.get("id", name_id)
+    raw_id = as_id if as_id is not None else front.get("id", name_id)
     if raw_id is None:
         raise SpecError(
             f"spec {source} has no task id",

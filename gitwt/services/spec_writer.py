@@ -35,7 +35,7 @@ def list_specs(context: Context, ids: list[str] | None) -> list[SpecEntry]:
         if not catalog.sources(task_id):
             problem = SpecProblem(
                 f"no spec found for task {task_id}",
-                "see config 'specs' and 'specs_exclude' for where specs are looked for",
+                catalog.missing_hint(task_id),
                 "",
                 0,
                 task_id,

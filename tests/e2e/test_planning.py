@@ -116,7 +116,7 @@ BAD_INPUTS = [
             "specs/x.md": "---\nid: 1\nfiles: [b]\n---\n",
         },
         ["1"],
-        "declared twice",
+        "task 1 is ambiguous: 2 specs claim it: SPEC-1-a (docs/SPEC-1-a.md) and x (specs/x.md)",
     ),
     (
         {".gitparallel.toml": "bogus = 1\n"},

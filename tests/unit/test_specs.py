@@ -120,14 +120,23 @@ def test_inline_tasks_from_config(tmp_path: Path) -> None:
     assert (task.id, task.title, task.files, task.owner) == ("70", "Inline", ("x/**",), "@me")
 
 
-def test_two_specs_claiming_one_id_is_an_error(tmp_path: Path) -> None:
+def test_two_specs_claiming_one_id_stay_usable_under_their_stem_ids(tmp_path: Path) -> None:
     write(tmp_path, "docs/SPEC-65-a.md", "---\nfiles: [a.py]\n---\n")
     write(tmp_path, "specs/other.md", "---\nid: 65\nfiles: [b.py]\n---\n")
     with pytest.raises(SpecError) as caught:
         find_tasks(str(tmp_path), Config(), ["65"])
-    assert "declared twice" in caught.value.message
-    assert "specs_exclude" in (caught.value.hint or "")
-    assert "docs/SPEC-65-a.md" in caught.value.message and "specs/other.md" in caught.value.message
+    assert caught.value.message == (
+        "task 65 is ambiguous: 2 specs claim it: SPEC-65-a (docs/SPEC-65-a.md) and "
+        "other (specs/other.md)"
+    )
+    assert "'SPEC-65-a'" in (caught.value.hint or "")
+    tasks = find_tasks(str(tmp_path), Config(), ["SPEC-65-a", "other"])
+    assert [(task.id, task.files) for task in tasks] == [
+        ("SPEC-65-a", ("a.py",)),
+        ("other", ("b.py",)),
+    ]
+    [short] = find_tasks(str(tmp_path), Config(), ["65-a"])  # the stem id without 'SPEC-'
+    assert short.id == "SPEC-65-a"
 
 
 def test_unknown_id_names_where_to_declare_it(tmp_path: Path) -> None:
