@@ -189,7 +189,7 @@ def plan_command() -> list[str]:
 
 IN_PROCESS = """
 import sys, time
-from gitwt.services import planning
+from gitwt.services.specs import planning
 from gitwt.services.context import Context
 ids = sys.argv[1:]
 start = time.perf_counter()

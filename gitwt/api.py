@@ -27,17 +27,17 @@ from typing import TYPE_CHECKING, Any
 
 from gitwt.errors import GitParallelError, Refused
 from gitwt.services import json_reports
-from gitwt.services.batch import BatchReport as BatchResult
-from gitwt.services.waiting import Progress
-from gitwt.services.waiting import WaitReport as WaitResult
+from gitwt.services.tasks.batch import BatchReport as BatchResult
+from gitwt.services.tasks.waiting import Progress
+from gitwt.services.tasks.waiting import WaitReport as WaitResult
 
 if TYPE_CHECKING:
-    from gitwt.services.cleaning import CleanResult as CleanedTask
     from gitwt.services.context import Context
-    from gitwt.services.lifecycle import StartReport
-    from gitwt.services.merge_results import MergeReport
-    from gitwt.services.planning import PlanReport
-    from gitwt.services.status import StatusReport
+    from gitwt.services.merging.cleaning import TaskCleanup
+    from gitwt.services.merging.merge_results import MergeReport
+    from gitwt.services.specs.planning import PlanReport
+    from gitwt.services.tasks.lifecycle import StartReport
+    from gitwt.services.tasks.status import StatusReport
 
 __all__ = [
     "BatchResult",
@@ -135,7 +135,7 @@ class MergeResult:
 
 @dataclass
 class CleanResult:
-    report: list[CleanedTask]
+    report: list[TaskCleanup]
 
     @property
     def ok(self) -> bool:
@@ -152,7 +152,7 @@ class CleanResult:
 def plan(ids: Sequence[str], *, repo: Repository = None) -> PlanResult:
     """The separation report of tasks IDS: conflicts, ownership problems, order and waves. A spec
     that cannot be read is a problem in the report (with its file and line), not an exception."""
-    from gitwt.services.planning import report_plan
+    from gitwt.services.specs.planning import report_plan
 
     context, report = report_plan(list(ids), _context(repo))
     return PlanResult(context.base, context.config.max_instances, report)
@@ -170,7 +170,7 @@ def start(
 ) -> StartResult:
     """Validate like `plan`, then start each task (worktree, hooks, `setup`, the command) or queue
     it; returns at once. Raises `Refused` and creates nothing when the tasks conflict."""
-    from gitwt.services import lifecycle
+    from gitwt.services.tasks import lifecycle
 
     options = lifecycle.StartOptions(
         run=run, max_instances=max_instances, queue=queue, sparse=sparse, auto_merge=auto_merge
@@ -183,7 +183,7 @@ def status(
 ) -> StatusResult:
     """Each task (named, else every task not cleaned) as it really is, with the conflict
     forecast unless `forecast=False`."""
-    from gitwt.services import status as status_service
+    from gitwt.services.tasks import status as status_service
 
     return StatusResult(status_service.gather(_context(repo), list(ids), with_forecast=forecast))
 
@@ -197,7 +197,7 @@ def wait(
 ) -> WaitResult:
     """Block until the tasks (named, else every live task with a command) have ended, or
     `timeout` seconds have passed. `ok`: every one succeeded (or merged) in time."""
-    from gitwt.services import waiting
+    from gitwt.services.tasks import waiting
 
     return waiting.wait(_context(repo), list(ids), timeout=timeout, progress=progress)
 
@@ -213,7 +213,7 @@ def merge(
 ) -> MergeResult:
     """Audit, forecast and merge tasks (named, else every succeeded one; `everything`: open ones
     too) into base atomically, gated on `test`; then clean them up unless `keep`."""
-    from gitwt.services.merge import merge as merge_tasks
+    from gitwt.services.merging.merge import merge as merge_tasks
 
     report = merge_tasks(
         _context(repo),
@@ -229,7 +229,7 @@ def merge(
 def clean(ids: Sequence[str] = (), *, force: bool = False, repo: Repository = None) -> CleanResult:
     """Remove finished tasks' worktrees and merged branches, never losing work (`force` keeps
     it under refs/parallel/salvage/ first)."""
-    from gitwt.services import cleaning
+    from gitwt.services.merging import cleaning
 
     return CleanResult(cleaning.clean(_context(repo), list(ids), force=force))
 
@@ -246,7 +246,7 @@ def batch(
     """The older system's `execute_parallel_batch`: plan, start, wait, merge what succeeded,
     clean up; one report (`success`, `tasks_executed`, `monitoring_result`, `merge_results`,
     `duration_seconds`, `speedup`...)."""
-    from gitwt.services import batch as batch_service
+    from gitwt.services.tasks import batch as batch_service
 
     return batch_service.run_batch(
         _context(repo),

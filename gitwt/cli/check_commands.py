@@ -68,8 +68,8 @@ def check(
     common path). The pre-commit hook git-parallel-claims runs it with --staged.
     """
     from gitwt.cli import check_report
-    from gitwt.services import checking
     from gitwt.services.context import Context
+    from gitwt.services.specs import boundary_check as checking
 
     if claims:
         if range_spec or paths or task_id or role or ownership_only:
@@ -144,10 +144,10 @@ def hooks_install(worktree: str | None, task_id: str | None, server: bool) -> No
     task.
     """
     from gitwt.cli import check_report
-    from gitwt.services import base_guard, installer
+    from gitwt.services.hooks import base_guard, installer
 
     if server:
-        from gitwt.services import server_hook
+        from gitwt.services.hooks import server_hook
 
         click.echo(f"installed the server check in {server_hook.install(worktree or '.')}")
         return
@@ -168,11 +168,11 @@ def hooks_uninstall(worktree: str | None, server: bool) -> None:
     With --server, in the bare repository: remove the pre-receive check, putting back the
     pre-receive hook it chained to.
     """
-    from gitwt.services import base_guard, installer
+    from gitwt.services.hooks import base_guard, installer
 
     where = worktree or "."
     if server:
-        from gitwt.services import server_hook
+        from gitwt.services.hooks import server_hook
 
         removed = server_hook.uninstall(where)
         click.echo(f"removed the server check {removed}" if removed else "no server check here")
@@ -193,10 +193,10 @@ def hooks_uninstall(worktree: str | None, server: bool) -> None:
 def hooks_status(as_json: bool, server: bool) -> None:
     """Show which worktrees have the hooks, in which mode, and what they chain to."""
     from gitwt.cli import check_report
-    from gitwt.services import base_guard
+    from gitwt.services.hooks import base_guard
 
     if server:
-        from gitwt.services import server_hook
+        from gitwt.services.hooks import server_hook
 
         check, chained = server_hook.installed(".")
         emit(

@@ -53,8 +53,8 @@ def specs_command(ids: tuple[str, ...], front_matter: bool, explain: bool, as_js
     front matter, for a person to review and commit; a spec with uncommitted changes is refused.
     """
     from gitwt.cli import plan_report
-    from gitwt.services import spec_writer
     from gitwt.services.context import Context
+    from gitwt.services.specs import spec_writer
 
     context = Context.discover()
     if front_matter:

@@ -29,8 +29,8 @@ if TYPE_CHECKING:
     from gitwt.core.provenance import Ignored, Origin
     from gitwt.core.spec_catalog import SpecEntry, SpecProblem
     from gitwt.core.specs import Task
-    from gitwt.services.planning import PlanReport
-    from gitwt.services.spec_writer import Written
+    from gitwt.services.specs.planning import PlanReport
+    from gitwt.services.specs.spec_writer import Written
 
 KIND_TEXT = {
     "front_matter": "front matter",

@@ -9,8 +9,8 @@ from gitwt.cli.merge_report import merge_text
 from gitwt.cli.report import duration, paint
 
 if TYPE_CHECKING:
-    from gitwt.services.batch import BatchReport
-    from gitwt.services.waiting import WaitReport
+    from gitwt.services.tasks.batch import BatchReport
+    from gitwt.services.tasks.waiting import WaitReport
 
 
 def _when(stamp: str | None) -> str:

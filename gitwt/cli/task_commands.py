@@ -99,8 +99,8 @@ def status(ids: tuple[str, ...], as_json: bool, watch: bool, no_forecast: bool) 
 @click.option("-f", "--follow", is_flag=True, help="Keep printing output as it comes.")
 def logs(task_id: str, follow: bool) -> None:
     """Print the output of task ID's command."""
-    from gitwt.services import task_logs
     from gitwt.services.context import Context
+    from gitwt.services.tasks import task_logs
 
     try:
         task_logs.print_log(Context.discover(), task_id, follow)
@@ -122,8 +122,8 @@ def logs(task_id: str, follow: bool) -> None:
 def stop(ids: tuple[str, ...], timeout: float, as_json: bool) -> None:
     """SIGTERM each task's whole process tree, SIGKILL after the timeout (default: all)."""
     from gitwt.cli import report, task_report
-    from gitwt.services import supervisor
     from gitwt.services.context import Context
+    from gitwt.services.tasks import supervisor
 
     results = supervisor.stop(Context.discover(), list(ids), timeout=timeout)
     if as_json:
@@ -140,8 +140,8 @@ def stop(ids: tuple[str, ...], timeout: float, as_json: bool) -> None:
 def claim(task_id: str, paths: tuple[str, ...], as_json: bool) -> None:
     """Extend a live task's declaration with PATHS, unless another live task has them."""
     from gitwt.cli import report, task_report
-    from gitwt.services import claiming
     from gitwt.services.context import Context
+    from gitwt.services.specs import claiming
 
     result = claiming.claim(Context.discover(), task_id, list(paths))
     if as_json:

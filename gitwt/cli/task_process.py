@@ -23,7 +23,7 @@ def _show_merge(result: Any) -> None:
 def main(argv: list[str] | None = None) -> int:
     args = sys.argv[1:] if argv is None else argv
     if len(args) == 2 and args[0] == "--wait":
-        from gitwt.services.scheduler import wait_loop
+        from gitwt.services.tasks.scheduler import wait_loop
 
         return wait_loop(args[1])
     if len(args) != 2:
@@ -31,7 +31,7 @@ def main(argv: list[str] | None = None) -> int:
             "usage: python -m gitwt.cli.task_process COMMON_DIR TASK_ID | --wait TOPLEVEL\n"
         )
         return 2
-    from gitwt.services.task_runner import run_task
+    from gitwt.services.tasks.task_runner import run_task
 
     return run_task(args[0], args[1], show_merge=_show_merge)
 

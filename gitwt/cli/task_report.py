@@ -16,7 +16,7 @@ def _exit_text(code: int | None, signal_number: int | None) -> str:
 
 
 def _waiting_line(record: dict[str, Any]) -> str:
-    from gitwt.services.scheduler import waiting_text
+    from gitwt.services.tasks.scheduler import waiting_text
 
     return waiting_text(record.get("waiting") or []) or "for the next scheduling step"
 

@@ -20,8 +20,8 @@ def release(task_id: str, force: bool, as_json: bool) -> None:
     task's branch on the remote is never deleted.
     """
     from gitwt.cli import report
-    from gitwt.services import team
     from gitwt.services.context import Context
+    from gitwt.services.team import team_mode as team
 
     context = Context.discover()
     if not team.enabled(context):

@@ -2,7 +2,7 @@
 
 The rules are compiled once (at `start`/`claim`) into plain JSON: declared patterns as regexes
 and the ownership map's rules with provenance. The hook loads that JSON (`gitwt.hook.rules_file`;
-the services save it, `gitwt.services.task_rules`) and calls `violations`. No file I/O here.
+the services save it, `gitwt.services.hooks.task_rules`) and calls `violations`. No file I/O here.
 
 Every commit pays for this module, so it imports nothing heavy at load time: no dataclasses
 (they pull in `inspect`), no typing, no `gitwt.infra.git` (subprocess), no `gitwt.core.ownership`

@@ -179,14 +179,14 @@ def _inside(path: str, folder: str) -> bool:
 def _task_rules(git_dir: str, top: str) -> boundaries.Rules | None:
     """This worktree's task rules; None only where no task claims the worktree. A task
     worktree (locked by gitwt, or a live record's) without its rules file fails closed."""
-    where = entry.Layout(git_dir, entry.common_dir_of(git_dir))
+    where = entry.GitDirs(git_dir, entry.common_dir_of(git_dir))
     rules = rules_lookup.saved_rules(where)
     if rules is not None or not _task_worktree(where, top):
         return rules
     return rules_lookup.own_rules(where)  # raises: the rules file is missing
 
 
-def _task_worktree(where: entry.Layout, top: str) -> bool:
+def _task_worktree(where: entry.GitDirs, top: str) -> bool:
     try:
         with open(os.path.join(where.git_dir, "locked"), encoding="utf-8") as handle:
             if handle.read().startswith("git parallel "):
@@ -213,7 +213,7 @@ def verdicts(edits: Edits) -> tuple[boundaries.Rules | None, list[boundaries.Vio
     if rules is None:
         return None, []  # not a task worktree: the main checkout's guard is `guarded_edits`
     ours = entry.common_dir_of(git_dir)
-    changes: list[entry.Change] = []
+    changes: list[entry.StagedEntry] = []
     elsewhere: list[boundaries.Violation] = []
     for given in edits.paths:
         path, escaped = _landing(given, edits.cwd, top)
@@ -229,7 +229,7 @@ def verdicts(edits: Edits) -> tuple[boundaries.Rules | None, list[boundaries.Vio
         relative = os.path.relpath(path, top)
         if relative.split(os.sep)[0] == ".git":
             continue
-        changes.append(entry.Change("M" if os.path.lexists(path) else "A", relative))
+        changes.append(entry.StagedEntry("M" if os.path.lexists(path) else "A", relative))
     found = boundaries.violations(changes, rules)
     return rules, elsewhere + boundaries.before_the_edit(found, rules)
 
@@ -251,10 +251,10 @@ def guarded_edits(edits: Edits) -> tuple[list[boundaries.Violation], list[str], 
             continue  # another worktree or outside the repository: its own hooks judge it
         relative = os.path.relpath(path, top)
         if relative.split(os.sep)[0] != ".git":
-            changes.append(entry.Change("M" if os.path.lexists(path) else "A", relative))
+            changes.append(entry.StagedEntry("M" if os.path.lexists(path) else "A", relative))
     if not changes:
         return [], [], None
-    where = entry.Layout(git_dir, entry.common_dir_of(git_dir))
+    where = entry.GitDirs(git_dir, entry.common_dir_of(git_dir))
     return checks.guarded(where, lambda: changes, editing=True)
 
 

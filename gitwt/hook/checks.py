@@ -14,9 +14,9 @@ from gitwt.core import boundaries
 from gitwt.hook import rules_file
 from gitwt.hook.entry import EXIT_OK, EXIT_VIOLATION, NULL_OID, RAISE_FAILPOINT, TASK
 from gitwt.hook.git_runner import (
-    Change,
+    GitDirs,
     HookError,
-    Layout,
+    StagedEntry,
     current_branch,
     diff,
     finish_git,
@@ -35,8 +35,8 @@ if TYPE_CHECKING:
 
 
 def staged_changes(
-    rules: boundaries.Rules | None, where: Layout, folder: str | None = None
-) -> list[Change]:
+    rules: boundaries.Rules | None, where: GitDirs, folder: str | None = None
+) -> list[StagedEntry]:
     """What the commit being made changes, as the task's branch will carry it (in `folder`, by
     default the current directory).
 
@@ -54,7 +54,7 @@ def staged_changes(
 
 
 def check_staged(
-    rules: boundaries.Rules, where: Layout, started: tuple[int, int] | None = None
+    rules: boundaries.Rules, where: GitDirs, started: tuple[int, int] | None = None
 ) -> int:
     """pre-commit: the staged change (`started`: the diff the shim began before the imports)."""
     if started is not None:
@@ -83,7 +83,7 @@ def check_staged(
     return EXIT_VIOLATION
 
 
-def audit_head(rules: boundaries.Rules, where: Layout) -> int:
+def audit_head(rules: boundaries.Rules, where: GitDirs) -> int:
     """post-commit: check the commit just made (the pre-commit check may have been skipped)."""
     parents = run_git(["rev-list", "--parents", "-n", "1", "HEAD"])[1].decode().split()
     if not parents:
@@ -118,7 +118,7 @@ def audit_head(rules: boundaries.Rules, where: Layout) -> int:
 
 
 def record_violations(
-    where: Layout, rules: boundaries.Rules, commit: str, found: list[boundaries.Violation]
+    where: GitDirs, rules: boundaries.Rules, commit: str, found: list[boundaries.Violation]
 ) -> bool:
     """Append the violations to the task's state record, under the state lock."""
     from gitwt.infra import state
@@ -159,7 +159,7 @@ def record_violations(
     return True
 
 
-def live_tasks_on(branch: str | None, where: Layout) -> list[dict[str, Any]]:
+def live_tasks_on(branch: str | None, where: GitDirs) -> list[dict[str, Any]]:
     if branch is None:
         return []
     return [
@@ -167,7 +167,7 @@ def live_tasks_on(branch: str | None, where: Layout) -> list[dict[str, Any]]:
     ]
 
 
-def guard(where: Layout) -> int:
+def guard(where: GitDirs) -> int:
     """Main-worktree guard: on a live task's base, refuse commits touching its declared paths."""
     found, names, branch = guarded(where, lambda: diff(cached=True))
     if not found:
@@ -187,7 +187,7 @@ def guard(where: Layout) -> int:
 
 
 def guarded(
-    where: Layout, read_changes: Callable[[], list[Change]], *, editing: bool = False
+    where: GitDirs, read_changes: Callable[[], list[StagedEntry]], *, editing: bool = False
 ) -> tuple[list[boundaries.Violation], list[str], str | None]:
     """The base guard's one rule, for a commit (the staged change) and for an agent's edit in
     the main checkout: on a live task's base branch, a path that task declares is refused.
@@ -246,7 +246,7 @@ def _merges_branch_of(record: dict[str, Any], incoming: list[str]) -> bool:
     return False
 
 
-def check_incoming(where: Layout, own: boundaries.Rules | None) -> int:
+def check_incoming(where: GitDirs, own: boundaries.Rules | None) -> int:
     """pre-merge-commit: a task branch coming in must stay inside its own task's rules."""
     found: list[boundaries.Violation] = []
     blamed: list[str] = []
@@ -285,7 +285,7 @@ def check_incoming(where: Layout, own: boundaries.Rules | None) -> int:
     return EXIT_VIOLATION
 
 
-def check_pushed(where: Layout, own: boundaries.Rules | None, lines: bytes) -> int:
+def check_pushed(where: GitDirs, own: boundaries.Rules | None, lines: bytes) -> int:
     """pre-push: every pushed task branch, over the commits the remote does not have yet."""
     found: list[boundaries.Violation] = []
     for line in lines.decode("utf-8", "surrogateescape").splitlines():
@@ -320,7 +320,7 @@ def run_hook(
     hook: str,
     mode: str,
     stdin_data: bytes | None,
-    where: Layout,
+    where: GitDirs,
     started: tuple[int, int] | None = None,
 ) -> int:
     if RAISE_FAILPOINT in os.environ:  # tests only: failpoints is imported only then

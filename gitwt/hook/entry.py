@@ -25,14 +25,14 @@ from __future__ import annotations
 import os
 import sys
 
-from gitwt.hook.git_runner import (  # re-exported: the shims, agent hook and services use them
-    Change as Change,
+from gitwt.hook.git_runner import (
+    GitDirs as GitDirs,
 )
 from gitwt.hook.git_runner import (
     HookError as HookError,
 )
-from gitwt.hook.git_runner import (
-    Layout as Layout,
+from gitwt.hook.git_runner import (  # re-exported: the shims, agent hook and services use them
+    StagedEntry as StagedEntry,
 )
 from gitwt.hook.git_runner import (
     common_dir_of as common_dir_of,
@@ -86,7 +86,7 @@ CHECKED_HOOKS = ("pre-commit", "post-commit", "pre-merge-commit", "pre-push")
 TASK, GUARD = "task", "guard"
 RAISE_FAILPOINT = "GIT_PARALLEL_FAILPOINT_RAISE"  # = failpoints.RAISE_VARIABLE, not imported
 # The base guard in the common hooks folder says so in its first lines, and keeps the hook it
-# displaced next to itself under this suffix (gitwt.services.base_guard).
+# displaced next to itself under this suffix (gitwt.services.hooks.base_guard).
 BASE_GUARD_MARKER = b"git parallel: the base guard"
 SAVED_SUFFIX = ".parallel-saved"
 

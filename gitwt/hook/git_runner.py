@@ -79,7 +79,7 @@ def run_git(args: list[str], *, check: bool = True, folder: str | None = None) -
     return code, out
 
 
-class Change:
+class StagedEntry:
     """One `--name-status -z` entry (the hook's light twin of `git.Change`)."""
 
     __slots__ = ("old_path", "path", "status")
@@ -90,19 +90,19 @@ class Change:
         self.old_path = old_path
 
 
-def parse_name_status(data: bytes) -> list[Change]:
+def parse_name_status(data: bytes) -> list[StagedEntry]:
     if not data:
         return []
     items = data.rstrip(b"\0").decode("utf-8", "surrogateescape").split("\0")
-    changes: list[Change] = []
+    changes: list[StagedEntry] = []
     index = 0
     while index + 1 < len(items):
         letter = items[index][:1]
         if letter in ("R", "C"):
-            changes.append(Change(letter, items[index + 2], items[index + 1]))
+            changes.append(StagedEntry(letter, items[index + 2], items[index + 1]))
             index += 3
         else:
-            changes.append(Change(letter, items[index + 1]))
+            changes.append(StagedEntry(letter, items[index + 1]))
             index += 2
     return changes
 
@@ -112,7 +112,7 @@ def diff_args(*revisions: str, cached: bool = False) -> list[str]:
     return ["diff", "--name-status", "-z", "--no-ext-diff", *cached_flag, *revisions, "--"]
 
 
-def diff(*revisions: str, cached: bool = False, folder: str | None = None) -> list[Change]:
+def diff(*revisions: str, cached: bool = False, folder: str | None = None) -> list[StagedEntry]:
     return parse_name_status(run_git(diff_args(*revisions, cached=cached), folder=folder)[1])
 
 
@@ -131,7 +131,7 @@ def merge_base(*revisions: str, folder: str | None = None) -> str | None:
 # --- where we are ----------------------------------------------------------------------------
 
 
-class Layout:
+class GitDirs:
     """This worktree's private git dir and the common dir, found without running git."""
 
     __slots__ = ("common_dir", "git_dir")
@@ -164,7 +164,7 @@ def common_dir_of(git_dir: str) -> str:
         return git_dir
 
 
-def layout() -> Layout:
+def layout() -> GitDirs:
     # Git runs hooks at the top of the worktree, and exports GIT_DIR when it was given one.
     git_dir = os.environ.get("GIT_DIR")
     git_dir = os.path.abspath(git_dir) if git_dir else git_dir_of(os.getcwd())
@@ -173,7 +173,7 @@ def layout() -> Layout:
         if code != 0:
             raise HookError("not inside a git repository", "run the hook inside a worktree")
         git_dir = out.decode("utf-8", "surrogateescape").strip("\n")
-    return Layout(git_dir, common_dir_of(git_dir))
+    return GitDirs(git_dir, common_dir_of(git_dir))
 
 
 def current_branch(git_dir: str) -> str | None:

@@ -1,6 +1,6 @@
 """The compiled rules file in a task worktree's private git dir: where it is, and loading it.
 
-`gitwt.services.task_rules` writes it (at `start`, `claim` and `hooks install --task`); the
+`gitwt.services.hooks.task_rules` writes it (at `start`, `claim` and `hooks install --task`); the
 hooks, `merge` and `check` read it through `load_rules`. The hook imports this module once git
 is running (`entry.load_checker`). Stdlib only, and not even `json` (it imports `re`): the file
 is read with the C scanner of `_json`, falling back to `json`.

@@ -10,14 +10,14 @@ import os
 
 from gitwt.core import boundaries
 from gitwt.hook import rules_file
-from gitwt.hook.git_runner import HookError, Layout
+from gitwt.hook.git_runner import GitDirs, HookError
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
     from typing import Any
 
 
-def saved_rules(where: Layout) -> boundaries.Rules | None:
+def saved_rules(where: GitDirs) -> boundaries.Rules | None:
     """This worktree's task rules, or None outside task worktrees; unreadable ones fail closed."""
     try:
         return rules_file.load_rules(where.git_dir)
@@ -29,7 +29,7 @@ def saved_rules(where: Layout) -> boundaries.Rules | None:
         ) from exc
 
 
-def own_rules(where: Layout) -> boundaries.Rules:
+def own_rules(where: GitDirs) -> boundaries.Rules:
     """This task worktree's rules; a missing or broken file refuses the commit (fail closed)."""
     path = rules_file.rules_path(where.git_dir)
     rules = saved_rules(where)
@@ -78,7 +78,7 @@ def record_rules(record: dict[str, Any]) -> boundaries.Rules:
 
 
 def task_of_branch(
-    ref: str, where: Layout, own: boundaries.Rules | None
+    ref: str, where: GitDirs, own: boundaries.Rules | None
 ) -> boundaries.Rules | None:
     """The rules of the task whose branch `ref` (refs/heads/... or a short name) is, if any."""
     branch = ref.removeprefix("refs/heads/")

@@ -104,7 +104,7 @@ class Context:
 
     def load_tasks(self, ids: list[str]) -> list[Task]:
         """The named tasks; an error naming the first spec problem when any cannot be read."""
-        from gitwt.services import spec_catalog
+        from gitwt.services.specs import discovery as spec_catalog
 
         return spec_catalog.load_tasks(self, ids)
 

@@ -12,7 +12,7 @@ if TYPE_CHECKING:
     from gitwt.core.provenance import Origin
     from gitwt.core.spec_catalog import SpecEntry
     from gitwt.core.specs import Task
-    from gitwt.services.planning import PlanReport
+    from gitwt.services.specs.planning import PlanReport
 
 
 def schema(command: str) -> str:

@@ -20,8 +20,8 @@ from hypothesis import strategies as st
 
 from gitwt.core import boundaries
 from gitwt.hook import checks, entry, rules_lookup
-from gitwt.services import audit
 from gitwt.services.context import Context
+from gitwt.services.merging import audit
 from tests.conftest import Repo, git
 
 DECLARED = ["src/**", "docs/guide.md", "app/[id].tsx"]

@@ -6,7 +6,7 @@ import os
 from pathlib import Path
 
 from bench.git_processes import git_processes, traced_environment
-from gitwt.services import trash
+from gitwt.services.merging import trash
 from tests.conftest import Repo, git
 from tests.integration.test_merge import start_open, work
 from tests.integration.test_supervisor import wait_until

@@ -166,7 +166,7 @@ def test_watch_redraws_until_interrupted(repo: Repo) -> None:
 
 def test_forecast_without_merge_tree_stdin_gives_the_same_answer(repo: Repo) -> None:
     """git before 2.40 has no `merge-tree --stdin`: one merge-tree per pair must agree."""
-    from gitwt.services import forecast as status_service
+    from gitwt.services.merging import forecast as status_service
 
     repo.write("shared.txt", "base\n")
     repo.commit_all("shared")

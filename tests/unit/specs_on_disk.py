@@ -9,7 +9,7 @@ from gitwt.core import spec_catalog
 from gitwt.core.legacy_tokens import TrackedIndex
 from gitwt.core.specs import SpecError, Task
 from gitwt.infra.config import Config
-from gitwt.services.spec_catalog import discover
+from gitwt.services.specs.discovery import discover
 
 
 def catalog(root: Path, config: Config, tracked: Iterable[str] = ()) -> spec_catalog.Catalog:

@@ -5,8 +5,8 @@ from __future__ import annotations
 import pytest
 
 from gitwt.errors import GitParallelError
-from gitwt.services.registry import Entry
-from gitwt.services.server_hook import branch_pattern
+from gitwt.services.hooks.server_hook import branch_pattern
+from gitwt.services.team.registry import Entry
 
 ENTRY = Entry(
     id="65",

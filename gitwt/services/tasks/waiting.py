@@ -39,7 +39,7 @@ def iso_time(stamp: float | None) -> str | None:
 
 def is_active(observed: str) -> bool:
     """Queued or running (supervised or not): the task has not ended yet."""
-    from gitwt.services.supervisor import UNSUPERVISED
+    from gitwt.services.tasks.supervisor import UNSUPERVISED
 
     return observed in (state.QUEUED, state.RUNNING, UNSUPERVISED)
 
@@ -129,7 +129,7 @@ class WaitReport:
 
 def _chosen(context: Context, ids: Sequence[str]) -> list[str]:
     """The ids to wait for: the named tasks, else every live task that runs a command."""
-    from gitwt.services import supervisor
+    from gitwt.services.tasks import supervisor
 
     records = state.all_tasks(context.repo.common_dir)
     chosen = supervisor.choose(
@@ -147,7 +147,7 @@ def _chosen(context: Context, ids: Sequence[str]) -> list[str]:
 
 
 def _outcome(record: dict[str, Any], common: str) -> TaskOutcome:
-    from gitwt.services.supervisor import observe
+    from gitwt.services.tasks.supervisor import observe
 
     seen = observe(record, common).state
     exit_record = record.get("exit") or {}
@@ -164,7 +164,7 @@ def _outcome(record: dict[str, Any], common: str) -> TaskOutcome:
 
 def _describe(task: TaskOutcome, record: dict[str, Any]) -> str:
     if task.state == state.QUEUED:
-        from gitwt.services.scheduler import waiting_text
+        from gitwt.services.tasks.scheduler import waiting_text
 
         why = waiting_text(record.get("waiting") or [])
         return f"queued ({why})" if why else "queued"
@@ -207,7 +207,7 @@ def _sleep_until_an_exit(pids: list[int], seconds: float) -> None:
 
 def _processes(record: dict[str, Any]) -> list[int]:
     """The processes whose exit may end this task: its runner, else its unsupervised command."""
-    from gitwt.services.supervisor import verified
+    from gitwt.services.tasks.supervisor import verified
 
     for key in ("shim", "child"):
         process = verified(record.get(key))
@@ -225,7 +225,7 @@ def wait(
 ) -> WaitReport:
     """Block until the tasks (named, else every live task with a command) have ended, or until
     `timeout` seconds have passed; report how each ended."""
-    from gitwt.services import scheduler
+    from gitwt.services.tasks import scheduler
 
     common = context.repo.common_dir
     began = time.time()

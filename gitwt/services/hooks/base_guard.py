@@ -28,8 +28,8 @@ from typing import Any
 from gitwt.errors import GitParallelError
 from gitwt.hook.entry import BASE_GUARD_MARKER, GUARD, SAVED_SUFFIX
 from gitwt.infra import git, git_output, state
-from gitwt.services import installer
-from gitwt.services.shims import check_shim
+from gitwt.services.hooks import installer
+from gitwt.services.tasks.shims import check_shim
 
 LEGACY_SUFFIX = ".legacy"  # pre-commit's migration slot: it runs `<hook>.legacy` first
 RECORD_FILE = "base-guard.json"  # in parallel/: where the guard went, for status

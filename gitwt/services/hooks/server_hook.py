@@ -29,7 +29,7 @@ SCRIPT = """#!{python} -I
 {marker} (pre-receive): task branches may change only their declared paths.
 import sys
 sys.path.insert(0, {root!r})
-from gitwt.services.server_hook import main
+from gitwt.services.hooks.server_hook import main
 sys.exit(main(sys.stdin.buffer.read()))
 """
 
@@ -57,7 +57,7 @@ def install(path: str) -> str:
     """Install the pre-receive check in the bare repository at `path`; the hook found there
     keeps running after ours (moved aside, fed the same input)."""
     import gitwt
-    from gitwt.services.shims import interpreter
+    from gitwt.services.tasks.shims import interpreter
 
     hooks_dir, target = hook_paths(path)
     os.makedirs(hooks_dir, exist_ok=True)
@@ -172,7 +172,7 @@ def check_update(
 def main(lines: bytes) -> int:
     """pre-receive: 0 accepts the push, 1 refuses all of it (git's rule for this hook)."""
     from gitwt.hook import messages
-    from gitwt.services import registry
+    from gitwt.services.team import registry
 
     try:
         config = server_config()

@@ -1,8 +1,8 @@
 """Supervision without a daemon (DESIGN §8): spawn task runners, observe, stop, gate, schedule.
 
-`start` writes each task's record and the scheduler (`gitwt.services.scheduler`) spawns one
+`start` writes each task's record and the scheduler (`gitwt.services.tasks.scheduler`) spawns one
 task runner per task that may run (the process `gitwt.cli.task_process`, which calls
-`gitwt.services.task_runner`), then returns. The runner runs the command, writes the exit
+`gitwt.services.tasks.task_runner`), then returns. The runner runs the command, writes the exit
 record and runs one scheduling step. Nothing here trusts a bare
 pid: a process is the one we started only if it is alive and has the create_time we stored.
 """

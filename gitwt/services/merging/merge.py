@@ -13,11 +13,12 @@ from typing import Any
 
 from gitwt.errors import GitParallelError, Refused
 from gitwt.infra import failpoints, git, state
-from gitwt.services import base_guard, trash
 from gitwt.services.context import Context
-from gitwt.services.merge_candidate import prepare
-from gitwt.services.merge_publish import base_checkout, publish
-from gitwt.services.merge_results import (
+from gitwt.services.hooks import base_guard
+from gitwt.services.merging import trash
+from gitwt.services.merging.merge_candidate import prepare
+from gitwt.services.merging.merge_publish import base_checkout, publish
+from gitwt.services.merging.merge_results import (
     CLEAN,
     MAX_ATTEMPTS,
     MERGED,
@@ -34,7 +35,7 @@ def select(
     records: dict[str, dict[str, Any]], ids: Sequence[str], everything: bool
 ) -> list[dict[str, Any]]:
     """Named tasks; else every succeeded task (and open ones too with --all)."""
-    from gitwt.services import supervisor
+    from gitwt.services.tasks import supervisor
 
     wanted = {state.SUCCEEDED, state.OPEN} if everything else {state.SUCCEEDED}
     return supervisor.choose(records, ids, lambda record: record.get("state") in wanted)
@@ -147,7 +148,7 @@ def _finish(context: Context, record: dict[str, Any], *, commit: str, old: str, 
 
 def _clean_up(context: Context, record: dict[str, Any]) -> str:
     """Remove the merged task's worktree and branch; never forced, so nothing can be lost."""
-    from gitwt.services import worktree_removal
+    from gitwt.services.merging import worktree_removal
 
     fresh = state.read_task(context.repo.common_dir, record["id"]) or record
     try:
@@ -158,14 +159,14 @@ def _clean_up(context: Context, record: dict[str, Any]) -> str:
 
 
 def _team() -> Any:
-    from gitwt.services import team
+    from gitwt.services.team import team_mode as team
 
     return team
 
 
 def _schedule(context: Context) -> None:
     """Tasks queued behind a partner that just merged may start now (DESIGN §8)."""
-    from gitwt.services import scheduler
+    from gitwt.services.tasks import scheduler
 
     scheduler.schedule(context)
 

@@ -20,11 +20,11 @@ from gitwt.core.specs import Task
 from gitwt.errors import GitParallelError
 from gitwt.hook import checks
 from gitwt.hook.entry import framework_range
-from gitwt.hook.git_runner import Layout
+from gitwt.hook.git_runner import GitDirs
 from gitwt.hook.rules_file import load_rules
 from gitwt.infra import git, state
 from gitwt.services.context import Context
-from gitwt.services.task_rules import current_rules
+from gitwt.services.hooks.task_rules import current_rules
 
 if TYPE_CHECKING:
     from collections.abc import Sequence
@@ -89,7 +89,7 @@ def choose_rules(
     """--task, else --role, else this worktree's task, else the role from env or config."""
     if task_id is not None:
         if context.config.remote is not None:
-            from gitwt.services import team
+            from gitwt.services.team import team_mode as team
 
             shared = team.registry_rules(context, task_id)  # not live here: the registry's
             if shared is not None:
@@ -153,7 +153,7 @@ def range_changes(context: Context, spec: str) -> list[git.Change]:
 
 def staged_changes(context: Context, rules: boundaries.Rules) -> list[ChangeLike]:
     """The staged change, read as the commit hook reads it (one reader: hook.checks)."""
-    where = Layout(context.repo.git_dir, context.repo.common_dir)
+    where = GitDirs(context.repo.git_dir, context.repo.common_dir)
     return list(checks.staged_changes(rules, where, folder=context.repo.toplevel))
 
 

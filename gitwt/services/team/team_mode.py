@@ -14,12 +14,12 @@ from gitwt.core import separation
 from gitwt.core.specs import Task, same_id
 from gitwt.errors import GitParallelError, Refused
 from gitwt.infra import git, remote, state
-from gitwt.services import registry
 from gitwt.services.context import Context
+from gitwt.services.team import registry
 
 if TYPE_CHECKING:
     from gitwt.core import boundaries
-    from gitwt.services.status import TaskStatus
+    from gitwt.services.tasks.status import TaskStatus
 
 
 def enabled(context: Context) -> bool:
@@ -52,7 +52,7 @@ def add_live_elsewhere(context: Context, plan: separation.Plan) -> None:
     """Count the tasks live on other machines, as start does: each overlap is a conflict, and
     a problem that names the other task's machine and user."""
     from gitwt.core.separation import Problem
-    from gitwt.services.lifecycle import live_conflicts
+    from gitwt.services.tasks.lifecycle import live_conflicts
 
     others = registry.fetch(context).others()
     for task in plan.tasks:
@@ -79,8 +79,8 @@ def register(context: Context, records: Sequence[dict[str, Any]]) -> None:
     state lock). Refused, naming the task, machine and user, when a task of another machine
     has the same id or an overlapping declaration; a lost race is decided again on a fresh
     fetch, so of two overlapping starts exactly one wins."""
-    from gitwt.services.lifecycle import _conflict_text as conflict_text
-    from gitwt.services.lifecycle import live_conflicts
+    from gitwt.services.tasks.lifecycle import _conflict_text as conflict_text
+    from gitwt.services.tasks.lifecycle import live_conflicts
 
     if not records:
         return
@@ -130,8 +130,8 @@ def unregister(context: Context, task_ids: Sequence[str]) -> None:
 def claim(context: Context, record: dict[str, Any], added: Sequence[str]) -> None:
     """Extend the task's registry entry with `added`, unless a task of another machine
     declares an overlapping path (call under the state lock, before the local record)."""
-    from gitwt.services.lifecycle import _conflict_text as conflict_text
-    from gitwt.services.lifecycle import live_conflicts
+    from gitwt.services.tasks.lifecycle import _conflict_text as conflict_text
+    from gitwt.services.tasks.lifecycle import live_conflicts
 
     claims = [*(record.get("claims") or []), {"paths": list(added)}]
     entry = registry.new_entry(context, {**record, "claims": claims})
@@ -226,7 +226,7 @@ def _unreadable_entry(task_id: str) -> registry.Entry:
 
 def remote_statuses(context: Context, ids: Sequence[str]) -> list[TaskStatus]:
     """The tasks live on other machines, as status rows in state `remote`."""
-    from gitwt.services.status import TaskStatus
+    from gitwt.services.tasks.status import TaskStatus
 
     view = registry.fetch(context)
     shown = []
@@ -258,7 +258,7 @@ def registry_rules(context: Context, task_id: str) -> boundaries.Rules | None:
 def sync_base(context: Context, checkout: str | None) -> registry.View:
     """Fetch the registry and the remote's base; bring the local base up to the remote's when
     it is behind (with its checkout, like a `pull --ff-only`). Refused when they diverged."""
-    from gitwt.services import merge_publish
+    from gitwt.services.merging import merge_publish
 
     view = registry.fetch(context, base=context.base)
     theirs = view.snapshot.base
@@ -292,7 +292,7 @@ def publish(
     """Publish base at `tip` and release the landed tasks in one atomic push with leases on
     both refs; then advance the local base. "moved" when either lease was lost (the caller
     fetches and redoes the merge, tests included)."""
-    from gitwt.services import merge_publish
+    from gitwt.services.merging import merge_publish
 
     name = registry.remote_name(context)
     assert name is not None

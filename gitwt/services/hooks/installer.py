@@ -2,7 +2,8 @@
 
 A worktree gets its own `core.hooksPath` (per-worktree config, `extensions.worktreeConfig`)
 pointing at shims generated into its private git dir (`<git-dir>/parallel-hooks/`), so the main
-worktree and other worktrees keep their hooks. The shims' text comes from `gitwt.services.shims`.
+worktree and other worktrees keep their hooks. The shims' text comes
+from `gitwt.services.tasks.shims`.
 
 Each shim chains to the hook that would have run without us: the previous `core.hooksPath`, or
 the common `hooks/` dir. What was there before is kept in `<git-dir>/parallel-hooks.json`, so
@@ -11,7 +12,7 @@ the common `hooks/` dir. What was there before is kept in `<git-dir>/parallel-ho
 Two modes: `task` (the worktree holds a task's compiled rules: commits must stay inside them)
 and `guard` (a worktree whose core.hooksPath the user set, e.g. husky: commits on the base of a
 live task must not touch its paths). Elsewhere the guard lives in the common hooks folder
-(`gitwt.services.base_guard`).
+(`gitwt.services.hooks.base_guard`).
 """
 
 from __future__ import annotations
@@ -27,7 +28,7 @@ from gitwt.errors import GitParallelError
 from gitwt.hook import rules_file
 from gitwt.hook.entry import CHECKED_HOOKS, GUARD, TASK
 from gitwt.infra import git, state
-from gitwt.services.shims import check_shim, interpreter, pass_through_shim
+from gitwt.services.tasks.shims import check_shim, interpreter, pass_through_shim
 
 HOOKS_DIR = "parallel-hooks"  # in the worktree's private git dir
 RECORD_FILE = "parallel-hooks.json"  # ditto: what install changed, for uninstall
@@ -242,9 +243,9 @@ def install_for(worktree: str, task_id: str | None = None) -> Installed:
     """`hooks install [--task ID]`: with a task, first save its rules into the worktree."""
     if task_id is None:
         return install(worktree)
-    from gitwt.services.checking import rules_for_task
     from gitwt.services.context import Context
-    from gitwt.services.task_rules import save_rules
+    from gitwt.services.hooks.task_rules import save_rules
+    from gitwt.services.specs.boundary_check import rules_for_task
 
     context = Context.discover(worktree)
     (task,) = context.load_tasks([task_id])

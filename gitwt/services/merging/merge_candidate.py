@@ -12,10 +12,10 @@ from typing import Any
 
 from gitwt.core import boundaries
 from gitwt.infra import failpoints, git, state
-from gitwt.services.audit import REPLACE_REF, audit, replace_ref_findings
 from gitwt.services.context import Context
-from gitwt.services.merge_gate import run_tests
-from gitwt.services.merge_results import (
+from gitwt.services.merging.audit import REPLACE_REF, audit, replace_ref_findings
+from gitwt.services.merging.merge_gate import run_tests
+from gitwt.services.merging.merge_results import (
     CLEAN,
     CONFLICTED,
     FAILED,

@@ -12,7 +12,7 @@ from gitwt.core.specs import Task
 from gitwt.errors import GitParallelError, Refused
 from gitwt.infra import failpoints, state
 from gitwt.services.context import Context
-from gitwt.services.lifecycle import _conflict_text, _team
+from gitwt.services.tasks.lifecycle import _conflict_text, _team
 
 
 @dataclass
@@ -52,7 +52,7 @@ def claim(context: Context, task_id: str, paths: list[str]) -> ClaimReport:
 
 def _live_record(records: dict[str, dict[str, Any]], task_id: str) -> dict[str, Any]:
     """The record of the task to extend; refused unless it was started and is still live."""
-    from gitwt.services import supervisor
+    from gitwt.services.tasks import supervisor
 
     found = supervisor.select(records, [task_id])
     if not found:
@@ -116,7 +116,7 @@ def _record_claim(common: str, record: dict[str, Any], added: list[str]) -> None
 
 def _refresh_rules(context: Context, record: dict[str, Any]) -> None:
     """Save the worktree's rules (and sparse patterns) from the whole declaration: idempotent."""
-    from gitwt.services import worktrees
+    from gitwt.services.tasks import worktrees
 
     worktree = record.get("worktree")
     if worktree and record.get("base_oid") and os.path.isdir(worktree):

@@ -14,7 +14,7 @@ def print_log(context: Context, task_id: str, follow: bool = False) -> None:
     """Copy the task's log to stdout; with `follow`, keep going until the task has ended."""
     import sys
 
-    from gitwt.services import supervisor
+    from gitwt.services.tasks import supervisor
 
     common = context.repo.common_dir
     found = supervisor.select(state.all_tasks(common), [task_id])

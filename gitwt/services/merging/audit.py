@@ -21,7 +21,7 @@ from gitwt.core import boundaries
 from gitwt.errors import GitParallelError
 from gitwt.infra import git, state
 from gitwt.services.context import Context
-from gitwt.services.task_rules import agreed_rules
+from gitwt.services.hooks.task_rules import agreed_rules
 
 CACHE_FILE = "audit-cache.json"  # in parallel/: tip, base and rules -> the findings
 CACHE_SCHEMA = "git-parallel/audit-cache/1"

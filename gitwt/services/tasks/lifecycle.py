@@ -13,11 +13,11 @@ from gitwt.core.separation import Conflict, Plan, natural_key
 from gitwt.core.specs import Task, same_id
 from gitwt.errors import GitParallelError, Refused
 from gitwt.infra import failpoints, state
-from gitwt.services import base_guard
 from gitwt.services.context import Context
+from gitwt.services.hooks import base_guard
 
 if TYPE_CHECKING:
-    from gitwt.services import worktrees
+    from gitwt.services.tasks import worktrees
 
 # --- start -----------------------------------------------------------------------------------
 
@@ -180,8 +180,8 @@ def start(ids: list[str], options: StartOptions, context: Context | None = None)
     """Validate like `plan`, create a queued record per task, then run one scheduling step, which
     creates the worktree of each task that starts now (a task that waits gets its worktree when
     it starts). Refuses (exit 1) and creates nothing on conflicts or problems."""
-    from gitwt.services import scheduler, worktrees
-    from gitwt.services.planning import make_plan
+    from gitwt.services.specs.planning import make_plan
+    from gitwt.services.tasks import scheduler, worktrees
 
     context, plan = make_plan(ids, context)
     waits = plan_waits(context, plan, options)
@@ -313,7 +313,7 @@ def _new_records(
     layout: worktrees.Layout,
 ) -> list[dict[str, Any]]:
     """The queued records of the batch's tasks not in `skip`; refuses a taken branch or path."""
-    from gitwt.services import worktree_setup, worktrees
+    from gitwt.services.tasks import worktree_setup, worktrees
 
     order = {task_id: index for index, task_id in enumerate(plan.order)}
     records: list[dict[str, Any]] = []
@@ -369,6 +369,6 @@ def _team(context: Context) -> Any:
     """The team-mode seam (DESIGN §11): the team service when config `remote` is set."""
     if context.config.remote is None:
         return None
-    from gitwt.services import team
+    from gitwt.services.team import team_mode as team
 
     return team

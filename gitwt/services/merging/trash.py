@@ -71,7 +71,7 @@ def delete_in_background(common_dir: str) -> None:
     if not leftovers(common_dir):
         return
     subprocess.Popen(
-        [sys.executable, "-m", "gitwt.services.trash", trash_dir(common_dir)],
+        [sys.executable, "-m", "gitwt.services.merging.trash", trash_dir(common_dir)],
         cwd=os.sep,  # holds no folder of the repository (or a mount) busy
         stdin=subprocess.DEVNULL,
         stdout=subprocess.DEVNULL,

@@ -174,7 +174,7 @@ def undo_create(context: Context, branch: str, path: str) -> None:
 
 def save_task_rules(context: Context, record: dict[str, Any], git_dir: str) -> None:
     """Compile the task's declaration and owner rules into its worktree, for the hooks."""
-    from gitwt.services.task_rules import current_rules, save_rules
+    from gitwt.services.hooks.task_rules import current_rules, save_rules
 
     extra = {
         "base": record["base"],
@@ -289,7 +289,8 @@ def _finish(
 
 def _equip(context: Context, record: dict[str, Any], git_dir: str) -> None:
     """What a new task worktree gets after its checkout: rules, hooks, included files."""
-    from gitwt.services import installer, worktree_setup
+    from gitwt.services.hooks import installer
+    from gitwt.services.tasks import worktree_setup
 
     save_task_rules(context, record, git_dir)
     failpoints.hit("start:rules-saved")

@@ -18,11 +18,11 @@ from typing import TYPE_CHECKING, Any
 
 from gitwt.errors import GitParallelError
 from gitwt.infra import state
-from gitwt.services.waiting import Progress, WaitReport, iso_time
+from gitwt.services.tasks.waiting import Progress, WaitReport, iso_time
 
 if TYPE_CHECKING:
     from gitwt.services.context import Context
-    from gitwt.services.merge_results import MergeReport
+    from gitwt.services.merging.merge_results import MergeReport
 
 
 @dataclass
@@ -72,7 +72,7 @@ class BatchReport:
 
     @property
     def speedup(self) -> float | None:
-        from gitwt.services.status import speedup
+        from gitwt.services.tasks.status import speedup
 
         return speedup(self.records[task_id] for task_id in self.ids if task_id in self.records)
 
@@ -116,8 +116,8 @@ def _waves(context: Context, ids: Sequence[str]) -> list[list[str]]:
     creates nothing) when two tasks of one wave conflict, or the plan has problems, as `start`
     does: a conflict is for the plan's author to see, not to be run around."""
     from gitwt.core import separation
-    from gitwt.services.lifecycle import StartOptions, plan_waits
-    from gitwt.services.planning import make_plan
+    from gitwt.services.tasks.lifecycle import StartOptions, plan_waits
+    from gitwt.services.specs.planning import make_plan
 
     _, plan = make_plan(list(ids), context)
     levels = separation.waves(plan.order, plan.tasks, set(), max(1, len(plan.tasks)))
@@ -156,9 +156,11 @@ def run_batch(
 ) -> BatchReport:
     """Run the tasks wave after wave (a plan's dependency order): start a wave, wait, merge what
     succeeded, clean what failed; a wave with a failure ends the batch (the rest: `not_run`)."""
-    from gitwt.services import cleaning, lifecycle, waiting
+    from gitwt.services.merging import cleaning
+    from gitwt.services.tasks import lifecycle
+    from gitwt.services.tasks import waiting
     from gitwt.services.context import Context
-    from gitwt.services.merge import merge
+    from gitwt.services.merging.merge import merge
 
     began = time.time()
     say = progress or (lambda _line: None)

@@ -28,7 +28,7 @@ from gitwt.infra import failpoints, state
 
 if TYPE_CHECKING:
     from gitwt.services.context import Context
-    from gitwt.services.worktrees import Layout
+    from gitwt.services.tasks.worktrees import Layout
 
 # Why a queued task waits: the `reason` of each entry of its `waiting` list.
 DEPENDS, CONFLICT, SLOT, CPU, MEMORY = "depends", "conflict", "slot", "cpu", "memory"
@@ -125,7 +125,7 @@ class ResourceGate:
 
 def _mark_lost(common: str, records: dict[str, dict[str, Any]], result: ScheduleResult) -> None:
     """`running` tasks whose shim and command are both gone are `lost`: their slots are free."""
-    from gitwt.services.supervisor import observe
+    from gitwt.services.tasks.supervisor import observe
 
     for task_id, record in records.items():
         if record.get("state") == state.RUNNING and observe(record).state == state.LOST:
@@ -173,7 +173,7 @@ def schedule(context: Context, layout: Layout | None = None) -> ScheduleResult:
     that may run together start together. Called by `start`, by every task runner when its
     command ends, by the queue waiter, and by anything that frees a partner (merge, clean).
     """
-    from gitwt.services import supervisor
+    from gitwt.services.tasks import supervisor
 
     common = context.repo.common_dir
     result = ScheduleResult()
@@ -213,7 +213,7 @@ def _prepare(
     did), in one batch; each record with its `base_oid`, or None when its worktree could not be
     made (the task is then failed; a slot it was counted in frees at the next step)."""
     from gitwt.errors import GitParallelError
-    from gitwt.services import worktrees
+    from gitwt.services.tasks import worktrees
 
     common = context.repo.common_dir
     todo = [record for record in records if not record.get("base_oid")]
@@ -243,7 +243,7 @@ def _launch(
     context: Context, record: dict[str, Any], despite: str | None, result: ScheduleResult
 ) -> dict[str, Any]:
     """Open a prepared task (no command) or spawn its runner; the new record, written."""
-    from gitwt.services import supervisor
+    from gitwt.services.tasks import supervisor
 
     common = context.repo.common_dir
     task_id = record["id"]
@@ -287,7 +287,7 @@ def hold_waiter_lock(common_dir: str) -> int | None:
 
 def ensure_waiter(context: Context) -> None:
     """Make sure one detached waiter polls the queue (it exits once the queue is empty)."""
-    from gitwt.services.supervisor import child_environment
+    from gitwt.services.tasks.supervisor import child_environment
 
     common = context.repo.common_dir
     handle = hold_waiter_lock(common)

@@ -44,7 +44,7 @@ def launch(common_dir: str, task_id: str) -> tuple[subprocess.Popen[bytes] | Non
     Decided under the lock, so the spawner has finished writing the record, and `stop` either
     sees the child or sees no command started.
     """
-    from gitwt.services.supervisor import identity
+    from gitwt.services.tasks.supervisor import identity
 
     with state.locked(common_dir):
         record = state.read_task(common_dir, task_id)
@@ -68,7 +68,7 @@ def launch(common_dir: str, task_id: str) -> tuple[subprocess.Popen[bytes] | Non
 
 def task_environment(record: dict[str, Any]) -> dict[str, str]:
     """What the setup and the command see: the task's id, worktree and branch."""
-    from gitwt.services.supervisor import child_environment
+    from gitwt.services.tasks.supervisor import child_environment
 
     return child_environment(
         {
@@ -229,7 +229,7 @@ def auto_merge(common_dir: str, task_id: str) -> Any:
         return None
     from gitwt.errors import GitParallelError
     from gitwt.services.context import Context
-    from gitwt.services.merge import merge
+    from gitwt.services.merging.merge import merge
 
     log(f"auto-merge of task {task_id}")
     try:
@@ -247,7 +247,7 @@ def auto_merge(common_dir: str, task_id: str) -> Any:
 def schedule_next(common_dir: str, task_id: str) -> None:
     """One scheduling step from the repository the task was started in."""
     from gitwt.services.context import Context
-    from gitwt.services.scheduler import schedule
+    from gitwt.services.tasks.scheduler import schedule
 
     record = state.read_task(common_dir, task_id) or {}
     try:

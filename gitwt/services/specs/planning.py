@@ -43,13 +43,13 @@ def make_plan(ids: list[str], context: Context | None = None) -> tuple[Context, 
 
 def report_plan(ids: list[str], context: Context | None = None) -> tuple[Context, PlanReport]:
     """The complete report for `plan`: one bad spec never hides the other tasks."""
-    from gitwt.services import spec_catalog
+    from gitwt.services.specs import discovery as spec_catalog
 
     context = context or Context.discover()
     survey = spec_catalog.survey(context, ids, judge_claims=True)
     plan = _separate(context, survey.tasks)
     if context.config.remote is not None:
-        from gitwt.services import team
+        from gitwt.services.team import team_mode as team
 
         team.add_live_elsewhere(context, plan)  # tasks live on other machines count (§11)
     return context, PlanReport(plan, survey)

@@ -15,8 +15,8 @@ from gitwt.core.provenance import FRONT_MATTER
 from gitwt.core.spec_catalog import SpecEntry, SpecProblem
 from gitwt.errors import GitParallelError, Refused
 from gitwt.infra import git
-from gitwt.services import spec_catalog as discovery
 from gitwt.services.context import Context
+from gitwt.services.specs import discovery
 
 
 @dataclass

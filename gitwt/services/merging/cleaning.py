@@ -8,9 +8,10 @@ from typing import Any
 
 from gitwt.errors import Refused
 from gitwt.infra import failpoints, state
-from gitwt.services import base_guard, trash
 from gitwt.services.context import Context
-from gitwt.services.lifecycle import _team
+from gitwt.services.hooks import base_guard
+from gitwt.services.merging import trash
+from gitwt.services.tasks.lifecycle import _team
 
 FINISHED = frozenset(
     {
@@ -26,7 +27,7 @@ FINISHED = frozenset(
 
 
 @dataclass
-class CleanResult:
+class TaskCleanup:
     task_id: str
     cleaned: bool
     removal: dict[str, Any] | None = None
@@ -34,14 +35,14 @@ class CleanResult:
     hint: str | None = None
 
 
-def clean(context: Context, ids: list[str], force: bool = False) -> list[CleanResult]:
+def clean(context: Context, ids: list[str], force: bool = False) -> list[TaskCleanup]:
     """Remove worktrees of finished or merged tasks and their merged branches (DESIGN §7).
 
     With no ids: every finished or merged task. A named open task may be cleaned too. Running
     or queued tasks, dirty worktrees and unmerged commits are refused per task; `force` salvages
     them under refs/parallel/salvage/<id>/<time> first (a running task is never forced).
     """
-    from gitwt.services import scheduler, supervisor
+    from gitwt.services.tasks import scheduler, supervisor
 
     common = context.repo.common_dir
     team = _team(context)
@@ -63,26 +64,27 @@ def clean(context: Context, ids: list[str], force: bool = False) -> list[CleanRe
     return results
 
 
-def _clean_one(context: Context, record: dict[str, Any], force: bool) -> CleanResult:
+def _clean_one(context: Context, record: dict[str, Any], force: bool) -> TaskCleanup:
     """Remove one chosen task, or say why not; with the state lock held."""
-    from gitwt.services import supervisor, worktree_removal
+    from gitwt.services.merging import worktree_removal
+    from gitwt.services.tasks import supervisor
 
     observed = supervisor.observe(record).state
     if observed in (state.RUNNING, supervisor.UNSUPERVISED, state.QUEUED):
-        return CleanResult(
+        return TaskCleanup(
             record["id"],
             False,
             refused=f"task {record['id']} is {observed}",
             hint=f"stop it first: 'git parallel stop {record['id']}'",
         )
     if record.get("state") == state.CLEANED:
-        return CleanResult(record["id"], False)
+        return TaskCleanup(record["id"], False)
     try:
         removal = worktree_removal.remove_task(context, record, force=force)
     except Refused as refusal:
-        return CleanResult(record["id"], False, refused=refusal.message, hint=refusal.hint)
+        return TaskCleanup(record["id"], False, refused=refusal.message, hint=refusal.hint)
     state.update_task(
         context.repo.common_dir, record["id"], state=state.CLEANED, cleaned_at=time.time()
     )
     failpoints.hit("clean:recorded")
-    return CleanResult(record["id"], True, removal=removal.to_json())
+    return TaskCleanup(record["id"], True, removal=removal.to_json())

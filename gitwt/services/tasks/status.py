@@ -19,9 +19,9 @@ from typing import Any
 from gitwt.core import boundaries
 from gitwt.core.specs import same_id
 from gitwt.infra import git, state
-from gitwt.services import audit
 from gitwt.services.context import Context
-from gitwt.services.forecast import ChangeSet, forecast
+from gitwt.services.merging import audit
+from gitwt.services.merging.forecast import ChangeSet, forecast
 
 BASE = "base"  # the name the forecast uses for the integration branch
 PATHS_CACHE = "status-paths.json"  # in parallel/: "<new> <old>" -> the paths that diff changes
@@ -174,13 +174,13 @@ def _elsewhere(context: Context, ids: list[str]) -> list[TaskStatus]:
     """Team mode: the tasks live on other machines (state `remote`), as rows."""
     if context.config.remote is None:
         return []
-    from gitwt.services import team
+    from gitwt.services.team import team_mode as team
 
     return team.remote_statuses(context, ids)
 
 
 def gather(context: Context, ids: list[str], with_forecast: bool = True) -> StatusReport:
-    from gitwt.services import supervisor
+    from gitwt.services.tasks import supervisor
 
     common = context.repo.common_dir
     cwd = context.repo.toplevel
@@ -214,7 +214,7 @@ def gather(context: Context, ids: list[str], with_forecast: bool = True) -> Stat
 
 def _observed(record: dict[str, Any], common: str) -> TaskStatus:
     """A task's row from its record and its shim in the process table (no git)."""
-    from gitwt.services import supervisor
+    from gitwt.services.tasks import supervisor
 
     seen = supervisor.observe(record, common)
     exit_record = record.get("exit") or {}

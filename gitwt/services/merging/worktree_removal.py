@@ -12,10 +12,10 @@ from typing import Any
 
 from gitwt.errors import GitParallelError, Refused
 from gitwt.infra import failpoints, git, git_output
-from gitwt.services import trash
 from gitwt.services.context import Context
-from gitwt.services.salvage import SALVAGE_PREFIX, gitlinks, salvage
-from gitwt.services.worktrees import Layout, private_git_dir
+from gitwt.services.merging import trash
+from gitwt.services.merging.salvage import SALVAGE_PREFIX, gitlinks, salvage
+from gitwt.services.tasks.worktrees import Layout, private_git_dir
 
 # --- inspection ------------------------------------------------------------------------------
 
