@@ -144,7 +144,7 @@ def hooks_install(worktree: str | None, task_id: str | None, server: bool) -> No
     task.
     """
     from gitwt.cli import check_report
-    from gitwt.services.hooks import base_guard, installer
+    from gitwt.services.hooks import base_guard, installer, task_install
 
     if server:
         from gitwt.services.hooks import server_hook
@@ -155,7 +155,7 @@ def hooks_install(worktree: str | None, task_id: str | None, server: bool) -> No
     if task_id is None and not installer.is_task_worktree(where):
         check_report.guard_installed(base_guard.install(git_repo(where)))
         return
-    check_report.hooks_installed(installer.install_for(where, task_id))
+    check_report.hooks_installed(task_install.install_for(where, task_id))
 
 
 @hooks.command("uninstall")

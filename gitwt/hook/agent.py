@@ -30,7 +30,7 @@ from __future__ import annotations
 import os
 import sys
 
-from gitwt.hook import entry, messages, rules_file, rules_lookup
+from gitwt.hook import git_runner, messages, rules_file, rules_lookup
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
@@ -57,8 +57,8 @@ _HINT = (
 )
 
 
-def _malformed(what: str) -> entry.HookError:
-    return entry.HookError(f"the agent's hook payload {what}", _HINT)
+def _malformed(what: str) -> git_runner.HookError:
+    return git_runner.HookError(f"the agent's hook payload {what}", _HINT)
 
 
 def parse_payload(data: bytes, cwd: str) -> Edits:
@@ -147,7 +147,7 @@ def worktree_of(path: str) -> str | None:
 
 def _common_dir(top: str) -> str | None:
     git_dir = rules_file.git_dir_of(top)
-    return entry.common_dir_of(git_dir) if git_dir is not None else None
+    return git_runner.common_dir_of(git_dir) if git_dir is not None else None
 
 
 def _landing(path: str, cwd: str, top: str) -> tuple[str, str | None]:
@@ -179,14 +179,14 @@ def _inside(path: str, folder: str) -> bool:
 def _task_rules(git_dir: str, top: str) -> boundaries.Rules | None:
     """This worktree's task rules; None only where no task claims the worktree. A task
     worktree (locked by gitwt, or a live record's) without its rules file fails closed."""
-    where = entry.GitDirs(git_dir, entry.common_dir_of(git_dir))
+    where = git_runner.GitDirs(git_dir, git_runner.common_dir_of(git_dir))
     rules = rules_lookup.saved_rules(where)
     if rules is not None or not _task_worktree(where, top):
         return rules
     return rules_lookup.own_rules(where)  # raises: the rules file is missing
 
 
-def _task_worktree(where: entry.GitDirs, top: str) -> bool:
+def _task_worktree(where: git_runner.GitDirs, top: str) -> bool:
     try:
         with open(os.path.join(where.git_dir, "locked"), encoding="utf-8") as handle:
             if handle.read().startswith("git parallel "):
@@ -206,14 +206,13 @@ def verdicts(edits: Edits) -> tuple[boundaries.Rules | None, list[boundaries.Vio
     git_dir = rules_file.git_dir_of(top) if top is not None else None
     if top is None or git_dir is None or not edits.paths:
         return None, []
-    entry.load_checker()
-    from gitwt.core import boundaries  # after load_checker: `re` and `json` only now
+    from gitwt.core import boundaries  # `re` and `json` load only now
 
     rules = _task_rules(git_dir, top)
     if rules is None:
         return None, []  # not a task worktree: the main checkout's guard is `guarded_edits`
-    ours = entry.common_dir_of(git_dir)
-    changes: list[entry.StagedEntry] = []
+    ours = git_runner.common_dir_of(git_dir)
+    changes: list[git_runner.StagedEntry] = []
     elsewhere: list[boundaries.Violation] = []
     for given in edits.paths:
         path, escaped = _landing(given, edits.cwd, top)
@@ -229,7 +228,7 @@ def verdicts(edits: Edits) -> tuple[boundaries.Rules | None, list[boundaries.Vio
         relative = os.path.relpath(path, top)
         if relative.split(os.sep)[0] == ".git":
             continue
-        changes.append(entry.StagedEntry("M" if os.path.lexists(path) else "A", relative))
+        changes.append(git_runner.StagedEntry("M" if os.path.lexists(path) else "A", relative))
     found = boundaries.violations(changes, rules)
     return rules, elsewhere + boundaries.before_the_edit(found, rules)
 
@@ -241,7 +240,6 @@ def guarded_edits(edits: Edits) -> tuple[list[boundaries.Violation], list[str], 
     git_dir = rules_file.git_dir_of(top) if top is not None else None
     if top is None or git_dir is None or not edits.paths:
         return [], [], None
-    entry.load_checker()
     from gitwt.hook import checks
 
     changes = []
@@ -251,10 +249,10 @@ def guarded_edits(edits: Edits) -> tuple[list[boundaries.Violation], list[str], 
             continue  # another worktree or outside the repository: its own hooks judge it
         relative = os.path.relpath(path, top)
         if relative.split(os.sep)[0] != ".git":
-            changes.append(entry.StagedEntry("M" if os.path.lexists(path) else "A", relative))
+            changes.append(git_runner.StagedEntry("M" if os.path.lexists(path) else "A", relative))
     if not changes:
         return [], [], None
-    where = entry.GitDirs(git_dir, entry.common_dir_of(git_dir))
+    where = git_runner.GitDirs(git_dir, git_runner.common_dir_of(git_dir))
     return checks.guarded(where, lambda: changes, editing=True)
 
 
@@ -292,7 +290,7 @@ def main(stdin: bytes, cwd: str) -> int:
         rules, found = verdicts(edits)
         if rules is None:
             guarded, owners, branch = guarded_edits(edits)
-    except entry.HookError as error:
+    except git_runner.HookError as error:
         sys.stderr.write(f"git parallel: error: {error.message}\n")
         if error.hint:
             sys.stderr.write(f"hint: {error.hint}\n")

@@ -12,7 +12,6 @@ import os
 
 from gitwt.core import boundaries
 from gitwt.hook import rules_file
-from gitwt.hook.entry import EXIT_OK, EXIT_VIOLATION, NULL_OID, RAISE_FAILPOINT, TASK
 from gitwt.hook.git_runner import (
     GitDirs,
     HookError,
@@ -26,6 +25,7 @@ from gitwt.hook.git_runner import (
     rev,
     run_git,
 )
+from gitwt.hook.hook_modes import EXIT_OK, EXIT_VIOLATION, NULL_OID, RAISE_FAILPOINT, TASK
 from gitwt.hook.rules_lookup import live_task_records, own_rules, record_rules, task_of_branch
 
 TYPE_CHECKING = False

@@ -73,22 +73,20 @@ from gitwt.hook.git_runner import (
 from gitwt.hook.git_runner import (
     start_git as start_git,
 )
+from gitwt.hook.hook_modes import (  # the checks run here
+    BASE_GUARD_MARKER,
+    BLOCKING_HOOKS,
+    EXIT_OK,
+    EXIT_UNREADABLE,
+    EXIT_VIOLATION,
+    SAVED_SUFFIX,
+    TASK,
+)
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
     from gitwt.core import boundaries
-    from gitwt.hook import checks, rules_file, rules_lookup
-
-EXIT_OK, EXIT_VIOLATION, EXIT_UNREADABLE = 0, 1, 2
-NULL_OID = "0" * 40
-BLOCKING_HOOKS = frozenset({"pre-commit", "pre-merge-commit", "pre-push"})
-CHECKED_HOOKS = ("pre-commit", "post-commit", "pre-merge-commit", "pre-push")
-TASK, GUARD = "task", "guard"
-RAISE_FAILPOINT = "GIT_PARALLEL_FAILPOINT_RAISE"  # = failpoints.RAISE_VARIABLE, not imported
-# The base guard in the common hooks folder says so in its first lines, and keeps the hook it
-# displaced next to itself under this suffix (gitwt.services.hooks.base_guard).
-BASE_GUARD_MARKER = b"git parallel: the base guard"
-SAVED_SUFFIX = ".parallel-saved"
+    from gitwt.hook import checks, rules_lookup
 
 
 def load_checker() -> None:
@@ -215,15 +213,6 @@ def framework_boundaries() -> int:
     return EXIT_VIOLATION
 
 
-USAGE = """\
-usage: git-parallel-hook boundaries          (the pre-commit framework's git-parallel-boundaries)
-       git-parallel-hook agent < PAYLOAD     (an agent's pre-edit hook: Claude Code PreToolUse
-                                             JSON, or paths one per line)
-       git-parallel-hook HOOK [ARGS...]     (HOOK: pre-commit, post-commit, pre-merge-commit,
-                                             pre-push; what the installed shims run)
-"""
-
-
 def internal_error(error: Exception) -> int:
     """A bug (exit 3): one line, the traceback saved under the state folder (gitwt.infra.crash)."""
     from gitwt.infra import crash
@@ -233,43 +222,3 @@ def internal_error(error: Exception) -> int:
     except Exception:  # the repository itself may be what broke
         common_dir = None
     return crash.report(error, common_dir)
-
-
-def main(argv: list[str] | None = None) -> int:
-    """`git-parallel-hook`: every unexpected exception is an internal error (exit 3)."""
-    try:
-        return dispatch(sys.argv[1:] if argv is None else argv)
-    except Exception as error:
-        return internal_error(error)
-
-
-def dispatch(args: list[str]) -> int:
-    if not args or args[0] in ("-h", "--help"):
-        sys.stdout.write(USAGE) if args else sys.stderr.write(USAGE)
-        return EXIT_OK if args else EXIT_UNREADABLE
-    what, rest = args[0], args[1:]
-    if what == "agent":
-        from gitwt.hook import agent
-
-        return agent.main(sys.stdin.buffer.read(), os.getcwd())
-    if what == "boundaries":
-        try:
-            return framework_boundaries()
-        except HookError as error:
-            sys.stderr.write(f"git parallel: error: {error.message}\nhint: {error.hint}\n")
-            return EXIT_UNREADABLE
-    if what in CHECKED_HOOKS:
-        load_checker()
-        where = layout()
-        has_rules = os.path.exists(rules_file.rules_path(where.git_dir))
-        return shim_main(what, TASK if has_rules else GUARD, "", rest)
-    sys.stderr.write(f"git parallel: error: unknown hook {what!r}\n{USAGE}")
-    return EXIT_UNREADABLE
-
-
-if __name__ == "__main__":
-    sys.exit(main())
-
-
-if __name__ == "__main__":
-    sys.exit(main())

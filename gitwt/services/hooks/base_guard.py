@@ -26,7 +26,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from gitwt.errors import GitParallelError
-from gitwt.hook.entry import BASE_GUARD_MARKER, GUARD, SAVED_SUFFIX
+from gitwt.hook.hook_modes import BASE_GUARD_MARKER, GUARD, SAVED_SUFFIX
 from gitwt.infra import git, git_output, state
 from gitwt.services.hooks import installer
 from gitwt.services.tasks.shims import check_shim

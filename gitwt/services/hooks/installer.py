@@ -26,7 +26,7 @@ from typing import Any
 
 from gitwt.errors import GitParallelError
 from gitwt.hook import rules_file
-from gitwt.hook.entry import CHECKED_HOOKS, GUARD, TASK
+from gitwt.hook.hook_modes import CHECKED_HOOKS, GUARD, TASK
 from gitwt.infra import git, state
 from gitwt.services.tasks.shims import check_shim, interpreter, pass_through_shim
 
@@ -237,26 +237,6 @@ def _new_record(
 def is_task_worktree(worktree: str) -> bool:
     """Does this worktree hold a task's compiled rules (start saved them, or --task)?"""
     return os.path.exists(rules_file.rules_path(git.discover(worktree).git_dir))
-
-
-def install_for(worktree: str, task_id: str | None = None) -> Installed:
-    """`hooks install [--task ID]`: with a task, first save its rules into the worktree."""
-    if task_id is None:
-        return install(worktree)
-    from gitwt.services.context import Context
-    from gitwt.services.hooks.task_rules import save_rules
-    from gitwt.services.specs.boundary_check import rules_for_task
-
-    context = Context.discover(worktree)
-    (task,) = context.load_tasks([task_id])
-    branch = git.current_branch(context.repo.toplevel)
-    extra = {"base": context.base, "worktree": context.repo.toplevel}
-    if branch:
-        extra["branch"] = branch
-    rules = rules_for_task(context, task, **extra)
-    had_rules = os.path.exists(rules_file.rules_path(context.repo.git_dir))
-    save_rules(context.repo.git_dir, rules)
-    return install(context.repo.toplevel, TASK, saved_rules=not had_rules)
 
 
 def _write_shims(hooks_dir: str, mode: str, chain: str) -> list[str]:

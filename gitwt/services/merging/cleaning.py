@@ -11,7 +11,7 @@ from gitwt.infra import failpoints, state
 from gitwt.services.context import Context
 from gitwt.services.hooks import base_guard
 from gitwt.services.merging import trash
-from gitwt.services.tasks.lifecycle import _team
+from gitwt.services.team import team_seam
 
 FINISHED = frozenset(
     {
@@ -45,7 +45,7 @@ def clean(context: Context, ids: list[str], force: bool = False) -> list[TaskCle
     from gitwt.services.tasks import scheduler, supervisor
 
     common = context.repo.common_dir
-    team = _team(context)
+    team = team_seam(context)
     if team is not None:
         team.require_reachable(context)  # an unreachable registry changes nothing
     try:

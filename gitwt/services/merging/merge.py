@@ -27,6 +27,7 @@ from gitwt.services.merging.merge_results import (
     TaskResult,
     record_outcome,
 )
+from gitwt.services.team import team_seam
 
 # --- selection -------------------------------------------------------------------------------
 
@@ -156,12 +157,6 @@ def _clean_up(context: Context, record: dict[str, Any]) -> str:
     except Refused as refusal:
         return f"merged; worktree kept: {refusal.message}"
     return "; ".join(removal.notes)
-
-
-def _team() -> Any:
-    from gitwt.services.team import team_mode as team
-
-    return team
 
 
 def _schedule(context: Context) -> None:
@@ -313,7 +308,7 @@ def _merge_locked(
     """The batch's attempts, with the state lock held."""
     records = ordered(select(state.all_tasks(context.repo.common_dir), ids, everything))
     checkout = _checkout_of_base(context, records, dry_run)
-    team = None if dry_run or context.config.remote is None else _team()
+    team = None if dry_run else team_seam(context)
     for _ in range(MAX_ATTEMPTS):
         report, old = _attempt(
             context,

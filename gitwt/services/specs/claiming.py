@@ -12,7 +12,8 @@ from gitwt.core.specs import Task
 from gitwt.errors import GitParallelError, Refused
 from gitwt.infra import failpoints, state
 from gitwt.services.context import Context
-from gitwt.services.tasks.lifecycle import _conflict_text, _team
+from gitwt.services.specs.live_overlap import conflict_text
+from gitwt.services.team import team_seam
 
 
 @dataclass
@@ -38,7 +39,7 @@ def claim(context: Context, task_id: str, paths: list[str]) -> ClaimReport:
         added = [path for path in wanted if path not in current]
         if added:
             _check_claim(context, record, records, added)
-            team = _team(context)
+            team = team_seam(context)
             if team is not None:
                 team.claim(context, record, added)  # other machines' tasks decide too
             failpoints.hit("claim:validated")
@@ -92,7 +93,7 @@ def _check_claim(
         conflict = mine[0]
         other = next(t for t in conflict.tasks if t != record["id"])
         raise Refused(
-            f"cannot claim for task {record['id']}: {_conflict_text(conflict)} "
+            f"cannot claim for task {record['id']}: {conflict_text(conflict)} "
             f"(task {other} is {records[other].get('state')})",
             f"claim other paths, or wait until task {other} is merged",
         )

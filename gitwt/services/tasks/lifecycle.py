@@ -8,13 +8,14 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
-from gitwt.core.declaration import declared_by
-from gitwt.core.separation import Conflict, Plan, natural_key
+from gitwt.core.separation import Plan, natural_key
 from gitwt.core.specs import Task, same_id
 from gitwt.errors import GitParallelError, Refused
 from gitwt.infra import failpoints, state
 from gitwt.services.context import Context
 from gitwt.services.hooks import base_guard
+from gitwt.services.specs.live_overlap import conflict_text, live_conflicts
+from gitwt.services.team import team_seam
 
 if TYPE_CHECKING:
     from gitwt.services.tasks import worktrees
@@ -38,19 +39,6 @@ class StartReport:
     waiting: dict[str, str] = field(default_factory=dict)
     failed: dict[str, str] = field(default_factory=dict)
     guard_note: str | None = None  # why the base guard is not in the common hooks folder
-
-
-def _conflict_text(conflict: Conflict) -> str:
-    from gitwt.core.display import path_list
-
-    first, second = conflict.tasks
-    if conflict.paths:
-        return f"{first} and {second} both declare {path_list(conflict.paths, 3)}"
-    if conflict.declared and not conflict.examples:
-        return f"{first} and {second} conflict: their plan says so (conflicts_with)"
-    return (
-        f"{first} and {second} have overlapping patterns (e.g. {path_list(conflict.examples, 1)})"
-    )
 
 
 def _substitute(argv: list[str], values: dict[str, str]) -> list[str]:
@@ -102,33 +90,6 @@ def live_tasks(common_dir: str) -> dict[str, dict[str, Any]]:
         for task_id, record in state.all_tasks(common_dir).items()
         if state.is_live(record)
     }
-
-
-def live_conflicts(
-    context: Context, tasks: Sequence[Task], live: dict[str, dict[str, Any]]
-) -> list[Conflict]:
-    """Overlaps between new tasks and tasks already live (their declarations with claims)."""
-    from gitwt.core import separation
-
-    if not live:
-        return []
-    new_ids = {task.id for task in tasks}
-    others = [
-        Task(id=task_id, title="", owner=None, files=tuple(declared_by(record)))
-        for task_id, record in live.items()
-        if task_id not in new_ids and declared_by(record)
-    ]
-    if not others:
-        return []
-    check = separation.plan(
-        [Task(id=t.id, title="", owner=None, files=t.files) for t in tasks] + others,
-        context.base_files(),
-    )
-    return [
-        conflict
-        for conflict in check.conflicts
-        if (conflict.tasks[0] in new_ids) != (conflict.tasks[1] in new_ids)
-    ]
 
 
 def queued_record(
@@ -194,7 +155,7 @@ def start(ids: list[str], options: StartOptions, context: Context | None = None)
         # live; a branch someone makes by hand meanwhile makes `git worktree add` fail.
         layout = worktrees.Layout(list(context.worktrees), dict(context.branches))
         records = _new_records(context, plan, options, waits, {*resumed, *started}, layout)
-        team = _team(context)
+        team = team_seam(context)
         if team is not None:
             team.register(context, records)  # before anything local: the remote decides
         failpoints.hit("start:validated")
@@ -239,7 +200,7 @@ def plan_waits(context: Context, plan: Plan, options: StartOptions) -> dict[str,
         waits[second].add(first)
     if plan.conflicts and not options.queue:
         raise Refused(
-            "not starting: " + "; ".join(_conflict_text(c) for c in plan.conflicts[:3]),
+            "not starting: " + "; ".join(conflict_text(c) for c in plan.conflicts[:3]),
             "narrow the 'files:' declarations, add 'depends_on', or pass --queue to run them "
             "one after the other ('git parallel plan' shows the details)",
         )
@@ -286,7 +247,7 @@ def _add_live_waits(
         new, old = conflict.tasks if conflict.tasks[0] in batch else conflict.tasks[::-1]
         if not options.queue:
             raise Refused(
-                f"not starting: {_conflict_text(conflict)}, and task {old} is live",
+                f"not starting: {conflict_text(conflict)}, and task {old} is live",
                 f"wait until {old} is merged, or pass --queue to start {new} after it",
             )
         waits[new].add(old)
@@ -363,12 +324,3 @@ def _write_queued(context: Context, team: Any, records: list[dict[str, Any]]) ->
         if team is not None:
             team.unregister(context, [record["id"] for record in records])
         raise
-
-
-def _team(context: Context) -> Any:
-    """The team-mode seam (DESIGN §11): the team service when config `remote` is set."""
-    if context.config.remote is None:
-        return None
-    from gitwt.services.team import team_mode as team
-
-    return team

@@ -12,7 +12,8 @@ import sys
 
 import gitwt
 from gitwt.errors import GitParallelError
-from gitwt.hook.entry import TASK, diff_args
+from gitwt.hook.entry import diff_args
+from gitwt.hook.hook_modes import TASK
 from gitwt.infra import real_objects
 
 WORKTREE_ABOUT = """\

@@ -174,9 +174,15 @@ def _elsewhere(context: Context, ids: list[str]) -> list[TaskStatus]:
     """Team mode: the tasks live on other machines (state `remote`), as rows."""
     if context.config.remote is None:
         return []
-    from gitwt.services.team import team_mode as team
+    from gitwt.services.team import registry
 
-    return team.remote_statuses(context, ids)
+    shown = []
+    for key, entry in sorted(registry.fetch(context).others().items()):
+        if ids and not any(same_id(key, wanted) for wanted in ids):
+            continue
+        shown.append(TaskStatus(record=entry.as_record(), state=registry.REMOTE_STATE))
+        shown[-1].runtime = entry.age()
+    return shown
 
 
 def gather(context: Context, ids: list[str], with_forecast: bool = True) -> StatusReport:

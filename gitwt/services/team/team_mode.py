@@ -15,11 +15,11 @@ from gitwt.core.specs import Task, same_id
 from gitwt.errors import GitParallelError, Refused
 from gitwt.infra import git, remote, state
 from gitwt.services.context import Context
+from gitwt.services.specs.live_overlap import conflict_text, live_conflicts
 from gitwt.services.team import registry
 
 if TYPE_CHECKING:
     from gitwt.core import boundaries
-    from gitwt.services.tasks.status import TaskStatus
 
 
 def enabled(context: Context) -> bool:
@@ -52,7 +52,6 @@ def add_live_elsewhere(context: Context, plan: separation.Plan) -> None:
     """Count the tasks live on other machines, as start does: each overlap is a conflict, and
     a problem that names the other task's machine and user."""
     from gitwt.core.separation import Problem
-    from gitwt.services.tasks.lifecycle import live_conflicts
 
     others = registry.fetch(context).others()
     for task in plan.tasks:
@@ -79,8 +78,6 @@ def register(context: Context, records: Sequence[dict[str, Any]]) -> None:
     state lock). Refused, naming the task, machine and user, when a task of another machine
     has the same id or an overlapping declaration; a lost race is decided again on a fresh
     fetch, so of two overlapping starts exactly one wins."""
-    from gitwt.services.tasks.lifecycle import _conflict_text as conflict_text
-    from gitwt.services.tasks.lifecycle import live_conflicts
 
     if not records:
         return
@@ -130,8 +127,6 @@ def unregister(context: Context, task_ids: Sequence[str]) -> None:
 def claim(context: Context, record: dict[str, Any], added: Sequence[str]) -> None:
     """Extend the task's registry entry with `added`, unless a task of another machine
     declares an overlapping path (call under the state lock, before the local record)."""
-    from gitwt.services.tasks.lifecycle import _conflict_text as conflict_text
-    from gitwt.services.tasks.lifecycle import live_conflicts
 
     claims = [*(record.get("claims") or []), {"paths": list(added)}]
     entry = registry.new_entry(context, {**record, "claims": claims})
@@ -222,20 +217,6 @@ def _unreadable_entry(task_id: str) -> registry.Entry:
 
 
 # --- status ----------------------------------------------------------------------------------
-
-
-def remote_statuses(context: Context, ids: Sequence[str]) -> list[TaskStatus]:
-    """The tasks live on other machines, as status rows in state `remote`."""
-    from gitwt.services.tasks.status import TaskStatus
-
-    view = registry.fetch(context)
-    shown = []
-    for key, entry in sorted(view.others().items()):
-        if ids and not any(same_id(key, wanted) for wanted in ids):
-            continue
-        shown.append(TaskStatus(record=entry.as_record(), state=registry.REMOTE_STATE))
-        shown[-1].runtime = entry.age()
-    return shown
 
 
 # --- check -----------------------------------------------------------------------------------
