@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from gitwt.hook import entry
+from gitwt.hook import hook_modes
 from gitwt.infra import failpoints
 from tests.conftest import Repo, git
 
@@ -198,7 +198,7 @@ def test_an_unexpected_exception_in_the_commit_hook_blocks_the_commit_in_one_lin
 
 
 def test_the_hook_names_the_raising_failpoint_variable_of_failpoints() -> None:
-    assert entry.RAISE_FAILPOINT == failpoints.RAISE_VARIABLE
+    assert hook_modes.RAISE_FAILPOINT == failpoints.RAISE_VARIABLE
     assert "hook:check" in failpoints.RAISE_ONLY_POINTS
 
 
