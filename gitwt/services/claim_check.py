@@ -19,7 +19,7 @@ from typing import TYPE_CHECKING, Any
 from gitwt.core.plan_claims import ClaimCheck, plan_claims
 from gitwt.core.spec_catalog import SpecProblem, plan_problems
 from gitwt.infra import git
-from gitwt.services import spec_catalog as discovery
+from gitwt.services.specs import discovery
 
 if TYPE_CHECKING:
     from gitwt.core.formats.plan_units import PlanFormat

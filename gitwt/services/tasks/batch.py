@@ -116,8 +116,8 @@ def _waves(context: Context, ids: Sequence[str]) -> list[list[str]]:
     creates nothing) when two tasks of one wave conflict, or the plan has problems, as `start`
     does: a conflict is for the plan's author to see, not to be run around."""
     from gitwt.core import separation
-    from gitwt.services.tasks.lifecycle import StartOptions, plan_waits
     from gitwt.services.specs.planning import make_plan
+    from gitwt.services.tasks.lifecycle import StartOptions, plan_waits
 
     _, plan = make_plan(list(ids), context)
     levels = separation.waves(plan.order, plan.tasks, set(), max(1, len(plan.tasks)))
@@ -156,11 +156,10 @@ def run_batch(
 ) -> BatchReport:
     """Run the tasks wave after wave (a plan's dependency order): start a wave, wait, merge what
     succeeded, clean what failed; a wave with a failure ends the batch (the rest: `not_run`)."""
-    from gitwt.services.merging import cleaning
-    from gitwt.services.tasks import lifecycle
-    from gitwt.services.tasks import waiting
     from gitwt.services.context import Context
+    from gitwt.services.merging import cleaning
     from gitwt.services.merging.merge import merge
+    from gitwt.services.tasks import lifecycle, waiting
 
     began = time.time()
     say = progress or (lambda _line: None)
