@@ -216,7 +216,7 @@ def test_with_core_hooks_path_set_the_guard_is_per_worktree_and_says_so(repo: Re
 def test_a_guard_from_an_older_start_moves_to_the_common_folder(repo: Repo) -> None:
     """Before issue 11 the guard was the main worktree's own core.hooksPath; the next start
     puts it in the common folder, so `pre-commit install` stops refusing."""
-    older = "from gitwt.services import installer; installer.install('.', 'guard')"
+    older = "from gitwt.services.hooks import installer; installer.install('.', 'guard')"
     subprocess.run([sys.executable, "-c", older], cwd=repo.path, check=True)
     assert "parallel-hooks" in repo.git("config", "--get", "core.hooksPath")
     start_open(repo, "65", ["src/**"])
