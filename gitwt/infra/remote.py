@@ -23,12 +23,33 @@ FETCHED_REGISTRY = FETCHED_PREFIX + "registry"
 AUTHOR = {"GIT_AUTHOR_NAME": "git parallel", "GIT_COMMITTER_NAME": "git parallel"}
 
 
-class RemoteUnreachable(GitParallelError):
+class _Relayed:
+    """An error that shows, above its own line, what the remote said (its hook's reasons)."""
+
+    said: tuple[str, ...] = ()
+
+    def render(self) -> str:
+        own = super().render()  # type: ignore[misc]
+        return "".join(f"{line}\n" for line in self.said) + str(own)
+
+
+class RemoteUnreachable(_Relayed, GitParallelError):
     """The remote could not be read or written: an input error (exit 2), nothing changed."""
 
 
-class RemoteRefused(Refused):
+class RemoteRefused(_Relayed, Refused):
     """The remote answered but refused the push (a server hook, permissions): exit 1."""
+
+
+def remote_lines(stderr: bytes) -> tuple[str, ...]:
+    """The lines the remote sent ("remote: ..."), printable: a server hook's reasons. Control
+    characters are escaped so that a remote cannot drive the terminal."""
+    lines = []
+    for line in stderr.decode(errors="replace").splitlines():
+        if line.startswith("remote:") and line[len("remote:") :].strip():
+            shown = "".join(c if c.isprintable() or c == "\t" else f"\\x{ord(c):02x}" for c in line)
+            lines.append(shown.rstrip())
+    return tuple(lines)
 
 
 @dataclass(frozen=True)
@@ -110,20 +131,29 @@ def read_files(cwd: str, commit: str | None) -> dict[str, bytes]:
     if commit is None:
         return {}
     entries = _tree_entries(cwd, commit)
-    if not entries:
+    objects = read_objects(cwd, list(entries.values()))
+    return {name: objects[oid] for name, oid in entries.items()}
+
+
+def read_objects(cwd: str, oids: Sequence[str]) -> dict[str, bytes]:
+    """The raw content of each object, by OID, in one `git cat-file --batch`; a missing object
+    is an error (the caller named objects it just listed)."""
+    wanted = list(dict.fromkeys(oids))
+    if not wanted:
         return {}
-    names = list(entries)
-    request = "".join(f"{entries[name]}\n" for name in names).encode()
+    request = "".join(f"{oid}\n" for oid in wanted).encode()
     raw = git.run(["cat-file", "--batch"], cwd, input=request).stdout
-    files: dict[str, bytes] = {}
+    found: dict[str, bytes] = {}
     position = 0
-    for name in names:
+    for oid in wanted:
         header_end = raw.index(b"\n", position)
-        size = int(raw[position:header_end].split()[2])
+        header = raw[position:header_end].split()
+        if len(header) != 3:
+            raise GitParallelError(f"object {oid} is missing", "run 'git fsck' on this repository")
         start = header_end + 1
-        files[name] = raw[start : start + size]
-        position = start + size + 1  # the newline after each object
-    return files
+        found[oid] = raw[start : start + int(header[2])]
+        position = start + int(header[2]) + 1  # the newline after each object
+    return found
 
 
 def _tree_entries(cwd: str, commit: str) -> dict[str, str]:
@@ -209,16 +239,23 @@ def push(cwd: str, remote: str, updates: Sequence[Update]) -> str | None:
         for line in result.stdout.decode(errors="replace").splitlines()
         if line.startswith("!\t")
     ]
+    said = remote_lines(result.stderr)
     if not rejected:
-        raise _unreachable(remote, _last_line(result.stderr))
+        unreachable = _unreachable(remote, _last_line(result.stderr))
+        unreachable.said = said
+        raise unreachable
     refused = [line for line in rejected if not any(sign in line for sign in LOST_RACE)]
     if not refused:
         return STALE
     detail = refused[0].split("\t")[-1]
-    raise RemoteRefused(
+    error = RemoteRefused(
         f"remote '{remote}' refused the push: {detail}",
-        "see the remote's message above; nothing was changed there",
+        "see the remote's message above; nothing was changed there"
+        if said
+        else "the remote gave no reason; nothing was changed there",
     )
+    error.said = said
+    raise error
 
 
 def clone_id(common_dir: str) -> str:

@@ -8,9 +8,12 @@ import os
 import socket
 import subprocess
 import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
 from pathlib import Path
 
-from tests.conftest import Result, run_cli
+from tests.conftest import Result, end_leftover_processes, run_cli
 
 REGISTRY = "refs/parallel/registry"
 
@@ -187,3 +190,73 @@ def seed(root: Path, bare: Path, url: str, specs: dict[str, list[str]]) -> None:
         )
     for args in (["add", "-A"], ["commit", "-q", "-m", "seed"], ["push", "-q", "origin", "main"]):
         subprocess.run(["git", *args], cwd=work, check=True, capture_output=True)
+
+
+@dataclass
+class Team:
+    daemon: Daemon
+    bare: Path
+    alice: Machine
+    bob: Machine
+
+
+@contextmanager
+def serving(tmp_path: Path, specs: dict[str, list[str]]) -> Iterator[Team]:
+    """A served team repository with two machines; the daemon and leftovers end after."""
+    served = tmp_path / "served"
+    served.mkdir()
+    daemon = Daemon(served)
+    daemon.start()
+    try:
+        url = daemon.url("project.git")
+        seed(tmp_path, served / "project.git", url, specs)
+        yield Team(
+            daemon,
+            served / "project.git",
+            Machine(tmp_path, "alice", url),
+            Machine(tmp_path, "bob", url),
+        )
+    finally:
+        daemon.stop()
+        end_leftover_processes(tmp_path)
+
+
+# A pre-receive hook that holds each push while the gate is armed until `count` pushes wait
+# there together, so racing pushes are all decided on the same registry: the race happens on
+# every round instead of when the scheduler happens to interleave them.
+GATE = """#!{python}
+import os, sys, time
+gate = {gate!r}
+if not os.path.exists(os.path.join(gate, "armed")):
+    sys.exit(0)
+os.makedirs(os.path.join(gate, "waiting"), exist_ok=True)
+open(os.path.join(gate, "waiting", str(os.getpid())), "w").close()
+deadline = time.monotonic() + 60
+while len(os.listdir(os.path.join(gate, "waiting"))) < {count}:
+    if time.monotonic() > deadline:
+        sys.stderr.write("gate: the other push never came\\n")
+        sys.exit(1)
+    time.sleep(0.01)  # polling the condition, not a fixed wait
+"""
+
+
+class Gate:
+    """Arm before a race, disarm after it: see GATE."""
+
+    def __init__(self, bare: Path, folder: Path, count: int = 2) -> None:
+        import sys
+
+        self.folder = folder
+        folder.mkdir()
+        hook = bare / "hooks" / "pre-receive"
+        hook.write_text(GATE.format(python=sys.executable, gate=str(folder), count=count))
+        hook.chmod(0o755)
+
+    def arm(self) -> None:
+        import shutil
+
+        shutil.rmtree(self.folder / "waiting", ignore_errors=True)
+        (self.folder / "armed").touch()
+
+    def disarm(self) -> None:
+        (self.folder / "armed").unlink()

@@ -6,13 +6,12 @@ from __future__ import annotations
 import os
 import subprocess
 from collections.abc import Iterator
-from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
 
-from tests.conftest import end_leftover_processes, git
-from tests.integration.team_setup import Daemon, Machine, registry, seed
+from tests.conftest import git
+from tests.integration.team_setup import Gate, Team, registry, serving
 
 SPECS = {
     "a": ["src/shared/**"],
@@ -21,32 +20,10 @@ SPECS = {
 }
 
 
-@dataclass
-class Team:
-    daemon: Daemon
-    bare: Path
-    alice: Machine
-    bob: Machine
-
-
 @pytest.fixture
 def team(tmp_path: Path) -> Iterator[Team]:
-    served = tmp_path / "served"
-    served.mkdir()
-    daemon = Daemon(served)
-    daemon.start()
-    try:
-        url = daemon.url("project.git")
-        seed(tmp_path, served / "project.git", url, SPECS)
-        yield Team(
-            daemon,
-            served / "project.git",
-            Machine(tmp_path, "alice", url),
-            Machine(tmp_path, "bob", url),
-        )
-    finally:
-        daemon.stop()
-        end_leftover_processes(tmp_path)
+    with serving(tmp_path, SPECS) as made:
+        yield made
 
 
 @pytest.mark.slow
@@ -266,14 +243,22 @@ def test_the_server_refuses_an_out_of_bounds_push_and_accepts_an_in_bounds_one(
 
 
 @pytest.mark.slow
-def test_twenty_races_of_overlapping_starts_have_exactly_one_winner_each(team: Team) -> None:
+def test_ten_races_of_overlapping_starts_have_exactly_one_winner_each(
+    team: Team, tmp_path: Path
+) -> None:
+    # Both starts' first pushes wait at the server until both are there: every round both
+    # decided on the same registry, and exactly one push can win the compare-and-swap.
+    gate = Gate(team.bare, tmp_path / "gate")
+    assert team.alice.cli("hooks", "install", "--server", cwd=team.bare).code == 0
     machines = {"a": team.alice, "b": team.bob}
-    for round_number in range(20):
+    for round_number in range(10):
+        gate.arm()
         racing = {task_id: machine.popen("start", task_id) for task_id, machine in machines.items()}
         codes = {}
         for task_id, process in racing.items():
             _, err = process.communicate(timeout=120)
             codes[task_id] = (process.returncode, err)
+        gate.disarm()
         winners = [task_id for task_id, (code, _) in codes.items() if code == 0]
         assert len(winners) == 1, (round_number, codes)
         (winner,) = winners
@@ -290,7 +275,7 @@ def test_twenty_races_of_overlapping_starts_have_exactly_one_winner_each(team: T
         assert registry(team.bare) == {}
     # Never, not just between rounds: no commit in the registry's history held both tasks.
     history = git(team.bare, "rev-list", "refs/parallel/registry").split()
-    assert len(history) >= 40  # a start and a clean per round, at least
+    assert len(history) >= 20  # a start and a clean per round, at least
     for commit in history:
         names = set(git(team.bare, "ls-tree", "--name-only", commit).split())
         assert not {"a.json", "b.json"} <= names, commit
@@ -422,3 +407,31 @@ def test_a_config_remote_that_is_not_a_remote_here_is_an_input_error(team: Team)
     )
     assert registry(team.bare) == {}
     assert not (team.alice.path.parent / "project-wta").exists()
+
+
+FREEZE = """#!/bin/sh
+if [ -e frozen ]; then
+    echo "policy: the registry is frozen for the release" >&2
+    exit 1
+fi
+"""
+
+
+@pytest.mark.slow
+def test_a_refused_push_shows_the_remotes_message(team: Team) -> None:
+    # The team's own pre-receive hook, chained after the server check.
+    own = team.bare / "hooks" / "pre-receive"
+    own.write_text(FREEZE)
+    own.chmod(0o755)
+    assert team.alice.cli("hooks", "install", "--server", cwd=team.bare).code == 0
+    assert team.alice.cli("start", "c").code == 0
+    (team.bare / "frozen").touch()
+
+    refused = team.bob.cli("release", "c", "--force")
+    assert refused.code == 1
+    lines = refused.err.splitlines()
+    relayed = lines.index("remote: policy: the registry is frozen for the release")
+    error = next(n for n, line in enumerate(lines) if line.startswith("git parallel: error:"))
+    assert relayed < error, refused.err
+    assert "see the remote's message above" in refused.err
+    assert set(registry(team.bare)) == {"c"}
