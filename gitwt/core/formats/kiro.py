@@ -225,10 +225,11 @@ def _units(
                     problems.append(_bad_reference(line, ref, source, known=j is not None))
                 elif j != i and ids[j] not in depends[i]:
                     depends[i].append(ids[j])
-    claims = _claims(UNIT, None, tops, ids, source)
+    claims = _claims(UNIT, None, tops, ids, source, problems)
     units = []
     for i, major in enumerate(majors):
-        claims += _claims(TASK, ids[i], major.subs, [s.native for s in major.subs], source)
+        subs = [sub.native for sub in major.subs]
+        claims += _claims(TASK, ids[i], major.subs, subs, source, problems)
         units.append(_unit(feature, source, major, ids[i], depends[i], where))
     ordered: dict[str, list[str]] = dict(zip(ids, depends, strict=True))
     ordered |= {line.native: line.depends for major in majors for line in major.subs}
@@ -246,12 +247,18 @@ def _bad_reference(line: _Line, ref: str, source: str, known: bool) -> PlanProbl
 
 
 def _claims(
-    level: str, unit: str | None, lines: list[_Line], ids: list[str], source: str
+    level: str,
+    unit: str | None,
+    lines: list[_Line],
+    ids: list[str],
+    source: str,
+    problems: list[PlanProblem],
 ) -> list[ParallelClaim]:
     found: list[ParallelClaim] = []
     for run in _runs(lines):
         line_of = {ids[index]: lines[index].line for index in run}
-        for first, second in ordering.pairs([ids[index] for index in run]):
+        sides = [ids[index] for index in run]
+        for first, second in ordering.pairs(sides, problems, source, lines[run[0]].line):
             where = f"{source}:{line_of[second]}"
             found.append(ParallelClaim(level, (first, second), unit, PARALLEL, where))
     return found
@@ -281,7 +288,7 @@ def _unit(
         )
 
     subs = major.subs
-    direct = ordering.direct_predecessors(ordering.earlier(len(subs), _lifted(subs)))
+    direct = ordering.direct_waits(len(subs), _lifted(subs))
     lines = [task(major.task, depends)] + [
         task(sub, [f"{feature}.{subs[j].native}" for j in direct[k]] or depends)
         for k, sub in enumerate(subs)

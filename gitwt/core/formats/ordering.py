@@ -11,7 +11,9 @@ from __future__ import annotations
 from collections.abc import Callable, Collection, Iterable, Mapping, Sequence
 from itertools import combinations
 
-from gitwt.core.formats.plan_units import ParallelClaim
+from gitwt.core.formats.plan_units import ParallelClaim, PlanProblem
+
+MAX_GROUP = 64  # sides of one claim group that are paired (64 sides: 2,016 claims)
 
 
 def earlier(count: int, lifted: Callable[[int, int], bool]) -> list[list[int]]:
@@ -34,9 +36,40 @@ def direct_predecessors(waits: Sequence[Sequence[int]]) -> list[list[int]]:
     return direct
 
 
-def pairs(ids: Sequence[str]) -> list[tuple[str, str]]:
-    """Every unordered pair, in the order written (one claim per pair)."""
-    return [(a, b) for a, b in combinations(dict.fromkeys(ids), 2)]
+def direct_waits(count: int, lifted: Callable[[int, int], bool]) -> list[list[int]]:
+    """`direct_predecessors(earlier(count, lifted))` in linear time, for the plans' rule: items
+    form clusters of consecutive items lifted from one another (`[P]` peers, a `(P)` run), and
+    each item waits for every item of the cluster before its own."""
+    direct: list[list[int]] = []
+    previous: list[int] = []
+    current: list[int] = []
+    for index in range(count):
+        if current and lifted(current[0], index):
+            current.append(index)
+        else:
+            previous, current = current, [index]
+        direct.append(list(previous))
+    return direct
+
+
+def pairs(
+    ids: Sequence[str], problems: list[PlanProblem] | None = None, source: str = "", line: int = 0
+) -> list[tuple[str, str]]:
+    """Every unordered pair, in the order written (one claim per pair), among the first
+    MAX_GROUP sides; a larger group is reported in `problems` (the claims beyond are not
+    made: a thousand `[P]` lines would give half a million pairs)."""
+    sides = list(dict.fromkeys(ids))
+    if len(sides) > MAX_GROUP and problems is not None:
+        problems.append(
+            PlanProblem(
+                f"{len(sides)} tasks claim to run side by side at {source}:{line}; only the claims "
+                f"among the first {MAX_GROUP} are checked",
+                "split them into smaller groups (subsections, or runs of (P) tasks)",
+                source,
+                line,
+            )
+        )
+    return list(combinations(sides[:MAX_GROUP], 2))
 
 
 def unordered(

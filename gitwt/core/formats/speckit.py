@@ -290,12 +290,12 @@ def _reading(
                 other = unit_of.get(native)
                 if other and other != ref.unit and other not in depends[ref.unit]:
                     depends[ref.unit].append(other)
-    claims = _task_claims(phases, refs, source)
+    claims = _task_claims(phases, refs, source, reader.problems)
     titles = {
         task.native: (task.title, unit_of[task.native]) for phase in phases for task in phase.tasks
     }
-    claims += speckit_prose.claims(outside, refs, titles, source)
-    claims += speckit_prose.claims(reader.prose, refs, titles, source)
+    for lines in (outside, reader.prose):
+        claims += speckit_prose.claims(lines, refs, titles, source, reader.problems)
     units = tuple(
         _unit(group, source, phase, ref, depends[ref.unit])
         for phase, ref in zip(phases, refs, strict=True)
@@ -307,11 +307,10 @@ def _reading(
 
 def _unit(group: str, source: str, phase: _Phase, ref: PhaseRef, depends: list[str]) -> PlanUnit:
     tasks = phase.tasks
-    waits = ordering.earlier(
+    direct = ordering.direct_waits(
         len(tasks),
         lambda j, i: tasks[i].parallel and tasks[j].parallel and tasks[i].scope == tasks[j].scope,
     )
-    direct = ordering.direct_predecessors(waits)
     plan_tasks = []
     for index, task in enumerate(tasks):
         before = [f"{group}.{tasks[j].native}" for j in direct[index]] or list(depends)
@@ -348,7 +347,9 @@ def _unit(group: str, source: str, phase: _Phase, ref: PhaseRef, depends: list[s
     )
 
 
-def _task_claims(phases: list[_Phase], refs: list[PhaseRef], source: str) -> list[ParallelClaim]:
+def _task_claims(
+    phases: list[_Phase], refs: list[PhaseRef], source: str, problems: list[PlanProblem]
+) -> list[ParallelClaim]:
     claims: list[ParallelClaim] = []
     for phase, ref in zip(phases, refs, strict=True):
         scopes: dict[str, list[_Task]] = {}
@@ -357,7 +358,8 @@ def _task_claims(phases: list[_Phase], refs: list[PhaseRef], source: str) -> lis
                 scopes.setdefault(task.scope, []).append(task)
         for peers in scopes.values():
             line = {task.native: task.line for task in peers}
-            for first, second in ordering.pairs([task.native for task in peers]):
+            natives = [task.native for task in peers]
+            for first, second in ordering.pairs(natives, problems, source, peers[0].line):
                 where = f"{source}:{line[second]}"
                 claims.append(ParallelClaim(TASK, (first, second), ref.unit, "[P]", where))
     return claims

@@ -25,7 +25,7 @@ from dataclasses import dataclass
 
 from gitwt.core.formats import ordering
 from gitwt.core.formats.markdown_lines import MarkdownLine
-from gitwt.core.formats.plan_units import TASK, UNIT, ParallelClaim
+from gitwt.core.formats.plan_units import TASK, UNIT, ParallelClaim, PlanProblem
 
 PROSE = "prose"
 _DEPENDENCY_SECTION = re.compile(r"dependenc|execution order", re.I)
@@ -197,8 +197,10 @@ def claims(
     phases: Sequence[PhaseRef],
     tasks: Mapping[str, tuple[str, str]],
     source: str,
+    problems: list[PlanProblem],
 ) -> list[ParallelClaim]:
-    """The parallel claims the prose outside the phases makes (`tasks`: id -> (title, unit))."""
+    """The parallel claims the prose makes (`tasks`: id -> (title, unit)); a group too large
+    to pair is reported in `problems`."""
     found: list[ParallelClaim] = []
     stories = [phase.unit for phase in phases if phase.story]
     developers: list[tuple[str, list[str], int]] = []
@@ -214,9 +216,9 @@ def claims(
             continue
         found += _developer_claims(developers, source)
         developers = []
-        found += _sentence_claims(line, phases, stories, tasks, source)
+        found += _sentence_claims(line, phases, stories, tasks, source, problems)
     found += _developer_claims(developers, source)
-    return found + _example_claims(outside, phases, tasks, source)
+    return found + _example_claims(outside, tasks, source, problems)
 
 
 def _sentence_claims(
@@ -225,6 +227,7 @@ def _sentence_claims(
     stories: list[str],
     tasks: Mapping[str, tuple[str, str]],
     source: str,
+    problems: list[PlanProblem],
 ) -> list[ParallelClaim]:
     found: list[ParallelClaim] = []
     where = f"{source}:{line.number}"
@@ -233,7 +236,6 @@ def _sentence_claims(
         [u for u in refs(labelled.group("label"), phases) if u in stories] if labelled else []
     )
     for sentence in _SENTENCE.split(line.text.replace("**", "")):
-        # "US3 + US4 in parallel once US2 T035 is complete": what follows "once" is an order
         if _NO_STORY_DEPENDENCIES.search(sentence):
             named = subjects or [u for u in refs(sentence, phases) if u in stories]
             for unit in named[:1]:
@@ -241,26 +243,32 @@ def _sentence_claims(
                     ParallelClaim(UNIT, (unit, o), None, PROSE, where) for o in stories if o != unit
                 ]
             continue
+        # "US3 + US4 in parallel once US2 T035 is complete": what follows "once" is an order
         sentence = _CONDITION.split(sentence, maxsplit=1)[0]
         if _NEGATION.search(sentence):
             continue
         if _PARALLEL.search(sentence):
             named = [u for u in refs(sentence, phases) if u in stories]
             found += [
-                ParallelClaim(UNIT, pair, None, PROSE, where) for pair in ordering.pairs(named)
+                ParallelClaim(UNIT, pair, None, PROSE, where)
+                for pair in ordering.pairs(named, problems, source, line.number)
             ]
         if _TOGETHER.search(sentence):
-            found += _task_pairs(task_ids(sentence), tasks, where)
+            found += _task_pairs(task_ids(sentence), tasks, source, line.number, problems)
     return found
 
 
 def _task_pairs(
-    ids: Sequence[str], tasks: Mapping[str, tuple[str, str]], where: str
+    ids: Sequence[str],
+    tasks: Mapping[str, tuple[str, str]],
+    source: str,
+    line: int,
+    problems: list[PlanProblem],
 ) -> list[ParallelClaim]:
     known = [native for native in ids if native in tasks]
     return [
-        ParallelClaim(TASK, (first, second), tasks[first][1], PROSE, where)
-        for first, second in ordering.pairs(known)
+        ParallelClaim(TASK, (first, second), tasks[first][1], PROSE, f"{source}:{line}")
+        for first, second in ordering.pairs(known, problems, source, line)
         if tasks[first][1] == tasks[second][1]
     ]
 
@@ -285,9 +293,9 @@ def _developer_claims(
 
 def _example_claims(
     outside: Sequence[MarkdownLine],
-    phases: Sequence[PhaseRef],
     tasks: Mapping[str, tuple[str, str]],
     source: str,
+    problems: list[PlanProblem],
 ) -> list[ParallelClaim]:
     """`## Parallel Example: User Story 1` blocks: each run of task lines (`Task: "..."`, or a
     line led by a task id) is a group; a `# comment` ends one, and starts one when it says
@@ -304,7 +312,7 @@ def _example_claims(
             group += [native for native in ids if native and native in tasks]
             last = line.number
             continue
-        found += _task_pairs(group, tasks, f"{source}:{last}")
+        found += _task_pairs(group, tasks, source, last, problems)
         group, last = [], line.number
         if text.startswith("#") and _TOGETHER.search(text):
             group = [n for n in task_ids(_CONDITION.split(text, maxsplit=1)[0]) if n in tasks]

@@ -295,3 +295,11 @@ def test_tasks_a_line_orders_claim_nothing() -> None:
 - [ ] T003 [P] Create src/c.py
 """
     assert {c.between for c in read(text).claims} == {("T001", "T003"), ("T002", "T003")}
+
+
+def test_a_huge_p_group_is_paired_up_to_a_bound_and_reported() -> None:
+    tasks = "".join(f"- [ ] T{n:03d} [P] Create src/m{n}.py\n" for n in range(1, 201))
+    reading = read("## Phase 1: Setup\n\n" + tasks)
+    assert len(reading.claims) == 64 * 63 // 2
+    [problem] = reading.problems
+    assert "200 tasks claim to run side by side" in problem.message and problem.line == 3
