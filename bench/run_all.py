@@ -34,6 +34,7 @@ BENCHES: dict[str, tuple[list[str], list[str]]] = {
     "merge": (["--files", "2000", "--repeat", "1"], []),
     "status": (["--files", "1000", "--repeat", "3"], []),
     "team": (["--files", "500", "--repeat", "2"], []),
+    "formats": (["--repeat", "3"], []),
 }
 
 
@@ -229,8 +230,18 @@ def team_rows(table: Table, team: dict[str, Any]) -> None:
         )  # fmt: skip
 
 
+def formats_rows(table: Table, formats: dict[str, Any]) -> None:
+    """`specs` and `plan` over about 100 units of other tools' plans against one spec."""
+    figures, units = formats["ms"], formats.get("units", 100)
+    for command in ("specs", "plan"):
+        table.ratio(
+            f"{command} over {units} plan units (6 formats)", figures[command],
+            figures[f"{command}_one"], "one spec", 3.0,
+        )  # fmt: skip
+
+
 ROWS = {"hook": hook_rows, "plan": plan_rows, "start": start_rows, "merge": merge_rows,
-        "status": status_rows, "team": team_rows}  # fmt: skip
+        "status": status_rows, "team": team_rows, "formats": formats_rows}  # fmt: skip
 
 
 def rows(figures: dict[str, dict[str, Any]]) -> list[dict[str, str]]:
