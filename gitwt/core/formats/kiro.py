@@ -21,7 +21,7 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 
 from gitwt.core.formats import ordering
-from gitwt.core.formats.kiro_design import DesignIndex, boundary_mentions
+from gitwt.core.formats.kiro_design import DOCUMENTS, DesignIndex, boundary_mentions
 from gitwt.core.formats.markdown_lines import scan
 from gitwt.core.formats.plan_units import (
     BLOCKED,
@@ -56,7 +56,6 @@ _CREATES = re.compile(r"\b(?:create[sd]?|add(?:s|ed)?|new|write|generate|scaffol
 _READ_ONLY = re.compile(
     r"^\W*(?:read|review|see|refer(?:ence)?|reuse|follow|consult|run|verify|validate)\b", re.I
 )
-PLAN_DOCUMENTS = frozenset(("requirements.md", "design.md", "research.md", "tasks.md", "spec.json"))
 
 
 @dataclass
@@ -187,7 +186,7 @@ def _mention(task: _Line, text: str, number: int, source: str, ignored: list[Ign
     ignored += dropped
     read_only = _READ_ONLY.match(text.lstrip(" -*+"))
     for mention in found:
-        if read_only or mention.path in PLAN_DOCUMENTS:
+        if read_only or mention.path in DOCUMENTS:
             why = "read, not changed" if read_only else "a document of this spec, not a change"
             ignored.append(Ignored(mention.token, source, number, why))
         else:

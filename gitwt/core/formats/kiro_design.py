@@ -23,6 +23,9 @@ from gitwt.core.provenance import Ignored
 
 _FILE_SECTION = re.compile(r"file structure|directory structure|(?:modified|new) files", re.I)
 _CREATES = re.compile(r"\b(?:new|create[sd]?|add(?:ed|s)?)\b", re.I)
+# A component's dependencies name other components and libraries it uses, not its own files.
+_REFERENCE = re.compile(r"^\s*[-*+]\s*\**(?:inbound|outbound|external)\**\s*:", re.I)
+DOCUMENTS = frozenset(("requirements.md", "design.md", "research.md", "tasks.md", "spec.json"))
 
 
 def _key(name: str) -> str:
@@ -77,7 +80,9 @@ class DesignIndex:
         for section in self.sections:
             if _key(section.title) == _key(name) or _names(section.title, name):
                 found += [
-                    (line.text, line.number, False) for line in section.lines if not line.fenced
+                    (line.text, line.number, False)
+                    for line in section.lines
+                    if not line.fenced and not _REFERENCE.match(line.text)
                 ]
         for line in self.lines:
             cells = [cell.strip() for cell in line.text.strip().strip("|").split("|")]
@@ -107,7 +112,12 @@ def boundary_mentions(
         places = design.paths_of(name)
         for text, number, creates in places:
             found, dropped = mentions_in(text, number, creates=creates, source=design.source)
-            mentions += [PlanMention(design.source, mention, note) for mention in found]
+            for mention in found:
+                if mention.path in DOCUMENTS:
+                    reason = "a document of this spec, not a change"
+                    dropped.append(Ignored(mention.token, design.source, number, reason))
+                else:
+                    mentions.append(PlanMention(design.source, mention, note))
             ignored += dropped
         if not places:
             reason = f"boundary {name} names no file in {design.source}"

@@ -55,6 +55,11 @@ harbour/
 
 Renders berth status in `harbour/web/templates/berths.html`.
 
+**Dependencies**
+- Outbound: BerthRegistry — reads `harbour/berths/registry.py` (P0)
+
+Deeper notes live in `research.md`.
+
 ```python
 class Panel: ...  # harbour/web/not_a_declaration.py
 ```
