@@ -25,8 +25,9 @@ def plan(ids: tuple[str, ...], explain: bool, as_json: bool) -> None:
 
     planned = api.plan(list(ids))
     result = planned.report
-    if result.survey.problems:
-        first, more = result.survey.problems[0], len(result.survey.problems) - 1
+    errors = [problem for problem in result.survey.problems if not problem.warning]
+    if errors:
+        first, more = errors[0], len(result.survey.problems) - 1
         also = f" (and {more} more spec problem(s), listed in the report)" if more else ""
         click.echo(GitParallelError(first.located + also, first.hint).render(), err=True)
     emit(
@@ -66,7 +67,7 @@ def specs_command(ids: tuple[str, ...], front_matter: bool, explain: bool, as_js
             0,
         )
     entries = spec_writer.list_specs(context, list(ids) if ids else None)
-    problems = [problem for entry in entries for problem in entry.problems]
+    problems = [problem for entry in entries for problem in entry.problems if not problem.warning]
     if ids and problems:
         also = f" (and {len(problems) - 1} more, listed below)" if len(problems) > 1 else ""
         click.echo(

@@ -45,6 +45,9 @@ class SpecProblem:
     source: str  # the spec file, the config file, or "" for a task no spec gives
     line: int = 0
     task: str | None = None
+    # Shown, never fatal: a plan's reader noted it but no unit is unusable (a GSD task file that
+    # files_modified lacks is declared anyway; OpenSpec's planning kept in a store elsewhere).
+    warning: bool = False
 
     @property
     def where(self) -> str:
@@ -237,7 +240,14 @@ def plan_problems(plan: PlanSource) -> list[SpecProblem]:
         SpecProblem(why, "make it a readable UTF-8 file", path) for path, why in plan.unreadable
     ]
     return found + [
-        SpecProblem(problem.message, problem.hint, problem.source, problem.line, problem.unit)
+        SpecProblem(
+            problem.message,
+            problem.hint,
+            problem.source,
+            problem.line,
+            problem.unit,
+            warning=problem.unit is None,
+        )
         for problem in plan.reading.problems
     ]
 

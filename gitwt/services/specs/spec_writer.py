@@ -32,7 +32,9 @@ def list_specs(context: Context, ids: list[str] | None) -> list[SpecEntry]:
     catalog = discovery.catalog(context)
     entries = spec_catalog.entries(catalog, ids)
     for task_id in ids or []:
-        if not catalog.sources(task_id):
+        if not (
+            catalog.sources(task_id) or catalog.plans.task(task_id) or catalog.plans.group(task_id)
+        ):
             problem = SpecProblem(
                 f"no spec found for task {task_id}",
                 catalog.missing_hint(task_id),
