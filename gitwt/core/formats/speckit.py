@@ -115,6 +115,14 @@ def read(files: Mapping[str, str]) -> PlanReading:
     reader = _Reader(source)
     reader.feed(scan(files[source]))
     phases = list(reader.phases.values())
+    if not reader.tasks and reader.stray:
+        problem = PlanProblem(
+            f"{source} has spec-kit task lines but no '## Phase N: ...' heading: no unit is read",
+            "group the tasks under '## Phase 1: Setup'-style headings, as spec-kit's template does",
+            source,
+            reader.stray[0],
+        )
+        return PlanReading(problems=(problem,), ignored=tuple(reader.ignored))
     if not reader.tasks:
         return PlanReading()  # not spec-kit's grammar: an unrelated specs/*/tasks.md
     reading = _reading(group_of(folder), source, phases, reader, reader.ignored)
@@ -135,6 +143,7 @@ class _Reader:
         self.phase: _Phase | None = None
         self.scope = ""
         self.task: _Task | None = None
+        self.stray: list[int] = []  # lines of task lines outside every phase
 
     def feed(self, lines: list[MarkdownLine]) -> None:
         for line in lines:
@@ -142,10 +151,16 @@ class _Reader:
                 self.task = None
                 if self._heading(line):
                     continue
+            found = None if line.fenced else _TASK.match(line.text)
             if self.phase is None:
                 self.outside.append(line)
+                if found:
+                    self.stray.append(line.number)
+                    reason = "a task line outside any '## Phase' section: in no unit"
+                    self.ignored.append(
+                        Ignored(found.group("id"), self.source, line.number, reason)
+                    )
                 continue
-            found = None if line.fenced else _TASK.match(line.text)
             if found:
                 self.task = self._task_line(found, line.number)
                 _mentions(

@@ -303,3 +303,14 @@ def test_a_huge_p_group_is_paired_up_to_a_bound_and_reported() -> None:
     assert len(reading.claims) == 64 * 63 // 2
     [problem] = reading.problems
     assert "200 tasks claim to run side by side" in problem.message and problem.line == 3
+
+
+def test_task_lines_outside_phases_are_reported_never_dropped_silently() -> None:
+    reading = read(
+        "## Phase 1: Setup\n\n- [ ] T001 Create src/a.py\n\n## Notes\n\n- [ ] T009 Fix src/b.py\n"
+    )
+    [stray] = [item for item in reading.ignored if item.token == "T009"]
+    assert stray.line == 7 and "outside any '## Phase'" in stray.reason
+    no_phases = read("# Tasks\n\n- [ ] T001 Create src/a.py\n")
+    assert no_phases.units == () and no_phases.problems[0].line == 3
+    assert "no '## Phase N" in no_phases.problems[0].message and no_phases.problems[0].hint
