@@ -74,7 +74,7 @@ def check(
     if claims:
         if range_spec or paths or task_id or role or ownership_only:
             raise click.UsageError("--claims takes plan FILES and --staged, nothing else")
-        from gitwt.services.claim_check import check_claims
+        from gitwt.services.specs.claim_check import check_claims
 
         found = check_claims(Context.discover(), list(files), staged=staged)
         emit(

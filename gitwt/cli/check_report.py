@@ -9,7 +9,7 @@ from gitwt.cli.report import paint, schema, table
 from gitwt.core.display import quote_path
 
 if TYPE_CHECKING:
-    from gitwt.services.claim_check import ClaimsReport
+    from gitwt.services.specs.claim_check import ClaimsReport
 
 
 def check_json(result: Any) -> dict[str, Any]:

@@ -2,7 +2,7 @@
 
 One bad spec never hides the rest: each spec is parsed on its own, and what goes wrong becomes
 a SpecProblem with the spec's file and line. The files come in already read
-(services/spec_catalog.py); the tracked files come as a callable, asked for only when a legacy
+(services/specs/discovery.py); the tracked files come as a callable, asked for only when a legacy
 spec names a bare file.
 """
 

@@ -2,7 +2,7 @@
 
 Front matter is authoritative; a spec without front-matter `files` is read as a legacy spec
 (core/legacy_specs.py). Every declared pattern keeps its Origin. Finding the spec files is the
-service's job (services/spec_catalog.py): here the texts and the tracked files come in.
+service's job (services/specs/discovery.py): here the texts and the tracked files come in.
 """
 
 from __future__ import annotations

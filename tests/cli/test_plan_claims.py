@@ -145,3 +145,20 @@ def test_a_claims_json_report_is_one_per_pair(speckit: Repo) -> None:
     claims = speckit.cli("plan", "004", "--json").json()["claims"]
     keys = [json.dumps([c["level"], c["unit"], sorted(c["between"]), c["marker"]]) for c in claims]
     assert len(keys) == len(set(keys))
+
+
+def test_a_feature_folder_outside_specs_is_read_where_feature_json_points(repo: Repo) -> None:
+    plan = (FIXTURES / "spec-kit" / TASKS).read_text()
+    repo.write("features/004-loans/tasks.md", plan)
+    repo.write(".specify/feature.json", '{"feature_directory": "features/004-loans"}\n')
+    repo.commit_all("a feature kept outside specs/")
+    listed = {entry["id"]: entry for entry in repo.cli("specs", "--json").json()["specs"]}
+    assert listed["004.US1"]["file"] == "features/004-loans/tasks.md"
+    result = repo.cli("check", "--claims", "features/004-loans/tasks.md", "--json")
+    assert result.code == 1 and len(result.json()["failing"]) == 2
+    assert result.json()["skipped"] == []
+    repo.write(".specify/feature.json", '{"feature_directory": "features/none"}\n')
+    result = repo.cli("specs", "--json")
+    (problem,) = [p for entry in result.json()["specs"] for p in entry["problems"]]
+    assert problem["source"] == ".specify/feature.json"
+    assert "features/none/" in problem["message"]

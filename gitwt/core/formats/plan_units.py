@@ -107,3 +107,6 @@ class PlanFormat:
     layouts: tuple[str, ...]  # repo-relative globs of the files it reads
     plan_of: Callable[[str], str | None]  # the plan folder a file belongs to, else None
     read: Callable[[Mapping[str, str]], PlanReading]  # one plan folder's paths and texts
+    # A file of the layouts that names a plan folder kept elsewhere (spec-kit's
+    # `.specify/feature.json`): (path, text) -> that folder, with a trailing '/', else None.
+    points_to: Callable[[str, str], str | None] | None = None

@@ -380,10 +380,19 @@ def _task_claims(
     return claims
 
 
+def points_to(path: str, text: str) -> str | None:
+    """The feature folder `.specify/feature.json` names, when it lies outside `specs/`."""
+    if path != ".specify/feature.json":
+        return None
+    folder = feature_folder(text)
+    return None if folder is None or plan_of(folder + "tasks.md") else folder
+
+
 FORMAT = PlanFormat(
     name=NAME,
     short="speckit",
     layouts=("specs/*/tasks.md", ".specify/feature.json"),
     plan_of=plan_of,
     read=read,
+    points_to=points_to,
 )

@@ -19,6 +19,7 @@ from dataclasses import replace
 from typing import TYPE_CHECKING
 
 from gitwt.core import patterns
+from gitwt.core.formats.plan_units import PlanProblem, PlanReading
 from gitwt.core.plan_index import PlanSource
 from gitwt.core.spec_catalog import SPEC_FOLDER, Catalog, SpecFile, Survey, problem_of
 from gitwt.core.specs import SpecError, Task
@@ -82,20 +83,65 @@ def plan_files(
     return grouped
 
 
+def _pointed(
+    formats: Iterable[PlanFormat],
+    paths: Iterable[str],
+    read: Callable[[str], tuple[str, str | None]],
+    listing: Callable[[str], list[str]],
+) -> tuple[dict[tuple[str, str], list[str]], list[PlanSource]]:
+    """Plan folders kept elsewhere that a file of the layouts names (spec-kit's
+    `.specify/feature.json`): their files; a folder named but empty is said, not skipped."""
+    grouped: dict[tuple[str, str], list[str]] = {}
+    missing: list[PlanSource] = []
+    for plan_format in formats:
+        if plan_format.points_to is None:
+            continue
+        for path in sorted(set(paths)):
+            if plan_format.plan_of(path) is not None:
+                continue
+            text, unreadable = read(path)
+            folder = None if unreadable else plan_format.points_to(path, text)
+            if folder is None:
+                continue
+            files = listing(folder)
+            if files:
+                grouped[(plan_format.name, folder.rstrip("/"))] = files
+                continue
+            problem = PlanProblem(
+                f"{path} names the plan folder {folder}, which holds no plan file",
+                "create the plan there with the tool, or fix the folder that file names",
+                path,
+                1,
+            )
+            reading = PlanReading(problems=(problem,))
+            missing.append(PlanSource(plan_format.name, plan_format.short, path, reading))
+    return grouped, missing
+
+
 def read_plans(
     formats: Iterable[PlanFormat],
     paths: Iterable[str],
     read: Callable[[str], tuple[str, str | None]],
+    listing: Callable[[str], list[str]] = lambda _folder: [],
 ) -> list[PlanSource]:
-    """Each plan folder among `paths`, its files read once (`read`: text, why unreadable) and
-    given to its format's reader."""
+    """Each plan folder among `paths` (and each one a pointer file names elsewhere, whose files
+    `listing` gives), its files read once (`read`: text, why unreadable) and given to its
+    format's reader."""
     by_name = {plan_format.name: plan_format for plan_format in formats}
     texts: dict[str, tuple[str, str | None]] = {}
-    found: list[PlanSource] = []
-    for (name, folder), files in plan_files(by_name.values(), paths).items():
+
+    def once(path: str) -> tuple[str, str | None]:
+        if path not in texts:
+            texts[path] = read(path)
+        return texts[path]
+
+    grouped = plan_files(by_name.values(), paths)
+    pointed, found = _pointed(by_name.values(), paths, once, listing)
+    for key, files in pointed.items():
+        grouped.setdefault(key, files)
+    for (name, folder), files in grouped.items():
         for path in files:
-            if path not in texts:
-                texts[path] = read(path)
+            once(path)
         readable = {path: texts[path][0] for path in files if texts[path][1] is None}
         unreadable = tuple((path, texts[path][1] or "") for path in files if texts[path][1])
         plan_format = by_name[name]
@@ -116,6 +162,12 @@ def plan_paths(toplevel: str, formats: Iterable[PlanFormat]) -> set[str]:
     }
 
 
+def folder_files(toplevel: str, folder: str) -> list[str]:
+    """The files directly in a folder of the working tree (a plan folder a pointer names)."""
+    found = _glob(toplevel, folder.rstrip("/") + "/*")
+    return sorted(path for path in found if os.path.isfile(os.path.join(toplevel, path)))
+
+
 def read_plan_file(toplevel: str, path: str) -> tuple[str, str | None]:
     return _read(toplevel, path, "plan file")
 
@@ -123,8 +175,12 @@ def read_plan_file(toplevel: str, path: str) -> tuple[str, str | None]:
 def worktree_plans(toplevel: str, config: Config) -> list[PlanSource]:
     """The plans in the working tree, found by each format's layouts."""
     formats = formats_read(config)
-    paths = plan_paths(toplevel, formats)
-    return read_plans(formats, paths, lambda path: read_plan_file(toplevel, path))
+    return read_plans(
+        formats,
+        plan_paths(toplevel, formats),
+        lambda path: read_plan_file(toplevel, path),
+        lambda folder: folder_files(toplevel, folder),
+    )
 
 
 def recognised(plans: Iterable[PlanSource]) -> list[str]:

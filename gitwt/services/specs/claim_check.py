@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import os
 import re
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
@@ -83,6 +83,17 @@ def _chosen(
     return folders, skipped
 
 
+def _directly_in(folder: str, paths: Iterable[str]) -> list[str]:
+    prefix = folder.rstrip("/") + "/"
+    return sorted(p for p in paths if p.startswith(prefix) and "/" not in p[len(prefix) :])
+
+
+def _pointed_at(plan: PlanSource, files: list[str]) -> bool:
+    """A plan folder kept elsewhere, named by a pointer file: a given file inside it."""
+    prefix = plan.folder.rstrip("/") + "/"
+    return any(path.startswith(prefix) for path in files)
+
+
 def _judged(plans: list[PlanSource], index: Callable[[], TrackedIndex]) -> list[ClaimCheck]:
     return [check for plan in plans for check in plan_claims(plan, index)]
 
@@ -132,14 +143,19 @@ def check_claims(context: Context, files: list[str], staged: bool = False) -> Cl
     """Judge the claims of the plans `files` belong to (every plan when none is given)."""
     toplevel = context.repo.toplevel
     formats = discovery.formats_read(context.config)
-    wanted, skipped = _chosen(formats, [_relative(context, path) for path in files])
+    given = [_relative(context, path) for path in files]
+    wanted, skipped = _chosen(formats, given)
     texts: dict[str, str] = {}
     reader = _recording(lambda path: discovery.read_plan_file(toplevel, path), texts)
+    paths = discovery.plan_paths(toplevel, formats)
     plans = [
         plan
-        for plan in discovery.read_plans(formats, discovery.plan_paths(toplevel, formats), reader)
-        if not files or (plan.format, plan.folder) in wanted
+        for plan in discovery.read_plans(
+            formats, paths, reader, lambda folder: discovery.folder_files(toplevel, folder)
+        )
+        if not files or (plan.format, plan.folder) in wanted or _pointed_at(plan, given)
     ]
+    skipped = [path for path in skipped if not any(_pointed_at(plan, [path]) for plan in plans)]
     index = discovery.tracked_index(context)
     checks = _judged(plans, index)
     problems = [problem for plan in plans for problem in plan_problems(plan)]
@@ -154,7 +170,9 @@ def check_claims(context: Context, files: list[str], staged: bool = False) -> Cl
         chosen = {(plan.format, plan.folder) for plan in plans}
         old_plans = [
             plan
-            for plan in discovery.read_plans(formats, blobs, old_reader)
+            for plan in discovery.read_plans(
+                formats, blobs, old_reader, lambda folder: _directly_in(folder, blobs)
+            )
             if (plan.format, plan.folder) in chosen
         ]
         old = _judged(old_plans, index)
