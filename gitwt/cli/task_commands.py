@@ -97,15 +97,24 @@ def status(ids: tuple[str, ...], as_json: bool, watch: bool, no_forecast: bool) 
 @cli.command()
 @click.argument("task_id", metavar="ID")
 @click.option("-f", "--follow", is_flag=True, help="Keep printing output as it comes.")
-def logs(task_id: str, follow: bool) -> None:
-    """Print the output of task ID's command."""
+@click.option(
+    "--run",
+    type=click.IntRange(min=1),
+    metavar="N",
+    help="An earlier run's output (1 is the first; each start of the task is one run).",
+)
+def logs(task_id: str, follow: bool, run: int | None) -> None:
+    """Print the output of task ID's command (its current run; --run N for an earlier one)."""
+    from gitwt.cli.commands import reader_gone
     from gitwt.services.context import Context
     from gitwt.services.tasks import task_logs
 
     try:
-        task_logs.print_log(Context.discover(), task_id, follow)
+        task_logs.print_log(Context.discover(), task_id, follow, run)
     except KeyboardInterrupt:
         return
+    except BrokenPipeError:
+        reader_gone()
 
 
 @cli.command()

@@ -62,7 +62,9 @@ __all__ = [
     "StateError",
     "all_tasks",
     "append_event",
+    "earlier_runs",
     "is_live",
+    "keep_earlier_run",
     "live_tasks",
     "locked",
     "log_path",
@@ -158,8 +160,34 @@ def write_json_atomic(path: str, data: Any) -> None:
         os.close(directory)
 
 
-def log_path(common_dir: str, task_id: str) -> str:
-    return os.path.join(state_dir(common_dir), "logs", f"{task_id}.log")
+def log_path(common_dir: str, task_id: str, run: int | None = None) -> str:
+    """The task's log (its current run), or an earlier run's, `<id>.log.<run>` (run 1 is the
+    first). Not `<id>.<run>.log`: ids hold dots, and `tm.7.1.log` is task tm.7.1's own log."""
+    name = f"{task_id}.log" + (f".{run}" if run is not None else "")
+    return os.path.join(state_dir(common_dir), "logs", name)
+
+
+def earlier_runs(common_dir: str, task_id: str) -> list[int]:
+    """The numbers of the task's earlier runs whose logs are kept, in order."""
+    prefix = f"{task_id}.log."
+    try:
+        names = os.listdir(os.path.join(state_dir(common_dir), "logs"))
+    except FileNotFoundError:
+        return []
+    found = [name[len(prefix) :] for name in names if name.startswith(prefix)]
+    return sorted(int(run) for run in found if run.isascii() and run.isdigit())
+
+
+def keep_earlier_run(common_dir: str, task_id: str) -> int:
+    """Before a task runs again: its log so far becomes the next earlier run's; the number of
+    the run about to start."""
+    runs = earlier_runs(common_dir, task_id)
+    number = (runs[-1] if runs else 0) + 1
+    current = log_path(common_dir, task_id)
+    if os.path.exists(current) and os.path.getsize(current):
+        os.replace(current, log_path(common_dir, task_id, number))
+        number += 1
+    return number
 
 
 def write_task(common_dir: str, data: dict[str, Any]) -> None:

@@ -13,14 +13,25 @@ import os
 import shlex
 from collections.abc import Sequence
 
-from gitwt.errors import Refused
+from gitwt.errors import GitParallelError, Refused
 
 TRUST_ENV = "GIT_PARALLEL_TRUST_FILE"  # where tests and sandboxes keep their own trust file
 
 
 def command_argv(command: str | Sequence[str]) -> list[str]:
-    """Split a command without a shell: a user who wants one writes `sh -c '…'`."""
-    return shlex.split(command) if isinstance(command, str) else list(command)
+    """Split a command as a POSIX shell splits it, without a shell (core.shell_words): a user
+    who wants variables, pipes or `&&` writes `sh -c '…'`."""
+    if not isinstance(command, str):
+        return list(command)
+    from gitwt.core import shell_words
+
+    try:
+        return shell_words.split(command)
+    except shell_words.ShellWordsError as error:
+        raise GitParallelError(
+            f"cannot split the command {command!r}: {error}",
+            "quote it as a POSIX shell would (close each quote), or give it as a list",
+        ) from error
 
 
 def trust_file() -> str:

@@ -153,9 +153,16 @@ def spawn_shim(common_dir: str, record: dict[str, Any], note: str | None = None)
     """
     log = state.log_path(common_dir, record["id"])
     os.makedirs(os.path.dirname(log), exist_ok=True)
+    # One log per run: a task started again (after `clean`) does not mix its lines with the
+    # run before, which is kept as <id>.log.<n> for `logs ID --run N`.
+    run = state.keep_earlier_run(common_dir, record["id"])
     with open(log, "ab") as handle:
         stamp = time.strftime("%Y-%m-%d %H:%M:%S")
-        handle.write(f"--- git parallel: task {record['id']} starting at {stamp}\n".encode())
+        earlier = f" (run {run}; 'git parallel logs {record['id']} --run 1' shows the first)"
+        line = (
+            f"--- git parallel: task {record['id']} starting at {stamp}{earlier if run > 1 else ''}"
+        )
+        handle.write(f"{line}\n".encode())
         if note:
             handle.write(f"--- git parallel: {note}\n".encode())
         handle.flush()
