@@ -49,6 +49,7 @@ _TASK = re.compile(
     r"^(?P<indent>\s*)[-*+]\s+\[(?P<box>[ xX~-]?)\](?P<optional>\*)?\s+"
     r"(?P<number>\d+(?:\.\d+)*)\.?(?:\s+(?P<rest>.*))?$"
 )
+_UNNUMBERED = re.compile(r"^\s*[-*+]\s+\[[ xX~-]?\]\*?\s+\D")
 _MARK_FIRST = re.compile(r"^\(P\)\s*")
 _MARK_LAST = re.compile(r"\s*\(P\)\s*$")
 _ANNOTATION = re.compile(r"^\s*(?:[-*+]\s+)?_(?P<key>[A-Za-z ]+?)\s*:\s*(?P<value>.*?)_?\s*$")
@@ -111,6 +112,12 @@ def _tasks(
             current = None
             continue
         found = _TASK.match(line.text)
+        unnumbered = found is None and _UNNUMBERED.match(line.text)
+        if unnumbered and (current is None or not line.text[:1].isspace()):
+            reason = "a check box without a task number (cc-sdd numbers every task): in no unit"
+            ignored.append(Ignored(line.text.strip()[:60], source, line.number, reason))
+            current = None
+            continue
         if found:
             current = _line(found, line.number)
             first = seen.get(current.native)

@@ -141,3 +141,13 @@ def test_p_peers_a_depends_orders_claim_nothing() -> None:
 """
     claims = {c.between for c in read(tasks).claims}
     assert claims == {("1.1", "1.3"), ("1.2", "1.3")}
+
+
+def test_an_unnumbered_check_box_is_reported_not_read() -> None:
+    reading = read("- [ ] 1. Alerts\n  - Create `app/a.py`\n- [ ] Tidy `app/b.py`\n")
+    [unit] = reading.units
+    assert [m.mention.path for m in unit.mentions] == ["app/a.py"]
+    [item] = [i for i in reading.ignored if i.line == 3]
+    assert "without a task number" in item.reason
+    nested = read("- [ ] 1. Alerts\n  - [ ] Create `app/a.py`\n")
+    assert [m.mention.path for m in nested.units[0].mentions] == ["app/a.py"]
