@@ -52,6 +52,7 @@ _FILES_MARKER = re.compile(
     re.IGNORECASE,
 )
 _CREATES = re.compile(r"\b(?:new|creates?|created)\b", re.IGNORECASE)
+_DELIVERS = re.compile(r"\b(?:acceptance|success criteria|definition of done)\b", re.IGNORECASE)
 _NUMBER = re.compile(r"^#?0*(?P<number>[0-9]{1,12})$")
 
 
@@ -316,7 +317,7 @@ def _text_paths(body: str, source: str, first: int) -> tuple[list[PlanMention], 
                 headings.pop()
             headings.append((line.heading, line.title))
             continue
-        if any(heading_kind(text) == NEGATIVE for _, text in headings):
+        if any(_refers_only(text) for _, text in headings):
             continue
         more, more_ignored = plan_text.declared_or_ignored(
             line.text, source, line.number, creates=bool(_CREATES.search(line.text)), note=note
@@ -324,6 +325,12 @@ def _text_paths(body: str, source: str, first: int) -> tuple[list[PlanMention], 
         mentions += more
         ignored += more_ignored
     return mentions, ignored
+
+
+def _refers_only(heading: str) -> bool:
+    """Sections that only refer to files (References, Context, Risks, ...); a task's Acceptance
+    Criteria and Definition of Done name what it delivers ("New `docs/guide.mdx`")."""
+    return heading_kind(heading) == NEGATIVE and not _DELIVERS.search(heading)
 
 
 def _claims(tasks: list[_Task]) -> list[ParallelClaim]:

@@ -33,12 +33,15 @@ from gitwt.core.provenance import Ignored
 
 NAME = "gsd"
 MARKER = "wave"
+_PHASE, _NUMBER = r"[0-9]{1,4}(?:\.[0-9]{1,4})?", r"[0-9]{1,4}[A-Za-z]?"  # `02.1`, `02B`
 _FILE = re.compile(
-    r"^\.planning/phases/(?P<dir>[^/]+)/(?P<phase>[0-9]{1,4}(?:\.[0-9]{1,4})?)-(?P<plan>[0-9]{1,4})"
+    rf"^\.planning/phases/(?P<dir>[^/]+)/(?P<phase>{_PHASE})-(?P<plan>{_NUMBER})"
     r"(?P<slug>(?:-[A-Za-z][A-Za-z0-9]*)*?)-(?P<kind>PLAN|SUMMARY)\.md$"
 )
+# `03-01`, `01` (same phase), `17-session-ux-05` (the phase folder's name), `03-01-PLAN.md`
 _PLAN_ID = re.compile(
-    r"^(?:(?P<phase>[0-9]{1,4}(?:\.[0-9]{1,4})?)-)?(?P<plan>[0-9]{1,4})(?:-PLAN(?:\.md)?)?$"
+    rf"^(?:(?P<phase>{_PHASE})(?:-[A-Za-z][A-Za-z0-9-]*?)?-)?(?P<plan>{_NUMBER})"
+    r"(?:-PLAN(?:\.md)?)?$"
 )
 _FILES = re.compile(r"<files>(?P<inside>.*?)(?P<close></files>|$)")
 _OBJECTIVE = re.compile(r"<objective>(?P<inside>.*?)(?:</objective>|\Z)", re.DOTALL)
@@ -56,7 +59,7 @@ class _Plan:
     native_id: str
     group: str
     source: str
-    plan: int
+    plan: tuple[int, str]  # `02B`: (2, "B"), the order plans sort in
     found: front_matter.FrontMatter
     depends_on: list[str] = field(default_factory=list)
 
@@ -96,7 +99,8 @@ def read(files: Mapping[str, str]) -> PlanReading:
             reading.problems.append(plan_text.front_matter_problem(error, path, unit_id))
             continue
         group = f"gsd.{found.group('phase')}"
-        plans.append(_Plan(unit_id, native, group, path, int(found.group("plan")), parsed))
+        number = _plan_number(found.group("plan"))
+        plans.append(_Plan(unit_id, native, group, path, number, parsed))
     known = {plan.id: plan for plan in plans}
     for plan in plans:
         plan.depends_on = _depends_on(plan, known, reading)
@@ -136,9 +140,14 @@ def _depends_on(plan: _Plan, known: Mapping[str, _Plan], reading: _Reading) -> l
 def _plan_id(phase: str, number: str, known: Mapping[str, _Plan]) -> str:
     """The id of a plan of this folder however its number is padded (`1`, `01`), else as named."""
     for unit_id, other in known.items():
-        if other.group == f"gsd.{phase}" and other.plan == int(number):
+        if other.group == f"gsd.{phase}" and other.plan == _plan_number(number):
             return unit_id
-    return f"gsd.{phase}-{number.zfill(2)}"
+    return f"gsd.{phase}-{number.zfill(3 if number[-1:].isalpha() else 2)}"
+
+
+def _plan_number(text: str) -> tuple[int, str]:
+    digits = text.rstrip("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz")
+    return int(digits), text[len(digits) :].upper()
 
 
 def _unit(plan: _Plan, summaries: set[str], reading: _Reading) -> PlanUnit:

@@ -138,7 +138,11 @@ def test_without_a_files_list_the_paths_of_the_text_are_read() -> None:
         "## Acceptance Criteria\n- [ ] `tests/test_client.py` passes\n"
     )
     (unit,) = read({f"{EPIC}/4.md": task(body=body)}).units
-    assert paths_of(unit.mentions) == ["app/http/client.py", "app/http/session.py"]
+    assert paths_of(unit.mentions) == [
+        "app/http/client.py",
+        "app/http/session.py",
+        "tests/test_client.py",
+    ]
     assert {m.note for m in unit.mentions} == {
         "named in the task's text (it has no Files Affected list)"
     }
@@ -234,3 +238,17 @@ def test_the_catalog_finds_a_renamed_task_by_either_number() -> None:
         (found,) = index.resolve(name)
         assert found.unit.id == "shop.1" and found.id.endswith("shop.1"), name
     assert [named.id for named in index.resolve("shop")] == ["shop.1", "shop.2"]
+
+
+def test_without_a_files_list_the_acceptance_criteria_name_what_the_task_delivers() -> None:
+    body = (
+        "## Description\nDocument the triggers.\n\n## Acceptance Criteria\n"
+        "- [ ] New `docs/guides/triggers.mdx` with examples\n"
+        "- [ ] Update `docs/reference/architecture.mdx`\n\n"
+        "## References\n- `docs/old/triggers.md`\n"
+    )
+    (unit,) = read({f"{EPIC}/5.md": task(body=body)}).units
+    assert paths_of(unit.mentions) == [
+        "docs/guides/triggers.mdx",
+        "docs/reference/architecture.mdx",
+    ]

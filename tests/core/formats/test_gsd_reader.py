@@ -154,3 +154,21 @@ def test_bad_yaml_is_a_problem_naming_the_plan_and_the_phase_still_reads() -> No
     (problem,) = reading.problems
     assert (problem.source, problem.unit) == (f"{PHASE}/02-01-PLAN.md", "gsd.02-01")
     assert problem.line >= 2 and problem.hint
+
+
+def test_lettered_plans_and_dependencies_named_by_the_phase_folder() -> None:
+    # seen in real plans: `plan: 02B` (03-02B-PLAN.md), `depends_on: [03-01, 03-02A]`, and
+    # `17-console-session-restore-ux-05` (the phase folder's name before the plan number)
+    phase = ".planning/phases/03-design-system"
+    files = {
+        f"{phase}/03-01-PLAN.md": plan(),
+        f"{phase}/03-02A-PLAN.md": plan(files="[src/b.py]"),
+        f"{phase}/03-02B-PLAN.md": plan("2", "[03-01, 03-02A]", "[src/c.py]"),
+        f"{phase}/03-02B-SUMMARY.md": "done\n",
+        f"{phase}/03-03-PLAN.md": plan("3", "[03-design-system-02B]", "[src/d.py]"),
+    }
+    units = {u.id: u for u in gsd.read(files).units}
+    assert list(units) == ["gsd.03-01", "gsd.03-02A", "gsd.03-02B", "gsd.03-03"]
+    assert units["gsd.03-02B"].depends_on == ("gsd.03-01", "gsd.03-02A")
+    assert units["gsd.03-02B"].status == DONE
+    assert units["gsd.03-03"].depends_on == ("gsd.03-02B",)
