@@ -223,7 +223,8 @@ def _mentions(entry: _Parsed, positions: list[int], reading: _Reading) -> list[P
         if not isinstance(value, str):
             continue
         line = where.key_line(key, entry.position, end, entry.line)
-        for text in value.splitlines():
+        # The fields are Markdown: a fenced block is sample code or a sketch, never a list.
+        for text in (found_line.text for found_line in plan_text.markdown_lines(value)):
             more, ignored = plan_text.mentions(
                 text, reading.source, line, creates=bool(_CREATES.search(text)), note=key
             )

@@ -175,3 +175,12 @@ def test_unknown_dependencies_and_bad_ids_are_reported() -> None:
     assert any("no usable id ('a b')" in m for m in messages)
     assert any("two tasks" in m for m in messages)
     assert all(p.source == taskmaster.TASKS and p.hint for p in reading.problems)
+
+
+def test_code_blocks_in_details_declare_nothing() -> None:
+    details = (
+        "Implement core/storage.py:\n```python\nimport os\n"
+        "with open('data/cache.json') as f:\n    pass\n```\nThen update `core/runner.py`."
+    )
+    (unit,) = read(tagged([item(3, details=details)])).units
+    assert paths_of(unit.mentions) == ["core/storage.py", "core/runner.py"]
