@@ -166,14 +166,21 @@ def start(
     queue: bool = False,
     sparse: bool = False,
     auto_merge: bool = False,
+    agent: str | None = None,
     repo: Repository = None,
 ) -> StartResult:
     """Validate like `plan`, then start each task (worktree, hooks, `setup`, the command) or queue
-    it; returns at once. Raises `Refused` and creates nothing when the tasks conflict."""
+    it; returns at once. Raises `Refused` and creates nothing when the tasks conflict. `agent`
+    ("claude", "gemini"; default: config `agent`): wire that agent into each task worktree."""
     from gitwt.services.tasks import lifecycle
 
     options = lifecycle.StartOptions(
-        run=run, max_instances=max_instances, queue=queue, sparse=sparse, auto_merge=auto_merge
+        run=run,
+        max_instances=max_instances,
+        queue=queue,
+        sparse=sparse,
+        auto_merge=auto_merge,
+        agent=agent,
     )
     return StartResult(lifecycle.start(list(ids), options, _context(repo)))
 
@@ -241,6 +248,7 @@ def batch(
     max_instances: int | None = None,
     test: str | None = None,
     progress: Progress | None = None,
+    agent: str | None = None,
     repo: Repository = None,
 ) -> BatchResult:
     """The older system's `execute_parallel_batch`: plan, start, wait, merge what succeeded,
@@ -255,4 +263,5 @@ def batch(
         max_instances=max_instances,
         test=test,
         progress=progress,
+        agent=agent,
     )

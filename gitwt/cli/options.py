@@ -28,6 +28,14 @@ max_option = click.option(
     help="Run at most N task commands at once (default: config max_instances).",
 )
 
+# Checked by the service, not by click: an unknown name is git parallel's error with its hint.
+agent_option = click.option(
+    "--agent",
+    metavar="NAME",
+    help="Wire this agent into each task worktree: its hooks and a note telling it its task "
+    "(claude, gemini; default: config agent).",
+)
+
 
 def local_option(command: F) -> F:
     """Add `--local`: run on this machine alone, without the team registry, and say so."""

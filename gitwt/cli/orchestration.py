@@ -6,7 +6,7 @@ from __future__ import annotations
 import click
 
 from gitwt.cli.commands import cli, emit
-from gitwt.cli.options import local_option, max_option, run_option
+from gitwt.cli.options import agent_option, local_option, max_option, run_option
 
 
 def _progress(line: str) -> None:
@@ -46,6 +46,7 @@ def wait(ids: tuple[str, ...], timeout: float | None, as_json: bool) -> None:
     metavar="CMD",
     help="Run CMD on each candidate merge; base moves only if it passes.",
 )
+@agent_option
 @click.option("--json", "as_json", is_flag=True, help="Print the versioned JSON report.")
 @local_option
 def batch(
@@ -53,6 +54,7 @@ def batch(
     run_command: str | None,
     max_instances: int | None,
     test_command: str | None,
+    agent: str | None,
     as_json: bool,
 ) -> None:
     """Plan, start, wait, merge what succeeded and clean up, in one command.
@@ -71,6 +73,7 @@ def batch(
         max_instances=max_instances,
         test=test_command,
         progress=_progress,
+        agent=agent,
     )
     emit(
         as_json,

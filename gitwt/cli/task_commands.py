@@ -7,7 +7,7 @@ import sys
 import click
 
 from gitwt.cli.commands import cli, emit
-from gitwt.cli.options import local_option, max_option, run_option
+from gitwt.cli.options import agent_option, local_option, max_option, run_option
 
 
 @cli.command()
@@ -27,6 +27,7 @@ from gitwt.cli.options import local_option, max_option, run_option
     is_flag=True,
     help="Merge each task as soon as its command succeeds (same rules as 'merge').",
 )
+@agent_option
 @click.option("--json", "as_json", is_flag=True, help="Print the versioned JSON report.")
 @local_option
 def start(
@@ -36,6 +37,7 @@ def start(
     queue: bool,
     sparse: bool,
     auto_merge: bool,
+    agent: str | None,
     as_json: bool,
 ) -> None:
     """Create a worktree and branch per task from base, install hooks, spawn the command.
@@ -53,6 +55,7 @@ def start(
         queue=queue,
         sparse=sparse,
         auto_merge=auto_merge,
+        agent=agent,
     )
     emit(
         as_json,

@@ -36,9 +36,27 @@ def start_text(result: Any, stream: TextIO = sys.stdout) -> None:
         else:
             error = result.failed.get(task_id) or record.get("error") or ""
             stream.write(paint(f"{task_state} {task_id}: {error}", "red", stream) + "\n")
+        agent_lines(record, stream)
     if getattr(result, "guard_note", None):
         stream.write(f"note: {result.guard_note}\n")
     stream.write("see 'git parallel status'; output with 'git parallel logs <id>'\n")
+
+
+def agent_lines(record: dict[str, Any], stream: TextIO) -> None:
+    """Whether the task's agent is wired, and what is left to the user when it is not."""
+    wiring = record.get("agent_wiring")
+    if not isinstance(wiring, dict):
+        return
+    name = wiring.get("agent")
+    if wiring.get("wired"):
+        stream.write(f"  agent {name}: wired ({', '.join(map(quote_path, wiring['files']))})\n")
+    else:
+        written = (
+            f" (written: {', '.join(map(quote_path, wiring['files']))})" if wiring["files"] else ""
+        )
+        stream.write(paint(f"  agent {name}: NOT wired", "yellow", stream) + written + "\n")
+    for note in wiring.get("notes") or []:
+        stream.write(f"    {note}\n")
 
 
 _STATE_COLOURS = {

@@ -320,3 +320,19 @@ def before_the_edit(found: list[Violation], rules: Rules) -> list[Violation]:
         template = fixes.get(violation.kind, violation.fix)
         violation.fix = template.format(task=rules.task_id, path=shell_quote(violation.path))
     return found
+
+
+def after_the_command(found: list[Violation], rules: Rules) -> list[Violation]:
+    """The verdicts on paths a shell command already changed in the worktree (the agents'
+    after-shell hook): the fix is to undo the change on disk, or to claim the path."""
+    for violation in found:
+        if violation.kind != "undeclared":
+            continue  # not-owned / unowned: their own fixes already say what to do
+        path = shell_quote(violation.path)
+        undo = (
+            f"rm -- {path}"
+            if violation.change == "A"
+            else f"git restore --source=HEAD --staged --worktree -- {path}"
+        )
+        violation.fix = f"{undo}  or  git parallel claim {rules.task_id} -- {path}"
+    return found

@@ -1,11 +1,14 @@
 """`git-parallel-hook agent`: refuse an agent's out-of-bounds edit before it is written.
 
-An agent that can run a command before it edits a file (Claude Code's PreToolUse hook, or any
-agent given a plain list of paths) pipes its payload here:
+An agent that can run a command before it edits a file (Claude Code's PreToolUse hook, Gemini
+CLI's BeforeTool hook, or any agent given a plain list of paths) pipes its payload here:
 
 - Claude Code PreToolUse JSON: `tool_name` and `tool_input` (`file_path` for Edit, Write and
   MultiEdit, also any `file_path` inside MultiEdit's `edits`; `notebook_path` for
   NotebookEdit); `cwd` is where the agent works. Other tools pass.
+- Gemini CLI BeforeTool JSON: the same fields; its file-writing tools `write_file` and
+  `replace` name the file in `tool_input.file_path`. Gemini reads stdout as JSON: an edit it
+  may make is answered with `{}`.
 - anything else: one path per line, relative to the current directory.
 
 The agent's task is the task of the worktree it works in (its saved rules, as the commit hook
@@ -17,12 +20,12 @@ base branch, a path that task declares is refused, as a commit of it would be.
 A path is judged where the write lands: every symbolic link on the way is followed, and a link
 inside the worktree that leads out of it is refused (DESIGN §13).
 
-Exit codes follow what the agent expects: Claude Code blocks on exit 2 and shows stderr to the
-model, and lets every other code through; for a plain list, 1 means refused. So whatever the
-hook cannot judge blocks with 2 (fail closed): a payload that is not JSON or nests too deep, an
-edit tool's input without a file name string, a path no file can have (NUL, a lone surrogate),
-a task worktree whose rules file is missing or unreadable. Stdlib only, like the rest of the
-hook path.
+Exit codes follow what the agent expects: Claude Code and Gemini CLI block on exit 2 and show
+stderr to the model, and let every other code through; for a plain list, 1 means refused. So
+whatever the hook cannot judge blocks with 2 (fail closed): a payload that is not JSON or nests
+too deep, an edit tool's input without a file name string, a path no file can have (NUL, a lone
+surrogate), a task worktree whose rules file is missing or unreadable, any internal error.
+Stdlib only, like the rest of the hook path.
 """
 
 from __future__ import annotations
@@ -36,23 +39,26 @@ TYPE_CHECKING = False
 if TYPE_CHECKING:
     from gitwt.core import boundaries
 
-EDIT_TOOLS = frozenset({"Edit", "Write", "MultiEdit", "NotebookEdit"})
+# Claude Code's file-editing tools, then Gemini CLI's.
+EDIT_TOOLS = frozenset({"Edit", "Write", "MultiEdit", "NotebookEdit", "write_file", "replace"})
+GEMINI_EVENTS = frozenset({"BeforeTool", "AfterTool"})  # Claude Code's: PreToolUse, PostToolUse
 BLOCK_CLAUDE, REFUSED_PLAIN, PASS = 2, 1, 0
 
 
 class Edits:
     """What the agent is about to write: paths as given, where it works, and who asked."""
 
-    __slots__ = ("claude", "cwd", "paths")
+    __slots__ = ("claude", "cwd", "gemini", "paths")
 
-    def __init__(self, paths: list[str], cwd: str, claude: bool) -> None:
+    def __init__(self, paths: list[str], cwd: str, claude: bool, gemini: bool = False) -> None:
         self.paths = paths
         self.cwd = cwd
-        self.claude = claude
+        self.claude = claude  # an agent's JSON payload (Claude Code's or Gemini CLI's)
+        self.gemini = gemini  # Gemini CLI: stdout must hold JSON
 
 
 _HINT = (
-    "the hook expects Claude Code's PreToolUse JSON (tool_name, tool_input with a file_path or "
+    "the hook expects an agent's pre-edit JSON (tool_name, tool_input with a file_path or "
     "notebook_path string) or paths one per line; nothing was written"
 )
 
@@ -71,25 +77,41 @@ def parse_payload(data: bytes, cwd: str) -> Edits:
     if not text.lstrip().startswith("{"):
         lines = [line for line in text.splitlines() if line.strip()]
         return Edits([_file_name(line) for line in lines], cwd, claude=False)
-    import json
-
-    try:
-        payload = json.loads(text)
-    except ValueError as exc:
-        raise _malformed(f"is not valid JSON: {exc}") from exc
-    except RecursionError as exc:  # nesting deeper than the C scanner goes
-        raise _malformed("is nested too deeply to read") from exc
-    if not isinstance(payload, dict):
-        raise _malformed("is not a JSON object")
+    payload = read_payload(text)
     given = payload.get("cwd", cwd)
     if not isinstance(given, str) or not given:
         raise _malformed(f"has a 'cwd' that is not a folder name: {_shown(given)}")
     tool = payload.get("tool_name")
     if not isinstance(tool, str):
         raise _malformed(f"has no tool name ('tool_name' is {_shown(tool)})")
+    gemini = is_gemini(payload)
     if tool not in EDIT_TOOLS:
-        return Edits([], given, claude=True)
-    return Edits(_edited_paths(tool, payload.get("tool_input")), _file_name(given), claude=True)
+        return Edits([], given, claude=True, gemini=gemini)
+    paths = _edited_paths(tool, payload.get("tool_input"))
+    return Edits(paths, _file_name(given), claude=True, gemini=gemini)
+
+
+def read_payload(text: str, hint: str = _HINT) -> dict[str, object]:
+    """An agent hook's JSON payload (one object), or the HookError that refuses it."""
+    import json
+
+    try:
+        payload = json.loads(text)
+    except ValueError as exc:
+        raise git_runner.HookError(
+            f"the agent's hook payload is not valid JSON: {exc}", hint
+        ) from exc
+    except RecursionError as exc:  # nesting deeper than the C scanner goes
+        raise git_runner.HookError(
+            "the agent's hook payload is nested too deeply to read", hint
+        ) from exc
+    if not isinstance(payload, dict):
+        raise git_runner.HookError("the agent's hook payload is not a JSON object", hint)
+    return payload
+
+
+def is_gemini(payload: dict[str, object]) -> bool:
+    return payload.get("hook_event_name") in GEMINI_EVENTS
 
 
 def _edited_paths(tool: str, tool_input: object) -> list[str]:
@@ -283,19 +305,34 @@ def _other_worktree(
 
 
 def main(stdin: bytes, cwd: str) -> int:
-    """Read the payload, judge the edits, answer the way the agent expects."""
-    claude = stdin.lstrip().startswith(b"{")
+    """Read the payload, judge the edits, answer the way the agent expects; whatever fails
+    blocks (exit 2, what Claude Code and Gemini CLI both take as a refusal: DESIGN §13)."""
     try:
         edits = parse_payload(stdin, cwd)
-        rules, found = verdicts(edits)
-        if rules is None:
-            guarded, owners, branch = guarded_edits(edits)
+        code = _answer(edits)
     except git_runner.HookError as error:
-        sys.stderr.write(f"git parallel: error: {error.message}\n")
-        if error.hint:
-            sys.stderr.write(f"hint: {error.hint}\n")
-        return BLOCK_CLAUDE  # fail closed, in a way every agent treats as a refusal
+        return fail_closed(error.message, error.hint)
+    except Exception as error:  # a bug: the edit must not go through unjudged
+        return fail_closed(
+            f"the agent hook failed: {error!r}",
+            "the edit was refused because the hook could not judge it; report this bug",
+        )
+    if code == PASS and edits.gemini:
+        sys.stdout.write("{}\n")  # Gemini CLI parses stdout as JSON: nothing to decide
+    return code
+
+
+def fail_closed(message: str, hint: str) -> int:
+    sys.stderr.write(f"git parallel: error: {message}\n")
+    if hint:
+        sys.stderr.write(f"hint: {hint}\n")
+    return BLOCK_CLAUDE  # fail closed, in a way every agent treats as a refusal
+
+
+def _answer(edits: Edits) -> int:
+    rules, found = verdicts(edits)
     if rules is None:
+        guarded, owners, branch = guarded_edits(edits)
         if not guarded:
             return PASS
         messages.report(
@@ -305,7 +342,7 @@ def main(stdin: bytes, cwd: str) -> int:
             guarded,
             ["agents often edit the main checkout by mistake: edit in the task's worktree"],
         )
-        return BLOCK_CLAUDE if claude else REFUSED_PLAIN
+        return BLOCK_CLAUDE if edits.claude else REFUSED_PLAIN
     if not found:
         return PASS
     messages.report(
@@ -317,4 +354,4 @@ def main(stdin: bytes, cwd: str) -> int:
             "(refused if another live task has it), or leave it alone",
         ],
     )
-    return BLOCK_CLAUDE if claude else REFUSED_PLAIN
+    return BLOCK_CLAUDE if edits.claude else REFUSED_PLAIN

@@ -1,6 +1,6 @@
 """`git-parallel-hook`, the console script: which hook to run, from its first argument.
 
-The agent hook is imported only when asked for; the commit hooks go through `entry`.
+The agent hooks are imported only when asked for; the commit hooks go through `entry`.
 """
 
 from __future__ import annotations
@@ -15,7 +15,10 @@ from gitwt.hook.hook_modes import CHECKED_HOOKS, EXIT_OK, EXIT_UNREADABLE, GUARD
 USAGE = """\
 usage: git-parallel-hook boundaries          (the pre-commit framework's git-parallel-boundaries)
        git-parallel-hook agent < PAYLOAD     (an agent's pre-edit hook: Claude Code PreToolUse
-                                             JSON, or paths one per line)
+                                             or Gemini CLI BeforeTool JSON, or paths one per line)
+       git-parallel-hook agent-shell < PAYLOAD
+                                            (an agent's after-shell hook: Claude Code PostToolUse
+                                             or Gemini CLI AfterTool JSON)
        git-parallel-hook HOOK [ARGS...]     (HOOK: pre-commit, post-commit, pre-merge-commit,
                                              pre-push; what the installed shims run)
 """
@@ -38,6 +41,10 @@ def dispatch(args: list[str]) -> int:
         from gitwt.hook import agent
 
         return agent.main(sys.stdin.buffer.read(), os.getcwd())
+    if what == "agent-shell":
+        from gitwt.hook import agent_shell
+
+        return agent_shell.main(sys.stdin.buffer.read(), os.getcwd())
     if what == "boundaries":
         try:
             return entry.framework_boundaries()

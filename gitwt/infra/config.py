@@ -44,6 +44,7 @@ class Config:
     sparse: bool = False
     auto_merge: bool = False
     remote: str | None = None  # team mode (DESIGN §11): the remote that holds the registry
+    agent: str | None = None  # the agent `start` wires into each task worktree (DESIGN §5)
     # The plan formats to read (DESIGN §2, "Plans written by other tools"); None: every one.
     # The names are checked against the formats table by the discovery service (infra cannot
     # import the core that holds it).
@@ -96,7 +97,7 @@ def validate(raw: dict[str, Any], source: str) -> Config:
     values: dict[str, Any] = {"source": source}
     for key, value in raw.items():
         match key:
-            case "base" | "ownership" | "default_owner" | "remote":
+            case "base" | "ownership" | "default_owner" | "remote" | "agent":
                 values[key] = _string(value, key, source)
             case "unowned":
                 if value not in ("allow", "deny"):

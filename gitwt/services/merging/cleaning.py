@@ -11,6 +11,7 @@ from gitwt.infra import failpoints, state
 from gitwt.services.context import Context
 from gitwt.services.hooks import base_guard
 from gitwt.services.merging import trash
+from gitwt.services.tasks import agent_files
 from gitwt.services.team import team_seam
 
 FINISHED = frozenset(
@@ -61,6 +62,7 @@ def clean(context: Context, ids: list[str], force: bool = False) -> list[TaskCle
         trash.delete_in_background(common)  # the removed checkouts' files, after our work
     scheduler.schedule(context)  # a cleaned partner may free a queued task
     base_guard.lift_if_idle(context.repo)  # the last task gone: no guard left behind
+    agent_files.lift_if_idle(common)  # nor the agents' settings at the repository root
     return results
 
 

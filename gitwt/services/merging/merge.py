@@ -27,6 +27,7 @@ from gitwt.services.merging.merge_results import (
     TaskResult,
     record_outcome,
 )
+from gitwt.services.tasks import agent_files
 from gitwt.services.team import team_seam
 
 # --- selection -------------------------------------------------------------------------------
@@ -269,6 +270,7 @@ def _attempt(
     report.new = tip
     _schedule(context)
     base_guard.lift_if_idle(context.repo)  # the last task merged: no guard left behind
+    agent_files.lift_if_idle(context.repo.common_dir)  # nor the agents' root settings
     return report, old
 
 

@@ -15,6 +15,7 @@ from gitwt.infra import failpoints, git, git_output
 from gitwt.services.context import Context
 from gitwt.services.merging import trash
 from gitwt.services.merging.salvage import SALVAGE_PREFIX, gitlinks, salvage
+from gitwt.services.tasks import agent_files
 from gitwt.services.tasks.worktrees import Layout, private_git_dir
 
 # --- inspection ------------------------------------------------------------------------------
@@ -137,6 +138,8 @@ def remove_task(context: Context, record: dict[str, Any], force: bool = False) -
             f"commit and merge the work ('git parallel merge {task_id}'), or rerun with "
             f"--force to keep it under {SALVAGE_PREFIX}/{task_id}/<time> and remove it anyway",
         )
+    if present and path:
+        agent_files.unwire(path, tips.git_dir)  # the agent's wiring goes first: never salvaged
     if problems:
         salvaged = salvage(context, task_id, path if present else None, at_risk)
         removal.salvage_ref = salvaged.ref
@@ -200,6 +203,11 @@ def _losses(
     # last look before it is moved aside, as git's own check is the last before it deletes.
     unmerged = unmerged_commits(at_risk, base_oid, cwd) if at_risk else []
     dirt = inspect_dirt(path, git_dir) if path is not None else None
+    if dirt is not None and path is not None:
+        # What gitwt wrote there for an agent, unchanged since, is no one's work (DESIGN §5).
+        ours = agent_files.pristine(path, git_dir)
+        dirt.ignored = [entry for entry in dirt.ignored if entry not in ours]
+        dirt.untracked = [entry for entry in dirt.untracked if entry not in ours]
     problems = [dirt.describe()] if dirt else []
     if unmerged:
         problems.append(f"{len(unmerged)} commit(s) not merged into {context.base}")

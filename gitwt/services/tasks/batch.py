@@ -153,6 +153,7 @@ def run_batch(
     max_instances: int | None = None,
     test: str | None = None,
     progress: Progress | None = None,
+    agent: str | None = None,
 ) -> BatchReport:
     """Run the tasks wave after wave (a plan's dependency order): start a wave, wait, merge what
     succeeded, clean what failed; a wave with a failure ends the batch (the rest: `not_run`)."""
@@ -175,9 +176,8 @@ def run_batch(
     for number, wave in enumerate(levels):
         # A fresh view of the repository per wave: the previous wave moved base.
         context = Context(repo=context.repo, config=context.config)
-        report = lifecycle.start(
-            wave, lifecycle.StartOptions(run=run, max_instances=max_instances), context
-        )
+        options = lifecycle.StartOptions(run=run, max_instances=max_instances, agent=agent)
+        report = lifecycle.start(wave, options, context)
         started = [record["id"] for record in report.tasks]
         chosen += started
         where = f" (wave {number + 1} of {len(levels)})" if len(levels) > 1 else ""

@@ -30,6 +30,7 @@ class StartOptions:
     queue: bool = False
     sparse: bool = False
     auto_merge: bool = False  # merge each task when its command succeeds
+    agent: str | None = None  # the agent to wire into each task worktree (else config `agent`)
 
 
 @dataclass
@@ -134,6 +135,7 @@ def queued_record(
         "max_instances": options.max_instances,
         "sparse": options.sparse or context.config.sparse,
         "auto_merge": options.auto_merge or context.config.auto_merge,
+        "agent": _agent_name(agent) if (agent := options.agent or context.config.agent) else None,
     }
 
 
@@ -144,7 +146,11 @@ def start(ids: list[str], options: StartOptions, context: Context | None = None)
     from gitwt.services.specs.planning import make_plan
     from gitwt.services.tasks import scheduler, worktrees
 
+    if options.agent is not None:  # before anything is read or made: a typo creates nothing
+        _agent_name(options.agent)
     context, plan = make_plan(ids, context)
+    if options.agent is None and context.config.agent is not None:
+        _agent_name(context.config.agent)
     waits = plan_waits(context, plan, options)
     common = context.repo.common_dir
     with state.locked(common):
@@ -179,6 +185,12 @@ def start(ids: list[str], options: StartOptions, context: Context | None = None)
         failed=step.failed,
         guard_note=guard.note,
     )
+
+
+def _agent_name(name: str) -> str:
+    from gitwt.services.tasks.agent_wiring import agent_format
+
+    return agent_format(name).name
 
 
 def plan_waits(context: Context, plan: Plan, options: StartOptions) -> dict[str, set[str]]:

@@ -212,8 +212,9 @@ def _resume(
     fork = git.merge_base(f"refs/heads/{record['branch']}", f"refs/heads/{record['base']}", cwd)
     if sparse is not None:
         populate_sparse(record["worktree"], git_dir, sparse)
-    _equip(context, record, git_dir)
-    return {**record, "base_oid": fork or leftover.head or base_oid, "prepared_at": time.time()}
+    equipped = _equip(context, record, git_dir)
+    fork_point = fork or leftover.head or base_oid
+    return {**record, **equipped, "base_oid": fork_point, "prepared_at": time.time()}
 
 
 def prepare_tasks(
@@ -278,17 +279,18 @@ def _finish(
     """After its `git worktree add`: sparse checkout, rules, hooks, included files; undone on
     failure (a GitParallelError is returned, anything else raised)."""
     try:
-        _equip(context, record, _added(record["worktree"], sparse))
+        equipped = _equip(context, record, _added(record["worktree"], sparse))
     except BaseException as error:
         undo_create(context, record["branch"], record["worktree"])
         if isinstance(error, GitParallelError):
             return error
         raise
-    return {**record, "base_oid": base_oid, "prepared_at": time.time()}
+    return {**record, **equipped, "base_oid": base_oid, "prepared_at": time.time()}
 
 
-def _equip(context: Context, record: dict[str, Any], git_dir: str) -> None:
-    """What a new task worktree gets after its checkout: rules, hooks, included files."""
+def _equip(context: Context, record: dict[str, Any], git_dir: str) -> dict[str, Any]:
+    """What a new task worktree gets after its checkout: rules, hooks, included files, and
+    with an agent its wiring (DESIGN §5); returns what the record gains."""
     from gitwt.services.hooks import installer
     from gitwt.services.tasks import worktree_setup
 
@@ -299,6 +301,13 @@ def _equip(context: Context, record: dict[str, Any], git_dir: str) -> None:
     installer.install(worktree, repo=repo, config=context.git_config)
     failpoints.hit("start:hooks-installed")
     worktree_setup.copy_included(context.repo.main_toplevel, worktree)
+    if not record.get("agent"):
+        return {}
+    from gitwt.services.tasks import agent_wiring
+
+    main, common = context.repo.main_toplevel, context.repo.common_dir
+    wiring = agent_wiring.wire(common, main, worktree, git_dir, record, context.git_config)
+    return {"agent_wiring": wiring.to_json()}
 
 
 def task_sparse_patterns(context: Context, record: dict[str, Any]) -> list[str]:
