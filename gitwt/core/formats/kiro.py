@@ -2,12 +2,13 @@
 
 Grammar (cc-sdd's `templates/specs/tasks.md`, `rules/tasks-generation.md` and
 `rules/tasks-parallel-analysis.md`; Kiro's own files have the same task lines):
-- `- [ ] 2. Core: alert rules` is a major task, the unit `<feature>.2`; `- [ ] 2.1 (P) ...` a
-  sub-task, the task line `<feature>.2.1` (indented or not: the number says whose it is);
+- `- [ ] 2. Core: alert rules` (or a heading `## 2. Core: alert rules`) is a major task, the
+  unit `<feature>.2`; `- [ ] 2.1 (P) ...` a sub-task, the task line `<feature>.2.1` (indented
+  or not: the number says whose it is);
   `[x]` is done, `[-]` in progress, `- [ ]*` an optional (deferrable) test task;
-- the paths are those of the task lines and their detail bullets; `_Boundary: X_` is read
-  through the feature's `design.md` (`kiro_design`); `_Requirements:_` and `_Contracts:_` name
-  requirements and interfaces, not files; `_Blocked: reason_` blocks the unit;
+- the paths are those of the task lines and their detail bullets; `_Boundary: X_` is the path
+  X names, or read through the feature's `design.md` (`kiro_design`); `_Requirements:_` and
+  `_Contracts:_` name requirements and interfaces, not files; `_Blocked: reason_` blocks the unit;
 - order is a dependency: a task depends on every task before it, except that `(P)` (right after
   the number or at the end of the line) lifts the dependency on its immediately preceding `(P)`
   peers, so a run of consecutive `(P)` siblings is one claim; `_Depends: 1.2, 2.3_` adds to it.
@@ -50,6 +51,7 @@ _TASK = re.compile(
     r"(?P<number>\d+(?:\.\d+)*)\.?(?:\s+(?P<rest>.*))?$"
 )
 _UNNUMBERED = re.compile(r"^\s*[-*+]\s+\[[ xX~-]?\]\*?\s+\D")
+_HEADING_TASK = re.compile(r"^(?P<box>)(?P<optional>)(?P<number>\d+)\.\s+(?P<rest>.*)$")
 _MARK_FIRST = re.compile(r"^\(P\)\s*")
 _MARK_LAST = re.compile(r"\s*\(P\)\s*$")
 _ANNOTATION = re.compile(r"^\s*(?:[-*+]\s+)?_(?P<key>[A-Za-z ]+?)\s*:\s*(?P<value>.*?)_?\s*$")
@@ -110,6 +112,11 @@ def _tasks(
     for line in scan(text):
         if line.heading or line.fenced:
             current = None
+            heading = _HEADING_TASK.match(line.title) if line.heading else None
+            if heading and heading.group("number") not in seen:  # `## 2. Core: ...` as a major
+                top = _line(heading, line.number)
+                seen[top.native] = top
+                majors.setdefault(top.native, _Major(top)).task = top
             continue
         found = _TASK.match(line.text)
         unnumbered = found is None and _UNNUMBERED.match(line.text)

@@ -18,10 +18,12 @@ from dataclasses import dataclass
 from gitwt.core.formats.file_trees import tree_entries
 from gitwt.core.formats.markdown_lines import MarkdownLine, scan
 from gitwt.core.formats.plan_units import PlanMention
+from gitwt.core.legacy_tokens import looks_like_file_name
 from gitwt.core.path_mentions import mentions_in
 from gitwt.core.provenance import Ignored
 
 _FILE_SECTION = re.compile(r"file structure|directory structure|(?:modified|new) files", re.I)
+_PARENTHESIS = re.compile(r"\s*[(（]")
 _CREATES = re.compile(r"\b(?:new|create[sd]?|add(?:ed|s)?)\b", re.I)
 # A component's dependencies name other components and libraries it uses, not its own files.
 _REFERENCE = re.compile(r"^\s*[-*+]\s*\**(?:inbound|outbound|external)\**\s*:", re.I)
@@ -98,28 +100,49 @@ class DesignIndex:
 def boundary_mentions(
     design: DesignIndex | None, names: str, source: str, line: int
 ) -> tuple[list[PlanMention], list[Ignored]]:
-    """The paths `_Boundary: names_` (on `source`:`line`) stands for, and what was not found."""
+    """The paths `_Boundary: names_` (on `source`:`line`) stands for, and what was not found.
+
+    A name that is itself a path or a file name (`_Boundary: src/lib/roman.ts_`,
+    `_Boundary: Project.ts (the summary only)_`) is that path; any other is a component of
+    `design.md`."""
     mentions: list[PlanMention] = []
     ignored: list[Ignored] = []
-    for name in (part.strip(" `*") for part in names.split(",")):
+    for part in names.split(","):
+        name = _PARENTHESIS.split(part, maxsplit=1)[0].strip(" `*")
         if not name:
             continue
-        if design is None:
+        if "/" in name or looks_like_file_name(name):
+            found, dropped = mentions_in(f"`{name}`", line, source=source)
+            note = f"_Boundary: {name}_ names the file"
+            mentions += [PlanMention(source, mention, note) for mention in found]
+            ignored += dropped
+        elif design is None:
             reason = "a _Boundary: with no design.md beside tasks.md: no file declared"
             ignored.append(Ignored(name, source, line, reason))
-            continue
-        note = f"_Boundary: {name}_ ({source}:{line}) via {design.source}"
-        places = design.paths_of(name)
-        for text, number, creates in places:
-            found, dropped = mentions_in(text, number, creates=creates, source=design.source)
-            for mention in found:
-                if mention.path in DOCUMENTS:
-                    reason = "a document of this spec, not a change"
-                    dropped.append(Ignored(mention.token, design.source, number, reason))
-                else:
-                    mentions.append(PlanMention(design.source, mention, note))
+        else:
+            found_in, dropped = _through(design, name, source, line)
+            mentions += found_in
             ignored += dropped
-        if not places:
-            reason = f"boundary {name} names no file in {design.source}"
-            ignored.append(Ignored(name, source, line, reason))
+    return mentions, ignored
+
+
+def _through(
+    design: DesignIndex, name: str, source: str, line: int
+) -> tuple[list[PlanMention], list[Ignored]]:
+    mentions: list[PlanMention] = []
+    ignored: list[Ignored] = []
+    note = f"_Boundary: {name}_ ({source}:{line}) via {design.source}"
+    places = design.paths_of(name)
+    for text, number, creates in places:
+        found, dropped = mentions_in(text, number, creates=creates, source=design.source)
+        for mention in found:
+            if mention.path in DOCUMENTS:
+                reason = "a document of this spec, not a change"
+                dropped.append(Ignored(mention.token, design.source, number, reason))
+            else:
+                mentions.append(PlanMention(design.source, mention, note))
+        ignored += dropped
+    if not places:
+        reason = f"boundary {name} names no file in {design.source}"
+        ignored.append(Ignored(name, source, line, reason))
     return mentions, ignored

@@ -151,3 +151,30 @@ def test_an_unnumbered_check_box_is_reported_not_read() -> None:
     assert "without a task number" in item.reason
     nested = read("- [ ] 1. Alerts\n  - [ ] Create `app/a.py`\n")
     assert [m.mention.path for m in nested.units[0].mentions] == ["app/a.py"]
+
+
+def test_headings_as_major_tasks_and_boundaries_that_name_files() -> None:
+    tasks = """# Implementation Plan
+
+## 1. Foundation
+
+- [ ] 1.1 Set up the schema
+  _Boundary: src/db/schema.sql_
+
+## 2. Core (P)
+
+- [x] 2.1 (P) Roman numerals
+  _Boundary: roman.ts (conversion only), Badges_
+"""
+    reading = read(tasks, DESIGN)
+    units = {unit.native_id: unit for unit in reading.units}
+    assert (units["1"].title, units["1"].line) == ("Foundation", 3)
+    assert units["2"].depends_on == ("berths.1",) and units["2"].status == "done"
+    paths = {
+        task.native_id: [m.mention.path for m in task.mentions]
+        for u in units.values()
+        for task in u.tasks
+    }
+    assert paths["1.1"] == ["src/db/schema.sql"] and paths["2.1"] == ["roman.ts"]
+    [badges] = [item for item in reading.ignored if item.token == "Badges"]
+    assert "names no file" in badges.reason
