@@ -146,7 +146,7 @@ def _read_epic(folder: str, texts: dict[str, str], reading: _Reading) -> None:
         task.conflicts_with = _task_numbers(task, "conflicts_with", numbers, reading)
     for task in tasks:
         reading.units.append(_unit(task, analyses.get(task.number), reading))
-    reading.claims.extend(_claims(tasks))
+    reading.claims.extend(_claims(tasks, folder, reading))
 
 
 def _numbers(tasks: list[_Task], reading: _Reading) -> dict[int, str]:
@@ -333,11 +333,16 @@ def _refers_only(heading: str) -> bool:
     return heading_kind(heading) == NEGATIVE and not _DELIVERS.search(heading)
 
 
-def _claims(tasks: list[_Task]) -> list[ParallelClaim]:
+def _claims(tasks: list[_Task], folder: str, reading: _Reading) -> list[ParallelClaim]:
     """`parallel: true` pairs that neither `depends_on` (transitively) nor `conflicts_with` rule
     out."""
-    after = plan_text.transitive({task.id: task.depends_on for task in tasks})
     parallel = [task for task in tasks if task.parallel]
+    if len(parallel) * (len(parallel) - 1) // 2 > plan_text.MAX_CLAIM_PAIRS:
+        reading.problems.append(plan_text.too_many_claims(folder, len(parallel), MARKER))
+        return []
+    depends = {task.id: task.depends_on for task in tasks}
+    after = plan_text.transitive(depends, (task.id for task in parallel))
+    sources = {task.id: f"{task.source}:{task.line_of('parallel')}" for task in parallel}
     claims: list[ParallelClaim] = []
     for index, first in enumerate(parallel):
         ruled_out = after[first.id] | set(first.conflicts_with)
@@ -346,8 +351,8 @@ def _claims(tasks: list[_Task]) -> list[ParallelClaim]:
                 continue
             if first.id in second.conflicts_with:
                 continue
-            source = f"{second.source}:{second.line_of('parallel')}"
-            claims.append(ParallelClaim(UNIT, (first.id, second.id), None, MARKER, source))
+            pair = (first.id, second.id)
+            claims.append(ParallelClaim(UNIT, pair, None, MARKER, sources[second.id]))
     return claims
 
 

@@ -106,7 +106,7 @@ def read(files: Mapping[str, str]) -> PlanReading:
         plan.depends_on = _depends_on(plan, known, reading)
     for plan in plans:
         reading.units.append(_unit(plan, summaries, reading))
-    reading.claims.extend(_claims(plans))
+    reading.claims.extend(_claims(plans, reading))
     return PlanReading(
         tuple(reading.units),
         tuple(reading.claims),
@@ -242,9 +242,8 @@ def _regex(pattern: str) -> re.Pattern[str] | None:
         return None
 
 
-def _claims(plans: list[_Plan]) -> list[ParallelClaim]:
+def _claims(plans: list[_Plan], reading: _Reading) -> list[ParallelClaim]:
     """Plans of one phase with the same wave, unless `depends_on` orders them."""
-    after = plan_text.transitive({plan.id: plan.depends_on for plan in plans})
     ordered = sorted(plans, key=lambda plan: (plan.group, plan.plan, plan.id))
     rank = {plan.id: number for number, plan in enumerate(ordered)}
     waves: dict[tuple[str, str], list[_Plan]] = {}
@@ -252,6 +251,13 @@ def _claims(plans: list[_Plan]) -> list[ParallelClaim]:
         wave = plan.wave
         if wave is not None:
             waves.setdefault((plan.group, wave), []).append(plan)
+    pairs = sum(len(members) * (len(members) - 1) // 2 for members in waves.values())
+    if pairs > plan_text.MAX_CLAIM_PAIRS:
+        folder = ordered[0].source.rsplit("/", 1)[0]
+        reading.problems.append(plan_text.too_many_claims(folder, len(ordered), MARKER))
+        return []
+    waiting = [plan.id for members in waves.values() if len(members) > 1 for plan in members]
+    after = plan_text.transitive({plan.id: plan.depends_on for plan in plans}, waiting)
     claims: list[ParallelClaim] = []
     for members in waves.values():
         for index, second in enumerate(members):

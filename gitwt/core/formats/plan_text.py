@@ -9,7 +9,7 @@ in. Pure: text in, data out.
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import replace
 
 from gitwt.core import path_mentions
@@ -98,10 +98,26 @@ def texts_under(files: Mapping[str, str], folder: str) -> dict[str, str]:
     return {path: text for path, text in files.items() if path.startswith(folder + "/")}
 
 
-def transitive(depends: Mapping[str, Sequence[str]]) -> dict[str, set[str]]:
-    """Every unit each unit waits for, directly or through others (a cycle ends the walk)."""
+MAX_CLAIM_PAIRS = 100_000  # a plan claiming more pairs than this is not judged pair by pair
+
+
+def too_many_claims(source: str, sides: int, marker: str) -> PlanProblem:
+    """A plan with more parallel pairs than can be listed (a hostile or generated plan)."""
+    return PlanProblem(
+        f"{source} claims {sides} units may run side by side ({marker}): more than "
+        f"{MAX_CLAIM_PAIRS} pairs, so its claims are not checked",
+        "split the plan, or mark fewer units as parallel; plan still checks their files",
+        source,
+    )
+
+
+def transitive(
+    depends: Mapping[str, Sequence[str]], starts: Iterable[str] | None = None
+) -> dict[str, set[str]]:
+    """Every unit each unit (of `starts`, else all) waits for, directly or through others (a
+    cycle ends the walk)."""
     closure: dict[str, set[str]] = {}
-    for start in depends:
+    for start in depends if starts is None else starts:
         seen: set[str] = set()
         stack = list(depends[start])
         while stack:

@@ -252,3 +252,12 @@ def test_without_a_files_list_the_acceptance_criteria_name_what_the_task_deliver
         "docs/guides/triggers.mdx",
         "docs/reference/architecture.mdx",
     ]
+
+
+def test_too_many_parallel_tasks_to_pair_are_reported_not_enumerated() -> None:
+    files = {f"{EPIC}/{n}.md": task(body=files_affected(f"src/m{n}.py")) for n in range(1, 451)}
+    reading = read(files)
+    assert len(reading.units) == 450 and reading.claims == ()
+    (problem,) = reading.problems
+    assert (problem.source, problem.unit) == (EPIC, None)
+    assert "450 units may run side by side" in problem.message and "not checked" in problem.message
