@@ -43,7 +43,12 @@ _NO_DEPENDENCIES = re.compile(r"\bno\s+dependenc(?:y|ies)\b|\bcan\s+start\s+imme
 _NO_STORY_DEPENDENCIES = re.compile(
     r"\bno\s+dependenc(?:y|ies)\s+on\s+other\s+(?:user\s+)?stor", re.I
 )
-_PARALLEL = re.compile(r"\bin\s+parallel\b|\bconcurrent(?:ly)?\b|\bsimultaneous(?:ly)?\b", re.I)
+_PARALLEL = re.compile(
+    r"\bin\s+parallel\b|\bconcurrent(?:ly)?\b|\bsimultaneous(?:ly)?\b"
+    r"|\b(?:run|runs|work|build|proceed)\s+parallel\b|\bparallel\s+(?:with|to)\b",
+    re.I,
+)
+_CLAIM_CLAUSE = re.compile(r";|\.(?:\s+|$)|\s[-–—]+\s")
 _TOGETHER = re.compile(
     r"\btogether\b|\bside\s+by\s+side\b|\bin\s+parallel\b|\bconcurrent|\bsimultaneous", re.I
 )
@@ -51,7 +56,8 @@ _CONDITION = re.compile(r"\b(?:once|after|when|until|before|waits?)\b", re.I)
 _NEGATION = re.compile(r"\b(?:not|cannot|can't|never|don't|avoid)\b", re.I)
 _PHASE_NUMBER = re.compile(r"\bPhases?\s+(?P<number>\d+(?:\.\d+)*)(?P<plus>\+)?", re.I)
 _STORY = re.compile(r"\b(?:User\s+Story|US)[\s-]?(?P<n>\d+)\b", re.I)
-_STORIES = re.compile(r"\bstories\b", re.I)
+_STORIES = re.compile(r"\bstories\b(?!\s+\d)", re.I)
+_STORY_LIST = re.compile(r"\bstories\s+(?P<list>\d+(?:\s*(?:,|and|&|or)\s*\d+)*)", re.I)
 _FINAL = re.compile(r"\b(?:final|last)\s+phase\b", re.I)
 _TASK_ID = re.compile(r"\b(?P<first>T\d{2,})(?:\s*(?:-|–|—|\.\.|to)\s*T(?P<last>\d{2,}))?\b")
 _TASK_VERB = re.compile(
@@ -94,6 +100,9 @@ def refs(text: str, phases: Sequence[PhaseRef]) -> list[str]:
     for match in _STORY.finditer(text):
         story = f"US{int(match.group('n'))}"
         found += [(match.start(), phase.unit) for phase in stories if phase.story == story]
+    for match in _STORY_LIST.finditer(text):
+        numbers = {f"US{int(n)}" for n in re.findall(r"\d+", match.group("list"))}
+        found += [(match.start(), phase.unit) for phase in stories if phase.story in numbers]
     for match in _STORIES.finditer(text):
         found += [(match.start(), phase.unit) for phase in stories]
     for match in _FINAL.finditer(text):
@@ -229,13 +238,16 @@ def _sentence_claims(
     source: str,
     problems: list[PlanProblem],
 ) -> list[ParallelClaim]:
+    """`**User Story 2**: ... can run parallel with US1` claims US2 with US1 (the label is the
+    subject); an unlabelled sentence claims every pair it names."""
     found: list[ParallelClaim] = []
     where = f"{source}:{line.number}"
     labelled = _LABELLED.match(line.text)
     subjects = (
         [u for u in refs(labelled.group("label"), phases) if u in stories] if labelled else []
     )
-    for sentence in _SENTENCE.split(line.text.replace("**", "")):
+    body = labelled.group("rest") if labelled else _ITEM_MARK.sub("", line.text)
+    for sentence in _CLAIM_CLAUSE.split(body.replace("**", "")):
         if _NO_STORY_DEPENDENCIES.search(sentence):
             named = subjects or [u for u in refs(sentence, phases) if u in stories]
             for unit in named[:1]:
@@ -243,19 +255,33 @@ def _sentence_claims(
                     ParallelClaim(UNIT, (unit, o), None, PROSE, where) for o in stories if o != unit
                 ]
             continue
-        # "US3 + US4 in parallel once US2 T035 is complete": what follows "once" is an order
-        sentence = _CONDITION.split(sentence, maxsplit=1)[0]
+        sentence = _unconditioned(sentence)
         if _NEGATION.search(sentence):
             continue
         if _PARALLEL.search(sentence):
             named = [u for u in refs(sentence, phases) if u in stories]
-            found += [
-                ParallelClaim(UNIT, pair, None, PROSE, where)
-                for pair in ordering.pairs(named, problems, source, line.number)
-            ]
+            pairs = (
+                [(s, o) for s in subjects for o in named if o not in subjects]
+                if subjects
+                else ordering.pairs(named, problems, source, line.number)
+            )
+            found += [ParallelClaim(UNIT, pair, None, PROSE, where) for pair in pairs]
         if _TOGETHER.search(sentence):
             found += _task_pairs(task_ids(sentence), tasks, source, line.number, problems)
     return found
+
+
+def _unconditioned(sentence: str) -> str:
+    """The sentence without its condition, which states an order, not a side: "Once Phase 2
+    completes, US1 and US2 ..." keeps what follows the comma; "US1 + US2 ... once US3 is
+    done" what comes before "once"."""
+    condition = _CONDITION.search(sentence)
+    if condition is None:
+        return sentence
+    if sentence[: condition.start()].strip(" -*:"):
+        return sentence[: condition.start()]
+    comma = sentence.find(",", condition.end())
+    return sentence[comma + 1 :] if comma >= 0 else ""
 
 
 def _task_pairs(

@@ -314,3 +314,27 @@ def test_task_lines_outside_phases_are_reported_never_dropped_silently() -> None
     no_phases = read("# Tasks\n\n- [ ] T001 Create src/a.py\n")
     assert no_phases.units == () and no_phases.problems[0].line == 3
     assert "no '## Phase N" in no_phases.problems[0].message and no_phases.problems[0].hint
+
+
+def test_story_lists_labels_as_subjects_and_leading_conditions() -> None:
+    phases = "".join(
+        f"## Phase {n + 2}: User Story {n} - s{n}\n\n- [ ] T00{n} [US{n}] Create src/s{n}.py\n\n"
+        for n in range(1, 5)
+    )
+    tail = """## Dependencies & Execution Order
+
+- **User Story 2 (P1)**: Can start after Foundational - Independent, can run parallel with US1
+- **User Story 4 (P2)**: Depends on User Story 1 completion
+
+### Parallel Opportunities
+
+- Once Foundational phase completes, User Stories 1, 2 and 3 can start in parallel
+"""
+    reading = read(phases + tail)
+    pairs = {frozenset(c.between) for c in reading.claims}
+    assert pairs == {
+        frozenset(("007.US1", "007.US2")),
+        frozenset(("007.US1", "007.US3")),
+        frozenset(("007.US2", "007.US3")),
+    }  # US4 is named by no claim; it waits for US1
+    assert {u.id: u.depends_on for u in reading.units}["007.US4"] == ("007.US1",)
