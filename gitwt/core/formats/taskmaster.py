@@ -59,6 +59,7 @@ _STATUS = {
     "cancelled": DEFERRED,  # never runs, and never a finished dependency
 }
 _CREATES = re.compile(r"\b(?:create[sd]?|new|add(?:s|ed)?)\b", re.IGNORECASE)
+_NOTES = re.compile(r"<info added on [^>\n]*>.*?(?:</info added on [^>\n]*>|\Z)", re.DOTALL)
 _SUBTASK = re.compile(r"^(?P<parent>[^.]+)\.(?P<sub>[^.]+)$")
 
 
@@ -223,8 +224,10 @@ def _mentions(entry: _Parsed, positions: list[int], reading: _Reading) -> list[P
         if not isinstance(value, str):
             continue
         line = where.key_line(key, entry.position, end, entry.line)
-        # The fields are Markdown: a fenced block is sample code or a sketch, never a list.
-        for text in (found_line.text for found_line in plan_text.markdown_lines(value)):
+        # The fields are Markdown: a fenced block is sample code or a sketch, never a list; the
+        # notes `update-subtask` appends are a log of work done (bookkeeping), not the plan.
+        planned = _NOTES.sub("", value)
+        for text in (found_line.text for found_line in plan_text.markdown_lines(planned)):
             more, ignored = plan_text.mentions(
                 text, reading.source, line, creates=bool(_CREATES.search(text)), note=key
             )

@@ -184,3 +184,14 @@ def test_code_blocks_in_details_declare_nothing() -> None:
     )
     (unit,) = read(tagged([item(3, details=details)])).units
     assert paths_of(unit.mentions) == ["core/storage.py", "core/runner.py"]
+
+
+def test_notes_update_subtask_appends_are_not_the_plan() -> None:
+    details = (
+        "Add the parser in `src/gpx.rs`.\n"
+        "<info added on 2026-03-05T11:00:00.000Z>\nAlso touched src/model.rs and "
+        "`src/util/time.rs` while debugging.\n</info added on 2026-03-05T11:00:00.000Z>"
+    )
+    sub = item(1, details=details)
+    (unit,) = read(tagged([item(4, subtasks=[sub])])).units
+    assert paths_of(unit.tasks[0].mentions) == ["src/gpx.rs"]
