@@ -280,4 +280,5 @@ def parse_named(
     if line is None and unit.conflicts_with:
         conflicts = tuple(named.prefix + other for other in unit.conflicts_with)
         parsed.task = replace(parsed.task, conflicts_with=conflicts)
+    parsed.task = replace(parsed.task, group=named.prefix + unit.group)
     return parsed

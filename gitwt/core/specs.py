@@ -48,6 +48,9 @@ class Task:
     # Tasks its plan says must not run beside it (ccpm's `conflicts_with`): a conflict for `plan`
     # whatever the files declare.
     conflicts_with: tuple[str, ...] = ()
+    # The plan group a unit of another tool's plan belongs to (`004`, `kiro.tide`): `merge 004`,
+    # `status 004` and the like name every started unit of it.
+    group: str | None = None
 
     def origin_of(self, pattern: str) -> Origin | None:
         return next((origin for origin in self.origins if origin.pattern == pattern), None)

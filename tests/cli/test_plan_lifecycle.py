@@ -224,3 +224,24 @@ def test_batch_of_a_group_runs_its_units_in_waves(repo: Repo, tool: str) -> None
     assert report["not_run"] == []
     assert repo.git("show", "main:out/summary.txt") == f"{last} saw the others: True\n"
     assert "saw the others: False" in repo.git("show", f"main:{FILES[0]}")
+
+
+def test_a_group_id_names_its_started_units_in_status_merge_and_clean(repo: Repo) -> None:
+    planned(repo, "spec-kit")
+    _, (first, second), last, group = PLANS["spec-kit"]
+    refused = repo.cli("start", group)
+    assert refused.code == 1 and last in refused.err  # it depends on the two others
+    started = repo.cli("start", first, second, "--json")
+    assert started.code == 0, started
+    for index, task in enumerate(started.json()["tasks"]):
+        worktree = Path(task["worktree"])
+        (worktree / FILES[index]).parent.mkdir(parents=True, exist_ok=True)
+        (worktree / FILES[index]).write_text(f"{task['id']}\n")
+        git(worktree, "add", "-A")
+        git(worktree, "commit", "-q", "-m", task["id"])
+    rows = repo.cli("status", group, "--json").json()["tasks"]
+    assert sorted(row["id"] for row in rows) == sorted([first, second])
+    merged = repo.cli("merge", group, "--json")
+    assert merged.code == 0, merged
+    assert sorted(r["id"] for r in merged.json()["results"]) == sorted([first, second])
+    assert repo.cli("status", "nothing.here").code == 2

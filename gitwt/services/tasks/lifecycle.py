@@ -114,6 +114,7 @@ def queued_record(
         "source": task.source,
         "files": list(task.files),  # the declaration snapshot; claims are added to "claims"
         "depends_on": list(task.depends_on),
+        "group": task.group,  # a plan unit's group: its name selects the unit too
         "claims": [],
         "base": context.base,
         "base_oid": None,

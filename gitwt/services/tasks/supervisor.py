@@ -365,6 +365,7 @@ def choose(
     """The named tasks (each must have been started), else every task `default` keeps, in
     natural id order. One rule for status, merge and clean."""
     from gitwt.core.separation import natural_key
+    from gitwt.core.specs import same_id
     from gitwt.errors import GitParallelError
 
     ids = list(ids)
@@ -372,7 +373,12 @@ def choose(
         return [records[key] for key in sorted(records, key=natural_key) if default(records[key])]
     chosen: list[dict[str, Any]] = []
     for task_id in ids:
-        found = select(records, [task_id])
+        # A plan's group id (`004`) names its started units where no task has that id.
+        found = select(records, [task_id]) or [
+            records[key]
+            for key in sorted(records, key=natural_key)
+            if same_id(str(records[key].get("group") or ""), task_id)
+        ]
         if not found:
             raise GitParallelError(
                 f"task {task_id} has not been started", "see 'git parallel status'"
