@@ -179,7 +179,9 @@ def _numbers(tasks: list[_Task], reading: _Reading) -> dict[int, str]:
 def _task_numbers(task: _Task, key: str, numbers: dict[int, str], reading: _Reading) -> list[str]:
     """A `depends_on` / `conflicts_with` list as unit ids; what names no task is reported."""
     ids: list[str] = []
-    for item in plan_text.as_strings((task.found.data or {}).get(key)):
+    value = (task.found.data or {}).get(key)
+    listed = plan_text.as_strings(value, key, task.source, task.line_of(key), reading.problems)
+    for item in listed:
         found = _NUMBER.match(item)
         target = numbers.get(int(found.group("number"))) if found else None
         if target is None:

@@ -119,7 +119,9 @@ def _depends_on(plan: _Plan, known: Mapping[str, _Plan], reading: _Reading) -> l
     """Plan ids as GSD writes them: `"03-01"`, or `"01"` for a plan of the same phase."""
     phase = plan.group.removeprefix("gsd.")
     ids: list[str] = []
-    for item in plan_text.as_strings((plan.found.data or {}).get("depends_on")):
+    value = (plan.found.data or {}).get("depends_on")
+    line = plan.line_of("depends_on")
+    for item in plan_text.as_strings(value, "depends_on", plan.source, line, reading.problems):
         found = _PLAN_ID.match(item.strip("'\" "))
         if found is None:
             reading.problems.append(
@@ -155,7 +157,14 @@ def _unit(plan: _Plan, summaries: set[str], reading: _Reading) -> PlanUnit:
     mentions: list[PlanMention] = []
     declared: list[str] = []
     lines = plan.found.item_lines.get("files_modified", [])
-    for number, item in enumerate(plan_text.as_strings(data.get("files_modified"))):
+    listed = plan_text.as_strings(
+        data.get("files_modified"),
+        "files_modified",
+        plan.source,
+        plan.line_of("files_modified"),
+        reading.problems,
+    )
+    for number, item in enumerate(listed):
         line = lines[number] if number < len(lines) else plan.line_of("files_modified")
         more, ignored = plan_text.mentions(
             f"`{item}`", plan.source, line, creates=True, note="files_modified"

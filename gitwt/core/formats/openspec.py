@@ -199,14 +199,16 @@ def _sections(
 def _areas(text: str, source: str, reading: _Reading) -> list[PlanMention]:
     """`affected_areas` entries that are paths (`auth` names an area, `src/auth/` a folder)."""
     try:
-        data, _, items = front_matter.load_document(text, source, strings=True)
+        data, keys, items = front_matter.load_document(text, source, strings=True)
     except front_matter.FrontMatterError as error:
         reading.problems.append(plan_text.front_matter_problem(error, source, None))
         return []
     lines = items.get("affected_areas", [])
     areas = data.get("affected_areas") if isinstance(data, dict) else None
     mentions: list[PlanMention] = []
-    for index, area in enumerate(plan_text.as_strings(areas)):
+    line = keys.get("affected_areas", 1)
+    listed = plan_text.as_strings(areas, "affected_areas", source, line, reading.problems)
+    for index, area in enumerate(listed):
         line = lines[index] if index < len(lines) else 1
         found, ignored = plan_text.mentions(area, source, line, note="affected_areas")
         mentions += found

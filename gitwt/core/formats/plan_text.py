@@ -78,15 +78,26 @@ def front_matter_problem(error: FrontMatterError, source: str, unit: str | None)
     return PlanProblem(error.message, error.hint, source, error.line, unit)
 
 
-def as_strings(value: object) -> list[str]:
-    """A front-matter list read with `strings=True` (`[001, 010]`, `- 03-01`, or one scalar)."""
+def as_strings(
+    value: object, key: str, source: str, line: int, problems: list[PlanProblem]
+) -> list[str]:
+    """A front-matter list read with `strings=True` (`[001, 010]`, `- 03-01`, or one scalar);
+    what is neither (a mapping, a nested list) is reported, never dropped in silence."""
     if value is None or value == "":
         return []
-    if isinstance(value, list):
-        return [item.strip() for item in value if isinstance(item, str) and item.strip()]
     if isinstance(value, str):
         return [part.strip() for part in value.strip("[]").split(",") if part.strip()]
-    return []
+    items = value if isinstance(value, list) else [value]
+    if not all(isinstance(item, str) for item in items):
+        problems.append(
+            PlanProblem(
+                f"{key} in {source} is not a list of plain values",
+                f"write {key} as a YAML list, e.g. {key}: [a, b]",
+                source,
+                line,
+            )
+        )
+    return [item.strip() for item in items if isinstance(item, str) and item.strip()]
 
 
 def is_true(value: object) -> bool:

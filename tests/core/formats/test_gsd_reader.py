@@ -172,3 +172,13 @@ def test_lettered_plans_and_dependencies_named_by_the_phase_folder() -> None:
     assert units["gsd.03-02B"].depends_on == ("gsd.03-01", "gsd.03-02A")
     assert units["gsd.03-02B"].status == DONE
     assert units["gsd.03-03"].depends_on == ("gsd.03-02B",)
+
+
+def test_a_malformed_list_is_reported_not_dropped() -> None:
+    text = plan(depends="{a: 1}", files="[src/a.py, [nested]]")
+    reading = gsd.read({f"{PHASE}/02-01-PLAN.md": text})
+    assert [(p.line, p.message) for p in reading.problems] == [
+        (6, f"depends_on in {PHASE}/02-01-PLAN.md is not a list of plain values"),
+        (7, f"files_modified in {PHASE}/02-01-PLAN.md is not a list of plain values"),
+    ]
+    assert paths_of(reading.units[0].mentions) == ["src/a.py"]
