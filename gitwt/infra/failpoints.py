@@ -6,7 +6,7 @@ traceback saved; gitwt.infra.crash), never a traceback on the terminal.
 The fault suite (tests/test_faults.py) uses them to prove DESIGN §7: a crash at any step leaves a
 state `status` explains and the next command can finish. Never set this variable outside tests.
 Only the process that reads it crashes: shims and waiters are started without it
-(`supervisor.child_environment`). With the variable unset a point costs one environ lookup.
+(`processes.child_environment`). With the variable unset a point costs one environ lookup.
 """
 
 from __future__ import annotations

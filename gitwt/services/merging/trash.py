@@ -19,10 +19,9 @@ import fcntl
 import os
 import secrets
 import shutil
-import subprocess
 import sys
 
-from gitwt.infra import git
+from gitwt.infra import git, processes
 
 TRASH = os.path.join("parallel", "trash")
 LOCK = ".lock"  # held by the deleter at work; never a removed folder (those get random names)
@@ -70,15 +69,8 @@ def delete_in_background(common_dir: str) -> None:
     """Start a detached deleter for the trash (it outlives this command), if anything is in it."""
     if not leftovers(common_dir):
         return
-    subprocess.Popen(
-        [sys.executable, "-m", "gitwt.services.merging.trash", trash_dir(common_dir)],
-        cwd=os.sep,  # holds no folder of the repository (or a mount) busy
-        stdin=subprocess.DEVNULL,
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
-        start_new_session=True,
-        close_fds=True,
-    )
+    # From /: holds no folder of the repository (or a mount) busy.
+    processes.spawn_detached(processes.TRASH_MODULE, [trash_dir(common_dir)], os.sep)
 
 
 def _ignore_missing(function: object, path: str, error: tuple[type, BaseException, object]) -> None:

@@ -17,14 +17,13 @@ from __future__ import annotations
 import contextlib
 import fcntl
 import os
-import subprocess
-import sys
 import time
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 from gitwt.infra import failpoints, state
+from gitwt.infra.processes import TASK_PROCESS_MODULE, spawn_detached
 
 if TYPE_CHECKING:
     from gitwt.services.context import Context
@@ -287,7 +286,6 @@ def hold_waiter_lock(common_dir: str) -> int | None:
 
 def ensure_waiter(context: Context) -> None:
     """Make sure one detached waiter polls the queue (it exits once the queue is empty)."""
-    from gitwt.services.tasks.supervisor import child_environment
 
     common = context.repo.common_dir
     handle = hold_waiter_lock(common)
@@ -296,15 +294,11 @@ def ensure_waiter(context: Context) -> None:
     os.close(handle)  # a racing spawn is harmless: the second waiter finds the lock taken
     log = os.path.join(state.state_dir(common), "waiter.log")
     with open(log, "ab") as output:
-        subprocess.Popen(
-            [sys.executable, "-m", "gitwt.cli.task_process", "--wait", context.repo.toplevel],
-            cwd=context.repo.toplevel,
-            stdin=subprocess.DEVNULL,
-            stdout=output,
-            stderr=output,
-            start_new_session=True,
-            close_fds=True,
-            env=child_environment({}),
+        spawn_detached(
+            TASK_PROCESS_MODULE,
+            ["--wait", context.repo.toplevel],
+            context.repo.toplevel,
+            output,
         )
 
 

@@ -12,14 +12,13 @@ from __future__ import annotations
 import contextlib
 import os
 import signal
-import subprocess
-import sys
 import time
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
-from gitwt.infra import failpoints, state
+from gitwt.infra import state
+from gitwt.infra.processes import TASK_PROCESS_MODULE, spawn_detached
 
 if TYPE_CHECKING:
     import psutil
@@ -133,17 +132,6 @@ def occupies_slot(record: dict[str, Any]) -> bool:
 # --- spawning --------------------------------------------------------------------------------
 
 
-def child_environment(extra: dict[str, str]) -> dict[str, str]:
-    env = dict(os.environ)
-    # A command started from inside a hook must not inherit the hook's repository variables.
-    for name in ("GIT_DIR", "GIT_WORK_TREE", "GIT_INDEX_FILE", "GIT_PREFIX"):
-        env.pop(name, None)
-    for name in failpoints.VARIABLES:
-        env.pop(name, None)  # a crash point is for the process a test started
-    env.update(extra)
-    return env
-
-
 def spawn_shim(common_dir: str, record: dict[str, Any], note: str | None = None) -> dict[str, Any]:
     """Start the shim for a prepared task, detached in its own session, output to the task log
     (after `note`, when the scheduler has something to say about this start).
@@ -166,20 +154,13 @@ def spawn_shim(common_dir: str, record: dict[str, Any], note: str | None = None)
         if note:
             handle.write(f"--- git parallel: {note}\n".encode())
         handle.flush()
-        shim = subprocess.Popen(
-            [sys.executable, "-m", "gitwt.cli.task_process", common_dir, record["id"]],
-            cwd=record["worktree"],
-            stdin=subprocess.DEVNULL,
-            stdout=handle,
-            stderr=handle,
-            start_new_session=True,
-            close_fds=True,
-            env=child_environment({}),
+        shim_pid = spawn_detached(
+            TASK_PROCESS_MODULE, [common_dir, record["id"]], record["worktree"], handle
         )
     return {
         **record,
         "state": state.RUNNING,
-        "shim": identity(shim.pid),
+        "shim": identity(shim_pid),
         "child": None,
         "exit": None,
         "started_at": time.time(),

@@ -68,7 +68,7 @@ def launch(common_dir: str, task_id: str) -> tuple[subprocess.Popen[bytes] | Non
 
 def task_environment(record: dict[str, Any]) -> dict[str, str]:
     """What the setup and the command see: the task's id, worktree and branch."""
-    from gitwt.services.tasks.supervisor import child_environment
+    from gitwt.infra.processes import child_environment
 
     return child_environment(
         {
@@ -175,6 +175,9 @@ def record_exit(common_dir: str, task_id: str, status: int | None, problem: str 
             outcome = state.SUCCEEDED
         else:
             outcome = state.FAILED
+        # The final line goes to the log before the exit is recorded: `logs -f` stops following
+        # once the record says the task ended, so the line must already be there.
+        log(f"task {task_id} {outcome} (exit {code})")
         record.update(
             state=outcome,
             ended_at=now,
@@ -211,8 +214,6 @@ def run_task(common_dir: str, task_id: str, show_merge: Callable[[Any], None] | 
         log(problem)
         status = 127 << 8 if problem.startswith("cannot run") else None
     outcome = record_exit(common_dir, task_id, status, problem)
-    code = os.waitstatus_to_exitcode(status) if status is not None else None
-    log(f"task {task_id} {outcome} (exit {code})")
     if outcome == state.SUCCEEDED:
         merged = auto_merge(common_dir, task_id)
         if merged is not None and show_merge is not None:
