@@ -68,7 +68,7 @@ _DEPENDS_LABEL = re.compile(r"^(?:dependencies|dependency|depends[ _-]on|prerequ
 
 
 @dataclass(frozen=True)
-class Context:
+class ListRole:
     kind: str
     creates: bool = False
     where: str = ""  # for reasons: "section 'Risks'", "marker **Files**"
@@ -97,18 +97,18 @@ def heading_kind(text: str) -> str:
     return NEUTRAL
 
 
-def marker_context(label: str) -> Context | None:
+def marker_context(label: str) -> ListRole | None:
     """The context a bold `**Label**:` marker opens; None for markers about something else."""
     label = label.strip()
     if _DEPENDS_LABEL.match(label):
-        return Context(DEPENDS)
+        return ListRole(DEPENDS)
     if not (_FILES_WORD.search(label) or _TEST_WORD.search(label)):
         return None
     if _REFERENCE_LABEL.search(label):
-        return Context(NEGATIVE, where=f"marker **{label}**")
+        return ListRole(NEGATIVE, where=f"marker **{label}**")
     if not _FILES_WORD.search(label) and not re.search(r"\bnew\b", label, re.IGNORECASE):
         return None  # `**Tests**: 15 unit tests` describes testing; `**New Test**:` is a file
-    return Context(DECLARE, bool(_CREATE_WORDS.search(label)), f"marker **{label}**")
+    return ListRole(DECLARE, bool(_CREATE_WORDS.search(label)), f"marker **{label}**")
 
 
 class _Reader:
@@ -119,24 +119,24 @@ class _Reader:
         self.first_line = first_line
         self.result = Extraction()
         self.headings: list[tuple[int, str, str]] = []  # (level, kind, text)
-        self.marker: Context | None = None
+        self.marker: ListRole | None = None
         self.fence: str | None = None
         self.in_comment = False
-        self.table: tuple[int, Context] | None = None  # (file column, context)
+        self.table: tuple[int, ListRole] | None = None  # (file column, context)
 
     # --- what a line is -------------------------------------------------------------------
 
-    def section(self) -> Context:
+    def section(self) -> ListRole:
         if self.headings and self.headings[-1][1] == DEPENDS:
-            return Context(DEPENDS)
+            return ListRole(DEPENDS)
         for _, kind, text in self.headings:
             if kind == NEGATIVE:
-                return Context(NEGATIVE, where=f"section '{text}'")
+                return ListRole(NEGATIVE, where=f"section '{text}'")
         for _, kind, text in reversed(self.headings):
             if kind == DECLARE:
-                return Context(DECLARE, bool(_CREATE_WORDS.search(text)), f"section '{text}'")
+                return ListRole(DECLARE, bool(_CREATE_WORDS.search(text)), f"section '{text}'")
         text = self.headings[-1][2] if self.headings else ""
-        return Context(NEUTRAL, where=f"section '{text}'" if text else "the spec's preamble")
+        return ListRole(NEUTRAL, where=f"section '{text}'" if text else "the spec's preamble")
 
     def feed(self, lines: list[str]) -> Extraction:
         for index, raw in enumerate(lines):
@@ -228,7 +228,7 @@ class _Reader:
         if rest.strip():
             self._item(rest, number, context)
 
-    def _item(self, text: str, number: int, context: Context) -> None:
+    def _item(self, text: str, number: int, context: ListRole) -> None:
         if context.kind == DEPENDS:
             for found in _DEPENDENCY.finditer(text):
                 token = f"{found.group('kind').upper()}-{found.group('number')}"
@@ -282,7 +282,7 @@ class _Reader:
             if context.kind == NEUTRAL and any(
                 re.search(r"change|action|status|operation", cell, re.I) for cell in cells
             ):
-                context = Context(DECLARE, False, "a table of changes")
+                context = ListRole(DECLARE, False, "a table of changes")
             self.table = (column, context)
             return
         column, context = self.table or (0, self.marker or self.section())

@@ -61,14 +61,22 @@ class Narrator:
             shown = "git parallel " + shlex.join(words)
         if show:
             print(f"$ {shown}", flush=True)
-        result = subprocess.run(
-            argv,
-            cwd=cwd or self.repository,
-            capture_output=True,
-            text=True,
-            env=_environment(),
-            check=False,
-        )
+        if words[0] == "git":  # plain git goes through the one git runner
+            from gitwt.infra import git as git_runner
+
+            raw = git_runner.run(words[1:], cwd or self.repository, check=False)
+            result = subprocess.CompletedProcess(
+                argv, raw.returncode, raw.stdout.decode(errors="replace"), raw.stderr.decode()
+            )
+        else:
+            result = subprocess.run(
+                argv,
+                cwd=cwd or self.repository,
+                capture_output=True,
+                text=True,
+                env=_environment(),
+                check=False,
+            )
         if show:
             sys.stdout.write(result.stdout)
             sys.stdout.write(result.stderr)
@@ -108,9 +116,9 @@ def _write(root: str, relative: str, text: str) -> None:
 
 def create_repository(root: str) -> None:
     def git(*args: str) -> None:
-        subprocess.run(
-            ["git", *args], cwd=root, check=True, capture_output=True, env=_environment()
-        )
+        from gitwt.infra import git as git_runner
+
+        git_runner.run(args, root)
 
     git("init", "-q", "-b", "main")
     git("config", "user.name", "gitwt demo")

@@ -1,0 +1,108 @@
+"""The package's shape, as DESIGN §9 asks and docs/architecture.md maps it.
+
+Each test fails on the change a newcomer could make without noticing: a module missing from the
+map, a module past 400 lines, a second module or class of one name, an import cycle (local
+imports included), or a second git runner or detached spawn.
+"""
+
+from __future__ import annotations
+
+import ast
+import re
+from collections import Counter
+from pathlib import Path
+
+import grimp
+
+ROOT = Path(__file__).resolve().parent.parent
+PACKAGE = ROOT / "gitwt"
+MAP = ROOT / "docs" / "architecture.md"
+
+
+def modules() -> list[Path]:
+    return sorted(path for path in PACKAGE.rglob("*.py") if "__pycache__" not in path.parts)
+
+
+def relative(path: Path) -> str:
+    return path.relative_to(PACKAGE).as_posix()
+
+
+def test_the_module_map_names_every_module_and_no_other() -> None:
+    text = MAP.read_text(encoding="utf-8")
+    table = text.split("## Modules", 1)[1].split("\n## ", 1)[0]
+    named = set(re.findall(r"`([a-z_/]+\.py)`", table))
+    actual = {relative(path) for path in modules() if path.name != "__init__.py"}
+    assert sorted(actual - named) == [], "modules missing from docs/architecture.md"
+    assert sorted(named - actual) == [], "docs/architecture.md names modules that do not exist"
+
+
+def test_no_module_is_over_400_lines() -> None:
+    long = {
+        relative(path): count
+        for path in modules()
+        if (count := len(path.read_text(encoding="utf-8").splitlines())) > 400
+    }
+    assert long == {}
+
+
+def test_module_and_class_names_are_unique_in_the_package() -> None:
+    names = Counter(path.stem for path in modules() if path.stem not in ("__init__", "__main__"))
+    assert [name for name, count in names.items() if count > 1] == []
+    classes: Counter[str] = Counter()
+    for path in modules():
+        tree = ast.parse(path.read_text(encoding="utf-8"))
+        classes.update(
+            node.name
+            for node in ast.walk(tree)
+            if isinstance(node, ast.ClassDef) and not node.name.startswith("_")
+        )
+    assert [name for name, count in classes.items() if count > 1] == []
+
+
+def test_no_import_cycle_between_modules_local_imports_included() -> None:
+    graph = grimp.build_graph("gitwt", exclude_type_checking_imports=True)
+    cycles = [
+        (importer, imported)
+        for importer in graph.modules
+        for imported in graph.find_modules_directly_imported_by(importer)
+        if importer != imported
+        and graph.find_shortest_chain(importer=imported, imported=importer) is not None
+    ]
+    assert cycles == []
+
+
+# Who may start processes, and why. A new entry here is a design decision, not a convenience.
+PROCESS_STARTERS = {
+    "infra/git.py": "the one git runner",
+    "infra/processes.py": "the one detached spawn",
+    "hook/git_runner.py": "the commit hook's posix_spawn git runner (speed, DESIGN §10)",
+    "hook/entry.py": "chaining to the hook that would have run without gitwt",
+    "services/tasks/shims.py": "the generated shim text, which starts git before Python loads",
+    "services/tasks/task_runner.py": "the user's task command and setup, in its process group",
+    "services/merging/merge_gate.py": "the user's test command on the merge candidate",
+    "services/hooks/server_hook.py": "chaining to the server's previous pre-receive hook",
+    "services/demo.py": "the demo runs `git parallel` as a user types it",
+}
+_STARTS_PROCESS = re.compile(
+    r"subprocess\.(?:run|Popen|call|check_call|check_output)\(|posix_spawn|os\.exec"
+)
+
+
+def test_only_the_named_modules_start_processes() -> None:
+    found = {
+        relative(path)
+        for path in modules()
+        if _STARTS_PROCESS.search(path.read_text(encoding="utf-8"))
+    }
+    assert sorted(found - PROCESS_STARTERS.keys()) == []
+
+
+def test_the_detached_entry_points_exist() -> None:
+    """`infra.processes` names the modules it runs with `python -m`: they must stay runnable."""
+    import importlib
+
+    from gitwt.infra import processes
+
+    for name in (processes.TASK_PROCESS_MODULE, processes.TRASH_MODULE):
+        module = importlib.import_module(name)
+        assert callable(getattr(module, "main", None)), name
