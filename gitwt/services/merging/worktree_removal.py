@@ -5,6 +5,7 @@ Nothing here writes task state except `remove_task`, which notes what it removed
 
 from __future__ import annotations
 
+import contextlib
 import os
 import time
 from dataclasses import dataclass, field
@@ -29,6 +30,7 @@ class Dirt:
     untracked: list[str] = field(default_factory=list)
     ignored: list[str] = field(default_factory=list)
     operation: str | None = None  # a merge, rebase, cherry-pick... in progress
+    copies: list[str] = field(default_factory=list)  # .worktreeinclude copies, unchanged: no work
 
     def __bool__(self) -> bool:
         return bool(self.changed or self.untracked or self.ignored or self.operation)
@@ -58,7 +60,9 @@ _OPERATIONS = (
 )
 
 
-def inspect_dirt(path: str, git_dir: str | None = None) -> Dirt:
+def inspect_dirt(path: str, git_dir: str | None = None, main: str | None = None) -> Dirt:
+    """What the worktree at `path` holds besides its commits; with `main` (the main worktree),
+    the untracked and ignored files `start` copied there and nobody changed are set apart."""
     dirt = Dirt()
     git_dir = git_dir or private_git_dir(path)
     for name, operation in _OPERATIONS:
@@ -72,6 +76,13 @@ def inspect_dirt(path: str, git_dir: str | None = None) -> Dirt:
             dirt.ignored.append(entry_path)
         else:
             dirt.changed.append(entry_path)
+    if main is not None and (dirt.untracked or dirt.ignored):
+        from gitwt.services.tasks.worktree_setup import unchanged_copies
+
+        copies = unchanged_copies(main, path, dirt.untracked + dirt.ignored)
+        dirt.copies = sorted(copies)
+        dirt.untracked = [entry for entry in dirt.untracked if entry not in copies]
+        dirt.ignored = [entry for entry in dirt.ignored if entry not in copies]
     return dirt
 
 
@@ -131,13 +142,15 @@ def remove_task(context: Context, record: dict[str, Any], force: bool = False) -
     base_oid, branch_oid = tips.base, tips.branch
     removal = Removal(task_id)
     at_risk = [tip for tip in (branch_oid, tips.head) if tip]
-    problems = _losses(context, path if present else None, tips.git_dir, at_risk, base_oid)
+    problems, copies = _losses(context, path if present else None, tips.git_dir, at_risk, base_oid)
     if problems and not force:
-        raise Refused(
-            f"task {task_id}: {'; '.join(problems)}",
-            f"commit and merge the work ('git parallel merge {task_id}'), or rerun with "
-            f"--force to keep it under {SALVAGE_PREFIX}/{task_id}/<time> and remove it anyway",
-        )
+        keep = f"--force to keep it under {SALVAGE_PREFIX}/{task_id}/<time> and remove it anyway"
+        if record.get("state") == "merged":  # what is left came after the merge
+            hint = f"the task is merged: move those files out of {path}, or rerun with {keep}"
+        else:
+            hint = f"commit and merge the work ('git parallel merge {task_id}'), or rerun with "
+            hint += keep
+        raise Refused(f"task {task_id}: {'; '.join(problems)}", hint)
     if present and path:
         agent_files.unwire(path, tips.git_dir)  # the agent's wiring goes first: never salvaged
     if problems:
@@ -146,7 +159,9 @@ def remove_task(context: Context, record: dict[str, Any], force: bool = False) -
         removal.notes += [f"salvaged to {salvaged.ref}", *salvaged.notes]
         failpoints.hit("clean:salvaged")
 
-    _remove_worktree(context, removal, tree, path, tips.git_dir, present=present, force=force)
+    _remove_worktree(
+        context, removal, tree, path, tips.git_dir, present=present, force=force, copies=copies
+    )
     if branch_oid is not None:
         _delete_branch(context, removal, branch or "", branch_oid)
     state.update_task(
@@ -196,13 +211,15 @@ def _read_tips(context: Context, branch: str | None, path: str | None) -> Tips:
 
 def _losses(
     context: Context, path: str | None, git_dir: str | None, at_risk: list[str], base_oid: str
-) -> list[str]:
-    """What removing would lose: the worktree's dirt (if `path`) and commits not in base."""
+) -> tuple[list[str], list[str]]:
+    """What removing would lose: the worktree's dirt (if `path`) and commits not in base; and
+    the unchanged `.worktreeinclude` copies it would delete (no loss)."""
     cwd = context.repo.toplevel
     # One rev-list for every tip. Commits first, the folder last: the folder's check is then the
     # last look before it is moved aside, as git's own check is the last before it deletes.
     unmerged = unmerged_commits(at_risk, base_oid, cwd) if at_risk else []
-    dirt = inspect_dirt(path, git_dir) if path is not None else None
+    main = context.repo.main_toplevel
+    dirt = inspect_dirt(path, git_dir, main) if path is not None else None
     if dirt is not None and path is not None:
         # What gitwt wrote there for an agent, unchanged since, is no one's work (DESIGN §5).
         ours = agent_files.pristine(path, git_dir)
@@ -211,7 +228,7 @@ def _losses(
     problems = [dirt.describe()] if dirt else []
     if unmerged:
         problems.append(f"{len(unmerged)} commit(s) not merged into {context.base}")
-    return problems
+    return problems, dirt.copies if dirt else []
 
 
 def _remove_worktree(
@@ -223,6 +240,7 @@ def _remove_worktree(
     *,
     present: bool,
     force: bool,
+    copies: list[str],
 ) -> None:
     """Unlock and remove the registered worktree (prune it if its folder is gone).
 
@@ -238,6 +256,9 @@ def _remove_worktree(
         if present and (force or not has_submodules(tree.path, git_dir)):
             moved = trash.move_aside(tree.path, context.repo.common_dir)
         if present and moved is None:
+            for copy in copies:  # unchanged .worktreeinclude copies: no work, git would refuse
+                with contextlib.suppress(FileNotFoundError):
+                    os.unlink(os.path.join(tree.path, copy))
             # Without force git refuses untracked files itself: a second guard against races.
             git.run(["worktree", "remove", *(["--force"] if force else []), tree.path], cwd)
         else:

@@ -45,6 +45,45 @@ def included_files(main: str) -> list[str]:
     return [path for path in others if path != INCLUDE_FILE and spec.match_file(path)]
 
 
+def unchanged_copies(main: str, worktree: str, paths: list[str]) -> set[str]:
+    """Those of `paths` (untracked or ignored in a task worktree) that `.worktreeinclude` lists
+    and that are still what the main worktree has: copies `start` made, not the user's work.
+    A copy the user changed, or a file the main worktree no longer has, is kept as work (§7)."""
+    if not paths:
+        return set()
+    try:
+        with open(os.path.join(main, INCLUDE_FILE), encoding="utf-8") as handle:
+            lines = handle.read().splitlines()
+    except (OSError, UnicodeDecodeError):
+        return set()
+    import pathspec
+
+    spec = pathspec.GitIgnoreSpec.from_lines(lines)
+    return {
+        path
+        for path in paths
+        if path != INCLUDE_FILE
+        and spec.match_file(path)
+        and _same_file(os.path.join(main, path), os.path.join(worktree, path))
+    }
+
+
+def _same_file(original: str, copy: str) -> bool:
+    """Byte for byte the same file (a symbolic link: the same target)."""
+    if os.path.islink(original) or os.path.islink(copy):
+        return (
+            os.path.islink(original)
+            and os.path.islink(copy)
+            and os.readlink(original) == os.readlink(copy)
+        )
+    import filecmp
+
+    try:
+        return os.path.isfile(original) and filecmp.cmp(original, copy, shallow=False)
+    except OSError:
+        return False
+
+
 def _copy_file(source: str, target: str) -> None:
     """Copy one file's bytes, sharing blocks where the filesystem allows, then its mode/times."""
     with open(source, "rb") as reader, open(target, "xb") as writer:
