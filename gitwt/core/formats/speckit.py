@@ -20,10 +20,10 @@ from __future__ import annotations
 import json
 import re
 from collections.abc import Mapping
-from dataclasses import dataclass, field, replace
+from dataclasses import replace
 
 from gitwt.core.formats import ordering, speckit_prose
-from gitwt.core.formats.markdown_lines import MarkdownLine, scan
+from gitwt.core.formats.markdown_lines import scan
 from gitwt.core.formats.plan_units import (
     DONE,
     IN_PROGRESS,
@@ -31,55 +31,18 @@ from gitwt.core.formats.plan_units import (
     TASK,
     ParallelClaim,
     PlanFormat,
-    PlanMention,
     PlanProblem,
     PlanReading,
     PlanTask,
     PlanUnit,
 )
+from gitwt.core.formats.speckit_lines import PHASE, STORY, SpecKitPhase, SpecKitReader, SpecKitTask
 from gitwt.core.formats.speckit_prose import PhaseRef
-from gitwt.core.path_mentions import mentions_in
 from gitwt.core.provenance import Ignored
 
 NAME = "spec-kit"
 _PLAN_FILE = re.compile(r"^(?P<folder>specs/[^/]+/)tasks\.md$")
 _GROUP = re.compile(r"^(?P<group>\d{8}-\d{6}|\d{3,})(?:-|$)")
-_PHASE = re.compile(r"^Phase\s+(?P<number>\d+(?:\.\d+)*)\b\s*(?:[:.–—-]\s*)?(?P<name>.*)$", re.I)
-_TASK = re.compile(
-    r"^(?P<indent>\s*)[-*+]\s+(?:\[(?P<box>[ xX])\]\s+)?(?:\*\*)?(?P<id>T\d{2,})(?:\*\*)?:?"
-    r"(?:\s+(?P<rest>.*))?$"
-)
-_LABEL = re.compile(r"^\[(?P<label>[^\]]+)\]\s*")
-_STORY = re.compile(r"\b(?:User\s+Story|US)[\s-]?(?P<n>\d+)\b", re.I)
-_DEPENDS = re.compile(r"\bdepends?\s+on\s+(?P<ids>T\d+(?:\s*(?:,|and|&|/)\s*T\d+)*)", re.I)
-_CREATES = re.compile(r"\b(?:create[sd]?|add(?:s|ed)?|new|write|generate|scaffold)\b", re.I)
-_READ_ONLY = re.compile(r"^(?:run|execute|verify|validate|review|read|confirm)\b", re.I)
-PLAN_DOCUMENTS = frozenset(
-    ("spec.md", "plan.md", "research.md", "data-model.md", "quickstart.md", "tasks.md")
-)
-
-
-@dataclass
-class _Task:
-    native: str
-    line: int
-    indent: int
-    done: bool
-    title: str
-    scope: str  # the `###` subsection it is in, "" when none
-    parallel: bool = False
-    story: str | None = None
-    depends: list[str] = field(default_factory=list)  # native ids it names
-    mentions: list[PlanMention] = field(default_factory=list)
-
-
-@dataclass
-class _Phase:
-    number: str
-    title: str
-    line: int
-    level: int
-    tasks: list[_Task] = field(default_factory=list)
 
 
 def group_of(folder: str) -> str:
@@ -112,7 +75,7 @@ def read(files: Mapping[str, str]) -> PlanReading:
     if source is None:
         return PlanReading()
     folder = source[: -len("tasks.md")]
-    reader = _Reader(source)
+    reader = SpecKitReader(source)
     reader.feed(scan(files[source]))
     phases = list(reader.phases.values())
     if not reader.tasks and reader.stray:
@@ -129,135 +92,11 @@ def read(files: Mapping[str, str]) -> PlanReading:
     return replace(reading, problems=tuple(reader.problems))
 
 
-class _Reader:
-    """One pass over `tasks.md`: phases, their task lines (with the lines indented below them)."""
-
-    def __init__(self, source: str) -> None:
-        self.source = source
-        self.phases: dict[str, _Phase] = {}
-        self.tasks: dict[str, _Task] = {}
-        self.outside: list[MarkdownLine] = []
-        self.prose: list[MarkdownLine] = []  # a phase's other lines (`**Checkpoint**: ...`)
-        self.ignored: list[Ignored] = []
-        self.problems: list[PlanProblem] = []
-        self.phase: _Phase | None = None
-        self.scope = ""
-        self.task: _Task | None = None
-        self.stray: list[int] = []  # lines of task lines outside every phase
-
-    def feed(self, lines: list[MarkdownLine]) -> None:
-        for line in lines:
-            if line.heading:
-                self.task = None
-                if self._heading(line):
-                    continue
-            found = None if line.fenced else _TASK.match(line.text)
-            if self.phase is None:
-                self.outside.append(line)
-                if found:
-                    self.stray.append(line.number)
-                    reason = "a task line outside any '## Phase' section: in no unit"
-                    self.ignored.append(
-                        Ignored(found.group("id"), self.source, line.number, reason)
-                    )
-                continue
-            if found:
-                self.task = self._task_line(found, line.number)
-                _mentions(
-                    self.task, found.group("rest") or "", line.number, self.source, self.ignored
-                )
-            elif self.task is not None and line.text.strip() and line.indent > self.task.indent:
-                if not line.fenced:
-                    _mentions(self.task, line.text, line.number, self.source, self.ignored)
-            elif line.text.strip():
-                self.task = None
-                self.prose.append(line)
-
-    def _heading(self, line: MarkdownLine) -> bool:
-        """Whether the heading opens a phase or a subsection (else it closes the phase)."""
-        heading = _PHASE.match(line.title)
-        phase = self.phase
-        if heading and line.heading <= 3 and (phase is None or line.heading <= phase.level):
-            number = heading.group("number")
-            if number in self.phases:
-                self.problems.append(
-                    self._twice(f"Phase {number}", self.phases[number].line, line.number)
-                )
-            self.phase = self.phases.setdefault(
-                number, _Phase(number, line.title, line.number, line.heading)
-            )
-            self.scope = ""
-            return True
-        if phase is not None and line.heading > phase.level:
-            self.scope = line.title
-            return True
-        self.phase = None
-        return False
-
-    def _task_line(self, found: re.Match[str], number: int) -> _Task:
-        task = _task(found, number, self.scope)
-        first = self.tasks.get(task.native)
-        if first is not None:  # its paths stay declared: they join the first line of that id
-            self.problems.append(self._twice(task.native, first.line, number))
-            first.parallel = first.parallel and task.parallel
-            return first
-        self.tasks[task.native] = task
-        assert self.phase is not None
-        self.phase.tasks.append(task)
-        return task
-
-    def _twice(self, what: str, first: int, again: int) -> PlanProblem:
-        return PlanProblem(
-            f"{what} appears twice in {self.source} (lines {first} and {again}); read as one",
-            f"give each {'phase' if what.startswith('Phase') else 'task'} its own number",
-            self.source,
-            again,
-        )
-
-
-def _task(found: re.Match[str], number: int, scope: str) -> _Task:
-    rest = found.group("rest") or ""
-    task = _Task(
-        found.group("id"),
-        number,
-        len(found.group("indent")),
-        found.group("box") in ("x", "X"),
-        "",
-        scope,
-    )
-    while label := _LABEL.match(rest):
-        text = label.group("label").strip()
-        if text.upper() == "P":
-            task.parallel = True
-        elif story := _STORY.fullmatch(text):
-            task.story = f"US{int(story.group('n'))}"
-        rest = rest[label.end() :]
-    task.title = rest.strip()
-    for depends in _DEPENDS.finditer(rest):
-        task.depends += re.findall(r"T\d+", depends.group("ids"))
-    return task
-
-
-def _mentions(task: _Task, text: str, number: int, source: str, ignored: list[Ignored]) -> None:
-    found, dropped = mentions_in(text, number, creates=bool(_CREATES.search(text)), source=source)
-    ignored += dropped
-    read_only = _READ_ONLY.match(task.title)
-    for mention in found:
-        if read_only:
-            reason = f"task {task.native} {read_only.group(0).lower()}s it: read, not changed"
-            ignored.append(Ignored(mention.token, source, number, reason))
-        elif mention.path in PLAN_DOCUMENTS:
-            reason = "a design document of this feature: read, not changed"
-            ignored.append(Ignored(mention.token, source, number, reason))
-        else:
-            task.mentions.append(PlanMention(source, mention))
-
-
-def _unit_ids(group: str, phases: list[_Phase]) -> list[PhaseRef]:
+def _unit_ids(group: str, phases: list[SpecKitPhase]) -> list[PhaseRef]:
     refs: list[PhaseRef] = []
     used: set[str] = set()
     for phase in phases:
-        story = _STORY.search(phase.title)
+        story = STORY.search(phase.title)
         labels = {task.story for task in phase.tasks if task.story}
         name = (
             f"US{int(story.group('n'))}" if story else (labels.pop() if len(labels) == 1 else None)
@@ -268,7 +107,7 @@ def _unit_ids(group: str, phases: list[_Phase]) -> list[PhaseRef]:
             native, story_name = name, name
         used.add(native)
         unit = f"{group}.{native if story_name else 'phase' + phase.number}"
-        title = _PHASE.match(phase.title)
+        title = PHASE.match(phase.title)
         first_word = (title.group("name") if title else "").split()
         refs.append(
             PhaseRef(
@@ -281,8 +120,8 @@ def _unit_ids(group: str, phases: list[_Phase]) -> list[PhaseRef]:
 def _reading(
     group: str,
     source: str,
-    phases: list[_Phase],
-    reader: _Reader,
+    phases: list[SpecKitPhase],
+    reader: SpecKitReader,
     ignored: list[Ignored],
 ) -> PlanReading:
     outside = reader.outside
@@ -320,7 +159,9 @@ def _reading(
     return PlanReading(units, tuple(ordering.unordered(claims, ordered)), (), tuple(ignored))
 
 
-def _unit(group: str, source: str, phase: _Phase, ref: PhaseRef, depends: list[str]) -> PlanUnit:
+def _unit(
+    group: str, source: str, phase: SpecKitPhase, ref: PhaseRef, depends: list[str]
+) -> PlanUnit:
     tasks = phase.tasks
     direct = ordering.direct_waits(
         len(tasks),
@@ -363,11 +204,11 @@ def _unit(group: str, source: str, phase: _Phase, ref: PhaseRef, depends: list[s
 
 
 def _task_claims(
-    phases: list[_Phase], refs: list[PhaseRef], source: str, problems: list[PlanProblem]
+    phases: list[SpecKitPhase], refs: list[PhaseRef], source: str, problems: list[PlanProblem]
 ) -> list[ParallelClaim]:
     claims: list[ParallelClaim] = []
     for phase, ref in zip(phases, refs, strict=True):
-        scopes: dict[str, list[_Task]] = {}
+        scopes: dict[str, list[SpecKitTask]] = {}
         for task in phase.tasks:
             if task.parallel:
                 scopes.setdefault(task.scope, []).append(task)
