@@ -36,6 +36,7 @@ from gitwt.core.provenance import Ignored
 from gitwt.core.task_ids import is_task_id
 
 NAME = "ccpm"
+ROOT = ".claude/epics/"  # the planning folder: its files are bookkeeping, never a task's work
 MARKER = "parallel: true"
 _FILE = re.compile(
     r"^\.claude/epics/(?P<epic>[^/]+)/(?P<stem>(?P<number>[0-9]{1,12})(?P<analysis>-analysis)?)\.md$"
@@ -43,8 +44,12 @@ _FILE = re.compile(
 NOT_EPICS = frozenset({"archived"})
 _STATUS = {"open": OPEN, "in-progress": IN_PROGRESS, "in_progress": IN_PROGRESS, "closed": DONE}
 _ISSUE_URL = re.compile(r"/issues/(?P<number>[0-9]{1,12})/?$")
+# `### Files Affected` (ccpm's template), and the ownership sections users write instead
+# ("What this task owns", "Scope — yours alone").
 _FILES_HEADING = re.compile(
-    r"^(?:files?\s+(?:affected|to\s+(?:create|modify|change))|affected\s+files)\b", re.I
+    r"^(?:files?\s+(?:affected|to\s+(?:create|modify|change))|affected\s+files|"
+    r"what\s+(?:this|the)\s+task\s+owns|scope\b.*\byours\b)",
+    re.I,
 )
 _FILES_MARKER = re.compile(
     r"^\s*(?:[-*+]\s+)?(?:\*\*)?(?P<label>files?(?:\s+affected)?|affected\s+files)"
@@ -250,7 +255,7 @@ def _listed_files(body: str, source: str, first: int) -> tuple[list[PlanMention]
             marker = False
             if section is not None and level <= section:
                 section = None
-            if _FILES_HEADING.match(text.strip()):
+            if _FILES_HEADING.match(text.strip()) and not plan_text.PROHIBITED.search(text):
                 section = level
             continue
         if not line.text.strip():
@@ -267,7 +272,7 @@ def _listed_files(body: str, source: str, first: int) -> tuple[list[PlanMention]
             continue
         creates = bool(_CREATES.search(text))
         more, more_ignored = plan_text.declared_or_ignored(
-            text, source, line.number, creates=creates
+            text, source, line.number, creates=creates, root=ROOT
         )
         mentions += more
         ignored += more_ignored
@@ -300,7 +305,12 @@ def _stream_files(source: str, text: str) -> tuple[list[PlanMention], list[Ignor
             continue
         note = f"{stream} of {source.rsplit('/', 1)[1]}" if stream else ""
         more, more_ignored = plan_text.declared_or_ignored(
-            text_part, source, line.number, creates=bool(_CREATES.search(text_part)), note=note
+            text_part,
+            source,
+            line.number,
+            creates=bool(_CREATES.search(text_part)),
+            note=note,
+            root=ROOT,
         )
         mentions += more
         ignored += more_ignored
@@ -322,7 +332,12 @@ def _text_paths(body: str, source: str, first: int) -> tuple[list[PlanMention], 
         if any(_refers_only(text) for _, text in headings):
             continue
         more, more_ignored = plan_text.declared_or_ignored(
-            line.text, source, line.number, creates=bool(_CREATES.search(line.text)), note=note
+            line.text,
+            source,
+            line.number,
+            creates=bool(_CREATES.search(line.text)),
+            note=note,
+            root=ROOT,
         )
         mentions += more
         ignored += more_ignored
@@ -330,8 +345,10 @@ def _text_paths(body: str, source: str, first: int) -> tuple[list[PlanMention], 
 
 
 def _refers_only(heading: str) -> bool:
-    """Sections that only refer to files (References, Context, Risks, ...); a task's Acceptance
-    Criteria and Definition of Done name what it delivers ("New `docs/guide.mdx`")."""
+    """Sections that only refer to files (References, Context, Risks, files it must not touch);
+    a task's Acceptance Criteria and Definition of Done name what it delivers."""
+    if plan_text.PROHIBITED.search(heading):  # "Files You MUST NOT Modify or Delete"
+        return True
     return heading_kind(heading) == NEGATIVE and not _DELIVERS.search(heading)
 
 

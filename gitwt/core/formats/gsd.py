@@ -32,6 +32,7 @@ from gitwt.core.formats.plan_units import (
 from gitwt.core.provenance import Ignored
 
 NAME = "gsd"
+ROOT = ".planning/"  # the planning folder: its files are bookkeeping, never a task's work
 MARKER = "wave"
 _PHASE, _NUMBER = r"[0-9]{1,4}(?:\.[0-9]{1,4})?", r"[0-9]{1,4}[A-Za-z]?"  # `02.1`, `02B`
 _FILE = re.compile(
@@ -167,7 +168,7 @@ def _unit(plan: _Plan, summaries: set[str], reading: _Reading) -> PlanUnit:
     for number, item in enumerate(listed):
         line = lines[number] if number < len(lines) else plan.line_of("files_modified")
         more, ignored = plan_text.mentions(
-            f"`{item}`", plan.source, line, creates=True, note="files_modified"
+            f"`{item}`", plan.source, line, creates=True, note="files_modified", root=ROOT
         )
         mentions += more
         reading.ignored.extend(ignored)
@@ -223,7 +224,9 @@ def _entries(
         entry = (item[0] if item else entry).strip().strip("`").strip()
         if not entry:
             continue
-        found, ignored = plan_text.mentions(f"`{entry}`", plan.source, line, creates=True)
+        found, ignored = plan_text.mentions(
+            f"`{entry}`", plan.source, line, creates=True, root=ROOT
+        )
         reading.ignored.extend(ignored)
         for mention in found:
             path = mention.mention.path

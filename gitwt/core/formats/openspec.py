@@ -34,6 +34,7 @@ from gitwt.core.provenance import Ignored
 from gitwt.core.task_ids import is_task_id
 
 NAME = "openspec"
+ROOT = "openspec/"  # the planning folder: its files are bookkeeping, never a task's work
 CONFIG = "openspec/config.yaml"
 _FILE = re.compile(
     r"^openspec/changes/(?P<change>[^/]+)/(?P<name>tasks\.md|proposal\.md|design\.md|\.openspec\.yaml)$"
@@ -154,7 +155,7 @@ def _tasks(text: str, source: str, boxes: list[bool], reading: _Reading) -> list
         if box is not None:
             boxes.append(box)
         found, ignored = plan_text.declared_or_ignored(
-            words, source, line.number, creates=bool(_CREATES.search(words))
+            words, source, line.number, creates=bool(_CREATES.search(words)), root=ROOT
         )
         mentions += found
         reading.ignored.extend(ignored)
@@ -189,7 +190,7 @@ def _sections(
         item = plan_text.list_item(line.text)
         words = item[0] if item is not None else line.text
         found, ignored = plan_text.declared_or_ignored(
-            words, source, line.number, creates=bool(_CREATES.search(words))
+            words, source, line.number, creates=bool(_CREATES.search(words)), root=ROOT
         )
         mentions += found
         reading.ignored.extend(ignored)
@@ -210,7 +211,7 @@ def _areas(text: str, source: str, reading: _Reading) -> list[PlanMention]:
     listed = plan_text.as_strings(areas, "affected_areas", source, line, reading.problems)
     for index, area in enumerate(listed):
         line = lines[index] if index < len(lines) else 1
-        found, ignored = plan_text.mentions(area, source, line, note="affected_areas")
+        found, ignored = plan_text.mentions(area, source, line, note="affected_areas", root=ROOT)
         mentions += found
         reading.ignored.extend(ignored)
         if not found and not ignored:

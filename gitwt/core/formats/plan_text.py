@@ -18,6 +18,7 @@ from gitwt.core.formats.markdown_lines import MarkdownLine
 from gitwt.core.formats.plan_units import PlanMention, PlanProblem
 from gitwt.core.front_matter import FrontMatterError
 from gitwt.core.legacy_specs import _NEGATIVE_NOTE
+from gitwt.core.legacy_tokens import Mention
 from gitwt.core.provenance import Ignored
 
 _ITEM = re.compile(r"^\s*(?:[-*+]|\d+[.)])\s+(?:\[(?P<box>[ xX])\]\s*)?(?P<rest>.*)$")
@@ -41,30 +42,62 @@ def list_item(text: str) -> tuple[str, bool | None] | None:
     return found.group("rest"), (None if box is None else box != " ")
 
 
+# What a plan says a task must leave alone ("**Do not touch** `theme.css`", "`x.ts` - DO NOT
+# MODIFY", a section "Files You MUST NOT Modify").
+PROHIBITED = re.compile(
+    r"\b(?:do not|don't|must not|mustn't|shall not|never|not allowed to)\s+"
+    r"(?:\w+\s+)?(?:touch|modify|edit|change|delete|remove|write)\w*|"
+    r"\b(?:protected|forbidden|off[- ]limits|read[- ]only)\b",
+    re.IGNORECASE,
+)
+_READ_NOTE = re.compile(r"^(?:read|see)\b", re.IGNORECASE)  # "(read the whole document)"
+
+
 def read_only_note(text: str) -> str | None:
-    """Why an item names a file it does not change: `(read only)`, "reuse the existing ..."."""
+    """Why an item names a file it does not change: `(read only)`, "reuse the existing ...",
+    "**Do not touch** `x`", "`x` - DO NOT MODIFY"."""
     for note in _NOTE.findall(text):
-        found = _NEGATIVE_NOTE.match(note.strip())
+        found = _NEGATIVE_NOTE.match(note.strip()) or _READ_NOTE.match(note.strip())
         if found:
             return found.group(0)
-    head = text.split("`", 1)[0]  # the words before the first code span
-    found = _NEGATIVE_NOTE.search(head)
+    head, _, rest = text.partition("`")  # the words before the first code span
+    tail = rest.partition("`")[2].lstrip(" -–—:*_")  # and the note right after it
+    found = (
+        _NEGATIVE_NOTE.search(head)
+        or PROHIBITED.search(head)
+        or PROHIBITED.match(tail)
+        or _NEGATIVE_NOTE.match(tail)
+    )
     return found.group(0) if found else None
 
 
+PLAN_FILE = "a file of the plan itself (its tool's bookkeeping or shared progress), not the work"
+
+
 def mentions(
-    text: str, source: str, line: int, *, creates: bool = False, note: str = ""
+    text: str, source: str, line: int, *, creates: bool = False, note: str = "", root: str = ""
 ) -> tuple[list[PlanMention], list[Ignored]]:
-    """The paths one line names (with the plan file), and the path-like tokens that are not."""
+    """The paths one line names (with the plan file), and the path-like tokens that are not.
+    A path into the tool's planning folder `root` (`.claude/epics/`, `openspec/`,
+    `.taskmaster/`, `.planning/`) is shown, never declared: plan files are bookkeeping."""
     found, ignored = path_mentions.mentions_in(text, line, creates=creates, source=source)
-    return [PlanMention(source, mention, note) for mention in found], ignored
+    kept = [PlanMention(source, mention, note) for mention in found]
+    if root:
+        ignored += [Ignored(m.token, source, line, PLAN_FILE) for m in found if _under(m, root)]
+        kept = [item for item in kept if not _under(item.mention, root)]
+    return kept, ignored
+
+
+def _under(mention: Mention, root: str) -> bool:
+    path = mention.path
+    return path.startswith(root) or path + "/" == root
 
 
 def declared_or_ignored(
-    text: str, source: str, line: int, *, creates: bool = False, note: str = ""
+    text: str, source: str, line: int, *, creates: bool = False, note: str = "", root: str = ""
 ) -> tuple[list[PlanMention], list[Ignored]]:
     """As `mentions`, except that an item saying it only reads its files declares nothing."""
-    found, ignored = mentions(text, source, line, creates=creates, note=note)
+    found, ignored = mentions(text, source, line, creates=creates, note=note, root=root)
     reason = read_only_note(text) if found else None
     if reason is None:
         return found, ignored

@@ -45,6 +45,7 @@ from gitwt.core.provenance import Ignored
 from gitwt.core.task_ids import is_task_id
 
 NAME = "taskmaster"
+ROOT = ".taskmaster/"  # the planning folder: its files are bookkeeping, never a task's work
 SHORT = "tm"
 PLAN = ".taskmaster"
 TEXT_FIELDS = ("description", "details", "testStrategy")
@@ -215,7 +216,12 @@ def _mentions(entry: _Parsed, positions: list[int], reading: _Reading) -> list[P
             continue
         note = f"relevantFiles ({action})" if isinstance(action, str) else "relevantFiles"
         more, ignored = plan_text.mentions(
-            f"`{path.strip()}`", reading.source, line, creates=action == "create", note=note
+            f"`{path.strip()}`",
+            reading.source,
+            line,
+            creates=action == "create",
+            note=note,
+            root=ROOT,
         )
         found += more
         reading.ignored.extend(ignored)
@@ -229,7 +235,7 @@ def _mentions(entry: _Parsed, positions: list[int], reading: _Reading) -> list[P
         planned = _NOTES.sub("", value)
         for text in (found_line.text for found_line in plan_text.markdown_lines(planned)):
             more, ignored = plan_text.mentions(
-                text, reading.source, line, creates=bool(_CREATES.search(text)), note=key
+                text, reading.source, line, creates=bool(_CREATES.search(text)), note=key, root=ROOT
             )
             found += more
             reading.ignored.extend(ignored)

@@ -261,3 +261,29 @@ def test_too_many_parallel_tasks_to_pair_are_reported_not_enumerated() -> None:
     (problem,) = reading.problems
     assert (problem.source, problem.unit) == (EPIC, None)
     assert "450 units may run side by side" in problem.message and "not checked" in problem.message
+
+
+def test_what_a_task_must_leave_alone_is_never_declared() -> None:
+    # as real task files write it: an ownership section, a "do not touch" line, a section of
+    # protected files, a pointer to the epic, and the task's own progress file
+    body = (
+        "Read `.claude/epics/shop/epic.md` first (read the whole document).\n\n"
+        "## What this task owns\n- `src/styles/**`\n- `.claude/epics/shop/updates/6.md`\n\n"
+        "**Do not touch** `src/theme.css` (task 001 owns it).\n\n"
+        "### Files You MUST NOT Modify or Delete\n- `src/storage/db.ts` - DO NOT MODIFY\n"
+    )
+    reading = read({f"{EPIC}/6.md": task(body=body)})
+    (unit,) = reading.units
+    assert paths_of(unit.mentions) == ["src/styles/**"]
+    reasons = {i.token: i.reason for i in reading.ignored}
+    assert reasons[".claude/epics/shop/updates/6.md"].startswith("a file of the plan itself")
+
+
+def test_without_a_list_prohibitions_and_pointers_declare_nothing() -> None:
+    body = (
+        "## Description\nFull source of truth: `docs/epic-notes.md` (read the whole document).\n"
+        "Restyle `src/decks/week-11.mdx`.\n**Do not touch** `src/decks/theme.css`.\n\n"
+        "### Files You MUST NOT Modify or Delete\n- `src/storage/db.ts`\n"
+    )
+    (unit,) = read({f"{EPIC}/7.md": task(body=body)}).units
+    assert paths_of(unit.mentions) == ["src/decks/week-11.mdx"]
