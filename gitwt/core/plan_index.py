@@ -154,12 +154,27 @@ class PlanIndex:
         return []
 
     def _raise_broken(self, name: str) -> None:
-        """A unit its reader could not read (bad YAML in a ccpm task): that problem, not "no
-        spec found"."""
+        """A unit its reader could not read (bad YAML in a ccpm task), or a name inside a plan
+        that could not be read at all (`tm.1` with a malformed tasks.json): that problem, not
+        "no spec found"."""
         for plan in self.sources:
             for problem in plan.reading.problems:
                 if problem.unit is not None and id_key(problem.unit) == id_key(name):
                     raise SpecError(problem.message, problem.hint, problem.source, problem.line)
+        first = name.split(".", 1)[0]
+        for plan in self.sources:
+            inside = first in (plan.short, plan.folder.rstrip("/").rsplit("/", 1)[-1])
+            if not inside or plan.reading.units:
+                continue
+            for path, why in plan.unreadable:
+                raise SpecError(f"task {name} cannot be read: {why}", "make it UTF-8 text", path)
+            for problem in plan.reading.problems:
+                raise SpecError(
+                    f"task {name} cannot be read: {problem.message}",
+                    problem.hint,
+                    problem.source,
+                    problem.line,
+                )
 
     def _prefixed(self, name: str) -> Iterable[tuple[str, str]]:
         shorts = {plan.short for plan in self.sources}
