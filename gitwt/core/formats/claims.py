@@ -8,11 +8,13 @@ declared patterns without bookkeeping (DESIGN §2: a unit's own status marks nev
 
 from __future__ import annotations
 
+import bisect
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 
 from gitwt.core.formats.plan_units import TASK, ParallelClaim, PlanUnit
 from gitwt.core.pattern_overlap import overlap_example
+from gitwt.core.patterns import is_literal
 
 
 @dataclass(frozen=True)
@@ -23,14 +25,40 @@ class ClaimVerdict:
     shared: tuple[str, ...]  # a path both sides change, for each overlapping pair of patterns
 
 
+def _related(literal: str, others: Sequence[str]) -> Iterable[str]:
+    """The literal patterns of `others` that can share a path with `literal`: itself, those
+    below it (`others` is sorted), those above it. Two literals elsewhere in the tree share
+    nothing, so a plan naming a bare name that matches 2,000 files stays linear."""
+    stem = literal.rstrip("/")
+    yield from (stem, stem + "/")
+    start = bisect.bisect_left(others, stem + "/")
+    for other in others[start:]:
+        if not other.startswith(stem + "/"):
+            break
+        yield other
+    parts = stem.split("/")
+    for depth in range(1, len(parts)):
+        above = "/".join(parts[:depth])
+        yield from (above, above + "/")
+
+
 def shared_paths(first: Sequence[str], second: Sequence[str]) -> tuple[str, ...]:
     """The paths both pattern lists can change (one witness per overlapping pair), sorted."""
-    found = {
-        example
-        for one in first
-        for other in second
-        if (example := overlap_example(one, other)) is not None
-    }
+    literals = frozenset(pattern for pattern in second if is_literal(pattern))
+    ordered = sorted(literals)
+    wild = [pattern for pattern in second if pattern not in literals]
+    found: set[str] = set()
+    for one in first:
+        if is_literal(one):
+            candidates = [other for other in _related(one, ordered) if other in literals]
+            candidates += wild
+        else:
+            candidates = list(second)
+        found.update(
+            example
+            for other in dict.fromkeys(candidates)
+            if (example := overlap_example(one, other)) is not None
+        )
     return tuple(sorted(found))
 
 
