@@ -280,6 +280,8 @@ def parse_named(
         title=line.title if line else unit.title,
     )
     try:
+        # The reader's ids come from folder and file names: they name branches and worktrees.
+        specs.check_id(named.id, f" (from {named.where})")
         parsed = specs.build_task(
             named.id,
             {"depends_on": depends},

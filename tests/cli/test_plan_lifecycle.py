@@ -245,3 +245,17 @@ def test_a_group_id_names_its_started_units_in_status_merge_and_clean(repo: Repo
     assert merged.code == 0, merged
     assert sorted(r["id"] for r in merged.json()["results"]) == sorted([first, second])
     assert repo.cli("status", "nothing.here").code == 2
+
+
+def test_a_unit_whose_id_cannot_name_a_branch_is_a_problem_naming_its_file(repo: Repo) -> None:
+    repo.write("openspec/changes/fix auth/tasks.md", openspec_change("src/auth.py"))
+    repo.write("openspec/changes/v2.lock/tasks.md", openspec_change("src/v2.py"))
+    repo.write("openspec/changes/add-gpx/tasks.md", openspec_change("out/gpx.txt"))
+    repo.commit_all("changes")
+    listed = repo.cli("specs", "--json").json()["specs"]
+    problems = {p["source"].rstrip("/"): p for entry in listed for p in entry["problems"]}
+    for name in ("fix auth", "v2.lock"):
+        problem = next(p for source, p in problems.items() if name in source)
+        assert "task id" in problem["message"] and problem["hint"]
+    assert [entry["id"] for entry in listed if entry["id"]] == ["add-gpx"]
+    assert repo.cli("start", "add-gpx").code == 0

@@ -239,3 +239,16 @@ def test_legacy_depends_on_may_name_a_unit() -> None:
 def test_invalid_names_are_usage_errors(name: str) -> None:
     with pytest.raises(SpecError):
         spec_catalog.survey(catalog([SPECKIT_PLAN]), [name])
+
+
+def test_a_unit_id_no_branch_can_carry_is_a_problem_at_its_line() -> None:
+    plan = PlanSource(
+        "kiro",
+        "kiro",
+        ".kiro/specs/x",
+        PlanReading(units=(unit("x y.1", "x", ".kiro/specs/x/tasks.md", ["a.py"], 7),)),
+    )
+    found = spec_catalog.survey(catalog([plan]), ["x"])
+    assert found.unusable == ["x y.1"] and not found.tasks
+    (problem,) = found.problems
+    assert "invalid task id" in problem.message and problem.source == ".kiro/specs/x/tasks.md"
