@@ -1,10 +1,17 @@
-"""The server's check (DESIGN §11): a bare repository's pre-receive hook that refuses pushes to
-task branches whose new commits change paths outside the task's declaration in the registry.
+"""The server's check (DESIGN §11, §13): a bare repository's pre-receive hook, the last word
+across machines. Hooks on a laptop can be skipped (`--no-verify`); this one runs where the
+branch lands, and reads only what the server holds: the config and ownership map at HEAD, the
+registry as the push leaves it, and the commits.
 
-Hooks on a laptop can be skipped (`--no-verify`); this one runs where the branch lands. It reads
-what the server holds: the config and ownership map at HEAD, the registry ref, and the commits
-the push brings (those no ref reaches yet). Its messages are the commit hook's, from the core.
-A task branch with no registry entry is refused too (fail closed): only live tasks take pushes.
+- A registry update is validated (services/team/registry_check.py) before anything else.
+- A task branch takes only commits that keep to the task's registry entry: every commit of the
+  branch that its base does not have, not only those new to the server (a commit parked on
+  another branch first is checked when it comes to the task branch), and the branch's net
+  change (what a merge inside it hides). No entry, or an unreadable one: refused (fail closed).
+- A live task's base branch may not change a path that task declares (the base guard's rule);
+  a task's merge takes it out of the registry in the same push, so its paths are free then.
+
+Its messages are the commit hook's, from the core. Any error in the check refuses the push.
 """
 
 from __future__ import annotations
@@ -12,7 +19,7 @@ from __future__ import annotations
 import os
 import re
 import sys
-import tomllib
+from dataclasses import dataclass
 from typing import Any
 
 from gitwt.core import boundaries
@@ -104,35 +111,6 @@ def _ours(path: str) -> bool:
 # --- what the server holds -------------------------------------------------------------------
 
 
-def _blob(rev: str, path: str) -> str | None:
-    result = git.run(["cat-file", "blob", f"{rev}:{path}"], None, check=False)
-    return result.stdout.decode("utf-8", "replace") if result.returncode == 0 else None
-
-
-def server_config() -> config_module.Config:
-    """The config as committed on the default branch (HEAD), like a clone would read it."""
-    text = _blob("HEAD", config_module.CONFIG_FILE)
-    if text is not None:
-        return config_module.validate(tomllib.loads(text), config_module.CONFIG_FILE)
-    text = _blob("HEAD", config_module.PYPROJECT)
-    if text is not None:
-        section = tomllib.loads(text).get("tool", {}).get("git-parallel")
-        if isinstance(section, dict):
-            return config_module.validate(section, f"{config_module.PYPROJECT} [tool.git-parallel]")
-    return config_module.Config()
-
-
-def _ownership(config: config_module.Config) -> Any:
-    from gitwt.core import ownership
-
-    places = (config.ownership,) if config.ownership else config_module.CODEOWNERS_LOCATIONS
-    for candidate in places:
-        text = _blob("HEAD", candidate)
-        if text is not None:
-            return ownership.parse(text, candidate)
-    return None
-
-
 def branch_pattern(template: str) -> re.Pattern[str]:
     """The config's branch template as a regex over branch names, capturing the task id."""
     parts = re.split(r"(\{id\}|\{repo\})", template)
@@ -147,50 +125,147 @@ def branch_pattern(template: str) -> re.Pattern[str]:
     return re.compile(regex)
 
 
+@dataclass
+class Pushed:
+    """One line of pre-receive's input: a ref moving from `old` to `new` (None: absent)."""
+
+    ref: str
+    old: str | None
+    new: str | None
+
+
+def pushed_refs(lines: bytes) -> list[Pushed]:
+    found = []
+    for line in lines.decode("utf-8", "surrogateescape").splitlines():
+        fields = line.split(" ")
+        if len(fields) == 3:
+            old, new, ref = fields
+            found.append(
+                Pushed(
+                    ref, None if old == git.NULL_OID else old, None if new == git.NULL_OID else new
+                )
+            )
+    return found
+
+
 # --- the check -------------------------------------------------------------------------------
 
 
-def check_update(
-    config: config_module.Config, entries: dict[str, Any], ref: str, new: str
-) -> tuple[str | None, list[boundaries.Violation]]:
-    """A refusal reason (or None) and the violations of one pushed ref."""
-    if new == git.NULL_OID or not ref.startswith("refs/heads/"):
-        return None, []
+@dataclass
+class Live:
+    """The registry the push leaves: readable entries by id, and the ids of unreadable ones."""
+
+    entries: dict[str, Any]
+    unreadable: list[str]
+
+
+def live_after(pushed: list[Pushed]) -> tuple[list[str], Live]:
+    """The refusals of a registry update in this push (none without one), and the registry as
+    the push leaves it: the task branches of the same push are checked against that."""
+    from gitwt.services.team import registry, registry_check
+
+    update = next((item for item in pushed if item.ref == remote.REGISTRY_REF), None)
+    if update is not None:
+        reasons, entries, unreadable = registry_check.check(update.old, update.new)
+        return reasons, Live(entries, unreadable)
+    broken: dict[str, GitParallelError] = {}
+    current = remote.read_files(".", git.rev_parse_verify(remote.REGISTRY_REF, "."))
+    return [], Live(registry.parse(current, broken), list(broken))
+
+
+def task_of(config: config_module.Config, ref: str) -> str | None:
+    """The task id of a pushed task branch (the config's branch template), else None."""
+    if not ref.startswith("refs/heads/"):
+        return None
     match = branch_pattern(config.branch).fullmatch(ref.removeprefix("refs/heads/"))
-    if match is None:
+    return match.group("id") if match else None
+
+
+def check_update(
+    config: config_module.Config, live: Live, ref: str, new: str | None
+) -> tuple[str | None, list[boundaries.Violation]]:
+    """A refusal reason (or None) and the violations of one pushed ref: a task branch takes
+    the commits it does not share with its base only when each keeps to the task's entry (a
+    commit already on the server through another branch included), and so does their net
+    change (a merge inside the branch)."""
+    from gitwt.services.merging.audit import judge
+    from gitwt.services.team.base_declarations import ownership_at
+
+    task_id = task_of(config, ref)
+    if new is None or task_id is None:
         return None, []
-    entry = next((e for key, e in entries.items() if same_id(key, match.group("id"))), None)
+    entry = next((e for key, e in live.entries.items() if same_id(key, task_id)), None)
     if entry is None:
-        return f"task {match.group('id')} is not live in the team registry", []
-    rules = entry.rules(_ownership(config) if entry.owner else None, config.unowned)
-    found: list[boundaries.Violation] = []
-    for commit, changes in git.unreferenced_commits_changes(new).items():
-        found += boundaries.violations(changes, rules, commit=commit)
-    return None, found
+        if any(same_id(key, task_id) for key in live.unreadable):
+            return (
+                f"task {task_id}'s entry in the team registry is unreadable; "
+                f"'git parallel release {task_id} --force' removes it",
+                [],
+            )
+        return f"task {task_id} is not live in the team registry", []
+    base = git.rev_parse_verify(f"refs/heads/{entry.base}^{{commit}}", ".") if entry.base else None
+    if base is None:
+        return f"task {task_id}'s base {entry.base!r} is not a branch here", []
+    rules = entry.rules(ownership_at("HEAD", config) if entry.owner else None, config.unowned)
+    per_commit = git.range_commits_changes(base, new, ".")
+    fork = git.merge_base(base, new, ".")
+    net = git.range_changes(fork, new, ".") if fork else None
+    return None, judge(rules, per_commit, net)
+
+
+def base_guard(live: Live, ref: str, old: str | None, new: str | None) -> list[str]:
+    """The server's base guard (the commit hook's, for pushes): a push to the base branch of a
+    live task may not change a path that task declares; its merge lands it, and a merge's
+    push takes the task out of the registry in the same push, so it is not live after it."""
+    from gitwt.core.display import quote_path
+
+    if old is None or new is None or not ref.startswith("refs/heads/"):
+        return []
+    branch = ref.removeprefix("refs/heads/")
+    guarded = [entry for entry in live.entries.values() if entry.base == branch]
+    if not guarded:
+        return []
+    changes = [c for found in git.range_commits_changes(old, new, ".").values() for c in found]
+    changes += git.range_changes(old, new, ".")  # what only the net change shows (merges)
+    rules = [(entry, entry.rules(None, "allow")) for entry in guarded]
+    reasons: dict[str, str] = {}
+    for _letter, path in boundaries.touched_paths(changes):
+        for entry, declared in rules:
+            if path not in reasons and declared.declares(path):
+                reasons[path] = (
+                    f"{branch} may not change {quote_path(path)}: task {entry.id} declares it "
+                    f"and is live on {entry.where()}; it lands through that task's merge"
+                )
+    return list(reasons.values())
 
 
 def main(lines: bytes) -> int:
     """pre-receive: 0 accepts the push, 1 refuses all of it (git's rule for this hook)."""
     from gitwt.hook import messages
-    from gitwt.services.team import registry
+    from gitwt.services.team.base_declarations import config_at
 
     try:
-        config = server_config()
-        entries = registry.parse(remote.read_files(".", git.rev_parse_verify(remote.REGISTRY_REF)))
-        refusals: list[str] = []
+        pushed = pushed_refs(lines)
+        config = config_at("HEAD")
+        refusals, live = live_after(pushed)
+        registry_refused = bool(refusals)
         found: list[boundaries.Violation] = []
-        for line in lines.decode("utf-8", "surrogateescape").splitlines():
-            fields = line.split(" ")
-            if len(fields) != 3:
-                continue
-            reason, violations = check_update(config, entries, fields[2], fields[1])
+        for item in pushed:
+            reason, violations = check_update(config, live, item.ref, item.new)
             refusals += [reason] if reason else []
             found += violations
-    except (GitParallelError, ValueError, OSError) as error:
+            if task_of(config, item.ref) is None:
+                refusals += base_guard(live, item.ref, item.old, item.new)
+    except Exception as error:  # whatever goes wrong, the push is refused (fail closed)
         sys.stderr.write(f"git parallel: push refused: the server check failed: {error}\n")
         return 1
     for reason in refusals:
         sys.stderr.write(f"git parallel: push refused: {reason}\n")
+    if registry_refused:
+        sys.stderr.write(
+            "hint: the registry is written by git parallel itself (start, claim, merge, clean, "
+            "release); see docs/security.md\n"
+        )
     if found:
         count = f"{len(found)} path{'' if len(found) == 1 else 's'}"
         messages.report(

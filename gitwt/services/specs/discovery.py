@@ -280,22 +280,33 @@ def discover(toplevel: str, config: Config, plan_folders: Iterable[str] = ()) ->
 
 def tracked_index(context: Context) -> Callable[[], TrackedIndex]:
     """The files tracked at base, indexed on first use (most plans read no legacy spec)."""
+    return lazy_index(context.base_files)
+
+
+def lazy_index(files: Callable[[], list[str]]) -> Callable[[], TrackedIndex]:
+    """The index of `files()`, built on first use."""
     built: list[TrackedIndex] = []
 
     def index() -> TrackedIndex:
         if not built:
             from gitwt.core.legacy_tokens import TrackedIndex
 
-            built.append(TrackedIndex.build(context.base_files()))
+            built.append(TrackedIndex.build(files()))
         return built[0]
 
     return index
 
 
 def catalog(context: Context) -> Catalog:
-    plans = worktree_plans(context.repo.toplevel, context.config)
-    files = discover(context.repo.toplevel, context.config, recognised(plans))
-    return Catalog.build(files, context.config, tracked_index(context), plans)
+    return catalog_in(context.repo.toplevel, context.config, context.base_files)
+
+
+def catalog_in(toplevel: str, config: Config, base_files: Callable[[], list[str]]) -> Catalog:
+    """The catalog of the specs and plans in the folder `toplevel` (a checkout, or the server's
+    copy of base's spec folders: services/team/base_declarations.py)."""
+    plans = worktree_plans(toplevel, config)
+    files = discover(toplevel, config, recognised(plans))
+    return Catalog.build(files, config, lazy_index(base_files), plans)
 
 
 def survey(context: Context, ids: list[str], judge_claims: bool = False) -> Survey:

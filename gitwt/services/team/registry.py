@@ -29,6 +29,10 @@ if TYPE_CHECKING:
     from gitwt.core import boundaries
 
 ENTRY_SCHEMA = 1
+# Trailers of every registry commit: the clone that wrote it, and each task it removes that
+# another clone wrote (only `release --force` does that). The server's check reads them.
+CLONE_TRAILER = "Parallel-Clone"
+FORCED_TRAILER = "Parallel-Forced-Release"
 ATTEMPTS = 8  # pushes tried before "remote busy"
 JITTER = 0.05  # seconds: the first retry waits up to this, doubling each time
 REMOTE_STATE = "remote"  # the state `status` shows for a task live on another machine
@@ -48,9 +52,16 @@ class Entry:
     user: str
     clone: str  # which clone wrote it: two clones on one host are two machines
     started_at: float
+    claims: tuple[str, ...] = ()  # the patterns of `files` that claims added (the server
+    # takes them as they are; the rest must be the spec's on base)
 
     def to_bytes(self) -> bytes:
-        data = {"schema": ENTRY_SCHEMA, **self.__dict__, "files": list(self.files)}
+        data = {
+            "schema": ENTRY_SCHEMA,
+            **self.__dict__,
+            "files": list(self.files),
+            "claims": list(self.claims),
+        }
         return (state.dumps(data, indent=2, sort_keys=True) + "\n").encode()
 
     @classmethod
@@ -60,8 +71,10 @@ class Entry:
             if data.get("schema") != ENTRY_SCHEMA:
                 raise ValueError(f"schema {data.get('schema')!r}")
             files = data["files"]
-            if not isinstance(files, list) or not all(isinstance(f, str) for f in files):
-                raise ValueError("'files' is not a list of patterns")
+            claims = data.get("claims", [])
+            for key, value in (("files", files), ("claims", claims)):
+                if not isinstance(value, list) or not all(isinstance(f, str) for f in value):
+                    raise ValueError(f"'{key}' is not a list of patterns")
             return cls(
                 id=str(data["id"]),
                 title=str(data.get("title") or ""),
@@ -73,6 +86,7 @@ class Entry:
                 user=str(data.get("user") or "?"),
                 clone=str(data.get("clone") or ""),
                 started_at=float(data.get("started_at") or 0),
+                claims=tuple(claims),
             )
         except (ValueError, KeyError, TypeError, AttributeError) as exc:
             raise GitParallelError(
@@ -154,13 +168,15 @@ def user(cwd: str) -> str:
 
 
 def new_entry(context: Context, record: dict[str, Any]) -> Entry:
-    from gitwt.core.declaration import declared_by
+    from gitwt.core.declaration import CLAIM, declaration_of
 
+    declared = declaration_of(record["id"], record.get("owner"), record=record)
     return Entry(
         id=record["id"],
         title=record.get("title") or "",
         owner=record.get("owner"),
-        files=tuple(declared_by(record)),
+        files=tuple(declared.patterns),
+        claims=tuple(pattern for pattern, kind in declared.origins if kind == CLAIM),
         base=record.get("base") or context.base,
         branch=record["branch"],
         machine=machine(),
@@ -254,8 +270,17 @@ def commit_changes(context: Context, view: View, changes: Changes, message: str)
             files[file_name(key)] = entry.to_bytes()
     if not files:
         return None
+    trailers = [f"{CLONE_TRAILER}: {view.clone}"]
+    for key, entry in changes.items():
+        other = view.entries.get(key)
+        if entry is None and (key in view.broken or (other and other.clone != view.clone)):
+            trailers.append(f"{FORCED_TRAILER}: {key}")
     return remote.write_commit(
-        context.repo.toplevel, view.snapshot.registry, files, message, user(context.repo.toplevel)
+        context.repo.toplevel,
+        view.snapshot.registry,
+        files,
+        f"{message}\n\n" + "".join(f"{line}\n" for line in trailers),
+        user(context.repo.toplevel),
     )
 
 

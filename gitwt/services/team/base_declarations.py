@@ -1,0 +1,113 @@
+"""What the specs committed on a branch of the server declare (DESIGN §13): the server's answer to
+"which patterns may this task's registry entry hold?" without trusting the entry.
+
+The server's repository is bare, so the specs are read the way `start` reads them, through the
+same catalog, from a temporary folder holding only the files specs and plans can be in: the
+config at that commit says where they are (config `specs`, and each plan format's layouts),
+one `git archive` of those folders fills it. A tar member that would land outside the folder
+(an absolute path, a link out) is left out, so a hostile tree cannot write on the server.
+"""
+
+from __future__ import annotations
+
+import io
+import os
+import tarfile
+import tempfile
+import tomllib
+from collections.abc import Iterable
+from typing import TYPE_CHECKING
+
+from gitwt.core import patterns
+from gitwt.errors import GitParallelError
+from gitwt.infra import config as config_module
+from gitwt.infra import git
+
+if TYPE_CHECKING:
+    from gitwt.core.ownership import OwnershipMap
+
+CONFIG_FILES = (config_module.CONFIG_FILE, config_module.PYPROJECT)
+
+
+def blob_text(rev: str, path: str, cwd: str = ".") -> str | None:
+    """The file at `rev:path` as text, None when there is none."""
+    result = git.run(["cat-file", "blob", f"{rev}:{path}"], cwd, check=False)
+    return result.stdout.decode("utf-8", "replace") if result.returncode == 0 else None
+
+
+def config_at(rev: str, cwd: str = ".") -> config_module.Config:
+    """The config as committed at `rev`, like a clone of it would read it."""
+    text = blob_text(rev, config_module.CONFIG_FILE, cwd)
+    if text is not None:
+        return config_module.validate(tomllib.loads(text), config_module.CONFIG_FILE)
+    text = blob_text(rev, config_module.PYPROJECT, cwd)
+    if text is not None:
+        section = tomllib.loads(text).get("tool", {}).get("git-parallel")
+        if isinstance(section, dict):
+            return config_module.validate(section, f"{config_module.PYPROJECT} [tool.git-parallel]")
+    return config_module.Config()
+
+
+def ownership_at(rev: str, config: config_module.Config, cwd: str = ".") -> OwnershipMap | None:
+    """The ownership map as committed at `rev`: the config's, else the first CODEOWNERS."""
+    from gitwt.core import ownership
+
+    places = (config.ownership,) if config.ownership else config_module.CODEOWNERS_LOCATIONS
+    for candidate in places:
+        text = blob_text(rev, candidate, cwd)
+        if text is not None:
+            return ownership.parse(text, candidate)
+    return None
+
+
+def _folders(config: config_module.Config, tracked: list[str]) -> list[str] | None:
+    """The tracked folders and files specs and plans can be in; None: the whole tree."""
+    from gitwt.services.specs.discovery import formats_read
+
+    globs = [*config.specs, *(layout for found in formats_read(config) for layout in found.layouts)]
+    wanted: set[str] = set(CONFIG_FILES)
+    for pattern in globs:
+        prefix = patterns.static_prefix(pattern).rstrip("/")
+        if not prefix:
+            return None
+        wanted.add(prefix)
+    tracked_set = set(tracked)
+    present = []
+    for path in sorted(wanted):
+        if path in tracked_set or any(name.startswith(path + "/") for name in tracked):
+            present.append(path)
+    return present
+
+
+def _extract(commit: str, folder: str, paths: list[str] | None, cwd: str) -> None:
+    if paths == []:
+        return
+    pathspecs = ["--", *(f":(literal){path}" for path in paths)] if paths else []
+    archive = git.run(["archive", "--format=tar", commit, *pathspecs], cwd).stdout
+    with tarfile.open(fileobj=io.BytesIO(archive)) as tar:
+        safe = []
+        for member in tar.getmembers():
+            try:
+                safe.append(tarfile.data_filter(member, folder))
+            except tarfile.FilterError:
+                continue  # would land outside the folder: never written
+        tar.extractall(folder, members=safe, filter="fully_trusted")
+
+
+def declarations(commit: str, ids: Iterable[str], cwd: str = ".") -> dict[str, tuple[str, ...]]:
+    """Each task's declared patterns in the specs at `commit`; GitParallelError (naming the
+    task and the problem, like `start` would) when a task has no readable spec there."""
+    from gitwt.services.specs.discovery import catalog_in
+
+    config = config_at(commit, cwd)
+    tracked = git.tracked_files(commit, cwd)
+    found: dict[str, tuple[str, ...]] = {}
+    with tempfile.TemporaryDirectory(prefix="git-parallel-base-") as folder:
+        _extract(commit, folder, _folders(config, tracked), cwd)
+        catalog = catalog_in(os.path.realpath(folder), config, lambda: tracked)
+        for task_id in ids:
+            try:
+                found[task_id] = tuple(catalog.load(task_id).task.files)
+            except GitParallelError as error:
+                raise GitParallelError(f"task {task_id}: {error.message}", error.hint) from error
+    return found
