@@ -112,7 +112,7 @@ def _tasks(
     for line in scan(text):
         if line.heading or line.fenced:
             current = None
-            heading = _HEADING_TASK.match(line.title) if line.heading else None
+            heading = _HEADING_TASK.match(line.title) if line.heading > 1 else None
             if heading and heading.group("number") not in seen:  # `## 2. Core: ...` as a major
                 top = _line(heading, line.number)
                 seen[top.native] = top

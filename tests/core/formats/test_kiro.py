@@ -178,3 +178,5 @@ def test_headings_as_major_tasks_and_boundaries_that_name_files() -> None:
     assert paths["1.1"] == ["src/db/schema.sql"] and paths["2.1"] == ["roman.ts"]
     [badges] = [item for item in reading.ignored if item.token == "Badges"]
     assert "names no file" in badges.reason
+    titled = read("# 1. Implementation Plan\n\n- [ ] 1. Alerts\n  - Create `app/a.py`\n")
+    assert titled.problems == () and titled.units[0].title == "Alerts"
