@@ -29,6 +29,7 @@ HERE = Path(__file__).resolve().parent
 # name -> (arguments at modest size, arguments at full size: the scripts' defaults)
 BENCHES: dict[str, tuple[list[str], list[str]]] = {
     "hook": (["--files", "5000", "--staged", "200", "--runs", "9", "--framework-runs", "1"], []),
+    "agent_hooks": (["--files", "5000", "--changed", "50", "--runs", "9"], []),
     "plan": (["--files", "5000", "--tasks", "100", "--repeat", "1"], []),
     "start": (["--files", "2000", "--repeat", "1"], []),
     "merge": (["--files", "2000", "--repeat", "1"], []),
@@ -142,6 +143,28 @@ def hook_rows(table: Table, hook: dict[str, Any]) -> None:
     )
 
 
+def agent_hook_rows(table: Table, hook: dict[str, Any]) -> None:
+    """The after-shell hook against `python -I -S` + `git status`; the pre-edit hook shown."""
+    ratio = hook["hook_ms"] / hook["floor_ms"]
+    pairs = zip(hook["hook_runs_ms"], hook["floor_runs_ms"], strict=True)
+    pair_median = statistics.median(ours / floor for ours, floor in pairs)
+    table.add(
+        f"agent after-shell hook, {hook['changed']} changed of {hook['files']} files",
+        ms(hook["hook_ms"]),
+        f"{ms(hook['floor_ms'])} python -I -S + git status",
+        f"{ratio:.2f}×",
+        "≤ 1.25× floor",
+        ratio <= 1.25,
+        spread(hook["hook_runs_ms"]) + f"; median of per-run ratios {pair_median:.2f}",
+    )
+    pre = hook["pre_edit_ms"] / hook["floor_ms"]
+    table.add(
+        "agent pre-edit hook (no git process)", ms(hook["pre_edit_ms"]),
+        f"{ms(hook['floor_ms'])} the same floor", f"{pre:.2f}×", "≤ 1.25× floor", pre <= 1.25,
+        f"python -I -S alone {ms(hook['python_ms'])}",
+    )  # fmt: skip
+
+
 def plan_rows(table: Table, plan: dict[str, Any]) -> None:
     sizes = sorted(plan["ms"], key=int)
     large = plan["ms"][sizes[-1]]
@@ -240,8 +263,9 @@ def formats_rows(table: Table, formats: dict[str, Any]) -> None:
         )  # fmt: skip
 
 
-ROWS = {"hook": hook_rows, "plan": plan_rows, "start": start_rows, "merge": merge_rows,
-        "status": status_rows, "team": team_rows, "formats": formats_rows}  # fmt: skip
+ROWS = {"hook": hook_rows, "agent_hooks": agent_hook_rows, "plan": plan_rows,
+        "start": start_rows, "merge": merge_rows, "status": status_rows, "team": team_rows,
+        "formats": formats_rows}  # fmt: skip
 
 
 def rows(figures: dict[str, dict[str, Any]]) -> list[dict[str, str]]:

@@ -127,6 +127,7 @@ def start_json(result: Any) -> dict[str, Any]:
                 "waits_for": waits_for(record),
                 "waiting": result.waiting.get(record["id"]),
                 "error": result.failed.get(record["id"]),
+                "agent_wiring": record.get("agent_wiring"),  # start --agent: wired, or why not
             }
             for record in result.tasks
         ],

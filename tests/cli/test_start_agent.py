@@ -184,10 +184,13 @@ def test_gemini_settings_that_are_tracked_are_left_alone_and_said_so(repo: Repo)
     repo.write(".gemini/settings.json", user)
     repo.write("GEMINI.md", "# Project notes\n")
     declare(repo, "8", ["lib/**"], "Tracked")
-    started = repo.cli("start", "8", "--agent", "gemini")
+    started = repo.cli("start", "8", "--agent", "gemini", "--json")
     assert started.code == 0, started.err
-    assert "NOT wired" in started.out and ".gemini/settings.json is tracked" in started.out
-    assert "GEMINI.md is tracked" in started.out
+    [task] = started.json()["tasks"]
+    wiring = task["agent_wiring"]
+    assert wiring["agent"] == "gemini" and wiring["wired"] is False
+    assert any(".gemini/settings.json is tracked" in note for note in wiring["notes"])
+    assert any("GEMINI.md is tracked" in note for note in wiring["notes"])
     worktree = repo.path.parent / "repo-wt8"
     assert (worktree / ".gemini" / "settings.json").read_text() == user
     assert (worktree / "GEMINI.md").read_text() == "# Project notes\n"
