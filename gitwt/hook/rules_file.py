@@ -37,7 +37,7 @@ def load_rules(git_dir: str) -> Rules | None:
         return None
     from gitwt.core.boundaries import Rules
 
-    data = _parse_json(text)
+    data = parse_json(text)
     try:
         return Rules.from_json(data)
     except Exception as exc:  # KeyError, TypeError, re.error (without importing re to name it)
@@ -67,7 +67,7 @@ class _JsonContext:
     parse_constant = float
 
 
-def _parse_json(text: str) -> Any:
+def parse_json(text: str) -> Any:
     """json.loads without importing json (it imports re): the C scanner, when there is one."""
     try:
         from _json import make_scanner as scanner_type
