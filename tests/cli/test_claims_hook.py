@@ -93,7 +93,7 @@ def test_a_commit_adding_a_false_claim_is_refused_and_ticking_goes_through(repo:
     assert "(no files to check)Skipped" in output.replace(".", "")
 
 
-def test_no_plan_file_among_the_given_files_passes(repo: Repo, tmp_path: Path) -> None:
+def test_no_plan_file_among_the_given_files_passes(repo: Repo) -> None:
     result = repo.cli("check", "--claims", "--staged", "README.md")
     assert result.code == 0, result
     assert "no plan holds this file" in result.out

@@ -145,6 +145,52 @@ def _merged(reports: list[MergeReport]) -> MergeReport | None:
     return reports[0]
 
 
+@dataclass
+class _Progress:
+    """What the waves of one batch did so far."""
+
+    chosen: list[str] = field(default_factory=list)
+    waits: list[WaitReport] = field(default_factory=list)
+    merges: list[MergeReport] = field(default_factory=list)
+    cleaned: list[str] = field(default_factory=list)
+    kept: dict[str, str] = field(default_factory=dict)
+
+
+def _run_wave(
+    context: Context,
+    wave: list[str],
+    options: Any,
+    done: _Progress,
+    say: Progress,
+    test: str | None,
+) -> bool:
+    """Start one wave, wait for it, merge what succeeded, clean what failed; True when every
+    task of it merged."""
+    from gitwt.services.merging import cleaning
+    from gitwt.services.merging.merge import merge
+    from gitwt.services.tasks import lifecycle, waiting
+
+    report = lifecycle.start(wave, options, context)
+    started = [record["id"] for record in report.tasks]
+    done.chosen += started
+    say(f"batch: started {' '.join(started)} on {report.base}")
+    waited = waiting.wait(context, started, progress=say)
+    done.waits.append(waited)
+    succeeded = [task.id for task in waited.tasks if task.state == state.SUCCEEDED]
+    merged: set[str] = set()
+    if succeeded:
+        say(f"batch: merging {' '.join(succeeded)}")
+        done.merges.append(merge(context, succeeded, test_command=test))
+        merged = {r.id for r in done.merges[-1].results if r.result == state.MERGED}
+    failed = [task.id for task in waited.tasks if task.state != state.SUCCEEDED]
+    for item in cleaning.clean(context, failed) if failed else []:
+        if item.cleaned:
+            done.cleaned.append(item.task_id)
+        else:
+            done.kept[item.task_id] = item.refused or "already cleaned"
+    return not failed and set(succeeded) <= merged
+
+
 def run_batch(
     context: Context,
     ids: Sequence[str],
@@ -158,60 +204,37 @@ def run_batch(
     """Run the tasks wave after wave (a plan's dependency order): start a wave, wait, merge what
     succeeded, clean what failed; a wave with a failure ends the batch (the rest: `not_run`)."""
     from gitwt.services.context import Context
-    from gitwt.services.merging import cleaning
-    from gitwt.services.merging.merge import merge
-    from gitwt.services.tasks import lifecycle, waiting
+    from gitwt.services.tasks import lifecycle
 
     began = time.time()
     say = progress or (lambda _line: None)
     _require_commands(context, ids, run)
     levels = _waves(context, ids)
-    chosen: list[str] = []
-    waits: list[WaitReport] = []
-    merges: list[MergeReport] = []
-    cleaned: list[str] = []
-    kept: dict[str, str] = {}
+    options = lifecycle.StartOptions(run=run, max_instances=max_instances, agent=agent)
+    done = _Progress()
     not_run: list[str] = []
     base = context.base
     for number, wave in enumerate(levels):
+        if len(levels) > 1:
+            say(f"batch: wave {number + 1} of {len(levels)}")
         # A fresh view of the repository per wave: the previous wave moved base.
         context = Context(repo=context.repo, config=context.config)
-        options = lifecycle.StartOptions(run=run, max_instances=max_instances, agent=agent)
-        report = lifecycle.start(wave, options, context)
-        started = [record["id"] for record in report.tasks]
-        chosen += started
-        where = f" (wave {number + 1} of {len(levels)})" if len(levels) > 1 else ""
-        say(f"batch: started {' '.join(started)} on {report.base}{where}")
-        waited = waiting.wait(context, started, progress=progress)
-        waits.append(waited)
-        succeeded = [task.id for task in waited.tasks if task.state == state.SUCCEEDED]
-        if succeeded:
-            say(f"batch: merging {' '.join(succeeded)}")
-            merges.append(merge(context, succeeded, test_command=test))
-        failed = [task.id for task in waited.tasks if task.state != state.SUCCEEDED]
-        for item in cleaning.clean(context, failed) if failed else []:
-            if item.cleaned:
-                cleaned.append(item.task_id)
-            else:
-                kept[item.task_id] = item.refused or "already cleaned"
-        merged = {r.id for r in merges[-1].results if r.result == state.MERGED} if merges else set()
-        if failed or not set(succeeded) <= merged:
+        if not _run_wave(context, wave, options, done, say, test):
             not_run = [task_id for later in levels[number + 1 :] for task_id in later]
             break
-    records = {
-        task_id: state.read_task(context.repo.common_dir, task_id) or {} for task_id in chosen
-    }
-    done = BatchReport(
+    common = context.repo.common_dir
+    report = BatchReport(
         base=base,
-        ids=chosen,
-        waited=_joined(waits),
-        merged=_merged(merges),
+        ids=done.chosen,
+        waited=_joined(done.waits),
+        merged=_merged(done.merges),
         started=began,
         ended=time.time(),
-        records=records,
-        cleaned=cleaned,
-        kept=kept,
+        records={task_id: state.read_task(common, task_id) or {} for task_id in done.chosen},
+        cleaned=done.cleaned,
+        kept=done.kept,
         not_run=not_run,
     )
-    say(f"batch: {'success' if done.success else 'not every task merged'} in {done.duration:.1f}s")
-    return done
+    verdict = "success" if report.success else "not every task merged"
+    say(f"batch: {verdict} in {report.duration:.1f}s")
+    return report
