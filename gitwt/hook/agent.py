@@ -335,7 +335,8 @@ def _answer(edits: Edits) -> int:
         if not guarded:
             return PASS
         messages.report(
-            f"edit refused: {messages.count(len(guarded), 'path')} belong to live "
+            f"edit refused: {messages.count(len(guarded), 'path')} "
+            f"{messages.belong(len(guarded))} to live "
             f"task{'s' if len(owners) > 1 else ''} {', '.join(owners)} (based on {branch}); "
             "nothing was written",
             guarded,

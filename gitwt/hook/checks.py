@@ -175,7 +175,8 @@ def guard(where: GitDirs) -> int:
     from gitwt.hook import messages
 
     messages.report(
-        f"commit refused: {messages.count(len(found), 'path')} of this commit belong to live "
+        f"commit refused: {messages.count(len(found), 'path')} of this commit "
+        f"{messages.belong(len(found))} to live "
         f"task{'s' if len(names) > 1 else ''} {', '.join(names)} (based on {branch})",
         found,
         [

@@ -46,6 +46,11 @@ def count(number: int, noun: str) -> str:
     return f"{number} {noun}{'' if number == 1 else 's'}"
 
 
+def belong(number: int) -> str:
+    """The verb after `count(number, ...)`: "1 path belongs", "2 paths belong"."""
+    return "belongs" if number == 1 else "belong"
+
+
 def who(rules: boundaries.Rules) -> str:
     if rules.task_id is None:
         return f"role {rules.owner}"

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import subprocess
 from pathlib import Path
 
 from tests.conftest import Repo
@@ -93,3 +94,54 @@ def test_a_changed_copy_and_a_new_file_are_the_users_work(repo: Repo) -> None:
     forced = repo.cli("clean", "1", "--force")
     assert forced.code == 0, forced
     assert salvage_refs(repo) != "" and not worktree.exists()
+
+
+def test_no_speedup_is_shown_for_trivial_or_failed_tasks(repo: Repo) -> None:
+    one_task(repo)
+    repo.spec("2", ["src/two/**"])
+    repo.commit_all("task 2")
+    assert repo.cli("start", "1", "2", "--run", "true").code == 0
+    finished(repo, "1")
+    finished(repo, "2")
+    status = repo.cli("status", "--json").json()
+    assert [task["state"] for task in status["tasks"]] == ["succeeded", "succeeded"]
+    assert status["speedup"] is None  # milliseconds of process start-up measure nothing
+    assert "; speedup " not in repo.cli("status").out
+
+
+def test_check_path_calls_a_file_the_task_does_not_have_added(repo: Repo) -> None:
+    one_task(repo)
+    assert repo.cli("start", "1").code == 0
+    repo.write("notes/only-in-main.md", "not in the task's worktree\n")
+    asked = repo.cli(
+        "check", "--task", "1", "--path", "notes/only-in-main.md", "--path", "README.md"
+    )
+    assert asked.code == 1, asked
+    rows = {line.split()[0]: line.split()[1] for line in asked.out.splitlines()[1:]}
+    assert rows == {"notes/only-in-main.md": "added", "README.md": "modified"}
+    inside = repo.cli("check", "--path", "docs/new.md", cwd=repo.path.parent / "repo-wt1")
+    assert inside.code == 1 and "docs/new.md  added" in inside.out
+
+
+def test_the_guards_refusal_agrees_in_number(repo: Repo) -> None:
+    repo.write(".gitparallel.toml", UNGATED)
+    repo.spec("1", ["src/a.py", "src/b.py"])
+    repo.write("src/a.py", "a\n")
+    repo.write("src/b.py", "b\n")
+    repo.commit_all("task 1")
+    assert repo.cli("start", "1").code == 0
+
+    def commit_on_base(*paths: str) -> str:
+        for path in paths:
+            repo.write(path, "changed on base\n")
+        repo.git("add", *paths)
+        result = subprocess.run(
+            ["git", "commit", "-qm", "on base"], cwd=repo.path, capture_output=True, text=True
+        )
+        assert result.returncode != 0, result
+        return result.stderr
+
+    one = commit_on_base("src/a.py")
+    assert "commit refused: 1 path of this commit belongs to live task 1" in one
+    two = commit_on_base("src/a.py", "src/b.py")
+    assert "commit refused: 2 paths of this commit belong to live task 1" in two

@@ -107,7 +107,7 @@ def test_an_agent_in_the_main_checkout_meets_the_base_guard(repo: Repo) -> None:
     start_open(repo, "65", ["src/**"])
     refused = agent_hook(payload("claude-edit.json", repo.path, "src/app.py"), repo.path)
     assert refused.returncode == 2, refused.stderr
-    assert "edit refused: 1 path belong to live task 65 (based on main)" in refused.stderr
+    assert "edit refused: 1 path belongs to live task 65 (based on main)" in refused.stderr
     assert "declared by live task 65 (src/**)" in refused.stderr
     assert "make the change in " in refused.stderr and "git restore" not in refused.stderr
     assert not (repo.path / "src" / "app.py").exists()

@@ -119,7 +119,8 @@ def test_speedup_is_run_time_over_wall_time(repo: Repo) -> None:
     repo.write(".gitparallel.toml", UNGATED)
     repo.commit_all("specs")
     gate = repo.path.parent / "gate"  # both commands end only once both have been seen running
-    command = f"sh -c 'until [ -e \"{gate}\" ]; do sleep 0.05; done'"
+    # Half a second of work after the gate: a speedup is measured from one second of run time.
+    command = f"sh -c 'until [ -e \"{gate}\" ]; do sleep 0.05; done; sleep 0.5'"
     assert repo.cli("start", "1", "2", "--run", command).code == 0
     wait_until(lambda: {status_of(repo, key)["state"] for key in "12"} == {"running"})
     gate.write_text("")

@@ -181,13 +181,23 @@ def check_paths(
     """`check --path`: may the task (or role) change these paths? Asked before editing them."""
     rules = choose_rules(context, task_id, role)
     relative = repo_paths(context, paths)
-    top = context.repo.toplevel
+    top = _task_worktree(context, rules.task_id) or context.repo.toplevel
     changes = [
         git.Change("M" if os.path.lexists(os.path.join(top, path)) else "A", path)
         for path in relative
     ]
     found = boundaries.before_the_edit(boundaries.violations(changes, rules), rules)
     return CheckResult(rules, "paths", len(changes), found, relative)
+
+
+def _task_worktree(context: Context, task_id: str | None) -> str | None:
+    """Where the task's files are (asked from another checkout with --task): a path that
+    exists there would be modified, any other added."""
+    from gitwt.infra import records
+
+    record = records.read_task(context.repo.common_dir, task_id) if task_id else None
+    worktree = record.get("worktree") if record else None
+    return worktree if isinstance(worktree, str) and os.path.isdir(worktree) else None
 
 
 def check(

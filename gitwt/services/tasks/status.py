@@ -63,19 +63,35 @@ class TaskStatus:
         return found
 
 
+MEASURABLE_SECONDS = 1.0  # commands that ran less than this in all: start-up is what is timed
+
+
 def speedup(records: Iterable[dict[str, Any]]) -> float | None:
     """The measured speedup: sum of task run times / wall time from the first start to the last
-    end, over tasks that ran a command (a task still running counts until now)."""
-    spans = [
-        (record["started_at"], record.get("ended_at") or time.time())
+    end, over the tasks whose command ran and did not fail (one still running counts until now).
+    None unless at least two such tasks ran and their commands took MEASURABLE_SECONDS in all:
+    a ratio of failed runs, or of process start-up around `true`, tells a person nothing."""
+    now = time.time()
+    counted = [
+        record
         for record in records
-        if record.get("command") and record.get("started_at")
+        if record.get("command") and record.get("started_at") and not _failed(record)
     ]
-    if not spans:
+    spans = [(record["started_at"], record.get("ended_at") or now) for record in counted]
+    work = sum(
+        (record.get("ended_at") or now) - ((record.get("child") or {}).get("create_time") or start)
+        for record, (start, _) in zip(counted, spans, strict=True)
+    )
+    if len(spans) < 2 or work < MEASURABLE_SECONDS:
         return None
     wall = max(end for _, end in spans) - min(start for start, _ in spans)
-    total = sum(end - start for start, end in spans)
-    return round(total / wall, 2) if wall > 0 else None
+    return round(sum(end - start for start, end in spans) / wall, 2) if wall > 0 else None
+
+
+def _failed(record: dict[str, Any]) -> bool:
+    """The command ended other than with exit 0 (failed, stopped, lost)."""
+    ended = record.get("exit")
+    return isinstance(ended, dict) and ended.get("code") != 0
 
 
 @dataclass
