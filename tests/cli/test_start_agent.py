@@ -174,9 +174,16 @@ def test_gemini_cli_gets_hooks_it_runs_once_the_folder_is_trusted(repo: Repo) ->
     assert quiet.returncode == 0 and json.loads(quiet.stdout) == {}
 
     assert status(worktree) == "" and status(repo.path) == ""
-    cleaned = repo.cli("clean", "7")
-    assert cleaned.code == 0, cleaned.err + cleaned.out
+    (worktree / "lib").mkdir()
+    (worktree / "lib" / "p.py").write_text("def parse(): ...\n")
+    git(worktree, "add", "-A")  # what an agent runs: the wiring stays out of the commit
+    git(worktree, "commit", "-q", "-m", "parser")
+    assert git(worktree, "show", "--name-only", "--format=", "HEAD") == "lib/p.py\n"
+    merged = repo.cli("merge", "7")
+    assert merged.code == 0, merged.err + merged.out
+    assert not worktree.exists()
     assert git(repo.path, "for-each-ref", "refs/parallel/salvage") == ""
+    assert not (repo.path / ".git" / "parallel" / "agent-hooks").exists()
 
 
 def test_gemini_settings_that_are_tracked_are_left_alone_and_said_so(repo: Repo) -> None:
