@@ -93,6 +93,10 @@ def test_claude_code_is_wired_through_the_settings_it_reads(repo: Repo) -> None:
     note = (worktree / "CLAUDE.local.md").read_text()
     assert "task: 65 (Recipes API)" in note and "- `src/**`" in note
     assert "git parallel check --path" in note and "git parallel claim 65 -- FILE" in note
+    claimed = repo.cli("claim", "65", "docs/api.md", cwd=worktree)
+    assert claimed.code == 0, claimed.err
+    note = (worktree / "CLAUDE.local.md").read_text()
+    assert "- `src/**`" in note and "- `docs/api.md`" in note  # the note follows the claim
 
     inside = run_hook(edit, payload("claude-write.json", worktree, "src/api.py"), worktree)
     assert inside.returncode == 0, inside.stderr

@@ -124,6 +124,10 @@ def _refresh_rules(context: Context, record: dict[str, Any]) -> None:
         git_dir = worktrees.private_git_dir(worktree)
         worktrees.save_task_rules(context, record, git_dir)
         failpoints.hit("claim:rules-saved")
+        if record.get("agent"):  # the agent's task note lists the claim too
+            from gitwt.services.tasks import agent_wiring
+
+            agent_wiring.refresh_note(worktree, git_dir, record)
         if record.get("sparse"):
             # The whole declaration, not just this claim's paths: idempotent.
             worktrees.populate_sparse(

@@ -222,7 +222,7 @@ def lift_if_idle(common_dir: str) -> bool:
 # --- one task worktree -------------------------------------------------------------------------
 
 
-def _worktree_record(git_dir: str | None) -> dict[str, Any]:
+def worktree_record(git_dir: str | None) -> dict[str, Any]:
     if git_dir is None:
         return {}
     try:
@@ -234,7 +234,7 @@ def _worktree_record(git_dir: str | None) -> dict[str, Any]:
 def pristine(worktree: str, git_dir: str | None) -> set[str]:
     """The files (relative) gitwt created in this worktree for an agent and nobody changed:
     removing them loses nothing."""
-    files = _worktree_record(git_dir).get("files", {})
+    files = worktree_record(git_dir).get("files", {})
     found = set()
     for relative, entry in files.items() if isinstance(files, dict) else []:
         if not isinstance(entry, dict) or entry.get("original") is not None:
@@ -247,7 +247,7 @@ def pristine(worktree: str, git_dir: str | None) -> set[str]:
 
 def unwire(worktree: str, git_dir: str | None) -> None:
     """Take away what gitwt wrote in a task worktree for its agent (before the worktree goes)."""
-    record = _worktree_record(git_dir)
+    record = worktree_record(git_dir)
     files = record.get("files", {})
     for relative, entry in files.items() if isinstance(files, dict) else []:
         if isinstance(entry, dict) and isinstance(entry.get("written"), str):

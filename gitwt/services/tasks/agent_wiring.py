@@ -44,6 +44,7 @@ from gitwt.services.tasks.agent_files import (
     settings_json,
     text_of,
     tracked,
+    worktree_record,
     write,
 )
 
@@ -213,21 +214,44 @@ def _write_note(
     written: dict[str, dict[str, Any]],
     wiring: Wiring,
 ) -> None:
-    from gitwt.core.declaration import declared_by
-
     name = _note_name(worktree, agent)
     if name in has or (name != agent.note_file and tracked(worktree, [name])):
         wiring.notes.append(f"{name} is tracked: the task note is not written into it")
         return
     path = os.path.join(worktree, name)
     before = read(path)
-    note = agent_settings.note_text(
-        str(record["id"]), str(record.get("title") or record["id"]), declared_by(record), agent
-    )
-    after = agent_settings.with_note(text_of(before) or "", note).encode("utf-8", "surrogateescape")
+    after = _with_note(text_of(before), agent, record)
     write(path, after)
     written[name] = {"original": text_of(before), "written": digest(after)}
     wiring.files.append(path)
+
+
+def _with_note(original: str | None, agent: AgentFormat, record: dict[str, Any]) -> bytes:
+    """The note file: the user's own text (if any), then the note of the task as it is now."""
+    from gitwt.core.declaration import declared_by
+
+    title = str(record.get("title") or record["id"])
+    note = agent_settings.note_text(str(record["id"]), title, declared_by(record), agent)
+    return agent_settings.with_note(original or "", note).encode("utf-8", "surrogateescape")
+
+
+def refresh_note(worktree: str, git_dir: str, record: dict[str, Any]) -> None:
+    """After a claim: the task note lists the declaration as it is now. A note file someone
+    changed since gitwt wrote it is left as it is."""
+    manifest = worktree_record(git_dir)
+    agent = agent_settings.AGENTS.get(str(manifest.get("agent")))
+    files = manifest.get("files")
+    if agent is None or not isinstance(files, dict):
+        return
+    for relative, entry in files.items():
+        path = os.path.join(worktree, relative)
+        current = read(path) if relative != agent.settings else None
+        if current is None or digest(current) != entry.get("written"):
+            continue
+        after = _with_note(entry.get("original"), agent, record)
+        write(path, after)
+        entry["written"] = digest(after)
+    state.write_json_atomic(os.path.join(git_dir, RECORD), manifest)
 
 
 def _exclude(worktree: str, git_dir: str, paths: list[str], config: list[git.ConfigEntry]) -> None:
