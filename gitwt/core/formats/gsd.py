@@ -168,7 +168,7 @@ def _unit(plan: _Plan, summaries: set[str], reading: _Reading) -> PlanUnit:
     for number, item in enumerate(listed):
         line = lines[number] if number < len(lines) else plan.line_of("files_modified")
         more, ignored = plan_text.mentions(
-            f"`{item}`", plan.source, line, creates=True, note="files_modified", root=ROOT
+            _entry(item), plan.source, line, creates=True, note="files_modified", root=ROOT
         )
         mentions += more
         reading.ignored.extend(ignored)
@@ -225,7 +225,7 @@ def _entries(
         if not entry:
             continue
         found, ignored = plan_text.mentions(
-            f"`{entry}`", plan.source, line, creates=True, root=ROOT
+            _entry(entry), plan.source, line, creates=True, root=ROOT
         )
         reading.ignored.extend(ignored)
         for mention in found:
@@ -245,6 +245,13 @@ def _entries(
                 )
             )
     return mentions
+
+
+def _entry(text: str) -> str:
+    """One path entry as the tokenizer reads it: a code span, unless a note follows the path
+    (`src/app.ts (new)`), which the tokenizer then reads as words."""
+    text = text.strip().strip("`").strip()
+    return text if any(char.isspace() for char in text) else f"`{text}`"
 
 
 def _regex(pattern: str) -> re.Pattern[str] | None:

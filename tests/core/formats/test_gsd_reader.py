@@ -182,3 +182,10 @@ def test_a_malformed_list_is_reported_not_dropped() -> None:
         (7, f"files_modified in {PHASE}/02-01-PLAN.md is not a list of plain values"),
     ]
     assert paths_of(reading.units[0].mentions) == ["src/a.py"]
+
+
+def test_entries_with_a_note_after_the_path() -> None:
+    tasks = gsd_task("src/app.ts (new), `src/a.py`")
+    text = plan(files='["src/a.py", "src/lib/util.ts - helpers"]', tasks=tasks)
+    (unit,) = gsd.read({f"{PHASE}/02-01-PLAN.md": text}).units
+    assert paths_of(unit.mentions) == ["src/a.py", "src/lib/util.ts", "src/app.ts"]
