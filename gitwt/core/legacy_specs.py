@@ -1,77 +1,45 @@
 """Read the file lists of a legacy spec (no front-matter `files`) the way a careful human does.
 
-What declares: `**Files**:`-style markers (paths on the line or in the list below), list items
-and tables under headings about files to create or change, and list items whose own note says
-they change a file (`(NEW)`, `(MODIFY)`, `Create:`). What never declares: prose, fenced code,
-HTML comments, sections such as Risks, Alternatives, References or Existing Infrastructure, and
-items whose note says they are not changed (`(no changes needed)`, `(REUSED)`). Every token a
-naive reader would take and this one does not is kept with its reason. Pure: no I/O.
+What declares: `**Files**:`-style markers (paths on the line or in the list below), bold lines
+such as `**New file: x.py**` and `**Expand**: x.py`, list items and tables under headings about
+files to create or change, list items whose own note says they change a file (`(NEW)`,
+`(MODIFY)`, `Create:`, a bold step then "(in `path`)"), and the marked entries of a tree diagram
+(`# NEW`, `# MODIFIED`, `# EXPAND`, `# MOVED from x/`). What never declares: prose, other fenced
+code, HTML comments, sections such as Risks, Alternatives, References or Existing
+Infrastructure, and items whose note says they are not changed (`(no changes needed)`,
+`(REUSED)`). Every token a naive reader would take and this one does not is kept with its reason.
+
+Linear in the spec's size: each line is looked at a bounded number of times, by the one
+tokenizer (core/path_mentions.py) and the line shapes of core/markdown_shapes.py. Pure: no I/O.
 """
 
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass, field
+from typing import NamedTuple
 
-from gitwt.core import legacy_tokens
+from gitwt.core import legacy_trees, path_tokens
+from gitwt.core import markdown_shapes as md
 from gitwt.core.legacy_tokens import Mention
+from gitwt.core.legacy_words import (
+    CHANGE,
+    CREATE,
+    FILES,
+    NEGATIVE_NOTE,
+    dependencies,
+    heading_kind,
+    marker_context,
+    spec_title,
+)
+from gitwt.core.legacy_words import DECLARE as DECLARE
+from gitwt.core.legacy_words import DEPENDS as DEPENDS
+from gitwt.core.legacy_words import NEGATIVE as NEGATIVE
+from gitwt.core.legacy_words import NEUTRAL as NEUTRAL
+from gitwt.core.legacy_words import ListRole as ListRole
+from gitwt.core.path_mentions import CODE, URL, Token, drop_link_targets, judge, tokens
 from gitwt.core.provenance import Ignored
 
-DECLARE, NEUTRAL, NEGATIVE, DEPENDS = "declare", "neutral", "negative", "depends"
-
-_HEADING = re.compile(r"^(?P<level>#{1,6})\s+(?P<text>.*?)\s*#*\s*$")
-_FENCE = re.compile(r"^\s*(?P<fence>`{3,}|~{3,})")
-_ITEM = re.compile(r"^(?P<indent>\s*)(?:[-*+]|\d+[.)])\s+(?:\[[ xX]\]\s+)?(?P<rest>.*)$")
-_MARKER = re.compile(
-    r"^\s*(?:(?:[-*+]|\d+[.)])\s+)?\*\*(?P<label>[^*:\n]+?)(?::\s*\*\*|\*\*\s*:)\s*(?P<rest>.*)$"
-)
-_PLAIN_MARKER = re.compile(
-    r"^(?:(?:[-*+]|\d+[.)])\s+)?(?P<label>[A-Z][A-Za-z /&-]{1,40}?)\s*:\s*(?P<rest>.*)$"
-)
-_TABLE_ROW = re.compile(r"^\s*\|(?P<cells>.*)\|?\s*$")
-_TABLE_RULE = re.compile(r"^\s*\|?\s*:?-{2,}:?\s*(?:\|\s*:?-{2,}:?\s*)*\|?\s*$")
-_LINK_TARGET = re.compile(r"\]\([^)]*\)")
-_TOKEN = re.compile(
-    r"`(?P<code>[^`\n]+)`|\*\*(?P<bold>[^*\n]+)\*\*|(?P<url>https?://[^\s)>\]]+)"
-    r"|(?P<word>[^\s`*|()\[\],;]+)"
-)
-_DESCRIPTION = re.compile(r"\s[-–—]+\s|\s\(|:\s|\.\s")
-_DEPENDENCY = re.compile(r"\b(?P<kind>SPEC|US|PRIORITY)[-_ #]*0*(?P<number>\d+)", re.IGNORECASE)
-
-_CHANGE_WORDS = (
-    r"new|create[sd]?|modif(?:y|ied|ies)|update[sd]?|change[sd]?|add(?:ed|s)?|edit(?:ed|s)?|"
-    r"extend(?:ed|s)?|delete[sd]?|remove[sd]?|rename[sd]?|move[sd]?|write|refactor(?:ed)?|"
-    r"replace[sd]?|touch(?:ed)?"
-)
-_CREATE_WORDS = re.compile(r"\b(?:new|create[sd]?|add(?:ed|s)?|write)\b", re.IGNORECASE)
-_POSITIVE_PAREN = re.compile(rf"\(\s*(?:{_CHANGE_WORDS})\b[^)]*\)", re.IGNORECASE)
-_POSITIVE_LEAD = re.compile(rf"^\W*(?:{_CHANGE_WORDS})\b", re.IGNORECASE)
-_POSITIVE_CELL = re.compile(rf"\b(?:{_CHANGE_WORDS})\b", re.IGNORECASE)
-_NEGATIVE_NOTE = re.compile(
-    r"\b(?:no changes?(?: (?:needed|required))?|unchanged|not (?:changed|modified)|"
-    r"no modifications?|read[- ]only|reference(?: only)?|for reference|reused?|existing|as is)\b",
-    re.IGNORECASE,
-)
-_NEGATIVE_HEADING = re.compile(
-    r"\b(?:risks?|alternatives?|references?|related|see also|out of scope|non[- ]goals?|"
-    r"future|background|context|existing|current|prior art|motivation|open questions|"
-    r"appendix|examples?|templates?|glossary|notes?|rejected|"
-    r"acceptance|success criteria|rollback)\b",
-    re.IGNORECASE,
-)
-_FILES_WORD = re.compile(r"\b(?:files?|locations?|paths?)\b", re.IGNORECASE)
-_TEST_WORD = re.compile(r"\btests?\b", re.IGNORECASE)
-_REFERENCE_LABEL = re.compile(
-    r"\b(?:existing|related|reference[sd]?|read|review|see|reused?)\b", re.I
-)
-_DEPENDS_LABEL = re.compile(r"^(?:dependencies|dependency|depends[ _-]on|prerequisites?)$", re.I)
-
-
-@dataclass(frozen=True)
-class ListRole:
-    kind: str
-    creates: bool = False
-    where: str = ""  # for reasons: "section 'Risks'", "marker **Files**"
+__all__ = ["Extraction", "ListRole", "heading_kind", "marker_context", "read"]
 
 
 @dataclass
@@ -81,34 +49,31 @@ class Extraction:
     depends_on: list[tuple[str, str, int]] = field(default_factory=list)  # (token, id, line)
     owner: str | None = None
     title: str | None = None
+    package: str | None = None  # `app/` when the spec says its paths are relative to it
 
 
-def heading_kind(text: str) -> str:
-    if _DEPENDS_LABEL.match(re.sub(r"^[\d.\s]+", "", text.strip()).rstrip(":")):
-        return DEPENDS
-    if _NEGATIVE_HEADING.search(text):
-        return NEGATIVE
-    if _FILES_WORD.search(text) and (
-        _POSITIVE_CELL.search(text) or text.strip().lower() in ("files", "file list")
-    ):
-        return DECLARE
-    if text.strip().lower() in ("changes", "file changes", "deliverables"):
-        return DECLARE
-    return NEUTRAL
+class Candidate(NamedTuple):
+    """A token of a line, judged: the path it names (absolute until resolved) or why none."""
+
+    token: Token
+    path: str | None
+    reason: str  # why it is no path; "" when not worth a report (a plain identifier)
 
 
-def marker_context(label: str) -> ListRole | None:
-    """The context a bold `**Label**:` marker opens; None for markers about something else."""
-    label = label.strip()
-    if _DEPENDS_LABEL.match(label):
-        return ListRole(DEPENDS)
-    if not (_FILES_WORD.search(label) or _TEST_WORD.search(label)):
-        return None
-    if _REFERENCE_LABEL.search(label):
-        return ListRole(NEGATIVE, where=f"marker **{label}**")
-    if not _FILES_WORD.search(label) and not re.search(r"\bnew\b", label, re.IGNORECASE):
-        return None  # `**Tests**: 15 unit tests` describes testing; `**New Test**:` is a file
-    return ListRole(DECLARE, bool(_CREATE_WORDS.search(label)), f"marker **{label}**")
+def candidates(text: str) -> list[Candidate]:
+    """The tokens of a line, judged; a token repeated on the line is judged and kept once."""
+    found: list[Candidate] = []
+    for token in tokens(text, distinct=True):
+        kind, reason = judge(token, text[max(0, token.start - 16) : token.start])
+        if reason is None:
+            found.append(Candidate(token, kind.path, ""))
+            continue
+        absolute = path_tokens.absolute_path(token.value) if "/" in token.value else None
+        if absolute is not None:
+            found.append(Candidate(token, absolute, ""))
+        else:
+            found.append(Candidate(token, None, reason))
+    return found
 
 
 class _Reader:
@@ -121,8 +86,9 @@ class _Reader:
         self.headings: list[tuple[int, str, str]] = []  # (level, kind, text)
         self.marker: ListRole | None = None
         self.fence: str | None = None
+        self.tree: legacy_trees.Tree | None = None
         self.in_comment = False
-        self.table: tuple[int, ListRole] | None = None  # (file column, context)
+        self.table: tuple[list[int], ListRole] | None = None  # (file columns, context)
 
     # --- what a line is -------------------------------------------------------------------
 
@@ -134,61 +100,53 @@ class _Reader:
                 return ListRole(NEGATIVE, where=f"section '{text}'")
         for _, kind, text in reversed(self.headings):
             if kind == DECLARE:
-                return ListRole(DECLARE, bool(_CREATE_WORDS.search(text)), f"section '{text}'")
+                return ListRole(DECLARE, bool(CREATE.search(text)), f"section '{text}'")
         text = self.headings[-1][2] if self.headings else ""
         return ListRole(NEUTRAL, where=f"section '{text}'" if text else "the spec's preamble")
 
     def feed(self, lines: list[str]) -> Extraction:
         for index, raw in enumerate(lines):
-            line = self._strip_comments(raw)
-            number = self.first_line + index
+            line, self.in_comment = md.strip_comments(raw, self.in_comment)
             if line is None:
                 continue
             following = lines[index + 1] if index + 1 < len(lines) else ""
-            self._line(line, number, following)
+            self._line(line, self.first_line + index, following)
+        if self.tree is not None:
+            self._end_tree()
         return self.result
 
-    def _strip_comments(self, line: str) -> str | None:
-        if self.in_comment:
-            if "-->" not in line:
-                return None
-            self.in_comment = False
-            line = line.split("-->", 1)[1]
-        line = re.sub(r"<!--.*?-->", "", line)
-        if "<!--" in line:
-            self.in_comment = True
-            line = line.split("<!--", 1)[0]
-        return line
-
     def _line(self, line: str, number: int, following: str) -> None:
-        fence = _FENCE.match(line)
+        fence = md.fence(line)
         if self.fence is not None:
-            if fence and fence.group("fence")[0] == self.fence[0]:
+            if fence and fence[0] == self.fence[0]:
                 self.fence = None
+                self._end_tree()
             else:
                 self._fenced(line, number)
             return
         if fence:
-            self.fence = fence.group("fence")
+            self.fence = fence
+            self.tree = legacy_trees.Tree()
             return
         if not line.strip():
             self.table = None
             return
-        heading = _HEADING.match(line)
+        heading = md.heading(line)
         if heading:
-            self._heading(len(heading.group("level")), heading.group("text"))
+            self._heading(heading.level, heading.text)
             return
-        if _TABLE_ROW.match(line):
-            self._table_row(line, number, following)
+        cells = md.table_row(line)
+        if cells is not None:
+            self._table_row(line, cells, number, following)
             return
         self.table = None
-        marker = _MARKER.match(line) or _plain_marker(line)
+        marker = md.bold_marker(line) or _plain_marker(line)
         if marker:
-            self._marker(marker.group("label"), marker.group("rest"), number, line)
+            self._marker(marker[0], marker[1], number, line)
             return
-        item = _ITEM.match(line)
-        if item:
-            self._item(item.group("rest"), number, self.marker or self.section())
+        text = md.item(line)
+        if text is not None:
+            self._item(text, number, self.marker or self.section())
             return
         if not line[:1].isspace():
             self.marker = None
@@ -202,7 +160,7 @@ class _Reader:
         kind = heading_kind(text)
         if self.result.title is None and level == 1:
             # The title names the subject ("Existing files cleanup"), not a section.
-            self.result.title = re.sub(r"^SPEC-[\w.]+\s*[:—–-]\s*", "", text).strip() or text
+            self.result.title = spec_title(text)
             kind = NEUTRAL
         while self.headings and self.headings[-1][0] >= level:
             self.headings.pop()
@@ -216,7 +174,7 @@ class _Reader:
             self.marker = None
             return
         if context is None:
-            if _POSITIVE_LEAD.match(label):  # `- **Create**: path` is an item with a note
+            if CHANGE.starts(label):  # `- **Create**: path` is an item with a note
                 self._item(line.split("**", 1)[1], number, self.marker or self.section())
                 return
             self.marker = None
@@ -230,137 +188,150 @@ class _Reader:
 
     def _item(self, text: str, number: int, context: ListRole) -> None:
         if context.kind == DEPENDS:
-            for found in _DEPENDENCY.finditer(text):
-                token = f"{found.group('kind').upper()}-{found.group('number')}"
-                self.result.depends_on.append((token, str(int(found.group("number"))), number))
+            self.result.depends_on += [(token, dep, number) for token, dep in dependencies(text)]
             return
-        text = _LINK_TARGET.sub("]", text)
-        tokens = list(_TOKEN.finditer(text))
-        paths = [(found, legacy_tokens.classify(_value(found))) for found in tokens]
-        first = next((found for found, kind in paths if _pathlike(found, kind)), None)
-        split = len(text)
-        if first is not None:
-            description = _DESCRIPTION.search(text, first.end())
-            split = description.start() if description else len(text)
-        head, tail = text[: first.start() if first else split], text[split:]
+        text = drop_link_targets(text)
+        found = candidates(text)
+        first = next((candidate for candidate in found if candidate.path is not None), None)
+        split = md.description_start(text, first.token.end) if first else len(text)
+        head = text[: first.token.start if first else split]
+        tail = text[split:]
         negative = (
             next(
-                (
-                    m
-                    for note in re.findall(r"\(([^)]*)\)", text)
-                    if (m := _NEGATIVE_NOTE.match(note.strip()))
-                ),
-                None,
+                filter(None, (NEGATIVE_NOTE.starts(note) for note in md.parenthesized(text))), None
             )
-            or _NEGATIVE_NOTE.search(head)
-            or _NEGATIVE_NOTE.match(tail.lstrip(" -–—:("))
+            or NEGATIVE_NOTE.search(head)
+            or NEGATIVE_NOTE.starts(tail.lstrip(" -–—:("))
         )
-        positive = _POSITIVE_PAREN.search(text) or _POSITIVE_LEAD.match(head)
-        for found, kind in paths:
-            in_head = found.start() < split
+        positive = any(CHANGE.starts(note) for note in md.parenthesized(text)) or CHANGE.starts(
+            head
+        )
+        creates = context.creates or bool(CREATE.search(text))
+        bold_step = text.lstrip().startswith("**")
+        for candidate in found:
+            in_head = candidate.token.start < split
+            # `**Update the notifier** (in `x.py`)`: the step's work is done in that file.
+            step_file = bold_step and _after_in(text, candidate.token.start)
             if negative:
-                self._ignore(found, kind, number, f"reference only: {negative.group(0)}")
+                self._ignore(candidate, number, f"reference only: {negative}")
+            elif step_file and context.kind != NEGATIVE:
+                self._declare(candidate, number, False)
             elif in_head and (context.kind == DECLARE or (positive and context.kind == NEUTRAL)):
-                self._declare(found, kind, number, context.creates or _creates(text))
+                self._declare(candidate, number, creates)
             elif context.kind == NEGATIVE:
-                self._ignore(found, kind, number, f"in {context.where}, not a declaration")
+                self._ignore(candidate, number, f"in {context.where}, not a declaration")
             elif in_head:
-                self._ignore(found, kind, number, f"listed in {context.where}, not about files")
+                self._ignore(candidate, number, f"listed in {context.where}, not about files")
             else:
-                self._ignore(found, kind, number, "mentioned in a description, not declared")
+                self._ignore(candidate, number, "mentioned in a description, not declared")
 
-    def _table_row(self, line: str, number: int, following: str) -> None:
-        if _TABLE_RULE.match(line):
+    def _table_row(self, line: str, cells: list[str], number: int, following: str) -> None:
+        if md.table_rule(line):
             return
-        cells = [cell.strip() for cell in line.strip().strip("|").split("|")]
-        if self.table is None and _TABLE_RULE.match(following):
-            column = next(
-                (i for i, cell in enumerate(cells) if _FILES_WORD.search(cell) or cell == "Name"),
-                0,
-            )
+        if self.table is None and md.table_rule(following):
+            columns = [i for i, cell in enumerate(cells) if FILES.search(cell) or cell == "Name"]
             context = self.marker or self.section()
-            if context.kind == NEUTRAL and any(
-                re.search(r"change|action|status|operation", cell, re.I) for cell in cells
-            ):
+            if context.kind == NEUTRAL and any(_names_changes(cell) for cell in cells):
                 context = ListRole(DECLARE, False, "a table of changes")
-            self.table = (column, context)
+            self.table = (columns or [0], context)
             return
-        column, context = self.table or (0, self.marker or self.section())
-        cell = cells[column] if column < len(cells) else ""
-        others = " ".join(c for i, c in enumerate(cells) if i != column)
-        note = f"({others})" if _POSITIVE_CELL.search(others) else ""
-        if _NEGATIVE_NOTE.search(others):
-            note = f"({_NEGATIVE_NOTE.search(others).group(0)})"  # type: ignore[union-attr]
-        self._item(f"{cell} {note}".strip(), number, context)
+        columns, context = self.table or ([0], self.marker or self.section())
+        wanted = set(columns)
+        others = " ".join(cell for i, cell in enumerate(cells) if i not in wanted)
+        note = f"({others})" if CHANGE.search(others) else ""
+        negative = NEGATIVE_NOTE.search(others)
+        if negative:
+            note = f"({negative})"
+        for column in columns:
+            cell = cells[column] if column < len(cells) else ""
+            self._item(f"{cell} {note}".strip(), number, context)
 
     def _prose(self, text: str, number: int) -> None:
-        for found in _TOKEN.finditer(text):
-            if found.group("code") or found.group("url"):
-                kind = legacy_tokens.classify(_value(found))
-                self._ignore(found, kind, number, "in prose, not a declaration")
+        found = candidates(drop_link_targets(text))
+        for candidate in found:
+            if candidate.token.kind in (CODE, URL) or candidate.reason:
+                self._ignore(candidate, number, "in prose, not a declaration")
+        if self.result.package is None:
+            self.result.package = _package_named(text, found)
 
     def _fenced(self, line: str, number: int) -> None:
-        for found in _TOKEN.finditer(line):
-            kind = legacy_tokens.classify(_value(found))
-            if kind.path is not None and "/" in kind.path:
-                self._ignore(found, kind, number, "inside a fenced code block")
+        tree = self.tree
+        entry = legacy_trees.entry(line, tree) if tree is not None else None
+        if tree is None or entry is None:
+            for candidate in candidates(line):
+                if candidate.path is not None and "/" in candidate.path:
+                    self._ignore(candidate, number, "inside a fenced code block")
+            return
+        context = self.section()
+        for path, creates, token in tree.add(entry, number):
+            if context.kind == NEGATIVE:
+                self.result.ignored.append(
+                    Ignored(token, self.source, number, f"in {context.where}, not a declaration")
+                )
+            else:
+                self.result.mentions.append(Mention(token, path, number, creates))
+
+    def _end_tree(self) -> None:
+        if self.tree is not None:
+            for token, line, reason in self.tree.unmarked():
+                self.result.ignored.append(Ignored(token, self.source, line, reason))
+        self.tree = None
 
     # --- results --------------------------------------------------------------------------
 
-    def _declare(
-        self, found: re.Match[str], kind: legacy_tokens.Classified, number: int, creates: bool
-    ) -> None:
-        if kind.path is None:
-            if found.group("code"):
-                self._ignore(found, kind, number, "")
+    def _declare(self, candidate: Candidate, number: int, creates: bool) -> None:
+        if candidate.path is None:
+            if candidate.reason:
+                self.result.ignored.append(
+                    Ignored(candidate.token.value, self.source, number, candidate.reason)
+                )
             return
-        if not _pathlike(found, kind):
-            return
-        self.result.mentions.append(Mention(_value(found), kind.path, number, creates))
+        value = candidate.token.value
+        self.result.mentions.append(Mention(value, candidate.path, number, creates))
 
-    def _ignore(
-        self, found: re.Match[str], kind: legacy_tokens.Classified, number: int, where: str
-    ) -> None:
+    def _ignore(self, candidate: Candidate, number: int, where: str) -> None:
         """Report a token a naive reader would take: code spans, URLs, path-like words."""
-        if kind.path is None and not (found.group("code") or found.group("url")):
+        if candidate.path is None and not candidate.reason:
             return
-        if kind.path is not None and not _pathlike(found, kind):
-            return
-        reason = kind.reason if kind.path is None else where
-        if kind.path is None and where and "reference only" in where:
+        reason = where if candidate.path is not None else candidate.reason
+        if candidate.path is None and "reference only" in where:
             reason = where
-        self.result.ignored.append(Ignored(_value(found), self.source, number, reason))
+        self.result.ignored.append(Ignored(candidate.token.value, self.source, number, reason))
 
 
-def _plain_marker(line: str) -> re.Match[str] | None:
+def _after_in(text: str, start: int) -> bool:
+    """Is the token at `start` written as "(in `path`)"?"""
+    before = text[max(0, start - 8) : start].rstrip().lower()
+    return before.endswith("(in")
+
+
+def _names_changes(cell: str) -> bool:
+    lowered = cell.lower()
+    return any(word in lowered for word in ("change", "action", "status", "operation"))
+
+
+def _package_named(text: str, found: list[Candidate]) -> str | None:
+    """`Paths in this table are relative to `app/``: the folder the spec writes paths from."""
+    at = text.lower().find("relative to")
+    if at < 0:
+        return None
+    after = at + len("relative to")
+    following = next((c for c in found if c.token.start >= after), None)
+    if following is None or following.path is None or not following.path.endswith("/"):
+        return None
+    return following.path if not following.path.startswith("/") else None
+
+
+def _plain_marker(line: str) -> tuple[str, str] | None:
     """`Files to modify:` without bold, when it opens a list or a code span follows it."""
-    found = _PLAIN_MARKER.match(line)
+    found = md.plain_marker(line)
     if found is None:
         return None
-    context = marker_context(found.group("label"))
-    if context is None or (context.kind == DEPENDS and not _DEPENDENCY.search(found.group("rest"))):
+    label, rest = found
+    context = marker_context(label)
+    if context is None or (context.kind == DEPENDS and not dependencies(rest)):
         return None
-    rest = found.group("rest").strip()
     return found if not rest or rest.startswith("`") or context.kind == DEPENDS else None
-
-
-def _value(found: re.Match[str]) -> str:
-    value = next(group for group in found.groups() if group is not None)
-    # `**\`app/x.py\`**`: a code span inside bold is one token.
-    return value.strip("`") if found.group("bold") else value
-
-
-def _pathlike(found: re.Match[str], kind: legacy_tokens.Classified) -> bool:
-    """Code spans may name any file; bare and bold words need a '/' or a file extension."""
-    if kind.path is None:
-        return False
-    if found.group("code"):
-        return True
-    return "/" in kind.path or legacy_tokens.looks_like_file_name(kind.path)
-
-
-def _creates(text: str) -> bool:
-    return bool(_CREATE_WORDS.search(text))
 
 
 def read(body: str, source: str, first_line: int = 1) -> Extraction:

@@ -1,149 +1,129 @@
-"""Is a token from a legacy spec a repository path? And which tracked file does a name mean?
+"""Which tracked file does a path a spec mentions mean? Resolution against base, with provenance.
 
-Legacy specs write paths among function names (`build_spec_context()`), placeholders
-(`REPORT_YYYY_MM_DD.md`), line ranges (`daemon.py:1042-1054`), URLs and commands. Only plausible
-repository paths survive `classify`; everything else gets a reason a person can read. Pure.
+A spec's path is read against what base holds: a bare file name or a package-relative path
+means the tracked files ending with it, an absolute path through the repository's own folder
+means the path after that folder, a tracked symbolic link and its target are one file, and a
+path git ignores at base is a runtime file, never a new file to declare. Pure: `TrackedIndex`
+comes in built (services/spec_catalog.py reads base once).
 """
 
 from __future__ import annotations
 
-import re
-from collections.abc import Iterable
+import posixpath
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 
-from gitwt.core import patterns
+from gitwt.core.path_tokens import ABSOLUTE as ABSOLUTE
+from gitwt.core.path_tokens import Classified as Classified
+from gitwt.core.path_tokens import classify as classify
+from gitwt.core.path_tokens import looks_like_file_name as looks_like_file_name
 from gitwt.core.provenance import BARE_NAME, LEGACY_MARKER, Ignored, Origin
 
-
-def _words(text: str) -> frozenset[str]:
-    return frozenset(text.split())
-
-
-# Extensions that make a slash-less token a file name rather than a dotted identifier
-# (`daemon.py` is a file, `logging.config` and `self.registry` are not).
-KNOWN_EXTENSIONS = _words(
-    """
-    py pyi pyx ipynb md markdown rst txt adoc json jsonl yaml yml toml cfg ini conf env lock
-    js mjs cjs ts tsx jsx vue svelte html htm css scss sass less svg png jpg jpeg gif ico
-    sh bash zsh fish ps1 bat cmd rs go java kt kts scala groovy gradle rb php pl pm lua r
-    c h cc cpp cxx hpp hh cs fs swift m mm dart ex exs erl hrl hs ml clj sql graphql gql proto
-    xml csv tsv tf tfvars hcl j2 jinja jinja2 tpl tmpl mk cmake dockerfile properties plist
-    template example sample bak backup log db sqlite pem crt
-    """
-)
-# File names that are paths without an extension.
-KNOWN_NAMES = _words(
-    "Makefile Dockerfile Containerfile Procfile Gemfile Rakefile Justfile Vagrantfile "
-    "Jenkinsfile README LICENSE CHANGELOG CODEOWNERS AUTHORS NOTICE VERSION"
-)
-COMMANDS = _words(
-    "pytest python python3 pip pip3 uv poetry pipx git gh npm npx yarn pnpm node make cargo go "
-    "cd ls cat grep rg find sed awk bash sh zsh source export echo curl wget docker kubectl "
-    "mypy ruff black isort flake8 pylint tox nox pre-commit sudo rm cp mv mkdir touch chmod"
-)
-_URL = re.compile(r"^(?:[A-Za-z][A-Za-z0-9+.-]*://|www\.|mailto:)")
-_CALL = re.compile(r"^[\w.$:<>\[\]]*\(.*\)?$|\(\)")
-_PLACEHOLDER = re.compile(
-    r"<[^>]*>|\{[^}]*\}|\$\{?\w|%[sd]|(?<![A-Za-z])(?:YYYY|YY|MM|DD|HH|XXX+|NNN+|N{2,})(?![a-z])"
-)
-_LINE_SUFFIX = re.compile(r"(?::\d+(?:-\d+)?(?::\d+)?|#L\d+(?:-L?\d+)?|\s+\(?lines?\s+\d+.*)$")
-_NOT_PATH_CHARS = re.compile(r"[\s|;&=\"'`,\\^!<>{}$]")
-_PATH_SEGMENT = re.compile(r"^[\w.@+\-\[\]()*?~%#]+$")
+MAX_LINK_HOPS = 40  # as the kernel's limit on symbolic links in one lookup
+GITIGNORED = "ignored by git at base: a runtime file, not a declaration"
+NEW_FILE = "not tracked at base: a new file"
 
 
-@dataclass(frozen=True)
-class Classified:
-    path: str | None  # the normalized candidate path, None when the token is not one
-    reason: str = ""  # why it is not a path
-    stripped: str = ""  # what was cut off (a line suffix), for the origin's note
+def _nothing_ignored(path: str) -> bool:
+    return False
 
 
-def _extension(name: str) -> str:
-    return name.rsplit(".", 1)[1].lower() if "." in name.strip(".") else ""
+def gitignore_matcher(files: Mapping[str, str]) -> Callable[[str], bool]:
+    """Whether git ignores a path, from the `.gitignore` files at base (path → text): each
+    file's patterns apply below its folder, a deeper file's decision wins."""
+    if not files:
+        return _nothing_ignored
+    import pathspec  # lazy: only a spec that names an untracked path needs it
+
+    specs = sorted(
+        (
+            name.rsplit("/", 1)[0] + "/" if "/" in name else "",
+            pathspec.GitIgnoreSpec.from_lines(text.splitlines()),
+        )
+        for name, text in files.items()
+    )
+
+    def ignored(path: str) -> bool:
+        verdict = False
+        for folder, spec in specs:  # shallow folders sort first
+            if path.startswith(folder):
+                found = spec.check_file(path[len(folder) :])
+                if found.include is not None:
+                    verdict = found.include
+        return verdict
+
+    return ignored
 
 
-def looks_like_file_name(name: str) -> bool:
-    """A slash-less token that names a file: a known extension, a dot file or a known name."""
-    if name in KNOWN_NAMES or (name.startswith(".") and len(name) > 1 and "/" not in name):
-        return True
-    return _extension(name) in KNOWN_EXTENSIONS
-
-
-def _not_a_path_reason(token: str) -> str | None:
-    if _URL.match(token):
-        return "a URL"
-    if token.startswith(("/", "~")) or re.match(r"^[A-Za-z]:[\\/]", token):
-        return "an absolute path (outside the repository)"
-    first = token.split()[0] if token.split() else token
-    if " " in token.strip() and (
-        first in COMMANDS or first.startswith(("./", "-")) or " -" in token
-    ):
-        return "a command"
-    if _CALL.search(token) and not token.endswith("/"):
-        return "a function call"
-    if _PLACEHOLDER.search(token):
-        return "a placeholder"
-    return None
-
-
-def classify(raw: str) -> Classified:
-    """The repository path a token names, or why it names none."""
-    token = raw.strip().strip("*_").strip()
-    token = token.rstrip(".,;:")
-    if not token:
-        return Classified(None, "empty")
-    reason = _not_a_path_reason(token)
-    if reason:
-        return Classified(None, reason)
-    suffix = _LINE_SUFFIX.search(token)
-    stripped = ""
-    if suffix and suffix.start() > 0:
-        stripped, token = token[suffix.start() :].strip(), token[: suffix.start()]
-    while token.startswith("./"):
-        token = token[2:]
-    if _NOT_PATH_CHARS.search(token):
-        return Classified(None, "not a path (spaces or punctuation)")
-    segments = token.rstrip("/").split("/")
-    if ".." in segments:
-        return Classified(None, "outside the repository ('..')")
-    if not all(_PATH_SEGMENT.match(segment) for segment in segments):
-        return Classified(None, "not a path")
-    if "/" not in token and not looks_like_file_name(token):
-        return Classified(None, "an identifier, not a file name")
-    try:
-        patterns.validate(token)
-    except patterns.PatternError as error:
-        return Classified(None, error.message.replace("declared path ", "", 1))
-    return Classified(token, stripped=stripped)
+def link_targets(links: Mapping[str, str]) -> dict[str, str]:
+    """Tracked symbolic links (path → target as stored, relative to the link's folder) as
+    repo-relative targets; a link leaving the repository is left out (it is no repo path)."""
+    targets: dict[str, str] = {}
+    for link, target in links.items():
+        if target.startswith("/"):
+            continue
+        joined = posixpath.normpath(posixpath.join(posixpath.dirname(link), target))
+        if joined != "." and not joined.startswith("../") and joined != "..":
+            targets[link] = joined
+    return targets
 
 
 @dataclass
 class TrackedIndex:
-    """The files tracked at base, indexed for resolving bare names and partial paths."""
+    """What base holds, indexed for resolving the paths a spec mentions: the tracked files,
+    the tracked symbolic links with their targets, what `.gitignore` ignores, and the names of
+    the repository's own folder (`/home/me/src/<name>/app/x.py` is `app/x.py`)."""
 
     paths: frozenset[str]
     by_name: dict[str, list[str]] = field(default_factory=dict)
-    _folders: frozenset[str] | None = None
+    symlinks: Mapping[str, str] = field(default_factory=dict)  # repo-relative targets
+    repo_names: tuple[str, ...] = ()
+    ignored: Callable[[str], bool] = _nothing_ignored
+    _folders: dict[str, list[str]] | None = None  # folder name → folders, with a trailing '/'
 
     @classmethod
-    def build(cls, tracked: Iterable[str]) -> TrackedIndex:
+    def build(
+        cls,
+        tracked: Iterable[str],
+        *,
+        symlinks: Mapping[str, str] | None = None,
+        gitignore: Mapping[str, str] | None = None,
+        repo_names: Iterable[str] = (),
+    ) -> TrackedIndex:
+        """`symlinks`: tracked link → target as git stores it; `gitignore`: each `.gitignore`
+        at base → its text; `repo_names`: the repository's folder name(s)."""
         paths = frozenset(tracked)
         by_name: dict[str, list[str]] = {}
         for path in sorted(paths):
             by_name.setdefault(path.rsplit("/", 1)[-1], []).append(path)
-        return cls(paths, by_name)
+        names = tuple(dict.fromkeys(name for name in repo_names if name and "/" not in name))
+        return cls(
+            paths,
+            by_name,
+            link_targets(symlinks or {}),
+            names,
+            gitignore_matcher(gitignore or {}),
+        )
 
     @property
-    def folders(self) -> frozenset[str]:
-        """Every folder holding a tracked file, with its trailing '/' (built on first use)."""
+    def folders_by_name(self) -> dict[str, list[str]]:
+        """Every folder holding a tracked file, by its name (built on first use)."""
         if self._folders is None:
             found: set[str] = set()
             for path in self.paths:
-                parts = path.split("/")[:-1]
-                for depth in range(1, len(parts) + 1):
-                    found.add("/".join(parts[:depth]) + "/")
-            self._folders = frozenset(found)
+                end = path.find("/")
+                while end > 0:
+                    found.add(path[: end + 1])
+                    end = path.find("/", end + 1)
+            by_name: dict[str, list[str]] = {}
+            for folder in sorted(found):
+                by_name.setdefault(folder[:-1].rsplit("/", 1)[-1], []).append(folder)
+            self._folders = by_name
         return self._folders
+
+    def is_folder(self, folder: str) -> bool:
+        name = folder.rstrip("/").rsplit("/", 1)[-1]
+        return folder in self.folders_by_name.get(name, ())
 
     def resolve(self, path: str) -> list[str]:
         """The tracked paths a spec most likely means by `path`; [] when nothing matches.
@@ -155,10 +135,11 @@ class TrackedIndex:
         if any(char in path for char in "*?"):
             return [path]
         if path.endswith("/"):
-            if path in self.folders:
+            if self.is_folder(path):
                 return [path]
-            return sorted(folder for folder in self.folders if folder.endswith("/" + path))
-        if path in self.paths or path + "/" in self.folders:
+            named = self.folders_by_name.get(path[:-1].rsplit("/", 1)[-1], [])
+            return [folder for folder in named if folder.endswith("/" + path)]
+        if path in self.paths or self.is_folder(path + "/"):
             return [path]
         name = path.rsplit("/", 1)[-1]
         candidates = self.by_name.get(name, [])
@@ -166,38 +147,167 @@ class TrackedIndex:
             return list(candidates)
         return [candidate for candidate in candidates if candidate.endswith("/" + path)]
 
+    def inside(self, absolute: str) -> str | None:
+        """The repo-relative path an absolute path names through the repository's own folder
+        (`/home/me/src/project/app/x.py` → `app/x.py`), or None."""
+        segments = absolute.split("/")
+        at = [i for i, segment in enumerate(segments) if segment in self.repo_names]
+        if not at:
+            return None
+        # A folder inside the repository may share its name: prefer the reading base knows.
+        for index in at:
+            rest = "/".join(segments[index + 1 :])
+            top = rest.split("/", 1)[0]
+            if rest and (top in self.paths or self.is_folder(top + "/")):
+                return rest
+        return "/".join(segments[at[-1] + 1 :]) or None
+
+    def through_links(self, path: str) -> str:
+        """The path with each tracked symbolic link on it replaced by the link's target."""
+        if not self.symlinks:
+            return path
+        for _ in range(MAX_LINK_HOPS):
+            trailing = "/" if path.endswith("/") else ""
+            segments = path.rstrip("/").split("/")
+            for depth in range(len(segments), 0, -1):
+                target = self.symlinks.get("/".join(segments[:depth]))
+                if target is not None:
+                    path = "/".join([target, *segments[depth:]]) + trailing
+                    break
+            else:
+                return path
+        return path
+
 
 @dataclass
 class Mention:
     """A path a spec declares, before it is resolved against the files tracked at base."""
 
     token: str  # as written (with its line suffix)
-    path: str
+    path: str  # repo-relative; absolute (`/home/me/src/<repo>/app/x.py`) until resolved
     line: int
     creates: bool
 
 
+@dataclass
+class _Resolution:
+    origins: list[Origin] = field(default_factory=list)
+    ignored: list[Ignored] = field(default_factory=list)
+
+
+def _repo_relative(mention: Mention, index: TrackedIndex, found: _Resolution) -> str | None:
+    """The mention's repo-relative path; None (reported) when it names none."""
+    if not mention.path.startswith(("/", "~")):
+        top, _, rest = mention.path.partition("/")
+        if rest and top in index.repo_names and not index.is_folder(top + "/"):
+            return rest  # a tree drawn from the repository's own folder (`project/app/x.py`)
+        return mention.path
+    inside = index.inside(mention.path)
+    kind = classify(inside) if inside else None
+    if kind is None or kind.path is None:
+        reason = ABSOLUTE if kind is None else f"{ABSOLUTE[:-1]}: {kind.reason})"
+        found.ignored.append(Ignored(mention.token, "", mention.line, reason))
+        return None
+    return kind.path
+
+
+def _under_package(path: str, package: str | None, index: TrackedIndex) -> str:
+    """`llm/x.py` in a spec that says its paths are relative to `app/`: `app/llm/x.py`,
+    unless its first folder is one at the repository root."""
+    if not package or "/" not in path or path.startswith(package):
+        return path
+    top = path.split("/", 1)[0]
+    return path if top in index.paths or index.is_folder(top + "/") else package + path
+
+
+def _resolve_one(
+    mention: Mention, source: str, index: TrackedIndex, package: str | None, found: _Resolution
+) -> None:
+    path = _repo_relative(mention, index, found)
+    if path is None:
+        return
+    through = f"through the repository's folder: {mention.token}" if path != mention.path else ""
+    matches = index.resolve(path)
+    if not matches and package:
+        under = _under_package(path, package, index)
+        if under != path:
+            matches = index.resolve(under) or [under]
+            reason = f"relative to {package}: declared as {matches[0]}"
+            found.ignored.append(Ignored(mention.token, source, mention.line, reason))
+            path = under if matches == [under] else path
+    linked = [index.through_links(match) for match in matches]
+    for match, target in zip(matches, linked, strict=True):
+        if target != match:
+            reason = f"a tracked symbolic link to {target}: one declaration"
+            found.ignored.append(Ignored(match, source, mention.line, reason))
+    targets = list(dict.fromkeys(linked))
+    suffix = through or (f"from {mention.token}" if mention.token != path else "")
+    if targets == [path]:
+        found.origins.append(Origin(path, source, mention.line, LEGACY_MARKER, suffix))
+    elif len(targets) == 1 and linked != matches:
+        note = f"the target of the tracked symbolic link {matches[0]}"
+        found.origins.append(Origin(targets[0], source, mention.line, LEGACY_MARKER, note))
+    elif len(targets) == 1:
+        note = f"{mention.token} resolved against the files tracked at base"
+        found.origins.append(Origin(targets[0], source, mention.line, BARE_NAME, note))
+        if "/" in path.rstrip("/") and targets[0].endswith("/" + path):
+            prefix = targets[0][: -len(path)]
+            reason = f"relative to {prefix}: declared as {targets[0]}"
+            found.ignored.append(Ignored(mention.token, source, mention.line, reason))
+    elif targets:
+        note = f"ambiguous: {len(targets)} tracked files match {path}"
+        found.origins += [Origin(match, source, mention.line, BARE_NAME, note) for match in targets]
+    elif ("/" in path or mention.creates) and index.ignored(path):
+        found.ignored.append(Ignored(mention.token, source, mention.line, GITIGNORED))
+    elif "/" in path or mention.creates:
+        note = "; ".join(filter(None, [suffix, NEW_FILE]))
+        found.origins.append(Origin(path, source, mention.line, LEGACY_MARKER, note))
+    else:
+        reason = "no tracked file has this name, and the spec does not say it is created"
+        found.ignored.append(Ignored(mention.token, source, mention.line, reason))
+
+
 def resolve(
-    mentions: Iterable[Mention], source: str, index: TrackedIndex
+    mentions: Iterable[Mention], source: str, index: TrackedIndex, package: str | None = None
 ) -> tuple[list[Origin], list[Ignored]]:
-    """Each mention as the tracked path(s) it names, with its origin; the rest reported."""
-    origins: list[Origin] = []
-    ignored: list[Ignored] = []
+    """Each mention as the tracked path(s) it names, with its origin; the rest reported.
+
+    Origins come in reading order. `package` (`app/`) is the folder the spec says its relative
+    paths are written from."""
+    found = _Resolution()
+    seen: set[tuple[str, bool]] = set()
     for mention in mentions:
-        matches = index.resolve(mention.path)
-        suffix = f"from {mention.token}" if mention.token != mention.path else ""
-        if matches == [mention.path]:
-            origins.append(Origin(mention.path, source, mention.line, LEGACY_MARKER, suffix))
-        elif len(matches) == 1:
-            note = f"{mention.token} resolved against the files tracked at base"
-            origins.append(Origin(matches[0], source, mention.line, BARE_NAME, note))
-        elif matches:
-            note = f"ambiguous: {len(matches)} tracked files match {mention.path}"
-            origins += [Origin(path, source, mention.line, BARE_NAME, note) for path in matches]
-        elif "/" in mention.path or mention.creates:
-            note = "; ".join(filter(None, [suffix, "not tracked at base: a new file"]))
-            origins.append(Origin(mention.path, source, mention.line, LEGACY_MARKER, note))
+        # A path written again declares nothing new (the first origin is the one kept): the
+        # work is bounded by the distinct paths, however often a spec repeats one.
+        if (mention.path, mention.creates) in seen:
+            continue
+        seen.add((mention.path, mention.creates))
+        _resolve_one(mention, source, index, package, found)
+    found.ignored = [
+        item if item.source else Ignored(item.token, source, item.line, item.reason)
+        for item in found.ignored
+    ]
+    return _fold_covered(found.origins, found.ignored)
+
+
+def _fold_covered(
+    origins: list[Origin], ignored: list[Ignored]
+) -> tuple[list[Origin], list[Ignored]]:
+    """A path inside a folder the spec declares whole is that declaration, not another one."""
+    folders = {origin.pattern for origin in origins if origin.pattern.endswith("/")}
+    if not folders:
+        return origins, ignored
+    kept: list[Origin] = []
+    for origin in origins:
+        pattern = origin.pattern.rstrip("/")
+        cover = None
+        end = pattern.find("/")
+        while end > 0 and cover is None:  # each folder above the path, shallow first
+            cover = pattern[: end + 1] if pattern[: end + 1] in folders else None
+            end = pattern.find("/", end + 1)
+        if cover is None:
+            kept.append(origin)
         else:
-            reason = "no tracked file has this name, and the spec does not say it is created"
-            ignored.append(Ignored(mention.token, source, mention.line, reason))
-    return origins, ignored
+            reason = f"inside {cover}, which the spec declares whole"
+            ignored.append(Ignored(origin.pattern, origin.source, origin.line, reason))
+    return kept, ignored

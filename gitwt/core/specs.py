@@ -146,7 +146,9 @@ def read_legacy(parts: Sequence[tuple[str, str, int]], index: Callable[[], Track
         extraction = legacy_specs.read(body, source, first_line)
         legacy.ignored += extraction.ignored
         if extraction.mentions:
-            origins, unresolved = legacy_tokens.resolve(extraction.mentions, source, index())
+            origins, unresolved = legacy_tokens.resolve(
+                extraction.mentions, source, index(), extraction.package
+            )
             legacy.origins += origins
             legacy.ignored += unresolved
         legacy.depends_on += extraction.depends_on

@@ -29,6 +29,17 @@ def parse_tree_blobs(data: bytes) -> list[tuple[str, str]]:
     return found
 
 
+def parse_tree_entries(data: bytes) -> list[tuple[str, str, str, str]]:
+    """`git ls-tree -r -z` entries: (mode, type, object id, path)."""
+    found: list[tuple[str, str, str, str]] = []
+    for item in split_z(data):
+        meta, _, path = item.partition("\t")
+        fields = meta.split()
+        if len(fields) == 3:
+            found.append((fields[0], fields[1], fields[2], path))
+    return found
+
+
 def parse_batch(data: bytes) -> list[bytes]:
     """The contents `git cat-file --batch` printed, in order (each: header, content, newline)."""
     contents: list[bytes] = []

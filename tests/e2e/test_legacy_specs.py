@@ -13,11 +13,19 @@ FIXTURES = Path(__file__).parent.parent / "fixtures" / "spec-formats"
 SPECS = "docs/architecture/specs"
 
 
-@pytest.fixture
-def legacy(repo: Repo) -> Repo:
-    """The spec-format fixtures as a project's legacy specs, with the files tracked at base."""
+def imagined(repo: Repo) -> Repo:
+    """The fixtures' imagined repository (README.md): its tracked files, its symbolic links,
+    its .gitignore, and the spec-format fixtures as its legacy specs."""
+    links = dict(
+        line.split(" -> ") for line in (FIXTURES / "symlinks.txt").read_text().splitlines() if line
+    )
     for path in (FIXTURES / "tracked.txt").read_text().split():
-        if path != "pyproject.toml":
+        if path in links:
+            (repo.path / path).parent.mkdir(parents=True, exist_ok=True)
+            (repo.path / path).symlink_to(links[path])
+        elif path == ".gitignore":
+            repo.write(path, (FIXTURES / "gitignore.txt").read_text())
+        elif path != "pyproject.toml":
             repo.write(path, "x\n")
     for spec in FIXTURES.glob("SPEC-*"):
         target = repo.path / SPECS / spec.name
@@ -28,6 +36,41 @@ def legacy(repo: Repo) -> Repo:
             shutil.copy(spec, target)
     repo.commit_all("legacy specs")
     return repo
+
+
+@pytest.fixture
+def legacy(repo: Repo) -> Repo:
+    return imagined(repo)
+
+
+def test_absolute_paths_ignored_files_and_links_read_through_the_repository_itself(
+    tmp_path: Path,
+) -> None:
+    project = Repo(tmp_path / "project")  # the imagined repository's own folder name
+    project.write("README.md", "scratch\n")
+    imagined(project)
+    result = project.cli("plan", "211", "--json")
+    assert result.code == 0, result
+    data = result.json()
+    assert data["task_file_map"]["211"] == [
+        "app/scheduler/__init__.py",
+        "app/scheduler/queue.py",
+        "tests/unit/test_queue.py",
+        "docs/roadmap/ROADMAP.md",
+    ]
+    reasons = {item["token"]: item["reason"] for item in data["ignored"]["211"]}
+    assert "ignored by git at base" in reasons["data/queue.db"]
+    assert "symbolic link to docs/roadmap/ROADMAP.md" in reasons["docs/ROADMAP.md"]
+    notes = {origin["pattern"]: origin["note"] for origin in data["declarations"]["211"]}
+    assert "/home/dev/src/project/app/scheduler/queue.py" in notes["app/scheduler/queue.py"]
+    # The same spec in a repository of another name: those paths lead outside it.
+    elsewhere = imagined(Repo(tmp_path / "elsewhere")).cli("specs", "211", "--json")
+    assert elsewhere.code == 0, elsewhere
+    [spec] = elsewhere.json()["specs"]
+    declared = [origin["pattern"] for origin in spec["declarations"]]
+    assert declared == ["docs/roadmap/ROADMAP.md"]
+    ignored = {item["token"]: item["reason"] for item in spec["ignored"]}
+    assert "absolute path" in ignored["/home/dev/src/project/app/scheduler/queue.py"]
 
 
 def test_plan_reads_legacy_specs_and_finds_the_real_conflict(legacy: Repo) -> None:
@@ -130,7 +173,7 @@ def test_specs_lists_every_discovered_spec(legacy: Repo) -> None:
     result = legacy.cli("specs", "--json")
     assert result.code == 0, result
     listed = {spec["id"]: spec for spec in result.json()["specs"]}
-    assert sorted(listed) == [str(n) for n in range(201, 209)]
+    assert sorted(listed) == [str(n) for n in range(201, 212)]
     assert listed["205"]["depends_on"] == ["201", "203"]
     assert listed["207"]["file"] == f"{SPECS}/SPEC-207-folder-spec/README.md"
     assert listed["207"]["patterns"] == 4

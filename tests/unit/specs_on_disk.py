@@ -12,8 +12,10 @@ from gitwt.infra.config import Config
 from gitwt.services.specs.discovery import discover
 
 
-def catalog(root: Path, config: Config, tracked: Iterable[str] = ()) -> spec_catalog.Catalog:
-    index = TrackedIndex.build(tracked)
+def catalog(
+    root: Path, config: Config, tracked: Iterable[str] | TrackedIndex = ()
+) -> spec_catalog.Catalog:
+    index = tracked if isinstance(tracked, TrackedIndex) else TrackedIndex.build(tracked)
     return spec_catalog.Catalog.build(discover(str(root), config), config, lambda: index)
 
 

@@ -17,8 +17,8 @@ from gitwt.core.formats import markdown_lines as markdown_lines_module
 from gitwt.core.formats.markdown_lines import MarkdownLine
 from gitwt.core.formats.plan_units import PlanMention, PlanProblem
 from gitwt.core.front_matter import FrontMatterError
-from gitwt.core.legacy_specs import _NEGATIVE_NOTE
 from gitwt.core.legacy_tokens import Mention
+from gitwt.core.legacy_words import NEGATIVE_NOTE
 from gitwt.core.provenance import Ignored
 
 _ITEM = re.compile(r"^\s*(?:[-*+]|\d+[.)])\s+(?:\[(?P<box>[ xX])\]\s*)?(?P<rest>.*)$")
@@ -57,18 +57,19 @@ def read_only_note(text: str) -> str | None:
     """Why an item names a file it does not change: `(read only)`, "reuse the existing ...",
     "**Do not touch** `x`", "`x` - DO NOT MODIFY"."""
     for note in _NOTE.findall(text):
-        found = _NEGATIVE_NOTE.match(note.strip()) or _READ_NOTE.match(note.strip())
+        stripped = note.strip()
+        read = _READ_NOTE.match(stripped)
+        found = NEGATIVE_NOTE.starts(stripped) or (read.group(0) if read else None)
         if found:
-            return found.group(0)
+            return found
     head, _, rest = text.partition("`")  # the words before the first code span
     tail = rest.partition("`")[2].lstrip(" -–—:*_")  # and the note right after it
-    found = (
-        _NEGATIVE_NOTE.search(head)
-        or PROHIBITED.search(head)
-        or PROHIBITED.match(tail)
-        or _NEGATIVE_NOTE.match(tail)
+    prohibited = PROHIBITED.search(head) or PROHIBITED.match(tail)
+    return (
+        NEGATIVE_NOTE.search(head)
+        or (prohibited.group(0) if prohibited else None)
+        or NEGATIVE_NOTE.starts(tail)
     )
-    return found.group(0) if found else None
 
 
 PLAN_FILE = "a file of the plan itself (its tool's bookkeeping or shared progress), not the work"

@@ -279,34 +279,36 @@ def discover(toplevel: str, config: Config, plan_folders: Iterable[str] = ()) ->
 
 
 def tracked_index(context: Context) -> Callable[[], TrackedIndex]:
-    """The files tracked at base, indexed on first use (most plans read no legacy spec)."""
-    return lazy_index(context.base_files)
+    """What base holds (services/specs/base_index.py), read on first use: most plans name no
+    path that needs it."""
+    from gitwt.services.specs.base_index import base_index
+
+    return lazy_index(lambda: base_index(context))
 
 
-def lazy_index(files: Callable[[], list[str]]) -> Callable[[], TrackedIndex]:
-    """The index of `files()`, built on first use."""
+def lazy_index(build: Callable[[], TrackedIndex]) -> Callable[[], TrackedIndex]:
+    """`build()`, called on first use and remembered."""
     built: list[TrackedIndex] = []
 
     def index() -> TrackedIndex:
         if not built:
-            from gitwt.core.legacy_tokens import TrackedIndex
-
-            built.append(TrackedIndex.build(files()))
+            built.append(build())
         return built[0]
 
     return index
 
 
 def catalog(context: Context) -> Catalog:
-    return catalog_in(context.repo.toplevel, context.config, context.base_files)
+    return catalog_in(context.repo.toplevel, context.config, tracked_index(context))
 
 
-def catalog_in(toplevel: str, config: Config, base_files: Callable[[], list[str]]) -> Catalog:
+def catalog_in(toplevel: str, config: Config, index: Callable[[], TrackedIndex]) -> Catalog:
     """The catalog of the specs and plans in the folder `toplevel` (a checkout, or the server's
-    copy of base's spec folders: services/team/base_declarations.py)."""
+    copy of base's spec folders: services/team/base_declarations.py); `index` gives what base
+    holds, asked for only when a path needs resolving."""
     plans = worktree_plans(toplevel, config)
     files = discover(toplevel, config, recognised(plans))
-    return Catalog.build(files, config, lazy_index(base_files), plans)
+    return Catalog.build(files, config, index, plans)
 
 
 def survey(context: Context, ids: list[str], judge_claims: bool = False) -> Survey:

@@ -97,14 +97,18 @@ def _extract(commit: str, folder: str, paths: list[str] | None, cwd: str) -> Non
 def declarations(commit: str, ids: Iterable[str], cwd: str = ".") -> dict[str, tuple[str, ...]]:
     """Each task's declared patterns in the specs at `commit`; GitParallelError (naming the
     task and the problem, like `start` would) when a task has no readable spec there."""
-    from gitwt.services.specs.discovery import catalog_in
+    from gitwt.services.specs.base_index import index_at
+    from gitwt.services.specs.discovery import catalog_in, lazy_index
 
     config = config_at(commit, cwd)
     tracked = git.tracked_files(commit, cwd)
     found: dict[str, tuple[str, ...]] = {}
     with tempfile.TemporaryDirectory(prefix="git-parallel-base-") as folder:
         _extract(commit, folder, _folders(config, tracked), cwd)
-        catalog = catalog_in(os.path.realpath(folder), config, lambda: tracked)
+        # The repository's name as clients see it: the bare folder without its `.git`.
+        names = [os.path.basename(os.path.realpath(cwd)).removesuffix(".git")]
+        index = lazy_index(lambda: index_at(commit, cwd, names))
+        catalog = catalog_in(os.path.realpath(folder), config, index)
         for task_id in ids:
             try:
                 found[task_id] = tuple(catalog.load(task_id).task.files)
