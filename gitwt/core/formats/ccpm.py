@@ -19,6 +19,7 @@ from dataclasses import dataclass, field
 
 from gitwt.core import front_matter
 from gitwt.core.formats import plan_text
+from gitwt.core.formats.plan_text import Collected
 from gitwt.core.formats.plan_units import (
     DONE,
     IN_PROGRESS,
@@ -91,16 +92,8 @@ class _Task:
         return self.found.key_lines.get(key, 1)
 
 
-@dataclass
-class _Reading:
-    units: list[PlanUnit] = field(default_factory=list)
-    claims: list[ParallelClaim] = field(default_factory=list)
-    problems: list[PlanProblem] = field(default_factory=list)
-    ignored: list[Ignored] = field(default_factory=list)
-
-
 def read(files: Mapping[str, str]) -> PlanReading:
-    reading = _Reading()
+    reading = Collected()
     epics: dict[str, dict[str, str]] = {}
     for path in sorted(files):
         folder = plan_of(path)
@@ -108,15 +101,10 @@ def read(files: Mapping[str, str]) -> PlanReading:
             epics.setdefault(folder, {})[path] = files[path]
     for folder, texts in epics.items():
         _read_epic(folder, texts, reading)
-    return PlanReading(
-        tuple(reading.units),
-        tuple(reading.claims),
-        tuple(reading.problems),
-        tuple(reading.ignored),
-    )
+    return reading.reading()
 
 
-def _read_epic(folder: str, texts: dict[str, str], reading: _Reading) -> None:
+def _read_epic(folder: str, texts: dict[str, str], reading: Collected) -> None:
     epic = folder.rsplit("/", 1)[1]
     if not is_task_id(epic):
         reading.problems.append(
@@ -154,7 +142,7 @@ def _read_epic(folder: str, texts: dict[str, str], reading: _Reading) -> None:
     reading.claims.extend(_claims(tasks, folder, reading))
 
 
-def _numbers(tasks: list[_Task], reading: _Reading) -> dict[int, str]:
+def _numbers(tasks: list[_Task], reading: Collected) -> dict[int, str]:
     """Each number a task answers to: its file name, then the issue its `github:` URL names."""
     numbers: dict[int, str] = {}
     for task in tasks:
@@ -181,7 +169,7 @@ def _numbers(tasks: list[_Task], reading: _Reading) -> dict[int, str]:
     return numbers
 
 
-def _task_numbers(task: _Task, key: str, numbers: dict[int, str], reading: _Reading) -> list[str]:
+def _task_numbers(task: _Task, key: str, numbers: dict[int, str], reading: Collected) -> list[str]:
     """A `depends_on` / `conflicts_with` list as unit ids; what names no task is reported."""
     ids: list[str] = []
     value = (task.found.data or {}).get(key)
@@ -204,7 +192,7 @@ def _task_numbers(task: _Task, key: str, numbers: dict[int, str], reading: _Read
     return ids
 
 
-def _unit(task: _Task, analysis: tuple[str, str] | None, reading: _Reading) -> PlanUnit:
+def _unit(task: _Task, analysis: tuple[str, str] | None, reading: Collected) -> PlanUnit:
     data = task.found.data or {}
     mentions, ignored = _listed_files(task.found.body, task.source, task.found.body_line)
     if analysis is not None:
@@ -352,7 +340,7 @@ def _refers_only(heading: str) -> bool:
     return heading_kind(heading) == NEGATIVE and not _DELIVERS.search(heading)
 
 
-def _claims(tasks: list[_Task], folder: str, reading: _Reading) -> list[ParallelClaim]:
+def _claims(tasks: list[_Task], folder: str, reading: Collected) -> list[ParallelClaim]:
     """`parallel: true` pairs that neither `depends_on` (transitively) nor `conflicts_with` rule
     out."""
     parallel = [task for task in tasks if task.parallel]

@@ -18,6 +18,7 @@ from dataclasses import dataclass, field
 
 from gitwt.core import front_matter, patterns
 from gitwt.core.formats import plan_text
+from gitwt.core.formats.plan_text import Collected
 from gitwt.core.formats.plan_units import (
     DONE,
     OPEN,
@@ -29,7 +30,6 @@ from gitwt.core.formats.plan_units import (
     PlanReading,
     PlanUnit,
 )
-from gitwt.core.provenance import Ignored
 
 NAME = "gsd"
 ROOT = ".planning/"  # the planning folder: its files are bookkeeping, never a task's work
@@ -73,16 +73,8 @@ class _Plan:
         return wave.strip() or None if isinstance(wave, str) else None
 
 
-@dataclass
-class _Reading:
-    units: list[PlanUnit] = field(default_factory=list)
-    claims: list[ParallelClaim] = field(default_factory=list)
-    problems: list[PlanProblem] = field(default_factory=list)
-    ignored: list[Ignored] = field(default_factory=list)
-
-
 def read(files: Mapping[str, str]) -> PlanReading:
-    reading = _Reading()
+    reading = Collected()
     plans: list[_Plan] = []
     summaries: set[str] = set()
     for path in sorted(files):
@@ -108,15 +100,10 @@ def read(files: Mapping[str, str]) -> PlanReading:
     for plan in plans:
         reading.units.append(_unit(plan, summaries, reading))
     reading.claims.extend(_claims(plans, reading))
-    return PlanReading(
-        tuple(reading.units),
-        tuple(reading.claims),
-        tuple(reading.problems),
-        tuple(reading.ignored),
-    )
+    return reading.reading()
 
 
-def _depends_on(plan: _Plan, known: Mapping[str, _Plan], reading: _Reading) -> list[str]:
+def _depends_on(plan: _Plan, known: Mapping[str, _Plan], reading: Collected) -> list[str]:
     """Plan ids as GSD writes them: `"03-01"`, or `"01"` for a plan of the same phase."""
     phase = plan.group.removeprefix("gsd.")
     ids: list[str] = []
@@ -153,7 +140,7 @@ def _plan_number(text: str) -> tuple[int, str]:
     return int(digits), text[len(digits) :].upper()
 
 
-def _unit(plan: _Plan, summaries: set[str], reading: _Reading) -> PlanUnit:
+def _unit(plan: _Plan, summaries: set[str], reading: Collected) -> PlanUnit:
     data = plan.found.data or {}
     mentions: list[PlanMention] = []
     declared: list[str] = []
@@ -197,7 +184,7 @@ def _title(plan: _Plan) -> str:
     return next((line.strip() for line in lines if line.strip()), plan.native_id)
 
 
-def _task_files(plan: _Plan, declared: list[str], reading: _Reading) -> list[PlanMention]:
+def _task_files(plan: _Plan, declared: list[str], reading: Collected) -> list[PlanMention]:
     """Each task's `<files>`; an entry `files_modified` lacks is declared and reported."""
     mentions: list[PlanMention] = []
     in_task = in_files = False
@@ -215,7 +202,7 @@ def _task_files(plan: _Plan, declared: list[str], reading: _Reading) -> list[Pla
 
 
 def _entries(
-    plan: _Plan, text: str, line: int, declared: list[str], reading: _Reading
+    plan: _Plan, text: str, line: int, declared: list[str], reading: Collected
 ) -> list[PlanMention]:
     regexes = [regex for regex in map(_regex, declared) if regex is not None]
     mentions: list[PlanMention] = []
@@ -261,7 +248,7 @@ def _regex(pattern: str) -> re.Pattern[str] | None:
         return None
 
 
-def _claims(plans: list[_Plan], reading: _Reading) -> list[ParallelClaim]:
+def _claims(plans: list[_Plan], reading: Collected) -> list[ParallelClaim]:
     """Plans of one phase with the same wave, unless `depends_on` orders them."""
     ordered = sorted(plans, key=lambda plan: (plan.group, plan.plan, plan.id))
     rank = {plan.id: number for number, plan in enumerate(ordered)}

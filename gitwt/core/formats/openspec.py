@@ -15,10 +15,10 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass, field
 
 from gitwt.core import front_matter
 from gitwt.core.formats import plan_text
+from gitwt.core.formats.plan_text import Collected
 from gitwt.core.formats.plan_units import (
     DONE,
     IN_PROGRESS,
@@ -55,15 +55,8 @@ def plan_of(path: str) -> str | None:
     return f"openspec/changes/{found.group('change')}"
 
 
-@dataclass
-class _Reading:
-    units: list[PlanUnit] = field(default_factory=list)
-    problems: list[PlanProblem] = field(default_factory=list)
-    ignored: list[Ignored] = field(default_factory=list)
-
-
 def read(files: Mapping[str, str]) -> PlanReading:
-    reading = _Reading()
+    reading = Collected()
     changes: dict[str, dict[str, str]] = {}
     for path in sorted(files):
         found = _FILE.match(path)
@@ -73,10 +66,10 @@ def read(files: Mapping[str, str]) -> PlanReading:
         _store(files[CONFIG], reading)
     for change, texts in changes.items():
         _change(change, texts, reading)
-    return PlanReading(tuple(reading.units), (), tuple(reading.problems), tuple(reading.ignored))
+    return reading.reading()
 
 
-def _store(text: str, reading: _Reading) -> None:
+def _store(text: str, reading: Collected) -> None:
     """`store: <id>` in the project config: the changes live in that store, not here."""
     try:
         data, keys, _ = front_matter.load_document(text, CONFIG, strings=True)
@@ -98,7 +91,7 @@ def _store(text: str, reading: _Reading) -> None:
         )
 
 
-def _change(change: str, texts: dict[str, str], reading: _Reading) -> None:
+def _change(change: str, texts: dict[str, str], reading: Collected) -> None:
     folder = f"openspec/changes/{change}"
     if not is_task_id(change):
         reading.problems.append(
@@ -144,7 +137,7 @@ def _title(proposal: str, change: str) -> str:
     return change
 
 
-def _tasks(text: str, source: str, boxes: list[bool], reading: _Reading) -> list[PlanMention]:
+def _tasks(text: str, source: str, boxes: list[bool], reading: Collected) -> list[PlanMention]:
     """The check-box lines of tasks.md (their boxes give the status)."""
     mentions: list[PlanMention] = []
     for line in plan_text.markdown_lines(text):
@@ -174,7 +167,10 @@ def _design(headings: list[tuple[int, str]]) -> bool:
 
 
 def _sections(
-    text: str, source: str, wanted: Callable[[list[tuple[int, str]]], bool], reading: _Reading
+    text: str,
+    source: str,
+    wanted: Callable[[list[tuple[int, str]]], bool],
+    reading: Collected,
 ) -> list[PlanMention]:
     """Paths of the lines under the headings `wanted` accepts."""
     mentions: list[PlanMention] = []
@@ -197,7 +193,7 @@ def _sections(
     return mentions
 
 
-def _areas(text: str, source: str, reading: _Reading) -> list[PlanMention]:
+def _areas(text: str, source: str, reading: Collected) -> list[PlanMention]:
     """`affected_areas` entries that are paths (`auth` names an area, `src/auth/` a folder)."""
     try:
         data, keys, items = front_matter.load_document(text, source, strings=True)

@@ -10,12 +10,18 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterable, Iterator, Mapping, Sequence
-from dataclasses import replace
+from dataclasses import dataclass, field, replace
 
 from gitwt.core import path_mentions
 from gitwt.core.formats import markdown_lines as markdown_lines_module
 from gitwt.core.formats.markdown_lines import MarkdownLine
-from gitwt.core.formats.plan_units import PlanMention, PlanProblem
+from gitwt.core.formats.plan_units import (
+    ParallelClaim,
+    PlanMention,
+    PlanProblem,
+    PlanReading,
+    PlanUnit,
+)
 from gitwt.core.front_matter import FrontMatterError
 from gitwt.core.legacy_tokens import Mention
 from gitwt.core.legacy_words import NEGATIVE_NOTE
@@ -23,6 +29,21 @@ from gitwt.core.provenance import Ignored
 
 _ITEM = re.compile(r"^\s*(?:[-*+]|\d+[.)])\s+(?:\[(?P<box>[ xX])\]\s*)?(?P<rest>.*)$")
 _NOTE = re.compile(r"\(([^()]*)\)")
+
+
+@dataclass
+class Collected:
+    """What a reader gathers, in reading order, before it becomes one PlanReading."""
+
+    units: list[PlanUnit] = field(default_factory=list)
+    claims: list[ParallelClaim] = field(default_factory=list)
+    problems: list[PlanProblem] = field(default_factory=list)
+    ignored: list[Ignored] = field(default_factory=list)
+
+    def reading(self) -> PlanReading:
+        return PlanReading(
+            tuple(self.units), tuple(self.claims), tuple(self.problems), tuple(self.ignored)
+        )
 
 
 def markdown_lines(text: str, first_line: int = 1) -> Iterator[MarkdownLine]:
