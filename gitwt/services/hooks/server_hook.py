@@ -10,6 +10,8 @@ registry as the push leaves it, and the commits.
   change (what a merge inside it hides). No entry, or an unreadable one: refused (fail closed).
 - A live task's base branch may not change a path that task declares (the base guard's rule);
   a task's merge takes it out of the registry in the same push, so its paths are free then.
+  While tasks are live, the config and the ownership map on HEAD's branch do not change: the
+  check reads them there, so a push changing them could talk it out of checking.
 
 Its messages are the commit hook's, from the core. Any error in the check refuses the push.
 """
@@ -218,6 +220,7 @@ def base_guard(live: Live, ref: str, old: str | None, new: str | None) -> list[s
     live task may not change a path that task declares; its merge lands it, and a merge's
     push takes the task out of the registry in the same push, so it is not live after it."""
     from gitwt.core.display import quote_path
+    from gitwt.services.team.base_declarations import head_branch, settings_differ
 
     if old is None or new is None or not ref.startswith("refs/heads/"):
         return []
@@ -225,6 +228,13 @@ def base_guard(live: Live, ref: str, old: str | None, new: str | None) -> list[s
     guarded = [entry for entry in live.entries.values() if entry.base == branch]
     if not guarded:
         return []
+    if branch == head_branch() and settings_differ(old, new):
+        # The check reads them on this branch: a push here could talk it out of checking.
+        return [
+            f"{branch} may not change the git parallel config or the ownership map while "
+            "tasks are live (they decide what this server checks); change them when no task "
+            "is live"
+        ]
     changes = [c for found in git.range_commits_changes(old, new, ".").values() for c in found]
     changes += git.range_changes(old, new, ".")  # what only the net change shows (merges)
     rules = [(entry, entry.rules(None, "allow")) for entry in guarded]

@@ -48,6 +48,28 @@ def config_at(rev: str, cwd: str = ".") -> config_module.Config:
     return config_module.Config()
 
 
+def team_base(config: config_module.Config, cwd: str = ".") -> str | None:
+    """The team's base branch on the server: config `base`, else the branch HEAD names (the
+    one a clone checks out, so the base of its main worktree)."""
+    return config.base or head_branch(cwd)
+
+
+def head_branch(cwd: str = ".") -> str | None:
+    """The branch HEAD names: the one the server reads its config from."""
+    result = git.run(["symbolic-ref", "--quiet", "--short", "HEAD"], cwd, check=False)
+    return (result.stdout.decode().strip() or None) if result.returncode == 0 else None
+
+
+def settings_differ(old: str, new: str, cwd: str = ".") -> bool:
+    """Whether the config or the ownership map differ between two commits: they decide what
+    the server checks (which branches are tasks, where specs are, who owns what)."""
+    before, after = config_at(old, cwd), config_at(new, cwd)
+    if before != after:
+        return True
+    places = {before.ownership} if before.ownership else set(config_module.CODEOWNERS_LOCATIONS)
+    return any(blob_text(old, place, cwd) != blob_text(new, place, cwd) for place in places)
+
+
 def ownership_at(rev: str, config: config_module.Config, cwd: str = ".") -> OwnershipMap | None:
     """The ownership map as committed at `rev`: the config's, else the first CODEOWNERS."""
     from gitwt.core import ownership

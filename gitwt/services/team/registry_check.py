@@ -174,8 +174,15 @@ def _declarations(changed: list[registry.Entry], live: dict[str, registry.Entry]
     from gitwt.services.team import base_declarations
 
     reasons: list[str] = []
+    team_base = base_declarations.team_base(base_declarations.config_at("HEAD"))
     bases: dict[str, list[registry.Entry]] = {}
     for entry in changed:
+        if entry.base != team_base:
+            # A branch the agent pushed could hold a spec of its own making.
+            reasons.append(
+                f"task {entry.id}'s base {entry.base!r} is not the team's base {team_base}"
+            )
+            continue
         bases.setdefault(entry.base, []).append(entry)
     tracked: list[str] = []
     for base, entries in bases.items():

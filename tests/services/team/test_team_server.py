@@ -282,3 +282,36 @@ def test_a_change_hidden_in_a_merge_commit_of_the_task_branch_is_refused(team: T
     refused = push(team.alice, "origin", "parallel/c", cwd=tree)
     assert refused.returncode != 0
     assert "src/shared/x.py" in refused.stderr and "not declared by task c" in refused.stderr
+
+
+def test_an_entry_may_not_take_its_spec_from_a_branch_the_agent_pushed(team: Team) -> None:
+    assert team.alice.cli("start", "c").code == 0
+    before = server_registry_commit(team)
+    # The agent pushes a branch of its own whose spec of c declares everything...
+    team.alice.git("switch", "-q", "-c", "evil")
+    spec = team.alice.path / "docs" / "SPEC-c-task.md"
+    spec.write_text(spec.read_text().replace("src/c.py", "'**'"))
+    team.alice.git("commit", "-qam", "c may do anything", "--no-verify")
+    assert push(team.alice, "origin", "evil").returncode == 0
+    # ... and points c's entry at it.
+    moved = {**registry(team.bare)["c"], "base": "evil", "files": ["**"]}
+    commit = hand_made(team.alice, {"c.json": json.dumps(moved)})
+    pushed = push(team.alice, "origin", f"{commit}:{REGISTRY}")
+    assert pushed.returncode != 0
+    assert "task c's base 'evil' is not the team's base main" in pushed.stderr
+    assert server_registry_commit(team) == before
+
+
+def test_the_config_on_base_may_not_change_while_tasks_are_live(team: Team) -> None:
+    assert team.alice.cli("start", "c").code == 0
+    # With another branch template, parallel/c would no longer be a task branch to the server.
+    (team.bob.path / ".gitparallel.toml").write_text('remote = "origin"\nbranch = "x/{id}"\n')
+    team.bob.git("commit", "-qam", "config", "--no-verify")
+    refused = push(team.bob, "origin", "main")
+    assert refused.returncode != 0
+    assert "main may not change the git parallel config or the ownership map while tasks" in (
+        refused.stderr
+    )
+    team.alice.work(worktree(team.alice, "c"), "src/shared/x.py", "x = 9\n", "--no-verify")
+    wide = push(team.alice, "origin", "parallel/c", cwd=worktree(team.alice, "c"))
+    assert wide.returncode != 0
