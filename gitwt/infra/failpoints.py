@@ -48,8 +48,9 @@ POINTS: tuple[str, ...] = (
 )
 
 
-# Points that only raise: the commit hook changes no state, so a SIGKILL there proves nothing.
-RAISE_ONLY_POINTS: tuple[str, ...] = ("hook:check",)
+# Points that only raise: the commit hook and the server's check change no state, so a SIGKILL
+# there proves nothing.
+RAISE_ONLY_POINTS: tuple[str, ...] = ("hook:check", "server:check")
 
 
 class InjectedFault(RuntimeError):

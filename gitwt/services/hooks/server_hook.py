@@ -29,7 +29,7 @@ from gitwt.core.specs import same_id
 from gitwt.core.task_ids import TASK_ID
 from gitwt.errors import GitParallelError
 from gitwt.infra import config as config_module
-from gitwt.infra import git, remote
+from gitwt.infra import failpoints, git, remote
 
 HOOK = "pre-receive"
 MARKER = "# git parallel server check"
@@ -256,6 +256,7 @@ def main(lines: bytes) -> int:
 
     try:
         pushed = pushed_refs(lines)
+        failpoints.hit("server:check")
         config = config_at("HEAD")
         refusals, live = live_after(pushed)
         registry_refused = bool(refusals)

@@ -315,3 +315,24 @@ def test_the_config_on_base_may_not_change_while_tasks_are_live(team: Team) -> N
     team.alice.work(worktree(team.alice, "c"), "src/shared/x.py", "x = 9\n", "--no-verify")
     wide = push(team.alice, "origin", "parallel/c", cwd=worktree(team.alice, "c"))
     assert wide.returncode != 0
+
+
+def test_an_error_inside_the_check_refuses_the_push(team: Team) -> None:
+    from gitwt.infra import failpoints
+
+    assert team.alice.cli("start", "c").code == 0
+    tip = team.alice.git("rev-parse", "main").strip()
+    hook = team.bare / "hooks" / "pre-receive"
+    ran = subprocess.run(
+        [str(hook)],
+        input=f"{'0' * 40} {tip} refs/heads/parallel/c\n",
+        cwd=team.bare,
+        capture_output=True,
+        text=True,
+        env={**os.environ, failpoints.RAISE_VARIABLE: "server:check"},
+        check=False,
+    )
+    assert ran.returncode == 1
+    assert ran.stderr == (
+        "git parallel: push refused: the server check failed: failpoint server:check\n"
+    )
