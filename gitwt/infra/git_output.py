@@ -207,3 +207,24 @@ def parse_commit_graph(text: str) -> tuple[dict[str, list[str]], set[str]]:
         else:
             parents[oid] = rest
     return parents, boundary
+
+
+def parse_numstat(data: bytes) -> dict[str, dict[str, object]]:
+    """`git diff --numstat -z -M`: +/- lines per path (`binary` when git counts none), and the
+    old path of a rename. A rename is `added<TAB>removed<TAB>` then NUL, old path, NUL, new path."""
+    items = split_z(data)
+    counts: dict[str, dict[str, object]] = {}
+    index = 0
+    while index < len(items):
+        added, removed, path = items[index].split("\t", 2)
+        entry: dict[str, object] = {
+            "added": int(added) if added != "-" else 0,
+            "removed": int(removed) if removed != "-" else 0,
+            "binary": added == "-",
+        }
+        index += 1
+        if not path:  # a rename: its two paths follow
+            entry["renamed_from"], path = items[index], items[index + 1]
+            index += 2
+        counts[path] = entry
+    return counts

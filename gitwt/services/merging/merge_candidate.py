@@ -27,28 +27,10 @@ from gitwt.services.merging.merge_results import (
 
 def line_counts(old: str, new: str, cwd: str) -> dict[str, dict[str, Any]]:
     """+/- lines per path of the branch's change, with renames and binary files told apart."""
-    from unidiff.errors import UnidiffParseError
-    from unidiff.patch import PatchSet
+    from gitwt.infra.git_output import parse_numstat
 
-    raw = git.run(
-        ["-c", "core.quotePath=false", "diff", "-M", "--no-color", "--no-ext-diff", old, new, "--"],
-        cwd,
-    ).stdout.decode("utf-8", "surrogateescape")
-    try:
-        patch = PatchSet(raw)
-    except UnidiffParseError:
-        return {}
-    counts: dict[str, dict[str, Any]] = {}
-    for patched in patch:
-        entry: dict[str, Any] = {
-            "added": patched.added,
-            "removed": patched.removed,
-            "binary": patched.is_binary_file,
-        }
-        if patched.is_rename:
-            entry["renamed_from"] = patched.source_file.removeprefix("a/")
-        counts[patched.path] = entry
-    return counts
+    raw = git.run(["diff", "--numstat", "-z", "-M", "--no-ext-diff", old, new, "--"], cwd).stdout
+    return parse_numstat(raw)
 
 
 # --- test gate -------------------------------------------------------------------------------
