@@ -49,7 +49,7 @@ def dispatch(args: list[str]) -> int:
         try:
             return entry.framework_boundaries()
         except HookError as error:
-            sys.stderr.write(f"git parallel: error: {error.message}\nhint: {error.hint}\n")
+            sys.stderr.write(error.render() + "\n")
             return EXIT_UNREADABLE
     if what in CHECKED_HOOKS:
         from gitwt.hook import rules_file  # `re`: only once the hook is known

@@ -160,9 +160,7 @@ def shim_main(
         load_checker()
         code = checks.run_hook(hook, mode, stdin_data, where, started)
     except HookError as error:
-        sys.stderr.write(f"git parallel: error: {error.message}\n")
-        if error.hint:
-            sys.stderr.write(f"hint: {error.hint}\n")
+        sys.stderr.write(error.render() + "\n")
         code = EXIT_UNREADABLE
     except KeyboardInterrupt:
         return 130

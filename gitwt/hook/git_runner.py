@@ -12,20 +12,20 @@ from __future__ import annotations
 
 import os
 
+from gitwt.errors import GitParallelError
 from gitwt.infra import real_objects
 
 
-class HookError(Exception):
+class HookError(GitParallelError):
     """The hook cannot do its job (rules unreadable, git failed): fail closed with exit 2.
 
-    Not a `GitParallelError`: importing `gitwt.errors` before git has started would cost the
-    commit hook its time; the readers that raise one are wrapped by `_failing_closed`.
+    A `GitParallelError` like every user-facing error (`gitwt.errors` imports nothing, so the
+    commit hook pays nothing for it); `render()` is its one rendering.
     """
 
     def __init__(self, message: str, hint: str = "") -> None:
-        super().__init__(message)
-        self.message = message
-        self.hint = hint
+        super().__init__(message, hint)
+        self.hint: str = hint
 
 
 # --- running git -----------------------------------------------------------------------------
