@@ -4,7 +4,7 @@
 with `-` or is `HEAD`; the rules are simple and fixed, so `start` checks its branch names here
 instead of running one git process per task. The `@{-N}` shorthand that `--branch` expands is
 refused (it contains `@{`): a branch template names a new branch, never the previous one.
-tests/unit/test_ref_names.py holds this against git itself.
+tests/core/test_ref_names.py holds this against git itself.
 """
 
 from __future__ import annotations

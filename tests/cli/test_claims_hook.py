@@ -11,8 +11,8 @@ import yaml
 
 from gitwt.core.formats import FORMATS
 from tests.cli.test_plan_claims import TASKS, copy_plan
+from tests.cli.test_pre_commit_framework import PROJECT, local_config, pre_commit
 from tests.conftest import Repo
-from tests.e2e.test_pre_commit_framework import PROJECT, local_config, pre_commit
 
 
 def manifest_hook() -> dict:

@@ -13,7 +13,7 @@ from pathlib import Path
 import pytest
 
 from tests.conftest import Repo
-from tests.integration.test_merge import start_open
+from tests.services.merging.test_merge import start_open
 
 HOOK = str(Path(sys.executable).parent / "git-parallel-hook")
 

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.integration.team_setup import Team, serving
+from tests.services.team.team_setup import Team, serving
 
 SPECS = {
     "a": ["src/shared/**"],

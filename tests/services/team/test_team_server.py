@@ -15,7 +15,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.integration.team_setup import REGISTRY, Machine, Team, registry
+from tests.services.team.team_setup import REGISTRY, Machine, Team, registry
 
 pytestmark = pytest.mark.slow
 

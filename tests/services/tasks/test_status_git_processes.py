@@ -11,7 +11,7 @@ from pathlib import Path
 
 from bench.git_processes import git_processes, traced_environment
 from tests.conftest import Repo
-from tests.integration.test_status import commit_file, start_open
+from tests.services.tasks.test_status import commit_file, start_open
 
 
 def traced_status(repo: Repo, log: Path) -> tuple[Counter[str], dict[str, object]]:

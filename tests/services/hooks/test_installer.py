@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 
 from tests.conftest import Repo, git, run_cli
-from tests.integration.test_hook import commit, task_worktree, write
+from tests.hook.test_commit_hooks import commit, task_worktree, write
 
 
 def config_files(repo: Repo) -> dict[str, str]:

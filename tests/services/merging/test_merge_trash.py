@@ -8,8 +8,8 @@ from pathlib import Path
 from bench.git_processes import git_processes, traced_environment
 from gitwt.services.merging import trash
 from tests.conftest import Repo, git
-from tests.integration.test_merge import start_open, work
-from tests.integration.test_supervisor import wait_until
+from tests.services.merging.test_merge import start_open, work
+from tests.services.tasks.test_supervisor import wait_until
 
 
 def common_dir(repo: Repo) -> str:

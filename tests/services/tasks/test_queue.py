@@ -12,7 +12,7 @@ from pathlib import Path
 import pytest
 
 from tests.conftest import Repo
-from tests.integration.test_supervisor import status_of, wait_until
+from tests.services.tasks.test_supervisor import status_of, wait_until
 
 GATED = "sh -c 'while [ ! -e \"{gate}\"/{{id}} ]; do sleep 0.05; done'"
 

@@ -7,7 +7,7 @@ import os
 from pathlib import Path
 
 from tests.conftest import Repo
-from tests.integration.test_supervisor import status_of, wait_until
+from tests.services.tasks.test_supervisor import status_of, wait_until
 
 UNGATED = "cpu_max = 100\nmemory_max = 100\npoll_interval = 0.2\n"
 

@@ -74,7 +74,7 @@ def test_waves_respect_max_instances() -> None:
 
 def test_zero_padded_dependencies_name_the_same_task(tmp_path) -> None:
     from gitwt.infra.config import Config
-    from tests.unit.specs_on_disk import find_tasks
+    from tests.core.specs_on_disk import find_tasks
 
     (tmp_path / "docs").mkdir()
     (tmp_path / "docs/SPEC-064-a.md").write_text("---\nfiles: [a]\n---\n")

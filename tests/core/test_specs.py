@@ -8,7 +8,7 @@ from gitwt.core import legacy_specs
 from gitwt.core.specs import SpecError, parse_spec
 from gitwt.errors import GitParallelError
 from gitwt.infra.config import Config
-from tests.unit.specs_on_disk import find_tasks
+from tests.core.specs_on_disk import find_tasks
 
 
 def write(root: Path, relative: str, text: str) -> None:

@@ -15,10 +15,10 @@ from pathlib import Path
 import pytest
 import yaml
 
+from tests.cli.test_pre_commit_framework import pre_commit
 from tests.conftest import Repo, git
-from tests.e2e.test_pre_commit_framework import pre_commit
-from tests.integration.test_hook import commit, write
-from tests.integration.test_merge import start_open
+from tests.hook.test_commit_hooks import commit, write
+from tests.services.merging.test_merge import start_open
 
 NO_TODO = {
     "repos": [

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from tests.conftest import Repo, git
-from tests.integration.test_hook import commit, task_worktree, write
+from tests.hook.test_commit_hooks import commit, task_worktree, write
 
 OWNERS = "/src/ @backend\n/docs/ @writer\n/src/payments/ @payments\n"
 

@@ -14,7 +14,7 @@ from pathlib import Path
 
 from bench.git_processes import git_processes, total, traced_environment
 from tests.conftest import Repo, run_cli
-from tests.integration.test_supervisor import UNGATED
+from tests.services.tasks.test_supervisor import UNGATED
 
 TASKS = 4
 

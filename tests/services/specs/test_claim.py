@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 
 from tests.conftest import Repo, git
-from tests.integration.test_supervisor import UNGATED, record
+from tests.services.tasks.test_supervisor import UNGATED, record
 
 
 def two_open_tasks(repo: Repo) -> None:

@@ -19,7 +19,7 @@ import pytest
 
 from gitwt.infra import failpoints
 from tests.conftest import Repo, git
-from tests.integration.test_supervisor import UNGATED, record, wait_until
+from tests.services.tasks.test_supervisor import UNGATED, record, wait_until
 
 DOCUMENTED_STATES = {
     "queued",

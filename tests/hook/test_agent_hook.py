@@ -13,8 +13,8 @@ from pathlib import Path
 import pytest
 
 from tests.conftest import Repo
-from tests.integration.test_hook import task_worktree, write
-from tests.integration.test_merge import start_open
+from tests.hook.test_commit_hooks import task_worktree, write
+from tests.services.merging.test_merge import start_open
 
 PAYLOADS = Path(__file__).resolve().parents[1] / "fixtures" / "agent-payloads"
 HOOK = str(Path(sys.executable).parent / "git-parallel-hook")

@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 
 from tests.conftest import Repo, git
-from tests.integration.test_supervisor import UNGATED, record, status_of, wait_until
+from tests.services.tasks.test_supervisor import UNGATED, record, status_of, wait_until
 
 
 def open_task(repo: Repo, files: list[str] | None = None) -> Path:

@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 
 from tests.conftest import Repo, git
-from tests.integration.test_supervisor import UNGATED, record, status_of, wait_until
+from tests.services.tasks.test_supervisor import UNGATED, record, status_of, wait_until
 
 
 def specs(repo: Repo, layout: dict[str, list[str]], **extra: dict) -> None:

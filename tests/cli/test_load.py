@@ -13,8 +13,8 @@ from pathlib import Path
 import pytest
 
 from tests.conftest import Repo
-from tests.integration.test_claim import rules_of
-from tests.integration.test_supervisor import UNGATED
+from tests.services.specs.test_claim import rules_of
+from tests.services.tasks.test_supervisor import UNGATED
 
 TASKS = 20
 COMMITS = 50

@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 
 from tests.conftest import git
-from tests.integration.team_setup import Gate, Team, registry, serving
+from tests.services.team.team_setup import Gate, Team, registry, serving
 
 SPECS = {
     "a": ["src/shared/**"],

@@ -12,7 +12,7 @@ from gitwt.core import legacy_specs, legacy_tokens, spec_catalog
 from gitwt.core.legacy_tokens import TrackedIndex, classify
 from gitwt.core.specs import parse_spec
 from gitwt.infra.config import Config
-from tests.unit.specs_on_disk import catalog
+from tests.core.specs_on_disk import catalog
 
 FIXTURES = Path(__file__).parent.parent / "fixtures" / "spec-formats"
 TRACKED = (FIXTURES / "tracked.txt").read_text().split()

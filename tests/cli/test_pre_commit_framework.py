@@ -12,7 +12,7 @@ import pytest
 import yaml
 
 from tests.conftest import Repo, git
-from tests.integration.test_hook import commit, task_worktree, write
+from tests.hook.test_commit_hooks import commit, task_worktree, write
 
 PROJECT = Path(__file__).resolve().parents[2]
 # Captured before the fixtures point HOME at a temporary folder: try-repo builds a fresh venv
