@@ -90,7 +90,8 @@ def merged_settings(
 
 def tracked(worktree: str, paths: list[str]) -> set[str]:
     """Which of `paths` (relative) git tracks in `worktree`: one `ls-files`."""
-    return set(git.split_z(git.run(["ls-files", "-z", "--", *paths], worktree).stdout))
+    listed = git.run(["--literal-pathspecs", "ls-files", "-z", "--", *paths], worktree).stdout
+    return set(git.split_z(listed))  # names from settings (context.fileName) are not globs
 
 
 def _restore(path: str, original: str | None, written: str, commands: list[str]) -> None:
