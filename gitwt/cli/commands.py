@@ -61,10 +61,11 @@ def cli() -> None:
 
 
 def main(argv: list[str] | None = None) -> int:
-    # A path that is not UTF-8 is a str with lone surrogates; reports quote paths, and anything
-    # else that prints one must show an escape, not crash (stderr already does this).
-    if hasattr(sys.stdout, "reconfigure"):
-        sys.stdout.reconfigure(errors="backslashreplace")
+    # Text from specs, plans, paths and branches reaches the terminal inert: control characters
+    # (and lone surrogates, from paths that are not UTF-8) written escaped, as git quotes paths.
+    from gitwt.cli import inert_output
+
+    inert_output.install(sys.stdout, sys.stderr)
     try:
         if os.environ.get(COMPLETE_VAR):
             # Shell completion is registered for the executable `git-parallel`.

@@ -7,6 +7,7 @@ import os
 import sys
 from typing import Any, TextIO
 
+from gitwt.core.display import json_inert
 from gitwt.infra import state
 from gitwt.services.json_reports import clean_json as clean_json
 from gitwt.services.json_reports import merge_json as merge_json
@@ -20,15 +21,21 @@ def use_colour(stream: TextIO) -> bool:
 
 
 def paint(text: str, colour: str, stream: TextIO = sys.stdout) -> str:
+    """`text` in a colour on a terminal (the escape written so that the inert output lets it
+    through: cli/inert_output.py)."""
+    from gitwt.cli.inert_output import escape_sequence
+
     codes = {"red": "31", "green": "32", "yellow": "33", "bold": "1", "dim": "2"}
-    return f"\033[{codes[colour]}m{text}\033[0m" if use_colour(stream) else text
+    if not use_colour(stream):
+        return text
+    return f"{escape_sequence(codes[colour] + 'm')}{text}{escape_sequence('0m')}"
 
 
 def dump_json(data: dict[str, Any], stream: TextIO = sys.stdout) -> None:
     # Indented for a person at a terminal; compact for programs, because the indenting encoder
     # is pure Python and costs seconds' share on a 500-task plan (the compact one is C).
     indent = 2 if stream.isatty() else None
-    stream.write(state.dumps(data, indent=indent) + "\n")
+    stream.write(json_inert(state.dumps(data, indent=indent)) + "\n")
 
 
 def terminal_width(stream: TextIO | None = None) -> int | None:

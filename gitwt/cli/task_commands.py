@@ -7,6 +7,7 @@ import sys
 import click
 
 from gitwt.cli.commands import cli, emit
+from gitwt.cli.inert_output import escape_sequence
 from gitwt.cli.options import agent_option, local_option, max_option, run_option
 
 
@@ -83,7 +84,7 @@ def status(ids: tuple[str, ...], as_json: bool, watch: bool, no_forecast: bool) 
     while True:
         result = api.status(list(ids), forecast=not no_forecast)
         if watch and sys.stdout.isatty():
-            click.echo("\033[H\033[2J", nl=False)
+            click.echo(escape_sequence("H") + escape_sequence("2J"), nl=False)
         if as_json:
             report.dump_json(result.to_json())
         else:

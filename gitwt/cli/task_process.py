@@ -14,8 +14,9 @@ from typing import Any
 
 
 def _show_merge(result: Any) -> None:
-    from gitwt.cli import merge_report
+    from gitwt.cli import inert_output, merge_report
 
+    inert_output.install(sys.stdout)
     merge_report.merge_text(result, sys.stdout)
     sys.stdout.flush()
 

@@ -47,6 +47,43 @@ def quote_path(path: str) -> str:
     return '"' + "".join(shown) + '"'
 
 
+# What must never reach a terminal raw from a spec, a plan, a path or a branch: C0 controls, DEL,
+# C1 controls, the bidirectional overrides, embeddings, isolates and marks (text that reads one
+# way and runs another), the Unicode line and paragraph separators, and lone surrogates (bytes
+# that are not UTF-8, from git's output decoded with surrogateescape).
+_BIDI = [0x061C, 0x200E, 0x200F, *range(0x202A, 0x202F), *range(0x2066, 0x206A)]
+_CONTROLS = [*range(0x20), 0x7F, *range(0x80, 0xA0), *_BIDI, 0x2028, 0x2029]
+
+
+def _octal(char: str) -> str:
+    if "\udc80" <= char <= "\udcff":
+        return f"\\{ord(char) - 0xDC00:03o}"
+    return "".join(f"\\{byte:03o}" for byte in char.encode("utf-8", "surrogatepass"))
+
+
+_INERT = {code: _ESCAPES.get(chr(code)) or _octal(chr(code)) for code in _CONTROLS}
+_INERT.update({code: _octal(chr(code)) for code in range(0xD800, 0xE000)})
+_INERT_LINES = {code: shown for code, shown in _INERT.items() if code != 0x0A}
+# JSON escapes what a JSON string must not hold raw (C0); these it would print as they are.
+_JSON_INERT = {code: f"\\u{code:04x}" for code in _CONTROLS if code >= 0x7F}
+
+
+def inert(text: str, *, lines: bool = False) -> str:
+    """Text from a spec, a plan, a path or a branch, safe to show on a terminal: every control
+    character (C0, DEL, C1), bidirectional control, line separator and undecodable byte shown
+    escaped as git quotes paths (`\\033`, `\\t`, the UTF-8 bytes in octal: `\\342\\200\\256`);
+    all else as it is. `lines`: keep newlines (a whole report's text, where they end lines)."""
+    if text.isascii() and text.isprintable():
+        return text
+    return text.translate(_INERT_LINES if lines else _INERT)
+
+
+def json_inert(text: str) -> str:
+    """JSON text with DEL, C1 and bidirectional controls as `\\u` escapes: JSON already escapes
+    C0; these it keeps raw, and outside a string JSON text never holds them."""
+    return text if text.isascii() and "\x7f" not in text else text.translate(_JSON_INERT)
+
+
 def path_list(paths: list[str], limit: int = SHOWN_PATHS) -> str:
     shown = ", ".join(quote_path(path) for path in paths[:limit])
     return shown + (f" (+{len(paths) - limit} more)" if len(paths) > limit else "")
