@@ -150,6 +150,7 @@ def _unit(entry: _Parsed, units: set[str], positions: list[int], reading: _Readi
     unit_id = f"{SHORT}.{entry.native}"
     mentions = _mentions(entry, positions, reading)
     depends = _dependencies(entry, None, units, reading)
+    inherited = list(depends)  # a subtask starts only once its task's dependencies are done
     tasks: list[PlanTask] = []
     for sub in entry.subtasks:
         sub_mentions = _mentions(sub, positions, reading)
@@ -168,7 +169,7 @@ def _unit(entry: _Parsed, units: set[str], positions: list[int], reading: _Readi
                 source=reading.source,
                 line=sub.line,
                 mentions=tuple(sub_mentions),
-                depends_on=tuple(sub_depends),
+                depends_on=tuple(dict.fromkeys(sub_depends + inherited)),
                 done=_status(sub.data) == DONE,
             )
         )

@@ -131,6 +131,13 @@ def test_dependencies_numbers_strings_and_subtasks() -> None:
     assert (first.id, second.id, second.depends_on) == ("tm.7.1", "tm.7.2", ("tm.7.1",))
     # a subtask waiting for another task's subtask makes its unit wait for that task
     assert units["tm.9"].tasks[0].depends_on == ("tm.7.1",)
+    # a subtask run on its own waits for what its task waits for
+    ten = next(
+        u
+        for u in read(tagged([*tasks[:3], item(10, dependencies=[8], subtasks=[item(1)])])).units
+        if u.id == "tm.10"
+    )
+    assert ten.tasks[0].depends_on == ("tm.8",)
     assert units["tm.9"].depends_on == ("tm.7",)
     assert paths_of(units["tm.7"].mentions) == ["src/g.py", "src/g1.py", "src/g2.py"]
 
