@@ -25,6 +25,7 @@ from gitwt.infra import git
 
 if TYPE_CHECKING:
     from gitwt.core.ownership import OwnershipMap
+    from gitwt.core.specs import Task
 
 CONFIG_FILES = (config_module.CONFIG_FILE, config_module.PYPROJECT)
 
@@ -116,15 +117,16 @@ def _extract(commit: str, folder: str, paths: list[str] | None, cwd: str) -> Non
         tar.extractall(folder, members=safe, filter="fully_trusted")
 
 
-def declarations(commit: str, ids: Iterable[str], cwd: str = ".") -> dict[str, tuple[str, ...]]:
-    """Each task's declared patterns in the specs at `commit`; GitParallelError (naming the
-    task and the problem, like `start` would) when a task has no readable spec there."""
+def declarations(commit: str, ids: Iterable[str], cwd: str = ".") -> dict[str, Task]:
+    """Each task as the specs at `commit` give it (its declared patterns, its owner);
+    GitParallelError (naming the task and the problem, like `start` would) when a task has no
+    readable spec there."""
     from gitwt.services.specs.base_index import index_at
     from gitwt.services.specs.discovery import catalog_in, lazy_index
 
     config = config_at(commit, cwd)
     tracked = git.tracked_files(commit, cwd)
-    found: dict[str, tuple[str, ...]] = {}
+    found: dict[str, Task] = {}
     with tempfile.TemporaryDirectory(prefix="git-parallel-base-") as folder:
         _extract(commit, folder, _folders(config, tracked), cwd)
         # The repository's name as clients see it: the bare folder without its `.git`.
@@ -133,7 +135,7 @@ def declarations(commit: str, ids: Iterable[str], cwd: str = ".") -> dict[str, t
         catalog = catalog_in(os.path.realpath(folder), config, index)
         for task_id in ids:
             try:
-                found[task_id] = tuple(catalog.load(task_id).task.files)
+                found[task_id] = catalog.load(task_id).task
             except GitParallelError as error:
                 raise GitParallelError(f"task {task_id}: {error.message}", error.hint) from error
     return found

@@ -23,6 +23,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 
+from gitwt.core.specs import Task
 from gitwt.core.task_ids import TASK_ID
 from gitwt.errors import GitParallelError
 from gitwt.infra import git, remote
@@ -42,6 +43,7 @@ class RegistryChange:
     removed: dict[str, bytes] = field(default_factory=dict)  # name -> content before
     odd: list[str] = field(default_factory=list)  # names that are no regular file
     live: dict[str, bytes] = field(default_factory=dict)  # every entry after the update
+    previous: dict[str, bytes] = field(default_factory=dict)  # a changed entry, before
 
 
 def _listing(commit: str | None) -> dict[str, tuple[str, str]]:
@@ -60,7 +62,7 @@ def read_change(old: str | None, new: str) -> RegistryChange:
     """The pushed commit's parents, message and entry changes: two ls-trees, one cat-file."""
     before, after = _listing(old), _listing(new)
     wanted = [new, *(oid for mode, oid in after.values() if mode == ENTRY_MODE)]
-    wanted += [oid for name, (mode, oid) in before.items() if name not in after]
+    wanted += [oid for name, (mode, oid) in before.items() if after.get(name) != (mode, oid)]
     objects = remote.read_objects(".", wanted)
     header, _, message = objects[new].decode("utf-8", "replace").partition("\n\n")
     parents = [line.split()[1] for line in header.splitlines() if line.startswith("parent ")]
@@ -72,6 +74,8 @@ def read_change(old: str | None, new: str) -> RegistryChange:
         change.live[name] = objects[oid]
         if before.get(name) != (mode, oid):
             change.added[name] = objects[oid]
+            if name in before:
+                change.previous[name] = objects[before[name][1]]
     for name, (_mode, oid) in before.items():
         if name not in after:
             change.removed[name] = objects.get(oid, b"")
@@ -135,6 +139,7 @@ def check(old: str | None, new: str | None) -> Checked:
         live[entry.id] = entry
         if name in change.added:
             changed.append(entry)
+            reasons += _grows(name, change.previous.get(name), entry)
     reasons += _removals(change, bool(changed) or bool(change.odd))
     if changed and not reasons:
         reasons += _declarations(changed, live)
@@ -205,27 +210,61 @@ def _declarations(changed: list[registry.Entry], live: dict[str, registry.Entry]
     return reasons
 
 
-def _spec_mismatch(entry: registry.Entry, spec: tuple[str, ...]) -> list[str]:
-    """An entry may declare no pattern its spec on base or its claims do not. One that declares
-    less only narrows what its branch takes; equality would refuse every claim of a task whose
-    spec a person widened on base after it started."""
+def _spec_mismatch(entry: registry.Entry, spec: Task) -> list[str]:
+    """An entry names its spec's owner and declares no pattern its spec on base or its claims
+    do not. One that declares less only narrows what its branch takes (an entry that was live
+    may not shrink: `_grows`); equality would refuse every claim of a task whose spec a person
+    widened on base after it started."""
     from gitwt.core.display import path_list
 
-    allowed = {*spec, *entry.claims}
+    allowed = {*spec.files, *entry.claims}
     extra = [pattern for pattern in entry.files if pattern not in allowed]
-    if not extra:
+    reasons = []
+    if extra:
+        reasons.append(
+            f"task {entry.id}'s entry declares {path_list(extra)}, which neither its "
+            f"spec on {entry.base} here nor its claims declare"
+        )
+    if entry.owner != spec.owner:
+        reasons.append(
+            f"task {entry.id}'s entry names owner {entry.owner!r}, its spec on {entry.base} "
+            f"here {spec.owner!r}"
+        )
+    return reasons
+
+
+def _grows(name: str, before: bytes | None, entry: registry.Entry) -> list[str]:
+    """A live entry only grows (claims add patterns) and keeps its clone, base and branch: an
+    edit that narrowed another machine's entry would free its paths, and one that relabelled
+    its clone would let any machine remove it as its own."""
+    from gitwt.core.display import path_list
+
+    try:
+        old = _entry(name, before) if before is not None else None
+    except GitParallelError:
+        return []  # an unreadable entry replaced: judged as a new one
+    if old is None:
         return []
-    return [
-        f"task {entry.id}'s entry declares {path_list(extra)}, which neither its "
-        f"spec on {entry.base} here nor its claims declare"
-    ]
+    reasons = []
+    kept = (old.clone, old.base, old.branch, old.owner)
+    if kept != (entry.clone, entry.base, entry.branch, entry.owner):
+        reasons.append(
+            f"task {entry.id}'s entry must keep its clone, base, branch and owner: a release "
+            "and a new start change them, not an edit"
+        )
+    dropped = [pattern for pattern in old.files if pattern not in entry.files]
+    if dropped:
+        reasons.append(
+            f"task {entry.id}'s entry may only grow, but drops {path_list(dropped)}: a release "
+            "frees a task's paths, not an edit"
+        )
+    return reasons
 
 
 def _overlaps(
     changed: list[registry.Entry], live: dict[str, registry.Entry], tracked: list[str]
 ) -> list[str]:
     from gitwt.core import separation
-    from gitwt.core.specs import Task
     from gitwt.services.specs.live_overlap import conflict_text
     from gitwt.services.team.base_declarations import config_at, ownership_at
 

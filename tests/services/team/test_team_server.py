@@ -287,18 +287,21 @@ def test_a_change_hidden_in_a_merge_commit_of_the_task_branch_is_refused(team: T
 def test_an_entry_may_not_take_its_spec_from_a_branch_the_agent_pushed(team: Team) -> None:
     assert team.alice.cli("start", "c").code == 0
     before = server_registry_commit(team)
-    # The agent pushes a branch of its own whose spec of c declares everything...
+    # The agent pushes a branch of its own with a spec that declares what it likes...
     team.alice.git("switch", "-q", "-c", "evil")
-    spec = team.alice.path / "docs" / "SPEC-c-task.md"
-    spec.write_text(spec.read_text().replace("src/c.py", "'**'"))
-    team.alice.git("commit", "-qam", "c may do anything", "--no-verify")
+    (team.alice.path / "docs" / "SPEC-z-task.md").write_text(
+        "---\nid: z\ntitle: anything\nfiles:\n  - secret/**\n---\n"
+    )
+    team.alice.git("add", "-A")
+    team.alice.git("commit", "-qm", "z may do anything", "--no-verify")
     assert push(team.alice, "origin", "evil").returncode == 0
-    # ... and points c's entry at it.
-    moved = {**registry(team.bare)["c"], "base": "evil", "files": ["**"]}
-    commit = hand_made(team.alice, {"c.json": json.dumps(moved)})
+    # ... and registers a task based on it.
+    entry = {**registry(team.bare)["c"], "id": "z", "files": ["secret/**"], "base": "evil"}
+    entry["branch"] = "parallel/z"
+    commit = hand_made(team.alice, {"z.json": json.dumps(entry)})
     pushed = push(team.alice, "origin", f"{commit}:{REGISTRY}")
     assert pushed.returncode != 0
-    assert "task c's base 'evil' is not the team's base main" in pushed.stderr
+    assert "task z's base 'evil' is not the team's base main" in pushed.stderr
     assert server_registry_commit(team) == before
 
 
@@ -336,3 +339,25 @@ def test_an_error_inside_the_check_refuses_the_push(team: Team) -> None:
     assert ran.stderr == (
         "git parallel: push refused: the server check failed: failpoint server:check\n"
     )
+
+
+@pytest.mark.parametrize(
+    ("edit", "reason"),
+    [
+        # Narrowed, bob's task would free src/shared/** for an overlapping start.
+        ({"files": []}, "task a's entry may only grow, but drops src/shared/**"),
+        # Relabelled as alice's, it could then be removed as alice's own.
+        ({"clone": "alice-clone"}, "task a's entry must keep its clone, base, branch and owner"),
+    ],
+)
+def test_an_edit_may_not_shrink_or_relabel_another_machines_entry(
+    team: Team, edit: dict[str, object], reason: str
+) -> None:
+    assert team.bob.cli("start", "a").code == 0
+    before = server_registry_commit(team)
+    edited = {**registry(team.bare)["a"], **edit}
+    commit = hand_made(team.alice, {"a.json": json.dumps(edited)})
+    pushed = push(team.alice, "origin", f"{commit}:{REGISTRY}")
+    assert pushed.returncode != 0
+    assert reason in pushed.stderr, pushed.stderr
+    assert server_registry_commit(team) == before
