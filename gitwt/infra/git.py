@@ -138,19 +138,6 @@ def tracked_files(rev: str, cwd: str | os.PathLike[str] | None = None) -> list[s
     return split_z(run(["ls-tree", "-r", "-z", "--name-only", "--full-tree", rev], cwd).stdout)
 
 
-def files_under(
-    rev: str, folders: Sequence[str], cwd: str | os.PathLike[str] | None = None
-) -> dict[str, bytes]:
-    """The files below `folders` in the tree of `rev`, with their contents (two git processes)."""
-    listing = run(["ls-tree", "-r", "-z", "--full-tree", rev, "--", *folders], cwd).stdout
-    blobs = git_output.parse_tree_blobs(listing)
-    if not blobs:
-        return {}
-    batch = "".join(f"{oid}\n" for oid, _ in blobs).encode()
-    contents = git_output.parse_batch(run(["cat-file", "--batch"], cwd, input=batch).stdout)
-    return {path: data for (_, path), data in zip(blobs, contents, strict=True)}
-
-
 def index_files(cwd: str | os.PathLike[str] | None = None) -> list[str]:
     return split_z(run(["ls-files", "-z", "--full-name"], cwd).stdout)
 

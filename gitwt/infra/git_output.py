@@ -18,17 +18,6 @@ def split_z(data: bytes) -> list[str]:
     return data.rstrip(b"\0").decode("utf-8", "surrogateescape").split("\0")
 
 
-def parse_tree_blobs(data: bytes) -> list[tuple[str, str]]:
-    """`git ls-tree -r -z` entries that are files: (object id, path)."""
-    found: list[tuple[str, str]] = []
-    for item in split_z(data):
-        meta, _, path = item.partition("\t")
-        fields = meta.split()
-        if len(fields) == 3 and fields[1] == "blob":
-            found.append((fields[2], path))
-    return found
-
-
 def parse_tree_entries(data: bytes) -> list[tuple[str, str, str, str]]:
     """`git ls-tree -r -z` entries: (mode, type, object id, path)."""
     found: list[tuple[str, str, str, str]] = []

@@ -11,7 +11,7 @@ from __future__ import annotations
 import os
 from typing import TYPE_CHECKING
 
-from gitwt.infra import git, git_output
+from gitwt.infra import git, git_output, git_trees
 
 if TYPE_CHECKING:
     from gitwt.core.legacy_tokens import TrackedIndex
@@ -46,11 +46,10 @@ def index_at(rev: str | None, cwd: str, names: list[str]) -> TrackedIndex:
         if kind == "blob" and (mode == LINK_MODE or path.rsplit("/", 1)[-1] == ".gitignore")
     ]
     contents: dict[str, str] = {}
-    if wanted:
-        batch = "".join(f"{oid}\n" for oid, _ in wanted).encode()
-        raw = git.run(["cat-file", "--batch"], cwd, input=batch).stdout
-        for (_, path), data in zip(wanted, git_output.parse_batch(raw), strict=True):
-            contents[path] = data.decode("utf-8", "surrogateescape")
+    for (_, path), data in zip(
+        wanted, git_trees.blobs([oid for oid, _ in wanted], cwd), strict=True
+    ):
+        contents[path] = data.decode("utf-8", "surrogateescape")
     links = {path: contents[path] for mode, _, _, path in entries if mode == LINK_MODE}
     ignores = {path: text for path, text in contents.items() if path not in links}
     return TrackedIndex.build(

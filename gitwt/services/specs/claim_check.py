@@ -18,7 +18,7 @@ from typing import TYPE_CHECKING, Any
 
 from gitwt.core.plan_claims import ClaimCheck, plan_claims
 from gitwt.core.spec_catalog import SpecProblem, plan_problems
-from gitwt.infra import git
+from gitwt.infra import git, git_trees
 from gitwt.services.specs import discovery
 
 if TYPE_CHECKING:
@@ -164,7 +164,7 @@ def check_claims(context: Context, files: list[str], staged: bool = False) -> Cl
     if staged and false and git.rev_parse_verify("HEAD", toplevel) is not None:
         # Each plan's folder, and the folder of each file read (a plan's files may lie apart).
         folders = {plan.folder for plan in plans} | {os.path.dirname(path) for path in texts}
-        blobs = git.files_under("HEAD", sorted(folders - {""}), toplevel)
+        blobs = git_trees.files_under("HEAD", sorted(folders - {""}), toplevel)
         old_texts: dict[str, str] = {}
         old_reader = _recording(lambda path: discovery.decoded(blobs[path], path), old_texts)
         chosen = {(plan.format, plan.folder) for plan in plans}

@@ -1,0 +1,35 @@
+"""Files of a commit's tree and their contents, read without a checkout (two git processes).
+
+`check --claims --staged` reads the plans as HEAD has them; resolving paths reads base's links
+and `.gitignore` files.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Sequence
+
+from gitwt.infra import git_output
+from gitwt.infra.git import run
+
+
+def blobs(oids: Sequence[str], cwd: str | os.PathLike[str] | None = None) -> list[bytes]:
+    """The contents of these objects, in order (one `cat-file --batch`)."""
+    if not oids:
+        return []
+    batch = "".join(f"{oid}\n" for oid in oids).encode()
+    return git_output.parse_batch(run(["cat-file", "--batch"], cwd, input=batch).stdout)
+
+
+def files_under(
+    rev: str, folders: Sequence[str], cwd: str | os.PathLike[str] | None = None
+) -> dict[str, bytes]:
+    """The files below `folders` in the tree of `rev`, with their contents."""
+    listing = run(["ls-tree", "-r", "-z", "--full-tree", rev, "--", *folders], cwd).stdout
+    found = [
+        (oid, path)
+        for _, kind, oid, path in git_output.parse_tree_entries(listing)
+        if kind == "blob"
+    ]
+    contents = blobs([oid for oid, _ in found], cwd)
+    return dict(zip((path for _, path in found), contents, strict=True))
