@@ -149,6 +149,21 @@ def test_a_root_settings_file_gitwt_created_goes_once_no_task_is_wired(repo: Rep
     assert git(repo.path, "for-each-ref", "refs/parallel/salvage") == ""
 
 
+def test_a_broken_record_of_the_root_settings_never_stops_a_clean(repo: Repo) -> None:
+    """Anyone can write under .git (DESIGN §13): gitwt then leaves the root's file alone."""
+    declare(repo, "4", ["d/**"], "Four")
+    assert repo.cli("start", "4", "--agent", "claude").code == 0
+    root = repo.path / ".claude" / "settings.local.json"
+    wired = root.read_text()
+    (repo.path / ".git" / "parallel" / "agent-root.json").write_text("{broken")
+    cleaned = repo.cli("clean", "4")
+    assert cleaned.code == 0, cleaned.err + cleaned.out
+    assert root.read_text() == wired  # its hooks still answer: 0, outside any task worktree
+    command = hook_command(json.loads(wired), "PostToolUse", "Bash")
+    quiet = run_hook(command, payload("claude-bash-after.json", repo.path, command="ls"), repo.path)
+    assert quiet.returncode == 0, quiet.stderr
+
+
 def test_gemini_cli_gets_hooks_it_runs_once_the_folder_is_trusted(repo: Repo) -> None:
     declare(repo, "7", ["lib/**"], "Parser")
     started = repo.cli("start", "7", "--agent", "gemini")

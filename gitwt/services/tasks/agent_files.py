@@ -132,10 +132,13 @@ def _root_record_path(common_dir: str) -> str:
 
 
 def _load(path: str) -> dict[str, Any]:
-    data = read(path)
-    if data is None:
+    """A record gitwt wrote; {} when there is none, or it cannot be read (anyone can write
+    under .git: a broken record must never stop a merge or a clean)."""
+    try:
+        data = read(path)
+        loaded = json.loads(data) if data is not None else {}
+    except (OSError, ValueError):
         return {}
-    loaded = json.loads(data)
     return loaded if isinstance(loaded, dict) else {}
 
 
@@ -203,21 +206,32 @@ def lift_if_idle(common_dir: str) -> bool:
             return False
         record_path = _root_record_path(common_dir)
         record = _load(record_path)
+        if not record and os.path.exists(record_path):
+            return False  # unreadable: what to put back is unknown, so everything stays
         for name, entry in record.items():
-            path = str(entry["file"])
-            _restore(path, entry.get("original"), entry["written"], entry.get("commands", []))
-            if entry.get("made_dir"):
-                with contextlib.suppress(OSError):  # something else is in it now
-                    os.rmdir(os.path.dirname(path))
-            if entry.get("excluded"):
-                relative = agent_settings.AGENTS[name].root_settings or ""
-                _unexclude_in_main(common_dir, relative)
+            try:
+                _lift_one(common_dir, name, entry)
+            except (OSError, ValueError, TypeError, KeyError, AttributeError):
+                # A record someone edited: leave the file, the record and the script (its hooks
+                # still answer) as they are, rather than fail the merge or clean that called.
+                return False
         script_dir = os.path.join(state.state_dir(common_dir), SCRIPT_DIR)
         found = bool(record) or os.path.isdir(script_dir)
         shutil.rmtree(script_dir, ignore_errors=True)
         if os.path.exists(record_path):
             os.unlink(record_path)
         return found
+
+
+def _lift_one(common_dir: str, name: str, entry: dict[str, Any]) -> None:
+    """Put back the root's settings file of one agent, as the record says it was."""
+    path = str(entry["file"])
+    _restore(path, entry.get("original"), str(entry["written"]), list(entry.get("commands", [])))
+    if entry.get("made_dir"):
+        with contextlib.suppress(OSError):  # something else is in it now
+            os.rmdir(os.path.dirname(path))
+    if entry.get("excluded"):
+        _unexclude_in_main(common_dir, agent_settings.AGENTS[name].root_settings or "")
 
 
 # --- one task worktree -------------------------------------------------------------------------
