@@ -162,3 +162,11 @@ def test_a_feature_folder_outside_specs_is_read_where_feature_json_points(repo: 
     (problem,) = [p for entry in result.json()["specs"] for p in entry["problems"]]
     assert problem["source"] == ".specify/feature.json"
     assert "features/none/" in problem["message"]
+
+
+def test_staged_claims_work_on_a_detached_head(speckit: Repo) -> None:
+    """A commit mid-rebase (the main worktree's HEAD detached): no base to tell, HEAD's files."""
+    speckit.git("checkout", "-q", "--detach")
+    result = speckit.cli("check", "--claims", "--staged", TASKS)
+    assert result.code == 0, result
+    assert "2 false already at HEAD" in result.out

@@ -94,6 +94,19 @@ def _pointed_at(plan: PlanSource, files: list[str]) -> bool:
     return any(path.startswith(prefix) for path in files)
 
 
+def _tracked(context: Context) -> TrackedIndex:
+    """What base tracks; what HEAD tracks when there is no base to tell (a commit in a main
+    worktree whose HEAD is detached, mid-rebase): the hook must not fail for that."""
+    from gitwt.errors import GitParallelError
+    from gitwt.services.specs.base_index import base_index, index_at, repo_names
+
+    try:
+        return base_index(context)
+    except GitParallelError:
+        head = git.rev_parse_verify("HEAD", context.repo.toplevel)
+        return index_at(head, context.repo.toplevel, repo_names(context))
+
+
 def _judged(plans: list[PlanSource], index: Callable[[], TrackedIndex]) -> list[ClaimCheck]:
     return [check for plan in plans for check in plan_claims(plan, index)]
 
@@ -156,7 +169,7 @@ def check_claims(context: Context, files: list[str], staged: bool = False) -> Cl
         if not files or (plan.format, plan.folder) in wanted or _pointed_at(plan, given)
     ]
     skipped = [path for path in skipped if not any(_pointed_at(plan, [path]) for plan in plans)]
-    index = discovery.tracked_index(context)
+    index = discovery.lazy_index(lambda: _tracked(context))
     checks = _judged(plans, index)
     problems = [problem for plan in plans for problem in plan_problems(plan)]
     false = [check for check in checks if not check.holds]
