@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 from gitwt.core.formats import claims as judge
-from gitwt.core.formats.plan_units import TASK
+from gitwt.core.formats.plan_units import TASK, ParallelClaim
 from gitwt.core.plan_index import declared_patterns
 
 if TYPE_CHECKING:
@@ -57,27 +57,40 @@ def _where(source: str, line: int) -> str:
     return f"{source}:{line}" if line else source
 
 
+def _chosen(plan: PlanSource, wanted: set[str], lines: Collection[str]) -> list[ParallelClaim]:
+    """The claims among the wanted units, among the task lines of each, and between two task
+    lines named to run as units of their own."""
+    found: list[ParallelClaim] = []
+    for claim in plan.reading.claims:
+        if claim.level == TASK:
+            sides = judge.claim_sides(claim, plan.reading.units) if lines else None
+            named = sides is not None and set(sides) <= set(lines)
+            if claim.unit in wanted or named:
+                found.append(claim)
+        elif set(claim.between) <= wanted:
+            found.append(claim)
+    return found
+
+
 def plan_claims(
     plan: PlanSource,
     index: Callable[[], TrackedIndex],
     units: Collection[str] | None = None,
     names: Mapping[str, str] | None = None,
+    lines: Collection[str] = (),
 ) -> list[ClaimCheck]:
-    """The claims of one plan: among `units` (reader ids; None: every unit) and among the task
-    lines of each of them. `names` gives a unit's id as it was named (a format prefix)."""
+    """The claims of one plan: among `units` (reader ids; None: every unit), among the task
+    lines of each of them, and between the task `lines` named on their own (gitwt ids).
+    `names` gives a unit's id as it was named (a format prefix)."""
     reading = plan.reading
     wanted = {unit.id for unit in reading.units} if units is None else set(units)
-    chosen = [
-        claim
-        for claim in reading.claims
-        if (claim.unit in wanted if claim.level == TASK else set(claim.between) <= wanted)
-    ]
+    chosen = _chosen(plan, wanted, lines)
     if not chosen:
         return []
     where: dict[str, str] = {}
     declared: dict[str, list[str]] = {}
     for unit in reading.units:
-        if unit.id in wanted:
+        if unit.id in wanted or any(line.id in lines for line in unit.tasks):
             where[unit.id] = _where(unit.source, unit.line)
             declared[unit.id] = declared_patterns(unit.mentions, index)
             for line in unit.tasks:
@@ -92,20 +105,24 @@ def plan_claims(
         else:
             first, second = claim.between
             between, inside = (named.get(first, first), named.get(second, second)), None
-        lines = (where.get(verdict.sides[0], ""), where.get(verdict.sides[1], ""))
-        found.append(ClaimCheck(verdict, between, inside, lines))
+        sides = (where.get(verdict.sides[0], ""), where.get(verdict.sides[1], ""))
+        found.append(ClaimCheck(verdict, between, inside, sides))
     return found
 
 
 def named_claims(units: Mapping[str, Named], index: Callable[[], TrackedIndex]) -> list[ClaimCheck]:
-    """The claims among the named units of each plan, and among their task lines (`plan`)."""
-    chosen: dict[tuple[str, str], tuple[PlanSource, dict[str, str]]] = {}
+    """The claims among the named units of each plan, among their task lines, and between task
+    lines named to run on their own (`plan`)."""
+    chosen: dict[tuple[str, str], tuple[PlanSource, dict[str, str], set[str]]] = {}
     for name, named in units.items():
+        plan = named.plan
+        _, names, lines = chosen.setdefault((plan.format, plan.folder), (plan, {}, set()))
         if named.line is None:
-            plan = named.plan
-            chosen.setdefault((plan.format, plan.folder), (plan, {}))[1][named.unit.id] = name
+            names[named.unit.id] = name
+        else:
+            lines.add(named.line.id)
     return [
         check
-        for plan, names in chosen.values()
-        for check in plan_claims(plan, index, set(names), names)
+        for plan, names, lines in chosen.values()
+        for check in plan_claims(plan, index, set(names), names, lines)
     ]

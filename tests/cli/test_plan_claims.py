@@ -170,3 +170,12 @@ def test_staged_claims_work_on_a_detached_head(speckit: Repo) -> None:
     result = speckit.cli("check", "--claims", "--staged", TASKS)
     assert result.code == 0, result
     assert "2 false already at HEAD" in result.out
+
+
+def test_two_task_lines_named_on_their_own_have_their_claim_judged(speckit: Repo) -> None:
+    result = speckit.cli("plan", "004.T009", "004.T010", "--json")
+    assert result.code == 1  # they conflict, as their false [P] claim says
+    (claim,) = result.json()["claims"]
+    assert (claim["between"], claim["unit"], claim["holds"]) == (["T009", "T010"], "004.US1", False)
+    result = speckit.cli("plan", "004.T002", "004.T009", "--json")
+    assert result.json()["claims"] == []  # no claim between those two
