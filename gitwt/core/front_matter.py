@@ -51,10 +51,14 @@ def _loader_class(strings: bool = False) -> Any:
 
 
 def _too_deep(node: Any, source: str, offset: int) -> FrontMatterError:
+    return _too_deep_at(node.start_mark.line + offset, source)
+
+
+def _too_deep_at(line: int, source: str) -> FrontMatterError:
     return FrontMatterError(
         f"YAML of {source} nests deeper than {MAX_DEPTH} levels",
         "write the YAML as flat 'key: value' lines",
-        node.start_mark.line + offset,
+        line,
     )
 
 
@@ -167,6 +171,8 @@ def _load(raw: str, source: str, strings: bool = False, offset: int = 2) -> tupl
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
         problem = getattr(exc, "problem", None) or str(exc).splitlines()[0]
+        if "nesting depth" in str(problem):  # PyYAML's own bound, past ours: name ours
+            raise _too_deep_at(mark.line + offset if mark is not None else 1, source) from exc
         raise FrontMatterError(
             f"malformed YAML {'front matter ' if offset == 2 else ''}in {source}"
             f"{f':{mark.line + offset}' if mark is not None else ''}: {problem}",
@@ -174,10 +180,7 @@ def _load(raw: str, source: str, strings: bool = False, offset: int = 2) -> tupl
             mark.line + offset if mark is not None else 1,
         ) from exc
     except RecursionError as exc:
-        raise FrontMatterError(
-            f"YAML of {source} nests too deep to read",
-            "write the YAML as flat 'key: value' lines",
-        ) from exc
+        raise _too_deep_at(1, source) from exc
     finally:
         loader.dispose()
 

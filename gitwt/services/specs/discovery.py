@@ -11,7 +11,6 @@ folder (a spec-kit feature's spec.md, plan.md, contracts/...) is never read as a
 from __future__ import annotations
 
 import fnmatch
-import glob
 import os
 import re
 from collections.abc import Callable, Iterable
@@ -25,6 +24,7 @@ from gitwt.core.spec_catalog import SPEC_FOLDER, Catalog, SpecFile, Survey, prob
 from gitwt.core.specs import SpecError, Task
 from gitwt.errors import GitParallelError
 from gitwt.infra.config import Config
+from gitwt.services.specs import repo_files
 
 if TYPE_CHECKING:
     from gitwt.core.formats.plan_units import PlanFormat
@@ -47,8 +47,7 @@ def excluded(path: str, globs: Iterable[str]) -> bool:
 
 
 def _glob(toplevel: str, pattern: str) -> list[str]:
-    found = glob.glob(pattern, root_dir=toplevel, recursive=True, include_hidden=True)
-    return [path.replace(os.sep, "/") for path in found]
+    return repo_files.glob_inside(toplevel, pattern)
 
 
 def formats_read(config: Config) -> tuple[PlanFormat, ...]:
@@ -158,14 +157,14 @@ def plan_paths(toplevel: str, formats: Iterable[PlanFormat]) -> set[str]:
         for plan_format in formats
         for layout in plan_format.layouts
         for path in _glob(toplevel, layout)
-        if os.path.isfile(os.path.join(toplevel, path))
+        if repo_files.is_file_entry(toplevel, path)
     }
 
 
 def folder_files(toplevel: str, folder: str) -> list[str]:
     """The files directly in a folder of the working tree (a plan folder a pointer names)."""
     found = _glob(toplevel, folder.rstrip("/") + "/*")
-    return sorted(path for path in found if os.path.isfile(os.path.join(toplevel, path)))
+    return sorted(path for path in found if repo_files.is_file_entry(toplevel, path))
 
 
 def read_plan_file(toplevel: str, path: str) -> tuple[str, str | None]:
@@ -202,7 +201,7 @@ def spec_locations(
     folders: set[str] = set()
     for pattern in config.specs:
         for path in _glob(toplevel, pattern):
-            if os.path.isfile(os.path.join(toplevel, path)):
+            if repo_files.is_file_entry(toplevel, path):  # a FIFO or a link out: reported
                 files.add(path)
         folder_pattern = pattern.removesuffix(".md") if pattern.endswith(".md") else None
         for path in _glob(toplevel, folder_pattern) if folder_pattern else []:
@@ -231,12 +230,11 @@ def spec_locations(
 
 
 def _read(toplevel: str, path: str, kind: str = "spec") -> tuple[str, str | None]:
-    """The file's text, and why it could not be read as UTF-8 (its id may still show)."""
-    try:
-        with open(os.path.join(toplevel, path), "rb") as handle:
-            data = handle.read()
-    except OSError as exc:
-        return "", f"cannot read {kind} {path}: {exc.strerror or exc}"
+    """The file's text, and why it could not be read (its id may still show): not UTF-8, or
+    not read at all (services/specs/repo_files.py: a link out, a FIFO, too large)."""
+    data, problem = repo_files.read_inside(toplevel, path, kind)
+    if problem is not None:
+        return "", problem
     return decoded(data, path, kind)
 
 
