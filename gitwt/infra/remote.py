@@ -15,6 +15,7 @@ from dataclasses import dataclass
 
 from gitwt.errors import GitParallelError, Refused
 from gitwt.infra import git
+from gitwt.infra.git_trees import blobs
 
 REGISTRY_REF = "refs/parallel/registry"
 # Where the last fetch put the remote's refs: private, so no user branch or tracking ref moves.
@@ -131,29 +132,7 @@ def read_files(cwd: str, commit: str | None) -> dict[str, bytes]:
     if commit is None:
         return {}
     entries = _tree_entries(cwd, commit)
-    objects = read_objects(cwd, list(entries.values()))
-    return {name: objects[oid] for name, oid in entries.items()}
-
-
-def read_objects(cwd: str, oids: Sequence[str]) -> dict[str, bytes]:
-    """The raw content of each object, by OID, in one `git cat-file --batch`; a missing object
-    is an error (the caller named objects it just listed)."""
-    wanted = list(dict.fromkeys(oids))
-    if not wanted:
-        return {}
-    request = "".join(f"{oid}\n" for oid in wanted).encode()
-    raw = git.run(["cat-file", "--batch"], cwd, input=request).stdout
-    found: dict[str, bytes] = {}
-    position = 0
-    for oid in wanted:
-        header_end = raw.index(b"\n", position)
-        header = raw[position:header_end].split()
-        if len(header) != 3:
-            raise GitParallelError(f"object {oid} is missing", "run 'git fsck' on this repository")
-        start = header_end + 1
-        found[oid] = raw[start : start + int(header[2])]
-        position = start + int(header[2]) + 1  # the newline after each object
-    return found
+    return dict(zip(entries, blobs(list(entries.values()), cwd), strict=True))
 
 
 def _tree_entries(cwd: str, commit: str) -> dict[str, str]:

@@ -26,7 +26,8 @@ from dataclasses import dataclass, field
 from gitwt.core.specs import Task
 from gitwt.core.task_ids import TASK_ID
 from gitwt.errors import GitParallelError
-from gitwt.infra import git, remote
+from gitwt.infra import git
+from gitwt.infra.git_trees import blobs
 from gitwt.services.team import registry
 
 ENTRY_NAME = re.compile(rf"(?P<id>{TASK_ID.pattern})\.json")
@@ -63,7 +64,8 @@ def read_change(old: str | None, new: str) -> RegistryChange:
     before, after = _listing(old), _listing(new)
     wanted = [new, *(oid for mode, oid in after.values() if mode == ENTRY_MODE)]
     wanted += [oid for name, (mode, oid) in before.items() if after.get(name) != (mode, oid)]
-    objects = remote.read_objects(".", wanted)
+    wanted = list(dict.fromkeys(wanted))
+    objects = dict(zip(wanted, blobs(wanted, "."), strict=True))
     header, _, message = objects[new].decode("utf-8", "replace").partition("\n\n")
     parents = [line.split()[1] for line in header.splitlines() if line.startswith("parent ")]
     change = RegistryChange(parents, message)

@@ -158,12 +158,14 @@ def require_reachable(context: Context) -> None:
 def sweep(context: Context) -> None:
     """Drop this clone's entries whose tasks ended here (cleaned, merged); call under the lock.
 
-    When the remote went away meanwhile, the local change stands and the next registry write
-    of this clone finishes the job; the registry never lists a task as someone else's.
+    When the remote went away meanwhile, or refused the push, the local change stands (with
+    the remote's message) and the next registry write of this clone finishes the job; the
+    registry never lists a task as someone else's.
     """
     try:
         registry.change(context, lambda view: {}, "release ended tasks")
-    except remote.RemoteUnreachable as error:
+    except (remote.RemoteUnreachable, remote.RemoteRefused) as error:
+        sys.stderr.write("".join(f"{line}\n" for line in error.said))
         warn(f"{error.message}; this machine's next team command removes the ended tasks")
 
 

@@ -435,3 +435,21 @@ def test_a_refused_push_shows_the_remotes_message(team: Team) -> None:
     assert relayed < error, refused.err
     assert "see the remote's message above" in refused.err
     assert set(registry(team.bare)) == {"c"}
+
+
+@pytest.mark.slow
+def test_a_clean_whose_registry_push_is_refused_stands_and_says_why(team: Team) -> None:
+    own = team.bare / "hooks" / "pre-receive"
+    own.write_text(FREEZE)
+    own.chmod(0o755)
+    assert team.alice.cli("start", "c").code == 0
+    (team.bare / "frozen").touch()
+    cleaned = team.alice.cli("clean", "c")
+    assert cleaned.code == 0, cleaned.err
+    assert "remote: policy: the registry is frozen for the release" in cleaned.err
+    assert "this machine's next team command removes the ended tasks" in cleaned.err
+    assert not (team.alice.path.parent / "project-wtc").exists()
+    assert set(registry(team.bare)) == {"c"}
+    (team.bare / "frozen").unlink()
+    assert team.alice.cli("start", "a").code == 0
+    assert set(registry(team.bare)) == {"a"}
