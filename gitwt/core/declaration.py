@@ -12,6 +12,9 @@ pattern kept once, first source first:
 Each pattern keeps the kind of source it came from (`Declaration.origins`), the seam for per-
 pattern provenance (spec file and line, claim time) that the spec parser adds to `Task`.
 
+A plan unit's bookkeeping (its status marks in its plan, DESIGN §2) is no declared pattern: the
+record's `bookkeeping` entries go into the Rules' `extra`, where `core.bookkeeping` judges them.
+
 `task_rules` is the one Rules builder: the CLI's `check`, `start`/`claim` (the worktree
 snapshot), the commit hooks (a record whose snapshot is gone), `merge` and `status` all call it.
 Stdlib only and no dataclasses: the hook imports this module.
@@ -132,6 +135,8 @@ def task_rules(
     `spec_patterns`: the spec's `files`, for a task with no snapshot yet (`check --task`).
     """
     task_id = str(record["id"])
+    if isinstance(record.get("bookkeeping"), list):  # its status marks in its plan (§2)
+        extra = {"bookkeeping": record["bookkeeping"], **(extra or {})}
     if saved is not None and saved.task_id != task_id:
         saved = None
     if saved is not None:

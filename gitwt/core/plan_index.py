@@ -15,6 +15,7 @@ from dataclasses import dataclass, field, replace
 from typing import TYPE_CHECKING
 
 from gitwt.core import specs
+from gitwt.core.plan_bookkeeping import unit_bookkeeping
 from gitwt.core.provenance import LEGACY_MARKER, PLAN, Ignored, Origin
 from gitwt.core.specs import SpecError, id_key
 
@@ -297,5 +298,7 @@ def parse_named(
     if line is None and unit.conflicts_with:
         conflicts = tuple(named.prefix + other for other in unit.conflicts_with)
         parsed.task = replace(parsed.task, conflicts_with=conflicts)
-    parsed.task = replace(parsed.task, group=named.prefix + unit.group)
+    parsed.task = replace(
+        parsed.task, group=named.prefix + unit.group, bookkeeping=unit_bookkeeping(unit, line)
+    )
     return parsed

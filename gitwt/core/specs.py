@@ -51,6 +51,9 @@ class Task:
     # The plan group a unit of another tool's plan belongs to (`004`, `kiro.tide`): `merge 004`,
     # `status 004` and the like name every started unit of it.
     group: str | None = None
+    # What a plan unit may write into its plan (its status marks): `core.plan_bookkeeping`
+    # entries (kind, path, ids), judged on content by `core.bookkeeping`. Never a declared path.
+    bookkeeping: tuple[tuple[str, str, tuple[str, ...]], ...] = ()
 
     def origin_of(self, pattern: str) -> Origin | None:
         return next((origin for origin in self.origins if origin.pattern == pattern), None)

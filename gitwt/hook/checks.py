@@ -26,6 +26,7 @@ from gitwt.hook.git_runner import (
     run_git,
 )
 from gitwt.hook.hook_modes import EXIT_OK, EXIT_VIOLATION, NULL_OID, RAISE_FAILPOINT, TASK
+from gitwt.hook.plan_contents import between, judged
 from gitwt.hook.rules_lookup import live_task_records, own_rules, record_rules, task_of_branch
 
 TYPE_CHECKING = False
@@ -65,6 +66,9 @@ def check_staged(
     else:
         changes = staged_changes(rules, where)
     found = boundaries.violations(changes, rules)
+    if found:  # a plan file's status marks are judged on content (merging: against any parent)
+        olds = ["HEAD", *merge_heads(where.git_dir)]
+        found = judged(found, rules, between(olds, None))
     if not found:
         return EXIT_OK
     from gitwt.hook import messages  # only when there is something to say
@@ -96,7 +100,9 @@ def audit_head(rules: boundaries.Rules, where: GitDirs) -> int:
     else:
         raw = run_git(["diff-tree", "--root", "--no-commit-id", "-r", "-z", "--name-status", head])
         changes = parse_name_status(raw[1])
-    found = boundaries.violations(changes, rules, commit=head)
+    found = judged(
+        boundaries.violations(changes, rules, commit=head), rules, between(parents[1:], head)
+    )
     if not found:
         return EXIT_OK
     from gitwt.hook import messages  # only when there is something to say
@@ -268,6 +274,7 @@ def check_incoming(where: GitDirs, own: boundaries.Rules | None) -> int:
             continue
         fork = merge_base("HEAD", oid)
         more = boundaries.violations(diff(fork, oid) if fork else [], rules, commit=oid)
+        more = judged(more, rules, between([fork] if fork else [], oid))
         if more:
             from gitwt.hook import messages  # only when there is something to say
 
@@ -303,7 +310,8 @@ def check_pushed(where: GitDirs, own: boundaries.Rules | None, lines: bytes) -> 
             fork = merge_base(base, local_oid)
         if fork is None:
             continue
-        found += boundaries.violations(diff(fork, local_oid), rules, commit=local_oid)
+        more = boundaries.violations(diff(fork, local_oid), rules, commit=local_oid)
+        found += judged(more, rules, between([fork], local_oid))
     if not found:
         return EXIT_OK
     from gitwt.hook import messages  # only when there is something to say

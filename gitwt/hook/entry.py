@@ -186,6 +186,8 @@ def framework_boundaries() -> int:
     """
     where = layout()
     load_checker()
+    from gitwt.hook import plan_contents
+
     rules = rules_lookup.saved_rules(where)
     if rules is None:
         return EXIT_OK  # not a task worktree: nothing is declared here
@@ -194,9 +196,13 @@ def framework_boundaries() -> int:
         old, new = pushed
         fork = merge_base(old, new) or old
         found = boundaries.violations(diff(fork, new), rules, commit=rev(new))
+        found = plan_contents.judged(found, rules, plan_contents.between([fork], new))
         scope = f"{old[:12]}..{new[:12]}"
     else:
         found = boundaries.violations(checks.staged_changes(rules, where), rules)
+        if found:
+            olds = ["HEAD", *merge_heads(where.git_dir)]
+            found = plan_contents.judged(found, rules, plan_contents.between(olds, None))
         scope = "the staged change"
     if not found:
         return EXIT_OK

@@ -190,7 +190,7 @@ def check_update(
     the commits it does not share with its base only when each keeps to the task's entry (a
     commit already on the server through another branch included), and so does their net
     change (a merge inside the branch)."""
-    from gitwt.services.merging.audit import judge
+    from gitwt.services.merging.audit import branch_texts, judge
     from gitwt.services.team.base_declarations import ownership_at
 
     task_id = task_of(config, ref)
@@ -212,7 +212,8 @@ def check_update(
     per_commit = git.range_commits_changes(base, new, ".")
     fork = git.merge_base(base, new, ".")
     net = git.range_changes(fork, new, ".") if fork else None
-    return None, judge(rules, per_commit, net)
+    # Registry entries carry declared patterns only: no bookkeeping is allowed here yet.
+    return None, judge(rules, per_commit, net, branch_texts(".", lambda: fork, new))
 
 
 def base_guard(live: Live, ref: str, old: str | None, new: str | None) -> list[str]:

@@ -16,6 +16,7 @@ from typing import Any
 
 from gitwt.core.boundaries import Rules
 from gitwt.core.declaration import task_rules
+from gitwt.core.plan_bookkeeping import as_json
 from gitwt.core.specs import Task
 from gitwt.hook.rules_file import rules_path, worktree_rules
 from gitwt.infra import state
@@ -41,6 +42,8 @@ def current_rules(
         record = {"id": task.id, "owner": task.owner}
     elif task is not None:
         record = {**record, "owner": task.owner}
+    if task is not None and task.bookkeeping and "bookkeeping" not in record:
+        record = {**record, "bookkeeping": as_json(task.bookkeeping)}
     return task_rules(
         record,
         ownership=context.ownership,

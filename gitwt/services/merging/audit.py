@@ -14,14 +14,16 @@ import hashlib
 import json
 import os
 import re
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
-from gitwt.core import boundaries
+from gitwt.core import bookkeeping, boundaries
 from gitwt.errors import GitParallelError
 from gitwt.infra import git, state
 from gitwt.services.context import Context
 from gitwt.services.hooks.task_rules import agreed_rules
+from gitwt.services.merging import plan_texts
 
 CACHE_FILE = "audit-cache.json"  # in parallel/: tip, base and rules -> the findings
 CACHE_SCHEMA = "git-parallel/audit-cache/1"
@@ -55,16 +57,20 @@ def judge(
     rules: boundaries.Rules,
     per_commit: dict[str, list[git.Change]],
     net: list[git.Change] | None,
+    texts: Callable[[str | None], plan_texts.Contents],
 ) -> list[boundaries.Violation]:
     """The findings of one branch: per commit, then what only the net change shows (merges
-    inside the branch), each path once per commit."""
+    inside the branch), each path once per commit. `texts(commit)` (None: the net change) reads
+    a plan file on both sides, where the task's bookkeeping is judged on content."""
     found: dict[tuple[str, str | None], boundaries.Violation] = {}
     for commit, changes in per_commit.items():
-        for violation in boundaries.violations(changes, rules, commit=commit):
+        judged = boundaries.violations(changes, rules, commit=commit)
+        for violation in bookkeeping.settle(judged, rules, texts(commit)):
             found.setdefault((violation.path, commit), violation)
     if net is not None:
         reported = {path for path, _ in found}
-        for violation in boundaries.violations(net, rules):
+        judged = bookkeeping.settle(boundaries.violations(net, rules), rules, texts(None))
+        for violation in judged:
             if violation.path not in reported:
                 found[violation.path, None] = violation
     return list(found.values())
@@ -77,7 +83,21 @@ def audit(
     cwd = context.repo.toplevel
     per_commit = git.range_commits_changes(base_oid, branch_oid, cwd)
     net = git.range_changes(fork_point, branch_oid, cwd) if fork_point else None
-    return judge(agreed_rules(context, record), per_commit, net)
+    texts = branch_texts(cwd, lambda: fork_point, branch_oid)
+    return judge(agreed_rules(context, record), per_commit, net, texts)
+
+
+def branch_texts(
+    cwd: str, fork: Callable[[], str | None], tip: str
+) -> Callable[[str | None], plan_texts.Contents]:
+    """A plan file's texts around one commit of a branch, or (None) around its net change."""
+
+    def texts(commit: str | None) -> plan_texts.Contents:
+        if commit is None:
+            return plan_texts.of_range(fork, tip, cwd)
+        return plan_texts.of_commit(commit, cwd)
+
+    return texts
 
 
 @dataclass
@@ -171,6 +191,13 @@ def _changes_of(
 Findings = dict[str, list[dict[str, Any]]]
 
 
+def _fork_of(context: Context, branch: Branch) -> Callable[[], str | None]:
+    def fork() -> str | None:
+        return branch.fork or git.merge_base(branch.base_tip, branch.tip, context.repo.toplevel)
+
+    return fork
+
+
 def audit_branches(context: Context, branches: list[Branch]) -> Findings:
     """`status`: each branch's findings (as JSON), audited now where its tip, base or rules
     changed since the last look, else from the cache."""
@@ -203,7 +230,9 @@ def audit_and_diff(
     if not stale:
         return results, paired
     for (branch, rules, key), (per_commit, net) in zip(stale, changed, strict=True):
-        found = [violation.to_json() for violation in judge(rules, per_commit, net)]
+        fork = _fork_of(context, branch)
+        texts = branch_texts(context.repo.toplevel, fork, branch.tip)
+        found = [violation.to_json() for violation in judge(rules, per_commit, net, texts)]
         results[branch.record["id"]] = found
         cache[branch.record["id"]] = {"key": key, "violations": found}
     # Only the tasks audited now are kept: a merged or cleaned task's entry would stay forever.

@@ -8,6 +8,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
+from gitwt.core.plan_bookkeeping import as_json
 from gitwt.core.separation import Plan, natural_key
 from gitwt.core.specs import Task, same_id
 from gitwt.errors import GitParallelError, Refused
@@ -115,6 +116,7 @@ def queued_record(
         "files": list(task.files),  # the declaration snapshot; claims are added to "claims"
         "depends_on": list(task.depends_on),
         "group": task.group,  # a plan unit's group: its name selects the unit too
+        "bookkeeping": as_json(task.bookkeeping),  # its status marks in its plan (never declared)
         "claims": [],
         "base": context.base,
         "base_oid": None,

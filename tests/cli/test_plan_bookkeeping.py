@@ -1,0 +1,350 @@
+"""Plans are living files (DESIGN §2, §6), through the real CLI for each of the six tools.
+
+Two units of one plan are started; in each worktree the agent does what its tool's implement
+step does (ticks its task lines, sets its status, appends a note, writes its SUMMARY) and
+commits: the commit hook accepts it. Ticking another unit's task or editing any other line of
+the plan is refused, naming the line; a shared progress file is refused with the hint to update
+it on base. Merging both, one after the other, gives no conflict: base's plan holds both
+units' bookkeeping, byte for byte.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+
+import pytest
+
+from tests.conftest import Repo, git
+
+UNGATED = "cpu_max = 100\nmemory_max = 100\npoll_interval = 0.2\n"
+
+SPECKIT = """\
+# Tasks: Trail log
+
+## Phase 1: Setup
+
+- [ ] T001 Create the settings in out/settings.txt
+
+## Phase 2: User Story 1 - Import tracks (Priority: P1)
+
+- [ ] T002 [P] [US1] Create the GPX reader in out/gpx.txt
+- [ ] T003 [P] [US1] Create the GPX writer in out/gpx_out.txt
+
+## Phase 3: User Story 2 - Elevation (Priority: P2)
+
+- [ ] T004 [P] [US2] Create the elevation statistics in out/stats.txt
+- [ ] T005 [P] [US2] Create the pace statistics in out/pace.txt
+"""
+
+KIRO = """\
+# Implementation Plan
+
+- [ ] 1. (P) Import GPX tracks
+- [ ] 1.1 Read the track points
+  - Create `out/gpx.txt` that reads track points
+  - _Requirements: 1.1_
+
+- [ ] 2. (P) Elevation statistics
+- [ ] 2.1 Sum ascent and descent
+  - Create `out/stats.txt` with ascent and descent
+  - _Requirements: 2.1_
+"""
+
+
+def ccpm_task(name: str, path: str) -> str:
+    return (
+        f"---\nname: {name}\nstatus: open\ncreated: 2026-03-02T09:00:00Z\n"
+        "updated: 2026-03-02T09:00:00Z\ndepends_on: []\nparallel: true\nconflicts_with: []\n"
+        f"---\n\n# Task: {name}\n\n## Acceptance Criteria\n- [ ] It works\n\n"
+        f"### Files Affected\n- `{path}` (new)\n"
+    )
+
+
+def gsd_plan(plan: str, path: str) -> str:
+    return (
+        f"---\nphase: 01-trail\nplan: {plan}\ntype: execute\nwave: 1\ndepends_on: []\n"
+        f"files_modified:\n  - {path}\nautonomous: true\n---\n\n<objective>\nPlan {plan}.\n"
+        f'</objective>\n\n<tasks>\n\n<task type="auto">\n  <name>Task 1: write it</name>\n'
+        f"  <files>{path}</files>\n  <action>Write the file.</action>\n</task>\n\n</tasks>\n"
+    )
+
+
+def taskmaster() -> str:
+    listed = [
+        {
+            "id": number,
+            "title": title,
+            "description": title,
+            "details": f"Create {path}.",
+            "testStrategy": "",
+            "priority": "medium",
+            "dependencies": [],
+            "status": "pending",
+            "subtasks": [
+                {
+                    "id": 1,
+                    "title": f"{title}: first step",
+                    "description": "",
+                    "details": "Start small.",
+                    "status": "pending",
+                    "dependencies": [],
+                }
+            ],
+        }
+        for number, title, path in (
+            (1, "Import GPX", "out/gpx.txt"),
+            (2, "Elevation", "out/stats.txt"),
+        )
+    ]
+    metadata = {"created": "2026-03-05T10:00:00.000Z", "updated": "2026-03-05T10:00:00.000Z"}
+    return json.dumps({"master": {"tasks": listed, "metadata": metadata}}, indent=2) + "\n"
+
+
+def replaced(old: str, new: str) -> Callable[[str], str]:
+    def edit(text: str) -> str:
+        assert old in text, old
+        return text.replace(old, new, 1)
+
+    return edit
+
+
+def both(*edits: Callable[[str], str]) -> Callable[[str], str]:
+    def edit(text: str) -> str:
+        for one in edits:
+            text = one(text)
+        return text
+
+    return edit
+
+
+def json_edit(change: Callable[[dict], None]) -> Callable[[str], str]:
+    def edit(text: str) -> str:
+        data = json.loads(text)
+        change(data)
+        return json.dumps(data, indent=2) + "\n"  # as Task Master writes it
+
+    return edit
+
+
+def set_status(task: int, status: str, updated: str, note: str = "") -> Callable[[dict], None]:
+    def change(data: dict) -> None:
+        entry = data["master"]["tasks"][task - 1]
+        entry["status"] = status
+        entry["subtasks"][0]["status"] = status
+        if note:
+            entry["subtasks"][0]["details"] += note
+        data["master"]["metadata"]["updated"] = updated
+
+    return change
+
+
+@dataclass
+class Plan:
+    files: dict[str, str]
+    units: tuple[str, str]
+    # per unit: (file, its implement step's edit); for a whole new file the edit gets ""
+    own: tuple[tuple[str, Callable[[str], str]], tuple[str, Callable[[str], str]]]
+    # an edit in the first unit's worktree that is not its bookkeeping: (file, edit, a text
+    # of the first line the refusal names; None: the file is no bookkeeping of it at all)
+    foreign: tuple[str, Callable[[str], str], str | None]
+    shared: str | None = None  # a shared progress file of the plan, refused for any task
+
+
+SPECKIT_PLAN = "specs/010-trail/tasks.md"
+KIRO_PLAN = ".kiro/specs/trail/tasks.md"
+TM_PLAN = ".taskmaster/tasks/tasks.json"
+EPIC = ".claude/epics/trail"
+PHASE = ".planning/phases/01-trail"
+
+PLANS = {
+    "spec-kit": Plan(
+        {SPECKIT_PLAN: SPECKIT},
+        ("010.US1", "010.US2"),
+        (
+            (SPECKIT_PLAN, replaced("- [ ] T002", "- [X] T002")),
+            (SPECKIT_PLAN, replaced("- [ ] T004", "- [X] T004")),
+        ),
+        (SPECKIT_PLAN, replaced("- [ ] T004", "- [X] T004"), "T004"),
+    ),
+    # Two task lines the plan marks [P], side by side in one file: adjacent ticks.
+    "spec-kit-lines": Plan(
+        {SPECKIT_PLAN: SPECKIT},
+        ("010.T002", "010.T003"),
+        (
+            (SPECKIT_PLAN, replaced("- [ ] T002", "- [X] T002")),
+            (SPECKIT_PLAN, replaced("- [ ] T003", "- [X] T003")),
+        ),
+        (SPECKIT_PLAN, replaced("Create the GPX reader", "Write the GPX reader"), "T002"),
+    ),
+    "kiro": Plan(
+        {KIRO_PLAN: KIRO},
+        ("trail.1", "trail.2"),
+        (
+            (
+                KIRO_PLAN,
+                both(
+                    replaced("- [ ] 1.1 Read", "- [x] 1.1 Read"),
+                    replaced(
+                        "_Requirements: 1.1_\n", "_Requirements: 1.1_\n  - _Blocked: no feed_\n"
+                    ),
+                ),
+            ),
+            (
+                KIRO_PLAN,
+                both(replaced("- [ ] 2.1 Sum", "- [x] 2.1 Sum"), replaced("- [ ] 2.", "- [x] 2.")),
+            ),
+        ),
+        (KIRO_PLAN, replaced("- [ ] 2.1 Sum", "- [x] 2.1 Sum"), "2.1 Sum"),
+    ),
+    "openspec": Plan(
+        {
+            "openspec/changes/add-gpx/tasks.md": "## 1. Work\n\n- [ ] 1.1 Create `out/gpx.txt`\n",
+            "openspec/changes/add-stats/tasks.md": (
+                "## 1. Work\n\n- [ ] 1.1 Create `out/stats.txt`\n"
+            ),
+        },
+        ("add-gpx", "add-stats"),
+        (
+            ("openspec/changes/add-gpx/tasks.md", replaced("- [ ] 1.1", "- [x] 1.1")),
+            ("openspec/changes/add-stats/tasks.md", replaced("- [ ] 1.1", "- [x] 1.1")),
+        ),
+        ("openspec/changes/add-gpx/tasks.md", replaced("## 1. Work", "## 1. Work!"), "Work!"),
+    ),
+    "ccpm": Plan(
+        {
+            f"{EPIC}/epic.md": "---\nname: trail\nstatus: backlog\n---\n\n# Epic: trail\n",
+            f"{EPIC}/1.md": ccpm_task("Import GPX", "out/gpx.txt"),
+            f"{EPIC}/2.md": ccpm_task("Elevation", "out/stats.txt"),
+        },
+        ("trail.1", "trail.2"),
+        (
+            (
+                f"{EPIC}/1.md",
+                both(
+                    replaced("status: open", "status: closed"),
+                    replaced("updated: 2026-03-02T09:00:00Z", "updated: 2026-03-03T10:00:00Z"),
+                    replaced("- [ ] It works", "- [x] It works"),
+                ),
+            ),
+            (f"{EPIC}/2.md", replaced("status: open", "status: in-progress")),
+        ),
+        (f"{EPIC}/1.md", replaced("name: Import GPX", "name: Import GPX files"), "GPX files"),
+        f"{EPIC}/epic.md",
+    ),
+    "taskmaster": Plan(
+        {TM_PLAN: taskmaster()},
+        ("tm.1", "tm.2"),
+        (
+            (
+                TM_PLAN,
+                json_edit(
+                    set_status(1, "done", "2026-03-06T09:00:00.000Z", "\n<info added>read</info>")
+                ),
+            ),
+            (TM_PLAN, json_edit(set_status(2, "in-progress", "2026-03-06T08:00:00.000Z"))),
+        ),
+        (TM_PLAN, json_edit(set_status(2, "done", "2026-03-06T09:00:00.000Z")), '"done"'),
+    ),
+    "gsd": Plan(
+        {
+            f"{PHASE}/01-01-PLAN.md": gsd_plan("01", "out/gpx.txt"),
+            f"{PHASE}/01-02-PLAN.md": gsd_plan("02", "out/stats.txt"),
+            ".planning/STATE.md": "# State\n\nPhase 1 of 1\n",
+        },
+        ("gsd.01-01", "gsd.01-02"),
+        (
+            (f"{PHASE}/01-01-SUMMARY.md", lambda _: "# Summary 01-01\n\nRead the tracks.\n"),
+            (f"{PHASE}/01-02-SUMMARY.md", lambda _: "# Summary 01-02\n\nSummed ascent.\n"),
+        ),
+        (f"{PHASE}/01-01-PLAN.md", replaced("Write the file.", "Write it."), None),
+        ".planning/STATE.md",
+    ),
+}
+
+
+def planned(repo: Repo, plan: Plan) -> dict[str, Path]:
+    for path, text in plan.files.items():
+        repo.write(path, text)
+    repo.write(".gitparallel.toml", UNGATED)
+    repo.commit_all("the plan")
+    started = repo.cli("start", *plan.units, "--json")
+    assert started.code == 0, started
+    return {task["id"]: Path(task["worktree"]) for task in started.json()["tasks"]}
+
+
+def edit(worktree: Path, path: str, change: Callable[[str], str]) -> None:
+    target = worktree / path
+    before = target.read_text() if target.exists() else ""
+    target.parent.mkdir(parents=True, exist_ok=True)
+    target.write_text(change(before))
+
+
+def commit(worktree: Path, message: str) -> tuple[int, str]:
+    git(worktree, "add", "-A")
+    import subprocess
+
+    done = subprocess.run(
+        ["git", "commit", "-q", "-m", message], cwd=worktree, capture_output=True, text=True
+    )
+    return done.returncode, done.stdout + done.stderr
+
+
+def committed(repo: Repo, plan: Plan) -> dict[str, str]:
+    """Start both units, check the refusals, commit each unit's bookkeeping; base's plan
+    files as they must read once both are merged."""
+    worktrees = planned(repo, plan)
+    first, second = (worktrees[unit] for unit in plan.units)
+
+    # Something else than bookkeeping in a plan file: refused, naming the line.
+    path, change, marker = plan.foreign
+    edit(first, path, change)
+    code, said = commit(first, "not bookkeeping")
+    assert code != 0, said
+    assert path in said
+    if marker is not None:
+        lines = (first / path).read_text().splitlines()
+        line = next(number for number, text in enumerate(lines, 1) if marker in text)
+        assert f"line {line}:" in said, said
+    git(first, "reset", "-q", "--hard")
+
+    if plan.shared is not None:  # a shared progress file: refused, updated on base after merge
+        edit(first, plan.shared, lambda text: text + "Plan 1 done\n")
+        code, said = commit(first, "shared progress")
+        assert code != 0 and plan.shared in said, said
+        assert "update it on base after the merge" in said, said
+        git(first, "reset", "-q", "--hard")
+
+    # Each unit's own implement step: accepted by the commit hook.
+    for worktree, (path, change) in zip((first, second), plan.own, strict=True):
+        edit(worktree, path, change)
+        code, said = commit(worktree, "bookkeeping")
+        assert code == 0, said
+
+    expected = dict(plan.files)
+    for path, change in plan.own:
+        expected[path] = change(expected.get(path, ""))
+    return expected
+
+
+@pytest.mark.parametrize("tool", sorted(PLANS))
+def test_each_unit_commits_its_own_bookkeeping_and_nothing_else(repo: Repo, tool: str) -> None:
+    committed(repo, PLANS[tool])
+
+
+# Where git's own merge does not conflict (the marks are lines apart, or in files of their own).
+APART = ("ccpm", "gsd", "kiro", "openspec", "spec-kit")
+
+
+@pytest.mark.parametrize("tool", APART)
+def test_merging_both_units_keeps_both_units_bookkeeping(repo: Repo, tool: str) -> None:
+    plan = PLANS[tool]
+    expected = committed(repo, plan)
+    for unit in plan.units:  # one after the other: the second meets the first's marks on base
+        merged = repo.cli("merge", unit, "--json")
+        assert merged.code == 0, merged
+        assert [r["result"] for r in merged.json()["results"]] == ["merged"], merged.out
+    for path, text in expected.items():
+        assert repo.git("show", f"main:{path}") == text, path
