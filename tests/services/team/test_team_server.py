@@ -361,3 +361,27 @@ def test_an_edit_may_not_shrink_or_relabel_another_machines_entry(
     assert pushed.returncode != 0
     assert reason in pushed.stderr, pushed.stderr
     assert server_registry_commit(team) == before
+
+
+def test_a_gitlink_that_gitmodules_ignores_is_still_refused(team: Team) -> None:
+    assert team.alice.cli("start", "c").code == 0
+    # Base gets a submodule whose changes .gitmodules tells diffs to ignore (no live task
+    # declares either path).
+    (team.bob.path / ".gitmodules").write_text(
+        '[submodule "sub"]\n\tpath = src/shared/sub\n\turl = ./sub\n\tignore = all\n'
+    )
+    first = team.bob.git("rev-parse", "HEAD").strip()
+    team.bob.git("update-index", "--add", "--cacheinfo", f"160000,{first},src/shared/sub")
+    team.bob.git("add", ".gitmodules")
+    team.bob.git("commit", "-qm", "submodule")
+    assert push(team.bob, "origin", "main").returncode == 0
+    # The task branch, on that base, moves the gitlink: outside task c (and hidden from the
+    # worktree's own `git log --stat` by .gitmodules).
+    tree = worktree(team.alice, "c")
+    team.alice.git("pull", "-q", "--rebase", "origin", "main", cwd=tree)
+    tip = team.alice.git("rev-parse", "HEAD", cwd=tree).strip()
+    team.alice.git("update-index", "--cacheinfo", f"160000,{tip},src/shared/sub", cwd=tree)
+    team.alice.git("commit", "-q", "--no-verify", "-m", "move the gitlink", cwd=tree)
+    refused = push(team.alice, "origin", "parallel/c", cwd=tree)
+    assert refused.returncode != 0
+    assert "src/shared/sub" in refused.stderr and "not declared by task c" in refused.stderr
