@@ -36,6 +36,7 @@ BENCHES: dict[str, tuple[list[str], list[str]]] = {
     "status": (["--files", "1000", "--repeat", "3"], []),
     "team": (["--files", "500", "--repeat", "2"], []),
     "formats": (["--repeat", "3"], []),
+    "hostile": (["--big-mb", "50"], []),
 }
 
 
@@ -263,9 +264,29 @@ def formats_rows(table: Table, formats: dict[str, Any]) -> None:
         )  # fmt: skip
 
 
+def hostile_rows(table: Table, hostile: dict[str, Any]) -> None:
+    """Each hostile shape: CPU seconds per MB and peak memory against the §10 row."""
+    for shape in hostile["shapes"]:
+        if "error" in shape:
+            table.add(shape["name"], "failed", "", "", "", False, " ".join(shape["error"]))
+            continue
+        refused = "problem" in shape["outcome"]
+        table.add(
+            f"reading, hostile: {shape['name']}",
+            f"{shape['seconds']:.2f} s",
+            f"{shape['bytes'] / 1024 / 1024:.2f} MB",
+            f"{shape['per_mb']:.2f} s/MB",
+            f"≤ {hostile['budget_s_per_mb']:g} s/MB, ≤ {hostile['peak_mb']} MB",
+            shape["ok"],
+            f"peak {shape['peak_mb']:.0f} MB; "
+            + ("refused: " if refused else "")
+            + shape["outcome"],
+        )
+
+
 ROWS = {"hook": hook_rows, "agent_hooks": agent_hook_rows, "plan": plan_rows,
         "start": start_rows, "merge": merge_rows, "status": status_rows, "team": team_rows,
-        "formats": formats_rows}  # fmt: skip
+        "formats": formats_rows, "hostile": hostile_rows}  # fmt: skip
 
 
 def rows(figures: dict[str, dict[str, Any]]) -> list[dict[str, str]]:

@@ -15,6 +15,9 @@ tokenizer (core/path_mentions.py) and the line shapes of core/markdown_shapes.py
 
 from __future__ import annotations
 
+import contextlib
+import itertools
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from typing import NamedTuple
 
@@ -39,6 +42,11 @@ from gitwt.core.legacy_words import ListRole as ListRole
 from gitwt.core.path_mentions import CODE, URL, Token, drop_link_targets, judge, tokens
 from gitwt.core.provenance import Ignored
 
+# Limits, so that no spec can make the reader's results (and all that follows) huge: a spec
+# that names more paths is a spec problem; past MAX_REPORTED, ignored tokens are counted.
+MAX_PATHS = 5_000
+MAX_REPORTED = 1_000
+
 __all__ = ["Extraction", "ListRole", "heading_kind", "marker_context", "read"]
 
 
@@ -50,6 +58,7 @@ class Extraction:
     owner: str | None = None
     title: str | None = None
     package: str | None = None  # `app/` when the spec says its paths are relative to it
+    too_many: int = 0  # the line where the spec passed MAX_PATHS (reading stopped there)
 
 
 class Candidate(NamedTuple):
@@ -60,20 +69,20 @@ class Candidate(NamedTuple):
     reason: str  # why it is no path; "" when not worth a report (a plain identifier)
 
 
-def candidates(text: str) -> list[Candidate]:
-    """The tokens of a line, judged; a token repeated on the line is judged and kept once."""
-    found: list[Candidate] = []
+def candidates(text: str) -> Iterator[Candidate]:
+    """The tokens of a line, judged as they are read; a token repeated on the line is judged
+    and given once."""
     for token in tokens(text, distinct=True):
-        kind, reason = judge(token, text[max(0, token.start - 16) : token.start])
+        kind, reason = judge(token, text)
         if reason is None:
-            found.append(Candidate(token, kind.path, ""))
+            yield Candidate(token, kind.path, "")
             continue
         absolute = path_tokens.absolute_path(token.value) if "/" in token.value else None
-        if absolute is not None:
-            found.append(Candidate(token, absolute, ""))
-        else:
-            found.append(Candidate(token, None, reason))
-    return found
+        yield Candidate(token, absolute, "") if absolute else Candidate(token, None, reason)
+
+
+class _Full(Exception):
+    """The spec named more than MAX_PATHS paths: reading stops."""
 
 
 class _Reader:
@@ -84,15 +93,24 @@ class _Reader:
         self.first_line = first_line
         self.result = Extraction()
         self.headings: list[tuple[int, str, str]] = []  # (level, kind, text)
+        self._section: ListRole | None = None
         self.marker: ListRole | None = None
         self.fence: str | None = None
         self.tree: legacy_trees.Tree | None = None
         self.in_comment = False
+        self.hidden = 0  # ignored tokens past MAX_REPORTED
+        self.paths: set[str] = set()  # the distinct paths named so far
         self.table: tuple[list[int], ListRole] | None = None  # (file columns, context)
 
     # --- what a line is -------------------------------------------------------------------
 
     def section(self) -> ListRole:
+        """What the headings above say about a list (worked out once per heading)."""
+        if self._section is None:
+            self._section = self._headings_role()
+        return self._section
+
+    def _headings_role(self) -> ListRole:
         if self.headings and self.headings[-1][1] == DEPENDS:
             return ListRole(DEPENDS)
         for _, kind, text in self.headings:
@@ -105,6 +123,30 @@ class _Reader:
         return ListRole(NEUTRAL, where=f"section '{text}'" if text else "the spec's preamble")
 
     def feed(self, lines: list[str]) -> Extraction:
+        with contextlib.suppress(_Full):  # MAX_PATHS passed: Extraction.too_many says where
+            self._feed(lines)
+        if self.hidden:
+            reason = f"and {self.hidden} more tokens like these (not listed: past {MAX_REPORTED})"
+            self.result.ignored.append(Ignored("…", self.source, 0, reason))
+        return self.result
+
+    def _mention(self, mention: Mention) -> None:
+        self.paths.add(mention.path)
+        if len(self.paths) > MAX_PATHS:
+            self.result.too_many = mention.line
+            raise _Full
+        self.result.mentions.append(mention)
+
+    def _report(self, item: Ignored) -> None:
+        if len(self.result.ignored) < MAX_REPORTED:
+            self.result.ignored.append(item)
+        else:
+            self.hidden += 1
+
+    def _full(self) -> bool:
+        return len(self.result.ignored) >= MAX_REPORTED
+
+    def _feed(self, lines: list[str]) -> None:
         for index, raw in enumerate(lines):
             line, self.in_comment = md.strip_comments(raw, self.in_comment)
             if line is None:
@@ -113,7 +155,6 @@ class _Reader:
             self._line(line, self.first_line + index, following)
         if self.tree is not None:
             self._end_tree()
-        return self.result
 
     def _line(self, line: str, number: int, following: str) -> None:
         fence = md.fence(line)
@@ -165,6 +206,7 @@ class _Reader:
         while self.headings and self.headings[-1][0] >= level:
             self.headings.pop()
         self.headings.append((level, kind, text))
+        self._section = None
 
     def _marker(self, label: str, rest: str, number: int, line: str) -> None:
         context = marker_context(label)
@@ -191,37 +233,48 @@ class _Reader:
             self.result.depends_on += [(token, dep, number) for token, dep in dependencies(text)]
             return
         text = drop_link_targets(text)
-        found = candidates(text)
-        first = next((candidate for candidate in found if candidate.path is not None), None)
+        judged = candidates(text)
+        read: list[Candidate] = []  # up to the first path: the rest is judged as it is used
+        for candidate in judged:
+            read.append(candidate)
+            if candidate.path is not None:
+                break
+        first = read[-1] if read and read[-1].path is not None else None
+        found = itertools.chain(read, judged)
         split = md.description_start(text, first.token.end) if first else len(text)
         head = text[: first.token.start if first else split]
         tail = text[split:]
+        notes = md.parenthesized(text) if "(" in text else []
         negative = (
-            next(
-                filter(None, (NEGATIVE_NOTE.starts(note) for note in md.parenthesized(text))), None
-            )
+            next(filter(None, (NEGATIVE_NOTE.starts(note) for note in notes)), None)
             or NEGATIVE_NOTE.search(head)
             or NEGATIVE_NOTE.starts(tail.lstrip(" -–—:("))
         )
-        positive = any(CHANGE.starts(note) for note in md.parenthesized(text)) or CHANGE.starts(
-            head
-        )
+        positive = any(CHANGE.starts(note) for note in notes) or CHANGE.starts(head)
         creates = context.creates or bool(CREATE.search(text))
         bold_step = text.lstrip().startswith("**")
+        declares = context.kind == DECLARE or (positive and context.kind == NEUTRAL)
+        elsewhere = (
+            f"reference only: {negative}"
+            if negative
+            else f"in {context.where}, not a declaration"
+            if context.kind == NEGATIVE
+            else f"listed in {context.where}, not about files"
+        )
         for candidate in found:
+            if candidate.path is None and not candidate.reason:
+                continue  # a plain word: nothing to declare or report
             in_head = candidate.token.start < split
             # `**Update the notifier** (in `x.py`)`: the step's work is done in that file.
             step_file = bold_step and _after_in(text, candidate.token.start)
             if negative:
-                self._ignore(candidate, number, f"reference only: {negative}")
+                self._ignore(candidate, number, elsewhere)
             elif step_file and context.kind != NEGATIVE:
                 self._declare(candidate, number, False)
-            elif in_head and (context.kind == DECLARE or (positive and context.kind == NEUTRAL)):
+            elif in_head and declares:
                 self._declare(candidate, number, creates)
-            elif context.kind == NEGATIVE:
-                self._ignore(candidate, number, f"in {context.where}, not a declaration")
-            elif in_head:
-                self._ignore(candidate, number, f"listed in {context.where}, not about files")
+            elif in_head or context.kind == NEGATIVE:
+                self._ignore(candidate, number, elsewhere)
             else:
                 self._ignore(candidate, number, "mentioned in a description, not declared")
 
@@ -247,7 +300,8 @@ class _Reader:
             self._item(f"{cell} {note}".strip(), number, context)
 
     def _prose(self, text: str, number: int) -> None:
-        found = candidates(drop_link_targets(text))
+        text = drop_link_targets(text)
+        found = list(candidates(text))
         for candidate in found:
             if candidate.token.kind in (CODE, URL) or candidate.reason:
                 self._ignore(candidate, number, "in prose, not a declaration")
@@ -265,38 +319,41 @@ class _Reader:
         context = self.section()
         for path, creates, token in tree.add(entry, number):
             if context.kind == NEGATIVE:
-                self.result.ignored.append(
+                self._report(
                     Ignored(token, self.source, number, f"in {context.where}, not a declaration")
                 )
             else:
-                self.result.mentions.append(Mention(token, path, number, creates))
+                self._mention(Mention(token, path, number, creates))
 
     def _end_tree(self) -> None:
         if self.tree is not None:
             for token, line, reason in self.tree.unmarked():
-                self.result.ignored.append(Ignored(token, self.source, line, reason))
+                self._report(Ignored(token, self.source, line, reason))
         self.tree = None
 
     # --- results --------------------------------------------------------------------------
 
     def _declare(self, candidate: Candidate, number: int, creates: bool) -> None:
         if candidate.path is None:
-            if candidate.reason:
-                self.result.ignored.append(
-                    Ignored(candidate.token.value, self.source, number, candidate.reason)
-                )
+            if self._full():
+                self.hidden += 1
+            elif candidate.reason:
+                self._report(Ignored(candidate.token.value, self.source, number, candidate.reason))
             return
         value = candidate.token.value
-        self.result.mentions.append(Mention(value, candidate.path, number, creates))
+        self._mention(Mention(value, candidate.path, number, creates))
 
     def _ignore(self, candidate: Candidate, number: int, where: str) -> None:
         """Report a token a naive reader would take: code spans, URLs, path-like words."""
         if candidate.path is None and not candidate.reason:
             return
+        if self._full():
+            self.hidden += 1
+            return
         reason = where if candidate.path is not None else candidate.reason
         if candidate.path is None and "reference only" in where:
             reason = where
-        self.result.ignored.append(Ignored(candidate.token.value, self.source, number, reason))
+        self._report(Ignored(candidate.token.value, self.source, number, reason))
 
 
 def _after_in(text: str, start: int) -> bool:

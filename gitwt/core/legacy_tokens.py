@@ -132,7 +132,7 @@ class TrackedIndex:
         relative to a package (`llm/retry.py` in a spec about `app/`) means every tracked
         path ending with it, however many: the caller flags more than one as ambiguous.
         """
-        if any(char in path for char in "*?"):
+        if "*" in path or "?" in path:
             return [path]
         if path.endswith("/"):
             if self.is_folder(path):

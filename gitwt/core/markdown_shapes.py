@@ -48,6 +48,8 @@ class Phrases:
 
     def search(self, text: str) -> str | None:
         """The first phrase in `text`, as its words joined by spaces; None without one."""
+        if not text:
+            return None
         split = words(text)
         if self.by_first.keys().isdisjoint(split):
             return None  # the common case, decided in C

@@ -34,6 +34,7 @@ from __future__ import annotations
 
 import itertools
 import re
+from collections.abc import Iterator
 from typing import NamedTuple
 
 from gitwt.core import path_tokens
@@ -101,10 +102,10 @@ def drop_link_targets(text: str) -> str:
     return "".join(kept)
 
 
-def tokens(text: str, *, distinct: bool = False) -> list[Token]:
+def tokens(text: str, *, distinct: bool = False) -> Iterator[Token]:
     """Code spans, bold runs, URLs and words, left to right, in linear time (none spans lines).
-    `distinct`: only the first of the tokens of one kind and value."""
-    found: list[Token] = []
+    `distinct`: only the first of the tokens of one kind and value. Lazy: a reader that stops
+    (a limit reached) cuts no further."""
     seen: set[str] = set()
     for match in _TOKEN.finditer(text):
         if distinct:
@@ -116,10 +117,9 @@ def tokens(text: str, *, distinct: bool = False) -> list[Token]:
         if kind == BOLD:
             value = value.strip("`")  # `**\`app/x.py\`**`: a code span inside bold is one token
         if kind == CODE and "{" in value and "," in value and len(value) <= MAX_TOKEN:
-            found += [Token(CODE, name, match.start(), match.end()) for name in expanded(value)]
+            yield from (Token(CODE, name, match.start(), match.end()) for name in expanded(value))
         else:
-            found.append(Token(kind or WORD, value, match.start(), match.end()))
-    return found
+            yield Token(kind or WORD, value, match.start(), match.end())
 
 
 def _brace_lists(value: str) -> list[tuple[int, int]]:
@@ -206,10 +206,10 @@ def _branch_name(path: str, before: str) -> bool:
     return bool(last) and last[0].lower() in ("branch", "branches")
 
 
-def judge(token: Token, before: str = "") -> tuple[Classified, str | None]:
+def judge(token: Token, text: str = "") -> tuple[Classified, str | None]:
     """What the token is: its classification, and why it is not a mention (None: it is one;
-    "" for a plain identifier, which is not worth a report). `before`: the text just before
-    the token on its line (a few words are enough)."""
+    "" for a plain identifier, which is not worth a report). `text`: the line the token is in
+    (the word just before it can say it names a branch)."""
     kind = path_tokens.classify(token.value)
     if kind.path is None:
         return kind, kind.reason if token.kind in (CODE, URL) else ""
@@ -217,7 +217,7 @@ def judge(token: Token, before: str = "") -> tuple[Classified, str | None]:
         return kind, PACKAGE_NAME
     if not pathlike(token, kind):
         return kind, ""
-    if _branch_name(kind.path, before):
+    if _branch_name(kind.path, text[max(0, token.start - 16) : token.start]):
         return kind, BRANCH_NAME
     if token.kind != CODE and _slash_word(kind.path):
         return kind, SLASH_WORD
@@ -236,7 +236,7 @@ def mentions_in(
     ignored: list[Ignored] = []
     text = drop_link_targets(text)
     for token in tokens(text):
-        kind, reason = judge(token, text[max(0, token.start - 16) : token.start])
+        kind, reason = judge(token, text)
         if reason is None and kind.path is not None:
             mentions.append(Mention(token.value, kind.path, line, creates))
         elif reason:

@@ -147,6 +147,14 @@ def read_legacy(parts: Sequence[tuple[str, str, int]], index: Callable[[], Track
     legacy = Legacy()
     for source, body, first_line in parts:
         extraction = legacy_specs.read(body, source, first_line)
+        if extraction.too_many:
+            raise SpecError(
+                f"{source} names more than {legacy_specs.MAX_PATHS} paths (the limit; line "
+                f"{extraction.too_many})",
+                "declare folders or patterns (app/**) in front matter 'files:' instead",
+                source,
+                extraction.too_many,
+            )
         legacy.ignored += extraction.ignored
         if extraction.mentions:
             origins, unresolved = legacy_tokens.resolve(

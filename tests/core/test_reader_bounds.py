@@ -103,7 +103,9 @@ INDEX = legacy_tokens.TrackedIndex.build(
 
 
 def assert_linear(monkeypatch: pytest.MonkeyPatch, build: Callable[[int], str]) -> None:
-    small, large = work(monkeypatch, build(1000)), work(monkeypatch, build(4000))
+    # Both sizes past the longest token read as a path (1,024 characters): a run of one
+    # character is then one token too long in both, not a path in one and not in the other.
+    small, large = work(monkeypatch, build(1500)), work(monkeypatch, build(6000))
     # Four times the input, about four times the work (and never the sixteen of a square).
     assert large <= 4.6 * small + 2000, (small, large)
 
@@ -167,3 +169,23 @@ def test_hostile_shapes_are_read_in_linear_work(lead: str, unit: str, lines: boo
 
     with pytest.MonkeyPatch.context() as monkeypatch:
         assert_linear(monkeypatch, build)
+
+
+def test_a_spec_naming_more_paths_than_the_limit_is_a_spec_problem() -> None:
+    from gitwt.core.specs import SpecError, parse_spec
+
+    body = "## Files to Create\n" + "".join(f"- `app/f{n}.py`\n" for n in range(6000))
+    with pytest.raises(SpecError) as raised:
+        parse_spec(body, "docs/SPEC-1-x.md", "1")
+    error = raised.value
+    assert (error.source, error.line) == ("docs/SPEC-1-x.md", legacy_specs.MAX_PATHS + 2)
+    assert f"names more than {legacy_specs.MAX_PATHS} paths (the limit" in error.message
+    assert error.hint
+
+
+def test_past_the_report_limit_ignored_tokens_are_counted_not_listed() -> None:
+    body = "**Files**: " + " ".join(f"`f{n}()`" for n in range(1500)) + " `app/x.py`\n"
+    extraction = legacy_specs.read(body, "docs/SPEC-1-x.md")
+    assert [mention.path for mention in extraction.mentions] == ["app/x.py"]
+    assert len(extraction.ignored) == legacy_specs.MAX_REPORTED + 1
+    assert extraction.ignored[-1].reason.startswith("and 500 more tokens like these")
