@@ -5,7 +5,7 @@ a unit id (`004.US1`), a task line (`004.T012`), a group id (`004`: all its unit
 task has that id), or any of those with the format's short name in front (`kiro.tide.3`), which
 keeps both usable when two formats give one id. A unit becomes a Task as a legacy spec does:
 its path mentions resolved against the files tracked at base (provenance kept), `depends_on` as
-the reader gives it. The files come in already read (services/specs/discovery.py).
+the reader gives it. The files come in already read (services/specs/plan_folders.py).
 """
 
 from __future__ import annotations

@@ -19,7 +19,7 @@ from typing import TYPE_CHECKING, Any
 from gitwt.core.plan_claims import ClaimCheck, plan_claims
 from gitwt.core.spec_catalog import SpecProblem, plan_problems
 from gitwt.infra import git, git_trees
-from gitwt.services.specs import discovery
+from gitwt.services.specs import discovery, plan_folders, repo_files
 
 if TYPE_CHECKING:
     from gitwt.core.formats.plan_units import PlanFormat
@@ -155,16 +155,16 @@ def _recording(read: Callable[[str], tuple[str, str | None]], texts: dict[str, s
 def check_claims(context: Context, files: list[str], staged: bool = False) -> ClaimsReport:
     """Judge the claims of the plans `files` belong to (every plan when none is given)."""
     toplevel = context.repo.toplevel
-    formats = discovery.formats_read(context.config)
+    formats = plan_folders.formats_read(context.config)
     given = [_relative(context, path) for path in files]
     wanted, skipped = _chosen(formats, given)
     texts: dict[str, str] = {}
-    reader = _recording(lambda path: discovery.read_plan_file(toplevel, path), texts)
-    paths = discovery.plan_paths(toplevel, formats)
+    reader = _recording(lambda path: plan_folders.read_plan_file(toplevel, path), texts)
+    paths = plan_folders.plan_paths(toplevel, formats)
     plans = [
         plan
-        for plan in discovery.read_plans(
-            formats, paths, reader, lambda folder: discovery.folder_files(toplevel, folder)
+        for plan in plan_folders.read_plans(
+            formats, paths, reader, lambda folder: plan_folders.folder_files(toplevel, folder)
         )
         if not files or (plan.format, plan.folder) in wanted or _pointed_at(plan, given)
     ]
@@ -179,11 +179,11 @@ def check_claims(context: Context, files: list[str], staged: bool = False) -> Cl
         folders = {plan.folder for plan in plans} | {os.path.dirname(path) for path in texts}
         blobs = git_trees.files_under("HEAD", sorted(folders - {""}), toplevel)
         old_texts: dict[str, str] = {}
-        old_reader = _recording(lambda path: discovery.decoded(blobs[path], path), old_texts)
+        old_reader = _recording(lambda path: repo_files.decoded(blobs[path], path), old_texts)
         chosen = {(plan.format, plan.folder) for plan in plans}
         old_plans = [
             plan
-            for plan in discovery.read_plans(
+            for plan in plan_folders.read_plans(
                 formats, blobs, old_reader, lambda folder: _directly_in(folder, blobs)
             )
             if (plan.format, plan.folder) in chosen

@@ -1,6 +1,5 @@
-"""Find and read the repository's specs: the plans other tools wrote, found by each format's
-layouts with no config (config `formats` narrows them), then config `specs` globs minus
-`specs_exclude`, and spec folders.
+"""Find and read the repository's specs: the plans other tools wrote (services/specs/
+plan_folders.py), then config `specs` globs minus `specs_exclude`, and spec folders.
 
 The reading happens here; what the specs mean is the core's (core/spec_catalog.py, and the
 formats in core/formats/). A spec folder `SPEC-025-title/` is one spec: its README.md (else
@@ -18,16 +17,13 @@ from dataclasses import replace
 from typing import TYPE_CHECKING
 
 from gitwt.core import patterns
-from gitwt.core.formats.plan_units import PlanProblem, PlanReading
-from gitwt.core.plan_index import PlanSource
 from gitwt.core.spec_catalog import SPEC_FOLDER, Catalog, SpecFile, Survey, problem_of
 from gitwt.core.specs import SpecError, Task
 from gitwt.errors import GitParallelError
 from gitwt.infra.config import Config
-from gitwt.services.specs import repo_files
+from gitwt.services.specs import plan_folders, repo_files
 
 if TYPE_CHECKING:
-    from gitwt.core.formats.plan_units import PlanFormat
     from gitwt.core.legacy_tokens import TrackedIndex
     from gitwt.services.context import Context
 
@@ -48,148 +44,6 @@ def excluded(path: str, globs: Iterable[str]) -> bool:
 
 def _glob(toplevel: str, pattern: str) -> list[str]:
     return repo_files.glob_inside(toplevel, pattern)
-
-
-def formats_read(config: Config) -> tuple[PlanFormat, ...]:
-    """The formats to read: every one of the table, or those config `formats` names."""
-    from gitwt.core.formats import FORMATS
-
-    if config.formats is None:
-        return FORMATS
-    known = {plan_format.name: plan_format for plan_format in FORMATS}
-    unknown = [name for name in config.formats if name not in known]
-    if unknown:
-        from gitwt.infra.config import ConfigError
-
-        raise ConfigError(
-            f"config key 'formats' in {config.source} names an unknown format {unknown[0]!r}",
-            f"known formats: {', '.join(known)}",
-        )
-    return tuple(plan_format for plan_format in FORMATS if plan_format.name in config.formats)
-
-
-def plan_files(
-    formats: Iterable[PlanFormat], paths: Iterable[str]
-) -> dict[tuple[str, str], list[str]]:
-    """The files among `paths` that belong to a plan folder: (format name, folder) -> files."""
-    grouped: dict[tuple[str, str], list[str]] = {}
-    listed = sorted(set(paths))
-    for plan_format in formats:
-        for path in listed:
-            folder = plan_format.plan_of(path)
-            if folder is not None:
-                grouped.setdefault((plan_format.name, folder), []).append(path)
-    return grouped
-
-
-def _pointed(
-    formats: Iterable[PlanFormat],
-    paths: Iterable[str],
-    read: Callable[[str], tuple[str, str | None]],
-    listing: Callable[[str], list[str]],
-) -> tuple[dict[tuple[str, str], list[str]], list[PlanSource]]:
-    """Plan folders kept elsewhere that a file of the layouts names (spec-kit's
-    `.specify/feature.json`): their files; a folder named but empty is said, not skipped."""
-    grouped: dict[tuple[str, str], list[str]] = {}
-    missing: list[PlanSource] = []
-    for plan_format in formats:
-        if plan_format.points_to is None:
-            continue
-        for path in sorted(set(paths)):
-            if plan_format.plan_of(path) is not None:
-                continue
-            text, unreadable = read(path)
-            folder = None if unreadable else plan_format.points_to(path, text)
-            if folder is None:
-                continue
-            files = listing(folder)
-            if files:
-                grouped[(plan_format.name, folder.rstrip("/"))] = files
-                continue
-            problem = PlanProblem(
-                f"{path} names the plan folder {folder}, which holds no plan file",
-                "create the plan there with the tool, or fix the folder that file names",
-                path,
-                1,
-            )
-            reading = PlanReading(problems=(problem,))
-            missing.append(PlanSource(plan_format.name, plan_format.short, path, reading))
-    return grouped, missing
-
-
-def read_plans(
-    formats: Iterable[PlanFormat],
-    paths: Iterable[str],
-    read: Callable[[str], tuple[str, str | None]],
-    listing: Callable[[str], list[str]] = lambda _folder: [],
-) -> list[PlanSource]:
-    """Each plan folder among `paths` (and each one a pointer file names elsewhere, whose files
-    `listing` gives), its files read once (`read`: text, why unreadable) and given to its
-    format's reader."""
-    by_name = {plan_format.name: plan_format for plan_format in formats}
-    texts: dict[str, tuple[str, str | None]] = {}
-
-    def once(path: str) -> tuple[str, str | None]:
-        if path not in texts:
-            texts[path] = read(path)
-        return texts[path]
-
-    grouped = plan_files(by_name.values(), paths)
-    pointed, found = _pointed(by_name.values(), paths, once, listing)
-    for key, files in pointed.items():
-        grouped.setdefault(key, files)
-    for (name, folder), files in grouped.items():
-        for path in files:
-            once(path)
-        readable = {path: texts[path][0] for path in files if texts[path][1] is None}
-        unreadable = tuple((path, texts[path][1] or "") for path in files if texts[path][1])
-        plan_format = by_name[name]
-        found.append(
-            PlanSource(name, plan_format.short, folder, plan_format.read(readable), unreadable)
-        )
-    return found
-
-
-def plan_paths(toplevel: str, formats: Iterable[PlanFormat]) -> set[str]:
-    """The files in the working tree that the formats' layouts name."""
-    return {
-        path
-        for plan_format in formats
-        for layout in plan_format.layouts
-        for path in _glob(toplevel, layout)
-        if repo_files.is_file_entry(toplevel, path)
-    }
-
-
-def folder_files(toplevel: str, folder: str) -> list[str]:
-    """The files directly in a folder of the working tree (a plan folder a pointer names)."""
-    found = _glob(toplevel, folder.rstrip("/") + "/*")
-    return sorted(path for path in found if repo_files.is_file_entry(toplevel, path))
-
-
-def read_plan_file(toplevel: str, path: str) -> tuple[str, str | None]:
-    return _read(toplevel, path, "plan file")
-
-
-def worktree_plans(toplevel: str, config: Config) -> list[PlanSource]:
-    """The plans in the working tree, found by each format's layouts."""
-    formats = formats_read(config)
-    return read_plans(
-        formats,
-        plan_paths(toplevel, formats),
-        lambda path: read_plan_file(toplevel, path),
-        lambda folder: folder_files(toplevel, folder),
-    )
-
-
-def recognised(plans: Iterable[PlanSource]) -> list[str]:
-    """The plan folders a format recognised (it gave units, or found the plan malformed): no
-    file in them is a legacy spec. An unrelated `specs/x/tasks.md` stays a legacy spec."""
-    return [
-        plan.folder.rstrip("/") + "/"
-        for plan in plans
-        if plan.reading.units or plan.reading.problems or plan.unreadable
-    ]
 
 
 def spec_locations(
@@ -229,29 +83,13 @@ def spec_locations(
     return sorted(files), sorted(folders)
 
 
-def _read(toplevel: str, path: str, kind: str = "spec") -> tuple[str, str | None]:
-    """The file's text, and why it could not be read (its id may still show): not UTF-8, or
-    not read at all (services/specs/repo_files.py: a link out, a FIFO, too large)."""
-    data, problem = repo_files.read_inside(toplevel, path, kind)
-    if problem is not None:
-        return "", problem
-    return decoded(data, path, kind)
-
-
-def decoded(data: bytes, path: str, kind: str = "spec") -> tuple[str, str | None]:
-    try:
-        return data.decode("utf-8"), None
-    except UnicodeDecodeError as exc:
-        return data.decode("utf-8", "replace"), f"{kind} {path} is not UTF-8 text ({exc.reason})"
-
-
 def _folder_spec(toplevel: str, folder: str) -> SpecFile:
     main = next(
         folder + name
         for name in FOLDER_INDEXES
         if os.path.isfile(os.path.join(toplevel, folder, name))
     )
-    text, problem = _read(toplevel, main)
+    text, problem = repo_files.read_text(toplevel, main)
     parts: list[tuple[str, str]] = []
     for found in _LINK.finditer(text):
         target = found.group("target")
@@ -260,7 +98,7 @@ def _folder_spec(toplevel: str, folder: str) -> SpecFile:
         path = os.path.normpath(os.path.join(folder, target)).replace(os.sep, "/")
         inside = path.startswith(folder) and path != main
         if inside and os.path.isfile(os.path.join(toplevel, path)) and path not in dict(parts):
-            part_text, part_problem = _read(toplevel, path)
+            part_text, part_problem = repo_files.read_text(toplevel, path)
             problem = problem or part_problem
             parts.append((path, part_text))
     return SpecFile(main, text, tuple(parts), folder, problem)
@@ -270,7 +108,7 @@ def discover(toplevel: str, config: Config, plan_folders: Iterable[str] = ()) ->
     files, folders = spec_locations(toplevel, config, plan_folders)
     found: list[SpecFile] = []
     for path in files:
-        text, problem = _read(toplevel, path)
+        text, problem = repo_files.read_text(toplevel, path)
         found.append(SpecFile(path, text, (), None, problem))
     found += [_folder_spec(toplevel, folder) for folder in folders]
     return sorted(found, key=lambda spec: spec.path)
@@ -304,8 +142,8 @@ def catalog_in(toplevel: str, config: Config, index: Callable[[], TrackedIndex])
     """The catalog of the specs and plans in the folder `toplevel` (a checkout, or the server's
     copy of base's spec folders: services/team/base_declarations.py); `index` gives what base
     holds, asked for only when a path needs resolving."""
-    plans = worktree_plans(toplevel, config)
-    files = discover(toplevel, config, recognised(plans))
+    plans = plan_folders.worktree_plans(toplevel, config)
+    files = discover(toplevel, config, plan_folders.recognised(plans))
     return Catalog.build(files, config, index, plans)
 
 

@@ -138,3 +138,19 @@ def read_inside(toplevel: str, path: str, kind: str = "spec") -> tuple[bytes, st
     if len(data) > MAX_FILE_BYTES:
         return b"", f"{kind} {path} is larger than {_limit()}: not read"
     return data, None
+
+
+def read_text(toplevel: str, path: str, kind: str = "spec") -> tuple[str, str | None]:
+    """The file's text, and why it could not be read (its id may still show): not UTF-8, or
+    not read at all (a link out, a FIFO, too large: `read_inside`)."""
+    data, problem = read_inside(toplevel, path, kind)
+    if problem is not None:
+        return "", problem
+    return decoded(data, path, kind)
+
+
+def decoded(data: bytes, path: str, kind: str = "spec") -> tuple[str, str | None]:
+    try:
+        return data.decode("utf-8"), None
+    except UnicodeDecodeError as exc:
+        return data.decode("utf-8", "replace"), f"{kind} {path} is not UTF-8 text ({exc.reason})"

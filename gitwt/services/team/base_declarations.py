@@ -85,7 +85,7 @@ def ownership_at(rev: str, config: config_module.Config, cwd: str = ".") -> Owne
 
 def _folders(config: config_module.Config, tracked: list[str]) -> list[str] | None:
     """The tracked folders and files specs and plans can be in; None: the whole tree."""
-    from gitwt.services.specs.discovery import formats_read
+    from gitwt.services.specs.plan_folders import formats_read
 
     globs = [*config.specs, *(layout for found in formats_read(config) for layout in found.layouts)]
     wanted: set[str] = set(CONFIG_FILES)
