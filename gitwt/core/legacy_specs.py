@@ -29,9 +29,14 @@ from gitwt.core.legacy_words import (
     CREATE,
     FILES,
     NEGATIVE_NOTE,
+    after_in,
     dependencies,
+    file_header,
     heading_kind,
     marker_context,
+    names_a_file,
+    names_changes,
+    plain_marker_of,
     spec_title,
 )
 from gitwt.core.legacy_words import DECLARE as DECLARE
@@ -99,6 +104,7 @@ class _Reader:
         self.tree: legacy_trees.Tree | None = None
         self.in_comment = False
         self.hidden = 0  # ignored tokens past MAX_REPORTED
+        self.fence_start = False  # the next fenced line is the block's first
         self.paths: set[str] = set()  # the distinct paths named so far
         self.table: tuple[list[int], ListRole] | None = None  # (file columns, context)
 
@@ -167,6 +173,7 @@ class _Reader:
             return
         if fence:
             self.fence = fence
+            self.fence_start = True
             self.tree = legacy_trees.Tree()
             return
         if not line.strip():
@@ -181,7 +188,7 @@ class _Reader:
             self._table_row(line, cells, number, following)
             return
         self.table = None
-        marker = md.bold_marker(line) or _plain_marker(line)
+        marker = md.bold_marker(line) or plain_marker_of(line)
         if marker:
             self._marker(marker[0], marker[1], number, line)
             return
@@ -218,6 +225,9 @@ class _Reader:
         if context is None:
             if CHANGE.starts(label):  # `- **Create**: path` is an item with a note
                 self._item(line.split("**", 1)[1], number, self.marker or self.section())
+                return
+            if names_a_file(label):  # `**`tests/unit/test_x.py`**:` opens that file's part
+                self._item(f"{label} {rest}".strip(), number, self.marker or self.section())
                 return
             self.marker = None
             self._prose(rest, number)
@@ -266,7 +276,7 @@ class _Reader:
                 continue  # a plain word: nothing to declare or report
             in_head = candidate.token.start < split
             # `**Update the notifier** (in `x.py`)`: the step's work is done in that file.
-            step_file = bold_step and _after_in(text, candidate.token.start)
+            step_file = bold_step and after_in(text, candidate.token.start)
             if negative:
                 self._ignore(candidate, number, elsewhere)
             elif step_file and context.kind != NEGATIVE:
@@ -284,7 +294,7 @@ class _Reader:
         if self.table is None and md.table_rule(following):
             columns = [i for i, cell in enumerate(cells) if FILES.search(cell) or cell == "Name"]
             context = self.marker or self.section()
-            if context.kind == NEUTRAL and any(_names_changes(cell) for cell in cells):
+            if context.kind == NEUTRAL and any(names_changes(cell) for cell in cells):
                 context = ListRole(DECLARE, False, "a table of changes")
             self.table = (columns or [0], context)
             return
@@ -309,6 +319,12 @@ class _Reader:
             self.result.package = _package_named(text, found)
 
     def _fenced(self, line: str, number: int) -> None:
+        if self.fence_start and line.strip():
+            self.fence_start = False
+            header = file_header(line)
+            if header is not None:  # ```python then `# app/x.py`: the code of that file
+                self._fence_header(header, number)
+                return
         tree = self.tree
         entry = legacy_trees.entry(line, tree) if tree is not None else None
         if tree is None or entry is None:
@@ -324,6 +340,14 @@ class _Reader:
                 )
             else:
                 self._mention(Mention(token, path, number, creates))
+
+    def _fence_header(self, header: str, number: int) -> None:
+        context = self.section()
+        if context.kind == NEGATIVE:
+            where = f"in {context.where}, not a declaration"
+            self._report(Ignored(header, self.source, number, where))
+        else:
+            self._mention(Mention(header, header, number, False))
 
     def _end_tree(self) -> None:
         if self.tree is not None:
@@ -356,17 +380,6 @@ class _Reader:
         self._report(Ignored(candidate.token.value, self.source, number, reason))
 
 
-def _after_in(text: str, start: int) -> bool:
-    """Is the token at `start` written as "(in `path`)"?"""
-    before = text[max(0, start - 8) : start].rstrip().lower()
-    return before.endswith("(in")
-
-
-def _names_changes(cell: str) -> bool:
-    lowered = cell.lower()
-    return any(word in lowered for word in ("change", "action", "status", "operation"))
-
-
 def _package_named(text: str, found: list[Candidate]) -> str | None:
     """`Paths in this table are relative to `app/``: the folder the spec writes paths from."""
     at = text.lower().find("relative to")
@@ -377,18 +390,6 @@ def _package_named(text: str, found: list[Candidate]) -> str | None:
     if following is None or following.path is None or not following.path.endswith("/"):
         return None
     return following.path if not following.path.startswith("/") else None
-
-
-def _plain_marker(line: str) -> tuple[str, str] | None:
-    """`Files to modify:` without bold, when it opens a list or a code span follows it."""
-    found = md.plain_marker(line)
-    if found is None:
-        return None
-    label, rest = found
-    context = marker_context(label)
-    if context is None or (context.kind == DEPENDS and not dependencies(rest)):
-        return None
-    return found if not rest or rest.startswith("`") or context.kind == DEPENDS else None
 
 
 def read(body: str, source: str, first_line: int = 1) -> Extraction:

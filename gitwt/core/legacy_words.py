@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from gitwt.core import markdown_shapes, path_tokens
 from gitwt.core.markdown_shapes import Phrases, words
 
 DECLARE, NEUTRAL, NEGATIVE, DEPENDS = "declare", "neutral", "negative", "depends"
@@ -206,3 +207,54 @@ def dependencies(text: str) -> list[tuple[str, str]]:
         else:
             index = end
     return found
+
+
+_COMMENT_OPENERS = ("#", "//", "--")
+
+
+def names_a_file(label: str) -> bool:
+    """A bold label that is one path (`**`app/x.py`**`), not words about something."""
+    value = label.strip().strip("`")
+    if not value or " " in value:
+        return False
+    kind = path_tokens.classify(value)
+    return kind.path is not None and ("/" in kind.path or path_tokens.looks_like_file_name(value))
+
+
+def file_header(line: str) -> str | None:
+    """`# app/x.py`, `// web/src/App.tsx`, `# File: app/x.py`: the path a code block's first
+    line names as the file the code is in; None for any other first line."""
+    stripped = line.strip()
+    opener = next((mark for mark in _COMMENT_OPENERS if stripped.startswith(mark)), None)
+    if opener is None:
+        return None
+    rest = stripped[len(opener) :].strip()
+    if rest.lower().startswith("file:"):
+        rest = rest[5:].strip()
+    if not rest or " " in rest:
+        return None
+    kind = path_tokens.classify(rest)
+    return kind.path if kind.path is not None and "/" in kind.path else None
+
+
+def after_in(text: str, start: int) -> bool:
+    """Is the token at `start` written as "(in `path`)"?"""
+    before = text[max(0, start - 8) : start].rstrip().lower()
+    return before.endswith("(in")
+
+
+def names_changes(cell: str) -> bool:
+    lowered = cell.lower()
+    return any(word in lowered for word in ("change", "action", "status", "operation"))
+
+
+def plain_marker_of(line: str) -> tuple[str, str] | None:
+    """`Files to modify:` without bold, when it opens a list or a code span follows it."""
+    found = markdown_shapes.plain_marker(line)
+    if found is None:
+        return None
+    label, rest = found
+    context = marker_context(label)
+    if context is None or (context.kind == DEPENDS and not dependencies(rest)):
+        return None
+    return found if not rest or rest.startswith("`") or context.kind == DEPENDS else None

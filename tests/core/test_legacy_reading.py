@@ -313,3 +313,84 @@ Location: the user's home folder, never `pkg/secret.py`
     )
     assert parsed.task.depends_on == ("98",)
     assert parsed.task.title == "Orchestrator"
+
+
+def ignored_with_reasons(body: str, tracked: list[str] | None = None) -> dict[str, str]:
+    task = parse_spec(
+        body, "docs/SPEC-1-x.md", "1", index=lambda: TrackedIndex.build(tracked or [])
+    )
+    return {item.token: item.reason for item in task.ignored}
+
+
+def test_a_plain_file_line_inside_a_phase_section_declares() -> None:
+    files, _ = read("### Phase 2: Loader\n\n- File: `app/loader.py`\n- Notes: keep it small\n")
+    assert files == ["app/loader.py"]
+
+
+def test_branch_names_and_slash_words_are_rejected_with_a_reason() -> None:
+    body = """\
+**Files**:
+- `app/split.py` (new)
+- `refactor/split-daemon`
+- on branch `roadmap/next`
+- and/or add/remove
+- `@scope/pkg`
+"""
+    files, _ = read(body)
+    assert files == ["app/split.py"]
+    reasons = ignored_with_reasons(body)
+    assert reasons["refactor/split-daemon"] == "a branch name, not a path"
+    assert reasons["roadmap/next"] == "a branch name, not a path"
+    assert (
+        "a word with a slash" in reasons["and/or"]
+        and "a word with a slash" in reasons["add/remove"]
+    )
+    assert reasons["@scope/pkg"] == "a package name (@scope/name), not a path"
+
+
+def test_a_bold_path_line_and_a_code_block_headed_by_its_file_declare() -> None:
+    body = """\
+## Component Design
+
+### New Test File
+
+**`tests/unit/test_chat.py`**:
+
+```python
+# tests/unit/test_chat.py
+def test_parse(): ...
+```
+
+### 2. Dependency Analyzer
+
+```python
+# app/skills/dependency_graph.py
+class DependencyGraph: ...
+```
+
+## Current Pain Points
+
+```bash
+# app/old/script.py
+```
+"""
+    files, _ = read(body)
+    assert files == ["tests/unit/test_chat.py", "app/skills/dependency_graph.py"]
+    assert "in section 'Current Pain Points'" in ignored_with_reasons(body)["app/old/script.py"]
+
+
+def test_a_tree_drawn_from_the_repository_folder_and_a_moved_file() -> None:
+    index = TrackedIndex.build(["app/old.py", "README.md"], repo_names=["project"])
+    body = """\
+```
+project/
+├── app/
+│   ├── new.py        # NEW
+│   └── old.py        # MOVED from app/legacy/old.py
+└── README.md
+```
+"""
+    task = parse_spec(body, "docs/SPEC-1-x.md", "1", index=lambda: index)
+    assert list(task.task.files) == ["app/new.py", "app/old.py", "app/legacy/old.py"]
+    reasons = {item.token: item.reason for item in task.ignored}
+    assert reasons["project/README.md"] == "in a tree diagram, not marked as changed"
