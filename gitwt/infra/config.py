@@ -167,11 +167,31 @@ def _tasks(value: Any, source: str) -> dict[str, dict[str, Any]]:
 
 
 def load(toplevel: str) -> Config:
-    """The config of the worktree at `toplevel`; defaults when there is none.
+    """The config in the files of the worktree at `toplevel`; defaults when there is none.
+    (Commands read the config committed on base: infra.committed_config.)"""
+    return from_texts(read_files(toplevel))
 
-    With GIT_PARALLEL_LOCAL set (`--local`) team mode is off: `remote` reads as unset.
-    """
-    found = _load(toplevel)
+
+def read_files(toplevel: str) -> dict[str, bytes | None]:
+    """The two files a config may be in, as the worktree has them (None: no such file)."""
+    found: dict[str, bytes | None] = {}
+    for name in (CONFIG_FILE, PYPROJECT):
+        try:
+            with open(os.path.join(toplevel, name), "rb") as handle:
+                found[name] = handle.read()
+        except FileNotFoundError:
+            found[name] = None
+        except OSError as exc:
+            raise ConfigError(
+                f"cannot read {name}: {exc}", f"check that {name} is a readable file"
+            ) from exc
+    return found
+
+
+def from_texts(texts: dict[str, bytes | None]) -> Config:
+    """The config these file contents give. With GIT_PARALLEL_LOCAL set (`--local`) team mode
+    is off: `remote` reads as unset."""
+    found = _from_texts(texts)
     if found.remote is not None and os.environ.get(LOCAL_VARIABLE):
         import dataclasses
 
@@ -179,19 +199,23 @@ def load(toplevel: str) -> Config:
     return found
 
 
-def _load(toplevel: str) -> Config:
-    path = os.path.join(toplevel, CONFIG_FILE)
-    pyproject = os.path.join(toplevel, PYPROJECT)
-    section = None
-    if os.path.exists(pyproject):
-        section = _read_toml(pyproject, PYPROJECT).get("tool", {}).get("git-parallel")
-    if os.path.exists(path):
+def tool_section(data: bytes | None) -> Any:
+    """`[tool.git-parallel]` of a pyproject.toml's bytes (None when absent)."""
+    if data is None:
+        return None
+    return _parse_toml(data, PYPROJECT).get("tool", {}).get("git-parallel")
+
+
+def _from_texts(texts: dict[str, bytes | None]) -> Config:
+    section = tool_section(texts.get(PYPROJECT))
+    own = texts.get(CONFIG_FILE)
+    if own is not None:
         if section is not None:
             raise ConfigError(
                 f"config in two places: {CONFIG_FILE} and [tool.git-parallel] in {PYPROJECT}",
                 "keep one of them; nothing would tell which one wins",
             )
-        return validate(_read_toml(path, CONFIG_FILE), CONFIG_FILE)
+        return validate(_parse_toml(own, CONFIG_FILE), CONFIG_FILE)
     if section is not None:
         source = f"{PYPROJECT} [tool.git-parallel]"
         if not isinstance(section, dict):
@@ -200,15 +224,12 @@ def _load(toplevel: str) -> Config:
     return Config()
 
 
-def _read_toml(path: str, shown: str) -> dict[str, Any]:
+def _parse_toml(data: bytes, shown: str) -> dict[str, Any]:
     try:
-        with open(path, "rb") as handle:
-            return tomllib.load(handle)
+        return tomllib.loads(data.decode("utf-8"))
     except tomllib.TOMLDecodeError as exc:
         raise ConfigError(
             f"{shown} is not valid TOML: {exc}", f"fix the syntax of {shown}"
         ) from exc
-    except (OSError, UnicodeDecodeError) as exc:
-        raise ConfigError(
-            f"cannot read {shown}: {exc}", f"check that {shown} is a readable file"
-        ) from exc
+    except UnicodeDecodeError as exc:
+        raise ConfigError(f"cannot read {shown}: {exc}", f"make {shown} UTF-8 text") from exc

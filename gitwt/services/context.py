@@ -13,6 +13,17 @@ from gitwt.errors import GitParallelError
 from gitwt.infra import config as config_module
 from gitwt.infra import git, git_output
 
+_WARNED: set[str] = set()
+
+
+def _warn_once(message: str) -> None:
+    """One line on stderr, once per process (a command may look at its repository twice)."""
+    import sys
+
+    if message not in _WARNED:
+        _WARNED.add(message)
+        sys.stderr.write(f"git parallel: warning: {message}\n")
+
 
 @dataclass
 class Context:
@@ -21,8 +32,15 @@ class Context:
 
     @classmethod
     def discover(cls, cwd: str | None = None) -> Context:
+        """The repository around `cwd`, with the config committed on base (every checkout
+        reads the same); an uncommitted change to it in the main checkout is warned about."""
+        from gitwt.infra import committed_config
+
         repo = git.discover(cwd)
-        return cls(repo=repo, config=config_module.load(repo.toplevel))
+        found = committed_config.load(repo)
+        for warning in found.warnings:
+            _warn_once(warning)
+        return cls(repo=repo, config=found.config)
 
     @cached_property
     def base(self) -> str:

@@ -145,3 +145,28 @@ def test_the_guards_refusal_agrees_in_number(repo: Repo) -> None:
     assert "commit refused: 1 path of this commit belongs to live task 1" in one
     two = commit_on_base("src/a.py", "src/b.py")
     assert "commit refused: 2 paths of this commit belong to live task 1" in two
+
+
+def test_config_is_read_from_base_as_committed_in_every_checkout(repo: Repo) -> None:
+    repo.write("docs/SPEC-1-legacy.md", "# Legacy\n\n**File**: `src/a.py`\n")
+    repo.write("src/a.py", "a\n")
+    repo.commit_all("a legacy spec, no owner")
+    assert repo.cli("start", "1").code == 0
+    task_worktree = repo.path.parent / "repo-wt1"
+
+    def owner(where: Path) -> tuple[str | None, str]:
+        result = repo.cli("specs", "1", "--json", cwd=where)
+        assert result.code == 0, result
+        return result.json()["specs"][0]["owner"], result.err
+
+    repo.write(".gitparallel.toml", 'default_owner = "code_developer"\n')  # not committed yet
+    for where in (repo.path, task_worktree):
+        found, err = owner(where)
+        assert found is None  # what base has, in both
+        [warning] = err.splitlines()
+        assert warning.startswith("git parallel: warning: .gitparallel.toml in the main checkout")
+        assert "committed on main" in warning
+    repo.commit_all("config")
+    assert not (task_worktree / ".gitparallel.toml").exists()  # the task branched before it
+    assert owner(repo.path) == ("code_developer", "")
+    assert owner(task_worktree) == ("code_developer", "")

@@ -158,6 +158,7 @@ def test_specs_exclude_drops_copies_and_default_owner_owns_legacy_specs(legacy: 
         ".gitparallel.toml",
         'specs_exclude = ["*-IMPLEMENTATION-*.md"]\ndefault_owner = "dev"\n',
     )
+    legacy.commit_all("config")
     result = legacy.cli("plan", "201", "204", "--json")
     assert result.code == 0, result
     assert result.json()["problems"] == []
@@ -237,6 +238,7 @@ def test_a_live_tasks_claims_count_in_plan_with_their_origin(repo: Repo) -> None
 def test_specs_lists_inline_config_tasks_too(repo: Repo) -> None:
     repo.write(".gitparallel.toml", '[tasks.70]\nfiles = ["x/**"]\ntitle = "Inline"\n')
     repo.spec("71", ["y.py"])
+    repo.commit_all("an inline task")
     result = repo.cli("specs", "--json")
     assert result.code == 0, result
     listed = {spec["id"]: spec for spec in result.json()["specs"]}

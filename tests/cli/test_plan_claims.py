@@ -139,9 +139,11 @@ def test_config_formats_narrows_the_formats(speckit: Repo) -> None:
     assert {entry["format"] for entry in listed if entry["format"]} == {"kiro"}
     assert speckit.cli("plan", "004.US1").code == 2  # spec-kit is not read: no such task
     speckit.write(".gitparallel.toml", "formats = []\n")
+    speckit.commit_all("no formats")
     listed = speckit.cli("specs", "--json").json()["specs"]
     assert not any(entry["format"] for entry in listed)
     speckit.write(".gitparallel.toml", 'formats = ["nope"]\n')
+    speckit.commit_all("an unknown format")
     result = speckit.cli("specs")
     assert result.code == 2 and "'formats'" in result.err and "hint:" in result.err
 

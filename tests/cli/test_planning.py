@@ -140,6 +140,7 @@ def test_bad_input_is_one_line_a_hint_and_exit_2(
 ) -> None:
     for relative, text in files.items():
         repo.write(relative, text)
+    repo.commit_all("bad input")  # the config is read as committed on base
     before = repo.git("status", "--porcelain", "--ignored")
     result = repo.cli("plan", *ids)
     assert result.code == 2, result
@@ -185,6 +186,7 @@ def test_inline_config_tasks_and_pyproject(repo: Repo) -> None:
         "pyproject.toml",
         '[tool.git-parallel]\n[tool.git-parallel.tasks.70]\nfiles = ["x/**"]\ntitle = "Inline"\n',
     )
+    repo.commit_all("pyproject")
     result = repo.cli("plan", "70", "--json")
     assert result.code == 0, result.err
     assert result.json()["task_file_map"] == {"70": ["x/**"]}

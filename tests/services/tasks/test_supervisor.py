@@ -220,8 +220,10 @@ def test_queued_task_waits_while_resources_are_busy(repo: Repo) -> None:
     task = result.json()["tasks"][1]
     assert task["state"] == "queued"
     assert "memory" in task["waiting"]
-    # Freeing the resources (here: raising the limit) lets the waiter start it.
+    # Freeing the resources (here: raising the limit, committed: the config is base's) lets
+    # the waiter start it.
     repo.write(".gitparallel.toml", UNGATED)
+    repo.commit_all("raise the limits")
     wait_until(lambda: status_of(repo, "2")["state"] == "running")
     assert repo.cli("stop", "--timeout", "2").code == 0
 

@@ -1,0 +1,100 @@
+"""The config as committed on base: what every checkout reads, task worktrees included.
+
+A task worktree is a checkout of base: an uncommitted `.gitparallel.toml` of the main checkout
+is not there, so a task worktree and the main checkout read two configs (owner `-` in one,
+`code_developer` in the other). Reading the committed version everywhere gives one answer;
+an uncommitted difference in the main checkout is then said in one warning line naming the
+file, since an edit that silently does nothing is the worse surprise.
+
+Base is config `base`, else the branch checked out in the main worktree (read from the common
+dir's HEAD, no process). One `git cat-file --batch` reads both files and whether the branch
+exists; a repository whose base has no commit yet reads the files of the current checkout.
+"""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass, field
+
+from gitwt.infra import config, git
+
+
+@dataclass
+class Committed:
+    config: config.Config
+    branch: str | None  # where it was read; None: the files of the current checkout
+    warnings: list[str] = field(default_factory=list)
+
+
+def main_branch(common_dir: str) -> str | None:
+    """The branch the main worktree has checked out, from `<common dir>/HEAD`."""
+    try:
+        with open(os.path.join(common_dir, "HEAD"), encoding="utf-8") as handle:
+            head = handle.read().strip()
+    except (OSError, UnicodeDecodeError):
+        return None
+    ref = head.removeprefix("ref: ")
+    if ref == head or not ref.startswith("refs/heads/") or ref == "refs/heads/.invalid":
+        return None  # detached, or a reftable repository's placeholder
+    return ref.removeprefix("refs/heads/")
+
+
+def committed_files(branch: str, cwd: str) -> dict[str, bytes | None] | None:
+    """The config files as committed on `branch` (None: the branch has no commit)."""
+    names = (config.CONFIG_FILE, config.PYPROJECT)
+    ref = f"refs/heads/{branch}"
+    request = "".join(f"{line}\n" for line in (ref, *(f"{ref}:{name}" for name in names)))
+    data = git.run(["cat-file", "--batch"], cwd, input=request.encode(), check=False).stdout
+    found: list[bytes | None] = []
+    at = 0
+    while at < len(data):
+        end = data.index(b"\n", at)
+        header = data[at:end].split()
+        if len(header) == 3 and header[2].isdigit():
+            size = int(header[2])
+            found.append(data[end + 1 : end + 1 + size])
+            at = end + 1 + size + 1
+        else:  # "<name> missing"
+            found.append(None)
+            at = end + 1
+    if len(found) != 3 or found[0] is None:
+        return None
+    return dict(zip(names, found[1:], strict=True))
+
+
+def load(repo: git.Repo) -> Committed:
+    """The config committed on base, and a warning for each config file the main checkout
+    changed without committing."""
+    branch = main_branch(repo.common_dir)
+    texts = committed_files(branch, repo.toplevel) if branch else None
+    if branch is None or texts is None:
+        return Committed(config.load(repo.toplevel), None)
+    found = config.from_texts(texts)
+    if found.base and found.base != branch:
+        elsewhere = committed_files(found.base, repo.toplevel)
+        if elsewhere is not None:  # a base with no commit yet: the error comes later
+            branch, texts, found = found.base, elsewhere, config.from_texts(elsewhere)
+    return Committed(found, branch, _uncommitted(repo.main_toplevel, texts, branch))
+
+
+def _uncommitted(main: str, texts: dict[str, bytes | None], branch: str) -> list[str]:
+    try:
+        working = config.read_files(main)
+    except config.ConfigError:
+        return []
+    changed = []
+    if working[config.CONFIG_FILE] != texts[config.CONFIG_FILE]:
+        changed.append(config.CONFIG_FILE)
+    try:
+        differs = config.tool_section(working[config.PYPROJECT]) != config.tool_section(
+            texts[config.PYPROJECT]
+        )
+    except config.ConfigError:
+        differs = True
+    if differs:
+        changed.append(f"[tool.git-parallel] in {config.PYPROJECT}")
+    return [
+        f"{name} in the main checkout differs from the one committed on {branch}; git parallel "
+        f"reads the committed one everywhere (commit the change to use it)"
+        for name in changed
+    ]
