@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from pathlib import Path
 
-from gitwt.core import spec_catalog
+from gitwt.core import spec_catalog, spec_survey
 from gitwt.core.legacy_tokens import TrackedIndex
 from gitwt.core.specs import SpecError, Task
 from gitwt.infra.config import Config
@@ -19,8 +19,8 @@ def catalog(
     return spec_catalog.Catalog.build(discover(str(root), config), config, lambda: index)
 
 
-def survey(root: Path, config: Config, ids: list[str]) -> spec_catalog.Survey:
-    return spec_catalog.survey(catalog(root, config), ids)
+def survey(root: Path, config: Config, ids: list[str]) -> spec_survey.Survey:
+    return spec_survey.survey(catalog(root, config), ids)
 
 
 def find_tasks(root: Path | str, config: Config, ids: list[str]) -> list[Task]:

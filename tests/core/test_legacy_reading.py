@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 import yaml
 
-from gitwt.core import legacy_specs, legacy_tokens, spec_catalog
+from gitwt.core import legacy_specs, legacy_tokens, spec_catalog, spec_survey
 from gitwt.core.legacy_tokens import TrackedIndex, classify
 from gitwt.core.specs import parse_spec
 from gitwt.infra.config import Config
@@ -47,7 +47,7 @@ def test_each_fixture_gives_exactly_the_declaration_in_its_comment(
 ) -> None:
     [spec] = FIXTURES.glob(f"SPEC-{task_id}-*")
     expected = expectation(spec)
-    result = spec_catalog.survey(fixture_catalog, [task_id])
+    result = spec_survey.survey(fixture_catalog, [task_id])
     if "problem" in expected:
         assert result.unusable == [task_id]
         [problem] = result.problems
@@ -72,7 +72,7 @@ def test_each_fixture_gives_exactly_the_declaration_in_its_comment(
 def test_the_folder_spec_is_one_spec_with_its_phase_files(
     fixture_catalog: spec_catalog.Catalog,
 ) -> None:
-    [task] = spec_catalog.survey(fixture_catalog, ["207"]).tasks
+    [task] = spec_survey.survey(fixture_catalog, ["207"]).tasks
     assert task.source == "SPEC-207-folder-spec/README.md"
     sources = {origin.source for origin in task.origins}
     assert sources == {
@@ -86,7 +86,7 @@ def test_the_folder_spec_is_one_spec_with_its_phase_files(
 def test_provenance_says_where_and_how_each_pattern_was_read(
     fixture_catalog: spec_catalog.Catalog,
 ) -> None:
-    [task] = spec_catalog.survey(fixture_catalog, ["203"]).tasks
+    [task] = spec_survey.survey(fixture_catalog, ["203"]).tasks
     daemon = task.origin_of("app/autonomous/daemon.py")
     assert daemon is not None
     assert (daemon.source, daemon.line, daemon.kind) == (
@@ -95,10 +95,10 @@ def test_provenance_says_where_and_how_each_pattern_was_read(
         "bare_name",
     )
     assert "daemon.py:1042-1054" in daemon.note
-    [task] = spec_catalog.survey(fixture_catalog, ["205"]).tasks
+    [task] = spec_survey.survey(fixture_catalog, ["205"]).tasks
     origin = task.origin_of("app/web/logging.py")
     assert origin is not None and "ambiguous" in origin.note
-    [task] = spec_catalog.survey(fixture_catalog, ["201"]).tasks
+    [task] = spec_survey.survey(fixture_catalog, ["201"]).tasks
     origin = task.origin_of("app/agents/base.py")
     assert origin is not None and (origin.kind, origin.line) == ("legacy_marker", 13)
 

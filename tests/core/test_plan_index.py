@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from gitwt.core import spec_catalog
+from gitwt.core import spec_catalog, spec_survey
 from gitwt.core.formats.plan_units import (
     ParallelClaim,
     PlanMention,
@@ -142,7 +142,7 @@ def catalog(plans: list[PlanSource], specs: tuple[SpecFile, ...] = ()) -> Catalo
 
 
 def test_a_unit_is_a_task_with_resolved_paths_and_provenance() -> None:
-    found = spec_catalog.survey(catalog([SPECKIT_PLAN]), ["004.US1"])
+    found = spec_survey.survey(catalog([SPECKIT_PLAN]), ["004.US1"])
     assert not found.problems
     (task,) = found.tasks
     assert task.id == "004.US1" and task.title == "unit 004.US1"
@@ -154,7 +154,7 @@ def test_a_unit_is_a_task_with_resolved_paths_and_provenance() -> None:
 
 
 def test_a_group_names_its_units_and_an_empty_unit_is_a_problem_with_its_line() -> None:
-    found = spec_catalog.survey(catalog([SPECKIT_PLAN]), ["004"])
+    found = spec_survey.survey(catalog([SPECKIT_PLAN]), ["004"])
     assert [task.id for task in found.tasks] == ["004.phase1", "004.US1", "004.US2"]
     assert found.unusable == ["004.phase9"]
     (problem,) = found.problems
@@ -163,12 +163,12 @@ def test_a_group_names_its_units_and_an_empty_unit_is_a_problem_with_its_line() 
 
 
 def test_a_group_and_one_of_its_units_load_it_once() -> None:
-    found = spec_catalog.survey(catalog([SPECKIT_PLAN]), ["004.US2", "004"])
+    found = spec_survey.survey(catalog([SPECKIT_PLAN]), ["004.US2", "004"])
     assert [task.id for task in found.tasks].count("004.US2") == 1
 
 
 def test_a_task_line_is_addressable() -> None:
-    found = spec_catalog.survey(catalog([SPECKIT_PLAN]), ["004.T010"])
+    found = spec_survey.survey(catalog([SPECKIT_PLAN]), ["004.T010"])
     (task,) = found.tasks
     assert task.files == ("internal/loans/service.go",)
     assert task.origins[0].line == 45
@@ -176,11 +176,11 @@ def test_a_task_line_is_addressable() -> None:
 
 def test_two_formats_giving_one_id_are_both_usable_with_their_short_name() -> None:
     plans = kiro_and_ccpm()
-    found = spec_catalog.survey(catalog(plans), ["tide.3"])
+    found = spec_survey.survey(catalog(plans), ["tide.3"])
     assert found.unusable == ["tide.3"]
     assert "kiro.tide.3" in (found.problems[0].hint or "")
     assert "ccpm.tide.3" in (found.problems[0].hint or "")
-    found = spec_catalog.survey(catalog(plans), ["kiro.tide.3", "ccpm.tide.3"])
+    found = spec_survey.survey(catalog(plans), ["kiro.tide.3", "ccpm.tide.3"])
     assert [task.id for task in found.tasks] == ["kiro.tide.3", "ccpm.tide.3"]
     assert found.tasks[0].files == ("harbour/tides/rules.py",)
     assert found.tasks[1].depends_on == ("ccpm.tide.2",)  # the prefix carries over
@@ -190,16 +190,16 @@ def test_two_formats_giving_one_id_are_both_usable_with_their_short_name() -> No
 
 
 def test_a_group_two_formats_give_needs_the_prefix() -> None:
-    found = spec_catalog.survey(catalog(kiro_and_ccpm()), ["tide"])
+    found = spec_survey.survey(catalog(kiro_and_ccpm()), ["tide"])
     assert found.unusable == ["tide"]
-    found = spec_catalog.survey(catalog(kiro_and_ccpm()), ["ccpm.tide"])
+    found = spec_survey.survey(catalog(kiro_and_ccpm()), ["ccpm.tide"])
     assert [task.id for task in found.tasks] == ["ccpm.tide.2", "ccpm.tide.3"]
     assert found.unusable == ["tide.4"]  # unreadable, and meant with its group
     assert [problem.line for problem in found.problems] == [3]
 
 
 def test_a_unit_its_reader_could_not_read_names_file_and_line() -> None:
-    found = spec_catalog.survey(catalog(kiro_and_ccpm()), ["tide.4"])
+    found = spec_survey.survey(catalog(kiro_and_ccpm()), ["tide.4"])
     assert found.unusable == ["tide.4"]
     problem = found.problems[0]
     assert (problem.source, problem.line) == (".claude/epics/tide/4.md", 3)
@@ -207,16 +207,16 @@ def test_a_unit_its_reader_could_not_read_names_file_and_line() -> None:
 
 
 def test_a_bad_plan_elsewhere_never_makes_a_named_unit_unusable() -> None:
-    found = spec_catalog.survey(catalog([SPECKIT_PLAN, *kiro_and_ccpm()]), ["004.US1"])
+    found = spec_survey.survey(catalog([SPECKIT_PLAN, *kiro_and_ccpm()]), ["004.US1"])
     assert not found.unusable and not found.problems
-    found = spec_catalog.survey(catalog([SPECKIT_PLAN, *kiro_and_ccpm()]), ["nothing.here"])
+    found = spec_survey.survey(catalog([SPECKIT_PLAN, *kiro_and_ccpm()]), ["nothing.here"])
     assert found.unusable == ["nothing.here"]
     assert any("bad YAML" in problem.message for problem in found.problems)  # may be why
 
 
 def test_a_legacy_spec_and_a_unit_with_one_id_are_both_named() -> None:
     spec = SpecFile("docs/SPEC-x.md", "---\nid: 004.US1\nfiles: [a.py]\n---\n")
-    found = spec_catalog.survey(catalog([SPECKIT_PLAN], (spec,)), ["004.US1"])
+    found = spec_survey.survey(catalog([SPECKIT_PLAN], (spec,)), ["004.US1"])
     assert found.unusable == ["004.US1"]
     assert "docs/SPEC-x.md" in found.problems[0].message
     assert f"{SPECKIT}:40" in found.problems[0].message
@@ -231,14 +231,14 @@ def test_parallel_with_comes_from_unit_claims() -> None:
 
 def test_legacy_depends_on_may_name_a_unit() -> None:
     spec = SpecFile("docs/SPEC-7-x.md", "---\nid: 7\nfiles: [a.py]\ndepends_on: [004.US1]\n---\n")
-    (task,) = spec_catalog.survey(catalog([SPECKIT_PLAN], (spec,)), ["7"]).tasks
+    (task,) = spec_survey.survey(catalog([SPECKIT_PLAN], (spec,)), ["7"]).tasks
     assert task.depends_on == ("004.US1",)
 
 
 @pytest.mark.parametrize("name", ["004.", "..", "004..US1"])
 def test_invalid_names_are_usage_errors(name: str) -> None:
     with pytest.raises(SpecError):
-        spec_catalog.survey(catalog([SPECKIT_PLAN]), [name])
+        spec_survey.survey(catalog([SPECKIT_PLAN]), [name])
 
 
 def test_a_unit_id_no_branch_can_carry_is_a_problem_at_its_line() -> None:
@@ -248,7 +248,7 @@ def test_a_unit_id_no_branch_can_carry_is_a_problem_at_its_line() -> None:
         ".kiro/specs/x",
         PlanReading(units=(unit("x y.1", "x", ".kiro/specs/x/tasks.md", ["a.py"], 7),)),
     )
-    found = spec_catalog.survey(catalog([plan]), ["x"])
+    found = spec_survey.survey(catalog([plan]), ["x"])
     assert found.unusable == ["x y.1"] and not found.tasks
     (problem,) = found.problems
     assert "invalid task id" in problem.message and problem.source == ".kiro/specs/x/tasks.md"

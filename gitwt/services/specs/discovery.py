@@ -17,7 +17,8 @@ from dataclasses import replace
 from typing import TYPE_CHECKING
 
 from gitwt.core import patterns
-from gitwt.core.spec_catalog import SPEC_FOLDER, Catalog, SpecFile, Survey, problem_of
+from gitwt.core.spec_catalog import SPEC_FOLDER, Catalog, SpecFile, problem_of
+from gitwt.core.spec_survey import Survey
 from gitwt.core.specs import SpecError, Task
 from gitwt.errors import GitParallelError
 from gitwt.infra.config import Config
@@ -150,14 +151,14 @@ def catalog_in(toplevel: str, config: Config, index: Callable[[], TrackedIndex])
 def survey(context: Context, ids: list[str], judge_claims: bool = False) -> Survey:
     """Every named task that can be read, and a problem (with file:line) for each that cannot;
     `judge_claims`: the parallel claims of the named plan units, judged (`plan`)."""
-    from gitwt.core import spec_catalog
+    from gitwt.core import spec_survey
 
     if not ids:
         raise GitParallelError(
             "no task ids given", "name the tasks, e.g. 'git parallel plan 65 66'"
         )
     found = catalog(context)
-    result = spec_catalog.survey(found, ids)
+    result = spec_survey.survey(found, ids)
     if judge_claims and result.units:
         from gitwt.core.plan_claims import named_claims
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from gitwt.core import separation
-from gitwt.core.spec_catalog import Survey
+from gitwt.core.spec_survey import Survey
 from gitwt.core.specs import Task
 from gitwt.errors import EXIT_FOUND, EXIT_OK, EXIT_USAGE
 from gitwt.services.context import Context
