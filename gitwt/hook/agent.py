@@ -322,9 +322,11 @@ def main(stdin: bytes, cwd: str) -> int:
 
 
 def fail_closed(message: str, hint: str) -> int:
-    sys.stderr.write(f"git parallel: error: {message}\n")
+    from gitwt.core.display import inert  # the payload's paths are an agent's text
+
+    sys.stderr.write(f"git parallel: error: {inert(message)}\n")
     if hint:
-        sys.stderr.write(f"hint: {hint}\n")
+        sys.stderr.write(f"hint: {inert(hint)}\n")
     return BLOCK_CLAUDE  # fail closed, in a way every agent treats as a refusal
 
 

@@ -49,7 +49,9 @@ def dispatch(args: list[str]) -> int:
         try:
             return entry.framework_boundaries()
         except HookError as error:
-            sys.stderr.write(error.render() + "\n")
+            from gitwt.core.display import inert
+
+            sys.stderr.write(inert(error.render(), lines=True) + "\n")
             return EXIT_UNREADABLE
     if what in CHECKED_HOOKS:
         from gitwt.hook import rules_file  # `re`: only once the hook is known

@@ -160,7 +160,9 @@ def shim_main(
         load_checker()
         code = checks.run_hook(hook, mode, stdin_data, where, started)
     except HookError as error:
-        sys.stderr.write(error.render() + "\n")
+        from gitwt.core.display import inert
+
+        sys.stderr.write(inert(error.render(), lines=True) + "\n")
         code = EXIT_UNREADABLE
     except KeyboardInterrupt:
         return 130

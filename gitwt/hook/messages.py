@@ -31,13 +31,15 @@ def paint(text: str, colour: str) -> str:
 
 
 def warn(text: str) -> None:
-    sys.stderr.write(f"git parallel: warning: {text}\n")
+    sys.stderr.write(f"git parallel: warning: {display().inert(text)}\n")
 
 
 def report(headline: str, found: list[boundaries.Violation], hints: list[str]) -> None:
-    lines = [paint(f"git parallel: {headline}", "red") + "\n"]
-    lines += display().violation_lines(found)
-    lines += [f"hint: {hint}\n" for hint in hints]
+    # Paths, patterns and owners come from specs and commits: shown inert, as git quotes them.
+    inert = display().inert
+    lines = [paint(f"git parallel: {inert(headline)}", "red") + "\n"]
+    lines += [inert(line, lines=True) for line in display().violation_lines(found)]
+    lines += [f"hint: {inert(hint)}\n" for hint in hints]
     sys.stderr.write("".join(lines))
     sys.stderr.flush()
 

@@ -124,3 +124,16 @@ def test_our_own_colours_pass_and_input_escapes_do_not() -> None:
     stream.flush()
     written = stream.buffer.getvalue()  # type: ignore[attr-defined]
     assert written == b"\x1b[31mrefused\x1b[0m \\033[2J\\342\\200\\256\n"
+
+
+def test_the_commit_hooks_refusal_is_inert(repo: Repo) -> None:
+    from tests.conftest import git
+    from tests.hook.test_commit_hooks import commit, task_worktree, write
+
+    worktree = task_worktree(repo, "65", [f"src/{CLEAR}app/**"])
+    write(worktree, f"src/other{TITLE}.py")
+    git(worktree, "add", "-A")
+    result = commit(worktree)
+    assert result.returncode == 1 and "commit refused" in result.stderr, result.stderr
+    assert raw_controls(result.stderr) == [], result.stderr
+    assert "src/\\033[2Japp/**" in result.stderr  # the declared pattern, shown escaped
