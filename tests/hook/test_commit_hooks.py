@@ -471,7 +471,7 @@ def test_the_hook_imports_nothing_heavy() -> None:
     """DESIGN §10: the commit hook's imports are the stdlib's, and not even re or json."""
     code = (
         "import sys, gitwt.hook.entry as h; h.load_checker(); "
-        "from gitwt.hook import rules_file; rules_file._parse_json('{}'); "
+        "from gitwt.hook import rules_file; rules_file.parse_json('{}'); "
         "print(' '.join(sorted(sys.modules)))"
     )
     modules = subprocess.run(
