@@ -334,17 +334,39 @@ def test_each_unit_commits_its_own_bookkeeping_and_nothing_else(repo: Repo, tool
     committed(repo, PLANS[tool])
 
 
-# Where git's own merge does not conflict (the marks are lines apart, or in files of their own).
-APART = ("ccpm", "gsd", "kiro", "openspec", "spec-kit")
-
-
-@pytest.mark.parametrize("tool", APART)
+@pytest.mark.parametrize("tool", sorted(PLANS))
 def test_merging_both_units_keeps_both_units_bookkeeping(repo: Repo, tool: str) -> None:
+    """spec-kit-lines (adjacent ticks) and taskmaster (two statuses, both sides rewriting
+    metadata.updated) are where git's own merge conflicts."""
     plan = PLANS[tool]
     expected = committed(repo, plan)
+    if tool == "taskmaster":  # the first unit's metadata.updated is the later one: it stays
+        expected[TM_PLAN] = expected[TM_PLAN].replace("2026-03-06T08:00", "2026-03-06T09:00")
+    status = repo.cli("status", *plan.units, "--json")  # bookkeeping is no forecast conflict
+    assert status.code == 0, status
+    assert [row["conflicts_with"] for row in status.json()["tasks"]] == [{}, {}], status.out
     for unit in plan.units:  # one after the other: the second meets the first's marks on base
         merged = repo.cli("merge", unit, "--json")
         assert merged.code == 0, merged
         assert [r["result"] for r in merged.json()["results"]] == ["merged"], merged.out
     for path, text in expected.items():
         assert repo.git("show", f"main:{path}") == text, path
+
+
+def test_a_plan_conflict_beyond_status_marks_stays_a_conflict(repo: Repo) -> None:
+    """Base rewrote the line beside the task's tick: git conflicts, and since base's side is
+    no bookkeeping, gitwt does not write the file; base and the branch stay as they were."""
+    plan = PLANS["spec-kit-lines"]
+    worktrees = planned(repo, plan)
+    first = worktrees[plan.units[0]]
+    edit(first, SPECKIT_PLAN, replaced("- [ ] T002", "- [X] T002"))
+    assert commit(first, "tick T002")[0] == 0
+    repo.write(SPECKIT_PLAN, SPECKIT.replace("Create the GPX writer", "Write the GPX writer"))
+    repo.commit_all("the plan changes on base")  # the plan file is no unit's declared path
+    before = repo.git("rev-parse", "main").strip()
+
+    merged = repo.cli("merge", plan.units[0], "--json")
+    assert merged.code == 1, merged
+    (result,) = merged.json()["results"]
+    assert result["result"] == "conflicted" and result["paths"] == [SPECKIT_PLAN]
+    assert repo.git("rev-parse", "main").strip() == before

@@ -23,6 +23,7 @@ from gitwt.services.merging.merge_results import (
     TaskResult,
     record_outcome,
 )
+from gitwt.services.merging.plan_merge import resolved_tree
 
 
 def line_counts(old: str, new: str, cwd: str) -> dict[str, dict[str, Any]]:
@@ -156,13 +157,15 @@ def prepare(
     if violations:
         return _reject(context, task_id, violations, dry_run=dry_run)
     forecast = git.merge_tree(onto, branch_oid, cwd)
-    if forecast.conflicts:
-        return _conflict(context, record, forecast.conflicts, dry_run=dry_run)
+    tree = forecast.tree
+    if forecast.conflicts:  # only plan files, both sides status marks: gitwt writes them (§6)
+        written = resolved_tree(cwd, fork_point, onto, branch_oid, tree, forecast.conflicts)
+        if written is None:
+            return _conflict(context, record, forecast.conflicts, dry_run=dry_run)
+        tree = written
     lines = line_counts(fork_point or onto, branch_oid, cwd)
     title = record.get("title") or task_id
-    candidate = git.commit_tree(
-        forecast.tree, [onto, branch_oid], f"Merge task {task_id}: {title}", cwd
-    )
+    candidate = git.commit_tree(tree, [onto, branch_oid], f"Merge task {task_id}: {title}", cwd)
     failpoints.hit("merge:candidate")
     if test_command and not dry_run:
         failure = _gate(context, task_id, candidate, test_command)

@@ -17,6 +17,7 @@ from itertools import combinations
 from typing import Any
 
 from gitwt.core import boundaries
+from gitwt.core.bookkeeping import entry_for
 from gitwt.core.specs import same_id
 from gitwt.infra import git, state
 from gitwt.services.context import Context
@@ -340,6 +341,18 @@ def _read_paths_cache(common_dir: str) -> dict[str, list[str]]:
     )
 
 
+def _beyond_bookkeeping(task: TaskStatus, other: TaskStatus | None, paths: list[str]) -> list[str]:
+    """The conflicted paths merge would not settle itself: a plan file that holds both sides'
+    bookkeeping (base: what merged units wrote) is combined at merge (DESIGN §6); the audit
+    refuses any change to it beyond status marks."""
+    sides = [task.record] if other is None else [task.record, other.record]
+    return [
+        path
+        for path in paths
+        if not all(entry_for(path, record.get("bookkeeping")) for record in sides)
+    ]
+
+
 def _add_forecast(
     report: StatusReport,
     tips: dict[str, str],
@@ -362,7 +375,8 @@ def _add_forecast(
             owners.append((first, second.id))
     results, method = forecast(pairs, cwd)
     by_id = {task.id: task for task in live}
-    for (task, other), paths in zip(owners, results, strict=True):
+    for (task, other), found in zip(owners, results, strict=True):
+        paths = _beyond_bookkeeping(task, None if other == BASE else by_id[other], found)
         if paths:
             task.conflicts_with[other] = paths
             if other != BASE:
