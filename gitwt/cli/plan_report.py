@@ -71,7 +71,12 @@ def _ignored_text(
         stream.write(paint(line.rstrip("\n"), "dim", stream) + "\n")
 
 
-def problems_text(problems: list[SpecProblem], stream: TextIO, width: int | None = None) -> None:
+def problems_text(
+    problems: list[SpecProblem],
+    stream: TextIO,
+    width: int | None = None,
+    heading: str = "problems",
+) -> None:
     """The problems grouped by kind (problems with one hint are one kind), each kind's hint
     once, after its problems."""
     if not problems:
@@ -80,7 +85,7 @@ def problems_text(problems: list[SpecProblem], stream: TextIO, width: int | None
     kinds: dict[str, list[SpecProblem]] = {}
     for problem in problems:
         kinds.setdefault(problem.hint or "", []).append(problem)
-    stream.write("\n" + paint(f"problems ({len(problems)})", "red", stream) + "\n")
+    stream.write("\n" + paint(f"{heading} ({len(problems)})", "red", stream) + "\n")
     for hint, members in kinds.items():
         for problem in members:
             stream.write(wrapped(problem.located, width))
@@ -119,8 +124,7 @@ def plan_text(
             explain_task(task, survey.ignored.get(task.id, []), stream)
         write("\n")
     if survey.problems:
-        write(paint("spec problems", "red", stream) + "\n")
-        problems_text(survey.problems, stream)
+        problems_text(survey.problems, stream, heading="spec problems")
     claims_text(survey.claims, stream)
     _separation_text(report, max_instances, stream)
 

@@ -95,3 +95,26 @@ def test_front_matter_writes_the_id_it_used(shared: Repo) -> None:
         "SPEC-065-reflector-agent-implementation": ["app/agents/reflector.py"],
         "65": ["app/roadmap/editor.py"],
     }
+
+
+def test_names_the_older_system_wrote_give_valid_ids(repo: Repo) -> None:
+    """Seen in the older system's repository: one number written SPEC-001-… and SPEC-1-5-…, and
+    file names holding characters a task id cannot ('&'): each spec still gets an id."""
+    repo.write("app/a.py", "x\n")
+    repo.write("app/b.py", "x\n")
+    repo.write("app/c.py", "x\n")
+    repo.write(f"{FOLDER}/SPEC-001-architect-agent.md", "# A\n\n**File**: `app/a.py`\n")
+    repo.write(f"{FOLDER}/SPEC-1-5-db-sync.md", "# B\n\n**File**: `app/b.py`\n")
+    repo.write(f"{FOLDER}/SPEC-1-us-072---ux-&-docs.md", "# C\n\n**File**: `app/c.py`\n")
+    repo.commit_all("one number, three spellings")
+    listed = sorted(spec["id"] for spec in repo.cli("specs", "--json").json()["specs"])
+    assert listed == ["SPEC-001-architect-agent", "SPEC-1-5-db-sync", "SPEC-1-us-072---ux---docs"]
+    ambiguous = repo.cli("plan", "1")
+    assert ambiguous.code == 2 and "3 specs claim it" in ambiguous.err
+    started = repo.cli("start", "1-us-072---ux---docs", "SPEC-1-5-db-sync")
+    assert started.code == 0, started
+    branches = repo.git("branch", "--list", "--format=%(refname:short)", "parallel/*")
+    assert branches.split() == [
+        "parallel/SPEC-1-5-db-sync",
+        "parallel/SPEC-1-us-072---ux---docs",
+    ]
