@@ -117,7 +117,9 @@ def _extract(commit: str, folder: str, paths: list[str] | None, cwd: str) -> Non
         tar.extractall(folder, members=safe, filter="fully_trusted")
 
 
-def declarations(commit: str, ids: Iterable[str], cwd: str = ".") -> dict[str, Task]:
+def declarations(
+    commit: str, ids: Iterable[str], cwd: str = ".", tracked: list[str] | None = None
+) -> dict[str, Task]:
     """Each task as the specs at `commit` give it (its declared patterns, its owner);
     GitParallelError (naming the task and the problem, like `start` would) when a task has no
     readable spec there."""
@@ -125,7 +127,8 @@ def declarations(commit: str, ids: Iterable[str], cwd: str = ".") -> dict[str, T
     from gitwt.services.specs.discovery import catalog_in, lazy_index
 
     config = config_at(commit, cwd)
-    tracked = git.tracked_files(commit, cwd)
+    if tracked is None:
+        tracked = git.tracked_files(commit, cwd)
     found: dict[str, Task] = {}
     with tempfile.TemporaryDirectory(prefix="git-parallel-base-") as folder:
         _extract(commit, folder, _folders(config, tracked), cwd)

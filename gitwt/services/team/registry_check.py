@@ -27,6 +27,7 @@ from gitwt.core.specs import Task
 from gitwt.core.task_ids import TASK_ID
 from gitwt.errors import GitParallelError
 from gitwt.infra import git
+from gitwt.infra.config import Config
 from gitwt.infra.git_trees import blobs
 from gitwt.services.team import registry
 
@@ -176,40 +177,30 @@ def _removals(change: RegistryChange, adds: bool) -> list[str]:
 
 
 def _declarations(changed: list[registry.Entry], live: dict[str, registry.Entry]) -> list[str]:
-    """Each changed entry declares its spec at its base here plus its claims, no more, no
-    less; overlaps no other live entry; keeps to its owner's paths."""
-    from gitwt.services.team import base_declarations
+    """Each changed entry is based on the team's base, declares nothing beyond its spec there
+    plus its claims, names its spec's owner, keeps to that owner's paths and overlaps no other
+    live entry. Config and tracked files are read once for all of them."""
+    from gitwt.services.team import base_declarations as on_base
 
-    reasons: list[str] = []
-    team_base = base_declarations.team_base(base_declarations.config_at("HEAD"))
-    bases: dict[str, list[registry.Entry]] = {}
+    config = on_base.config_at("HEAD")
+    team_base = on_base.team_base(config)
+    # A branch the agent pushed could hold a spec of its own making: only the team's base.
+    reasons = [
+        f"task {entry.id}'s base {entry.base!r} is not the team's base {team_base}"
+        for entry in changed
+        if entry.base != team_base
+    ]
+    commit = git.rev_parse_verify(f"refs/heads/{team_base}^{{commit}}", ".") if team_base else None
+    if reasons or commit is None:
+        return reasons or [f"the team's base {team_base} is not a branch here"]
+    tracked = git.tracked_files(commit, ".")
+    try:
+        specs = on_base.declarations(commit, [entry.id for entry in changed], tracked=tracked)
+    except GitParallelError as error:
+        return [f"{error.message} (read on {team_base} here)"]
     for entry in changed:
-        if entry.base != team_base:
-            # A branch the agent pushed could hold a spec of its own making.
-            reasons.append(
-                f"task {entry.id}'s base {entry.base!r} is not the team's base {team_base}"
-            )
-            continue
-        bases.setdefault(entry.base, []).append(entry)
-    tracked: list[str] = []
-    for base, entries in bases.items():
-        commit = git.rev_parse_verify(f"refs/heads/{base}^{{commit}}", ".") if base else None
-        if commit is None:
-            reasons += [
-                f"task {entry.id}'s base {base!r} is not a branch here" for entry in entries
-            ]
-            continue
-        try:
-            specs = base_declarations.declarations(commit, [entry.id for entry in entries])
-        except GitParallelError as error:
-            reasons.append(f"{error.message} (read on {base} here)")
-            continue
-        tracked = tracked or git.tracked_files(commit, ".")
-        for entry in entries:
-            reasons += _spec_mismatch(entry, specs[entry.id])
-    if not reasons:
-        reasons += _overlaps(changed, live, tracked)
-    return reasons
+        reasons += _spec_mismatch(entry, specs[entry.id])
+    return reasons or _overlaps(changed, live, tracked, config)
 
 
 def _spec_mismatch(entry: registry.Entry, spec: Task) -> list[str]:
@@ -264,13 +255,15 @@ def _grows(name: str, before: bytes | None, entry: registry.Entry) -> list[str]:
 
 
 def _overlaps(
-    changed: list[registry.Entry], live: dict[str, registry.Entry], tracked: list[str]
+    changed: list[registry.Entry],
+    live: dict[str, registry.Entry],
+    tracked: list[str],
+    config: Config,
 ) -> list[str]:
     from gitwt.core import separation
     from gitwt.services.specs.live_overlap import conflict_text
-    from gitwt.services.team.base_declarations import config_at, ownership_at
+    from gitwt.services.team.base_declarations import ownership_at
 
-    config = config_at("HEAD")
     owned = any(entry.owner for entry in changed)
     ownership = ownership_at("HEAD", config) if owned else None
     tasks = [Task(id=key, title="", owner=e.owner, files=e.files) for key, e in live.items()]
