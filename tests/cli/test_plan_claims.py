@@ -135,11 +135,12 @@ def test_recognised_plan_folders_are_never_legacy_specs(speckit: Repo) -> None:
 def test_config_formats_narrows_the_formats(speckit: Repo) -> None:
     copy_plan(speckit, "kiro")
     speckit.write(".gitparallel.toml", 'formats = ["kiro"]\n')
+    speckit.commit_all("read Kiro plans only")  # the config is read as committed on base
     listed = speckit.cli("specs", "--json").json()["specs"]
     assert {entry["format"] for entry in listed if entry["format"]} == {"kiro"}
     assert speckit.cli("plan", "004.US1").code == 2  # spec-kit is not read: no such task
     speckit.write(".gitparallel.toml", "formats = []\n")
-    speckit.commit_all("no formats")
+    speckit.commit_all("no plan formats")
     listed = speckit.cli("specs", "--json").json()["specs"]
     assert not any(entry["format"] for entry in listed)
     speckit.write(".gitparallel.toml", 'formats = ["nope"]\n')
