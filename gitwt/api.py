@@ -35,6 +35,7 @@ if TYPE_CHECKING:
     from gitwt.services.context import Context
     from gitwt.services.merging.cleaning import TaskCleanup
     from gitwt.services.merging.merge_results import MergeReport
+    from gitwt.services.specs.next_units import NextReport
     from gitwt.services.specs.planning import PlanReport
     from gitwt.services.tasks.lifecycle import StartReport
     from gitwt.services.tasks.status import StatusReport
@@ -44,6 +45,7 @@ __all__ = [
     "CleanResult",
     "GitParallelError",
     "MergeResult",
+    "NextResult",
     "PlanResult",
     "Progress",
     "Refused",
@@ -53,6 +55,7 @@ __all__ = [
     "batch",
     "clean",
     "merge",
+    "next",
     "plan",
     "start",
     "status",
@@ -89,6 +92,19 @@ class PlanResult:
 
     def to_json(self) -> dict[str, Any]:
         return json_reports.plan_json(self.report, self.base)
+
+
+@dataclass
+class NextResult:
+    report: NextReport  # .selection: the chosen candidates and every one left out, with why
+
+    @property
+    def ids(self) -> list[str]:
+        """The task ids that can start now, in plan order (what `start --next` starts)."""
+        return self.report.ids
+
+    def to_json(self) -> dict[str, Any]:
+        return json_reports.next_json(self.report)
 
 
 @dataclass
@@ -156,6 +172,15 @@ def plan(ids: Sequence[str], *, repo: Repository = None) -> PlanResult:
 
     context, report = report_plan(list(ids), _context(repo))
     return PlanResult(context.base, context.config.max_instances, report)
+
+
+def next(max_instances: int | None = None, *, repo: Repository = None) -> NextResult:
+    """What can start now: from every discovered unit, one set that can run together (open in
+    its plan, not merged, its dependencies done, not live, disjoint, owners allowing it), at
+    most `max_instances` (default: config `max_instances`), and why each other unit is left out."""
+    from gitwt.services.specs.next_units import what_next
+
+    return NextResult(what_next(_context(repo), max_instances))
 
 
 def start(

@@ -28,6 +28,14 @@ max_option = click.option(
     help="Run at most N task commands at once (default: config max_instances).",
 )
 
+# `start --next` and `batch --next`: the set `git parallel next` picks, instead of IDS.
+next_option = click.option(
+    "--next",
+    "use_next",
+    is_flag=True,
+    help="Run what 'git parallel next' picks: the open units that can run together now.",
+)
+
 # Checked by the service, not by click: an unknown name is git parallel's error with its hint.
 agent_option = click.option(
     "--agent",

@@ -6,7 +6,7 @@ from __future__ import annotations
 import click
 
 from gitwt.cli.commands import cli, emit
-from gitwt.cli.options import agent_option, local_option, max_option, run_option
+from gitwt.cli.options import agent_option, local_option, max_option, next_option, run_option
 
 
 def _progress(line: str) -> None:
@@ -37,7 +37,8 @@ def wait(ids: tuple[str, ...], timeout: float | None, as_json: bool) -> None:
 
 
 @cli.command()
-@click.argument("ids", nargs=-1, required=True)
+@click.argument("ids", nargs=-1)
+@next_option
 @run_option
 @max_option
 @click.option(
@@ -51,6 +52,7 @@ def wait(ids: tuple[str, ...], timeout: float | None, as_json: bool) -> None:
 @local_option
 def batch(
     ids: tuple[str, ...],
+    use_next: bool,
     run_command: str | None,
     max_instances: int | None,
     test_command: str | None,
@@ -66,9 +68,10 @@ def batch(
     """
     from gitwt import api
     from gitwt.cli import run_report
+    from gitwt.cli.next_commands import ids_or_next
 
     result = api.batch(
-        list(ids),
+        ids_or_next(ids, use_next, max_instances),
         run=run_command,
         max_instances=max_instances,
         test=test_command,

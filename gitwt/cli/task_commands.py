@@ -8,11 +8,12 @@ import click
 
 from gitwt.cli.commands import cli, emit
 from gitwt.cli.inert_output import escape_sequence
-from gitwt.cli.options import agent_option, local_option, max_option, run_option
+from gitwt.cli.options import agent_option, local_option, max_option, next_option, run_option
 
 
 @cli.command()
-@click.argument("ids", nargs=-1, required=True)
+@click.argument("ids", nargs=-1)
+@next_option
 @run_option
 @max_option
 @click.option(
@@ -33,6 +34,7 @@ from gitwt.cli.options import agent_option, local_option, max_option, run_option
 @local_option
 def start(
     ids: tuple[str, ...],
+    use_next: bool,
     run_command: str | None,
     max_instances: int | None,
     queue: bool,
@@ -48,9 +50,10 @@ def start(
     """
     from gitwt import api
     from gitwt.cli import task_report
+    from gitwt.cli.next_commands import ids_or_next
 
     result = api.start(
-        list(ids),
+        ids_or_next(ids, use_next, max_instances),
         run=run_command,
         max_instances=max_instances,
         queue=queue,

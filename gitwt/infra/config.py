@@ -12,6 +12,7 @@ from gitwt.errors import GitParallelError
 CONFIG_FILE = ".gitparallel.toml"
 PYPROJECT = "pyproject.toml"
 DEFAULT_SPECS = ("docs/**/SPEC-*.md", "specs/**/*.md")
+DEFAULT_ROADMAP = "docs/roadmap/ROADMAP.md"
 CODEOWNERS_LOCATIONS = (".github/CODEOWNERS", "CODEOWNERS", "docs/CODEOWNERS")
 TASK_KEYS = frozenset({"title", "owner", "files", "depends_on", "run"})
 
@@ -49,6 +50,10 @@ class Config:
     # The names are checked against the formats table by the discovery service (infra cannot
     # import the core that holds it).
     formats: tuple[str, ...] | None = None
+    # The older system's roadmap (DESIGN §2): `### PRIORITY N: title <status>` headings that
+    # give its specs a status and an order for `next`. A missing file is no roadmap.
+    roadmap: str = DEFAULT_ROADMAP
+    mark_done: bool = True  # `merge` records each merged unit as done in its own plan (§6)
     tasks: dict[str, dict[str, Any]] = field(default_factory=dict)
 
 
@@ -78,6 +83,14 @@ def _number(value: Any, key: str, source: str, low: float, high: float | None) -
         bounds = f"between {low:g} and {high:g}" if high is not None else f"at least {low:g}"
         raise _fail(key, source, f"must be {bounds}, got {value!r}")
     return float(value)
+
+
+def _repo_path(value: Any, key: str, source: str) -> str:
+    """A repo-relative file path: never absolute, never out through '..'."""
+    text = _string(value, key, source).strip().replace("\\", "/")
+    if text.startswith("/") or ".." in text.split("/") or text.endswith("/"):
+        raise _fail(key, source, f"must be a file path inside the repository, got {value!r}")
+    return text.removeprefix("./")
 
 
 def _template(value: Any, key: str, source: str) -> str:
@@ -125,7 +138,9 @@ def validate(raw: dict[str, Any], source: str) -> Config:
                 values[key] = _number(value, key, source, 0.05, None)
             case "run" | "setup" | "test":
                 values[key] = _command(value, key, source)
-            case "sparse" | "auto_merge":
+            case "roadmap":
+                values[key] = _repo_path(value, key, source)
+            case "sparse" | "auto_merge" | "mark_done":
                 if not isinstance(value, bool):
                     raise _fail(key, source, f"must be true or false, got {value!r}")
                 values[key] = value
@@ -144,7 +159,7 @@ def validate(raw: dict[str, Any], source: str) -> Config:
                     f"unknown config key '{key}' in {source}",
                     "known keys: base, specs, specs_exclude, ownership, unowned, default_owner, "
                     "branch, worktree, max_instances, cpu_max, memory_max, run, setup, test, "
-                    "poll_interval, sparse, auto_merge, remote, formats, tasks",
+                    "poll_interval, sparse, auto_merge, remote, formats, roadmap, mark_done, tasks",
                 )
     return Config(**values)
 

@@ -9,9 +9,11 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
+    from gitwt.core.next_selection import NextUnit
     from gitwt.core.provenance import Origin
     from gitwt.core.spec_catalog import SpecEntry
     from gitwt.core.specs import Task
+    from gitwt.services.specs.next_units import NextReport
     from gitwt.services.specs.planning import PlanReport
 
 
@@ -186,5 +188,42 @@ def clean_json(results: list[Any]) -> dict[str, Any]:
                 "hint": item.hint,
             }
             for item in results
+        ],
+    }
+
+
+def next_json(report: NextReport) -> dict[str, Any]:
+    """`next --json`: the set that can start now, and every unit left out with its reason."""
+
+    def unit(candidate: NextUnit) -> dict[str, Any]:
+        return {
+            "id": candidate.id,
+            "label": candidate.label,
+            "format": candidate.format,
+            "status": candidate.status,
+            "source": candidate.source,
+            "status_from": candidate.status_from or candidate.source,
+            "spec": candidate.spec or None,
+            "title": candidate.task.title if candidate.task else None,
+            "files": list(candidate.task.files) if candidate.task else [],
+            "depends_on": list(candidate.depends_on),
+        }
+
+    return {
+        "schema": schema("next"),
+        "base": report.base,
+        "max": report.selection.limit,
+        "roadmap": report.roadmap,
+        "roadmap_problems": report.problems,
+        "next": [unit(candidate) for candidate in report.selection.chosen],
+        "left_out": [
+            {
+                **unit(left.candidate),
+                "reason": left.reason,
+                "detail": left.detail,
+                "others": list(left.others),
+                "paths": list(left.paths),
+            }
+            for left in report.selection.left
         ],
     }
