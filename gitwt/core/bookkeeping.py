@@ -339,8 +339,7 @@ def _shared(violation: Violation, tool: str) -> Violation:
     violation.kind = SHARED_PROGRESS
     violation.rule = f"a shared progress file of the {tool} plan: no task edits it"
     violation.fix = (
-        f"{violation.fix.split('  or ', 1)[0]}; update it on base after the merge, by hand "
-        f"or with {tool}'s own command"
+        f"leave it to base: update it on base after the merge, by hand or with {tool}'s own command"
     )
     return violation
 
@@ -354,6 +353,7 @@ def _outside(violation: Violation, rules: Rules, line: int, why: str) -> Violati
         "not-bookkeeping",
         f"line {line}: {why}; task {rules.task_id} may change only its own status marks "
         "in this plan file",
-        f"{violation.fix.split('  or ', 1)[0]}  or keep only its own status marks",
+        "undo the rest of the change to it ('git diff' shows it): only the task's own status "
+        "marks may change",
         violation.commit,
     )

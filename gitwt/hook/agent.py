@@ -251,6 +251,10 @@ def verdicts(edits: Edits) -> tuple[boundaries.Rules | None, list[boundaries.Vio
             continue
         changes.append(git_runner.StagedEntry("M" if os.path.lexists(path) else "A", relative))
     found = boundaries.violations(changes, rules)
+    if found:  # a plan file holding the task's bookkeeping: allowed, judged at the commit
+        from gitwt.core.bookkeeping import settle
+
+        found = settle(found, rules, None)
     return rules, elsewhere + boundaries.before_the_edit(found, rules)
 
 

@@ -29,6 +29,7 @@ from gitwt.hook import agent, entry, git_runner, rules_file
 TYPE_CHECKING = False
 if TYPE_CHECKING:
     from gitwt.core import boundaries
+    from gitwt.hook import plan_contents
 
 PASS, REPORTED = 0, 2
 HINT = (
@@ -95,7 +96,26 @@ def out_of_bounds(top: str, git_dir: str) -> tuple[boundaries.Rules, list[bounda
             "run 'git parallel hooks install --task ID' there, or 'git parallel hooks uninstall'",
         )
     changes = parse_status(out)
-    return rules, boundaries.after_the_command(boundaries.violations(changes, rules), rules)
+    found = boundaries.violations(changes, rules)
+    if found:  # a plan file's status marks: the file on disk against HEAD's, on content
+        from gitwt.hook import plan_contents
+
+        found = plan_contents.judged(found, rules, _on_disk(top))
+    return rules, boundaries.after_the_command(found, rules)
+
+
+def _on_disk(top: str) -> plan_contents.Contents:
+    from gitwt.hook import plan_contents
+
+    def contents(path: str) -> tuple[list[str | None], str | None]:
+        try:
+            with open(os.path.join(top, path), "rb") as handle:
+                now: str | None = handle.read().decode("utf-8", "surrogateescape")
+        except OSError:
+            now = None
+        return [plan_contents.blob_text(f"HEAD:{path}", top)], now
+
+    return contents
 
 
 def main(stdin: bytes, cwd: str) -> int:

@@ -11,6 +11,8 @@ units' bookkeeping, byte for byte.
 from __future__ import annotations
 
 import json
+import subprocess
+import sys
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
@@ -284,8 +286,6 @@ def edit(worktree: Path, path: str, change: Callable[[str], str]) -> None:
 
 def commit(worktree: Path, message: str) -> tuple[int, str]:
     git(worktree, "add", "-A")
-    import subprocess
-
     done = subprocess.run(
         ["git", "commit", "-q", "-m", message], cwd=worktree, capture_output=True, text=True
     )
@@ -370,3 +370,61 @@ def test_a_plan_conflict_beyond_status_marks_stays_a_conflict(repo: Repo) -> Non
     (result,) = merged.json()["results"]
     assert result["result"] == "conflicted" and result["paths"] == [SPECKIT_PLAN]
     assert repo.git("rev-parse", "main").strip() == before
+
+
+HOOK = str(Path(sys.executable).parent / "git-parallel-hook")
+PAYLOADS = Path(__file__).resolve().parents[1] / "fixtures" / "agent-payloads"
+
+
+def agent_hook(verb: str, payload: str, worktree: Path, path: str) -> subprocess.CompletedProcess:
+    text = (PAYLOADS / payload).read_text()
+    text = text.replace("@WORKTREE@", str(worktree)).replace("@PATH@", path)
+    text = text.replace("@COMMAND@", "make")
+    return subprocess.run(
+        [HOOK, verb], input=text, cwd=worktree, capture_output=True, text=True, check=False
+    )
+
+
+def test_no_overlap_and_the_same_verdict_in_check_and_the_agents_hooks(repo: Repo) -> None:
+    """Two [P] task lines of one tasks.md: `plan` sees no conflict through the plan file, and
+    `check --path`, `check --staged` and the agents' hooks judge the plan file as the commit
+    hook does (a pre-edit allows it, the content is judged once written)."""
+    plan = PLANS["spec-kit-lines"]
+    for path, text in plan.files.items():
+        repo.write(path, text)
+    repo.commit_all("the plan")
+    planned_units = repo.cli("plan", *plan.units, "--json")
+    assert planned_units.code == 0, planned_units
+    assert planned_units.json()["conflicts"] == []
+    worktrees = planned(repo, plan)
+    first = worktrees[plan.units[0]]
+
+    asked = repo.cli("check", "--path", SPECKIT_PLAN, cwd=first)
+    assert asked.code == 0, asked
+    pre_edit = agent_hook("agent", "claude-write.json", first, SPECKIT_PLAN)
+    assert pre_edit.returncode == 0, pre_edit.stderr
+
+    edit(first, SPECKIT_PLAN, replaced("- [ ] T003", "- [x] T003"))  # the other line's box
+    shell = agent_hook("agent-shell", "claude-bash-after.json", first, "")
+    assert shell.returncode == 2 and "line 10:" in shell.stderr, shell.stderr
+    git(first, "add", "-A")
+    staged = repo.cli("check", "--staged", cwd=first)
+    assert staged.code == 1 and "line 10:" in staged.out + staged.err, staged
+
+    git(first, "reset", "-q", "--hard")
+    edit(first, SPECKIT_PLAN, replaced("- [ ] T002", "- [x] T002"))  # its own
+    shell = agent_hook("agent-shell", "claude-bash-after.json", first, "")
+    assert shell.returncode == 0, shell.stderr
+    git(first, "add", "-A")
+    assert repo.cli("check", "--staged", cwd=first).code == 0
+
+
+def test_a_shared_progress_file_is_refused_before_the_edit_too(repo: Repo) -> None:
+    plan = PLANS["gsd"]
+    worktrees = planned(repo, plan)
+    first = worktrees[plan.units[0]]
+    asked = repo.cli("check", "--path", ".planning/STATE.md", cwd=first)
+    assert asked.code == 1, asked
+    assert "update it on base after the merge" in asked.out + asked.err
+    assert repo.cli("check", "--path", f"{PHASE}/01-01-SUMMARY.md", cwd=first).code == 0
+    assert repo.cli("check", "--path", f"{PHASE}/01-02-SUMMARY.md", cwd=first).code == 1

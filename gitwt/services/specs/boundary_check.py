@@ -13,14 +13,14 @@ import os
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
-from gitwt.core import boundaries
+from gitwt.core import bookkeeping, boundaries
 from gitwt.core.declaration import role_rules
 from gitwt.core.ownership import choose_role
 from gitwt.core.specs import Task
 from gitwt.errors import GitParallelError
-from gitwt.hook import checks
+from gitwt.hook import checks, plan_contents
 from gitwt.hook.entry import framework_range
-from gitwt.hook.git_runner import GitDirs
+from gitwt.hook.git_runner import GitDirs, merge_heads
 from gitwt.hook.rules_file import load_rules
 from gitwt.infra import git, state
 from gitwt.services.context import Context
@@ -186,7 +186,9 @@ def check_paths(
         git.Change("M" if os.path.lexists(os.path.join(top, path)) else "A", path)
         for path in relative
     ]
-    found = boundaries.before_the_edit(boundaries.violations(changes, rules), rules)
+    # Before the edit: a plan file holding the task's bookkeeping is allowed (judged at commit).
+    found = bookkeeping.settle(boundaries.violations(changes, rules), rules, None)
+    found = boundaries.before_the_edit(found, rules)
     return CheckResult(rules, "paths", len(changes), found, relative)
 
 
@@ -216,11 +218,18 @@ def check(
             range_spec = f"{pushed[0]}..{pushed[1]}"
     commit = None
     changes: Sequence[ChangeLike]
+    top = context.repo.toplevel
     if range_spec is not None:
         changes = range_changes(context, range_spec)
         scope = range_spec
-        commit = git.rev_parse_verify(split_range(range_spec)[1], context.repo.toplevel)
+        commit = git.rev_parse_verify(split_range(range_spec)[1], top)
+        old = git.rev_parse_verify(split_range(range_spec)[0], top)
+        fork = git.merge_base(old, commit, top) if old and commit else None
+        contents = plan_contents.between([fork or old or ""], commit, top)
     else:
         changes = staged_changes(context, rules)
         scope = "staged"
-    return CheckResult(rules, scope, len(changes), boundaries.violations(changes, rules, commit))
+        olds = ["HEAD", *merge_heads(context.repo.git_dir)]
+        contents = plan_contents.between(olds, None, top)
+    found = boundaries.violations(changes, rules, commit)
+    return CheckResult(rules, scope, len(changes), plan_contents.judged(found, rules, contents))
