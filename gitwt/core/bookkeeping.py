@@ -40,10 +40,11 @@ BOOKKEEPING = "bookkeeping"  # the provenance kind, and the rules' extra key
 SHARED_PROGRESS = "shared-progress"  # a Violation kind
 CCPM_FIELDS = ("status", "updated")
 
-# Files a whole plan shares: no task edits them (updated on base after the merge).
+# Files a whole plan shares: no task edits them (updated on base after the merge). GSD keeps
+# them in `.planning/`, ccpm in each epic's folder `.claude/epics/<epic>/`.
 _SHARED = (
-    (".planning/", ("STATE.md", "ROADMAP.md"), "GSD"),
-    (".claude/epics/", ("epic.md", "execution-status.md"), "ccpm"),
+    ((".planning",), ("STATE.md", "ROADMAP.md"), "GSD"),
+    ((".claude", "epics", None), ("epic.md", "execution-status.md"), "ccpm"),
 )
 
 _patterns: dict[str, re.Pattern[str]] = {}
@@ -62,8 +63,11 @@ def _regex(name: str) -> re.Pattern[str]:
 
 def shared_progress(path: str) -> str | None:
     """The tool whose shared progress file `path` is (`GSD`, `ccpm`), or None."""
-    for root, names, tool in _SHARED:
-        if path.startswith(root) and path.rsplit("/", 1)[-1] in names:
+    parts = path.split("/")
+    for folders, names, tool in _SHARED:
+        if len(parts) != len(folders) + 1 or parts[-1] not in names:
+            continue
+        if all(want is None or want == part for want, part in zip(folders, parts, strict=False)):
             return tool
     return None
 

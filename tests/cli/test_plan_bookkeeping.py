@@ -428,3 +428,15 @@ def test_a_shared_progress_file_is_refused_before_the_edit_too(repo: Repo) -> No
     assert "update it on base after the merge" in asked.out + asked.err
     assert repo.cli("check", "--path", f"{PHASE}/01-01-SUMMARY.md", cwd=first).code == 0
     assert repo.cli("check", "--path", f"{PHASE}/01-02-SUMMARY.md", cwd=first).code == 1
+
+
+def test_a_ccpm_task_writes_its_own_updates_folder_only(repo: Repo) -> None:
+    plan = PLANS["ccpm"]
+    worktrees = planned(repo, plan)
+    first = worktrees[plan.units[0]]
+    edit(first, f"{EPIC}/updates/1/stream-A.md", lambda _: "# Stream A\n\nProgress: 50%\n")
+    code, said = commit(first, "progress of task 1")
+    assert code == 0, said
+    edit(first, f"{EPIC}/updates/2/stream-A.md", lambda _: "# Stream A\n")
+    code, said = commit(first, "another task's progress")
+    assert code != 0 and f"{EPIC}/updates/2/stream-A.md" in said, said

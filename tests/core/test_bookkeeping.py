@@ -99,3 +99,5 @@ def test_shared_progress_files() -> None:
     assert shared_progress(".claude/epics/shop/execution-status.md") == "ccpm"
     assert shared_progress(".claude/epics/shop/1.md") is None
     assert shared_progress("docs/STATE.md") is None
+    assert shared_progress(".planning/phases/01-x/STATE.md") is None
+    assert shared_progress(".claude/epics/shop/updates/1/execution-status.md") is None
