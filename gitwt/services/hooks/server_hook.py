@@ -12,6 +12,8 @@ registry as the push leaves it, and the commits.
   a task's merge takes it out of the registry in the same push, so its paths are free then.
   While tasks are live, the config and the ownership map on HEAD's branch do not change: the
   check reads them there, so a push changing them could talk it out of checking.
+- No replace ref (`refs/replace/*`) is pushed: it would show clients other objects than those
+  stored (gitwt's own git calls ignore them: infra/real_objects.py).
 
 Its messages are the commit hook's, from the core. Any error in the check refuses the push.
 """
@@ -34,6 +36,7 @@ from gitwt.infra import failpoints, git, remote
 HOOK = "pre-receive"
 MARKER = "# git parallel server check"
 PREVIOUS = "pre-receive.before-git-parallel"
+REPLACE_REFS = "refs/replace/"
 SCRIPT = """#!{python} -I
 {marker} (pre-receive): task branches may change only their declared paths.
 import sys
@@ -263,6 +266,11 @@ def main(lines: bytes) -> int:
         registry_refused = bool(refusals)
         found: list[boundaries.Violation] = []
         for item in pushed:
+            if item.ref.startswith(REPLACE_REFS) and item.new is not None:
+                refusals.append(
+                    f"{item.ref}: a replace ref makes git show another object than the one "
+                    "stored, to every check and every clone that fetches it"
+                )
             reason, violations = check_update(config, live, item.ref, item.new)
             refusals += [reason] if reason else []
             found += violations

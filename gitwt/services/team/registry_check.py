@@ -72,7 +72,8 @@ def read_change(old: str | None, new: str) -> RegistryChange:
     change = RegistryChange(parents, message)
     for name, (mode, oid) in after.items():
         if mode != ENTRY_MODE:
-            change.odd.append(name)
+            if before.get(name) != (mode, oid):  # one that got in earlier blocks nothing
+                change.odd.append(name)
             continue
         change.live[name] = objects[oid]
         if before.get(name) != (mode, oid):
@@ -159,6 +160,8 @@ def _removals(change: RegistryChange, adds: bool) -> list[str]:
             "a forced release only removes entries; this commit also adds or changes one"
         )
     for name, raw in change.removed.items():
+        if ENTRY_NAME.fullmatch(name) is None:
+            continue  # no task's entry: removing it frees nothing
         task_id = name.removesuffix(".json")
         try:
             entry: registry.Entry | None = registry.Entry.from_bytes(name, raw)

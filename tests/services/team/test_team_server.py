@@ -385,3 +385,16 @@ def test_a_gitlink_that_gitmodules_ignores_is_still_refused(team: Team) -> None:
     refused = push(team.alice, "origin", "parallel/c", cwd=tree)
     assert refused.returncode != 0
     assert "src/shared/sub" in refused.stderr and "not declared by task c" in refused.stderr
+
+
+def test_a_replace_ref_is_refused(team: Team) -> None:
+    assert team.alice.cli("start", "c").code == 0
+    tree = worktree(team.alice, "c")
+    innocent = team.alice.work(tree, "src/c.py", "c = 2\n")
+    team.alice.git("reset", "-q", "--hard", "HEAD~1", cwd=tree)
+    hidden = team.alice.work(tree, "src/shared/x.py", "x = 9\n", "--no-verify")
+    # Every git that honours replace refs would show the innocent commit for the hidden one.
+    pushed = push(team.alice, "origin", f"{innocent}:refs/replace/{hidden}", cwd=tree)
+    assert pushed.returncode != 0
+    assert f"refs/replace/{hidden}: a replace ref makes git show another object" in pushed.stderr
+    assert f"refs/replace/{hidden}" not in team.alice.git("ls-remote", "origin")
