@@ -12,6 +12,7 @@ from __future__ import annotations
 import bisect
 import json
 import re
+import sys
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -84,9 +85,10 @@ def load(text: str, reading: FileReading) -> Any:
             "edit or merge)",
             error.lineno,
         )
-    except RecursionError:
+    except RecursionError:  # json's C reader stops there: our limit, named
         reading.problem(
-            f"{reading.source} nests too deep to read",
+            f"{reading.source} nests too deep to read (more than about "
+            f"{sys.getrecursionlimit()} levels, the JSON reader's limit)",
             "Task Master writes tasks two levels deep: restore the file from Task Master",
         )
     return None
