@@ -215,8 +215,28 @@ def check_update(
     per_commit = git.range_commits_changes(base, new, ".")
     fork = git.merge_base(base, new, ".")
     net = git.range_changes(fork, new, ".") if fork else None
-    # Registry entries carry declared patterns only: no bookkeeping is allowed here yet.
-    return None, judge(rules, per_commit, net, branch_texts(".", lambda: fork, new))
+    texts = branch_texts(".", lambda: fork, new)
+    found = judge(rules, per_commit, net, texts)
+    if any(violation.kind == "undeclared" for violation in found):
+        # Entries carry declared patterns only: the unit's status marks come from its plan on
+        # base (DESIGN §2), read only when the branch changes an undeclared path.
+        kept = _bookkeeping_at(base, task_id)
+        if kept:
+            rules.extra["bookkeeping"] = kept
+            found = judge(rules, per_commit, net, texts)
+    return None, found
+
+
+def _bookkeeping_at(base: str, task_id: str) -> list[list[object]]:
+    """The unit's bookkeeping entries as its plan at `base` gives them ([] for a spec)."""
+    from gitwt.core.plan_bookkeeping import as_json
+    from gitwt.services.team.base_declarations import declarations
+
+    try:
+        task = declarations(base, [task_id])[task_id]
+    except GitParallelError:
+        return []  # no plan there: the entry's declaration alone (fail closed)
+    return as_json(task.bookkeeping)
 
 
 def base_guard(live: Live, ref: str, old: str | None, new: str | None) -> list[str]:

@@ -123,6 +123,8 @@ def declarations(
     """Each task as the specs at `commit` give it (its declared patterns, its owner);
     GitParallelError (naming the task and the problem, like `start` would) when a task has no
     readable spec there."""
+    from gitwt.core.spec_catalog import plan_units
+    from gitwt.core.specs import same_id
     from gitwt.services.specs.base_index import index_at
     from gitwt.services.specs.discovery import catalog_in, lazy_index
 
@@ -138,7 +140,10 @@ def declarations(
         catalog = catalog_in(os.path.realpath(folder), config, index)
         for task_id in ids:
             try:
-                found[task_id] = catalog.load(task_id).task
+                # A unit of another tool's plan (`010.US1`, `010.T001`) as `start` reads it.
+                units = [u for u in plan_units(catalog, task_id) if same_id(u.id, task_id)]
+                parsed = catalog.parse_unit(units[0]) if units else catalog.load(task_id)
+                found[task_id] = parsed.task
             except GitParallelError as error:
                 raise GitParallelError(f"task {task_id}: {error.message}", error.hint) from error
     return found
