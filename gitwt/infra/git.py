@@ -245,14 +245,6 @@ def range_commits_changes(
     return _log_changes([f"{old}..{new}"], cwd)
 
 
-def unreferenced_commits_changes(
-    new: str, cwd: str | os.PathLike[str] | None = None
-) -> dict[str, list[Change]]:
-    """Each non-merge commit of `new` that no ref reaches yet (what a push brings, seen from a
-    pre-receive hook) with its name-status changes, in one process."""
-    return _log_changes([new, "--not", "--all"], cwd)
-
-
 def _log_changes(
     revisions: list[str], cwd: str | os.PathLike[str] | None
 ) -> dict[str, list[Change]]:
