@@ -54,8 +54,9 @@ def _regex(name: str) -> re.Pattern[str]:
     if not _patterns:
         import re
 
-        # A task line: a list item with a check box, then the plan's own id (T012, 2.1, 3.).
-        _patterns["box"] = re.compile(r"([ \t]*(?:[-*+]|\d+[.)])[ \t]+\[)([ xX])(\][ \t]*)(.*)")
+        # A task line: a list item with a check box, then the plan's own id (T012, 2.1, 3.);
+        # cc-sdd marks an optional task `- [ ]* 2.3`.
+        _patterns["box"] = re.compile(r"([ \t]*(?:[-*+]|\d+[.)])[ \t]+\[)([ xX])(\]\*?[ \t]*)(.*)")
         _patterns["blocked"] = re.compile(r"[ \t]*(?:[-*+][ \t]+)?_Blocked:.*")
         _patterns["field"] = re.compile(r"([A-Za-z_][A-Za-z0-9_-]*)[ \t]*:")
     return _patterns[name]
@@ -153,7 +154,7 @@ def _front_end(lines: Sequence[str]) -> int:
 
 def _task_id(rest: str) -> str:
     word = rest.split(None, 1)[0] if rest.strip() else ""
-    return word.strip("*`").rstrip(".:")
+    return word.strip("*`[]").rstrip(".:")
 
 
 class _MarkdownJudges(_Judges):

@@ -55,6 +55,14 @@ KIRO = """\
   - _Requirements: 2.1_
 """
 
+KIRO_LINES = """\
+# Implementation Plan
+
+- [ ] 1. Alerts
+- [ ] 1.1 (P) Evaluate the thresholds in `out/rules.txt`
+- [ ] 1.2 (P) Send the alerts by SMS in `out/sms.txt`
+"""
+
 
 def ccpm_task(name: str, path: str) -> str:
     return (
@@ -200,6 +208,16 @@ PLANS = {
             ),
         ),
         (KIRO_PLAN, replaced("- [ ] 2.1 Sum", "- [x] 2.1 Sum"), "2.1 Sum"),
+    ),
+    # Two (P) sub-tasks side by side: cc-sdd runs them one at a time; here each has a worktree.
+    "kiro-lines": Plan(
+        {KIRO_PLAN: KIRO_LINES},
+        ("trail.1.1", "trail.1.2"),
+        (
+            (KIRO_PLAN, replaced("- [ ] 1.1 (P)", "- [x] 1.1 (P)")),
+            (KIRO_PLAN, replaced("- [ ] 1.2 (P)", "- [x] 1.2 (P)")),
+        ),
+        (KIRO_PLAN, replaced("- [ ] 1. Alerts", "- [x] 1. Alerts"), "1. Alerts"),
     ),
     "openspec": Plan(
         {

@@ -31,6 +31,14 @@ def test_own_ticks_and_blocked_notes_pass_anything_else_names_its_line() -> None
     assert bookkeeping_violations(PLAN, None, OWN)[0][0] == 1  # deleting the plan
 
 
+def test_ids_written_in_bold_in_brackets_or_after_an_optional_mark() -> None:
+    plan = "- [ ] **T001** a\n- [ ] [T002] b\n- [ ]* 2.3 optional\n- [ ] 2.4 other\n"
+    entry = ["markdown", "tasks.md", ["T001", "T002", "2.3"]]
+    ticked = plan.replace("- [ ]", "- [x]", 3)
+    assert bookkeeping_violations(plan, ticked, entry) == []
+    assert bookkeeping_violations(plan, plan.replace("[ ] 2.4", "[x] 2.4"), entry)[0][0] == 4
+
+
 def test_line_endings_are_part_of_the_line() -> None:
     crlf = PLAN.replace("\n", "\r\n")
     assert bookkeeping_violations(crlf, crlf.replace("[ ] T001", "[x] T001"), OWN) == []
