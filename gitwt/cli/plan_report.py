@@ -235,10 +235,12 @@ def specs_text(
                     # A spec gives a task or has problems (listed below), never both.
                     str(len(task.files)) if task else "problem",
                     task.title if task else entry.title or "",
-                    entry.source.removeprefix(f"{folder}/") if folder else entry.source,
+                    _file_cell(entry, folder),
                 ]
             )
-    squeeze = [(4, "middle", 12), (3, "end", 12), (1, "end", 6), (4, "middle", 3)]
+    # Ids are never cut; the file (often the id again) gives way first, then the title.
+    squeeze = [(4, "middle", 16), (3, "end", 24), (1, "end", 8), (4, "middle", 6), (3, "end", 8)]
+    squeeze += [(1, "end", 3), (4, "middle", 1), (3, "end", 1)]  # a narrow terminal, long ids
     lines = iter(table_lines(fitted(rows, width, squeeze)))
     write(paint(next(lines), "bold", stream) + "\n")
     for folder, members in groups.items():
@@ -255,6 +257,14 @@ def specs_text(
                 _explain_nothing(entry, stream, width)
     _shared_text(entries, stream, width)
     problems_text([problem for entry in entries for problem in entry.problems], stream, width)
+
+
+def _file_cell(entry: SpecEntry, folder: str) -> str:
+    """The file within its folder; empty where the id says it (a stem id: `<id>.md`)."""
+    name = entry.source.removeprefix(f"{folder}/") if folder else entry.source
+    if entry.id and name.removesuffix("/README.md").removesuffix(".md") == entry.id:
+        return ""
+    return name
 
 
 def _explain_nothing(entry: SpecEntry, stream: TextIO, width: int | None) -> None:
@@ -275,9 +285,9 @@ def _shared_text(entries: list[SpecEntry], stream: TextIO, width: int | None) ->
             groups.setdefault(key, sorted([entry.id, *entry.shares]))
     if not groups:
         return
-    stream.write(
-        "\nshared numbers: each spec is named by its file-stem id (the number alone is ambiguous)\n"
-    )
+    heading = "shared numbers: each spec is named by its file-stem id (the number alone is "
+    heading += "ambiguous)"
+    stream.write("\n" + wrapped(heading, width, "", "  "))
     for ids in groups.values():
         stream.write(wrapped(", ".join(ids), width))
 

@@ -107,10 +107,10 @@ def fitted(
     cut = {"middle": middle, "end": end}
     return [
         [
-            cut[modes[index]](cell, allowed[index]) if index in allowed and number else cell
+            cut[modes[index]](cell, allowed[index]) if index in allowed else cell
             for index, cell in enumerate(row)
         ]
-        for number, row in enumerate(rows)
+        for row in rows
     ]
 
 

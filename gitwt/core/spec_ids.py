@@ -16,7 +16,7 @@ import re
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 
-from gitwt.core.specs import SPEC_NAME, SpecError
+from gitwt.core.specs import SPEC_NAME, SpecError, same_id
 from gitwt.core.task_ids import MAX_ID_LENGTH, TASK_ID
 
 EXCLUDE_HINT = (
@@ -70,6 +70,12 @@ def aliases(stem: str) -> list[str]:
     """The stem id, and the same without its `SPEC-` prefix."""
     short = _PREFIX.sub("", stem, count=1) if _PREFIX.match(stem) else ""
     return [stem, short] if short and TASK_ID.fullmatch(short) else [stem]
+
+
+def answers_to(task_id: str, typed: str) -> bool:
+    """Whether a started task's id is what the user typed: '65' and '065' are one task, and a
+    stem id answers to its short form (`065-reflector-agent` for `SPEC-065-reflector-agent`)."""
+    return same_id(task_id, typed) or typed in aliases(task_id)[1:]
 
 
 @dataclass

@@ -58,6 +58,9 @@ def test_each_spec_is_usable_under_its_file_stem_id(shared: Repo) -> None:
     started = shared.cli("start", "065-reflector-agent-implementation")
     assert started.code == 0, started
     assert "parallel/SPEC-065-reflector-agent-implementation" in shared.git("branch", "--list")
+    cleaned = shared.cli("clean", "065-reflector-agent-implementation")  # the short form too
+    assert cleaned.code == 0, cleaned
+    assert "parallel/SPEC-065-reflector-agent-implementation" not in shared.git("branch", "--list")
 
 
 def test_an_exact_copy_is_reported_as_a_copy_and_leaves_the_number_usable(repo: Repo) -> None:

@@ -53,7 +53,10 @@ def test_explain_shows_what_a_spec_that_declares_nothing_read(repo: Repo) -> Non
 
 
 def test_a_reader_that_goes_away_ends_the_report_quietly(repo: Repo) -> None:
-    many_specs(repo)
+    for number in range(1, 401):  # well past a pipe's 64 KiB: the reader leaves mid-report
+        files = [f"src/module_{number}/part_{part}.py" for part in range(3)]
+        repo.spec(str(number), files, title=f"A task with a title long enough to fill {number}")
+    repo.commit_all("many specs")
     reader = subprocess.Popen(
         f'{sys.executable} -m gitwt specs --explain | head -1; echo "exit ${{PIPESTATUS[0]}}"',
         shell=True,
@@ -63,7 +66,7 @@ def test_a_reader_that_goes_away_ends_the_report_quietly(repo: Repo) -> None:
         stderr=subprocess.PIPE,
         text=True,
     )
-    out, err = reader.communicate(timeout=60)
+    out, err = reader.communicate(timeout=120)
     assert out.splitlines()[0].split()[:2] == ["id", "owner"]
     assert out.splitlines()[-1] == "exit 141"  # as git: what SIGPIPE gives, not 1 ("found")
     assert err == ""

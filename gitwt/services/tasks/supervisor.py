@@ -327,12 +327,13 @@ def _group_alive(group: int) -> bool:
 
 
 def select(records: dict[str, dict[str, Any]], ids: Iterable[str]) -> list[dict[str, Any]]:
-    """The records of these ids ('65' and '065' are one task); unknown ids are left out."""
-    from gitwt.core.specs import same_id
+    """The records of these ids ('65' and '065' are one task; a stem id may be typed without
+    its 'SPEC-'); unknown ids are left out."""
+    from gitwt.core.spec_ids import answers_to
 
     chosen = []
     for task_id in ids:
-        match = next((record for key, record in records.items() if same_id(key, task_id)), None)
+        match = next((record for key, record in records.items() if answers_to(key, task_id)), None)
         if match is not None and match not in chosen:
             chosen.append(match)
     return chosen
