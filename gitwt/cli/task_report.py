@@ -7,6 +7,7 @@ from typing import Any, TextIO
 
 from gitwt.cli.report import duration, paint, schema, size, table
 from gitwt.core.display import path_list, quote_path
+from gitwt.infra.task_record import TaskRecord
 
 
 def _exit_text(code: int | None, signal_number: int | None) -> str:
@@ -15,7 +16,7 @@ def _exit_text(code: int | None, signal_number: int | None) -> str:
     return "-" if code is None else str(code)
 
 
-def _waiting_line(record: dict[str, Any]) -> str:
+def _waiting_line(record: TaskRecord) -> str:
     from gitwt.services.tasks.scheduler import waiting_text
 
     return waiting_text(record.get("waiting") or []) or "for the next scheduling step"
@@ -42,7 +43,7 @@ def start_text(result: Any, stream: TextIO = sys.stdout) -> None:
     stream.write("see 'git parallel status'; output with 'git parallel logs <id>'\n")
 
 
-def agent_lines(record: dict[str, Any], stream: TextIO) -> None:
+def agent_lines(record: TaskRecord, stream: TextIO) -> None:
     """Whether the task's agent is wired, and what is left to the user when it is not."""
     wiring = record.get("agent_wiring")
     if not isinstance(wiring, dict):

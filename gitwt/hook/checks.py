@@ -32,7 +32,8 @@ from gitwt.hook.rules_lookup import live_task_records, own_rules, record_rules, 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
     from collections.abc import Callable
-    from typing import Any
+
+    from gitwt.infra.task_record import TaskRecord
 
 
 def staged_changes(
@@ -142,7 +143,7 @@ def record_violations(
                     if isinstance(rules.extra.get(key), str):
                         record[key] = rules.extra[key]
                 record.setdefault("worktree", os.getcwd())
-                record.setdefault("branch", current_branch(where.git_dir))
+                record.setdefault("branch", current_branch(where.git_dir) or "")
             existing = list(record.get("violations") or [])
             seen = {(item.get("commit"), item.get("path"), item.get("kind")) for item in existing}
             for violation in found:
@@ -165,7 +166,7 @@ def record_violations(
     return True
 
 
-def live_tasks_on(branch: str | None, where: GitDirs) -> list[dict[str, Any]]:
+def live_tasks_on(branch: str | None, where: GitDirs) -> list[TaskRecord]:
     if branch is None:
         return []
     return [
@@ -225,7 +226,7 @@ def guarded(
 
 
 def _guarded_violation(
-    record: dict[str, Any], patterns: list[str], path: str, letter: str, editing: bool
+    record: TaskRecord, patterns: list[str], path: str, letter: str, editing: bool
 ) -> boundaries.Violation:
     from gitwt.hook import messages  # only when there is something to say
 
@@ -242,7 +243,7 @@ def _guarded_violation(
     )
 
 
-def _merges_branch_of(record: dict[str, Any], incoming: list[str]) -> bool:
+def _merges_branch_of(record: TaskRecord, incoming: list[str]) -> bool:
     branch = record.get("branch")
     if not isinstance(branch, str):
         return False

@@ -16,6 +16,8 @@ TYPE_CHECKING = False
 if TYPE_CHECKING:
     from typing import Any
 
+    from gitwt.infra.task_record import TaskRecord
+
 
 def saved_rules(where: GitDirs) -> boundaries.Rules | None:
     """This worktree's task rules, or None outside task worktrees; unreadable ones fail closed."""
@@ -46,7 +48,7 @@ def _failing_closed(error: Exception) -> HookError:
     return HookError(getattr(error, "message", str(error)), hint)
 
 
-def live_task_records(common_dir: str) -> list[dict[str, Any]]:
+def live_task_records(common_dir: str) -> list[TaskRecord]:
     """Every live task's state record: `gitwt.infra.records`, the one reader and the one
     definition of live (it raises for an unreadable record, which fails the hook closed)."""
     from gitwt.errors import GitParallelError
@@ -60,7 +62,7 @@ def live_task_records(common_dir: str) -> list[dict[str, Any]]:
         raise _failing_closed(error) from error
 
 
-def record_rules(record: dict[str, Any]) -> boundaries.Rules:
+def record_rules(record: TaskRecord) -> boundaries.Rules:
     """The rules another task commits under: the one builder, from its worktree's snapshot and
     its state record (the hook has no ownership map of its own: a task whose snapshot is gone
     is checked against its declaration)."""

@@ -15,7 +15,7 @@ from gitwt.errors import GitParallelError
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
-    from typing import Any
+    from gitwt.infra.task_record import TaskRecord
 
 STATE_DIR = "parallel"
 
@@ -35,7 +35,7 @@ MERGED, CONFLICTED, REJECTED, CLEANED = "merged", "conflicted", "rejected", "cle
 ENDED_STATES = frozenset({MERGED, CLEANED})
 
 
-def is_live(record: dict[str, Any] | None) -> bool:
+def is_live(record: TaskRecord | None) -> bool:
     """The one definition of "live": a record with a state that is not an ended one."""
     return (
         record is not None
@@ -56,14 +56,14 @@ def task_path(common_dir: str, task_id: str) -> str:
     return os.path.join(state_dir(common_dir), "tasks", f"{task_id}.json")
 
 
-def read_task(common_dir: str, task_id: str) -> dict[str, Any] | None:
+def read_task(common_dir: str, task_id: str) -> TaskRecord | None:
     """One task's record; None when there is none; StateError when it cannot be read."""
     import json
 
     path = task_path(common_dir, task_id)
     try:
         with open(path, encoding="utf-8") as handle:
-            data = json.load(handle)
+            data: TaskRecord = json.load(handle)  # its shape: checked by the readers
     except FileNotFoundError:
         return None
     except (OSError, ValueError) as exc:
@@ -79,14 +79,14 @@ def read_task(common_dir: str, task_id: str) -> dict[str, Any] | None:
     return data
 
 
-def all_tasks(common_dir: str) -> dict[str, dict[str, Any]]:
+def all_tasks(common_dir: str) -> dict[str, TaskRecord]:
     """Every task's record by id (its file name), in file name order."""
     folder = os.path.join(state_dir(common_dir), "tasks")
     try:
         names = sorted(name for name in os.listdir(folder) if name.endswith(".json"))
     except FileNotFoundError:
         return {}
-    found: dict[str, dict[str, Any]] = {}
+    found: dict[str, TaskRecord] = {}
     for name in names:
         data = read_task(common_dir, name[: -len(".json")])
         if data is not None:
@@ -94,5 +94,5 @@ def all_tasks(common_dir: str) -> dict[str, dict[str, Any]]:
     return found
 
 
-def live_tasks(common_dir: str) -> dict[str, dict[str, Any]]:
+def live_tasks(common_dir: str) -> dict[str, TaskRecord]:
     return {key: record for key, record in all_tasks(common_dir).items() if is_live(record)}

@@ -14,7 +14,7 @@ import os
 import tempfile
 import time
 from collections.abc import Iterator
-from typing import Any
+from typing import Any, cast
 
 # The task states and the record reader live in `records` (the hooks read records without this
 # module's imports); re-exported here for the writers.
@@ -40,6 +40,7 @@ from gitwt.infra.records import (
     state_dir,
     task_path,
 )
+from gitwt.infra.task_record import TaskRecord
 
 SCHEMA_VERSION = 1
 
@@ -190,20 +191,20 @@ def keep_earlier_run(common_dir: str, task_id: str) -> int:
     return number
 
 
-def write_task(common_dir: str, data: dict[str, Any]) -> None:
+def write_task(common_dir: str, data: TaskRecord) -> None:
     """Write a whole task record. Call with the lock held."""
     _ensure(common_dir)
-    data = {**data, "schema": SCHEMA_VERSION, "updated_at": time.time()}
-    write_json_atomic(task_path(common_dir, data["id"]), data)
+    stored = {**data, "schema": SCHEMA_VERSION, "updated_at": time.time()}
+    write_json_atomic(task_path(common_dir, data["id"]), stored)
 
 
-def update_task(common_dir: str, task_id: str, **changes: Any) -> dict[str, Any]:
+def update_task(common_dir: str, task_id: str, **changes: Any) -> TaskRecord:
     """Read-modify-write one task record under the lock; returns the new record."""
     with locked(common_dir):
         current = read_task(common_dir, task_id)
         if current is None:
             raise StateError(f"no state for task {task_id}", "start it with 'git parallel start'")
-        current.update(changes)
+        current.update(cast(TaskRecord, changes))
         write_task(common_dir, current)
         return current
 

@@ -21,6 +21,7 @@ from typing import Any
 from gitwt.core import bookkeeping, boundaries
 from gitwt.errors import GitParallelError
 from gitwt.infra import git, state
+from gitwt.infra.task_record import TaskRecord
 from gitwt.services.context import Context
 from gitwt.services.hooks.task_rules import agreed_rules
 from gitwt.services.merging import plan_texts
@@ -77,7 +78,7 @@ def judge(
 
 
 def audit(
-    context: Context, record: dict[str, Any], base_oid: str, branch_oid: str, fork_point: str | None
+    context: Context, record: TaskRecord, base_oid: str, branch_oid: str, fork_point: str | None
 ) -> list[boundaries.Violation]:
     """One branch, as `merge` audits it before writing the merge."""
     cwd = context.repo.toplevel
@@ -106,7 +107,7 @@ class Branch:
     the commits of base..tip (status has listed them already), and the fork point when
     status has found it (None: ask git)."""
 
-    record: dict[str, Any]
+    record: TaskRecord
     base_tip: str
     tip: str
     commits: list[str]

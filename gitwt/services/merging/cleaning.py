@@ -8,6 +8,7 @@ from typing import Any
 
 from gitwt.errors import Refused
 from gitwt.infra import failpoints, state
+from gitwt.infra.task_record import TaskRecord
 from gitwt.services.context import Context
 from gitwt.services.hooks import base_guard
 from gitwt.services.merging import trash
@@ -66,7 +67,7 @@ def clean(context: Context, ids: list[str], force: bool = False) -> list[TaskCle
     return results
 
 
-def _clean_one(context: Context, record: dict[str, Any], force: bool) -> TaskCleanup:
+def _clean_one(context: Context, record: TaskRecord, force: bool) -> TaskCleanup:
     """Remove one chosen task, or say why not; with the state lock held."""
     from gitwt.services.merging import worktree_removal
     from gitwt.services.tasks import supervisor

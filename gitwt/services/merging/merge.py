@@ -13,6 +13,7 @@ from typing import Any
 
 from gitwt.errors import GitParallelError, Refused
 from gitwt.infra import failpoints, git, state
+from gitwt.infra.task_record import TaskRecord
 from gitwt.services.context import Context
 from gitwt.services.hooks import base_guard
 from gitwt.services.merging import trash
@@ -34,8 +35,8 @@ from gitwt.services.team import team_seam
 
 
 def select(
-    records: dict[str, dict[str, Any]], ids: Sequence[str], everything: bool
-) -> list[dict[str, Any]]:
+    records: dict[str, TaskRecord], ids: Sequence[str], everything: bool
+) -> list[TaskRecord]:
     """Named tasks; else every succeeded task (and open ones too with --all)."""
     from gitwt.services.tasks import supervisor
 
@@ -43,7 +44,7 @@ def select(
     return supervisor.choose(records, ids, lambda record: record.get("state") in wanted)
 
 
-def ordered(records: list[dict[str, Any]]) -> list[dict[str, Any]]:
+def ordered(records: list[TaskRecord]) -> list[TaskRecord]:
     """Dependencies first, then id order."""
     from gitwt.core.separation import dependency_order
     from gitwt.core.specs import Task
@@ -64,7 +65,7 @@ def ordered(records: list[dict[str, Any]]) -> list[dict[str, Any]]:
 
 # --- audit -----------------------------------------------------------------------------------
 def _skip_or_finished(
-    context: Context, record: dict[str, Any], heads: dict[str, str], *, dry_run: bool, keep: bool
+    context: Context, record: TaskRecord, heads: dict[str, str], *, dry_run: bool, keep: bool
 ) -> TaskResult | None:
     """The result of a task that cannot or need not be merged now, else None."""
     task_id = record["id"]
@@ -89,7 +90,7 @@ def _skip_or_finished(
 
 def prepare_batch(
     context: Context,
-    records: list[dict[str, Any]],
+    records: list[TaskRecord],
     old: str,
     *,
     test_command: str | Sequence[str] | None,
@@ -134,7 +135,7 @@ def prepare_batch(
     return results, tip
 
 
-def _finish(context: Context, record: dict[str, Any], *, commit: str, old: str, keep: bool) -> str:
+def _finish(context: Context, record: TaskRecord, *, commit: str, old: str, keep: bool) -> str:
     """Record the merge, then remove the worktree and the (now merged) branch unless --keep."""
     record_outcome(
         context,
@@ -148,7 +149,7 @@ def _finish(context: Context, record: dict[str, Any], *, commit: str, old: str, 
     return _clean_up(context, record)
 
 
-def _clean_up(context: Context, record: dict[str, Any]) -> str:
+def _clean_up(context: Context, record: TaskRecord) -> str:
     """Remove the merged task's worktree and branch; never forced, so nothing can be lost."""
     from gitwt.services.merging import worktree_removal
 
@@ -187,7 +188,7 @@ def _trusted_test_command(
     return test_command
 
 
-def _checkout_of_base(context: Context, records: list[dict[str, Any]], dry_run: bool) -> str | None:
+def _checkout_of_base(context: Context, records: list[TaskRecord], dry_run: bool) -> str | None:
     """Set the batch's base (one for all of them) and return its clean checkout, if any."""
     bases = sorted({record["base"] for record in records if record.get("base")})
     if len(bases) > 1:
@@ -208,7 +209,7 @@ def _checkout_of_base(context: Context, records: list[dict[str, Any]], dry_run: 
 
 def _land(
     context: Context,
-    records: list[dict[str, Any]],
+    records: list[TaskRecord],
     landing: list[TaskResult],
     old: str,
     *,
@@ -227,7 +228,7 @@ def _land(
 
 def _attempt(
     context: Context,
-    records: list[dict[str, Any]],
+    records: list[TaskRecord],
     checkout: str | None,
     team: Any,
     *,

@@ -12,6 +12,7 @@ from typing import Any
 
 from gitwt.core import boundaries
 from gitwt.infra import failpoints, git, state
+from gitwt.infra.task_record import TaskRecord
 from gitwt.services.context import Context
 from gitwt.services.merging.audit import REPLACE_REF, audit, replace_ref_findings
 from gitwt.services.merging.merge_gate import run_tests
@@ -37,7 +38,7 @@ def line_counts(old: str, new: str, cwd: str) -> dict[str, dict[str, Any]]:
 # --- test gate -------------------------------------------------------------------------------
 
 
-def _conflict_help(context: Context, record: dict[str, Any]) -> str:
+def _conflict_help(context: Context, record: TaskRecord) -> str:
     worktree = record.get("worktree") or "<the task worktree>"
     return (
         f"resolve in the task worktree: cd {shlex.quote(worktree)} && git merge "
@@ -89,7 +90,7 @@ def _reject(
 
 
 def _conflict(
-    context: Context, record: dict[str, Any], conflicts: list[str], *, dry_run: bool
+    context: Context, record: TaskRecord, conflicts: list[str], *, dry_run: bool
 ) -> TaskResult:
     """Record (unless a dry run) and report a task whose merge would conflict."""
     task_id = record["id"]
@@ -133,7 +134,7 @@ def _gate(
 
 def prepare(
     context: Context,
-    record: dict[str, Any],
+    record: TaskRecord,
     onto: str,
     heads: dict[str, str],
     replacements: dict[str, str],

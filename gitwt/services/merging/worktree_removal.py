@@ -13,6 +13,7 @@ from typing import Any
 
 from gitwt.errors import GitParallelError, Refused
 from gitwt.infra import failpoints, git, git_output
+from gitwt.infra.task_record import TaskRecord
 from gitwt.services.context import Context
 from gitwt.services.merging import trash
 from gitwt.services.merging.salvage import SALVAGE_PREFIX, gitlinks, salvage
@@ -112,7 +113,7 @@ class Removal:
         }
 
 
-def remove_task(context: Context, record: dict[str, Any], force: bool = False) -> Removal:
+def remove_task(context: Context, record: TaskRecord, force: bool = False) -> Removal:
     """Remove a task's worktree and its branch once that loses nothing (DESIGN §7).
 
     Refuses (raises `Refused`, exit 1, nothing changed) when the worktree has uncommitted

@@ -5,12 +5,12 @@ from __future__ import annotations
 import os
 import time
 from dataclasses import dataclass
-from typing import Any
 
 from gitwt.core.declaration import declared_by
 from gitwt.core.specs import Task
 from gitwt.errors import GitParallelError, Refused
 from gitwt.infra import failpoints, state
+from gitwt.infra.task_record import TaskRecord
 from gitwt.services.context import Context
 from gitwt.services.specs.live_overlap import conflict_text
 from gitwt.services.team import team_seam
@@ -51,7 +51,7 @@ def claim(context: Context, task_id: str, paths: list[str]) -> ClaimReport:
     return ClaimReport(record["id"], added, declared_by(record))
 
 
-def _live_record(records: dict[str, dict[str, Any]], task_id: str) -> dict[str, Any]:
+def _live_record(records: dict[str, TaskRecord], task_id: str) -> TaskRecord:
     """The record of the task to extend; refused unless it was started and is still live."""
     from gitwt.services.tasks import supervisor
 
@@ -69,8 +69,8 @@ def _live_record(records: dict[str, dict[str, Any]], task_id: str) -> dict[str, 
 
 def _check_claim(
     context: Context,
-    record: dict[str, Any],
-    records: dict[str, dict[str, Any]],
+    record: TaskRecord,
+    records: dict[str, TaskRecord],
     added: list[str],
 ) -> None:
     """Refuse paths another live task declares or claims, or the task's owner does not own."""
@@ -105,7 +105,7 @@ def _check_claim(
         )
 
 
-def _record_claim(common: str, record: dict[str, Any], added: list[str]) -> None:
+def _record_claim(common: str, record: TaskRecord, added: list[str]) -> None:
     """The claim in the task's record and in events.jsonl."""
     record["claims"] = [
         *(record.get("claims") or []),
@@ -115,7 +115,7 @@ def _record_claim(common: str, record: dict[str, Any], added: list[str]) -> None
     state.append_event(common, "claimed", task=record["id"], paths=added)
 
 
-def _refresh_rules(context: Context, record: dict[str, Any]) -> None:
+def _refresh_rules(context: Context, record: TaskRecord) -> None:
     """Save the worktree's rules (and sparse patterns) from the whole declaration: idempotent."""
     from gitwt.services.tasks import worktrees
 

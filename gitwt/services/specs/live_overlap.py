@@ -7,13 +7,14 @@ same records: one function, so the three never disagree.
 from __future__ import annotations
 
 from collections.abc import Sequence
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 from gitwt.core.declaration import declared_by
 from gitwt.core.separation import Conflict
 from gitwt.core.specs import Task
 
 if TYPE_CHECKING:
+    from gitwt.infra.task_record import TaskRecord
     from gitwt.services.context import Context
 
 
@@ -31,7 +32,7 @@ def conflict_text(conflict: Conflict) -> str:
 
 
 def live_conflicts(
-    context: Context, tasks: Sequence[Task], live: dict[str, dict[str, Any]]
+    context: Context, tasks: Sequence[Task], live: dict[str, TaskRecord]
 ) -> list[Conflict]:
     """Overlaps between new tasks and tasks already live (their declarations with claims)."""
     from gitwt.core import separation

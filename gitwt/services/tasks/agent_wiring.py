@@ -34,6 +34,7 @@ from gitwt.core.agent_settings import AgentFormat
 from gitwt.core.display import shell_quote
 from gitwt.errors import GitParallelError
 from gitwt.infra import git, state
+from gitwt.infra.task_record import TaskRecord
 from gitwt.services.tasks.agent_files import (
     EXCLUDES,
     RECORD,
@@ -130,7 +131,7 @@ def wire(
     main: str,
     worktree: str,
     git_dir: str,
-    record: dict[str, Any],
+    record: TaskRecord,
     config: list[git.ConfigEntry],
 ) -> Wiring:
     """Wire `record["agent"]` into the new task worktree; returns what it did and did not."""
@@ -209,7 +210,7 @@ def _note_name(worktree: str, agent: AgentFormat) -> str:
 def _write_note(
     worktree: str,
     agent: AgentFormat,
-    record: dict[str, Any],
+    record: TaskRecord,
     has: set[str],
     written: dict[str, dict[str, Any]],
     wiring: Wiring,
@@ -226,7 +227,7 @@ def _write_note(
     wiring.files.append(path)
 
 
-def _with_note(original: str | None, agent: AgentFormat, record: dict[str, Any]) -> bytes:
+def _with_note(original: str | None, agent: AgentFormat, record: TaskRecord) -> bytes:
     """The note file: the user's own text (if any), then the note of the task as it is now."""
     from gitwt.core.declaration import declared_by
 
@@ -235,7 +236,7 @@ def _with_note(original: str | None, agent: AgentFormat, record: dict[str, Any])
     return agent_settings.with_note(original or "", note).encode("utf-8", "surrogateescape")
 
 
-def refresh_note(worktree: str, git_dir: str, record: dict[str, Any]) -> None:
+def refresh_note(worktree: str, git_dir: str, record: TaskRecord) -> None:
     """After a claim: the task note lists the declaration as it is now. A note file someone
     changed since gitwt wrote it is left as it is."""
     manifest = worktree_record(git_dir)

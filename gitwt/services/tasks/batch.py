@@ -21,6 +21,7 @@ from gitwt.infra import state
 from gitwt.services.tasks.waiting import Progress, WaitReport, iso_time
 
 if TYPE_CHECKING:
+    from gitwt.infra.task_record import TaskRecord
     from gitwt.services.context import Context
     from gitwt.services.merging.merge_results import MergeReport
 
@@ -33,7 +34,7 @@ class BatchReport:
     merged: MergeReport | None
     started: float
     ended: float
-    records: dict[str, dict[str, Any]]  # as they are at the end
+    records: dict[str, TaskRecord]  # as they are at the end
     cleaned: list[str] = field(default_factory=list)  # failed tasks whose empty worktree went
     kept: dict[str, str] = field(default_factory=dict)  # failed tasks kept: why
     not_run: list[str] = field(default_factory=list)  # later waves, after a wave failed

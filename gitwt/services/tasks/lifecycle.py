@@ -19,6 +19,7 @@ from gitwt.services.specs.live_overlap import conflict_text, live_conflicts
 from gitwt.services.team import team_seam
 
 if TYPE_CHECKING:
+    from gitwt.infra.task_record import TaskRecord
     from gitwt.services.tasks import worktrees
 
 # --- start -----------------------------------------------------------------------------------
@@ -37,7 +38,7 @@ class StartOptions:
 @dataclass
 class StartReport:
     base: str
-    tasks: list[dict[str, Any]]  # the records as they are after the first scheduling step
+    tasks: list[TaskRecord]  # the records as they are after the first scheduling step
     waiting: dict[str, str] = field(default_factory=dict)
     failed: dict[str, str] = field(default_factory=dict)
     guard_note: str | None = None  # why the base guard is not in the common hooks folder
@@ -86,7 +87,7 @@ def task_command(
     return _substitute(argv, {"id": task.id, "worktree": worktree, "spec": spec})
 
 
-def live_tasks(common_dir: str) -> dict[str, dict[str, Any]]:
+def live_tasks(common_dir: str) -> dict[str, TaskRecord]:
     return {
         task_id: record
         for task_id, record in state.all_tasks(common_dir).items()
@@ -105,7 +106,7 @@ def queued_record(
     setup: list[str] | None,
     position: int,
     waits_for: list[str],
-) -> dict[str, Any]:
+) -> TaskRecord:
     """A new task's state record (DESIGN §4), queued: every key a record has, in one place."""
     now = time.time()
     return {
@@ -223,15 +224,15 @@ def plan_waits(context: Context, plan: Plan, options: StartOptions) -> dict[str,
 
 
 def _resumed_and_started(
-    tasks: Sequence[Task], live: dict[str, dict[str, Any]]
-) -> tuple[dict[str, dict[str, Any]], dict[str, tuple[str, dict[str, Any]]]]:
+    tasks: Sequence[Task], live: dict[str, TaskRecord]
+) -> tuple[dict[str, TaskRecord], dict[str, tuple[str, TaskRecord]]]:
     """The batch's tasks that are live already: those still `queued` (to resume) and those past
     it (by their stored id). Refuses when some are started and none is left to resume."""
     # A task still `queued` is resumed, not refused: a start that crashed (or a task still
     # waiting for its turn) leaves one, and running the same start again finishes the job.
     # Tasks already past `queued` are refused, unless this run has queued ones to resume.
-    resumed: dict[str, dict[str, Any]] = {}
-    started: dict[str, tuple[str, dict[str, Any]]] = {}
+    resumed: dict[str, TaskRecord] = {}
+    started: dict[str, tuple[str, TaskRecord]] = {}
     for task in tasks:
         for key, record in live.items():
             if same_id(key, task.id):
@@ -251,7 +252,7 @@ def _resumed_and_started(
 def _add_live_waits(
     context: Context,
     tasks: Sequence[Task],
-    live: dict[str, dict[str, Any]],
+    live: dict[str, TaskRecord],
     options: StartOptions,
     waits: dict[str, set[str]],
 ) -> None:
@@ -287,12 +288,12 @@ def _new_records(
     waits: dict[str, set[str]],
     skip: set[str],
     layout: worktrees.Layout,
-) -> list[dict[str, Any]]:
+) -> list[TaskRecord]:
     """The queued records of the batch's tasks not in `skip`; refuses a taken branch or path."""
     from gitwt.services.tasks import worktree_setup, worktrees
 
     order = {task_id: index for index, task_id in enumerate(plan.order)}
-    records: list[dict[str, Any]] = []
+    records: list[TaskRecord] = []
     for task in plan.tasks:
         if task.id in skip:
             continue
@@ -321,7 +322,7 @@ def _new_records(
     return records
 
 
-def _write_queued(context: Context, team: Any, records: list[dict[str, Any]]) -> None:
+def _write_queued(context: Context, team: Any, records: list[TaskRecord]) -> None:
     """Write each queued record; on any failure remove those written (and unregister them)."""
     common = context.repo.common_dir
     try:

@@ -26,6 +26,7 @@ from gitwt.infra import failpoints, state
 from gitwt.infra.processes import TASK_PROCESS_MODULE, spawn_detached
 
 if TYPE_CHECKING:
+    from gitwt.infra.task_record import TaskRecord, shim_pid
     from gitwt.services.context import Context
     from gitwt.services.tasks.worktrees import Layout
 
@@ -60,7 +61,7 @@ class ScheduleResult:
     despite_load: dict[str, str] = field(default_factory=dict)  # started although busy: why
 
 
-def queue_order(records: Iterable[dict[str, Any]]) -> list[dict[str, Any]]:
+def queue_order(records: Iterable[TaskRecord]) -> list[TaskRecord]:
     from gitwt.core.separation import natural_key
 
     return sorted(
@@ -68,14 +69,14 @@ def queue_order(records: Iterable[dict[str, Any]]) -> list[dict[str, Any]]:
     )
 
 
-def blockers(record: dict[str, Any], records: dict[str, dict[str, Any]]) -> list[str]:
+def blockers(record: TaskRecord, records: dict[str, TaskRecord]) -> list[str]:
     """Partners this queued task waits for: they must be merged (or cleaned) first."""
     return [
         partner for partner in record.get("waits_for") or [] if state.is_live(records.get(partner))
     ]
 
 
-def partner_waits(record: dict[str, Any], partners: list[str]) -> list[Wait]:
+def partner_waits(record: TaskRecord, partners: list[str]) -> list[Wait]:
     """`depends on X` for a declared dependency, else `conflicts with X` (start queued it)."""
     from gitwt.core.specs import same_id
 
@@ -122,7 +123,7 @@ class ResourceGate:
         return self._found
 
 
-def _mark_lost(common: str, records: dict[str, dict[str, Any]], result: ScheduleResult) -> None:
+def _mark_lost(common: str, records: dict[str, TaskRecord], result: ScheduleResult) -> None:
     """`running` tasks whose shim and command are both gone are `lost`: their slots are free."""
     from gitwt.services.tasks.supervisor import observe
 
@@ -130,9 +131,11 @@ def _mark_lost(common: str, records: dict[str, dict[str, Any]], result: Schedule
         if record.get("state") == state.RUNNING and observe(record).state == state.LOST:
             now = time.time()
             record.update(
-                state=state.LOST,
-                ended_at=now,
-                exit={"code": None, "signal": None, "ended_at": now, "reason": "shim died"},
+                {
+                    "state": state.LOST,
+                    "ended_at": now,
+                    "exit": {"code": None, "signal": None, "ended_at": now, "reason": "shim died"},
+                }
             )
             state.write_task(common, record)
             state.append_event(common, "lost", task=task_id)
@@ -140,8 +143,8 @@ def _mark_lost(common: str, records: dict[str, dict[str, Any]], result: Schedule
 
 
 def _waits(
-    record: dict[str, Any],
-    records: dict[str, dict[str, Any]],
+    record: TaskRecord,
+    records: dict[str, TaskRecord],
     running: int,
     limit: int,
     gate: ResourceGate,
@@ -181,8 +184,8 @@ def schedule(context: Context, layout: Layout | None = None) -> ScheduleResult:
         _mark_lost(common, records, result)
         running = sum(1 for record in records.values() if supervisor.occupies_slot(record))
         gate = ResourceGate(context.config.cpu_max, context.config.memory_max)
-        fits: list[tuple[dict[str, Any], str | None]] = []  # start now, once prepared
-        ready: list[tuple[dict[str, Any], str | None]] = []
+        fits: list[tuple[TaskRecord, str | None]] = []  # start now, once prepared
+        ready: list[tuple[TaskRecord, str | None]] = []
         for record in queue_order(r for r in records.values() if r.get("state") == state.QUEUED):
             limit = int(record.get("max_instances") or context.config.max_instances)
             waits, despite = _waits(record, records, running, limit, gate)
@@ -206,8 +209,8 @@ def schedule(context: Context, layout: Layout | None = None) -> ScheduleResult:
 
 
 def _prepare(
-    context: Context, records: list[dict[str, Any]], result: ScheduleResult, layout: Layout | None
-) -> list[dict[str, Any] | None]:
+    context: Context, records: list[TaskRecord], result: ScheduleResult, layout: Layout | None
+) -> list[TaskRecord | None]:
     """Create the worktrees of the queued tasks that start now (unless a crashed start already
     did), in one batch; each record with its `base_oid`, or None when its worktree could not be
     made (the task is then failed; a slot it was counted in frees at the next step)."""
@@ -216,16 +219,18 @@ def _prepare(
 
     common = context.repo.common_dir
     todo = [record for record in records if not record.get("base_oid")]
-    made: dict[str, dict[str, Any] | GitParallelError] = {}
+    made: dict[str, TaskRecord | GitParallelError] = {}
     if todo:
         outcomes = worktrees.prepare_tasks(context, todo, layout or worktrees.read_layout(context))
         made = {record["id"]: outcome for record, outcome in zip(todo, outcomes, strict=True)}
-    prepared: list[dict[str, Any] | None] = []
+    prepared: list[TaskRecord | None] = []
     for record in records:
         outcome = made.get(record["id"], record)
         if isinstance(outcome, GitParallelError):
             now = time.time()
-            record.update(state=state.FAILED, ended_at=now, error=outcome.message, waiting=[])
+            record.update(
+                {"state": state.FAILED, "ended_at": now, "error": outcome.message, "waiting": []}
+            )
             state.write_task(common, record)
             state.append_event(common, "failed", task=record["id"], error=outcome.message)
             result.failed[record["id"]] = outcome.message
@@ -239,8 +244,8 @@ def _prepare(
 
 
 def _launch(
-    context: Context, record: dict[str, Any], despite: str | None, result: ScheduleResult
-) -> dict[str, Any]:
+    context: Context, record: TaskRecord, despite: str | None, result: ScheduleResult
+) -> TaskRecord:
     """Open a prepared task (no command) or spawn its runner; the new record, written."""
     from gitwt.services.tasks import supervisor
 
@@ -256,7 +261,7 @@ def _launch(
         failpoints.hit("start:shim-spawned")
         result.started.append(task_id)
         extra = {"despite": despite} if despite else {}
-        state.append_event(common, "started", task=task_id, pid=record["shim"]["pid"], **extra)
+        state.append_event(common, "started", task=task_id, pid=shim_pid(record), **extra)
     else:
         record = {**record, "state": state.OPEN, "started_at": time.time()}
         result.opened.append(task_id)

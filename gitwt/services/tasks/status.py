@@ -20,6 +20,7 @@ from gitwt.core import boundaries
 from gitwt.core.bookkeeping import entry_for
 from gitwt.core.specs import same_id
 from gitwt.infra import git, state
+from gitwt.infra.task_record import TaskRecord
 from gitwt.services.context import Context
 from gitwt.services.merging import audit
 from gitwt.services.merging.forecast import ChangeSet, forecast
@@ -31,7 +32,7 @@ PATHS_SCHEMA = "git-parallel/status-paths/1"
 
 @dataclass
 class TaskStatus:
-    record: dict[str, Any]
+    record: TaskRecord
     state: str
     pid: int | None = None
     cpu_percent: float | None = None
@@ -67,7 +68,7 @@ class TaskStatus:
 MEASURABLE_SECONDS = 1.0  # commands that ran less than this in all: start-up is what is timed
 
 
-def speedup(records: Iterable[dict[str, Any]]) -> float | None:
+def speedup(records: Iterable[TaskRecord]) -> float | None:
     """The measured speedup: sum of task run times / wall time from the first start to the last
     end, over the tasks whose command ran and did not fail (one still running counts until now).
     None unless at least two such tasks ran and their commands took MEASURABLE_SECONDS in all:
@@ -78,9 +79,9 @@ def speedup(records: Iterable[dict[str, Any]]) -> float | None:
         for record in records
         if record.get("command") and record.get("started_at") and not _failed(record)
     ]
-    spans = [(record["started_at"], record.get("ended_at") or now) for record in counted]
+    spans = [(record.get("started_at") or now, record.get("ended_at") or now) for record in counted]
     work = sum(
-        (record.get("ended_at") or now) - ((record.get("child") or {}).get("create_time") or start)
+        (record.get("ended_at") or now) - _command_start(record, start)
         for record, (start, _) in zip(counted, spans, strict=True)
     )
     if len(spans) < 2 or work < MEASURABLE_SECONDS:
@@ -89,7 +90,13 @@ def speedup(records: Iterable[dict[str, Any]]) -> float | None:
     return round(sum(end - start for start, end in spans) / wall, 2) if wall > 0 else None
 
 
-def _failed(record: dict[str, Any]) -> bool:
+def _command_start(record: TaskRecord, started: float) -> float:
+    """When the command itself began (its process), else when the task started."""
+    child = record.get("child")
+    return child["create_time"] if child else started
+
+
+def _failed(record: TaskRecord) -> bool:
     """The command ended other than with exit 0 (failed, stopped, lost)."""
     ended = record.get("exit")
     return isinstance(ended, dict) and ended.get("code") != 0
@@ -235,7 +242,7 @@ def gather(context: Context, ids: list[str], with_forecast: bool = True) -> Stat
     return report
 
 
-def _observed(record: dict[str, Any], common: str) -> TaskStatus:
+def _observed(record: TaskRecord, common: str) -> TaskStatus:
     """A task's row from its record and its shim in the process table (no git)."""
     from gitwt.services.tasks import supervisor
 

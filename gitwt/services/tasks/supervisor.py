@@ -15,7 +15,7 @@ import signal
 import time
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 from gitwt.infra import state
 from gitwt.infra.processes import TASK_PROCESS_MODULE, spawn_detached
@@ -23,6 +23,7 @@ from gitwt.infra.processes import TASK_PROCESS_MODULE, spawn_detached
 if TYPE_CHECKING:
     import psutil
 
+    from gitwt.infra.task_record import ProcessIdentity, TaskRecord
     from gitwt.services.context import Context
 
 UNSUPERVISED = "unsupervised"  # shown, never stored: the shim died but the command still runs
@@ -33,14 +34,14 @@ EXIT_GRACE = 5.0  # how long `stop` waits for a shim to write the exit record it
 # --- processes -------------------------------------------------------------------------------
 
 
-def identity(pid: int) -> dict[str, Any]:
+def identity(pid: int) -> ProcessIdentity:
     """What we store for a process: its pid and create_time, so a reused pid is not mistaken."""
     import psutil
 
     return {"pid": pid, "create_time": psutil.Process(pid).create_time()}
 
 
-def verified(info: dict[str, Any] | None) -> psutil.Process | None:
+def verified(info: ProcessIdentity | None) -> psutil.Process | None:
     """The live process `info` describes, or None when it is dead, a zombie or a reused pid."""
     if not info or not info.get("pid"):
         return None
@@ -81,7 +82,7 @@ class Observation:
     processes: int = 0
 
 
-def observe(record: dict[str, Any], common_dir: str | None = None) -> Observation:
+def observe(record: TaskRecord, common_dir: str | None = None) -> Observation:
     """The effective state of a task. A stored `running` is believed only while its shim is alive;
     with the shim gone it is `unsupervised` (the command still runs) or `lost` (nothing runs and
     no exit was recorded)."""
@@ -124,7 +125,7 @@ def observe(record: dict[str, Any], common_dir: str | None = None) -> Observatio
     )
 
 
-def occupies_slot(record: dict[str, Any]) -> bool:
+def occupies_slot(record: TaskRecord) -> bool:
     """A task holds one of the max_instances slots while its command may still run."""
     return observe(record).state in (state.RUNNING, UNSUPERVISED)
 
@@ -132,7 +133,7 @@ def occupies_slot(record: dict[str, Any]) -> bool:
 # --- spawning --------------------------------------------------------------------------------
 
 
-def spawn_shim(common_dir: str, record: dict[str, Any], note: str | None = None) -> dict[str, Any]:
+def spawn_shim(common_dir: str, record: TaskRecord, note: str | None = None) -> TaskRecord:
     """Start the shim for a prepared task, detached in its own session, output to the task log
     (after `note`, when the scheduler has something to say about this start).
 
@@ -192,7 +193,7 @@ def _signal_all(processes: Iterable[psutil.Process], groups: Iterable[int], sign
             process.send_signal(signum)
 
 
-def _targets(record: dict[str, Any]) -> tuple[list[psutil.Process], set[int]]:
+def _targets(record: TaskRecord) -> tuple[list[psutil.Process], set[int]]:
     """A snapshot of the task's processes (the command's tree and every orphan the subreaper
     shim adopted) and the command's process group. The shim itself is spared: it records the
     exit and schedules the next task."""
@@ -221,14 +222,12 @@ def stop(context: Context, ids: list[str], timeout: float = 10.0) -> list[StopRe
     return [results[key] for key in results]
 
 
-def _request_stops(
-    common: str, ids: list[str], results: dict[str, StopResult]
-) -> list[dict[str, Any]]:
+def _request_stops(common: str, ids: list[str], results: dict[str, StopResult]) -> list[TaskRecord]:
     """Under the lock: mark running tasks stop_requested (returned, to signal), take queued ones
     off the queue, and fill `results` for each chosen task."""
     from gitwt.errors import GitParallelError
 
-    to_stop: list[dict[str, Any]] = []
+    to_stop: list[TaskRecord] = []
     records = state.all_tasks(common)
     for task_id in ids:
         if not select(records, [task_id]):
@@ -255,9 +254,11 @@ def _request_stops(
         elif before == state.QUEUED:
             now = time.time()
             record.update(
-                state=state.STOPPED,
-                ended_at=now,
-                exit={"code": None, "signal": None, "ended_at": now},
+                {
+                    "state": state.STOPPED,
+                    "ended_at": now,
+                    "exit": {"code": None, "signal": None, "ended_at": now},
+                }
             )
             state.write_task(common, record)
             results[task_id] = StopResult(
@@ -270,9 +271,7 @@ def _request_stops(
     return to_stop
 
 
-def _terminate(
-    to_stop: list[dict[str, Any]], results: dict[str, StopResult], timeout: float
-) -> None:
+def _terminate(to_stop: list[TaskRecord], results: dict[str, StopResult], timeout: float) -> None:
     """SIGTERM the tasks' processes, SIGKILL what is left after `timeout` (counted in results)."""
     import psutil
 
@@ -294,7 +293,7 @@ def _terminate(
     psutil.wait_procs(alive, timeout=2.0)
 
 
-def _record_stopped(common: str, to_stop: list[dict[str, Any]]) -> None:
+def _record_stopped(common: str, to_stop: list[TaskRecord]) -> None:
     """Give each shim EXIT_GRACE to record its exit; record `stopped` ourselves if it did not."""
     deadline = time.time() + EXIT_GRACE
     for record in to_stop:
@@ -310,9 +309,11 @@ def _record_stopped(common: str, to_stop: list[dict[str, Any]]) -> None:
                 # The shim is gone (or hung): record the stop ourselves.
                 now = time.time()
                 fresh.update(
-                    state=state.STOPPED,
-                    ended_at=now,
-                    exit={"code": None, "signal": int(signal.SIGTERM), "ended_at": now},
+                    {
+                        "state": state.STOPPED,
+                        "ended_at": now,
+                        "exit": {"code": None, "signal": int(signal.SIGTERM), "ended_at": now},
+                    }
                 )
                 state.write_task(common, fresh)
         state.append_event(common, "stopped", task=task_id)
@@ -326,7 +327,7 @@ def _group_alive(group: int) -> bool:
     return True
 
 
-def select(records: dict[str, dict[str, Any]], ids: Iterable[str]) -> list[dict[str, Any]]:
+def select(records: dict[str, TaskRecord], ids: Iterable[str]) -> list[TaskRecord]:
     """The records of these ids ('65' and '065' are one task; a stem id may be typed without
     its 'SPEC-'); unknown ids are left out."""
     from gitwt.core.spec_ids import answers_to
@@ -340,10 +341,10 @@ def select(records: dict[str, dict[str, Any]], ids: Iterable[str]) -> list[dict[
 
 
 def choose(
-    records: dict[str, dict[str, Any]],
+    records: dict[str, TaskRecord],
     ids: Iterable[str],
-    default: Callable[[dict[str, Any]], bool],
-) -> list[dict[str, Any]]:
+    default: Callable[[TaskRecord], bool],
+) -> list[TaskRecord]:
     """The named tasks (each must have been started), else every task `default` keeps, in
     natural id order. One rule for status, merge and clean."""
     from gitwt.core.separation import natural_key
@@ -353,7 +354,7 @@ def choose(
     ids = list(ids)
     if not ids:
         return [records[key] for key in sorted(records, key=natural_key) if default(records[key])]
-    chosen: list[dict[str, Any]] = []
+    chosen: list[TaskRecord] = []
     for task_id in ids:
         # A plan's group id (`004`) names its started units where no task has that id.
         found = select(records, [task_id]) or [

@@ -4,10 +4,11 @@ from __future__ import annotations
 
 import os
 import time
-from typing import Any, BinaryIO
+from typing import BinaryIO
 
 from gitwt.errors import GitParallelError
 from gitwt.infra import state
+from gitwt.infra.task_record import TaskRecord
 from gitwt.services.context import Context
 
 
@@ -52,7 +53,7 @@ def _run_log(common: str, task_id: str, run: int) -> str:
     )
 
 
-def _copy(path: str, record: dict[str, Any], common: str, follow: bool, output: BinaryIO) -> None:
+def _copy(path: str, record: TaskRecord, common: str, follow: bool, output: BinaryIO) -> None:
     from gitwt.services.tasks import supervisor
 
     position = 0

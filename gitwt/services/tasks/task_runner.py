@@ -20,6 +20,7 @@ from collections.abc import Callable
 from typing import Any
 
 from gitwt.infra import state
+from gitwt.infra.task_record import TaskRecord, shim_pid
 
 PR_SET_CHILD_SUBREAPER = 36
 LEFTOVER_GRACE = 2.0  # seconds between SIGTERM and SIGKILL for processes the command left behind
@@ -48,11 +49,13 @@ def launch(common_dir: str, task_id: str) -> tuple[subprocess.Popen[bytes] | Non
 
     with state.locked(common_dir):
         record = state.read_task(common_dir, task_id)
-        if record is None or (record.get("shim") or {}).get("pid") != os.getpid():
+        if record is None or shim_pid(record) != os.getpid():
             return None, "the task record does not name this shim; not running anything"
         if record.get("stop_requested"):
             return None, "stopped before the command started"
-        argv = record["command"]
+        argv = record.get("command")
+        if not argv:
+            return None, "the task record names no command; not running anything"
         log(f"running {argv!r} in {record['worktree']}")
         env = task_environment(record)
         try:
@@ -66,7 +69,7 @@ def launch(common_dir: str, task_id: str) -> tuple[subprocess.Popen[bytes] | Non
     return child, None
 
 
-def task_environment(record: dict[str, Any]) -> dict[str, str]:
+def task_environment(record: TaskRecord) -> dict[str, str]:
     """What the setup and the command see: the task's id, worktree and branch."""
     from gitwt.infra.processes import child_environment
 
@@ -86,12 +89,12 @@ def run_setup(common_dir: str, task_id: str) -> tuple[int, str] | None:
         record = state.read_task(common_dir, task_id)
         if (
             record is None
-            or (record.get("shim") or {}).get("pid") != os.getpid()
+            or shim_pid(record) != os.getpid()
             or record.get("stop_requested")
             or not record.get("setup")
         ):
             return None
-    argv = record["setup"]
+    argv = record.get("setup") or []
     log(f"setup: running {argv!r} in {record['worktree']}")
     try:
         done = subprocess.run(
@@ -167,7 +170,7 @@ def record_exit(common_dir: str, task_id: str, status: int | None, problem: str 
     signum = -code if code is not None and code < 0 else None
     with state.locked(common_dir):
         record = state.read_task(common_dir, task_id)
-        if record is None or (record.get("shim") or {}).get("pid") != os.getpid():
+        if record is None or shim_pid(record) != os.getpid():
             return "unknown"
         if record.get("stop_requested"):
             outcome = state.STOPPED
@@ -179,14 +182,16 @@ def record_exit(common_dir: str, task_id: str, status: int | None, problem: str 
         # once the record says the task ended, so the line must already be there.
         log(f"task {task_id} {outcome} (exit {code})")
         record.update(
-            state=outcome,
-            ended_at=now,
-            exit={
-                "code": code if signum is None else None,
-                "signal": signum,
+            {
+                "state": outcome,
                 "ended_at": now,
-                **({"error": problem} if problem else {}),
-            },
+                "exit": {
+                    "code": code if signum is None else None,
+                    "signal": signum,
+                    "ended_at": now,
+                    **({"error": problem} if problem else {}),
+                },
+            }
         )
         state.write_task(common_dir, record)
     state.append_event(common_dir, "exited", task=task_id, state=outcome, code=code, signal=signum)

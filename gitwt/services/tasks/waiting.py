@@ -22,6 +22,7 @@ from gitwt.errors import GitParallelError
 from gitwt.infra import state
 
 if TYPE_CHECKING:
+    from gitwt.infra.task_record import TaskRecord
     from gitwt.services.context import Context
 
 Progress = Callable[[str], None]  # receives one line of progress (the CLI prints it on stderr)
@@ -44,7 +45,7 @@ def is_active(observed: str) -> bool:
     return observed in (state.QUEUED, state.RUNNING, UNSUPERVISED)
 
 
-def succeeded(record: dict[str, Any], observed: str) -> bool:
+def succeeded(record: TaskRecord, observed: str) -> bool:
     """Its command succeeded, or it merged (a merged task may since have been cleaned)."""
     if observed == state.CLEANED:
         return (record.get("merge") or {}).get("result") == state.MERGED
@@ -86,7 +87,7 @@ class WaitReport:
     started: float  # when the wait began and ended (time.time())
     ended: float
     timed_out: bool = False
-    records: list[dict[str, Any]] = field(default_factory=list)  # as they were at the end
+    records: list[TaskRecord] = field(default_factory=list)  # as they were at the end
 
     @property
     def completed(self) -> int:
@@ -146,7 +147,7 @@ def _chosen(context: Context, ids: Sequence[str]) -> list[str]:
     return [record["id"] for record in chosen]
 
 
-def _outcome(record: dict[str, Any], common: str) -> TaskOutcome:
+def _outcome(record: TaskRecord, common: str) -> TaskOutcome:
     from gitwt.services.tasks.supervisor import observe
 
     seen = observe(record, common).state
@@ -162,7 +163,7 @@ def _outcome(record: dict[str, Any], common: str) -> TaskOutcome:
     )
 
 
-def _describe(task: TaskOutcome, record: dict[str, Any]) -> str:
+def _describe(task: TaskOutcome, record: TaskRecord) -> str:
     if task.state == state.QUEUED:
         from gitwt.services.tasks.scheduler import waiting_text
 
@@ -205,12 +206,12 @@ def _sleep_until_an_exit(pids: list[int], seconds: float) -> None:
             os.waitpid(pid, os.WNOHANG)
 
 
-def _processes(record: dict[str, Any]) -> list[int]:
+def _processes(record: TaskRecord) -> list[int]:
     """The processes whose exit may end this task: its runner, else its unsupervised command."""
     from gitwt.services.tasks.supervisor import verified
 
-    for key in ("shim", "child"):
-        process = verified(record.get(key))
+    for identity in (record.get("shim"), record.get("child")):
+        process = verified(identity)
         if process is not None:
             return [process.pid]
     return []

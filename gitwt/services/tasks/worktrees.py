@@ -9,12 +9,12 @@ from __future__ import annotations
 import os
 import time
 from dataclasses import dataclass
-from typing import Any
 
 from gitwt.core.declaration import declared_by
 from gitwt.core.ref_names import is_valid_branch_name
 from gitwt.errors import GitParallelError
 from gitwt.infra import failpoints, git, git_output
+from gitwt.infra.task_record import TaskRecord
 from gitwt.services.context import Context
 
 LOCK_REASON = "git parallel {id}"
@@ -172,7 +172,7 @@ def undo_create(context: Context, branch: str, path: str) -> None:
     git.run(["branch", "-D", branch], context.repo.toplevel, check=False)
 
 
-def save_task_rules(context: Context, record: dict[str, Any], git_dir: str) -> None:
+def save_task_rules(context: Context, record: TaskRecord, git_dir: str) -> None:
     """Compile the task's declaration and owner rules into its worktree, for the hooks."""
     from gitwt.services.hooks.task_rules import current_rules, save_rules
 
@@ -185,9 +185,7 @@ def save_task_rules(context: Context, record: dict[str, Any], git_dir: str) -> N
     save_rules(git_dir, current_rules(context, record, extra=extra))
 
 
-def prepare_task(
-    context: Context, record: dict[str, Any], layout: Layout | None = None
-) -> dict[str, Any]:
+def prepare_task(context: Context, record: TaskRecord, layout: Layout | None = None) -> TaskRecord:
     """Create the task's branch and locked worktree from base as it is now, snapshot its rules,
     install its hooks, copy the `.worktreeinclude` files; return the record with `base_oid` set.
     Undoes the creation on failure. `layout`: what git had at the start of this scheduling
@@ -202,8 +200,8 @@ def prepare_task(
 
 
 def _resume(
-    context: Context, record: dict[str, Any], layout: Layout, leftover: git_output.Worktree
-) -> dict[str, Any]:
+    context: Context, record: TaskRecord, layout: Layout, leftover: git_output.Worktree
+) -> TaskRecord:
     """Finish the worktree a start killed after `git worktree add` left, rather than refuse it."""
     base_oid, sparse = _creation(context, record, layout)
     git_dir = linked_git_dir(record["worktree"])
@@ -218,8 +216,8 @@ def _resume(
 
 
 def prepare_tasks(
-    context: Context, records: list[dict[str, Any]], layout: Layout
-) -> list[dict[str, Any] | GitParallelError]:
+    context: Context, records: list[TaskRecord], layout: Layout
+) -> list[TaskRecord | GitParallelError]:
     """`prepare_task` of each record. Each outcome in order: the prepared record, or the error
     that failed that task alone (nothing of it is left).
 
@@ -227,8 +225,8 @@ def prepare_tasks(
     one repository. An add reads every other worktree's admin folder (is the branch checked out
     elsewhere?) and dies on one another add has made but not filled yet ("failed to read
     .git/worktrees/<name>/commondir"): 4 of 30 starts of 4 tasks failed that way here."""
-    outcomes: dict[str, dict[str, Any] | GitParallelError] = {}
-    fresh: list[tuple[dict[str, Any], str, list[str] | None]] = []
+    outcomes: dict[str, TaskRecord | GitParallelError] = {}
+    fresh: list[tuple[TaskRecord, str, list[str] | None]] = []
     for record in records:
         try:
             leftover = _half_created(context, record, layout)
@@ -260,9 +258,7 @@ def prepare_tasks(
     return [outcomes[record["id"]] for record in records]
 
 
-def _creation(
-    context: Context, record: dict[str, Any], layout: Layout
-) -> tuple[str, list[str] | None]:
+def _creation(context: Context, record: TaskRecord, layout: Layout) -> tuple[str, list[str] | None]:
     """What a new worktree of this record starts from: base's commit now, its sparse patterns."""
     base_oid = layout.branches.get(record["base"])
     if base_oid is None:
@@ -274,8 +270,8 @@ def _creation(
 
 
 def _finish(
-    context: Context, record: dict[str, Any], base_oid: str, sparse: list[str] | None
-) -> dict[str, Any] | GitParallelError:
+    context: Context, record: TaskRecord, base_oid: str, sparse: list[str] | None
+) -> TaskRecord | GitParallelError:
     """After its `git worktree add`: sparse checkout, rules, hooks, included files; undone on
     failure (a GitParallelError is returned, anything else raised)."""
     try:
@@ -288,7 +284,7 @@ def _finish(
     return {**record, **equipped, "base_oid": base_oid, "prepared_at": time.time()}
 
 
-def _equip(context: Context, record: dict[str, Any], git_dir: str) -> dict[str, Any]:
+def _equip(context: Context, record: TaskRecord, git_dir: str) -> TaskRecord:
     """What a new task worktree gets after its checkout: rules, hooks, included files, and
     with an agent its wiring (DESIGN §5); returns what the record gains."""
     from gitwt.services.hooks import installer
@@ -310,7 +306,7 @@ def _equip(context: Context, record: dict[str, Any], git_dir: str) -> dict[str, 
     return {"agent_wiring": wiring.to_json()}
 
 
-def task_sparse_patterns(context: Context, record: dict[str, Any]) -> list[str]:
+def task_sparse_patterns(context: Context, record: TaskRecord) -> list[str]:
     """The sparse patterns of a task: its declaration, its spec and the top-level files."""
     spec = record.get("source") or ""
     root = context.repo.toplevel
@@ -319,7 +315,7 @@ def task_sparse_patterns(context: Context, record: dict[str, Any]) -> list[str]:
 
 
 def _half_created(
-    context: Context, record: dict[str, Any], layout: Layout
+    context: Context, record: TaskRecord, layout: Layout
 ) -> git_output.Worktree | None:
     """The worktree an interrupted `prepare_task` of this very record left behind, or None.
 

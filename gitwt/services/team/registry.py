@@ -27,6 +27,7 @@ from gitwt.services.context import Context
 
 if TYPE_CHECKING:
     from gitwt.core import boundaries
+    from gitwt.infra.task_record import TaskRecord
 
 ENTRY_SCHEMA = 1
 # Trailers of every registry commit: the clone that wrote it, and each task it removes that
@@ -114,7 +115,7 @@ class Entry:
             extra={"base": self.base, "branch": self.branch, "title": self.title},
         )
 
-    def as_record(self) -> dict[str, Any]:
+    def as_record(self) -> TaskRecord:
         """The entry shaped like a local task record, for the checks that read records."""
         return {
             "id": self.id,
@@ -167,7 +168,7 @@ def user(cwd: str) -> str:
     return git.config_get("user.email", cwd) or getpass.getuser()
 
 
-def new_entry(context: Context, record: dict[str, Any]) -> Entry:
+def new_entry(context: Context, record: TaskRecord) -> Entry:
     from gitwt.core.declaration import CLAIM, declaration_of
 
     declared = declaration_of(record["id"], record.get("owner"), record=record)
@@ -236,7 +237,7 @@ def fetch(context: Context, base: str | None = None, *, strict: bool = True) -> 
     return View(snapshot, entries, remote.clone_id(context.repo.common_dir), broken or {})
 
 
-def remote_records(context: Context, view: View | None = None) -> dict[str, dict[str, Any]]:
+def remote_records(context: Context, view: View | None = None) -> dict[str, TaskRecord]:
     """The tasks live on other machines, shaped as records: one more source of live tasks."""
     view = view or fetch(context)
     return {key: entry.as_record() for key, entry in view.others().items()}

@@ -8,7 +8,7 @@ from __future__ import annotations
 import sys
 import time
 from collections.abc import Sequence
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 from gitwt.core import separation
 from gitwt.core.specs import Task, same_id
@@ -20,6 +20,7 @@ from gitwt.services.team import registry
 
 if TYPE_CHECKING:
     from gitwt.core import boundaries
+    from gitwt.infra.task_record import TaskRecord
 
 
 def enabled(context: Context) -> bool:
@@ -30,7 +31,7 @@ def warn(text: str) -> None:
     sys.stderr.write(f"git parallel: warning: {text}\n")
 
 
-def _declared_task(record: dict[str, Any]) -> Task:
+def _declared_task(record: TaskRecord) -> Task:
     from gitwt.core.declaration import declared_by
 
     return Task(
@@ -73,7 +74,7 @@ def add_live_elsewhere(context: Context, plan: separation.Plan) -> None:
 # --- start -----------------------------------------------------------------------------------
 
 
-def register(context: Context, records: Sequence[dict[str, Any]]) -> None:
+def register(context: Context, records: Sequence[TaskRecord]) -> None:
     """Put the new tasks in the registry before anything is created locally (call under the
     state lock). Refused, naming the task, machine and user, when a task of another machine
     has the same id or an overlapping declaration; a lost race is decided again on a fresh
@@ -124,7 +125,7 @@ def unregister(context: Context, task_ids: Sequence[str]) -> None:
 # --- claim -----------------------------------------------------------------------------------
 
 
-def claim(context: Context, record: dict[str, Any], added: Sequence[str]) -> None:
+def claim(context: Context, record: TaskRecord, added: Sequence[str]) -> None:
     """Extend the task's registry entry with `added`, unless a task of another machine
     declares an overlapping path (call under the state lock, before the local record)."""
 

@@ -1,0 +1,73 @@
+"""The typed task record (DESIGN §4): what `parallel/tasks/<id>.json` holds, key by key.
+
+Read by `infra.records.read_task`/`all_tasks` and written by `infra.state.write_task` alone; every
+other module sees this type, so `mypy --strict` checks each key it reads or writes. `schema` is
+the record's version (`infra.state.SCHEMA_VERSION`). Keys are optional (`total=False`): records
+written by older versions lack the newer ones, and readers use `.get` for those.
+"""
+
+from __future__ import annotations
+
+from typing import Any, TypedDict
+
+
+class ProcessIdentity(TypedDict):
+    """A process as `status` trusts it: alive with this create_time, or it is not that one."""
+
+    pid: int
+    create_time: float
+
+
+class TaskRecord(TypedDict, total=False):
+    schema: int
+    updated_at: float
+    # what the task is (from its spec at start)
+    id: str
+    title: str
+    owner: str | None
+    source: str
+    files: list[str]  # the declaration snapshot
+    depends_on: list[str]
+    group: str | None
+    claims: list[dict[str, Any]]  # {"paths": [...], "time": ...}, added by `claim`
+    # where it lives
+    base: str
+    base_oid: str | None
+    branch: str
+    worktree: str
+    repo: str
+    sparse: bool
+    # how it runs
+    state: str
+    command: list[str] | None
+    setup: list[str] | None
+    max_instances: int | None
+    auto_merge: bool
+    agent: str | None
+    agent_wiring: dict[str, Any]
+    shim: ProcessIdentity | None
+    child: ProcessIdentity | None
+    exit: dict[str, Any] | None  # {"code", "signal", "ended_at", "error"?}
+    stop_requested: float | None
+    cleaned_at: float
+    error: str  # why the task could not start (its worktree could not be made)
+    waits_for: list[str]
+    waiting: list[dict[str, Any]]  # why a queued task waits (scheduler.Wait.to_json)
+    created_at: float
+    queued_at: float
+    prepared_at: float
+    started_at: float | None
+    ended_at: float | None
+    # a task live on another machine (team mode): where it runs
+    remote: bool
+    machine: str
+    user: str
+    # what the hooks and merge found
+    violations: list[dict[str, Any]]
+    merge: dict[str, Any] | None
+
+
+def shim_pid(record: TaskRecord) -> int | None:
+    """The pid of the task's runner (its shim), if one was started."""
+    shim = record.get("shim")
+    return shim["pid"] if shim else None
