@@ -24,9 +24,10 @@ from typing import TYPE_CHECKING, Any
 
 from gitwt.infra import failpoints, state
 from gitwt.infra.processes import TASK_PROCESS_MODULE, spawn_detached
+from gitwt.infra.task_record import shim_pid
 
 if TYPE_CHECKING:
-    from gitwt.infra.task_record import TaskRecord, shim_pid
+    from gitwt.infra.task_record import TaskRecord
     from gitwt.services.context import Context
     from gitwt.services.tasks.worktrees import Layout
 
