@@ -29,6 +29,7 @@ class TaskRecord(TypedDict, total=False):
     files: list[str]  # the declaration snapshot
     depends_on: list[str]
     group: str | None
+    bookkeeping: list[list[object]]  # a plan unit's own status marks (core.plan_bookkeeping)
     claims: list[dict[str, Any]]  # {"paths": [...], "time": ...}, added by `claim`
     # where it lives
     base: str
