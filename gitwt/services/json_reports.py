@@ -42,6 +42,15 @@ def plan_json(report: PlanReport, base: str) -> dict[str, Any]:
             task_id: [token.to_json() for token in tokens]
             for task_id, tokens in survey.ignored.items()
         },
+        # What each plan unit may write into its plan (never a declared path, DESIGN §2).
+        "bookkeeping": {
+            task.id: [
+                {"path": path, "kind": kind, "ids": list(ids), "provenance": "bookkeeping"}
+                for kind, path, ids in task.bookkeeping
+            ]
+            for task in result.tasks
+            if task.bookkeeping
+        },
         "matched_files": result.matched_files,
         "conflicts": [
             {

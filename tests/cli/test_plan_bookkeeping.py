@@ -414,6 +414,12 @@ def test_no_overlap_and_the_same_verdict_in_check_and_the_agents_hooks(repo: Rep
     planned_units = repo.cli("plan", *plan.units, "--json")
     assert planned_units.code == 0, planned_units
     assert planned_units.json()["conflicts"] == []
+    assert planned_units.json()["bookkeeping"] == {
+        unit: [
+            {"path": SPECKIT_PLAN, "kind": "markdown", "ids": [native], "provenance": "bookkeeping"}
+        ]
+        for unit, native in zip(plan.units, ("T002", "T003"), strict=True)
+    }
     worktrees = planned(repo, plan)
     first = worktrees[plan.units[0]]
 
