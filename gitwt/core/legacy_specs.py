@@ -21,8 +21,8 @@ from collections.abc import Iterator
 from dataclasses import dataclass, field
 from typing import NamedTuple
 
-from gitwt.core import legacy_trees, path_tokens
 from gitwt.core import markdown_shapes as md
+from gitwt.core import path_tokens, tree_diagrams
 from gitwt.core.legacy_tokens import Mention
 from gitwt.core.legacy_words import (
     CHANGE,
@@ -101,7 +101,7 @@ class _Reader:
         self._section: ListRole | None = None
         self.marker: ListRole | None = None
         self.fence: str | None = None
-        self.tree: legacy_trees.Tree | None = None
+        self.tree: tree_diagrams.Tree | None = None
         self.in_comment = False
         self.hidden = 0  # ignored tokens past MAX_REPORTED
         self.fence_start = False  # the next fenced line is the block's first
@@ -174,7 +174,7 @@ class _Reader:
         if fence:
             self.fence = fence
             self.fence_start = True
-            self.tree = legacy_trees.Tree()
+            self.tree = tree_diagrams.Tree()
             return
         if not line.strip():
             self.table = None
@@ -326,7 +326,7 @@ class _Reader:
                 self._fence_header(header, number)
                 return
         tree = self.tree
-        entry = legacy_trees.entry(line, tree) if tree is not None else None
+        entry = tree_diagrams.entry(line, tree) if tree is not None else None
         if tree is None or entry is None:
             for candidate in candidates(line):
                 if candidate.path is not None and "/" in candidate.path:

@@ -23,18 +23,18 @@ from gitwt.core import (
     front_matter,
     legacy_specs,
     legacy_tokens,
-    legacy_trees,
     legacy_words,
     markdown_shapes,
     path_mentions,
     path_tokens,
     specs,
+    tree_diagrams,
 )
 
 READERS: tuple[ModuleType, ...] = (
     legacy_specs,
     legacy_tokens,
-    legacy_trees,
+    tree_diagrams,
     legacy_words,
     markdown_shapes,
     path_mentions,

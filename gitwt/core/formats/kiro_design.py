@@ -15,12 +15,12 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-from gitwt.core.formats.file_trees import tree_entries
 from gitwt.core.formats.markdown_lines import MarkdownLine, scan
 from gitwt.core.formats.plan_units import PlanMention
 from gitwt.core.legacy_tokens import looks_like_file_name
 from gitwt.core.path_mentions import mentions_in
 from gitwt.core.provenance import Ignored
+from gitwt.core.tree_diagrams import tree_entries
 
 _FILE_SECTION = re.compile(r"file structure|directory structure|(?:modified|new) files", re.I)
 _PARENTHESIS = re.compile(r"\s*[(（]")
@@ -70,12 +70,10 @@ class DesignIndex:
         for section in self.sections:
             if not _FILE_SECTION.search(section.title):
                 continue
-            fenced = [line for line in section.lines if line.fenced]
+            fenced = [(line.text, line.number) for line in section.lines if line.fenced]
             for entry in tree_entries(fenced):
-                if _names(entry.comment, name):
-                    found.append(
-                        (f"`{entry.path}`", entry.line, bool(_CREATES.search(entry.comment)))
-                    )
+                if _names(entry.note, name):
+                    found.append((f"`{entry.path}`", entry.line, bool(_CREATES.search(entry.note))))
             for line in section.lines:
                 if not line.fenced and line.item is not None and _names(line.text, name):
                     found.append((line.text, line.number, bool(_CREATES.search(line.text))))

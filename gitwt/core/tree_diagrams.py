@@ -1,4 +1,4 @@
-"""Tree diagrams in a spec's fenced blocks: the entries the spec marks as changed. Pure.
+"""Tree diagrams in fenced blocks, the one reader of them: each entry's full path. Pure.
 
 ```
 app/llm/
@@ -13,11 +13,13 @@ indent width works, `tree`'s box drawing or ASCII `|--`). An entry whose note st
 change word (`# NEW`, `# MODIFIED`, `# EXPAND`, `(new)`, `<- MOVED`) declares its path; a moved
 entry declares where it came from too; a marked folder covers what is listed under it. Unmarked
 entries, and the root folder when anything under it is marked, are reported, not declared.
+The older system's specs read the marks (`Tree.add`); a cc-sdd design's File Structure Plan
+reads every entry with its note (`tree_entries`: `# TideRules: thresholds` names a component).
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 
 from gitwt.core import path_tokens
@@ -38,6 +40,13 @@ class DiagramLine:
     name: str
     note: str  # the text after `#`, `(`, `<-` … without them
     connector: bool  # drawn with box or ASCII connectors (not only indented)
+
+
+@dataclass(frozen=True)
+class TreeEntry:
+    path: str  # `src/tides/rules.py`, `src/tides/` for a folder
+    line: int
+    note: str
 
 
 @dataclass
@@ -63,13 +72,21 @@ class Tree:
     def add(self, entry: DiagramLine, line: int) -> Iterator[tuple[str, bool, str]]:
         """The declarations an entry makes: (path, created?, token as written)."""
         mark = _mark(entry.note)
+        rooted = not entry.connector and not self.active
+        path, covered = self.place(entry, line, bool(mark))
+        if mark:
+            yield from self._declared(path, mark, entry, line)
+        elif not covered and not rooted:
+            self.unmarked_entries.append((path, line))
+
+    def place(self, entry: DiagramLine, line: int, marked: bool = False) -> tuple[str, bool]:
+        """The entry's full path, and whether a marked folder above it covers it; a folder
+        entry (`name/`) becomes the parent of the deeper entries after it."""
         if not entry.connector and not self.active:
             name = entry.name.removeprefix("./")
             self.root = (entry.name, line)
-            self.stack.append(_Folder(entry.column, "" if name in (".", "") else name, bool(mark)))
-            if mark:
-                yield from self._declared(name, mark, entry, line)
-            return
+            self.stack.append(_Folder(entry.column, "" if name in (".", "") else name, marked))
+            return name, False
         while self.stack and self.stack[-1].column >= entry.column:
             self.stack.pop()
         parent = self.stack[-1] if self.stack else None
@@ -79,11 +96,8 @@ class Tree:
         path = prefix + entry.name
         covered = parent is not None and parent.covered
         if entry.name.endswith("/"):
-            self.stack.append(_Folder(entry.column, path, covered or bool(mark)))
-        if mark:
-            yield from self._declared(path, mark, entry, line)
-        elif not covered:
-            self.unmarked_entries.append((path, line))
+            self.stack.append(_Folder(entry.column, path, covered or marked))
+        return path, covered
 
     def _declared(
         self, path: str, mark: str, entry: DiagramLine, line: int
@@ -133,6 +147,22 @@ def entry(line: str, tree: Tree) -> DiagramLine | None:
             return None
     note = after.lstrip("#/<-←( ").rstrip(") ")
     return DiagramLine(column, name, note, connector)
+
+
+def tree_entries(lines: Iterable[tuple[str, int]]) -> list[TreeEntry]:
+    """Every entry of the tree diagrams among fenced `(text, line)`s, each with its note; a
+    fence line starts a new diagram."""
+    found: list[TreeEntry] = []
+    tree = Tree()
+    for text, number in lines:
+        if text.lstrip().startswith(("```", "~~~")):
+            tree = Tree()
+            continue
+        read = entry(text, tree)
+        if read is not None:
+            path, _ = tree.place(read, number)
+            found.append(TreeEntry(path, number, read.note))
+    return found
 
 
 def _mark(note: str) -> str | None:
