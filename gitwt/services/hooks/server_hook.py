@@ -273,15 +273,42 @@ def base_guard(live: Live, ref: str, old: str | None, new: str | None) -> list[s
     return list(reasons.values())
 
 
+def head_config(pushed: list[Pushed]) -> tuple[config_module.Config | None, list[str]]:
+    """The config the check reads (HEAD's), and refusals about it. A push may not leave HEAD's
+    branch with a config that cannot be read (nothing could be checked after it); when HEAD's
+    cannot be read already, only a push that fixes it, and moves nothing else, goes in: the
+    team's way out, never a lock-out. (None, []): such a fix."""
+    from gitwt.services.team.base_declarations import config_at, head_branch
+
+    head = head_branch()
+    update = next((p for p in pushed if head and p.ref == f"refs/heads/{head}" and p.new), None)
+    config: config_module.Config | None = None
+    try:
+        config = config_at("HEAD")
+    except (GitParallelError, ValueError) as error:
+        broken = getattr(error, "message", str(error))
+        if update is None or any(p is not update and p.new is not None for p in pushed):
+            return None, [
+                f"the git parallel config on {head} cannot be read ({broken}); push a fix of "
+                f"it to {head}, alone"
+            ]
+    if update is not None and update.new is not None:
+        try:
+            config_at(update.new)
+        except (GitParallelError, ValueError) as error:
+            broken = getattr(error, "message", str(error))
+            return None, [f"{head} would get a git parallel config that cannot be read ({broken})"]
+    return config, []
+
+
 def main(lines: bytes) -> int:
     """pre-receive: 0 accepts the push, 1 refuses all of it (git's rule for this hook)."""
-    from gitwt.hook import messages
-    from gitwt.services.team.base_declarations import config_at
-
     try:
         pushed = pushed_refs(lines)
         failpoints.hit("server:check")
-        config = config_at("HEAD")
+        config, refusals = head_config(pushed)
+        if config is None:
+            return _report(refusals, [], False) or _chain(lines)
         refusals, live = live_after(pushed)
         registry_refused = bool(refusals)
         found: list[boundaries.Violation] = []
@@ -299,9 +326,16 @@ def main(lines: bytes) -> int:
     except Exception as error:  # whatever goes wrong, the push is refused (fail closed)
         sys.stderr.write(f"git parallel: push refused: the server check failed: {error}\n")
         return 1
+    return _report(refusals, found, registry_refused) or _chain(lines)
+
+
+def _report(refusals: list[str], found: list[boundaries.Violation], registry: bool) -> int:
+    """Print why the push is refused; 1 when it is, else 0."""
+    from gitwt.hook import messages
+
     for reason in refusals:
         sys.stderr.write(f"git parallel: push refused: {reason}\n")
-    if registry_refused:
+    if registry:
         sys.stderr.write(
             "hint: the registry is written by git parallel itself (start, claim, merge, clean, "
             "release); see docs/security.md\n"
@@ -313,9 +347,7 @@ def main(lines: bytes) -> int:
             found,
             ["remove those changes from the task branch, or claim the paths, then push again"],
         )
-    if refusals or found:
-        return 1
-    return _chain(lines)
+    return 1 if refusals or found else 0
 
 
 def _chain(lines: bytes) -> int:

@@ -398,3 +398,26 @@ def test_a_replace_ref_is_refused(team: Team) -> None:
     assert pushed.returncode != 0
     assert f"refs/replace/{hidden}: a replace ref makes git show another object" in pushed.stderr
     assert f"refs/replace/{hidden}" not in team.alice.git("ls-remote", "origin")
+
+
+def test_a_config_that_cannot_be_read_is_refused_and_never_locks_the_team_out(team: Team) -> None:
+    config = team.bob.path / ".gitparallel.toml"
+    config.write_text('remote = "origin"\nbogus = 1\n')
+    team.bob.git("commit", "-qam", "a config the check cannot read", "--no-verify")
+    refused = push(team.bob, "origin", "main")
+    assert refused.returncode != 0
+    assert "main would get a git parallel config that cannot be read" in refused.stderr
+    # It got in while the check was off: nothing can be checked, so nothing goes in...
+    assert team.alice.cli("hooks", "uninstall", "--server", cwd=team.bare).code == 0
+    assert push(team.bob, "origin", "main").returncode == 0
+    assert team.alice.cli("hooks", "install", "--server", cwd=team.bare).code == 0
+    blocked = team.alice.cli("start", "c")
+    assert blocked.code == 1
+    assert "the git parallel config on main cannot be read" in blocked.err
+    # ... but the fix of it, alone.
+    config.write_text('remote = "origin"\n')
+    team.bob.git("commit", "-qam", "fix the config")
+    fixed = push(team.bob, "origin", "main")
+    assert fixed.returncode == 0, fixed.stderr
+    started = team.alice.cli("start", "c")
+    assert started.code == 0, started.err
