@@ -9,9 +9,9 @@ ccpm's `updates/<N>/`). What a unit may write is compiled at `start` into its ru
 commit hook needs no plan reader:
 
 - `markdown`: `ids` are the plan's own ids of the unit's task lines (`T012`, `2.1`; `*`: every
-  task line of the file, as in a ccpm task's own file); only their boxes may change (`[ ]` <->
-  `[x]`/`[X]`), `_Blocked:_` lines may come and go under them, and in a front matter only the
-  `status:` and `updated:` lines may change (ccpm);
+  task line of the file, as in a ccpm task's own file); only their boxes may change (`[ ]`,
+  `[x]`/`[X]`, and `[-]`/`[~]` for in progress), `_Blocked:_` lines may come and go under
+  them, and in a front matter only the `status:` and `updated:` lines may change (ccpm);
 - `json`: `ids` are Task Master task ids (`7`: the task and its subtasks; `7.2`: one subtask);
 - `any`: the file (or, for a path ending in `/`, everything below it) is the unit's own.
 
@@ -55,8 +55,11 @@ def _regex(name: str) -> re.Pattern[str]:
         import re
 
         # A task line: a list item with a check box, then the plan's own id (T012, 2.1, 3.);
-        # cc-sdd marks an optional task `- [ ]* 2.3`.
-        _patterns["box"] = re.compile(r"([ \t]*(?:[-*+]|\d+[.)])[ \t]+\[)([ xX])(\]\*?[ \t]*)(.*)")
+        # cc-sdd marks an optional task `- [ ]* 2.3`; `[-]` and `[~]` say "in progress" (the
+        # marks `next` reads as such).
+        _patterns["box"] = re.compile(
+            r"([ \t]*(?:[-*+]|\d+[.)])[ \t]+\[)([ xX~-])(\]\*?[ \t]*)(.*)"
+        )
         _patterns["blocked"] = re.compile(r"[ \t]*(?:[-*+][ \t]+)?_Blocked:.*")
         _patterns["field"] = re.compile(r"([A-Za-z_][A-Za-z0-9_-]*)[ \t]*:")
     return _patterns[name]

@@ -15,6 +15,7 @@ OWN = ["markdown", "tasks.md", ["T001", "T002"]]
 def test_own_ticks_and_blocked_notes_pass_anything_else_names_its_line() -> None:
     ticked = PLAN.replace("[ ] T001", "[x] T001").replace("[ ] T002", "[X] T002")
     assert bookkeeping_violations(PLAN, ticked, OWN) == []
+    assert bookkeeping_violations(PLAN, PLAN.replace("[ ] T001", "[-] T001"), OWN) == []
     blocked = PLAN.replace("  - detail\n", "  - detail\n  - _Blocked: no feed_\n")
     assert bookkeeping_violations(PLAN, blocked, OWN) == []
     assert bookkeeping_violations(blocked, PLAN, OWN) == []  # the note taken out again
