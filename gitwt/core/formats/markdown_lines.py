@@ -10,6 +10,8 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
+from gitwt.core.markdown_shapes import strip_comments
+
 _FENCE = re.compile(r"^\s{0,3}(?P<fence>`{3,}|~{3,})")
 _HEADING = re.compile(r"^\s{0,3}(?P<level>#{1,6})\s+(?P<text>.*?)\s*#*\s*$")
 _ITEM = re.compile(r"^(?P<indent>\s*)(?:[-*+]|\d+[.)])\s+(?P<rest>.*)$")
@@ -40,7 +42,8 @@ def scan(text: str) -> list[MarkdownLine]:
     fence: str | None = None
     in_comment = False
     for number, raw in enumerate(text.splitlines(), start=1):
-        line, in_comment = _uncommented(raw, in_comment)
+        kept, in_comment = strip_comments(raw, in_comment)
+        line = kept or ""
         found = _FENCE.match(line)
         if fence is not None:
             if (
@@ -62,21 +65,3 @@ def scan(text: str) -> list[MarkdownLine]:
         else:
             lines.append(MarkdownLine(number, line))
     return lines
-
-
-def _uncommented(line: str, in_comment: bool) -> tuple[str, bool]:
-    """The line without its HTML comments, and whether a comment is still open after it."""
-    kept = ""
-    rest = line
-    while rest:
-        if in_comment:
-            end = rest.find("-->")
-            if end < 0:
-                return kept, True
-            rest, in_comment = rest[end + 3 :], False
-            continue
-        start = rest.find("<!--")
-        if start < 0:
-            return kept + rest, False
-        kept, rest, in_comment = kept + rest[:start], rest[start + 4 :], True
-    return kept, in_comment
