@@ -4,7 +4,14 @@ Apart from `entry` so that `checks` and the agent hook can use them without impo
 entry point that imports them (no cycle).
 """
 
-EXIT_OK, EXIT_VIOLATION, EXIT_UNREADABLE = 0, 1, 2
+from gitwt.errors import EXIT_FOUND, EXIT_USAGE
+from gitwt.errors import EXIT_OK as EXIT_OK
+
+# The hooks' names for the exit codes of `gitwt.errors` (one table for every layer): a violation
+# is what `check` calls "found", rules that cannot be read are bad input (fail closed).
+EXIT_VIOLATION: int = EXIT_FOUND
+EXIT_UNREADABLE: int = EXIT_USAGE
+
 NULL_OID = "0" * 40
 BLOCKING_HOOKS = frozenset({"pre-commit", "pre-merge-commit", "pre-push"})
 CHECKED_HOOKS = ("pre-commit", "post-commit", "pre-merge-commit", "pre-push")
