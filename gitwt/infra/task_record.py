@@ -18,6 +18,54 @@ class ProcessIdentity(TypedDict):
     create_time: float
 
 
+class Claim(TypedDict, total=False):
+    """What one `claim` added to a live task's declaration."""
+
+    paths: list[str]
+    time: float
+
+
+class TaskExit(TypedDict, total=False):
+    """How the task's command ended (`code` None when a signal, or gitwt, ended it)."""
+
+    code: int | None
+    signal: int | None
+    ended_at: float
+    reason: str  # gitwt ended it: why ("shim died")
+    error: str  # the command could not run
+
+
+class WaitReason(TypedDict):
+    """One reason a queued task does not start yet (services.tasks.scheduler.Wait)."""
+
+    reason: str
+    text: str
+    task: str | None
+
+
+class WiringReport(TypedDict):
+    """What `start --agent` wired (services.tasks.agent_wiring.Wiring)."""
+
+    agent: str
+    wired: bool
+    files: list[str]
+    notes: list[str]
+
+
+class MergeOutcome(TypedDict, total=False):
+    """What `merge` did with the task: `result` is one of services.merging.merge_results'."""
+
+    result: str
+    time: float
+    commit: str | None  # merged: the merge commit
+    old: str | None  # merged: base before it
+    paths: list[str]  # conflicted: the conflicting paths
+    violations: list[dict[str, Any]]  # rejected: core.boundaries.Violation.to_json
+    test_exit: int  # failed: the test command's exit code
+    log: str | None
+    candidate: str | None
+
+
 class TaskRecord(TypedDict, total=False):
     schema: int
     updated_at: float
@@ -30,7 +78,7 @@ class TaskRecord(TypedDict, total=False):
     depends_on: list[str]
     group: str | None
     bookkeeping: list[list[object]]  # a plan unit's own status marks (core.plan_bookkeeping)
-    claims: list[dict[str, Any]]  # {"paths": [...], "time": ...}, added by `claim`
+    claims: list[Claim]  # {"paths": [...], "time": ...}, added by `claim`
     # where it lives
     base: str
     base_oid: str | None
@@ -45,15 +93,15 @@ class TaskRecord(TypedDict, total=False):
     max_instances: int | None
     auto_merge: bool
     agent: str | None
-    agent_wiring: dict[str, Any]
+    agent_wiring: WiringReport
     shim: ProcessIdentity | None
     child: ProcessIdentity | None
-    exit: dict[str, Any] | None  # {"code", "signal", "ended_at", "error"?}
+    exit: TaskExit | None  # {"code", "signal", "ended_at", "error"?}
     stop_requested: float | None
     cleaned_at: float
     error: str  # why the task could not start (its worktree could not be made)
     waits_for: list[str]
-    waiting: list[dict[str, Any]]  # why a queued task waits (scheduler.Wait.to_json)
+    waiting: list[WaitReason]  # why a queued task waits (scheduler.Wait.to_json)
     created_at: float
     queued_at: float
     prepared_at: float
@@ -64,8 +112,8 @@ class TaskRecord(TypedDict, total=False):
     machine: str
     user: str
     # what the hooks and merge found
-    violations: list[dict[str, Any]]
-    merge: dict[str, Any] | None
+    violations: list[dict[str, Any]]  # core.boundaries.Violation.to_json
+    merge: MergeOutcome | None
 
 
 def shim_pid(record: TaskRecord) -> int | None:

@@ -13,7 +13,7 @@ if TYPE_CHECKING:
     from gitwt.core.provenance import Origin
     from gitwt.core.spec_catalog import SpecEntry
     from gitwt.core.specs import Task
-    from gitwt.infra.task_record import TaskRecord
+    from gitwt.infra.task_record import TaskRecord, WaitReason
     from gitwt.services.specs.next_units import NextReport
     from gitwt.services.specs.planning import PlanReport
 
@@ -117,7 +117,7 @@ def merge_json(result: Any) -> dict[str, Any]:
     }
 
 
-def waits_for(record: TaskRecord, seen: str | None = None) -> list[dict[str, Any]]:
+def waits_for(record: TaskRecord, seen: str | None = None) -> list[WaitReason]:
     """Why a queued task waits, as the last scheduling step found it: [{reason, text, task}]."""
     if (seen or record.get("state")) != "queued":
         return []

@@ -34,7 +34,7 @@ from gitwt.core.agent_settings import AgentFormat
 from gitwt.core.display import shell_quote
 from gitwt.errors import GitParallelError
 from gitwt.infra import git, state
-from gitwt.infra.task_record import TaskRecord
+from gitwt.infra.task_record import TaskRecord, WiringReport
 from gitwt.services.tasks.agent_files import (
     EXCLUDES,
     RECORD,
@@ -64,7 +64,7 @@ class Wiring:
     files: list[str] = field(default_factory=list)  # what was written (absolute paths)
     notes: list[str] = field(default_factory=list)  # what is left to the user, and why
 
-    def to_json(self) -> dict[str, Any]:
+    def to_json(self) -> WiringReport:
         return {"agent": self.agent, "wired": self.wired, "files": self.files, "notes": self.notes}
 
 

@@ -20,14 +20,14 @@ import os
 import time
 from collections.abc import Iterable
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 from gitwt.infra import failpoints, state
 from gitwt.infra.processes import TASK_PROCESS_MODULE, spawn_detached
 from gitwt.infra.task_record import shim_pid
 
 if TYPE_CHECKING:
-    from gitwt.infra.task_record import TaskRecord
+    from gitwt.infra.task_record import TaskRecord, WaitReason
     from gitwt.services.context import Context
     from gitwt.services.tasks.worktrees import Layout
 
@@ -43,11 +43,11 @@ class Wait:
     text: str  # what `status` shows: 'cpu 93% > 80%', 'depends on 64'
     task: str | None = None  # the partner, for DEPENDS and CONFLICT
 
-    def to_json(self) -> dict[str, Any]:
+    def to_json(self) -> WaitReason:
         return {"reason": self.reason, "text": self.text, "task": self.task}
 
 
-def waiting_text(waits: Iterable[dict[str, Any]]) -> str:
+def waiting_text(waits: Iterable[WaitReason]) -> str:
     """The stored reasons of a queued task as one line, e.g. 'depends on 64; conflicts with 66'."""
     return "; ".join(str(wait.get("text")) for wait in waits)
 

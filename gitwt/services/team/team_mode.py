@@ -20,7 +20,7 @@ from gitwt.services.team import registry
 
 if TYPE_CHECKING:
     from gitwt.core import boundaries
-    from gitwt.infra.task_record import TaskRecord
+    from gitwt.infra.task_record import Claim, TaskRecord
 
 
 def enabled(context: Context) -> bool:
@@ -129,7 +129,7 @@ def claim(context: Context, record: TaskRecord, added: Sequence[str]) -> None:
     """Extend the task's registry entry with `added`, unless a task of another machine
     declares an overlapping path (call under the state lock, before the local record)."""
 
-    claims = [*(record.get("claims") or []), {"paths": list(added)}]
+    claims: list[Claim] = [*(record.get("claims") or []), {"paths": list(added)}]
     entry = registry.new_entry(context, {**record, "claims": claims})
     wanted = Task(id=record["id"], title="", owner=None, files=tuple(added))
 
