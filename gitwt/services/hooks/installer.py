@@ -22,7 +22,7 @@ import os
 import shutil
 import time
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, TypedDict
 
 from gitwt.errors import GitParallelError
 from gitwt.hook import rules_file
@@ -65,14 +65,29 @@ class Installed:
 # --- install / uninstall ---------------------------------------------------------------------
 
 
+class HooksRecord(TypedDict, total=False):
+    """What `install` keeps in a worktree's git dir (RECORD_FILE), to check and undo itself."""
+
+    schema: str
+    previous_hooks_path: str | None  # this worktree's own core.hooksPath before, to restore
+    saved_rules: bool  # install (--task) wrote the rules file: uninstall removes it
+    mode: str
+    task: str | None
+    hooks_dir: str
+    chain: str
+    hooks: list[str]
+    python: str
+    installed_at: float
+
+
 def _record_path(git_dir: str) -> str:
     return os.path.join(git_dir, RECORD_FILE)
 
 
-def read_record(git_dir: str) -> dict[str, Any] | None:
+def read_record(git_dir: str) -> HooksRecord | None:
     try:
         with open(_record_path(git_dir), encoding="utf-8") as handle:
-            data = json.load(handle)
+            data: HooksRecord = json.load(handle)  # its shape: checked by its readers
     except FileNotFoundError:
         return None
     except (OSError, ValueError) as exc:
@@ -208,13 +223,15 @@ def install(
         git.config_set("core.hooksPath", hooks_dir, repo.toplevel, "--worktree")
         rules = rules_file.load_rules(repo.git_dir) if mode == TASK else None
         record.update(
-            mode=mode,
-            task=rules.task_id if rules else None,
-            hooks_dir=hooks_dir,
-            chain=chain,
-            hooks=hooks,
-            python=interpreter(),
-            installed_at=time.time(),
+            {
+                "mode": mode,
+                "task": rules.task_id if rules else None,
+                "hooks_dir": hooks_dir,
+                "chain": chain,
+                "hooks": hooks,
+                "python": interpreter(),
+                "installed_at": time.time(),
+            }
         )
         state.write_json_atomic(_record_path(repo.git_dir), record)
     return Installed(repo.toplevel, mode, record["task"], hooks_dir, chain, hooks)
@@ -222,7 +239,7 @@ def install(
 
 def _new_record(
     repo: git.Repo, entries: list[git.ConfigEntry], hooks_dir: str, saved_rules: bool
-) -> dict[str, Any]:
+) -> HooksRecord:
     """The record of a first install: this worktree's own core.hooksPath, to restore later."""
     own = git.config_values(entries, "core.hooksPath", "worktree")
     previous = own[-1] if own else None
@@ -331,7 +348,7 @@ def status(cwd: str | None = None) -> list[WorktreeHooks]:
     return found
 
 
-def _problems(repo: git.Repo, record: dict[str, Any], hooks_path: str | None) -> list[str]:
+def _problems(repo: git.Repo, record: HooksRecord, hooks_path: str | None) -> list[str]:
     problems = []
     hooks_dir = record.get("hooks_dir") or ""
     if hooks_path is None or os.path.abspath(os.path.join(repo.toplevel, hooks_path)) != hooks_dir:
