@@ -241,10 +241,13 @@ def merge(
     test: str | None = None,
     dry_run: bool = False,
     keep: bool = False,
+    mark_done: bool | None = None,
     repo: Repository = None,
 ) -> MergeResult:
     """Audit, forecast and merge tasks (named, else every succeeded one; `everything`: open ones
-    too) into base atomically, gated on `test`; then clean them up unless `keep`."""
+    too) into base atomically, gated on `test`; then clean them up unless `keep`. `mark_done`
+    (default: config `mark_done`): record each merged unit as done in its own plan, in the
+    merge commit."""
     from gitwt.services.merging.merge import merge as merge_tasks
 
     report = merge_tasks(
@@ -254,6 +257,7 @@ def merge(
         test_command=test,
         dry_run=dry_run,
         keep=keep,
+        mark_done=mark_done,
     )
     return MergeResult(report)
 

@@ -19,6 +19,12 @@ from gitwt.cli.options import local_option
 )
 @click.option("--dry-run", is_flag=True, help="Report what would happen; change nothing.")
 @click.option("--keep", is_flag=True, help="Keep worktrees and branches after merging.")
+@click.option(
+    "--no-mark-done",
+    "no_mark_done",
+    is_flag=True,
+    help="Leave the merged units' status in their plans as it is (config mark_done).",
+)
 @click.option("--json", "as_json", is_flag=True, help="Print the versioned JSON report.")
 @local_option
 def merge(
@@ -27,17 +33,24 @@ def merge(
     test_command: str | None,
     dry_run: bool,
     keep: bool,
+    no_mark_done: bool,
     as_json: bool,
 ) -> None:
     """Audit, forecast and merge tasks into base, atomically; refused tasks stay as they are.
 
     With no IDS, merges every succeeded task. Open tasks merge only when named (or --all).
+    Each merged unit of a plan is recorded as done in that plan, in the merge commit itself.
     """
     from gitwt import api
     from gitwt.cli import merge_report
 
     result = api.merge(
-        list(ids), everything=everything, test=test_command, dry_run=dry_run, keep=keep
+        list(ids),
+        everything=everything,
+        test=test_command,
+        dry_run=dry_run,
+        keep=keep,
+        mark_done=False if no_mark_done else None,
     )
     emit(
         as_json,

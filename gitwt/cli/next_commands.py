@@ -72,6 +72,7 @@ def next_text(report: object) -> None:
         paint(f"Can start now on {report.base}", "bold") + f" ({len(chosen)}, --max {limit}):\n"
     )
     if chosen:
+        labelled = any(c.label != c.id for c in chosen)  # roadmap priorities run a spec's id
         rows = [["id", "unit", "format", "from", "title"]] + [
             [
                 c.id,
@@ -82,7 +83,11 @@ def next_text(report: object) -> None:
             ]
             for c in chosen
         ]
-        for line in table_lines(fitted(rows, width, [(4, "end", 12), (3, "middle", 20)])):
+        if not labelled:
+            rows = [row[:1] + row[2:] for row in rows]
+        last = len(rows[0]) - 1
+        squeeze = [(last, "end", 12), (last - 1, "middle", 20)]
+        for line in table_lines(fitted(rows, width, squeeze)):
             out.write(line + "\n")
     else:
         out.write("  nothing\n")

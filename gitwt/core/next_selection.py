@@ -102,7 +102,7 @@ def _first_pass(
     eligible: list[NextUnit] = []
     left: list[Left] = []
     for candidate in candidates:
-        if candidate.id in merged:
+        if candidate.id in merged and candidate.status != DONE:
             left.append(Left(candidate, MERGED, "merged into base (gitwt's record)"))
         elif candidate.id in live:
             left.append(Left(candidate, LIVE, f"already started ({live[candidate.id]})"))

@@ -200,3 +200,10 @@ def spec_status(text: str) -> tuple[str, int]:
                 return status, number
         return OPEN, number
     return OPEN, 0
+
+
+def names_task(link: SpecLink, task_id: str, source: str) -> bool:
+    """Whether `link` names the spec of task `task_id`, read from the file `source`."""
+    if link.kind == "link":
+        return link.value == source
+    return str(int(link.value)) == task_id

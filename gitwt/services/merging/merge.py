@@ -96,6 +96,7 @@ def prepare_batch(
     test_command: str | Sequence[str] | None,
     dry_run: bool,
     keep: bool,
+    mark_done: bool = False,
 ) -> tuple[list[TaskResult], str]:
     """Chain the candidates: each clean task merges onto the previous candidate.
 
@@ -126,6 +127,7 @@ def prepare_batch(
                 replacements,
                 test_command=test_command,
                 dry_run=dry_run,
+                mark_done=mark_done,
             )
             if result.result == CLEAN and result.commit:
                 tip = result.commit
@@ -235,6 +237,7 @@ def _attempt(
     test_command: str | Sequence[str] | None,
     dry_run: bool,
     keep: bool,
+    mark_done: bool = False,
 ) -> tuple[MergeReport | None, str]:
     """One read-prepare-publish round and the base it read; no report when base moved under us
     (start over)."""
@@ -248,7 +251,13 @@ def _attempt(
             "set 'base' in .gitparallel.toml to the integration branch",
         )
     results, tip = prepare_batch(
-        context, records, old, test_command=test_command, dry_run=dry_run, keep=keep
+        context,
+        records,
+        old,
+        test_command=test_command,
+        dry_run=dry_run,
+        keep=keep,
+        mark_done=mark_done,
     )
     report = MergeReport(base=context.base, old=old, new=old, dry_run=dry_run, results=results)
     landing = [result for result in results if result.result == CLEAN]
@@ -283,19 +292,24 @@ def merge(
     test_command: str | Sequence[str] | None = None,
     dry_run: bool = False,
     keep: bool = False,
+    mark_done: bool | None = None,
 ) -> MergeReport:
     """Merge a batch: chained candidates, then one compare-and-swap of base for all of them.
 
     One publish per batch moves base once and updates its checkout once, instead of once per
     task; if base moved meanwhile, the whole batch starts over from a fresh read (tests
-    included), so what lands is always exactly what was audited and tested.
+    included), so what lands is always exactly what was audited and tested. `mark_done`
+    (default: config `mark_done`): each merged unit is recorded as done in its own plan, in the
+    merge commit itself.
     """
+    if mark_done is None:
+        mark_done = context.config.mark_done
     common = context.repo.common_dir
     test_command = _trusted_test_command(context, test_command)
     try:
         with state.locked(common):
             trash.finish_leftovers(context.repo.toplevel, common)
-            return _merge_locked(context, ids, everything, test_command, dry_run, keep)
+            return _merge_locked(context, ids, everything, test_command, dry_run, keep, mark_done)
     finally:
         trash.delete_in_background(common)  # the removed checkouts' files, after our work
 
@@ -307,6 +321,7 @@ def _merge_locked(
     test_command: str | Sequence[str] | None,
     dry_run: bool,
     keep: bool,
+    mark_done: bool = False,
 ) -> MergeReport:
     """The batch's attempts, with the state lock held."""
     records = ordered(select(state.all_tasks(context.repo.common_dir), ids, everything))
@@ -321,6 +336,7 @@ def _merge_locked(
             test_command=test_command,
             dry_run=dry_run,
             keep=keep,
+            mark_done=mark_done,
         )
         if report is not None:
             return report

@@ -141,6 +141,7 @@ def prepare(
     *,
     test_command: str | Sequence[str] | None,
     dry_run: bool,
+    mark_done: bool = False,
 ) -> TaskResult:
     """Audit, forecast, write and test the merge of one task onto commit `onto`.
 
@@ -164,6 +165,10 @@ def prepare(
         if written is None:
             return _conflict(context, record, forecast.conflicts, dry_run=dry_run)
         tree = written
+    if mark_done:  # the unit's plan says "done" in the very commit that merges it (§6)
+        from gitwt.services.merging.plan_status import marked_done
+
+        tree = marked_done(context, record, tree)
     lines = line_counts(fork_point or onto, branch_oid, cwd)
     title = record.get("title") or task_id
     candidate = git.commit_tree(tree, [onto, branch_oid], f"Merge task {task_id}: {title}", cwd)

@@ -43,7 +43,7 @@ def resolved_tree(
         if result is None:
             return None
         written.append((mode, path, result.encode("utf-8", "surrogateescape")))
-    return _write_tree(cwd, tree, written)
+    return tree_with(cwd, tree, written)
 
 
 def _entries(
@@ -71,7 +71,7 @@ def _entries(
     }
 
 
-def _write_tree(cwd: str, tree: str, files: list[tuple[str, str, bytes]]) -> str:
+def tree_with(cwd: str, tree: str, files: list[tuple[str, str, bytes]]) -> str:
     """`tree` with `files` (mode, path, content) put in: a scratch index, never a checkout's."""
     folder = tempfile.mkdtemp(prefix="parallel-merge-")
     try:
