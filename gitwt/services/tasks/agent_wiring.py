@@ -26,7 +26,7 @@ from __future__ import annotations
 import os
 import sys
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TypedDict
 
 import gitwt
 from gitwt.core import agent_settings
@@ -53,6 +53,13 @@ SCRIPT_DIR = "agent-hooks"  # in parallel/: the hook script the settings run
 SCRIPT = "git-parallel-hook"
 EXCLUDE_MARK = "# git parallel: the agent wiring of this task worktree"
 SHEBANG_LIMIT = 120
+
+
+class WrittenFile(TypedDict):
+    """A file `wire` wrote, in the worktree's record: what clean and refresh_note compare."""
+
+    original: str | None  # the user's own text it was merged into; None: gitwt created it
+    written: str  # digest of the bytes as written
 
 
 @dataclass
@@ -138,7 +145,7 @@ def wire(
     agent = agent_format(str(record["agent"]))
     commands = hook_commands(common_dir)
     wiring = Wiring(agent.name, wired=True)
-    written: dict[str, dict[str, Any]] = {}
+    written: dict[str, WrittenFile] = {}
     candidates = [agent.settings, agent.note_file]
     has = tracked(worktree, candidates)
     settings_path = os.path.join(worktree, agent.settings)
@@ -212,7 +219,7 @@ def _write_note(
     agent: AgentFormat,
     record: TaskRecord,
     has: set[str],
-    written: dict[str, dict[str, Any]],
+    written: dict[str, WrittenFile],
     wiring: Wiring,
 ) -> None:
     name = _note_name(worktree, agent)
