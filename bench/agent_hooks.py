@@ -24,6 +24,7 @@ import tempfile
 import time
 from pathlib import Path
 
+from installed import cli_command
 from synthetic import fast_import, scratch_directory, storage
 
 BUDGET = 1.25
@@ -44,7 +45,7 @@ def build(root: Path, files: int, changed: int) -> tuple[Path, dict[str, str]]:
     for key, value in (("user.name", "bench"), ("user.email", "bench@example.com")):
         subprocess.run(["git", "config", key, value], cwd=repo, check=True)
     started = subprocess.run(
-        [sys.executable, "-m", "gitwt", "start", "1", "--agent", "claude"],
+        [*cli_command(), "start", "1", "--agent", "claude"],
         cwd=repo,
         capture_output=True,
         text=True,

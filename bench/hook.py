@@ -22,6 +22,7 @@ import tempfile
 import time
 from pathlib import Path
 
+from installed import cli_command
 from synthetic import scratch_directory, storage
 
 BUDGET = 1.25
@@ -64,7 +65,7 @@ def build(root: Path, files: int, staged: int) -> Path:
     worktree = root / "wt1"
     git(repo, "worktree", "add", "-q", "-b", "parallel/1", str(worktree))
     subprocess.run(
-        [sys.executable, "-m", "gitwt", "hooks", "install", "--task", "1"],
+        [*cli_command(), "hooks", "install", "--task", "1"],
         cwd=worktree,
         check=True,
         capture_output=True,

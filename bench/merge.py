@@ -36,6 +36,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from git_processes import git_processes, total, traced_environment
+from installed import cli_command
 from synthetic import fast_import, spec
 
 KEPT_BUDGET = 0.5
@@ -48,7 +49,7 @@ def git(cwd: Path, *args: str, env: dict[str, str] | None = None) -> bytes:
 
 
 def gitwt(cwd: Path, *args: str, env: dict[str, str] | None = None) -> None:
-    command = [sys.executable, "-m", "gitwt", *args]
+    command = [*cli_command(), *args]
     subprocess.run(command, cwd=cwd, check=True, capture_output=True, env=env)
 
 

@@ -34,6 +34,8 @@ import time
 from collections.abc import Callable
 from pathlib import Path
 
+from installed import CLI_VARIABLE, cli_command
+
 BUDGET_SECONDS = 1.5
 FILES_PER_PACKAGE = 100
 TEAMS = 20
@@ -181,7 +183,10 @@ def median_time(action: Callable[[], object], repeat: int) -> float:
 
 
 def plan_command() -> list[str]:
-    """`git parallel` when the extension is on PATH, else the same entry point via python -m."""
+    """run_all's installed script, else `git parallel` when the extension is on PATH, else the
+    same entry point via python -m."""
+    if os.environ.get(CLI_VARIABLE):
+        return cli_command()
     if shutil.which("git-parallel"):
         return ["git", "parallel"]
     return [sys.executable, "-m", "gitwt"]

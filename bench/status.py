@@ -1,6 +1,6 @@
 """Benchmark `git parallel status` with the forecast, and the cost of an idle shim (DESIGN §10).
 
-    python bench/status.py [--files 5000] [--tasks 10,50] [--repeat 5] [--keep] [--json]
+    python bench/status.py [--files 5000] [--tasks 10,50,200] [--repeat 9] [--keep] [--json]
 
 For each task count in --tasks, builds a repository on /dev/shm (tmpfs, when there is one) with
 `git fast-import`, starts that many open tasks (one package each), gives each task branch two
@@ -8,8 +8,10 @@ commits, and two of them a commit to one shared file, so the forecast has real m
 simulate (the others are proven conflict-free by their disjoint change sets). Then prints the
 median of --repeat runs of:
   * `git parallel status --json` as a subprocess (what a user waits for; budget DESIGN §10:
-    10 tasks < 200 ms, 50 tasks < 400 ms), and the git processes one run starts (trace2),
-  * the same with --no-forecast, and `python -c pass` (the interpreter floor),
+    10 tasks < 200 ms, 50 tasks < 400 ms, 200 tasks < 800 ms), and the git processes one run
+    starts (trace2: a constant, whatever the number of tasks),
+  * the same with --no-forecast, and `python -c pass` (the interpreter floor), the three in turn,
+    each with its CPU time (user + system, its git included: load inflates it far less),
 and, once, the CPU an idle shim uses while its command sleeps (budget: under 1 % of a core).
 The CLI runs with its bytecode cached, as pip installs it (this machine sets
 PYTHONDONTWRITEBYTECODE, which would add ~15-45 ms of compiling to every run).
@@ -21,6 +23,7 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import resource
 import shutil
 import statistics
 import subprocess
@@ -31,10 +34,11 @@ from pathlib import Path
 
 import psutil
 from git_processes import git_processes, traced_environment
-from synthetic import UNGATED_CONFIG, fast_import, spec
+from installed import cli_command
+from synthetic import UNGATED_CONFIG, conditions, fast_import, spec
 
 PACKAGES = 50
-BUDGET_MS = {10: 200.0, 50: 400.0}  # DESIGN §10
+BUDGET_MS = {10: 200.0, 50: 400.0, 200: 800.0}  # DESIGN §10
 TMPFS = "/dev/shm"
 CLI_ENV = {name: value for name, value in os.environ.items() if name != "PYTHONDONTWRITEBYTECODE"}
 
@@ -66,13 +70,32 @@ def commit(worktree: Path, name: str, text: str) -> None:
     git(worktree, "commit", "-q", "--no-verify", "-m", f"edit {name}")
 
 
-def median_ms(action: list[str], cwd: Path, repeat: int) -> tuple[float, list[float]]:
-    runs = []
+def run_once(action: list[str], cwd: Path) -> tuple[float, float]:
+    """Wall and CPU milliseconds of one run (CPU: user + system of it and the git it waited for,
+    which load inflates far less than wall time: the figure a quiet machine's wall time nears)."""
+    before = resource.getrusage(resource.RUSAGE_CHILDREN)
+    began = time.perf_counter()
+    subprocess.run(action, cwd=cwd, check=True, capture_output=True, env=CLI_ENV)
+    wall = (time.perf_counter() - began) * 1000
+    after = resource.getrusage(resource.RUSAGE_CHILDREN)
+    cpu = (after.ru_utime + after.ru_stime - before.ru_utime - before.ru_stime) * 1000
+    return wall, cpu
+
+
+def alternating(actions: dict[str, list[str]], cwd: Path, repeat: int) -> dict[str, object]:
+    """`repeat` rounds of every action in turn (load hits each alike): medians and runs."""
+    walls: dict[str, list[float]] = {key: [] for key in actions}
+    cpus: dict[str, list[float]] = {key: [] for key in actions}
     for _ in range(repeat):
-        began = time.perf_counter()
-        subprocess.run(action, cwd=cwd, check=True, capture_output=True, env=CLI_ENV)
-        runs.append((time.perf_counter() - began) * 1000)
-    return statistics.median(runs), runs
+        for key, action in actions.items():
+            wall, cpu = run_once(action, cwd)
+            walls[key].append(wall)
+            cpus[key].append(cpu)
+    figures: dict[str, object] = {}
+    for key in actions:
+        figures |= {f"{key}_ms": statistics.median(walls[key]), f"{key}_runs_ms": walls[key],
+                    f"{key}_cpu_ms": statistics.median(cpus[key])}  # fmt: skip
+    return figures
 
 
 def idle_shim_cpu(repo: Path, cli: list[str], seconds: float) -> float:
@@ -121,10 +144,11 @@ def measure(repo: Path, cli: list[str], tasks: int, repeat: int, root: Path) -> 
         ).stdout
     )  # also fills the audit and path caches (and bytecode), as any later status finds them
     by_command = traced_git(repo, cli, root / f"trace-{tasks}.json")
-    full, full_runs = median_ms([*cli, "status", "--json"], repo, repeat)
-    bare, _ = median_ms([*cli, "status", "--json", "--no-forecast"], repo, repeat)
-    return {"status_ms": full, "status_runs_ms": full_runs, "no_forecast_ms": bare,
-            "status_git": sum(by_command.values()), "status_git_by_command": by_command,
+    timed = alternating(
+        {"python": [sys.executable, "-c", "pass"], "status": [*cli, "status", "--json"],
+         "no_forecast": [*cli, "status", "--json", "--no-forecast"]}, repo, repeat,
+    )  # fmt: skip
+    return {**timed, "status_git": sum(by_command.values()), "status_git_by_command": by_command,
             "forecast_merges": status["forecast"]["merges"],
             "forecast_method": status["forecast"]["method"]}  # fmt: skip
 
@@ -132,37 +156,45 @@ def measure(repo: Path, cli: list[str], tasks: int, repeat: int, root: Path) -> 
 def report(tasks: int, file_count: int, figures: dict[str, object], repeat: int) -> None:
     runs = ", ".join(f"{run:.0f}" for run in figures["status_runs_ms"])  # type: ignore[attr-defined]
     budget = BUDGET_MS.get(tasks)
-    print(f"{tasks} tasks, {file_count} files, median of {repeat} runs")
-    print(f"  forecast: {figures['forecast_merges']} merge(s) via {figures['forecast_method']}")
-    print(f"  status --no-forecast    {figures['no_forecast_ms']:7.1f} ms")
+    seen = figures["conditions"]
     print(
-        f"  status (with forecast)  {figures['status_ms']:7.1f} ms   runs: {runs}"
-        + (f"   (budget {budget:.0f} ms)" if budget else "")
-    )
+        f"{tasks} tasks, {file_count} files, median of {repeat} runs; load {seen['load']}"
+        f" on {seen['cpus']} CPUs, {seen['storage']}"
+    )  # type: ignore[index]
+    print(f"  forecast: {figures['forecast_merges']} merge(s) via {figures['forecast_method']}")
+    rows = (("python -c pass", "python"), ("status --no-forecast", "no_forecast"),
+            ("status (with forecast)", "status"))  # fmt: skip
+    for label, key in rows:
+        line = (
+            f"  {label:22s}  {figures[f'{key}_ms']:7.1f} ms   CPU {figures[f'{key}_cpu_ms']:.0f} ms"
+        )
+        if key == "status":
+            line += f"   runs: {runs}" + (f"   (budget {budget:.0f} ms)" if budget else "")
+        print(line)
     print(f"  git processes: {figures['status_git']}  {figures['status_git_by_command']}")
 
 
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--files", type=int, default=5000)
-    parser.add_argument("--tasks", default="10,50", help="task counts, comma-separated")
-    parser.add_argument("--repeat", type=int, default=5)
+    parser.add_argument("--tasks", default="10,50,200", help="task counts, comma-separated")
+    parser.add_argument("--repeat", type=int, default=9)
     parser.add_argument("--keep", action="store_true")
     parser.add_argument("--json", action="store_true", help="end with one line of JSON figures")
     args = parser.parse_args()
     counts = [int(count) for count in str(args.tasks).split(",") if count.strip()]
-    cli = [sys.executable, "-m", "gitwt"]
+    cli = cli_command()
     storage = TMPFS if Path(TMPFS).is_dir() else None
     by_tasks: dict[str, dict[str, object]] = {}
-    floor = cpu = 0.0
+    cpu = 0.0
     for tasks in counts:
         root = Path(tempfile.mkdtemp(prefix=f"bench-status-{tasks}-", dir=storage))
         try:
             repo = prepare(root, cli, args.files, tasks)
             if not by_tasks:
-                floor, _ = median_ms([sys.executable, "-c", "pass"], repo, args.repeat)
-                print(f"python -c pass {floor:.1f} ms; repositories in {storage or 'temp dir'}")
+                print(f"repositories in {storage or 'temp dir'}")
             by_tasks[str(tasks)] = measure(repo, cli, tasks, args.repeat, root)
+            by_tasks[str(tasks)]["conditions"] = conditions(root)
             report(tasks, args.files, by_tasks[str(tasks)], args.repeat)
             if len(by_tasks) == 1:
                 spec_text = "---\nid: idle\nfiles: [idle.txt]\n---\n"
@@ -178,7 +210,7 @@ def main() -> int:
                 shutil.rmtree(root, ignore_errors=True)
     if args.json and by_tasks:
         first = next(iter(by_tasks.values()))  # the old top-level keys: the first task count
-        figures = {**first, "python_ms": floor, "idle_shim_cpu_percent": cpu, "by_tasks": by_tasks}
+        figures = {**first, "idle_shim_cpu_percent": cpu, "by_tasks": by_tasks}
         print(json.dumps(figures))
     return 0
 

@@ -68,3 +68,14 @@ def storage(path: Path) -> str:
         if len(fields) > 2 and resolved.startswith(fields[1]) and len(fields[1]) > len(best):
             best, kind = fields[1], fields[2]
     return kind
+
+
+def conditions(path: Path | None) -> dict[str, object]:
+    """What a run saw: the 1-, 5- and 15-minute load averages, the CPUs, and the storage of `path`.
+
+    Printed with every figure: on a shared machine a ratio means little without the load it ran
+    under, and a figure measured on disk measures the disk.
+    """
+    where = path if path is not None else Path(os.environ.get("TMPDIR", "/tmp"))
+    load = [round(value, 2) for value in os.getloadavg()]
+    return {"load": load, "cpus": os.cpu_count(), "storage": storage(where), "dir": str(where)}

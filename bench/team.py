@@ -26,12 +26,12 @@ import shutil
 import socket
 import statistics
 import subprocess
-import sys
 import tempfile
 import time
 from pathlib import Path
 
 from git_processes import git_processes, total, traced_environment
+from installed import cli_command
 from synthetic import UNGATED_CONFIG, fast_import, scratch_directory, spec
 
 
@@ -100,7 +100,7 @@ def main() -> int:
     args = parser.parse_args()
     root = Path(tempfile.mkdtemp(prefix="bench-team-", dir=scratch_directory()))
     env = {**os.environ, "NO_COLOR": "1"}
-    cli = [sys.executable, "-m", "gitwt"]
+    cli = cli_command()
     daemon = None
     try:
         served = build(root, args.files, args.tasks)
