@@ -21,6 +21,15 @@ def blobs(oids: Sequence[str], cwd: str | os.PathLike[str] | None = None) -> lis
     return git_output.parse_batch(run(["cat-file", "--batch"], cwd, input=batch).stdout)
 
 
+def blob_text(
+    rev: str, path: str, cwd: str | os.PathLike[str] | None, errors: str = "surrogateescape"
+) -> str | None:
+    """The text of `path` in `rev`, None when it has none; `errors`: how bytes that are not
+    UTF-8 decode (surrogate escapes keep any byte, for texts written back)."""
+    found = run(["cat-file", "blob", f"{rev}:{path}"], cwd, check=False)
+    return found.stdout.decode("utf-8", errors) if found.returncode == 0 else None
+
+
 def files_under(
     rev: str, folders: Sequence[str], cwd: str | os.PathLike[str] | None = None
 ) -> dict[str, bytes]:

@@ -9,14 +9,9 @@ from __future__ import annotations
 from collections.abc import Callable, Sequence
 
 from gitwt.infra import git
+from gitwt.infra.git_trees import blob_text
 
 Contents = Callable[[str], tuple[Sequence[str | None], str | None]]
-
-
-def blob_text(rev: str, path: str, cwd: str) -> str | None:
-    """The text of `path` in `rev` (surrogate escapes keep any byte), None when it has none."""
-    found = git.run(["cat-file", "blob", f"{rev}:{path}"], cwd, check=False)
-    return found.stdout.decode("utf-8", "surrogateescape") if found.returncode == 0 else None
 
 
 def of_commit(commit: str, cwd: str) -> Contents:

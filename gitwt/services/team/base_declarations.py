@@ -21,7 +21,7 @@ from typing import TYPE_CHECKING
 from gitwt.core import patterns
 from gitwt.errors import GitParallelError
 from gitwt.infra import config as config_module
-from gitwt.infra import git
+from gitwt.infra import git, git_trees
 
 if TYPE_CHECKING:
     from gitwt.core.ownership import OwnershipMap
@@ -30,18 +30,17 @@ if TYPE_CHECKING:
 CONFIG_FILES = (config_module.CONFIG_FILE, config_module.PYPROJECT)
 
 
-def blob_text(rev: str, path: str, cwd: str = ".") -> str | None:
-    """The file at `rev:path` as text, None when there is none."""
-    result = git.run(["cat-file", "blob", f"{rev}:{path}"], cwd, check=False)
-    return result.stdout.decode("utf-8", "replace") if result.returncode == 0 else None
+def _text(rev: str, path: str, cwd: str) -> str | None:
+    # Bytes that are not UTF-8 read as U+FFFD: these texts are parsed, never written back.
+    return git_trees.blob_text(rev, path, cwd, errors="replace")
 
 
 def config_at(rev: str, cwd: str = ".") -> config_module.Config:
     """The config as committed at `rev`, like a clone of it would read it."""
-    text = blob_text(rev, config_module.CONFIG_FILE, cwd)
+    text = _text(rev, config_module.CONFIG_FILE, cwd)
     if text is not None:
         return config_module.validate(tomllib.loads(text), config_module.CONFIG_FILE)
-    text = blob_text(rev, config_module.PYPROJECT, cwd)
+    text = _text(rev, config_module.PYPROJECT, cwd)
     if text is not None:
         section = tomllib.loads(text).get("tool", {}).get("git-parallel")
         if isinstance(section, dict):
@@ -68,7 +67,7 @@ def settings_differ(old: str, new: str, cwd: str = ".") -> bool:
     if before != after:
         return True
     places = {before.ownership} if before.ownership else set(config_module.CODEOWNERS_LOCATIONS)
-    return any(blob_text(old, place, cwd) != blob_text(new, place, cwd) for place in places)
+    return any(_text(old, place, cwd) != _text(new, place, cwd) for place in places)
 
 
 def ownership_at(rev: str, config: config_module.Config, cwd: str = ".") -> OwnershipMap | None:
@@ -77,7 +76,7 @@ def ownership_at(rev: str, config: config_module.Config, cwd: str = ".") -> Owne
 
     places = (config.ownership,) if config.ownership else config_module.CODEOWNERS_LOCATIONS
     for candidate in places:
-        text = blob_text(rev, candidate, cwd)
+        text = _text(rev, candidate, cwd)
         if text is not None:
             return ownership.parse(text, candidate)
     return None
