@@ -41,7 +41,7 @@ BENCHES: dict[str, tuple[list[str], list[str]]] = {
     "start": (["--files", "2000", "--repeat", "1"], []),
     "merge": (["--files", "2000", "--repeat", "1"], []),
     "status": (["--files", "1000", "--tasks", "10,50", "--repeat", "3"], []),
-    "team": (["--files", "500", "--repeat", "2"], []),
+    "team": (["--files", "500", "--repeat", "3"], []),
     "formats": (["--repeat", "3"], []),
     "hostile": (["--big-mb", "50"], []),
 }
@@ -256,12 +256,19 @@ def status_rows(table: Table, status: dict[str, Any]) -> None:
 
 
 def team_rows(table: Table, team: dict[str, Any]) -> None:
-    """Team mode has no budget in DESIGN §10: its cost over one machine is shown, not judged."""
-    for command in ("start", "status"):
+    """Team mode against --local, in round trips to the daemon (DESIGN §10: `start` and `merge`
+    ≤ --local + 2; `status` is shown against the same line)."""
+    trip = team.get("round_trip_ms")
+    for command in ("start", "merge", "status"):
+        if f"{command}_ms" not in team:
+            continue
         ours, local = team[f"{command}_ms"], team[f"{command}_local_ms"]
+        trips = (ours - local) / trip if trip else None
         table.add(
             f"team-mode {command} (git daemon on 127.0.0.1)", ms(ours), f"{ms(local)} --local",
-            f"{ours / local:.2f}×", "— (shown)", True,
+            f"{ours / local:.2f}×", "≤ --local + 2 round trips" if trip else "— (shown)",
+            trips is None or trips <= 2,
+            f"+{trips:.1f} round trips of {ms(trip)} (ls-remote)" if trip else "",
             git=git_counts(
                 team[f"{command}_git_processes"], team[f"{command}_local_git_processes"]
             ),
