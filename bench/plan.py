@@ -15,8 +15,10 @@ Times, in the same run, the median of --repeat runs of:
   * `git ls-files` (the raw git floor),
   * `git parallel plan <all ids> --json` as a subprocess (what a user waits for),
   * `planning.make_plan` in-process (config, specs, ls-tree, separation, ownership),
+  * `git parallel next --json` as a subprocess (every spec read, the open ones separated),
 for the requested task count and for half of it, to show the growth is linear.
-Budget: plan under 1.5 s for 500 tasks × 10 patterns over 200,000 files. No assertion: it prints.
+Budget: plan (and next, issue 27) under 1.5 s for 500 tasks × 10 patterns over 200,000 files.
+No assertion: it prints.
 Run it with `nice -n 10` on a shared machine.
 """
 
@@ -219,6 +221,14 @@ def measure(root: Path, ids: list[str], repeat: int) -> dict[str, float]:
         if result.returncode not in (0, 1):
             raise SystemExit(f"plan failed ({result.returncode}): {result.stderr.decode()}")
 
+    def next_subprocess() -> None:
+        # `next` reads every spec and runs the same separation check over the open ones.
+        result = subprocess.run(
+            [*plan_command(), "next", "--json"], cwd=root, env=env, capture_output=True
+        )
+        if result.returncode != 0:
+            raise SystemExit(f"next failed ({result.returncode}): {result.stderr.decode()}")
+
     def plan_in_process() -> float:
         # A fresh interpreter each time, so no cache survives from the previous run; the timer
         # starts after the imports and covers config, specs, ls-tree, CODEOWNERS and separation.
@@ -234,6 +244,7 @@ def measure(root: Path, ids: list[str], repeat: int) -> dict[str, float]:
         "git ls-files": median_time(ls_files, repeat),
         "git parallel plan --json": median_time(plan_subprocess, repeat),
         "planning.make_plan": statistics.median(plan_in_process() for _ in range(repeat)),
+        "git parallel next --json": median_time(next_subprocess, repeat),
     }
 
 
@@ -297,7 +308,7 @@ def main() -> int:
     if len(results) == 2:
         (small, small_times), (large, large_times) = results
         print(f"\ngrowth from {small} to {large} tasks (linear would be {large / small:.1f}×):")
-        for name in ("git parallel plan --json", "planning.make_plan"):
+        for name in ("git parallel plan --json", "planning.make_plan", "git parallel next --json"):
             print(f"  {name:<28}{large_times[name] / small_times[name]:>8.2f}×")
     if args.json:
         figures = {str(tasks): {name: seconds * 1000 for name, seconds in times.items()}
