@@ -41,8 +41,13 @@ def main_branch(common_dir: str) -> str | None:
 
 def committed_files(branch: str, cwd: str) -> dict[str, bytes | None] | None:
     """The config files as committed on `branch` (None: the branch has no commit)."""
+    return files_at(f"refs/heads/{branch}", cwd)
+
+
+def files_at(ref: str, cwd: str) -> dict[str, bytes | None] | None:
+    """The config files in the commit `ref` names (None: it names none); `config.from_texts`
+    reads them, here and in the server's check (services.team.base_declarations.config_at)."""
     names = (config.CONFIG_FILE, config.PYPROJECT)
-    ref = f"refs/heads/{branch}"
     request = "".join(f"{line}\n" for line in (ref, *(f"{ref}:{name}" for name in names)))
     data = git.run(["cat-file", "--batch"], cwd, input=request.encode(), check=False).stdout
     found: list[bytes | None] = []

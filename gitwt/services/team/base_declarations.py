@@ -14,7 +14,6 @@ import io
 import os
 import tarfile
 import tempfile
-import tomllib
 from collections.abc import Iterable
 from typing import TYPE_CHECKING
 
@@ -36,16 +35,11 @@ def _text(rev: str, path: str, cwd: str) -> str | None:
 
 
 def config_at(rev: str, cwd: str = ".") -> config_module.Config:
-    """The config as committed at `rev`, like a clone of it would read it."""
-    text = _text(rev, config_module.CONFIG_FILE, cwd)
-    if text is not None:
-        return config_module.validate(tomllib.loads(text), config_module.CONFIG_FILE)
-    text = _text(rev, config_module.PYPROJECT, cwd)
-    if text is not None:
-        section = tomllib.loads(text).get("tool", {}).get("git-parallel")
-        if isinstance(section, dict):
-            return config_module.validate(section, f"{config_module.PYPROJECT} [tool.git-parallel]")
-    return config_module.Config()
+    """The config as committed at `rev`, read as every clone reads it (`config.from_texts`:
+    one rule for which file counts, what a bad one is); ConfigError when it cannot be read."""
+    from gitwt.infra.committed_config import files_at
+
+    return config_module.from_texts(files_at(rev, cwd) or {})
 
 
 def team_base(config: config_module.Config, cwd: str = ".") -> str | None:

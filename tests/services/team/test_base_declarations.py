@@ -10,7 +10,8 @@ from pathlib import Path
 import pytest
 
 from gitwt.errors import GitParallelError
-from gitwt.services.team.base_declarations import declarations
+from gitwt.infra.config import ConfigError
+from gitwt.services.team.base_declarations import config_at, declarations
 from tests.conftest import Repo, git
 
 
@@ -49,3 +50,18 @@ def test_a_spec_that_links_out_of_the_tree_is_not_read_and_nothing_is_written_ou
         declarations(commit, ["b"], bare)
     assert "task b: no spec found for task b" in caught.value.message
     assert not (tmp_path / "outside-written").exists()
+
+
+def test_the_server_reads_the_committed_config_as_a_clone_does(repo: Repo, tmp_path: Path) -> None:
+    """One rule for the config in both places: what `start` refuses, the server refuses too."""
+    repo.write("pyproject.toml", '[tool.git-parallel]\nbase = "main"\nmax_instances = 3\n')
+    first = repo.commit_all("config in pyproject.toml")
+    repo.write(".gitparallel.toml", "max_instances = 5\n")
+    both = repo.commit_all("config in two places")
+    bare = str(bare_copy(repo, tmp_path))
+    assert config_at(first, bare).max_instances == 3
+    refused = repo.cli("status")
+    assert refused.code == 2 and "config in two places" in refused.err
+    with pytest.raises(ConfigError) as caught:
+        config_at(both, bare)
+    assert "config in two places" in caught.value.message
