@@ -203,6 +203,14 @@ def _merged(context: Context) -> tuple[set[str], dict[str, str], list[Task]]:
             "base", context.base
         ) == context.base:
             merged.add(task_id)
+    if context.config.remote is not None:  # team mode: what other machines run counts (§11)
+        from gitwt.services.team import registry
+
+        for task_id, entry in registry.fetch(context).others().items():
+            live.setdefault(task_id, f"live on {entry.where()}")
+            files = tuple(declared_by(entry.as_record()))
+            if files and task_id not in {task.id for task in live_tasks}:
+                live_tasks.append(Task(id=task_id, title="", owner=None, files=files))
     return merged, live, live_tasks
 
 

@@ -333,6 +333,15 @@ def test_plan_counts_the_tasks_of_other_machines(team: Team) -> None:
     assert "no conflicts" in text
 
 
+def test_next_counts_the_tasks_of_other_machines(team: Team) -> None:
+    assert team.alice.cli("start", "a").code == 0
+    report = team.bob.cli("next", "--max", "3", "--json").json()
+    assert [unit["id"] for unit in report["next"]] == ["c"]
+    left = {unit["id"]: (unit["reason"], unit["detail"]) for unit in report["left_out"]}
+    assert left["a"][0] == "live" and "live on machine alice" in left["a"][1]
+    assert left["b"] == ("overlaps", "overlaps live task a on src/shared/x.py")
+
+
 @pytest.mark.slow
 def test_a_start_killed_after_its_push_is_finished_by_the_next_command(team: Team) -> None:
     # Killed right after the registry push, before anything local was written.
