@@ -16,7 +16,7 @@ from __future__ import annotations
 import os
 from dataclasses import dataclass, field
 
-from gitwt.infra import config, git
+from gitwt.infra import config, git, git_output
 
 
 @dataclass
@@ -50,18 +50,7 @@ def files_at(ref: str, cwd: str) -> dict[str, bytes | None] | None:
     names = (config.CONFIG_FILE, config.PYPROJECT)
     request = "".join(f"{line}\n" for line in (ref, *(f"{ref}:{name}" for name in names)))
     data = git.run(["cat-file", "--batch"], cwd, input=request.encode(), check=False).stdout
-    found: list[bytes | None] = []
-    at = 0
-    while at < len(data):
-        end = data.index(b"\n", at)
-        header = data[at:end].split()
-        if len(header) == 3 and header[2].isdigit():
-            size = int(header[2])
-            found.append(data[end + 1 : end + 1 + size])
-            at = end + 1 + size + 1
-        else:  # "<name> missing"
-            found.append(None)
-            at = end + 1
+    found = git_output.parse_batch(data)
     if len(found) != 3 or found[0] is None:
         return None
     return dict(zip(names, found[1:], strict=True))

@@ -29,15 +29,21 @@ def parse_tree_entries(data: bytes) -> list[tuple[str, str, str, str]]:
     return found
 
 
-def parse_batch(data: bytes) -> list[bytes]:
-    """The contents `git cat-file --batch` printed, in order (each: header, content, newline)."""
-    contents: list[bytes] = []
+def parse_batch(data: bytes) -> list[bytes | None]:
+    """The contents `git cat-file --batch` printed, in order (each: header, content, newline);
+    None for a name it answered `<name> missing` (or `ambiguous`) for."""
+    contents: list[bytes | None] = []
     at = 0
     while at < len(data):
         end = data.index(b"\n", at)
-        size = int(data[at:end].split()[2])
-        contents.append(data[end + 1 : end + 1 + size])
-        at = end + 1 + size + 1
+        header = data[at:end].split()
+        if len(header) == 3 and header[2].isdigit():
+            size = int(header[2])
+            contents.append(data[end + 1 : end + 1 + size])
+            at = end + 1 + size + 1
+        else:
+            contents.append(None)
+            at = end + 1
     return contents
 
 

@@ -10,7 +10,7 @@ import os
 from collections.abc import Sequence
 
 from gitwt.infra import git_output
-from gitwt.infra.git import run
+from gitwt.infra.git import GitError, run
 
 
 def blobs(oids: Sequence[str], cwd: str | os.PathLike[str] | None = None) -> list[bytes]:
@@ -18,7 +18,14 @@ def blobs(oids: Sequence[str], cwd: str | os.PathLike[str] | None = None) -> lis
     if not oids:
         return []
     batch = "".join(f"{oid}\n" for oid in oids).encode()
-    return git_output.parse_batch(run(["cat-file", "--batch"], cwd, input=batch).stdout)
+    found = git_output.parse_batch(run(["cat-file", "--batch"], cwd, input=batch).stdout)
+    missing = [oid for oid, content in zip(oids, found, strict=True) if content is None]
+    if missing:  # the names come from a tree git listed: its objects must be there
+        raise GitError(
+            f"git has no object {missing[0]} that a tree lists",
+            "the repository is missing objects: run 'git fsck'",
+        )
+    return [content for content in found if content is not None]
 
 
 def blob_text(
