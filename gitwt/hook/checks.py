@@ -28,6 +28,7 @@ from gitwt.hook.git_runner import (
 from gitwt.hook.hook_modes import EXIT_OK, EXIT_VIOLATION, NULL_OID, RAISE_FAILPOINT, TASK
 from gitwt.hook.plan_contents import between, judged
 from gitwt.hook.rules_lookup import live_task_records, own_rules, record_rules, task_of_branch
+from gitwt.infra.real_objects import ALL_SUBMODULES
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
@@ -99,7 +100,18 @@ def audit_head(rules: boundaries.Rules, where: GitDirs) -> int:
         fork = merge_base(base, head) if isinstance(base, str) and rev(base) else None
         changes = diff(fork or parents[1], head)
     else:
-        raw = run_git(["diff-tree", "--root", "--no-commit-id", "-r", "-z", "--name-status", head])
+        raw = run_git(
+            [
+                "diff-tree",
+                ALL_SUBMODULES,
+                "--root",
+                "--no-commit-id",
+                "-r",
+                "-z",
+                "--name-status",
+                head,
+            ]
+        )
         changes = parse_name_status(raw[1])
     found = judged(
         boundaries.violations(changes, rules, commit=head), rules, between(parents[1:], head)

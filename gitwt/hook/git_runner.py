@@ -109,7 +109,9 @@ def parse_name_status(data: bytes) -> list[StagedEntry]:
 
 def diff_args(*revisions: str, cached: bool = False) -> list[str]:
     cached_flag = ["--cached"] if cached else []
-    return ["diff", "--name-status", "-z", "--no-ext-diff", *cached_flag, *revisions, "--"]
+    # --ignore-submodules=none: a gitlink is seen whatever the ignore settings say (DESIGN §13)
+    flags = ["--name-status", "-z", "--no-ext-diff", real_objects.ALL_SUBMODULES]
+    return ["diff", *flags, *cached_flag, *revisions, "--"]
 
 
 def diff(*revisions: str, cached: bool = False, folder: str | None = None) -> list[StagedEntry]:

@@ -59,7 +59,7 @@ def run(
         env.update(extra_env)
     try:
         result = subprocess.run(
-            ["git", *args],
+            ["git", *real_objects.seeing_submodules(list(args))],
             cwd=cwd,
             input=input,
             capture_output=True,

@@ -223,3 +223,21 @@ def parse_numstat(data: bytes) -> dict[str, dict[str, object]]:
             index += 2
         counts[path] = entry
     return counts
+
+
+def parse_named_batch(data: bytes, count: int) -> list[bytes | None]:
+    """`cat-file --batch` output for `count` names -> each blob's bytes (None: missing, not a
+    blob, or a name git could not take)."""
+    found: list[bytes | None] = []
+    at = 0
+    while len(found) < count and at < len(data):
+        end = data.index(b"\n", at)
+        header = data[at:end].split()
+        at = end + 1
+        if len(header) == 3 and header[2].isdigit():
+            size = int(header[2])
+            found.append(data[at : at + size] if header[1] == b"blob" else None)
+            at += size + 1
+        else:
+            found.append(None)
+    return found + [None] * (count - len(found))

@@ -17,3 +17,23 @@ from __future__ import annotations
 NO_GRAFTS = "/dev/null/no-grafts"
 
 ENVIRONMENT: dict[str, str] = {"GIT_NO_REPLACE_OBJECTS": "1", "GIT_GRAFT_FILE": NO_GRAFTS}
+
+# Submodules: `.gitmodules` `ignore = all` and `diff.ignoreSubmodules` (any config scope an agent
+# can write) hide a moved gitlink from diff, log and status; the commit still publishes it. So
+# every such call of gitwt says `--ignore-submodules=none`, which wins over both (DESIGN §13).
+ALL_SUBMODULES = "--ignore-submodules=none"
+SHOWS_CHANGES = frozenset(
+    {"diff", "diff-tree", "diff-index", "diff-files", "log", "show", "status", "whatchanged"}
+)
+
+
+def seeing_submodules(args: list[str]) -> list[str]:
+    """`git ARGS` with `--ignore-submodules=none` after a subcommand that shows changes."""
+    index = 0
+    while index < len(args) and args[index].startswith("-"):
+        index += 2 if args[index] in ("-c", "-C") else 1  # git's own options come first
+    if index >= len(args) or args[index] not in SHOWS_CHANGES:
+        return args
+    if any(arg.startswith("--ignore-submodules") for arg in args):
+        return args
+    return [*args[: index + 1], ALL_SUBMODULES, *args[index + 1 :]]

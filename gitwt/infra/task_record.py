@@ -110,6 +110,8 @@ class TaskRecord(TypedDict, total=False):
     # a task live on another machine (team mode): where it runs
     remote: bool
     machine: str
+    # a task whose worktree or branch outlived its record (services.tasks.orphans): no file
+    orphaned: bool
     user: str
     # what the hooks and merge found
     violations: list[dict[str, Any]]  # core.boundaries.Violation.to_json

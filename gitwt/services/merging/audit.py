@@ -14,17 +14,16 @@ import hashlib
 import json
 import os
 import re
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from typing import Any
 
 from gitwt.core import bookkeeping, boundaries
-from gitwt.errors import GitParallelError
 from gitwt.infra import git, state
 from gitwt.infra.task_record import TaskRecord
 from gitwt.services.context import Context
-from gitwt.services.hooks.task_rules import agreed_rules
-from gitwt.services.merging import plan_texts
+from gitwt.services.merging import authority, plan_texts
+from gitwt.services.tasks import orphans
 
 CACHE_FILE = "audit-cache.json"  # in parallel/: tip, base and rules -> the findings
 CACHE_SCHEMA = "git-parallel/audit-cache/1"
@@ -80,12 +79,17 @@ def judge(
 def audit(
     context: Context, record: TaskRecord, base_oid: str, branch_oid: str, fork_point: str | None
 ) -> list[boundaries.Violation]:
-    """One branch, as `merge` audits it before writing the merge."""
+    """One branch, as `merge` audits it before writing the merge: its state checked against
+    what derives it (services.merging.authority), then every commit and the net change."""
     cwd = context.repo.toplevel
+    derived = authority.derive(
+        context, [(record, base_oid, fork_point)], orphans.live_and_orphaned(context)
+    )
+    verdict = derived[str(record["id"])]
     per_commit = git.range_commits_changes(base_oid, branch_oid, cwd)
     net = git.range_changes(fork_point, branch_oid, cwd) if fork_point else None
     texts = branch_texts(cwd, lambda: fork_point, branch_oid)
-    return judge(agreed_rules(context, record), per_commit, net, texts)
+    return verdict.findings + judge(verdict.rules, per_commit, net, texts)
 
 
 def branch_texts(
@@ -206,39 +210,63 @@ def audit_branches(context: Context, branches: list[Branch]) -> Findings:
 
 
 def audit_and_diff(
-    context: Context, branches: list[Branch], pairs: list[tuple[str, str]]
+    context: Context,
+    branches: list[Branch],
+    pairs: list[tuple[str, str]],
+    branch_names: Iterable[str] | None = None,
 ) -> tuple[Findings, list[list[git.Change]]]:
     """`audit_branches`, and the changes of each (new, old) pair in the same diff-tree
-    process: status asks for the paths it has not cached, and runs no second process."""
+    process: status asks for the paths it has not cached, and runs no second process.
+
+    Every branch is judged now: a cached verdict is an agent-writable file, so it is only
+    compared with the new one (an entry with the same key and other findings was edited:
+    a `tampered` finding), never believed."""
     common = context.repo.common_dir
     cache = _read_cache(common)
+    # A broken record: status reports the rest; merge says what is wrong (an input error).
+    branches = [branch for branch in branches if authority.readable(branch.record)]
+    live = orphans.live_and_orphaned(context, branch_names) if branches else {}
+    forks = [
+        branch.fork or git.merge_base(branch.base_tip, branch.tip, context.repo.toplevel)
+        for branch in branches
+    ]
+    verdicts = authority.derive(
+        context,
+        [
+            (branch.record, branch.base_tip, fork)
+            for branch, fork in zip(branches, forks, strict=True)
+        ],
+        live,
+    )
+    for branch, fork in zip(branches, forks, strict=True):
+        branch.fork = fork
+    changed, paired = _changes_of(context, branches, pairs) if branches or pairs else ([], [])
     results: Findings = {}
-    stale: list[tuple[Branch, boundaries.Rules, str]] = []
-    for branch in branches:
-        try:
-            rules = agreed_rules(context, branch.record)
-        except GitParallelError:
-            continue  # a broken record: status reports the rest; merge says what is wrong
-        key = _key(branch, rules)
-        entry = cache.get(branch.record["id"])
-        if isinstance(entry, dict) and entry.get("key") == key:
-            results[branch.record["id"]] = list(entry.get("violations") or [])
-        else:
-            stale.append((branch, rules, key))
-    if not stale and not pairs:
-        return results, []
-    changed, paired = _changes_of(context, [branch for branch, _, _ in stale], pairs)
-    if not stale:
-        return results, paired
-    for (branch, rules, key), (per_commit, net) in zip(stale, changed, strict=True):
-        fork = _fork_of(context, branch)
-        texts = branch_texts(context.repo.toplevel, fork, branch.tip)
-        found = [violation.to_json() for violation in judge(rules, per_commit, net, texts)]
-        results[branch.record["id"]] = found
-        cache[branch.record["id"]] = {"key": key, "violations": found}
+    for branch, (per_commit, net) in zip(branches, changed, strict=True):
+        task_id = branch.record["id"]
+        verdict = verdicts[str(task_id)]
+        texts = branch_texts(context.repo.toplevel, _fork_of(context, branch), branch.tip)
+        judged = judge(verdict.rules, per_commit, net, texts)
+        found = [v.to_json() for v in verdict.findings + judged]
+        key = _key(branch, verdict.rules)
+        entry = cache.get(task_id)
+        if isinstance(entry, dict) and entry.get("key") == key and entry.get("violations") != found:
+            found.append(_edited_cache(common, task_id).to_json())
+        results[task_id] = found
+        cache[task_id] = {"key": key, "violations": found}
     # Only the tasks audited now are kept: a merged or cleaned task's entry would stay forever.
     audited = {branch.record["id"] for branch in branches}
     kept = {task_id: entry for task_id, entry in cache.items() if task_id in audited}
-    with contextlib.suppress(OSError):  # a cache: the next status audits again
-        state.write_json_atomic(_cache_path(common), {"schema": CACHE_SCHEMA, "tasks": kept})
+    if branches:
+        with contextlib.suppress(OSError):  # a tripwire: the next status judges again anyway
+            state.write_json_atomic(_cache_path(common), {"schema": CACHE_SCHEMA, "tasks": kept})
     return results, paired
+
+
+def _edited_cache(common_dir: str, task_id: str) -> boundaries.Violation:
+    return authority.tampered(
+        os.path.relpath(_cache_path(common_dir), os.path.dirname(common_dir.rstrip(os.sep))),
+        f"the audit cache says task {task_id}'s branch has other findings than it has: "
+        "it was edited",
+        "the findings above are the audit's own; look at what else the agent changed",
+    )

@@ -15,6 +15,7 @@ from gitwt.infra import failpoints, git, state
 from gitwt.infra.task_record import TaskRecord
 from gitwt.services.context import Context
 from gitwt.services.merging.audit import REPLACE_REF, audit, replace_ref_findings
+from gitwt.services.merging.authority import TAMPERED
 from gitwt.services.merging.merge_gate import run_tests
 from gitwt.services.merging.merge_results import (
     CLEAN,
@@ -50,7 +51,12 @@ def _conflict_help(context: Context, record: TaskRecord) -> str:
 def _rejection_help(task_id: str, violations: list[boundaries.Violation]) -> str:
     kinds = {violation.kind for violation in violations}
     help = []
-    if kinds - {REPLACE_REF}:
+    if TAMPERED in kinds:
+        help.append(
+            "gitwt's own state for this task was edited outside gitwt (the 'tampered' lines "
+            "say what): the audit used the task's spec on base and the claims it accepts now"
+        )
+    if kinds - {REPLACE_REF, TAMPERED}:
         help.append(
             "changes outside the task's declaration or its owner's paths; drop them from the "
             f"branch (git rebase -i / git revert) or 'git parallel claim {task_id} -- <path>' "
@@ -83,7 +89,7 @@ def _reject(
     return TaskResult(
         task_id,
         REJECTED,
-        paths=sorted({v.path for v in violations if v.kind != REPLACE_REF}),
+        paths=sorted({v.path for v in violations if v.kind not in (REPLACE_REF, TAMPERED)}),
         violations=shown,
         reason=_rejection_help(task_id, violations),
     )

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import time
+from collections.abc import Mapping
 from dataclasses import dataclass
 
 from gitwt.core.declaration import declared_by
@@ -38,7 +39,10 @@ def claim(context: Context, task_id: str, paths: list[str]) -> ClaimReport:
         current = declared_by(record)
         added = [path for path in wanted if path not in current]
         if added:
-            _check_claim(context, record, records, added)
+            from gitwt.services.tasks.orphans import orphans
+
+            # A task whose record is gone still holds its paths (DESIGN §13).
+            _check_claim(context, record, {**records, **orphans(context, records)}, added)
             team = team_seam(context)
             if team is not None:
                 team.claim(context, record, added)  # other machines' tasks decide too
@@ -74,9 +78,28 @@ def _check_claim(
     added: list[str],
 ) -> None:
     """Refuse paths another live task declares or claims, or the task's owner does not own."""
-    from gitwt.core import separation
+    problems = claim_problems(context, record, records, added)
+    if problems:
+        message, hint = problems[0]
+        raise Refused(f"cannot claim for task {record['id']}: {message}", hint)
 
-    claimed = Task(id=record["id"], title="", owner=record.get("owner"), files=tuple(added))
+
+def claim_problems(
+    context: Context,
+    record: TaskRecord,
+    records: Mapping[str, TaskRecord],
+    added: list[str],
+) -> list[tuple[str, str]]:
+    """Why `claim` refuses `added` for the task of `record`: another live task in `records`
+    declares or claims an overlapping path, or the task's owner does not own it. The merge
+    audit asks the same of every claim a record holds (services.merging.authority)."""
+    from gitwt.core import patterns, separation
+
+    try:
+        wanted = [patterns.validate(path, "a claim") for path in added]
+    except patterns.PatternError as error:
+        return [(error.message, error.hint or "")]
+    claimed = Task(id=record["id"], title="", owner=record.get("owner"), files=tuple(wanted))
     others = [
         Task(id=key, title="", owner=None, files=tuple(declared_by(other)))
         for key, other in records.items()
@@ -88,21 +111,24 @@ def _check_claim(
         ownership=context.ownership if record.get("owner") else None,
         unowned=context.config.unowned,
     )
-    mine = [c for c in check.conflicts if record["id"] in c.tasks]
-    if mine:
-        conflict = mine[0]
-        other = next(t for t in conflict.tasks if t != record["id"])
-        raise Refused(
-            f"cannot claim for task {record['id']}: {conflict_text(conflict)} "
-            f"(task {other} is {records[other].get('state')})",
-            f"claim other paths, or wait until task {other} is merged",
-        )
-    problems = [p for p in check.problems if p.task == record["id"]]
-    if problems:
-        raise Refused(
-            f"cannot claim for task {record['id']}: {problems[0].message}",
-            "claim only paths the task's owner owns, or ask their owner",
-        )
+    found = []
+    for conflict in check.conflicts:
+        if record["id"] in conflict.tasks:
+            other = next(t for t in conflict.tasks if t != record["id"])
+            why = f"task {other} is {records[other].get('state')}"
+            hint = f"claim other paths, or wait until task {other} is merged"
+            if records[other].get("orphaned"):
+                from gitwt.services.tasks.orphans import orphan_note
+
+                why = orphan_note(records[other])
+                hint = (
+                    f"restore parallel/tasks/{other}.json under the common git dir, or remove "
+                    f"task {other}'s worktree and branch yourself once its work is safe"
+                )
+            found.append((f"{conflict_text(conflict)} ({why})", hint))
+    owner_hint = "claim only paths the task's owner owns, or ask their owner"
+    found += [(p.message, owner_hint) for p in check.problems if p.task == record["id"]]
+    return found
 
 
 def _record_claim(common: str, record: TaskRecord, added: list[str]) -> None:

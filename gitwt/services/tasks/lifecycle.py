@@ -16,6 +16,7 @@ from gitwt.infra import failpoints, state
 from gitwt.services.context import Context
 from gitwt.services.hooks import base_guard
 from gitwt.services.specs.live_overlap import conflict_text, live_conflicts
+from gitwt.services.tasks.orphans import live_and_orphaned
 from gitwt.services.team import team_seam
 
 if TYPE_CHECKING:
@@ -158,8 +159,10 @@ def start(ids: list[str], options: StartOptions, context: Context | None = None)
     waits = plan_waits(context, plan, options)
     common = context.repo.common_dir
     with state.locked(common):
-        live = live_tasks(common)
-        resumed, started = _resumed_and_started(plan.tasks, live)
+        live = live_and_orphaned(context)  # a task without its record still counts
+        # An orphan of the batch is no started task: its branch or path refuses it below.
+        recorded = {key: record for key, record in live.items() if not record.get("orphaned")}
+        resumed, started = _resumed_and_started(plan.tasks, recorded)
         _add_live_waits(context, plan.tasks, live, options, waits)
         # As read for the plan: another start waits for this lock, and then finds these tasks
         # live; a branch someone makes by hand meanwhile makes `git worktree add` fail.
@@ -261,6 +264,14 @@ def _add_live_waits(
     batch = {task.id for task in tasks}
     for conflict in live_conflicts(context, tasks, live):
         new, old = conflict.tasks if conflict.tasks[0] in batch else conflict.tasks[::-1]
+        if live[old].get("orphaned"):  # it never merges: waiting for it would be forever
+            from gitwt.services.tasks.orphans import orphan_note
+
+            raise Refused(
+                f"not starting: {conflict_text(conflict)}, and {orphan_note(live[old])}",
+                f"restore parallel/tasks/{old}.json under the common git dir, or remove task "
+                f"{old}'s worktree and branch yourself once its work is safe",
+            )
         if not options.queue:
             raise Refused(
                 f"not starting: {conflict_text(conflict)}, and task {old} is live",

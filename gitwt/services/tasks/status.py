@@ -24,6 +24,7 @@ from gitwt.infra.task_record import TaskRecord
 from gitwt.services.context import Context
 from gitwt.services.merging import audit
 from gitwt.services.merging.forecast import ChangeSet, forecast
+from gitwt.services.tasks import orphans
 
 BASE = "base"  # the name the forecast uses for the integration branch
 PATHS_CACHE = "status-paths.json"  # in parallel/: "<new> <old>" -> the paths that diff changes
@@ -216,15 +217,16 @@ def gather(context: Context, ids: list[str], with_forecast: bool = True) -> Stat
     cwd = context.repo.toplevel
     elsewhere = _elsewhere(context, ids)
     local_ids = [key for key in ids if not any(same_id(key, row.id) for row in elsewhere)]
+    # Every branch: a task branch without its record is an orphaned task (DESIGN §13).
+    tips, replacements = _branch_tips(cwd)
+    every = state.all_tasks(common)
+    every.update(orphans.orphans(context, every, tips))
     chosen = (
-        supervisor.choose(
-            state.all_tasks(common), local_ids, lambda record: record.get("state") != state.CLEANED
-        )
+        supervisor.choose(every, local_ids, lambda record: record.get("state") != state.CLEANED)
         if local_ids or not ids
         else []
     )
     base = context.base
-    tips, replacements = _branch_tips(cwd) if chosen else ({}, {})
     base_tip = tips.get(base)
     tasks = [_observed(record, common) for record in chosen]
     branches = _read_branches(tasks, tips, base_tip, cwd, with_forecast) if base_tip else None
@@ -232,7 +234,7 @@ def gather(context: Context, ids: list[str], with_forecast: bool = True) -> Stat
     # The branch itself, not only what hooks recorded: a commit made with the hooks off
     # (core.hooksPath=/dev/null) shows at once. The same audit merge runs; cached by tip.
     to_audit = branches.to_audit if branches else []
-    found = _audit_and_list(context, branches) if branches else {}
+    found = _audit_and_list(context, branches, tips) if branches else {}
     replaced = audit.replace_ref_findings(replacements) if to_audit else []
     for task, _ in to_audit:
         task.audited = found.get(task.id, []) + [finding.to_json() for finding in replaced]
@@ -308,7 +310,9 @@ def _read_branches(
     return found
 
 
-def _audit_and_list(context: Context, branches: Branches) -> audit.Findings:
+def _audit_and_list(
+    context: Context, branches: Branches, branch_names: Iterable[str]
+) -> audit.Findings:
     """The audit's findings, and each row's changed paths: from the cache of paths by diff
     (commits never change, so an entry never goes stale), else from the audit's diff-tree."""
     common = context.repo.common_dir
@@ -316,7 +320,9 @@ def _audit_and_list(context: Context, branches: Branches) -> audit.Findings:
     wanted = [f"{new} {old}" for _, _, new, old in branches.diffs]
     missing = sorted({key for key in wanted if key not in known})
     pairs = [(key.split()[0], key.split()[1]) for key in missing]
-    found, changes = audit.audit_and_diff(context, [b for _, b in branches.to_audit], pairs)
+    found, changes = audit.audit_and_diff(
+        context, [b for _, b in branches.to_audit], pairs, branch_names
+    )
     for key, changed in zip(missing, changes, strict=True):
         known[key] = sorted({path for _, path in boundaries.touched_paths(changed)})
     for (task, base_side, _, _), key in zip(branches.diffs, wanted, strict=True):
