@@ -7,6 +7,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
+from typing import TypedDict
 
 
 def split_z(data: bytes) -> list[str]:
@@ -204,15 +205,24 @@ def parse_commit_graph(text: str) -> tuple[dict[str, list[str]], set[str]]:
     return parents, boundary
 
 
-def parse_numstat(data: bytes) -> dict[str, dict[str, object]]:
+class LineCount(TypedDict, total=False):
+    """One path's +/- lines in a diff (what `merge` reports per file)."""
+
+    added: int
+    removed: int
+    binary: bool  # git counts no lines (added and removed are 0)
+    renamed_from: str
+
+
+def parse_numstat(data: bytes) -> dict[str, LineCount]:
     """`git diff --numstat -z -M`: +/- lines per path (`binary` when git counts none), and the
     old path of a rename. A rename is `added<TAB>removed<TAB>` then NUL, old path, NUL, new path."""
     items = split_z(data)
-    counts: dict[str, dict[str, object]] = {}
+    counts: dict[str, LineCount] = {}
     index = 0
     while index < len(items):
         added, removed, path = items[index].split("\t", 2)
-        entry: dict[str, object] = {
+        entry: LineCount = {
             "added": int(added) if added != "-" else 0,
             "removed": int(removed) if removed != "-" else 0,
             "binary": added == "-",

@@ -8,10 +8,9 @@ from __future__ import annotations
 import shlex
 import time
 from collections.abc import Sequence
-from typing import Any
 
 from gitwt.core import boundaries
-from gitwt.infra import failpoints, git, state
+from gitwt.infra import failpoints, git, git_output, state
 from gitwt.infra.task_record import TaskRecord
 from gitwt.services.context import Context
 from gitwt.services.merging.audit import REPLACE_REF, audit, replace_ref_findings
@@ -28,12 +27,10 @@ from gitwt.services.merging.merge_results import (
 from gitwt.services.merging.plan_merge import resolved_tree
 
 
-def line_counts(old: str, new: str, cwd: str) -> dict[str, dict[str, Any]]:
+def line_counts(old: str, new: str, cwd: str) -> dict[str, git_output.LineCount]:
     """+/- lines per path of the branch's change, with renames and binary files told apart."""
-    from gitwt.infra.git_output import parse_numstat
-
     raw = git.run(["diff", "--numstat", "-z", "-M", "--no-ext-diff", old, new, "--"], cwd).stdout
-    return parse_numstat(raw)
+    return git_output.parse_numstat(raw)
 
 
 # --- test gate -------------------------------------------------------------------------------

@@ -6,6 +6,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from gitwt.infra import state
+from gitwt.infra.git_output import LineCount
 from gitwt.services.context import Context
 
 MERGED, CONFLICTED, REJECTED, FAILED, SKIPPED, CLEAN = (
@@ -27,7 +28,7 @@ class TaskResult:
     paths: list[str] = field(default_factory=list)
     reason: str = ""
     violations: list[dict[str, Any]] = field(default_factory=list)
-    lines: dict[str, dict[str, Any]] = field(default_factory=dict)
+    lines: dict[str, LineCount] = field(default_factory=dict)
     log: str | None = None
 
     def to_json(self) -> dict[str, Any]:
