@@ -21,6 +21,7 @@ from gitwt.infra.git_output import ConfigEntry as ConfigEntry
 from gitwt.infra.git_output import config_values as config_values
 from gitwt.infra.git_output import parse_name_status as parse_name_status
 from gitwt.infra.git_output import split_z as split_z
+from gitwt.infra.processes import REPOSITORY_VARIABLES
 
 NULL_OID = "0" * 40
 
@@ -31,9 +32,7 @@ class GitError(GitParallelError):
 
 def _environment() -> dict[str, str]:
     env = dict(os.environ)
-    # Hooks run with GIT_DIR/GIT_INDEX_FILE set for the worktree that commits; a command that
-    # passes cwd= must not inherit those and talk to the wrong repository.
-    for name in ("GIT_DIR", "GIT_WORK_TREE", "GIT_INDEX_FILE", "GIT_PREFIX"):
+    for name in REPOSITORY_VARIABLES:
         env.pop(name, None)
     env["GIT_TERMINAL_PROMPT"] = "0"
     env.setdefault("LC_ALL", "C")

@@ -18,13 +18,15 @@ from gitwt.infra import failpoints
 # auto-merge prints its report as `merge` does; tests/infra hold that the module exists.
 TASK_PROCESS_MODULE = "gitwt.cli.task_process"
 TRASH_MODULE = "gitwt.services.merging.trash"
+# Set by git for a hook, naming the repository and index being committed: a child that works
+# in another folder (cwd=) must not inherit them and act on the wrong repository.
+REPOSITORY_VARIABLES = ("GIT_DIR", "GIT_WORK_TREE", "GIT_INDEX_FILE", "GIT_PREFIX")
 
 
 def child_environment(extra: dict[str, str] | None = None) -> dict[str, str]:
     """This process's environment for a child, less what must not leak into it."""
     env = dict(os.environ)
-    # A command started from inside a hook must not inherit the hook's repository variables.
-    for name in ("GIT_DIR", "GIT_WORK_TREE", "GIT_INDEX_FILE", "GIT_PREFIX"):
+    for name in REPOSITORY_VARIABLES:
         env.pop(name, None)
     for name in failpoints.VARIABLES:
         env.pop(name, None)  # a crash point is for the process a test started

@@ -27,11 +27,9 @@ CODEOWNERS = "* @lead\n/app/ @agent-a @agent-b\n/tests/ @agent-a @agent-b\n"
 
 
 def _environment() -> dict[str, str]:
-    env = {
-        key: value
-        for key, value in os.environ.items()
-        if key not in ("GIT_DIR", "GIT_WORK_TREE", "GIT_INDEX_FILE")
-    }
+    from gitwt.infra.processes import child_environment
+
+    env = child_environment()
     env.setdefault("NO_COLOR", "1")
     return env
 

@@ -44,11 +44,9 @@ def run_tests(
 ) -> tuple[int, str]:
     path = _scratch(context, candidate)
     log = os.path.join(state.state_dir(context.repo.common_dir), "logs", f"{task_id}.test.log")
-    env = {
-        key: value
-        for key, value in os.environ.items()
-        if key not in ("GIT_DIR", "GIT_WORK_TREE", "GIT_INDEX_FILE")
-    }
+    from gitwt.infra.processes import child_environment
+
+    env = child_environment()
     with open(log, "wb") as handle:
         handle.write(f"$ {shlex.join(command_argv(command))}   # on {candidate}\n".encode())
         handle.flush()
