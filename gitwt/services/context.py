@@ -86,6 +86,12 @@ class Context:
         return oid
 
     def base_files(self) -> list[str]:
+        """Every file in base's tree, listed once per command (start's plan and its check
+        against the live tasks both need it; at 1,000,000 files one listing takes seconds)."""
+        return self._base_listing
+
+    @cached_property
+    def _base_listing(self) -> list[str]:
         return git.tracked_files(self.base_oid, self.repo.toplevel) if self.base_oid else []
 
     @cached_property

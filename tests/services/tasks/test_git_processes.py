@@ -75,6 +75,34 @@ def test_sparse_start_of_one_task_runs_few_more_than_raw(repo: Repo, tmp_path: P
     assert not (repo.path.parent / "repo-wt1" / "src" / "pkg2").exists()
 
 
+def test_start_lists_base_tree_only_when_files_decide_and_then_once(
+    repo: Repo, tmp_path: Path
+) -> None:
+    """One task and no ownership map: no file can make it conflict, so `start` does not list
+    base's tree (seconds at 1,000,000 files). Beside a live task it must: the plan and the check
+    against the live task share one listing, and a file both match is still a conflict."""
+    repo_with_tasks(repo, 3)
+    repo.spec("4", ["**/module.py"])
+    repo.commit_all("a task matching a file of every package")
+
+    def start(*ids: str) -> Callable[[dict[str, str]], None]:
+        def action(env: dict[str, str]) -> None:
+            result = run_cli(repo.path, "start", *ids, env=env)
+            assert result.code == 0, result.err
+
+        return action
+
+    counted(tmp_path / "one.json", start("1"))
+    assert git_processes(tmp_path / "one.json")["ls-tree"] == 0
+    assert (repo.path.parent / "repo-wt1" / "src" / "pkg1" / "module.py").exists()
+    counted(tmp_path / "two.json", start("2", "3"))
+    assert git_processes(tmp_path / "two.json")["ls-tree"] == 1
+    refused = run_cli(repo.path, "start", "4")
+    assert refused.code == 1, refused.out + refused.err
+    assert "module.py" in refused.err, refused.err
+    assert not (repo.path.parent / "repo-wt4").exists()
+
+
 def run_git(cwd: Path, env: dict[str, str], *args: str, input: str | None = None) -> None:
     subprocess.run(["git", *args], cwd=cwd, env=env, input=input, text=True, check=True,
                    capture_output=True)  # fmt: skip
