@@ -30,22 +30,28 @@ def parse_tree_entries(data: bytes) -> list[tuple[str, str, str, str]]:
     return found
 
 
-def parse_batch(data: bytes) -> list[bytes | None]:
-    """The contents `git cat-file --batch` printed, in order (each: header, content, newline);
-    None for a name it answered `<name> missing` (or `ambiguous`) for."""
-    contents: list[bytes | None] = []
+def _batch_entries(data: bytes) -> list[tuple[bytes, bytes] | None]:
+    """`git cat-file --batch` output -> (type, contents) per name asked, in order; None for a
+    name git answered `<name> missing` (or `ambiguous`) for. The one parser of that output."""
+    found: list[tuple[bytes, bytes] | None] = []
     at = 0
     while at < len(data):
         end = data.index(b"\n", at)
         header = data[at:end].split()
+        at = end + 1
         if len(header) == 3 and header[2].isdigit():
             size = int(header[2])
-            contents.append(data[end + 1 : end + 1 + size])
-            at = end + 1 + size + 1
+            found.append((header[1], data[at : at + size]))
+            at += size + 1
         else:
-            contents.append(None)
-            at = end + 1
-    return contents
+            found.append(None)
+    return found
+
+
+def parse_batch(data: bytes) -> list[bytes | None]:
+    """The contents `git cat-file --batch` printed, in order (None: a name git has no object
+    for)."""
+    return [entry[1] if entry is not None else None for entry in _batch_entries(data)]
 
 
 @dataclass(frozen=True)
@@ -238,16 +244,8 @@ def parse_numstat(data: bytes) -> dict[str, LineCount]:
 def parse_named_batch(data: bytes, count: int) -> list[bytes | None]:
     """`cat-file --batch` output for `count` names -> each blob's bytes (None: missing, not a
     blob, or a name git could not take)."""
-    found: list[bytes | None] = []
-    at = 0
-    while len(found) < count and at < len(data):
-        end = data.index(b"\n", at)
-        header = data[at:end].split()
-        at = end + 1
-        if len(header) == 3 and header[2].isdigit():
-            size = int(header[2])
-            found.append(data[at : at + size] if header[1] == b"blob" else None)
-            at += size + 1
-        else:
-            found.append(None)
+    found = [
+        entry[1] if entry is not None and entry[0] == b"blob" else None
+        for entry in _batch_entries(data)[:count]
+    ]
     return found + [None] * (count - len(found))
