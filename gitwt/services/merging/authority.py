@@ -78,7 +78,10 @@ def derive(
     index = _tracked_index(context)
     found: dict[str, Verdict] = {}
     for number, (record, _, _) in enumerate(chosen):
-        spec_tasks = _committed_specs(context, record, texts[2 * number : 2 * number + 2], index)
+        pair = texts[2 * number : 2 * number + 2]
+        if pair[0] == pair[1]:  # the spec did not change since the fork point: read it once
+            pair = pair[:1]
+        spec_tasks = _committed_specs(context, record, pair, index)
         found[str(record["id"])] = verdict(context, record, spec_tasks, live)
     return found
 
@@ -207,17 +210,18 @@ def _checked_claims(
     from gitwt.services.specs.claiming import claim_problems
 
     task_id = str(record["id"])
+    raw = record.get("claims")
     # A task queued behind this one waits for it to merge: it may declare what this one claimed.
+    # Built only for a task with claims: for every task it made status quadratic in the tasks.
     others = {
         key: other
-        for key, other in live.items()
+        for key, other in (live.items() if raw else ())
         if not same_id(key, task_id)
         and not (other.get("state") == records.QUEUED and task_id in (other.get("waits_for") or []))
         and readable(other)  # a broken record is its own task's finding
     }
     kept: list[Claim] = []
     findings: list[boundaries.Violation] = []
-    raw = record.get("claims")
     for number, claim in enumerate(raw if isinstance(raw, list) else [], start=1):
         paths = claim.get("paths") if isinstance(claim, dict) else None
         problems = (

@@ -16,7 +16,7 @@ import re
 from collections.abc import Iterable, Mapping
 from typing import Any
 
-from gitwt.core.specs import same_id
+from gitwt.core.specs import id_key
 from gitwt.core.task_ids import TASK_ID
 from gitwt.errors import GitParallelError
 from gitwt.infra import records
@@ -45,15 +45,15 @@ def orphans(
     """Tasks whose locked worktree or branch outlived their record (ids not in `known`), as
     records in state `orphaned` (live: `records.is_live`), each declaring what its spec (and
     its rules file) says, or everything when neither can be read (fail closed)."""
-    seen = {str(key) for key in known}
+    seen = {id_key(str(key)) for key in known}  # a set lookup, not a scan per worktree
     found: dict[str, dict[str, str]] = {}  # id -> where it was seen: worktree, branch
     for task_id, worktree in _locked_worktrees(context.repo.common_dir):
-        if not any(same_id(task_id, key) for key in seen):
+        if id_key(task_id) not in seen:
             found.setdefault(task_id, {"worktree": worktree} if worktree else {})
     pattern = _branch_pattern(context)
     for branch in branches if branches is not None else context.branches:
         matched = pattern.fullmatch(branch) if pattern and branch != context.base else None
-        if matched and not any(same_id(matched["id"], key) for key in seen):
+        if matched and id_key(matched["id"]) not in seen:
             found.setdefault(matched["id"], {})["branch"] = branch
     made = {task_id: _orphan(context, task_id, seen_at) for task_id, seen_at in found.items()}
     return {key: record for key, record in made.items() if record is not None}
