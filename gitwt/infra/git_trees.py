@@ -28,13 +28,22 @@ def blobs(oids: Sequence[str], cwd: str | os.PathLike[str] | None = None) -> lis
     return [content for content in found if content is not None]
 
 
+def named_blobs(names: Sequence[str], cwd: str | os.PathLike[str] | None) -> list[bytes | None]:
+    """The bytes of each `<rev>:<path>` (None: no such blob), from one `cat-file --batch`."""
+    wanted = [name if "\n" not in name else "-" for name in names]  # one name a line
+    lines = "".join(f"{name}\n" for name in wanted).encode("utf-8", "surrogateescape")
+    return git_output.parse_named_batch(
+        run(["cat-file", "--batch"], cwd, input=lines).stdout, len(names)
+    )
+
+
 def blob_text(
     rev: str, path: str, cwd: str | os.PathLike[str] | None, errors: str = "surrogateescape"
 ) -> str | None:
     """The text of `path` in `rev`, None when it has none; `errors`: how bytes that are not
     UTF-8 decode (surrogate escapes keep any byte, for texts written back)."""
-    found = run(["cat-file", "blob", f"{rev}:{path}"], cwd, check=False)
-    return found.stdout.decode("utf-8", errors) if found.returncode == 0 else None
+    [found] = named_blobs([f"{rev}:{path}"], cwd)
+    return found.decode("utf-8", errors) if found is not None else None
 
 
 def files_under(

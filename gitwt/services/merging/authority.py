@@ -33,7 +33,8 @@ from gitwt.core import boundaries
 from gitwt.core.declaration import record_patterns, task_rules
 from gitwt.core.specs import Task, same_id
 from gitwt.errors import GitParallelError
-from gitwt.infra import git, records
+from gitwt.infra import records
+from gitwt.infra.git_trees import named_blobs
 from gitwt.infra.task_record import Claim, TaskRecord
 from gitwt.services.context import Context
 
@@ -74,7 +75,7 @@ def derive(
         for record, base_tip, fork in chosen
         for commit in (fork, base_tip)
     ]
-    texts = _blobs(names, context.repo.toplevel) if chosen else []
+    texts = named_blobs(names, context.repo.toplevel) if chosen else []
     index = _tracked_index(context)
     found: dict[str, Verdict] = {}
     for number, (record, _, _) in enumerate(chosen):
@@ -84,15 +85,6 @@ def derive(
         spec_tasks = _committed_specs(context, record, pair, index)
         found[str(record["id"])] = verdict(context, record, spec_tasks, live)
     return found
-
-
-def _blobs(names: list[str], cwd: str) -> list[bytes | None]:
-    """The bytes of each `<rev>:<path>` (None: no such blob), from one `cat-file --batch`."""
-    from gitwt.infra.git_output import parse_named_batch
-
-    wanted = [name if "\n" not in name else "-" for name in names]  # one name a line
-    lines = "".join(f"{name}\n" for name in wanted).encode("utf-8", "surrogateescape")
-    return parse_named_batch(git.run(["cat-file", "--batch"], cwd, input=lines).stdout, len(names))
 
 
 def _tracked_index(context: Context) -> Any:
