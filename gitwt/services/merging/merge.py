@@ -75,6 +75,9 @@ def _skip_or_finished(
             SKIPPED,
             reason=f"task is {record['state']}: wait for it or 'git parallel stop {task_id}'",
         )
+    branch = record.get("branch") or ""
+    if record.get("state") == state.MERGED and _moved_since(context, heads.get(branch)):
+        return None  # commits came after its merge: merge them, never report them merged
     if record.get("state") in (state.MERGED, state.CLEANED):
         # A rerun after a crash between recording and clean-up finishes the clean-up.
         note = f"already {record['state']}"
@@ -82,10 +85,15 @@ def _skip_or_finished(
             note = _clean_up(context, record) or note
         commit = (record.get("merge") or {}).get("commit")
         return TaskResult(task_id, CLEAN if dry_run else MERGED, commit=commit, reason=note)
-    branch = record.get("branch") or ""
     if branch not in heads:
         return TaskResult(task_id, SKIPPED, reason=f"branch {branch!r} does not exist")
     return None
+
+
+def _moved_since(context: Context, tip: str | None) -> bool:
+    """A merged task's branch has commits base does not contain (it moved after the merge)."""
+    base = f"refs/heads/{context.base}"
+    return tip is not None and not git.is_ancestor(tip, base, context.repo.toplevel)
 
 
 def prepare_batch(
@@ -160,6 +168,12 @@ def _clean_up(context: Context, record: TaskRecord) -> str:
         removal = worktree_removal.remove_task(context, fresh, force=False)
     except Refused as refusal:
         return f"merged; worktree kept: {refusal.message}"
+    except (GitParallelError, OSError) as error:  # base has moved: the task is merged all the same
+        message = error.message if isinstance(error, GitParallelError) else str(error)
+        return (
+            f"clean-up failed: {message} (the merge is published; fix it, then "
+            f"'git parallel clean {record['id']}')"
+        )
     return "; ".join(removal.notes)
 
 

@@ -5,6 +5,7 @@ Nothing here moves a ref or touches a checkout; refusals are recorded in the tas
 
 from __future__ import annotations
 
+import os
 import shlex
 import time
 from collections.abc import Sequence
@@ -21,6 +22,7 @@ from gitwt.services.merging.merge_results import (
     CONFLICTED,
     FAILED,
     REJECTED,
+    SKIPPED,
     TaskResult,
     record_outcome,
 )
@@ -135,6 +137,26 @@ def _gate(
     )
 
 
+def _nothing_new(record: TaskRecord, branch_oid: str) -> TaskResult:
+    """A branch base already contains: merged, unless the task has committed nothing yet and
+    its worktree holds work (a merge run before the agent committed must not end the task,
+    DESIGN §7); commits of its own that base holds (a rerun after the publish) are merged."""
+    worktree = record.get("worktree") or ""
+    pending = (
+        branch_oid == record.get("base_oid")
+        and os.path.isdir(worktree)
+        and any(code != "!!" for code, _ in git.status_entries(worktree))
+    )
+    if pending:
+        return TaskResult(
+            record["id"],
+            SKIPPED,
+            reason=f"nothing to merge yet: the branch has no commit beyond base, and {worktree} "
+            "has changes not committed; commit them, then merge again",
+        )
+    return TaskResult(record["id"], CLEAN, commit=None, reason="already contained in base")
+
+
 def prepare(
     context: Context,
     record: TaskRecord,
@@ -156,7 +178,7 @@ def prepare(
     branch_oid = heads[record["branch"]]  # present: checked by _skip_or_finished
     fork_point = git.merge_base(onto, branch_oid, cwd)
     if fork_point == branch_oid:
-        return TaskResult(task_id, CLEAN, commit=None, reason="already contained in base")
+        return _nothing_new(record, branch_oid)
     violations = audit(context, record, onto, branch_oid, fork_point)
     violations += replace_ref_findings(replacements)
     if violations:
