@@ -88,7 +88,7 @@ def derive(
 
 
 def _tracked_index(context: Context) -> Any:
-    from gitwt.services.specs.discovery import tracked_index
+    from gitwt.services.specs.base_index import tracked_index
 
     return tracked_index(context)
 

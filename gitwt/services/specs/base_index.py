@@ -9,6 +9,7 @@ worktree's) let an absolute path through the repository read as the path after i
 from __future__ import annotations
 
 import os
+from collections.abc import Callable
 from typing import TYPE_CHECKING
 
 from gitwt.infra import git, git_output, git_trees
@@ -55,3 +56,21 @@ def index_at(rev: str | None, cwd: str, names: list[str]) -> TrackedIndex:
     return TrackedIndex.build(
         (path for _, _, _, path in entries), symlinks=links, gitignore=ignores, repo_names=names
     )
+
+
+def tracked_index(context: Context) -> Callable[[], TrackedIndex]:
+    """What base holds, read on first use: most plans name no path that needs it. Here, not in
+    discovery, so the audit's readers of committed specs need not import every plan format."""
+    return lazy_index(lambda: base_index(context))
+
+
+def lazy_index(build: Callable[[], TrackedIndex]) -> Callable[[], TrackedIndex]:
+    """`build()`, called on first use and remembered."""
+    built: list[TrackedIndex] = []
+
+    def index() -> TrackedIndex:
+        if not built:
+            built.append(build())
+        return built[0]
+
+    return index

@@ -23,6 +23,8 @@ from gitwt.core.specs import SpecError, Task
 from gitwt.errors import GitParallelError
 from gitwt.infra.config import Config
 from gitwt.services.specs import plan_folders, repo_files
+from gitwt.services.specs.base_index import lazy_index as lazy_index
+from gitwt.services.specs.base_index import tracked_index
 
 if TYPE_CHECKING:
     from gitwt.core.legacy_tokens import TrackedIndex
@@ -113,26 +115,6 @@ def discover(toplevel: str, config: Config, plan_folders: Iterable[str] = ()) ->
         found.append(SpecFile(path, text, (), None, problem))
     found += [_folder_spec(toplevel, folder) for folder in folders]
     return sorted(found, key=lambda spec: spec.path)
-
-
-def tracked_index(context: Context) -> Callable[[], TrackedIndex]:
-    """What base holds (services/specs/base_index.py), read on first use: most plans name no
-    path that needs it."""
-    from gitwt.services.specs.base_index import base_index
-
-    return lazy_index(lambda: base_index(context))
-
-
-def lazy_index(build: Callable[[], TrackedIndex]) -> Callable[[], TrackedIndex]:
-    """`build()`, called on first use and remembered."""
-    built: list[TrackedIndex] = []
-
-    def index() -> TrackedIndex:
-        if not built:
-            built.append(build())
-        return built[0]
-
-    return index
 
 
 def catalog(context: Context) -> Catalog:
