@@ -466,3 +466,25 @@ def test_a_ccpm_task_writes_its_own_updates_folder_only(repo: Repo) -> None:
     edit(first, f"{EPIC}/updates/2/stream-A.md", lambda _: "# Stream A\n")
     code, said = commit(first, "another task's progress")
     assert code != 0 and f"{EPIC}/updates/2/stream-A.md" in said, said
+
+
+def test_bookkeeping_widened_in_the_record_is_tampered(repo: Repo) -> None:
+    """The record's bookkeeping is agent-writable: the audit derives it from the plan on base,
+    and a record that gives a unit another unit's status marks rejects the task."""
+    plan = PLANS["ccpm"]
+    worktrees = planned(repo, plan)
+    first, second = plan.units
+    common = Path(repo.git("rev-parse", "--path-format=absolute", "--git-common-dir").strip())
+    records = {unit: common / "parallel" / "tasks" / f"{unit}.json" for unit in plan.units}
+    mine, theirs = (json.loads(records[unit].read_text()) for unit in plan.units)
+    mine["bookkeeping"] = mine["bookkeeping"] + theirs["bookkeeping"]
+    records[first].write_text(json.dumps(mine))
+    path, change = plan.own[1]  # the second unit's own status change, made by the first
+    edit(worktrees[first], path, change)
+    git(worktrees[first], "add", "-A")
+    git(worktrees[first], "commit", "-q", "--no-verify", "-m", "tick the other unit's task")
+    base = repo.git("rev-parse", "main").strip()
+    merged = repo.cli("merge", first, "--json")
+    assert merged.code == 1, merged
+    assert "tampered" in merged.out, merged.out
+    assert repo.git("rev-parse", "main").strip() == base

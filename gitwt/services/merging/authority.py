@@ -31,6 +31,7 @@ from typing import Any
 
 from gitwt.core import boundaries
 from gitwt.core.declaration import record_patterns, task_rules
+from gitwt.core.plan_bookkeeping import as_json
 from gitwt.core.specs import Task, same_id
 from gitwt.errors import GitParallelError
 from gitwt.infra import records
@@ -171,7 +172,26 @@ def verdict(
     claims, claim_findings = _checked_claims(context, record, owner, live)
     findings += claim_findings
     kept = [pattern for pattern in files if pattern in declared] if spec_tasks else []
-    checked = {"id": task_id, "owner": owner, "files": kept, "claims": claims}
+    # A plan unit's bookkeeping (its status marks, DESIGN §2) comes from its plan on base too:
+    # the record's copy is agent-writable, so a wider one is a finding and is never used.
+    books = [entry for task in spec_tasks for entry in as_json(task.bookkeeping)]
+    widened = [entry for entry in record.get("bookkeeping") or [] if entry not in books]
+    if spec_tasks and widened:
+        findings.append(
+            tampered(
+                where,
+                f"the record lets task {task_id} write bookkeeping its plan on base does not "
+                f"give it: {widened[0]!r}",
+                _RESTORE + f"'git parallel clean --force {task_id}' and start it again",
+            )
+        )
+    checked = {
+        "id": task_id,
+        "owner": owner,
+        "files": kept,
+        "claims": claims,
+        "bookkeeping": books,
+    }
     try:
         rules = task_rules(
             checked,
