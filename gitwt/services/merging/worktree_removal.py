@@ -16,7 +16,7 @@ from gitwt.infra import failpoints, git, git_output
 from gitwt.infra.task_record import TaskRecord
 from gitwt.services.context import Context
 from gitwt.services.merging import trash
-from gitwt.services.merging.salvage import SALVAGE_PREFIX, gitlinks, salvage
+from gitwt.services.merging.salvage import GITLINK_MODE, SALVAGE_PREFIX, gitlinks, salvage
 from gitwt.services.tasks import agent_files
 from gitwt.services.tasks.worktrees import Layout, private_git_dir
 
@@ -32,6 +32,7 @@ class Dirt:
     ignored: list[str] = field(default_factory=list)
     operation: str | None = None  # a merge, rebase, cherry-pick... in progress
     copies: list[str] = field(default_factory=list)  # .worktreeinclude copies, unchanged: no work
+    links: list[str] | None = None  # the index's gitlinks, read with the hidden edits
 
     def __bool__(self) -> bool:
         return bool(self.changed or self.untracked or self.ignored or self.operation)
@@ -77,6 +78,8 @@ def inspect_dirt(path: str, git_dir: str | None = None, main: str | None = None)
             dirt.ignored.append(entry_path)
         else:
             dirt.changed.append(entry_path)
+    hidden, dirt.links = hidden_edits(path)
+    dirt.changed += [entry for entry in hidden if entry not in dirt.changed]
     if main is not None and (dirt.untracked or dirt.ignored):
         from gitwt.services.tasks.worktree_setup import unchanged_copies
 
@@ -85,6 +88,30 @@ def inspect_dirt(path: str, git_dir: str | None = None, main: str | None = None)
         dirt.untracked = [entry for entry in dirt.untracked if entry not in copies]
         dirt.ignored = [entry for entry in dirt.ignored if entry not in copies]
     return dirt
+
+
+def hidden_edits(path: str) -> tuple[list[str], list[str]]:
+    """Tracked files whose edits `git status` does not show (`--assume-unchanged`,
+    `--skip-worktree`) and whose content on disk differs from the index: uncommitted work all
+    the same (DESIGN §7); and the index's gitlinks, from the same `ls-files`. Files a sparse
+    checkout leaves out are not on disk: not edits."""
+    entries = git.split_z(git.run(["ls-files", "-v", "--stage", "-z"], path).stdout)
+    links: list[str] = []
+    flagged: dict[str, str] = {}  # path -> its blob in the index
+    for entry in entries:
+        tag, mode, oid = entry.split(" ", 3)[:3]
+        name = entry.partition("\t")[2]
+        if mode == GITLINK_MODE:
+            links.append(name)
+        elif (tag.islower() or tag == "S") and os.path.lexists(os.path.join(path, name)):
+            flagged[name] = oid
+    present = list(flagged)
+    if not present or any("\n" in name for name in present):
+        return present, links  # a name hash-object cannot take on a line counts as changed
+    names = "".join(f"{name}\n" for name in present).encode("utf-8", "surrogateescape")
+    on_disk = git.out(["hash-object", "--stdin-paths"], path, input=names).split()
+    changed = [name for name, oid in zip(present, on_disk, strict=True) if flagged[name] != oid]
+    return changed, links
 
 
 def unmerged_commits(tips: list[str], base: str, cwd: str) -> list[str]:
@@ -143,7 +170,7 @@ def remove_task(context: Context, record: TaskRecord, force: bool = False) -> Re
     base_oid, branch_oid = tips.base, tips.branch
     removal = Removal(task_id)
     at_risk = [tip for tip in (branch_oid, tips.head) if tip]
-    problems, copies = _losses(context, path if present else None, tips.git_dir, at_risk, base_oid)
+    problems, dirt = _losses(context, path if present else None, tips.git_dir, at_risk, base_oid)
     if problems and not force:
         keep = f"--force to keep it under {SALVAGE_PREFIX}/{task_id}/<time> and remove it anyway"
         if record.get("state") == "merged":  # what is left came after the merge
@@ -161,7 +188,7 @@ def remove_task(context: Context, record: TaskRecord, force: bool = False) -> Re
         failpoints.hit("clean:salvaged")
 
     _remove_worktree(
-        context, removal, tree, path, tips.git_dir, present=present, force=force, copies=copies
+        context, removal, tree, path, tips.git_dir, present=present, force=force, dirt=dirt
     )
     if branch_oid is not None:
         _delete_branch(context, removal, branch or "", branch_oid)
@@ -212,9 +239,9 @@ def _read_tips(context: Context, branch: str | None, path: str | None) -> Tips:
 
 def _losses(
     context: Context, path: str | None, git_dir: str | None, at_risk: list[str], base_oid: str
-) -> tuple[list[str], list[str]]:
+) -> tuple[list[str], Dirt | None]:
     """What removing would lose: the worktree's dirt (if `path`) and commits not in base; and
-    the unchanged `.worktreeinclude` copies it would delete (no loss)."""
+    the dirt itself (its unchanged `.worktreeinclude` copies are deleted: no loss)."""
     cwd = context.repo.toplevel
     # One rev-list for every tip. Commits first, the folder last: the folder's check is then the
     # last look before it is moved aside, as git's own check is the last before it deletes.
@@ -229,7 +256,7 @@ def _losses(
     problems = [dirt.describe()] if dirt else []
     if unmerged:
         problems.append(f"{len(unmerged)} commit(s) not merged into {context.base}")
-    return problems, dirt.copies if dirt else []
+    return problems, dirt
 
 
 def _remove_worktree(
@@ -241,7 +268,7 @@ def _remove_worktree(
     *,
     present: bool,
     force: bool,
-    copies: list[str],
+    dirt: Dirt | None,
 ) -> None:
     """Unlock and remove the registered worktree (prune it if its folder is gone).
 
@@ -254,7 +281,9 @@ def _remove_worktree(
         if tree.locked is not None:
             git.run(["worktree", "unlock", tree.path], cwd, check=False)
         moved = None
-        if present and (force or not has_submodules(tree.path, git_dir)):
+        links = dirt.links if dirt is not None else None
+        copies = dirt.copies if dirt is not None else []
+        if present and (force or not has_submodules(tree.path, git_dir, links)):
             moved = trash.move_aside(tree.path, context.repo.common_dir)
         if present and moved is None:
             for copy in copies:  # unchanged .worktreeinclude copies: no work, git would refuse
@@ -270,12 +299,13 @@ def _remove_worktree(
         removal.notes.append(f"{path} is not a registered worktree; left it alone")
 
 
-def has_submodules(path: str, git_dir: str | None = None) -> bool:
+def has_submodules(path: str, git_dir: str | None = None, links: list[str] | None = None) -> bool:
     """Whether the worktree holds a checked-out submodule (git's own test before a removal:
     a `modules` folder in its git dir, or a gitlink whose folder has a `.git`)."""
     if os.path.isdir(os.path.join(git_dir or private_git_dir(path), "modules")):
         return True
-    return any(os.path.lexists(os.path.join(path, link, ".git")) for link in gitlinks(path))
+    links = gitlinks(path) if links is None else links
+    return any(os.path.lexists(os.path.join(path, link, ".git")) for link in links)
 
 
 def _delete_branch(context: Context, removal: Removal, branch: str, branch_oid: str) -> None:
