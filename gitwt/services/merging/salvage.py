@@ -24,6 +24,7 @@ from dataclasses import dataclass, field
 
 from gitwt.errors import GitParallelError, Refused
 from gitwt.infra import git
+from gitwt.infra.git_output import split_z
 from gitwt.services.context import Context
 
 SALVAGE_PREFIX = "refs/parallel/salvage"
@@ -81,6 +82,7 @@ def snapshot_tree(top: str) -> tuple[str, list[Nested]]:
             git.run(["read-tree", head], top, extra_env=env)
         excluded = [f":(exclude,literal){inner.path}" for inner in nested]
         git.run(["add", "--all", "--force", "--", ".", *excluded], top, extra_env=env)
+        _store_unfiltered(top, env)
         for inner in nested:
             literal = f":(literal){inner.path}"
             unlink = ["rm", "--cached", "-r", "-q", "--ignore-unmatch", "--", literal]
@@ -88,6 +90,28 @@ def snapshot_tree(top: str) -> tuple[str, list[Nested]]:
             files = f"{inner.commit}^{{tree}}"
             git.run(["read-tree", f"--prefix={inner.path}/", files], top, extra_env=env)
         return git.out(["write-tree"], top, extra_env=env), nested
+
+
+def _store_unfiltered(top: str, env: dict[str, str]) -> None:
+    """Put each file into the snapshot as its bytes are on disk (DESIGN §7): `git add` runs
+    the repository's clean filters and line-ending conversion, which a salvage must not."""
+    listing = git.run(["ls-files", "-s", "-z"], top, extra_env=env).stdout
+    entries = [entry.split("\t", 1) for entry in split_z(listing)]
+    files = [(info.split()[0], path) for info, path in entries if info.startswith("100")]
+    if not files:
+        return
+    by_line = [path for _, path in files if "\n" not in path]
+    oids = git.out(
+        ["hash-object", "-w", "--no-filters", "--stdin-paths"],
+        top,
+        input="".join(f"{path}\n" for path in by_line).encode(),
+    ).split()
+    found = dict(zip(by_line, oids, strict=True))
+    for _, path in files:
+        if path not in found:  # a name with a newline: one process of its own
+            found[path] = git.out(["hash-object", "-w", "--no-filters", "--", path], top)
+    info = "".join(f"{mode} {found[path]}\t{path}\0" for mode, path in files)
+    git.run(["update-index", "-z", "--index-info"], top, input=info.encode(), extra_env=env)
 
 
 def _ref_tips(top: str) -> tuple[list[str], list[str]]:

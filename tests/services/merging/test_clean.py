@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import shutil
+import subprocess
 from collections.abc import Callable
 from pathlib import Path
 
@@ -139,6 +140,27 @@ def test_force_keeps_everything_in_a_salvage_ref(repo: Repo) -> None:
     # The unmerged commit is still reachable from the salvage ref.
     assert repo.git("log", "--format=%s", ref).splitlines()[1] == "add src/committed.txt"
     assert status_of(repo, "1")["state"] == "cleaned"
+
+
+def test_the_salvage_keeps_bytes_as_they_are_on_disk(repo: Repo) -> None:
+    """A clean filter and line-ending conversion rewrite what `git add` stores; the salvage
+    holds the files as the user left them, byte for byte (DESIGN §7)."""
+    repo.write(".gitattributes", "*.txt filter=shout\n*.crlf text eol=lf\n")
+    git(repo.path, "config", "filter.shout.clean", "tr a-z A-Z")
+    worktree = open_task(repo)
+    (worktree / "src").mkdir(exist_ok=True)
+    (worktree / "src/note.txt").write_bytes(b"quiet words\n")
+    (worktree / "src/dos.crlf").write_bytes(b"one\r\ntwo\r\n")
+    result = repo.cli("clean", "1", "--force")
+    assert result.code == 0, result.err
+    (ref,) = repo.git("for-each-ref", "--format=%(refname)", "refs/parallel/salvage/1/").split()
+    shown = [
+        subprocess.run(
+            ["git", "cat-file", "blob", f"{ref}:src/{name}"], cwd=repo.path, capture_output=True
+        ).stdout
+        for name in ("note.txt", "dos.crlf")
+    ]
+    assert shown == [b"quiet words\n", b"one\r\ntwo\r\n"]
 
 
 @pytest.mark.slow
