@@ -110,7 +110,7 @@ def test_malformed_edit_payloads_block(worktree: Path, tool_input: object) -> No
         b'{"tool_name": 5, "tool_input": {"file_path": "src/a.py"}}',
         b'{"tool_input": {"file_path": "src/a.py"}}',
         b'{"tool_name": "Write", "cwd": ["x"], "tool_input": {"file_path": "src/a.py"}}',
-        b'{"tool_name": "Write", "tool_input": {"file_path": "src/a\u0000.py"}}',
+        b'{"tool_name": "Write", "tool_input": {"file_path": "src/a\\u0000.py"}}',
     ],
     ids=[
         "lone-surrogate",
