@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import io
 import os
+import shutil
 import tarfile
 import tempfile
 from collections.abc import Iterable
@@ -100,14 +101,35 @@ def _extract(commit: str, folder: str, paths: list[str] | None, cwd: str) -> Non
         return
     pathspecs = ["--", *(f":(literal){path}" for path in paths)] if paths else []
     archive = git.run(["archive", "--format=tar", commit, *pathspecs], cwd).stdout
+    # Written member by member (tarfile's extraction filters need Python 3.11.4+; Debian 12's
+    # system Python is 3.11.2): files, folders and links that stay inside `folder`, nothing else.
     with tarfile.open(fileobj=io.BytesIO(archive)) as tar:
-        safe = []
         for member in tar.getmembers():
-            try:
-                safe.append(tarfile.data_filter(member, folder))
-            except tarfile.FilterError:
+            target = _inside(folder, member.name)
+            if target is None:
                 continue  # would land outside the folder: never written
-        tar.extractall(folder, members=safe, filter="fully_trusted")
+            if member.isdir():
+                os.makedirs(target, exist_ok=True)
+            elif member.isfile():
+                source = tar.extractfile(member)
+                if source is not None:
+                    os.makedirs(os.path.dirname(target), exist_ok=True)
+                    with open(target, "wb") as handle:
+                        shutil.copyfileobj(source, handle)
+            elif member.issym():
+                pointed = os.path.join(os.path.dirname(member.name), member.linkname)
+                if _inside(folder, pointed) is not None and not os.path.isabs(member.linkname):
+                    os.makedirs(os.path.dirname(target), exist_ok=True)
+                    os.symlink(member.linkname, target)
+
+
+def _inside(folder: str, name: str) -> str | None:
+    """Where `name` lands under `folder`, or None when it would leave it."""
+    if os.path.isabs(name):
+        return None
+    root = os.path.normpath(folder)
+    target = os.path.normpath(os.path.join(root, name))
+    return target if target.startswith(root + os.sep) else None
 
 
 def declarations(
