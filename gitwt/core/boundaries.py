@@ -27,9 +27,20 @@ TYPE_CHECKING = False
 if TYPE_CHECKING:  # no runtime import of typing or collections: they cost the hook milliseconds
     import re
     from collections.abc import Iterable, Sequence
-    from typing import Any, Protocol
+    from typing import Any, Protocol, TypedDict
 
     from gitwt.core.ownership import OwnershipMap
+    from gitwt.infra.task_record import ViolationRecord
+
+    class RulesContext(TypedDict, total=False):
+        """What Rules carry beside the check, for messages and the hooks' records (`extra`)."""
+
+        base: str
+        branch: str
+        worktree: str
+        title: str
+        spec: str
+        bookkeeping: list[list[object]]  # the unit's status marks in its plan (core.bookkeeping)
 
     class ChangeLike(Protocol):
         @property
@@ -55,14 +66,14 @@ class Rules:
         declared: list[str] | None,  # None: no declaration check
         ownership: OwnershipMap | CompiledOwnership | None = None,
         unowned: str = "allow",
-        extra: dict[str, Any] | None = None,  # base, branch, worktree... for messages
+        extra: RulesContext | None = None,
     ) -> None:
         self.task_id = task_id
         self.owner = owner
         self.declared = declared
         self.ownership = ownership
         self.unowned = unowned
-        self.extra = dict(extra or {})
+        self.extra: RulesContext = {**(extra or {})}
         self._declared_regex: re.Pattern[str] | None = None
 
     def __repr__(self) -> str:
@@ -133,12 +144,7 @@ class Rules:
             declared=None if declared is None else [entry["pattern"] for entry in declared],
             ownership=ownership,
             unowned=unowned,
-            extra={
-                key: value
-                for key, value in data.items()
-                if key
-                not in {"schema", "task", "owner", "declared", "declared_compiled", "ownership"}
-            },
+            extra=_context(data),
         )
         if declared is not None:
             # The stored regexes, not a recompile: the hook must not need the compiler.
@@ -147,6 +153,24 @@ class Rules:
                 data.get("declared_compiled"),
             )
         return rules
+
+
+def _context(data: dict[str, Any]) -> RulesContext:
+    """The context a rules file carries beside the check (`Rules.to_json` wrote it)."""
+    context: RulesContext = {}
+    if "base" in data:
+        context["base"] = data["base"]
+    if "branch" in data:
+        context["branch"] = data["branch"]
+    if "worktree" in data:
+        context["worktree"] = data["worktree"]
+    if "title" in data:
+        context["title"] = data["title"]
+    if "spec" in data:
+        context["spec"] = data["spec"]
+    if "bookkeeping" in data:
+        context["bookkeeping"] = data["bookkeeping"]
+    return context
 
 
 class Violation:
@@ -182,7 +206,7 @@ class Violation:
     def __repr__(self) -> str:
         return f"Violation({self.path!r}, {self.change!r}, {self.kind!r}, commit={self.commit!r})"
 
-    def to_json(self) -> dict[str, Any]:
+    def to_json(self) -> ViolationRecord:
         return {
             "path": self.path,
             "change": _change_name(self.change),

@@ -30,6 +30,7 @@ if TYPE_CHECKING:
     from collections.abc import Iterable, Mapping, Sequence
     from typing import Any
 
+    from gitwt.core.boundaries import RulesContext
     from gitwt.core.owner_index import CompiledOwnership
     from gitwt.core.ownership import OwnershipMap
 
@@ -125,7 +126,7 @@ def task_rules(
     unowned: str = "allow",
     spec_patterns: Sequence[str] | None = None,
     registry: Iterable[str] = (),
-    extra: Mapping[str, Any] | None = None,
+    extra: RulesContext | None = None,
 ) -> Rules:
     """The Rules of a task: its declaration (every source) and its owner's ownership rules.
 
@@ -136,7 +137,8 @@ def task_rules(
     """
     task_id = str(record["id"])
     if isinstance(record.get("bookkeeping"), list):  # its status marks in its plan (§2)
-        extra = {"bookkeeping": record["bookkeeping"], **(extra or {})}
+        marks: RulesContext = {"bookkeeping": record["bookkeeping"]}
+        extra = {**marks, **(extra or {})}
     if saved is not None and saved.task_id != task_id:
         saved = None
     if saved is not None:
@@ -166,8 +168,21 @@ def task_rules(
         declared.patterns,
         ownership=ownership,
         unowned=unowned,
-        extra=dict(extra or {}),
+        extra=extra,
     )
+
+
+def record_context(record: Mapping[str, Any]) -> RulesContext:
+    """Where a task lives (base, branch, worktree), from its record, for its Rules' messages:
+    the hook's rules for another task's record and the audit's rules take it from here."""
+    context: RulesContext = {}
+    if "base" in record:
+        context["base"] = record["base"]
+    if "branch" in record:
+        context["branch"] = record["branch"]
+    if "worktree" in record:
+        context["worktree"] = record["worktree"]
+    return context
 
 
 def role_rules(

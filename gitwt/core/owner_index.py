@@ -15,7 +15,18 @@ TYPE_CHECKING = False
 if TYPE_CHECKING:
     import re
     from collections.abc import Sequence
-    from typing import Any
+    from typing import Any, NotRequired, TypedDict
+
+    from gitwt.core.stored_regex import CompiledForm
+
+    class OwnerRuleJson(TypedDict):
+        """One CODEOWNERS rule as plain data for the hook (`compiled` only in the rules file)."""
+
+        regex: str
+        owners: list[str]
+        line: int
+        pattern: str
+        compiled: NotRequired[CompiledForm | None]
 
 
 def normalize_owner(token: str) -> str:
@@ -34,7 +45,7 @@ class OwnerRule:
         owners: tuple[str, ...],
         line: int,
         regex: str,
-        compiled: dict[str, Any] | None = None,  # compiled_form(regex), as stored
+        compiled: CompiledForm | None = None,  # compiled_form(regex), as stored
     ) -> None:
         self.pattern = pattern
         self.owners = owners
@@ -152,7 +163,7 @@ class CompiledOwnership:
             self._index = OwnerIndex(self.rules)
         return self._index.owners_of(path)
 
-    def compiled(self) -> list[dict[str, object]]:
+    def compiled(self) -> list[OwnerRuleJson]:
         return [
             {"regex": rule.regex, "owners": list(rule.owners), "line": rule.line,
              "pattern": rule.pattern}
@@ -160,8 +171,7 @@ class CompiledOwnership:
         ]  # fmt: skip
 
 
-def stored_rules(ownership: Any) -> list[dict[str, Any]]:
+def stored_rules(ownership: Any) -> list[OwnerRuleJson]:
     """An ownership map's rules as stored: provenance, regex and its compiled form."""
-    return [
-        {**rule, "compiled": compiled_form(str(rule["regex"]))} for rule in ownership.compiled()
-    ]
+    rules: list[OwnerRuleJson] = ownership.compiled()
+    return [{**rule, "compiled": compiled_form(rule["regex"])} for rule in rules]

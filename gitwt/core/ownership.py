@@ -11,9 +11,13 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 from functools import cached_property
+from typing import TYPE_CHECKING
 
 from gitwt.core.owner_index import OwnerIndex, normalize_owner
 from gitwt.errors import GitParallelError
+
+if TYPE_CHECKING:
+    from gitwt.core.owner_index import OwnerRuleJson
 
 _DIRECTORY_GROUP = "(?:(?P<ps_d>/)|$)"
 
@@ -158,7 +162,7 @@ class OwnershipMap:
         rule = self.rules[index]
         return Match(owners=rule.owners, rule=rule)
 
-    def compiled(self) -> list[dict[str, object]]:
+    def compiled(self) -> list[OwnerRuleJson]:
         """Plain data for the hook: it rebuilds the same matcher with `re` alone."""
         return [
             {

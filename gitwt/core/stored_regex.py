@@ -12,12 +12,24 @@ TYPE_CHECKING = False
 if TYPE_CHECKING:
     import re
     from collections.abc import Iterable
-    from typing import Any
+    from typing import TypedDict
+
+    class CompiledForm(TypedDict):
+        """What `_sre.compile` takes for one regex, as stored in a rules file."""
+
+        magic: int
+        codesize: int
+        flags: int
+        code: list[int]
+        groups: int
+        groupindex: dict[str, int]
+        indexgroup: list[str | None]
+
 
 DOTALL = 16  # re.DOTALL: a file name may hold a newline, and `.` means any character
 
 
-def compiled_form(regex: str) -> dict[str, Any] | None:
+def compiled_form(regex: str) -> CompiledForm | None:
     """What `re.compile(regex, DOTALL)` hands to `_sre.compile`, as JSON; None if unavailable."""
     try:
         import _sre  # type: ignore[import-not-found]
@@ -28,7 +40,7 @@ def compiled_form(regex: str) -> dict[str, Any] | None:
         indexgroup: list[str | None] = [None] * parsed.state.groups
         for name, number in groupindex.items():
             indexgroup[number] = name
-        form = {
+        form: CompiledForm = {
             "magic": _sre.MAGIC,
             "codesize": _sre.CODESIZE,
             "flags": DOTALL | parsed.state.flags,
@@ -43,7 +55,7 @@ def compiled_form(regex: str) -> dict[str, Any] | None:
         return None
 
 
-def _from_form(regex: str, form: dict[str, Any]) -> re.Pattern[str]:
+def _from_form(regex: str, form: CompiledForm) -> re.Pattern[str]:
     import _sre
 
     pattern: re.Pattern[str] = _sre.compile(
@@ -57,7 +69,7 @@ def _from_form(regex: str, form: dict[str, Any]) -> re.Pattern[str]:
     return pattern
 
 
-def compile_stored(regex: str, form: dict[str, Any] | None = None) -> re.Pattern[str]:
+def compile_stored(regex: str, form: CompiledForm | None = None) -> re.Pattern[str]:
     """The regex from its stored compiled form when this interpreter can take it, else `re`."""
     if form is not None:
         try:

@@ -14,8 +14,6 @@ from gitwt.hook.git_runner import GitDirs, HookError
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
-    from typing import Any
-
     from gitwt.infra.task_record import TaskRecord
 
 
@@ -66,12 +64,10 @@ def record_rules(record: TaskRecord) -> boundaries.Rules:
     """The rules another task commits under: the one builder, from its worktree's snapshot and
     its state record (the hook has no ownership map of its own: a task whose snapshot is gone
     is checked against its declaration)."""
-    from gitwt.core.declaration import task_rules
+    from gitwt.core.declaration import record_context, task_rules
     from gitwt.errors import GitParallelError
 
-    extra: dict[str, Any] = {
-        key: record[key] for key in ("base", "branch", "worktree") if key in record
-    }
+    extra = record_context(record)
     try:
         saved = rules_file.worktree_rules(record.get("worktree"))
         return task_rules(record, saved=saved, extra=extra)

@@ -8,7 +8,7 @@ written by older versions lack the newer ones, and readers use `.get` for those.
 
 from __future__ import annotations
 
-from typing import Any, TypedDict
+from typing import TypedDict
 
 
 class ProcessIdentity(TypedDict):
@@ -52,6 +52,18 @@ class WiringReport(TypedDict):
     notes: list[str]
 
 
+class ViolationRecord(TypedDict):
+    """One path a change set may not touch, as stored and reported (`core.boundaries.Violation`'s
+    `to_json`): in the record, in `merge`'s rejection, in `status` and `check --json`."""
+
+    path: str
+    change: str  # "added", "modified", "renamed"... (core.boundaries._change_name)
+    kind: str  # "undeclared" | "not-owned" | "unowned" | an audit finding's kind
+    rule: str
+    fix: str
+    commit: str | None
+
+
 class MergeOutcome(TypedDict, total=False):
     """What `merge` did with the task: `result` is one of services.merging.merge_results'."""
 
@@ -60,7 +72,7 @@ class MergeOutcome(TypedDict, total=False):
     commit: str | None  # merged: the merge commit
     old: str | None  # merged: base before it
     paths: list[str]  # conflicted: the conflicting paths
-    violations: list[dict[str, Any]]  # rejected: core.boundaries.Violation.to_json
+    violations: list[ViolationRecord]  # rejected
     test_exit: int  # failed: the test command's exit code
     log: str | None
     candidate: str | None
@@ -114,7 +126,7 @@ class TaskRecord(TypedDict, total=False):
     orphaned: bool
     user: str
     # what the hooks and merge found
-    violations: list[dict[str, Any]]  # core.boundaries.Violation.to_json
+    violations: list[ViolationRecord]
     merge: MergeOutcome | None
 
 

@@ -24,7 +24,7 @@ import os
 import re
 import sys
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING
 
 from gitwt.core import boundaries
 from gitwt.core.specs import same_id
@@ -32,6 +32,9 @@ from gitwt.core.task_ids import TASK_ID
 from gitwt.errors import GitParallelError
 from gitwt.infra import config as config_module
 from gitwt.infra import failpoints, git, remote
+
+if TYPE_CHECKING:
+    from gitwt.services.team.registry import Entry
 
 HOOK = "pre-receive"
 MARKER = "# git parallel server check"
@@ -160,7 +163,7 @@ def pushed_refs(lines: bytes) -> list[Pushed]:
 class Live:
     """The registry the push leaves: readable entries by id, and the ids of unreadable ones."""
 
-    entries: dict[str, Any]
+    entries: dict[str, Entry]
     unreadable: list[str]
 
 

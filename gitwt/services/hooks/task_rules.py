@@ -12,7 +12,7 @@ Two questions, one builder:
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from gitwt.core.boundaries import Rules
 from gitwt.core.declaration import task_rules
@@ -21,6 +21,9 @@ from gitwt.core.specs import Task
 from gitwt.hook.rules_file import rules_path, worktree_rules
 from gitwt.infra import state
 from gitwt.services.context import Context
+
+if TYPE_CHECKING:
+    from gitwt.core.boundaries import RulesContext
 
 
 def save_rules(git_dir: str, rules: Rules) -> None:
@@ -32,7 +35,7 @@ def current_rules(
     context: Context,
     record: Mapping[str, Any] | None,
     task: Task | None = None,
-    extra: Mapping[str, Any] | None = None,
+    extra: RulesContext | None = None,
 ) -> Rules:
     """The task's rules compiled now: its spec's files (when `task` is given), its record's
     files and claims, this repository's ownership map."""

@@ -20,7 +20,7 @@ from typing import Any
 
 from gitwt.core import bookkeeping, boundaries
 from gitwt.infra import git, state
-from gitwt.infra.task_record import TaskRecord
+from gitwt.infra.task_record import TaskRecord, ViolationRecord
 from gitwt.services.context import Context
 from gitwt.services.merging import authority, plan_texts
 from gitwt.services.tasks import orphans
@@ -193,7 +193,7 @@ def _changes_of(
     return found, [next(blocks) for _ in pairs]
 
 
-Findings = dict[str, list[dict[str, Any]]]
+Findings = dict[str, list[ViolationRecord]]  # task id -> the branch audit's findings
 
 
 def _fork_of(context: Context, branch: Branch) -> Callable[[], str | None]:

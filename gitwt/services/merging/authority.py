@@ -30,7 +30,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from gitwt.core import boundaries
-from gitwt.core.declaration import record_patterns, task_rules
+from gitwt.core.declaration import record_context, record_patterns, task_rules
 from gitwt.core.plan_bookkeeping import as_json
 from gitwt.core.specs import Task, same_id
 from gitwt.errors import GitParallelError
@@ -197,7 +197,7 @@ def verdict(
             checked,
             ownership=context.ownership,
             unowned=context.config.unowned,
-            extra={key: record[key] for key in ("base", "branch", "worktree") if key in record},
+            extra=record_context(record),
         )
     except GitParallelError as error:  # a malformed record: nothing of it can be trusted
         rules = task_rules({"id": task_id, "owner": owner}, ownership=context.ownership)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import time
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING
 
 from gitwt.errors import Refused
 from gitwt.infra import failpoints, state
@@ -14,6 +14,9 @@ from gitwt.services.hooks import base_guard
 from gitwt.services.merging import trash
 from gitwt.services.tasks import agent_files
 from gitwt.services.team import team_seam
+
+if TYPE_CHECKING:
+    from gitwt.services.merging.worktree_removal import RemovalReport
 
 FINISHED = frozenset(
     {
@@ -32,7 +35,7 @@ FINISHED = frozenset(
 class TaskCleanup:
     task_id: str
     cleaned: bool
-    removal: dict[str, Any] | None = None
+    removal: RemovalReport | None = None
     refused: str | None = None
     hint: str | None = None
 

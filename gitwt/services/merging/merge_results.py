@@ -7,6 +7,7 @@ from typing import Any
 
 from gitwt.infra import state
 from gitwt.infra.git_output import LineCount
+from gitwt.infra.task_record import ViolationRecord
 from gitwt.services.context import Context
 
 MERGED, CONFLICTED, REJECTED, FAILED, SKIPPED, CLEAN = (
@@ -27,7 +28,7 @@ class TaskResult:
     commit: str | None = None
     paths: list[str] = field(default_factory=list)
     reason: str = ""
-    violations: list[dict[str, Any]] = field(default_factory=list)
+    violations: list[ViolationRecord] = field(default_factory=list)
     lines: dict[str, LineCount] = field(default_factory=dict)
     log: str | None = None
 

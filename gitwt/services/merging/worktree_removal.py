@@ -9,7 +9,7 @@ import contextlib
 import os
 import time
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TypedDict
 
 from gitwt.errors import GitParallelError, Refused
 from gitwt.infra import failpoints, git, git_output
@@ -122,6 +122,16 @@ def unmerged_commits(tips: list[str], base: str, cwd: str) -> list[str]:
 # --- salvage and removal ---------------------------------------------------------------------
 
 
+class RemovalReport(TypedDict):
+    """What a removal did, as `clean --json`, the record's `removed` and the event show it."""
+
+    id: str
+    worktree_removed: bool
+    branch_deleted: bool
+    salvage_ref: str | None
+    notes: list[str]
+
+
 @dataclass
 class Removal:
     task_id: str
@@ -130,7 +140,7 @@ class Removal:
     salvage_ref: str | None = None
     notes: list[str] = field(default_factory=list)
 
-    def to_json(self) -> dict[str, Any]:
+    def to_json(self) -> RemovalReport:
         return {
             "id": self.task_id,
             "worktree_removed": self.worktree_removed,

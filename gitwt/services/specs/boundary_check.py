@@ -29,7 +29,7 @@ from gitwt.services.hooks.task_rules import current_rules
 if TYPE_CHECKING:
     from collections.abc import Sequence
 
-    from gitwt.core.boundaries import ChangeLike
+    from gitwt.core.boundaries import ChangeLike, RulesContext
 
 ROLE_VARIABLE = "GIT_PARALLEL_ROLE"
 ROLE_CONFIG = "parallel.role"
@@ -48,10 +48,13 @@ class CheckResult:
         return not self.violations
 
 
-def rules_for_task(context: Context, task: Task, **extra: str) -> boundaries.Rules:
+def rules_for_task(
+    context: Context, task: Task, where: RulesContext | None = None
+) -> boundaries.Rules:
     """The compiled rules of a task, as `start` saves them into its worktree."""
     record = state.read_task(context.repo.common_dir, task.id)
-    return current_rules(context, record, task, {"title": task.title, "spec": task.source, **extra})
+    spec: RulesContext = {"title": task.title, "spec": task.source}
+    return current_rules(context, record, task, {**spec, **(where or {})})
 
 
 def resolve_role(

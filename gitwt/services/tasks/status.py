@@ -14,17 +14,17 @@ import time
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from itertools import combinations
-from typing import Any
 
 from gitwt.core import boundaries
 from gitwt.core.bookkeeping import entry_for
 from gitwt.core.specs import same_id
 from gitwt.infra import git, state
-from gitwt.infra.task_record import TaskRecord
+from gitwt.infra.task_record import TaskRecord, ViolationRecord
 from gitwt.services.context import Context
 from gitwt.services.merging import audit
 from gitwt.services.merging.forecast import ChangeSet, forecast
-from gitwt.services.tasks import orphans
+from gitwt.services.tasks import machine_use, orphans
+from gitwt.services.tasks.machine_use import Resources
 
 BASE = "base"  # the name the forecast uses for the integration branch
 PATHS_CACHE = "status-paths.json"  # in parallel/: "<new> <old>" -> the paths that diff changes
@@ -45,14 +45,14 @@ class TaskStatus:
     files: list[str] = field(default_factory=list)
     conflicts_with: dict[str, list[str]] = field(default_factory=dict)  # other id/base -> paths
     commits: set[str] | None = None  # the branch's commits not in base; None: not looked up
-    audited: list[dict[str, Any]] = field(default_factory=list)  # the branch audit's findings
+    audited: list[ViolationRecord] = field(default_factory=list)  # the branch audit's findings
 
     @property
     def id(self) -> str:
         return str(self.record["id"])
 
     @property
-    def violations(self) -> list[dict[str, Any]]:
+    def violations(self) -> list[ViolationRecord]:
         """The branch audit's findings, plus recorded violations whose commit is still on the
         branch (an amended or dropped commit no longer counts), each once."""
         recorded = self.record.get("violations") or []
@@ -114,29 +114,8 @@ class StatusReport:
     def speedup(self) -> float | None:
         return speedup(task.record for task in self.tasks)
 
-    def resources(self) -> dict[str, Any]:
-        return {
-            "tasks_cpu_percent": round(sum(task.cpu_percent or 0 for task in self.tasks), 1),
-            "tasks_rss_bytes": sum(task.rss or 0 for task in self.tasks),
-            "memory_percent": memory_percent(),
-            "load_percent": round(100 * os.getloadavg()[0] / (os.cpu_count() or 1), 1),
-            "cpus": os.cpu_count(),
-        }
-
-
-def memory_percent() -> float:
-    """Memory in use, as psutil.virtual_memory().percent on Linux, from /proc/meminfo: status
-    needs psutil (15-30 ms to import) only when a task runs."""
-    try:
-        with open("/proc/meminfo", encoding="ascii") as handle:
-            fields = dict(line.split(":", 1) for line in handle if ":" in line)
-        total = int(fields["MemTotal"].split()[0])
-        available = int(fields["MemAvailable"].split()[0])
-    except (OSError, KeyError, ValueError):
-        import psutil
-
-        return float(psutil.virtual_memory().percent)
-    return round(100.0 * (total - available) / total, 1) if total else 0.0
+    def resources(self) -> Resources:
+        return machine_use.resources(self.tasks)
 
 
 def _branch_tips(cwd: str) -> tuple[dict[str, str], dict[str, str]]:

@@ -9,6 +9,7 @@ from __future__ import annotations
 import os
 import time
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 from gitwt.core.declaration import declared_by
 from gitwt.core.ref_names import is_valid_branch_name
@@ -16,6 +17,9 @@ from gitwt.errors import GitParallelError
 from gitwt.infra import failpoints, git, git_output
 from gitwt.infra.task_record import TaskRecord
 from gitwt.services.context import Context
+
+if TYPE_CHECKING:
+    from gitwt.core.boundaries import RulesContext
 
 LOCK_REASON = "git parallel {id}"
 
@@ -176,7 +180,7 @@ def save_task_rules(context: Context, record: TaskRecord, git_dir: str) -> None:
     """Compile the task's declaration and owner rules into its worktree, for the hooks."""
     from gitwt.services.hooks.task_rules import current_rules, save_rules
 
-    extra = {
+    extra: RulesContext = {
         "base": record["base"],
         "branch": record["branch"],
         "worktree": record["worktree"],
