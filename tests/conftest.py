@@ -30,7 +30,11 @@ def isolated_git(tmp_path_factory: pytest.TempPathFactory, monkeypatch: pytest.M
     monkeypatch.setenv("NO_COLOR", "1")
     # COLUMNS/LINES: pytest-xdist's workers inherit a width; a report in a pipe must not fold
     # unless the test asks for a width itself.
+    # The CLI and hooks run as a user's do: their bytecode is cached after the first run (pip
+    # compiles it; Python writes it). With PYTHONDONTWRITEBYTECODE inherited from the caller,
+    # every process would compile gitwt from source again (a third of a command's start-up).
     for name in (
+        "PYTHONDONTWRITEBYTECODE",
         "GIT_DIR",
         "GIT_WORK_TREE",
         "GIT_INDEX_FILE",
