@@ -23,9 +23,10 @@ from __future__ import annotations
 import os
 from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 from gitwt.errors import GitParallelError, Refused
+from gitwt.infra.json_payload import JsonObject
 from gitwt.services import json_reports
 from gitwt.services.tasks.batch import BatchReport as BatchResult
 from gitwt.services.tasks.waiting import Progress
@@ -90,7 +91,7 @@ class PlanResult:
     def exit_code(self) -> int:
         return self.report.exit_code
 
-    def to_json(self) -> dict[str, Any]:
+    def to_json(self) -> JsonObject:
         return json_reports.plan_json(self.report, self.base)
 
 
@@ -103,7 +104,7 @@ class NextResult:
         """The task ids that can start now, in plan order (what `start --next` starts)."""
         return self.report.ids
 
-    def to_json(self) -> dict[str, Any]:
+    def to_json(self) -> JsonObject:
         return json_reports.next_json(self.report)
 
 
@@ -117,10 +118,10 @@ class StartResult:
         return not self.report.failed
 
     @property
-    def tasks(self) -> list[dict[str, Any]]:
+    def tasks(self) -> list[JsonObject]:
         return self.to_json()["tasks"]  # type: ignore[no-any-return]
 
-    def to_json(self) -> dict[str, Any]:
+    def to_json(self) -> JsonObject:
         return json_reports.start_json(self.report)
 
 
@@ -129,10 +130,10 @@ class StatusResult:
     report: StatusReport
 
     @property
-    def tasks(self) -> list[dict[str, Any]]:
+    def tasks(self) -> list[JsonObject]:
         return self.to_json()["tasks"]  # type: ignore[no-any-return]
 
-    def to_json(self) -> dict[str, Any]:
+    def to_json(self) -> JsonObject:
         return json_reports.status_json(self.report)
 
 
@@ -145,7 +146,7 @@ class MergeResult:
         """Every requested task merged (with `dry_run`: would merge cleanly); `merge` exit 0."""
         return self.report.ok
 
-    def to_json(self) -> dict[str, Any]:
+    def to_json(self) -> JsonObject:
         return json_reports.merge_json(self.report)
 
 
@@ -158,7 +159,7 @@ class CleanResult:
         """Nothing was refused (`clean` exit 0)."""
         return not any(item.refused for item in self.report)
 
-    def to_json(self) -> dict[str, Any]:
+    def to_json(self) -> JsonObject:
         return json_reports.clean_json(self.report)
 
 

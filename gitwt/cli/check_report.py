@@ -7,12 +7,13 @@ from typing import TYPE_CHECKING, Any, TextIO
 
 from gitwt.cli.report import paint, schema, table
 from gitwt.core.display import quote_path
+from gitwt.infra.json_payload import JsonObject
 
 if TYPE_CHECKING:
     from gitwt.services.specs.claim_check import ClaimsReport
 
 
-def check_json(result: Any) -> dict[str, Any]:
+def check_json(result: Any) -> JsonObject:
     rules = result.rules
     return {
         "schema": schema("check"),
@@ -125,7 +126,7 @@ def guard_installed(guard: Any, stream: TextIO = sys.stdout) -> None:
         stream.write(f"  {hook}: {quote_path(slot)}\n")
 
 
-def hooks_json(found: list[Any], guard: Any) -> dict[str, Any]:
+def hooks_json(found: list[Any], guard: Any) -> JsonObject:
     return {
         "schema": schema("hooks"),
         "worktrees": [entry.to_json() for entry in found],
@@ -133,7 +134,7 @@ def hooks_json(found: list[Any], guard: Any) -> dict[str, Any]:
     }
 
 
-def server_hook_json(check: str | None, chained: str | None) -> dict[str, Any]:
+def server_hook_json(check: str | None, chained: str | None) -> JsonObject:
     return {
         "schema": schema("hooks-server"),
         "installed": check is not None,

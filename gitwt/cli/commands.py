@@ -6,12 +6,13 @@ import contextlib
 import os
 import sys
 from collections.abc import Callable
-from typing import Any, NoReturn
+from typing import NoReturn
 
 import click
 
 from gitwt import __version__
 from gitwt.errors import EXIT_USAGE, GitParallelError, one_line
+from gitwt.infra.json_payload import JsonObject
 
 COMPLETE_VAR = "_GIT_PARALLEL_COMPLETE"
 EXIT_PIPE = 141  # what a shell reports for a process that SIGPIPE ended, as for git
@@ -20,7 +21,7 @@ CONTEXT_SETTINGS = {"help_option_names": ["-h", "--help"], "max_content_width": 
 
 def emit(
     as_json: bool,
-    to_json: Callable[[], dict[str, Any]],
+    to_json: Callable[[], JsonObject],
     to_text: Callable[[], None],
     exit_code: int,
 ) -> NoReturn:

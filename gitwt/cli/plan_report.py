@@ -7,7 +7,7 @@ file and line, because a declaration nobody can check gives false safety.
 from __future__ import annotations
 
 import sys
-from typing import TYPE_CHECKING, Any, TextIO
+from typing import TYPE_CHECKING, TextIO
 
 from gitwt.cli.report import (
     fitted,
@@ -20,6 +20,7 @@ from gitwt.cli.report import (
     wrapped,
 )
 from gitwt.core.display import path_list
+from gitwt.infra.json_payload import JsonObject
 from gitwt.services.json_reports import origins_of
 from gitwt.services.json_reports import plan_json as plan_json
 from gitwt.services.json_reports import specs_json as specs_json
@@ -292,7 +293,7 @@ def _shared_text(entries: list[SpecEntry], stream: TextIO, width: int | None) ->
         stream.write(wrapped(", ".join(ids), width))
 
 
-def front_matter_json(written: list[Written]) -> dict[str, Any]:
+def front_matter_json(written: list[Written]) -> JsonObject:
     return {
         "schema": schema("specs-front-matter"),
         "written": [

@@ -7,6 +7,7 @@ from typing import Any, TextIO
 
 from gitwt.cli.report import duration, paint, schema, size, table
 from gitwt.core.display import path_list, quote_path
+from gitwt.infra.json_payload import JsonObject
 from gitwt.infra.task_record import TaskRecord
 
 
@@ -163,7 +164,7 @@ def _resources_line(result: Any) -> str:
     )
 
 
-def stop_json(results: list[Any]) -> dict[str, Any]:
+def stop_json(results: list[Any]) -> JsonObject:
     return {
         "schema": schema("stop"),
         "tasks": [
@@ -191,7 +192,7 @@ def stop_text(results: list[Any], stream: TextIO = sys.stdout) -> None:
         stream.write(f"stopped {item.task_id}{note}{extra}\n")
 
 
-def claim_json(result: Any) -> dict[str, Any]:
+def claim_json(result: Any) -> JsonObject:
     return {
         "schema": schema("claim"),
         "id": result.task_id,

@@ -26,6 +26,10 @@ from typing import Any
 
 from gitwt.core.display import quote_path
 
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from gitwt.infra.json_payload import JsonObject
+
 
 @dataclass(frozen=True)
 class HookEntry:
@@ -89,9 +93,9 @@ def known_agents() -> str:
     return ", ".join(sorted(AGENTS))
 
 
-def handler(agent: AgentFormat, entry: HookEntry, command: str) -> dict[str, Any]:
+def handler(agent: AgentFormat, entry: HookEntry, command: str) -> JsonObject:
     """The hook handler of one entry, in the agent's own fields."""
-    found: dict[str, Any] = {"type": "command", "command": command, "timeout": agent.timeout}
+    found: JsonObject = {"type": "command", "command": command, "timeout": agent.timeout}
     if agent.named_hooks:
         found["name"] = f"git-parallel-{entry.what}"
         found["description"] = f"git parallel: the task's {entry.what} check"
@@ -100,7 +104,7 @@ def handler(agent: AgentFormat, entry: HookEntry, command: str) -> dict[str, Any
 
 def add_hooks(
     settings: Mapping[str, Any], agent: AgentFormat, commands: Mapping[str, str]
-) -> dict[str, Any]:
+) -> JsonObject:
     """`settings` with our hooks added (a group per hook, after the user's); a hook already
     there (the same command on the same event) is not added twice. Raises ValueError when the
     file's `hooks` is not the shape the agent reads."""
@@ -122,14 +126,14 @@ def add_hooks(
     return merged
 
 
-def remove_hooks(settings: Mapping[str, Any], commands: Sequence[str]) -> dict[str, Any]:
+def remove_hooks(settings: Mapping[str, Any], commands: Sequence[str]) -> JsonObject:
     """`settings` without the handlers running one of `commands`; a group, event or `hooks`
     left empty by that goes too."""
     result = dict(settings)
     hooks = result.get("hooks")
     if not isinstance(hooks, dict):
         return result
-    kept_events: dict[str, Any] = {}
+    kept_events: JsonObject = {}
     for event, groups in hooks.items():
         if not isinstance(groups, list):
             kept_events[event] = groups

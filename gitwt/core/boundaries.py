@@ -27,9 +27,10 @@ TYPE_CHECKING = False
 if TYPE_CHECKING:  # no runtime import of typing or collections: they cost the hook milliseconds
     import re
     from collections.abc import Iterable, Sequence
-    from typing import Any, Protocol, TypedDict
+    from typing import Protocol, TypedDict
 
     from gitwt.core.ownership import OwnershipMap
+    from gitwt.infra.json_payload import JsonObject
     from gitwt.infra.task_record import ViolationRecord
 
     class RulesContext(TypedDict, total=False):
@@ -88,7 +89,7 @@ class Rules:
             self._declared_regex = alternation(compile_regex(p) for p in self.declared)
         return self._declared_regex.fullmatch(path) is not None
 
-    def to_json(self) -> dict[str, Any]:
+    def to_json(self) -> JsonObject:
         from gitwt.core.patterns import compile_regex
 
         declared = None
@@ -115,7 +116,7 @@ class Rules:
         }
 
     @classmethod
-    def from_json(cls, data: dict[str, Any]) -> Rules:
+    def from_json(cls, data: JsonObject) -> Rules:
         if not isinstance(data, dict) or data.get("schema") != RULES_SCHEMA:
             schema = data.get("schema") if isinstance(data, dict) else None
             raise ValueError(f"unknown rules schema {schema!r}")
@@ -155,7 +156,7 @@ class Rules:
         return rules
 
 
-def _context(data: dict[str, Any]) -> RulesContext:
+def _context(data: JsonObject) -> RulesContext:
     """The context a rules file carries beside the check (`Rules.to_json` wrote it)."""
     context: RulesContext = {}
     if "base" in data:

@@ -15,6 +15,7 @@ from gitwt.errors import GitParallelError
 
 if TYPE_CHECKING:
     from gitwt.core.specs import Task
+    from gitwt.infra.json_payload import JsonObject
 
 MAX_FRONT_MATTER_CHARS = 256 * 1024
 MAX_EXPANDED_NODES = 100_000
@@ -29,7 +30,7 @@ class FrontMatterError(GitParallelError):
 
 @dataclass
 class FrontMatter:
-    data: dict[str, Any] | None  # None: the spec has no front matter
+    data: JsonObject | None  # None: the spec has no front matter
     body: str
     body_line: int = 1  # the spec line the body starts at (1-based)
     file_lines: list[int] = field(default_factory=list)  # the line of each `files` item

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Collection, Mapping
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 from gitwt.core.formats import claims as judge
 from gitwt.core.formats.plan_units import TASK, ParallelClaim
@@ -20,6 +20,7 @@ if TYPE_CHECKING:
     from gitwt.core.formats.claims import ClaimVerdict
     from gitwt.core.legacy_tokens import TrackedIndex
     from gitwt.core.plan_index import Named, PlanSource
+    from gitwt.infra.json_payload import JsonObject
 
 
 @dataclass(frozen=True)
@@ -40,7 +41,7 @@ class ClaimCheck:
         claim = self.verdict.claim
         return (claim.level, self.unit, tuple(sorted(self.between)), claim.marker)
 
-    def to_json(self) -> dict[str, Any]:
+    def to_json(self) -> JsonObject:
         claim = self.verdict.claim
         return {
             "level": claim.level,

@@ -19,6 +19,7 @@ from gitwt.errors import GitParallelError
 
 if TYPE_CHECKING:  # the legacy reader loads only when a legacy spec is read
     from gitwt.core.legacy_tokens import TrackedIndex
+    from gitwt.infra.json_payload import JsonObject
 
 SPEC_NAME = re.compile(r"SPEC-(?P<id>[A-Za-z0-9][A-Za-z0-9._]*?)(?:-.*)?\.md", re.IGNORECASE)
 
@@ -98,7 +99,7 @@ def id_key(task_id: str) -> tuple[int, int | str]:
 # --- parsing (pure) --------------------------------------------------------------------------
 
 
-def split_front_matter(text: str, source: str) -> tuple[dict[str, Any] | None, str]:
+def split_front_matter(text: str, source: str) -> tuple[JsonObject | None, str]:
     """The front matter's mapping (None without one) and the body after it."""
     from gitwt.core import front_matter
 

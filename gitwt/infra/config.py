@@ -8,6 +8,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from gitwt.errors import GitParallelError
+from gitwt.infra.json_payload import JsonObject
 
 CONFIG_FILE = ".gitparallel.toml"
 PYPROJECT = "pyproject.toml"
@@ -54,7 +55,7 @@ class Config:
     # give its specs a status and an order for `next`. A missing file is no roadmap.
     roadmap: str = DEFAULT_ROADMAP
     mark_done: bool = True  # `merge` records each merged unit as done in its own plan (§6)
-    tasks: dict[str, dict[str, Any]] = field(default_factory=dict)
+    tasks: dict[str, JsonObject] = field(default_factory=dict)
 
 
 def _fail(key: str, source: str, problem: str) -> ConfigError:
@@ -106,7 +107,7 @@ def _template(value: Any, key: str, source: str) -> str:
     return text
 
 
-def validate(raw: dict[str, Any], source: str) -> Config:
+def validate(raw: JsonObject, source: str) -> Config:
     values: dict[str, Any] = {"source": source}
     for key, value in raw.items():
         match key:
@@ -164,10 +165,10 @@ def validate(raw: dict[str, Any], source: str) -> Config:
     return Config(**values)
 
 
-def _tasks(value: Any, source: str) -> dict[str, dict[str, Any]]:
+def _tasks(value: Any, source: str) -> dict[str, JsonObject]:
     if not isinstance(value, dict):
         raise _fail("tasks", source, "must be a table of [tasks.<id>] tables")
-    tasks: dict[str, dict[str, Any]] = {}
+    tasks: dict[str, JsonObject] = {}
     for task_id, table in value.items():
         if not isinstance(table, dict):
             raise _fail(f"tasks.{task_id}", source, "must be a table")
@@ -239,7 +240,7 @@ def _from_texts(texts: dict[str, bytes | None]) -> Config:
     return Config()
 
 
-def _parse_toml(data: bytes, shown: str) -> dict[str, Any]:
+def _parse_toml(data: bytes, shown: str) -> JsonObject:
     try:
         return tomllib.loads(data.decode("utf-8"))
     except tomllib.TOMLDecodeError as exc:

@@ -16,6 +16,8 @@ import time
 from collections.abc import Iterator
 from typing import Any, cast
 
+from gitwt.infra.json_payload import JsonObject
+
 # The task states and the record reader live in `records` (the hooks read records without this
 # module's imports); re-exported here for the writers.
 from gitwt.infra.records import (
@@ -222,7 +224,7 @@ def append_event(common_dir: str, kind: str, **fields: Any) -> None:
         os.close(handle)
 
 
-def read_events(common_dir: str) -> list[dict[str, Any]]:
+def read_events(common_dir: str) -> list[JsonObject]:
     path = os.path.join(state_dir(common_dir), "events.jsonl")
     try:
         with open(path, encoding="utf-8") as handle:

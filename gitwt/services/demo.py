@@ -17,6 +17,7 @@ from collections.abc import Sequence
 from typing import Any
 
 from gitwt.errors import GitParallelError
+from gitwt.infra.json_payload import JsonObject
 
 SPECS: dict[str, tuple[str, str, list[str], list[str]]] = {
     "101": ("Recipe catalogue", "@agent-a", ["app/recipes.py", "tests/test_recipes.py"], []),
@@ -87,11 +88,11 @@ class Narrator:
             )
         return result
 
-    def status(self) -> dict[str, Any]:
-        report: dict[str, Any] = json.loads(self.run(["status", "--json"], show=False).stdout)
+    def status(self) -> JsonObject:
+        report: JsonObject = json.loads(self.run(["status", "--json"], show=False).stdout)
         return report
 
-    def wait_for(self, ids: Sequence[str], timeout: float = 120) -> dict[str, Any]:
+    def wait_for(self, ids: Sequence[str], timeout: float = 120) -> JsonObject:
         """`git parallel wait IDS` (exit 1 is a task that failed: the demo shows it), then the
         status report for the figures the summary prints."""
         self.run(["wait", "--timeout", f"{timeout:.0f}", *ids], show=False, expect=(0, 1))

@@ -8,6 +8,8 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
+from gitwt.infra.json_payload import JsonObject
+
 if TYPE_CHECKING:
     from gitwt.core.next_selection import NextUnit
     from gitwt.core.provenance import Origin
@@ -28,7 +30,7 @@ def origins_of(task: Task) -> list[Origin]:
     return [task.origin_of(p) or Origin(p, task.source, 0, "config") for p in task.files]
 
 
-def plan_json(report: PlanReport, base: str) -> dict[str, Any]:
+def plan_json(report: PlanReport, base: str) -> JsonObject:
     result, survey = report.plan, report.survey
     return {
         "schema": schema("plan"),
@@ -80,7 +82,7 @@ def plan_json(report: PlanReport, base: str) -> dict[str, Any]:
     }
 
 
-def specs_json(entries: list[SpecEntry]) -> dict[str, Any]:
+def specs_json(entries: list[SpecEntry]) -> JsonObject:
     """`specs --json`: each spec, and each unit of a plan another tool wrote (its format, the
     plan's own id, its line and the units the plan says it may run beside)."""
     listed = []
@@ -106,7 +108,7 @@ def specs_json(entries: list[SpecEntry]) -> dict[str, Any]:
     return {"schema": schema("specs"), "specs": listed}
 
 
-def merge_json(result: Any) -> dict[str, Any]:
+def merge_json(result: Any) -> JsonObject:
     return {
         "schema": schema("merge"),
         "base": result.base,
@@ -124,7 +126,7 @@ def waits_for(record: TaskRecord, seen: str | None = None) -> list[WaitReason]:
     return list(record.get("waiting") or [])
 
 
-def start_json(result: Any) -> dict[str, Any]:
+def start_json(result: Any) -> JsonObject:
     return {
         "schema": schema("start"),
         "base": result.base,
@@ -147,7 +149,7 @@ def start_json(result: Any) -> dict[str, Any]:
     }
 
 
-def status_json(result: Any) -> dict[str, Any]:
+def status_json(result: Any) -> JsonObject:
     return {
         "schema": schema("status"),
         "base": result.base,
@@ -186,7 +188,7 @@ def status_json(result: Any) -> dict[str, Any]:
     }
 
 
-def clean_json(results: list[Any]) -> dict[str, Any]:
+def clean_json(results: list[Any]) -> JsonObject:
     return {
         "schema": schema("clean"),
         "tasks": [
@@ -202,10 +204,10 @@ def clean_json(results: list[Any]) -> dict[str, Any]:
     }
 
 
-def next_json(report: NextReport) -> dict[str, Any]:
+def next_json(report: NextReport) -> JsonObject:
     """`next --json`: the set that can start now, and every unit left out with its reason."""
 
-    def unit(candidate: NextUnit) -> dict[str, Any]:
+    def unit(candidate: NextUnit) -> JsonObject:
         return {
             "id": candidate.id,
             "label": candidate.label,

@@ -44,6 +44,10 @@ from gitwt.core.formats.taskmaster_file import (
 from gitwt.core.provenance import Ignored
 from gitwt.core.task_ids import is_task_id
 
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from gitwt.infra.json_payload import JsonObject
+
 NAME = "taskmaster"
 ROOT = ".taskmaster/"  # the planning folder: its files are bookkeeping, never a task's work
 SHORT = "tm"
@@ -91,7 +95,7 @@ def read(files: Mapping[str, str]) -> PlanReading:
 @dataclass
 class _Parsed:
     native: str
-    data: dict[str, Any]
+    data: JsonObject
     position: int
     line: int
     subtasks: list[_Parsed] = field(default_factory=list)
@@ -193,7 +197,7 @@ def _text(value: object) -> str:
     return value.strip() if isinstance(value, str) else ""
 
 
-def _status(data: dict[str, Any]) -> str:
+def _status(data: JsonObject) -> str:
     status = data.get("status")
     return _STATUS.get(status.strip().lower(), OPEN) if isinstance(status, str) else OPEN
 

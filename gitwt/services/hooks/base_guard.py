@@ -23,11 +23,11 @@ from __future__ import annotations
 
 import os
 from dataclasses import dataclass, field
-from typing import Any
 
 from gitwt.errors import GitParallelError
 from gitwt.hook.hook_modes import BASE_GUARD_MARKER, GUARD, SAVED_SUFFIX
 from gitwt.infra import git, git_output, state
+from gitwt.infra.json_payload import JsonObject
 from gitwt.services.hooks import installer
 from gitwt.services.tasks.shims import check_shim
 
@@ -50,7 +50,7 @@ class GuardState:
     note: str | None = None  # said to the user: why the guard went per worktree
     problems: list[str] = field(default_factory=list)
 
-    def to_json(self) -> dict[str, Any]:
+    def to_json(self) -> JsonObject:
         return {
             "installed": self.where != "none",
             "where": self.where,

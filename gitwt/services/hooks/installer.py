@@ -22,12 +22,13 @@ import os
 import shutil
 import time
 from dataclasses import dataclass, field
-from typing import Any, TypedDict
+from typing import TypedDict
 
 from gitwt.errors import GitParallelError
 from gitwt.hook import rules_file
 from gitwt.hook.hook_modes import CHECKED_HOOKS, GUARD, TASK
 from gitwt.infra import git, state
+from gitwt.infra.json_payload import JsonObject
 from gitwt.services.tasks.shims import check_shim, interpreter, pass_through_shim
 
 HOOKS_DIR = "parallel-hooks"  # in the worktree's private git dir
@@ -313,7 +314,7 @@ class WorktreeHooks:
     chain: str | None
     problems: list[str] = field(default_factory=list)
 
-    def to_json(self) -> dict[str, Any]:
+    def to_json(self) -> JsonObject:
         return {
             "path": self.path,
             "branch": self.branch,

@@ -16,10 +16,10 @@ import os
 import re
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
-from typing import Any
 
 from gitwt.core import bookkeeping, boundaries
 from gitwt.infra import git, state
+from gitwt.infra.json_payload import JsonObject
 from gitwt.infra.task_record import TaskRecord, ViolationRecord
 from gitwt.services.context import Context
 from gitwt.services.merging import authority, plan_texts
@@ -122,7 +122,7 @@ def _cache_path(common_dir: str) -> str:
     return os.path.join(state.state_dir(common_dir), CACHE_FILE)
 
 
-def _read_cache(common_dir: str) -> dict[str, Any]:
+def _read_cache(common_dir: str) -> JsonObject:
     try:
         with open(_cache_path(common_dir), encoding="utf-8") as handle:
             data = json.load(handle)

@@ -7,6 +7,7 @@ from typing import Any
 
 from gitwt.infra import state
 from gitwt.infra.git_output import LineCount
+from gitwt.infra.json_payload import JsonObject
 from gitwt.infra.task_record import ViolationRecord
 from gitwt.services.context import Context
 
@@ -32,7 +33,7 @@ class TaskResult:
     lines: dict[str, LineCount] = field(default_factory=dict)
     log: str | None = None
 
-    def to_json(self) -> dict[str, Any]:
+    def to_json(self) -> JsonObject:
         return {
             "id": self.id,
             "result": self.result,

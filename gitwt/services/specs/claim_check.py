@@ -19,6 +19,7 @@ from typing import TYPE_CHECKING, Any
 from gitwt.core.plan_claims import ClaimCheck, plan_claims
 from gitwt.core.spec_catalog import SpecProblem, plan_problems
 from gitwt.infra import git, git_trees
+from gitwt.infra.json_payload import JsonObject
 from gitwt.services.specs import discovery, plan_folders, repo_files
 
 if TYPE_CHECKING:
@@ -42,7 +43,7 @@ class ClaimsReport:
     def ok(self) -> bool:
         return not self.failing
 
-    def to_json(self) -> dict[str, Any]:
+    def to_json(self) -> JsonObject:
         from gitwt.services.json_reports import schema
 
         return {

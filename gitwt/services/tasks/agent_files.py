@@ -14,11 +14,11 @@ import hashlib
 import json
 import os
 import shutil
-from typing import Any
 
 from gitwt.core import agent_settings
 from gitwt.core.agent_settings import AgentFormat
 from gitwt.infra import git, state
+from gitwt.infra.json_payload import JsonObject
 
 RECORD = "parallel-agent.json"  # in a task worktree's private git dir
 ROOT_RECORD = "agent-root.json"  # in parallel/: the registrations at the repository root
@@ -58,7 +58,7 @@ def bytes_of(text: str | None) -> bytes | None:
     return None if text is None else text.encode("utf-8", "surrogateescape")
 
 
-def settings_json(data: bytes | None, path: str) -> dict[str, Any]:
+def settings_json(data: bytes | None, path: str) -> JsonObject:
     """A settings file as an object ({} when there is none); ValueError when it is not one."""
     if data is None or not data.strip():
         return {}
@@ -71,7 +71,7 @@ def settings_json(data: bytes | None, path: str) -> dict[str, Any]:
     return loaded
 
 
-def dump(settings: dict[str, Any]) -> bytes:
+def dump(settings: JsonObject) -> bytes:
     return (json.dumps(settings, indent=2, ensure_ascii=False) + "\n").encode()
 
 
@@ -131,7 +131,7 @@ def _root_record_path(common_dir: str) -> str:
     return os.path.join(state.state_dir(common_dir), ROOT_RECORD)
 
 
-def _load(path: str) -> dict[str, Any]:
+def _load(path: str) -> JsonObject:
     """A record gitwt wrote; {} when there is none, or it cannot be read (anyone can write
     under .git: a broken record must never stop a merge or a clean)."""
     try:
@@ -223,7 +223,7 @@ def lift_if_idle(common_dir: str) -> bool:
         return found
 
 
-def _lift_one(common_dir: str, name: str, entry: dict[str, Any]) -> None:
+def _lift_one(common_dir: str, name: str, entry: JsonObject) -> None:
     """Put back the root's settings file of one agent, as the record says it was."""
     path = str(entry["file"])
     _restore(path, entry.get("original"), str(entry["written"]), list(entry.get("commands", [])))
@@ -237,7 +237,7 @@ def _lift_one(common_dir: str, name: str, entry: dict[str, Any]) -> None:
 # --- one task worktree -------------------------------------------------------------------------
 
 
-def worktree_record(git_dir: str | None) -> dict[str, Any]:
+def worktree_record(git_dir: str | None) -> JsonObject:
     if git_dir is None:
         return {}
     try:

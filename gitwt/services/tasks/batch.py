@@ -18,6 +18,7 @@ from typing import TYPE_CHECKING, Any
 
 from gitwt.errors import GitParallelError
 from gitwt.infra import state
+from gitwt.infra.json_payload import JsonObject
 from gitwt.services.tasks.waiting import Progress, WaitReport, iso_time
 
 if TYPE_CHECKING:
@@ -77,7 +78,7 @@ class BatchReport:
 
         return speedup(self.records[task_id] for task_id in self.ids if task_id in self.records)
 
-    def to_json(self) -> dict[str, Any]:
+    def to_json(self) -> JsonObject:
         from gitwt.services import json_reports
 
         return {

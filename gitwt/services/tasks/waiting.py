@@ -16,10 +16,11 @@ import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 from gitwt.errors import GitParallelError
 from gitwt.infra import state
+from gitwt.infra.json_payload import JsonObject
 
 if TYPE_CHECKING:
     from gitwt.infra.task_record import TaskRecord
@@ -68,7 +69,7 @@ class TaskOutcome:
             return None
         return round((self.ended_at or time.time()) - self.started_at, 3)
 
-    def to_json(self) -> dict[str, Any]:
+    def to_json(self) -> JsonObject:
         return {
             "id": self.id,
             "state": self.state,
@@ -114,7 +115,7 @@ class WaitReport:
         """The older system's `monitoring_result`."""
         return {"completed": self.completed, "failed": self.failed, "total": len(self.tasks)}
 
-    def to_json(self) -> dict[str, Any]:
+    def to_json(self) -> JsonObject:
         return {
             "schema": "git-parallel/wait/1",
             "ok": self.ok,
