@@ -83,7 +83,8 @@ def status(ids: tuple[str, ...], as_json: bool, watch: bool, no_forecast: bool) 
     from gitwt.cli import report, task_report
     from gitwt.services.context import Context
 
-    context = Context.discover()
+    # Only --watch needs the poll interval: a one-shot status discovers the repository once.
+    interval = Context.discover().config.poll_interval if watch else 0.0
     while True:
         result = api.status(list(ids), forecast=not no_forecast)
         if watch and sys.stdout.isatty():
@@ -96,7 +97,7 @@ def status(ids: tuple[str, ...], as_json: bool, watch: bool, no_forecast: bool) 
             return
         sys.stdout.flush()
         try:
-            time.sleep(context.config.poll_interval)
+            time.sleep(interval)
         except KeyboardInterrupt:
             return
 

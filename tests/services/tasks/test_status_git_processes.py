@@ -57,3 +57,5 @@ def test_status_git_processes_do_not_grow_with_the_tasks(repo: Repo, tmp_path: P
     # still one diff-tree for all of them, with or without new tips.
     assert two_first["diff-tree"] == 1 and two_again["diff-tree"] == 1
     assert two_first["rev-list"] == 1 and two_first["merge-base"] == 0
+    # The repository is discovered once per command (`status` used to discover it twice).
+    assert two_first["rev-parse"] == 1, two_first
