@@ -27,7 +27,7 @@ from typing import TypedDict
 from gitwt.errors import GitParallelError
 from gitwt.hook import rules_file
 from gitwt.hook.hook_modes import CHECKED_HOOKS, GUARD, TASK
-from gitwt.infra import git, state
+from gitwt.infra import git, state, worktree_config
 from gitwt.infra.json_payload import JsonObject
 from gitwt.services.tasks.shims import check_shim, interpreter, pass_through_shim
 
@@ -133,14 +133,25 @@ def _enable_worktree_config(repo: git.Repo, entries: list[git.ConfigEntry]) -> b
     return True
 
 
-def config_for(repo: git.Repo, shared: list[git.ConfigEntry] | None) -> list[git.ConfigEntry]:
+def config_for(
+    repo: git.Repo,
+    shared: list[git.ConfigEntry] | None,
+    own: list[git.ConfigEntry] | None = None,
+) -> list[git.ConfigEntry]:
     """The config git sees in this worktree, without a process when it has no config file of
-    its own: `shared` (read in another worktree of this repository a moment ago) then gives
-    every value but that file's. A new task worktree has none until install writes it."""
-    own = os.path.join(repo.git_dir, "config.worktree")
-    if shared is None or os.path.exists(own):
+    its own or the caller wrote it (`own`: its entries): `shared` (read in another worktree
+    of this repository a moment ago) then gives every other value."""
+    path = os.path.join(repo.git_dir, worktree_config.WORKTREE_CONFIG)
+    if shared is None or (own is None and os.path.exists(path)):
         return git.config_entries(repo.toplevel)
-    return [entry for entry in shared if entry.scope != "worktree"]
+    return [entry for entry in shared if entry.scope != "worktree"] + (own or [])
+
+
+def enable_worktree_config(repo: git.Repo, shared: list[git.ConfigEntry] | None) -> None:
+    """Turn on extensions.worktreeConfig if off (under the state lock); `shared` as for
+    `config_for`, and told when this turned it on (the next install does not set it again)."""
+    if _enable_worktree_config(repo, config_for(repo, shared)) and shared is not None:
+        shared.append(git.ConfigEntry("local", "extensions.worktreeconfig", "true"))
 
 
 def hooks_paths(repo: git.Repo, entries: list[git.ConfigEntry]) -> list[str]:
@@ -198,13 +209,15 @@ def install(
     saved_rules: bool = False,
     repo: git.Repo | None = None,
     config: list[git.ConfigEntry] | None = None,
+    own_config: list[git.ConfigEntry] | None = None,
 ) -> Installed:
     """Point this worktree's own core.hooksPath at the gitwt shims, chaining to the old hooks.
 
     `mode` defaults to `task` when the worktree holds task rules, else `guard`. Installing
     again refreshes the shims and keeps what was there before the first install. `repo`: the
     worktree's layout when the caller knows it (start, which just created it); `config`: the
-    config entries another worktree of the repository read (`config_for`).
+    config entries another worktree of the repository read (`config_for`); `own_config`: the
+    entries of the worktree's own config file, which the caller made (`start`).
     """
     repo = repo or git.discover(worktree)
     if mode is None:
@@ -212,16 +225,22 @@ def install(
         mode = TASK if has_rules else GUARD
     hooks_dir = os.path.join(repo.git_dir, HOOKS_DIR)
     with state.locked(repo.common_dir):
-        entries = config_for(repo, config)  # one read at most: every value install needs
+        entries = config_for(repo, config, own_config)  # one read at most: all install needs
         if _enable_worktree_config(repo, entries):
             if config is not None:  # so the next install given this list does not set it again
                 config.append(git.ConfigEntry("local", "extensions.worktreeconfig", "true"))
-            entries = config_for(repo, config)  # config.worktree files count from now on
+            entries = config_for(repo, config, own_config)  # config.worktree counts from now on
+        own_file = os.path.join(repo.git_dir, worktree_config.WORKTREE_CONFIG)
+        # A new worktree's own file holds only what gitwt wrote: append, no process.
+        appended = config is not None and (own_config is not None or not os.path.exists(own_file))
         record = read_record(repo.git_dir) or _new_record(repo, entries, hooks_dir, saved_rules)
         record["saved_rules"] = bool(record.get("saved_rules")) or saved_rules
         chain = _chain_target(repo, entries, hooks_dir, record.get("previous_hooks_path"))
         hooks = _write_shims(hooks_dir, mode, chain)
-        git.config_set("core.hooksPath", hooks_dir, repo.toplevel, "--worktree")
+        if appended:
+            worktree_config.append_values(repo.git_dir, [("core.hooksPath", hooks_dir)])
+        else:
+            git.config_set("core.hooksPath", hooks_dir, repo.toplevel, "--worktree")
         rules = rules_file.load_rules(repo.git_dir) if mode == TASK else None
         record.update(
             {

@@ -14,7 +14,7 @@ from typing import TYPE_CHECKING
 from gitwt.core.declaration import declared_by
 from gitwt.core.ref_names import is_valid_branch_name
 from gitwt.errors import GitParallelError
-from gitwt.infra import failpoints, git, git_output
+from gitwt.infra import failpoints, git, git_output, worktree_config
 from gitwt.infra.task_record import TaskRecord
 from gitwt.services.context import Context
 
@@ -126,13 +126,25 @@ def add_arguments(task_id: str, branch: str, path: str, start_oid: str, sparse: 
     return [*args, *(["--no-checkout"] if sparse else []), "-b", branch, path, start_oid]
 
 
-def _added(path: str, sparse_paths: list[str] | None) -> str:
-    """After `git worktree add`: the sparse checkout if any; the new private git dir."""
+def _added(
+    context: Context, path: str, sparse_paths: list[str] | None
+) -> tuple[str, list[git.ConfigEntry]]:
+    """After `git worktree add`: the sparse checkout if any; the new private git dir and the
+    entries of the config file gitwt gave it (its sparse values)."""
     failpoints.hit("start:worktree-added")
     git_dir = linked_git_dir(path)
-    if sparse_paths is not None:
-        populate_sparse(path, git_dir, sparse_paths)
-    return git_dir
+    if sparse_paths is None:
+        return git_dir, []
+    from gitwt.services.hooks import installer
+
+    # What `git sparse-checkout set` would do, without its process (and its config read): the
+    # worktree is new, its own config file empty. A crash from here on is finished by
+    # `_resume`, which runs git's own `sparse-checkout set`.
+    installer.enable_worktree_config(context.repo, context.git_config)
+    written = worktree_config.write_sparse_patterns(git_dir, sparse_paths)
+    failpoints.hit("start:sparse-set")
+    git.run(["read-tree", "-mu", "HEAD"], path)
+    return git_dir, written
 
 
 def populate_sparse(path: str, git_dir: str, sparse_paths: list[str]) -> None:
@@ -279,7 +291,8 @@ def _finish(
     """After its `git worktree add`: sparse checkout, rules, hooks, included files; undone on
     failure (a GitParallelError is returned, anything else raised)."""
     try:
-        equipped = _equip(context, record, _added(record["worktree"], sparse))
+        git_dir, own_config = _added(context, record["worktree"], sparse)
+        equipped = _equip(context, record, git_dir, own_config)
     except BaseException as error:
         undo_create(context, record["branch"], record["worktree"])
         if isinstance(error, GitParallelError):
@@ -288,9 +301,15 @@ def _finish(
     return {**record, **equipped, "base_oid": base_oid, "prepared_at": time.time()}
 
 
-def _equip(context: Context, record: TaskRecord, git_dir: str) -> TaskRecord:
+def _equip(
+    context: Context,
+    record: TaskRecord,
+    git_dir: str,
+    own_config: list[git.ConfigEntry] | None = None,
+) -> TaskRecord:
     """What a new task worktree gets after its checkout: rules, hooks, included files, and
-    with an agent its wiring (DESIGN §5); returns what the record gains."""
+    with an agent its wiring (DESIGN §5); returns what the record gains. `own_config`: the
+    entries of the worktree's own config file when this run made the worktree (else read)."""
     from gitwt.services.hooks import installer
     from gitwt.services.tasks import worktree_setup
 
@@ -298,7 +317,7 @@ def _equip(context: Context, record: TaskRecord, git_dir: str) -> TaskRecord:
     failpoints.hit("start:rules-saved")
     worktree = record["worktree"]
     repo = git.Repo(toplevel=worktree, git_dir=git_dir, common_dir=context.repo.common_dir)
-    installer.install(worktree, repo=repo, config=context.git_config)
+    installer.install(worktree, repo=repo, config=context.git_config, own_config=own_config)
     failpoints.hit("start:hooks-installed")
     worktree_setup.copy_included(context.repo.main_toplevel, worktree)
     if not record.get("agent"):
