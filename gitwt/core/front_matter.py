@@ -8,6 +8,7 @@ Pure: the text comes in, values go out.
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
@@ -20,6 +21,17 @@ if TYPE_CHECKING:
 MAX_FRONT_MATTER_CHARS = 256 * 1024
 MAX_EXPANDED_NODES = 100_000
 MAX_DEPTH = 64
+
+# A front-matter `id:` line the fast path may read without YAML: a top-level key and one plain
+# or simply quoted id (no escapes, anchors, block scalars or flow values). Anything else that
+# could set a top-level `id` (a quoted or indented key, `? id`, a `<<` merge, a flow mapping,
+# a second `id:`) sends the reader to the YAML composer, whose reading is the answer.
+_ID_LINE = re.compile(r"^id[ \t]*:(?P<value>[^\n]*)$", re.MULTILINE)
+_SIMPLE_ID = re.compile(
+    r" +(?:(?P<plain>[A-Za-z0-9][A-Za-z0-9._-]*)|'(?P<single>[A-Za-z0-9][A-Za-z0-9._-]*)'"
+    r"|\"(?P<double>[A-Za-z0-9][A-Za-z0-9._-]*)\")[ \t]*(?:#[^\n]*)?"
+)
+_MAYBE_ID = re.compile(r"""^[ \t]*(?:['"]?id['"]?[ \t]*:|\?|<<|\{)""", re.MULTILINE)
 
 
 class FrontMatterError(GitParallelError):
@@ -186,38 +198,93 @@ def _load(raw: str, source: str, strings: bool = False, offset: int = 2) -> tupl
         loader.dispose()
 
 
+def _block(text: str) -> tuple[list[str], int | None]:
+    """The text's lines (BOM dropped) and the index of the line closing its front matter;
+    ([], None) without front matter, (lines, None) when it is not closed."""
+    lines = text.removeprefix("\ufeff").splitlines(keepends=True)
+    if not lines or lines[0].rstrip() != "---":
+        return [], None
+    closing = next(
+        (number for number, line in enumerate(lines[1:], 1) if line.rstrip() in ("---", "...")),
+        None,
+    )
+    return lines, closing
+
+
+@dataclass(frozen=True)
+class FrontId:
+    """A spec's front-matter `id` as written (`010` stays "010": YAML 1.1 would read 8) and its
+    line; `problem` when the front matter says two things (two `id:` keys, or no single id)."""
+
+    value: str | None
+    line: int
+    problem: str | None = None
+
+
+def front_id(text: str, source: str) -> FrontId | None:
+    """The one reading of a spec's front-matter `id` (None: no front matter or no `id` key).
+
+    The spec catalog (which spec an id names) and the spec parser both take the id from here.
+    A single simple `id:` line is read without YAML; anything else is composed by YAML with
+    every scalar as written, the same bounds as `split`. FrontMatterError on malformed YAML."""
+    lines, closing = _block(text)
+    if closing is None:
+        return None
+    raw = "".join(lines[1:closing])
+    keys = list(_ID_LINE.finditer(raw))
+    if len(keys) == len(_MAYBE_ID.findall(raw)) == 1:
+        simple = _SIMPLE_ID.fullmatch(keys[0].group("value"))
+        after = next((line for line in raw[keys[0].end() :].splitlines() if line.strip()), "")
+        if simple and not after.startswith((" ", "\t")):  # else a plain scalar may go on
+            value = simple.group("plain") or simple.group("single") or simple.group("double")
+            return FrontId(value, raw.count("\n", 0, keys[0].start()) + 2)
+    if not keys and not _MAYBE_ID.search(raw):
+        return None
+    data, found = _load(raw, source, strings=True)
+    if not isinstance(data, dict) or "id" not in data:
+        return None
+    line = found.keys.get("id", 1)
+    written = {match.group("value").split("#", 1)[0].strip(" \t'\"") for match in keys}
+    if len(written) > 1:
+        shown = " and ".join(str(raw.count("\n", 0, key.start()) + 2) for key in keys)
+        return FrontId(None, line, f"front matter of {source} sets 'id' twice (lines {shown})")
+    value = data["id"]
+    if not isinstance(value, str):
+        return FrontId(None, line, f"'id' in the front matter of {source} is not one id")
+    return FrontId(value.strip(), line)
+
+
 def split(text: str, source: str, *, strings: bool = False) -> FrontMatter:
     """Separate the front matter (between '---' lines at the very top) from the body.
 
     `strings`: every scalar as the text written (no YAML 1.1 ints, octals or booleans).
     """
     text = text.removeprefix("\ufeff")
-    lines = text.splitlines(keepends=True)
-    if not lines or lines[0].rstrip() != "---":
+    lines, closing = _block(text)
+    if not lines:
         return FrontMatter(None, text)
-    for number, line in enumerate(lines[1:], start=1):
-        if line.rstrip() in ("---", "..."):
-            data, found = _load("".join(lines[1:number]), source, strings)
-            if data is None:
-                data = {}
-            if not isinstance(data, dict):
-                raise FrontMatterError(
-                    f"front matter of {source} is not a mapping",
-                    "write 'key: value' lines between the '---' lines",
-                    1,
-                )
-            return FrontMatter(
-                data,
-                "".join(lines[number + 1 :]),
-                number + 2,
-                found.items.get("files", []),
-                found.keys,
-                found.items,
-            )
-    raise FrontMatterError(
-        f"front matter of {source} is not closed",
-        "end the front matter with a line containing only '---'",
-        1,
+    if closing is None:
+        raise FrontMatterError(
+            f"front matter of {source} is not closed",
+            "end the front matter with a line containing only '---'",
+            1,
+        )
+    data, found = _load("".join(lines[1:closing]), source, strings)
+    if data is None:
+        data = {}
+    if not isinstance(data, dict):
+        raise FrontMatterError(
+            f"front matter of {source} is not a mapping",
+            "write 'key: value' lines between the '---' lines",
+            1,
+        )
+    return FrontMatter(
+        data,
+        "".join(lines[closing + 1 :]),
+        closing + 2,
+        found.items.get("files", []),
+        found.keys,
+        found.items,
     )
 
 

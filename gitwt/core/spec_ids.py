@@ -16,6 +16,7 @@ import re
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 
+from gitwt.core.front_matter import FrontMatterError, front_id
 from gitwt.core.specs import SPEC_NAME, SpecError, same_id
 from gitwt.core.task_ids import MAX_ID_LENGTH, TASK_ID
 
@@ -25,7 +26,6 @@ EXCLUDE_HINT = (
 )
 
 SPEC_FOLDER = re.compile(r"SPEC-(?P<id>[A-Za-z0-9][A-Za-z0-9._]*?)(?:-.*)?", re.IGNORECASE)
-_FRONT_ID = re.compile(r"^id\s*:\s*['\"]?(?P<id>[^'\"#\n]+?)['\"]?\s*(?:#.*)?$", re.MULTILINE)
 _NOT_ID = re.compile(r"[^A-Za-z0-9._-]+")
 _PREFIX = re.compile(r"SPEC-", re.IGNORECASE)
 # Names the older system gave its copies and reports (`SPEC-070-IMPLEMENTATION-REPORT.md`,
@@ -34,11 +34,17 @@ _COPY_NAME = re.compile(r"-IMPLEMENTATION-|\.(?:backup|bak|orig)$", re.IGNORECAS
 
 
 def claimed_id(text: str, path: str, folder: str | None) -> str | None:
-    """The id a spec claims (front matter, else its file or folder name), unvalidated."""
-    if text.startswith(("---", "\ufeff---")):
-        match = _FRONT_ID.search(text.split("\n---", 1)[0])
-        if match:
-            return match.group("id").strip()
+    """The id a spec claims (front matter, else its file or folder name), unvalidated.
+
+    The front matter's id is `front_matter.front_id`'s, the reading `specs.parse_spec` takes
+    too. Front matter that says no one id (malformed, two `id:` keys) claims its name's id:
+    the spec is found under it and parsing it reports the problem with its line."""
+    try:
+        declared = front_id(text, path)
+    except FrontMatterError:
+        declared = None
+    if declared is not None and declared.value:
+        return declared.value
     return name_id(path, folder)
 
 

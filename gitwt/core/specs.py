@@ -303,10 +303,15 @@ def parse_spec(
 
     try:
         found = front_matter.split(text, source)
+        declared = front_matter.front_id(text, source)
     except front_matter.FrontMatterError as exc:
         raise SpecError(exc.message, exc.hint, source, exc.line) from exc
     front = found.data or {}
-    raw_id = as_id if as_id is not None else front.get("id", name_id)
+    if declared is not None and declared.problem:
+        raise SpecError(declared.problem, "give the spec one 'id:' line", source, declared.line)
+    # The id is front_id's reading (as written: `id: 010` is task 10, not YAML 1.1's octal 8),
+    # the one the spec catalog found the spec by; `as_id` only for a shared number's stem id.
+    raw_id = as_id if as_id is not None else (declared.value if declared else name_id)
     if raw_id is None:
         raise SpecError(
             f"spec {source} has no task id",

@@ -5,10 +5,11 @@ from pathlib import Path
 import pytest
 
 from gitwt.core import legacy_specs
+from gitwt.core.spec_ids import name_id
 from gitwt.core.specs import SpecError, parse_spec
 from gitwt.errors import GitParallelError
 from gitwt.infra.config import Config
-from tests.core.specs_on_disk import find_tasks
+from tests.core.specs_on_disk import catalog, find_tasks
 
 
 def write(root: Path, relative: str, text: str) -> None:
@@ -150,3 +151,43 @@ def test_unknown_id_names_where_to_declare_it(tmp_path: Path) -> None:
 def test_hostile_ids_are_refused(tmp_path: Path, bad: str) -> None:
     with pytest.raises(SpecError):
         find_tasks(str(tmp_path), Config(), [bad])
+
+
+@pytest.mark.parametrize(
+    ("path", "text", "expected"),
+    [
+        # YAML 1.1 reads 010 as octal 8: the id is what is written, as in SPEC-010-x.md.
+        ("specs/octal.md", "---\nid: 010\nfiles: [a.py]\n---\n", "10"),
+        # A block scalar: a line regex would read '>-' as the id.
+        ("specs/block.md", "---\nid: >-\n  72\nfiles: [a.py]\n---\n", "72"),
+        # A quoted key is still the key `id`.
+        ("specs/quoted.md", '---\n"id": 73\nfiles: [a.py]\n---\n', "73"),
+        # The front matter ends at '...': an `id:` line in the body is prose.
+        ("docs/SPEC-5-x.md", "---\nfiles: [a.py]\n...\nid: 99\n", "5"),
+        # A flow mapping as front matter.
+        ("specs/flow.md", "---\n{id: '74', files: [a.py]}\n---\n", "74"),
+    ],
+)
+def test_a_spec_id_is_read_once_the_same_by_the_catalog_and_the_parser(
+    tmp_path: Path, path: str, text: str, expected: str
+) -> None:
+    write(tmp_path, path, text)
+    [task] = find_tasks(str(tmp_path), Config(), [expected])
+    assert (task.id, task.source) == (expected, path)
+    assert parse_spec(text, path, name_id(path, None)).task.id == expected
+    assert catalog(tmp_path, Config()).known == {expected}
+
+
+def test_two_id_keys_in_front_matter_are_a_spec_problem_with_their_lines(tmp_path: Path) -> None:
+    text = "---\nid: 13\ntitle: t\nid: 14\nfiles: [a.py]\n---\n"
+    write(tmp_path, "docs/SPEC-12-twice.md", text)
+    with pytest.raises(SpecError) as caught:
+        find_tasks(str(tmp_path), Config(), ["12"])
+    problem = caught.value
+    assert (
+        problem.message == "front matter of docs/SPEC-12-twice.md sets 'id' twice (lines 2 and 4)"
+    )
+    assert (problem.source, problem.line) == ("docs/SPEC-12-twice.md", 4)
+    for other in ("13", "14"):  # neither value names it: YAML's last-wins is not taken silently
+        with pytest.raises(SpecError, match=f"no spec found for task {other}"):
+            find_tasks(str(tmp_path), Config(), [other])
