@@ -70,7 +70,7 @@ def plan_of(path: str) -> str | None:
 
 
 @dataclass
-class _Task:
+class _EpicTaskFile:
     epic: str
     stem: str
     source: str
@@ -117,7 +117,7 @@ def _read_epic(folder: str, texts: dict[str, str], reading: Collected) -> None:
         )
         return
     analyses: dict[int, tuple[str, str]] = {}
-    tasks: list[_Task] = []
+    tasks: list[_EpicTaskFile] = []
     for path, text in texts.items():
         found = _FILE.match(path)
         assert found is not None  # plan_of kept only these
@@ -131,7 +131,7 @@ def _read_epic(folder: str, texts: dict[str, str], reading: Collected) -> None:
         except front_matter.FrontMatterError as error:
             reading.problems.append(plan_text.front_matter_problem(error, path, unit_id))
             continue
-        tasks.append(_Task(epic, found.group("number"), path, unit_id, parsed))
+        tasks.append(_EpicTaskFile(epic, found.group("number"), path, unit_id, parsed))
     tasks.sort(key=lambda task: (task.number, task.stem))
     numbers = _numbers(tasks, reading)
     for task in tasks:
@@ -142,7 +142,7 @@ def _read_epic(folder: str, texts: dict[str, str], reading: Collected) -> None:
     reading.claims.extend(_claims(tasks, folder, reading))
 
 
-def _numbers(tasks: list[_Task], reading: Collected) -> dict[int, str]:
+def _numbers(tasks: list[_EpicTaskFile], reading: Collected) -> dict[int, str]:
     """Each number a task answers to: its file name, then the issue its `github:` URL names."""
     numbers: dict[int, str] = {}
     for task in tasks:
@@ -169,7 +169,9 @@ def _numbers(tasks: list[_Task], reading: Collected) -> dict[int, str]:
     return numbers
 
 
-def _task_numbers(task: _Task, key: str, numbers: dict[int, str], reading: Collected) -> list[str]:
+def _task_numbers(
+    task: _EpicTaskFile, key: str, numbers: dict[int, str], reading: Collected
+) -> list[str]:
     """A `depends_on` / `conflicts_with` list as unit ids; what names no task is reported."""
     ids: list[str] = []
     value = (task.found.data or {}).get(key)
@@ -192,7 +194,7 @@ def _task_numbers(task: _Task, key: str, numbers: dict[int, str], reading: Colle
     return ids
 
 
-def _unit(task: _Task, analysis: tuple[str, str] | None, reading: Collected) -> PlanUnit:
+def _unit(task: _EpicTaskFile, analysis: tuple[str, str] | None, reading: Collected) -> PlanUnit:
     data = task.found.data or {}
     mentions, ignored = _listed_files(task.found.body, task.source, task.found.body_line)
     if analysis is not None:
@@ -221,7 +223,7 @@ def _unit(task: _Task, analysis: tuple[str, str] | None, reading: Collected) -> 
     )
 
 
-def _title(task: _Task) -> str:
+def _title(task: _EpicTaskFile) -> str:
     name = (task.found.data or {}).get("name")
     if isinstance(name, str) and name.strip():
         return name.strip()
@@ -340,7 +342,7 @@ def _refers_only(heading: str) -> bool:
     return heading_kind(heading) == NEGATIVE and not _DELIVERS.search(heading)
 
 
-def _claims(tasks: list[_Task], folder: str, reading: Collected) -> list[ParallelClaim]:
+def _claims(tasks: list[_EpicTaskFile], folder: str, reading: Collected) -> list[ParallelClaim]:
     """`parallel: true` pairs that neither `depends_on` (transitively) nor `conflicts_with` rule
     out."""
     parallel = [task for task in tasks if task.parallel]

@@ -73,7 +73,7 @@ def plan_of(path: str) -> str | None:
 
 
 @dataclass
-class _Reading(FileReading):
+class _TasksJsonReading(FileReading):
     units: list[PlanUnit] = field(default_factory=list)
 
 
@@ -81,7 +81,7 @@ def read(files: Mapping[str, str]) -> PlanReading:
     source = TASKS if TASKS in files else LEGACY if LEGACY in files else None
     if source is None:
         return PlanReading()
-    reading = _Reading(source, JsonLines(files[source]))
+    reading = _TasksJsonReading(source, JsonLines(files[source]))
     if source == TASKS and LEGACY in files:
         reason = "Task Master reads .taskmaster/tasks/tasks.json when it exists"
         reading.ignored.append(Ignored(LEGACY, LEGACY, 0, reason))
@@ -101,7 +101,7 @@ class _Parsed:
     subtasks: list[_Parsed] = field(default_factory=list)
 
 
-def _read_tasks(tasks: list[Any], reading: _Reading) -> None:
+def _read_tasks(tasks: list[Any], reading: _TasksJsonReading) -> None:
     parsed: list[_Parsed] = []
     seen: set[str] = set()
     for task in tasks:
@@ -132,7 +132,7 @@ def _read_tasks(tasks: list[Any], reading: _Reading) -> None:
         reading.units.append(_unit(entry, units, positions, reading))
 
 
-def _parse(item: Any, parent: str | None, reading: _Reading) -> _Parsed | None:
+def _parse(item: Any, parent: str | None, reading: _TasksJsonReading) -> _Parsed | None:
     raw = item.get("id") if isinstance(item, dict) else None
     position = reading.where.seek_id(raw)
     line = reading.where.line(position) if position >= 0 else 0
@@ -150,7 +150,9 @@ def _parse(item: Any, parent: str | None, reading: _Reading) -> _Parsed | None:
     return _Parsed(native, item, position, line)
 
 
-def _unit(entry: _Parsed, units: set[str], positions: list[int], reading: _Reading) -> PlanUnit:
+def _unit(
+    entry: _Parsed, units: set[str], positions: list[int], reading: _TasksJsonReading
+) -> PlanUnit:
     unit_id = f"{SHORT}.{entry.native}"
     mentions = _mentions(entry, positions, reading)
     depends = _dependencies(entry, None, units, reading)
@@ -202,7 +204,9 @@ def _status(data: JsonObject) -> str:
     return _STATUS.get(status.strip().lower(), OPEN) if isinstance(status, str) else OPEN
 
 
-def _mentions(entry: _Parsed, positions: list[int], reading: _Reading) -> list[PlanMention]:
+def _mentions(
+    entry: _Parsed, positions: list[int], reading: _TasksJsonReading
+) -> list[PlanMention]:
     """`relevantFiles` that change, then the paths of the text fields (one line each in JSON)."""
     where = reading.where
     after = bisect.bisect_right(positions, entry.position)
@@ -248,7 +252,7 @@ def _mentions(entry: _Parsed, positions: list[int], reading: _Reading) -> list[P
 
 
 def _dependencies(
-    entry: _Parsed, parent: _Parsed | None, units: set[str], reading: _Reading
+    entry: _Parsed, parent: _Parsed | None, units: set[str], reading: _TasksJsonReading
 ) -> list[str]:
     """gitwt ids of what the task waits for; a unit waiting for a subtask waits for its task."""
     depends: list[str] = []
