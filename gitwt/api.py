@@ -166,12 +166,14 @@ class CleanResult:
 # --- the calls -------------------------------------------------------------------------------
 
 
-def plan(ids: Sequence[str], *, repo: Repository = None) -> PlanResult:
+def plan(ids: Sequence[str], *, task_lines: bool = False, repo: Repository = None) -> PlanResult:
     """The separation report of tasks IDS: conflicts, ownership problems, order and waves. A spec
-    that cannot be read is a problem in the report (with its file and line), not an exception."""
+    that cannot be read is a problem in the report (with its file and line), not an exception.
+    `task_lines`: each named plan unit stands for its open task lines, in the waves `batch`
+    runs them in (`report.held_apart`: the lines kept in successive waves, and why)."""
     from gitwt.services.specs.planning import report_plan
 
-    context, report = report_plan(list(ids), _context(repo))
+    context, report = report_plan(list(ids), _context(repo), task_lines)
     return PlanResult(context.base, context.config.max_instances, report)
 
 
@@ -279,11 +281,13 @@ def batch(
     test: str | None = None,
     progress: Progress | None = None,
     agent: str | None = None,
+    task_lines: bool = False,
     repo: Repository = None,
 ) -> BatchResult:
     """The older system's `execute_parallel_batch`: plan, start, wait, merge what succeeded,
     clean up; one report (`success`, `tasks_executed`, `monitoring_result`, `merge_results`,
-    `duration_seconds`, `speedup`...)."""
+    `duration_seconds`, `speedup`...). `task_lines`: each named plan unit stands for its open
+    task lines, run in waves (`api.plan(..., task_lines=True)` shows them first)."""
     from gitwt.services.tasks import batch as batch_service
 
     return batch_service.run_batch(
@@ -294,4 +298,5 @@ def batch(
         test=test,
         progress=progress,
         agent=agent,
+        task_lines=task_lines,
     )

@@ -36,6 +36,15 @@ next_option = click.option(
     help="Run what 'git parallel next' picks: the open units that can run together now.",
 )
 
+# `plan --task-lines` shows the waves `batch --task-lines` runs.
+task_lines_option = click.option(
+    "--task-lines",
+    is_flag=True,
+    help="Each named plan unit stands for its open task lines ('004' or '004.US1': T007, "
+    "T008...), in waves by the plan's own order and the parallel claims that hold; two lines "
+    "that change one path go in successive waves, and the report says why.",
+)
+
 # Checked by the service, not by click: an unknown name is git parallel's error with its hint.
 agent_option = click.option(
     "--agent",

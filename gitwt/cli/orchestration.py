@@ -6,7 +6,14 @@ from __future__ import annotations
 import click
 
 from gitwt.cli.commands import cli, emit
-from gitwt.cli.options import agent_option, local_option, max_option, next_option, run_option
+from gitwt.cli.options import (
+    agent_option,
+    local_option,
+    max_option,
+    next_option,
+    run_option,
+    task_lines_option,
+)
 
 
 def _progress(line: str) -> None:
@@ -48,6 +55,7 @@ def wait(ids: tuple[str, ...], timeout: float | None, as_json: bool) -> None:
     help="Run CMD on each candidate merge; base moves only if it passes.",
 )
 @agent_option
+@task_lines_option
 @click.option("--json", "as_json", is_flag=True, help="Print the versioned JSON report.")
 @local_option
 def batch(
@@ -57,6 +65,7 @@ def batch(
     max_instances: int | None,
     test_command: str | None,
     agent: str | None,
+    task_lines: bool,
     as_json: bool,
 ) -> None:
     """Plan, start, wait, merge what succeeded and clean up, in one command.
@@ -65,6 +74,12 @@ def batch(
     once the one before it has merged; a wave with a failure ends the batch. Refuses (exit 1,
     nothing created) when two tasks of one wave conflict, as 'start' does. IDS may name a plan's
     group ('004': its units). Progress goes to stderr. Exit 0 when every task ran and merged.
+
+    With --task-lines, each named unit runs as its open task lines ('batch 004.US1
+    --task-lines': T007 T008 | T009 | T010 | ...), by the plan's order ([P], (P), phases,
+    _Depends:_); two lines whose [P] claim is false (both change one path) run one after the
+    other, and the report says so, naming the claim's line. 'plan IDS --task-lines' shows the
+    waves first.
     """
     from gitwt import api
     from gitwt.cli import run_report
@@ -77,6 +92,7 @@ def batch(
         test=test_command,
         progress=_progress,
         agent=agent,
+        task_lines=task_lines,
     )
     emit(
         as_json,

@@ -5,25 +5,27 @@ from __future__ import annotations
 import click
 
 from gitwt.cli.commands import cli, emit
-from gitwt.cli.options import local_option
+from gitwt.cli.options import local_option, task_lines_option
 from gitwt.errors import GitParallelError
 
 
 @cli.command()
 @click.argument("ids", nargs=-1, required=True)
 @click.option("--explain", is_flag=True, help="Show where each declared pattern came from.")
+@task_lines_option
 @click.option("--json", "as_json", is_flag=True, help="Print the versioned JSON report.")
 @local_option
-def plan(ids: tuple[str, ...], explain: bool, as_json: bool) -> None:
+def plan(ids: tuple[str, ...], explain: bool, task_lines: bool, as_json: bool) -> None:
     """Report whether tasks IDS can run in parallel: conflicts, ownership, order and waves.
 
     The report is complete even when some specs cannot be read: it lists every spec problem
-    with its file and line, and exits 2 when a named task is unusable.
+    with its file and line, and exits 2 when a named task is unusable. With --task-lines it
+    shows the waves 'batch --task-lines' would run, and runs nothing.
     """
     from gitwt import api
     from gitwt.cli import plan_report
 
-    planned = api.plan(list(ids))
+    planned = api.plan(list(ids), task_lines=task_lines)
     result = planned.report
     errors = [problem for problem in result.survey.problems if not problem.warning]
     if errors:

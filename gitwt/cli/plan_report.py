@@ -189,7 +189,10 @@ def _separation_text(report: PlanReport, max_instances: int, stream: TextIO) -> 
         more = len(result.independent_pairs) - 20
         write(f"independent pairs: {shown}{f' (+{more} more)' if more > 0 else ''}\n")
     write(f"order: {' '.join(result.order)}\n")
-    write(f"waves (at most {max_instances} at once):\n")
+    if survey.expansion is not None:
+        _task_lines_text(report, max_instances, stream)
+    else:
+        write(f"waves (at most {max_instances} at once):\n")
     for number, wave in enumerate(result.waves, start=1):
         write(f"  {number}: {' '.join(wave)}\n")
     write("\n")
@@ -209,6 +212,24 @@ def _separation_text(report: PlanReport, max_instances: int, stream: TextIO) -> 
             + "fix the conflicts and problems above (narrow the 'files:' declarations, "
             "or add 'depends_on' and run them in order)\n"
         )
+
+
+def _task_lines_text(report: PlanReport, max_instances: int, stream: TextIO) -> None:
+    """What the named units stood for, the lines kept apart and why, and the waves' heading."""
+    expansion = report.survey.expansion
+    write = stream.write
+    for unit, why in (expansion.whole if expansion is not None else {}).items():
+        write(f"{unit} runs whole: {why}\n")
+    if expansion is not None and expansion.done:
+        write(f"not run (ticked done in their plan): {' '.join(expansion.done)}\n")
+    if report.held_apart:
+        write(paint("held apart (successive waves)", "yellow", stream) + "\n")
+        for held in report.held_apart:
+            write(f"  {held.reason()}\n")
+    write(
+        f"task-line waves (batch --task-lines merges each before the next starts; "
+        f"at most {max_instances} run at once):\n"
+    )
 
 
 # --- specs -----------------------------------------------------------------------------------

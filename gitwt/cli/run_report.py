@@ -49,6 +49,16 @@ def wait_text(result: WaitReport, stream: TextIO = sys.stdout) -> None:
 def batch_text(result: BatchReport, stream: TextIO = sys.stdout) -> None:
     data = result.to_json()
     stream.write(f"batch of {len(result.ids)} task(s) on {result.base}\n")
+    if result.expansion is not None:
+        for unit, why in result.expansion.whole.items():
+            stream.write(f"{unit} runs whole: {why}\n")
+        if result.expansion.done:
+            stream.write(f"not run (ticked done): {' '.join(result.expansion.done)}\n")
+    for held in result.held_apart:
+        stream.write(f"held apart: {held.reason()}\n")
+    if len(result.waves) > 1:
+        waves = " | ".join(" ".join(wave) for wave in result.waves)
+        stream.write(f"waves: {waves}\n")
     wait_text(result.waited, stream)
     if result.merged is not None:
         merge_text(result.merged, stream)

@@ -111,9 +111,12 @@ def plan_claims(
     return found
 
 
-def named_claims(units: Mapping[str, Named], index: Callable[[], TrackedIndex]) -> list[ClaimCheck]:
+def named_claims(
+    units: Mapping[str, Named], index: Callable[[], TrackedIndex], with_units: bool = False
+) -> list[ClaimCheck]:
     """The claims among the named units of each plan, among their task lines, and between task
-    lines named to run on their own (`plan`)."""
+    lines named to run on their own (`plan`); `with_units`: a task line's unit counts as named
+    too (units expanded into their lines: the claims between those units still matter)."""
     chosen: dict[tuple[str, str], tuple[PlanSource, dict[str, str], set[str]]] = {}
     for name, named in units.items():
         plan = named.plan
@@ -122,6 +125,8 @@ def named_claims(units: Mapping[str, Named], index: Callable[[], TrackedIndex]) 
             names[named.unit.id] = name
         else:
             lines.add(named.line.id)
+            if with_units:
+                names.setdefault(named.unit.id, named.prefix + named.unit.id)
     return [
         check
         for plan, names, lines in chosen.values()

@@ -194,19 +194,28 @@ def dependency_order(tasks: Sequence[Task]) -> list[str]:
     return order
 
 
-def _ancestors(tasks: Sequence[Task]) -> dict[str, set[str]]:
-    direct = {task.id: set(task.depends_on) for task in tasks}
+def ancestors(tasks: Sequence[Task]) -> dict[str, set[str]]:
+    """Each task's dependencies, direct or through others. A depth-first walk with its own
+    stack, not recursion: a chain of a thousand task lines is no stack overflow."""
+    direct = {task.id: task.depends_on for task in tasks}
     closure: dict[str, set[str]] = {}
-
-    def visit(task_id: str) -> set[str]:
-        if task_id not in closure:
-            closure[task_id] = set()
-            for dep in direct.get(task_id, ()):
-                closure[task_id] |= {dep} | visit(dep)
-        return closure[task_id]
-
-    for task_id in direct:
-        visit(task_id)
+    for root in direct:
+        if root in closure:
+            continue
+        closure[root] = set()
+        stack = [(root, iter(direct[root]))]
+        while stack:
+            node, pending = stack[-1]
+            dep = next(pending, None)
+            if dep is None:
+                stack.pop()
+                if stack:
+                    closure[stack[-1][0]] |= {node} | closure[node]
+            elif dep in closure:  # done, or on the stack (a cycle: what is known so far)
+                closure[node] |= {dep} | closure[dep]
+            else:
+                closure[dep] = set()
+                stack.append((dep, iter(direct.get(dep, ()))))
     return closure
 
 
@@ -371,7 +380,7 @@ def plan(
     conflicts = _find_conflicts(tasks, matched)
 
     order = dependency_order(tasks)
-    independent = _independent_pairs(tasks, set(conflicts), _ancestors(tasks))
+    independent = _independent_pairs(tasks, set(conflicts), ancestors(tasks))
     return Plan(
         tasks=list(tasks),
         matched_files={task.id: sorted(matched[task.id]) for task in tasks},

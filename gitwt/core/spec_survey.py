@@ -8,10 +8,11 @@ is an error naming both (core/plan_index.py).
 from __future__ import annotations
 
 from collections.abc import Iterable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import TYPE_CHECKING
 
 from gitwt.core import specs
+from gitwt.core.line_waves import Expansion
 from gitwt.core.provenance import Ignored
 from gitwt.core.spec_catalog import Catalog, SpecProblem, plan_problems, plan_units, problem_of
 from gitwt.core.specs import SpecError, Task, check_id, id_key
@@ -32,6 +33,7 @@ class Survey:
     unusable: list[str]
     units: dict[str, Named] = field(default_factory=dict)  # the named plan units, by task id
     claims: list[ClaimCheck] = field(default_factory=list)  # their parallel claims, judged
+    expansion: Expansion | None = None  # with task lines: what the named units stood for
 
 
 def _plan_problems(catalog: Catalog, result: Survey, groups: set[str], everything: bool) -> None:
@@ -48,11 +50,14 @@ def _plan_problems(catalog: Catalog, result: Survey, groups: set[str], everythin
                 result.unusable.append(problem.task)
 
 
-def survey(catalog: Catalog, ids: Iterable[str]) -> Survey:
+def survey(catalog: Catalog, ids: Iterable[str], task_lines: bool = False) -> Survey:
     """Load each named task on its own; a task that cannot be read is reported, not fatal.
-    A group id stands for its units (a unit named twice, by its group and itself, loads once)."""
+    A group id stands for its units (a unit named twice, by its group and itself, loads once);
+    with `task_lines`, each unit stands for its open task lines (`line_waves.expand`)."""
     wanted = [check_id(task_id, "") for task_id in ids]
     result = Survey([], [], {}, [])
+    if task_lines:
+        result.expansion = Expansion()
     seen: dict[tuple[int, int | str], str] = {}
     loaded: set[tuple[int, int | str]] = set()
     groups: set[str] = set()  # the plan folders of the groups named whole
@@ -76,6 +81,8 @@ def survey(catalog: Catalog, ids: Iterable[str]) -> Survey:
             continue
         if len(units) > 1 or units[0].id != task_id:
             groups |= {unit.plan.folder for unit in units}
+        if result.expansion is not None:
+            units = result.expansion.add(units)
         for unit in units:
             if id_key(unit.id) in loaded:
                 continue
@@ -87,6 +94,12 @@ def survey(catalog: Catalog, ids: Iterable[str]) -> Survey:
                 result.problems.append(problem_of(error, unit.source, unit.id))
                 result.unusable.append(unit.id)
     _plan_problems(catalog, result, groups, missing)
+    if result.expansion is not None:  # a dependency on an expanded unit: on each of its lines
+        depends = result.expansion.depends()
+        result.tasks = [
+            replace(task, depends_on=depends[task.id]) if task.id in depends else task
+            for task in result.tasks
+        ]
     return result
 
 

@@ -79,6 +79,15 @@ def plan_json(report: PlanReport, base: str) -> JsonObject:
         "order": result.order,
         "waves": result.waves,
         "claims": [check.to_json() for check in survey.claims],
+        # --task-lines: what the named units stood for, and the lines the waves keep apart.
+        "task_lines": (
+            {
+                **survey.expansion.to_json(),
+                "held_apart": [held.to_json() for held in report.held_apart],
+            }
+            if survey.expansion is not None
+            else None
+        ),
     }
 
 

@@ -88,7 +88,7 @@ def test_independent_pairs_are_the_all_pairs_reading(
         for n in range(1, count + 1)
     ]  # fmt: skip
     conflicting = {separation.pair(str(a), str(b)) for a, b in conflicting_numbers if a != b}
-    ancestors = separation._ancestors(tasks)
+    ancestors = separation.ancestors(tasks)
     expected = [
         (task_a.id, task_b.id)
         for task_a, task_b in combinations(tasks, 2)

@@ -230,6 +230,9 @@ def _units(
     ids = [f"{feature}.{top.native}" for top in tops]
     where = {line.native: i for i, major in enumerate(majors) for line in [major.task, *major.subs]}
     depends = [[ids[j] for j in before] for before in ordering.earlier(len(tops), _lifted(tops))]
+    # A sub-task waits for what order gives its unit and for what it names itself, not for
+    # every unit a sibling's _Depends:_ names (the unit as a whole waits for those).
+    in_order = [list(before) for before in depends]
     for i, major in enumerate(majors):
         for line in [major.task, *major.subs]:
             for ref in line.depends:
@@ -243,7 +246,7 @@ def _units(
     for i, major in enumerate(majors):
         subs = [sub.native for sub in major.subs]
         claims += _claims(TASK, ids[i], major.subs, subs, source, problems)
-        units.append(_unit(feature, source, major, ids[i], depends[i], where))
+        units.append(_unit(feature, source, major, ids[i], (depends[i], in_order[i]), where))
     ordered: dict[str, list[str]] = dict(zip(ids, depends, strict=True))
     ordered |= {line.native: line.depends for major in majors for line in major.subs}
     return units, ordering.unordered(claims, ordered)
@@ -282,9 +285,11 @@ def _unit(
     source: str,
     major: _Major,
     unit: str,
-    depends: list[str],
+    waits: tuple[list[str], list[str]],  # the unit's dependencies; those order alone gives
     where: Mapping[str, int],
 ) -> PlanUnit:
+    depends, in_order = waits
+
     def task(line: _Line, before: list[str]) -> PlanTask:
         stated = [f"{feature}.{ref}" for ref in line.depends if ref in where]
         return PlanTask(
@@ -303,7 +308,7 @@ def _unit(
     subs = major.subs
     direct = ordering.direct_waits(len(subs), _lifted(subs))
     lines = [task(major.task, depends)] + [
-        task(sub, [f"{feature}.{subs[j].native}" for j in direct[k]] or depends)
+        task(sub, [f"{feature}.{subs[j].native}" for j in direct[k]] or in_order)
         for k, sub in enumerate(subs)
     ]
     return PlanUnit(

@@ -130,9 +130,12 @@ def catalog_in(toplevel: str, config: Config, index: Callable[[], TrackedIndex])
     return Catalog.build(files, config, index, plans)
 
 
-def survey(context: Context, ids: list[str], judge_claims: bool = False) -> Survey:
+def survey(
+    context: Context, ids: list[str], judge_claims: bool = False, task_lines: bool = False
+) -> Survey:
     """Every named task that can be read, and a problem (with file:line) for each that cannot;
-    `judge_claims`: the parallel claims of the named plan units, judged (`plan`)."""
+    `judge_claims`: the parallel claims of the named plan units, judged (`plan`); `task_lines`:
+    each named plan unit stands for its open task lines (`plan`/`batch --task-lines`)."""
     from gitwt.core import spec_survey
 
     if not ids:
@@ -140,11 +143,11 @@ def survey(context: Context, ids: list[str], judge_claims: bool = False) -> Surv
             "no task ids given", "name the tasks, e.g. 'git parallel plan 65 66'"
         )
     found = catalog(context)
-    result = spec_survey.survey(found, ids)
+    result = spec_survey.survey(found, ids, task_lines)
     if judge_claims and result.units:
         from gitwt.core.plan_claims import named_claims
 
-        result.claims = named_claims(result.units, found.index)
+        result.claims = named_claims(result.units, found.index, with_units=task_lines)
     usable: list[Task] = []
     for task in result.tasks:
         try:
@@ -195,6 +198,12 @@ def with_claims(context: Context, task: Task) -> Task:
 def load_tasks(context: Context, ids: list[str]) -> list[Task]:
     """The named tasks, or the first problem as an error when any task cannot be read."""
     result = survey(context, ids)
+    refuse_unusable(result)
+    return result.tasks
+
+
+def refuse_unusable(result: Survey) -> None:
+    """The first problem of a survey as an error, when a named task cannot be read."""
     if result.unusable:
         # A plan's reading problem that leaves every named unit usable is the report's, not
         # an error of its own (`plan` lists it).
@@ -211,4 +220,3 @@ def load_tasks(context: Context, ids: list[str]) -> list[Task]:
             first.source,
             first.line,
         )
-    return result.tasks

@@ -22,6 +22,8 @@ from gitwt.infra.json_payload import JsonObject
 from gitwt.services.tasks.waiting import Progress, WaitReport, iso_time
 
 if TYPE_CHECKING:
+    from gitwt.core.line_waves import Expansion, HeldApart
+    from gitwt.core.specs import Task
     from gitwt.infra.task_record import TaskRecord
     from gitwt.services.context import Context
     from gitwt.services.merging.merge_results import MergeReport
@@ -39,6 +41,9 @@ class BatchReport:
     cleaned: list[str] = field(default_factory=list)  # failed tasks whose empty worktree went
     kept: dict[str, str] = field(default_factory=dict)  # failed tasks kept: why
     not_run: list[str] = field(default_factory=list)  # later waves, after a wave failed
+    waves: list[list[str]] = field(default_factory=list)  # as planned
+    held_apart: list[HeldApart] = field(default_factory=list)  # --task-lines: lines kept apart
+    expansion: Expansion | None = None  # --task-lines: what the named units stood for
 
     @property
     def merge_results(self) -> dict[str, str]:
@@ -98,14 +103,23 @@ class BatchReport:
             "cleaned": self.cleaned,
             "kept": self.kept,
             "not_run": self.not_run,
+            "waves": self.waves,
+            "task_lines": (
+                {
+                    **self.expansion.to_json(),
+                    "held_apart": [held.to_json() for held in self.held_apart],
+                }
+                if self.expansion is not None
+                else None
+            ),
         }
 
 
-def _require_commands(context: Context, ids: Sequence[str], run: str | None) -> None:
+def _require_commands(context: Context, tasks: Sequence[Task], run: str | None) -> None:
     """A batch runs a command in every task: refuse up front, before anything is created."""
     if run or context.config.run:
         return
-    missing = [task.id for task in context.load_tasks(list(ids)) if not task.run]
+    missing = [task.id for task in tasks if not task.run]
     if missing:
         raise GitParallelError(
             f"batch needs a command for every task; {', '.join(missing)} has none",
@@ -113,20 +127,37 @@ def _require_commands(context: Context, ids: Sequence[str], run: str | None) -> 
         )
 
 
-def _waves(context: Context, ids: Sequence[str]) -> list[list[str]]:
+@dataclass
+class _Waves:
+    """What a batch runs, planned before anything is created."""
+
+    tasks: list[Task]
+    levels: list[list[str]]
+    held_apart: list[HeldApart] = field(default_factory=list)
+    expansion: Expansion | None = None
+
+
+def _waves(context: Context, ids: Sequence[str], task_lines: bool) -> _Waves:
     """The tasks in dependency waves: each wave after every task it depends on. Refuses (and
     creates nothing) when two tasks of one wave conflict, or the plan has problems, as `start`
-    does: a conflict is for the plan's author to see, not to be run around."""
+    does: a conflict is for the plan's author to see, not to be run around. Task lines are
+    the exception: lines of one unit that change one path run one after the other, as the
+    tool's own implement step would run them (`line_waves`: the plan and the batch agree)."""
     from gitwt.core import separation
-    from gitwt.services.specs.planning import make_plan
+    from gitwt.services.specs.planning import make_plan, task_line_plan
     from gitwt.services.tasks.lifecycle import StartOptions, plan_waits
 
+    if task_lines:
+        report = task_line_plan(context, list(ids))
+        plan_waits(context, report.plan, StartOptions())  # refuses ownership problems
+        expansion = report.survey.expansion
+        return _Waves(report.plan.tasks, report.plan.waves, report.held_apart, expansion)
     _, plan = make_plan(list(ids), context)
     levels = separation.waves(plan.order, plan.tasks, set(), max(1, len(plan.tasks)))
     level = {task_id: number for number, wave in enumerate(levels) for task_id in wave}
     together = [c for c in plan.conflicts if level[c.tasks[0]] == level[c.tasks[1]]]
     plan_waits(context, replace(plan, conflicts=together), StartOptions())  # refuses
-    return levels
+    return _Waves(plan.tasks, levels)
 
 
 def _joined(waits: list[WaitReport]) -> WaitReport:
@@ -202,16 +233,21 @@ def run_batch(
     test: str | None = None,
     progress: Progress | None = None,
     agent: str | None = None,
+    task_lines: bool = False,
 ) -> BatchReport:
     """Run the tasks wave after wave (a plan's dependency order): start a wave, wait, merge what
-    succeeded, clean what failed; a wave with a failure ends the batch (the rest: `not_run`)."""
+    succeeded, clean what failed; a wave with a failure ends the batch (the rest: `not_run`).
+    `task_lines`: each named plan unit stands for its open task lines."""
     from gitwt.services.context import Context
     from gitwt.services.tasks import lifecycle
 
     began = time.time()
     say = progress or (lambda _line: None)
-    _require_commands(context, ids, run)
-    levels = _waves(context, ids)
+    planned = _waves(context, ids, task_lines)
+    _require_commands(context, planned.tasks, run)
+    levels = planned.levels
+    for held in planned.held_apart:
+        say(f"batch: {held.reason()}")
     options = lifecycle.StartOptions(run=run, max_instances=max_instances, agent=agent)
     done = _Progress()
     not_run: list[str] = []
@@ -236,6 +272,9 @@ def run_batch(
         cleaned=done.cleaned,
         kept=done.kept,
         not_run=not_run,
+        waves=levels,
+        held_apart=planned.held_apart,
+        expansion=planned.expansion,
     )
     verdict = "success" if report.success else "not every task merged"
     say(f"batch: {verdict} in {report.duration:.1f}s")
