@@ -13,6 +13,7 @@ from collections import Counter
 from pathlib import Path
 
 import grimp
+import pytest
 
 ROOT = Path(__file__).resolve().parent.parent
 PACKAGE = ROOT / "gitwt"
@@ -117,3 +118,43 @@ def test_untyped_dicts_are_few_and_only_payloads() -> None:
     assert count <= MOST_UNTYPED_DICTS
     defined = [name for name, text in texts.items() if re.search(r"^JsonObject\b.*=", text, re.M)]
     assert defined == ["infra/json_payload.py"]
+
+
+# One primitive per rule (DESIGN §9): where a rule has one function, a second spelling of it
+# elsewhere is what these patterns find. Each entry: the rule, its one home, what a copy looks
+# like. Text in docstrings and comments is left out by looking at code lines only.
+ONE_HOME = {
+    "ended (merged or cleaned)": (
+        {"infra/records.py", "infra/state.py"},
+        re.compile(r"ENDED_STATES|MERGED,\s*\w*\.?CLEANED|CLEANED,\s*\w*\.?MERGED"),
+    ),
+    "merged by gitwt": (
+        {"infra/records.py"},
+        re.compile(r"""get\(["']result["']\)\s*==\s*\w*\.?MERGED"""),
+    ),
+    "a fenced code block": (
+        {"core/markdown_shapes.py"},
+        re.compile(r"[`~]\{3|[\"'](?:```|~~~)[\"']"),
+    ),
+    "a spec's front-matter id": (
+        {"core/front_matter.py"},
+        re.compile(r"""\^id(?:\\s|\[)|get\(["']id["'],\s*name_id"""),
+    ),
+}
+
+
+def _code_lines(text: str) -> str:
+    return "\n".join(
+        line for line in text.splitlines() if not line.lstrip().startswith(("#", '"""', "`"))
+    )
+
+
+@pytest.mark.parametrize("rule", ONE_HOME)
+def test_each_rule_has_one_implementation(rule: str) -> None:
+    homes, copy = ONE_HOME[rule]
+    found = {
+        relative(path)
+        for path in modules()
+        if copy.search(_code_lines(path.read_text(encoding="utf-8")))
+    }
+    assert sorted(found - homes) == []

@@ -163,16 +163,15 @@ class _Reader:
             self._end_tree()
 
     def _line(self, line: str, number: int, following: str) -> None:
-        fence = md.fence(line)
-        if self.fence is not None:
-            if fence and fence[0] == self.fence[0]:
-                self.fence = None
+        was_open = self.fence is not None
+        self.fence, fenced = md.fence_after(self.fence, line)
+        if was_open:
+            if self.fence is None:
                 self._end_tree()
             else:
                 self._fenced(line, number)
             return
-        if fence:
-            self.fence = fence
+        if fenced:
             self.fence_start = True
             self.tree = tree_diagrams.Tree()
             return

@@ -73,14 +73,26 @@ def heading(line: str) -> Heading | None:
     return Heading(level, line[level:].strip().rstrip("#").rstrip())
 
 
-def fence(line: str) -> str | None:
-    """The fence (three or more '`' or '~') a line opens or closes, or None."""
-    stripped = line.lstrip()
-    char = stripped[:1]
-    if char not in ("`", "~"):
-        return None
-    run = len(stripped) - len(stripped.lstrip(char))
-    return stripped[:run] if run >= 3 else None
+def fence_after(open_fence: str | None, line: str) -> tuple[str | None, bool]:
+    """Fenced code blocks as CommonMark reads them, one line at a time: the fence still open
+    after `line`, and whether `line` is part of a fenced block (its fence lines included).
+
+    The one fence rule of every Markdown reader. A fence is three or more '`' or '~' indented by
+    at most three spaces (a '`' fence's info string holds no '`'). It closes at a fence of the
+    same character, at least as long, with nothing after it but spaces or tabs: a shorter
+    fence, the other character, or a fence with an info string is a line of code."""
+    indent = len(line) - len(line.lstrip(" "))
+    body = line[indent:] if indent <= 3 else ""
+    char = body[:1]
+    run = len(body) - len(body.lstrip(char)) if char in ("`", "~") else 0
+    rest = body[run:]
+    if open_fence is None:
+        if run < 3 or (char == "`" and "`" in rest):
+            return None, False
+        return body[:run], True
+    if run >= len(open_fence) and char == open_fence[0] and not rest.strip(" \t"):
+        return None, True
+    return open_fence, True
 
 
 def _after_bullet(stripped: str) -> str | None:

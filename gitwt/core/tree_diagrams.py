@@ -24,7 +24,7 @@ from dataclasses import dataclass, field
 
 from gitwt.core import path_tokens
 from gitwt.core.legacy_words import CHANGE, CREATE
-from gitwt.core.markdown_shapes import words
+from gitwt.core.markdown_shapes import fence_after, words
 
 _PREFIX = frozenset("│├└─┬┼┌╰╭ \t|`+-\\")
 _ASCII_CONNECTORS = ("|--", "`--", "+--", "|__", "\\--")
@@ -155,7 +155,7 @@ def tree_entries(lines: Iterable[tuple[str, int]]) -> list[TreeEntry]:
     found: list[TreeEntry] = []
     tree = Tree()
     for text, number in lines:
-        if text.lstrip().startswith(("```", "~~~")):
+        if fence_after(None, text)[1]:
             tree = Tree()
             continue
         read = entry(text, tree)

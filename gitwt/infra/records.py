@@ -35,13 +35,22 @@ MERGED, CONFLICTED, REJECTED, CLEANED = "merged", "conflicted", "rejected", "cle
 ENDED_STATES = frozenset({MERGED, CLEANED})
 
 
+def has_ended(record: TaskRecord) -> bool:
+    """The one definition of "ended": merged or cleaned (a record without a state has not)."""
+    return record.get("state") in ENDED_STATES
+
+
+def merged_by_gitwt(record: TaskRecord) -> bool:
+    """`merge` brought the task home: it is merged, or was cleaned after its merge (a cleaned
+    record keeps its merge outcome). A task cleaned without a merge was not."""
+    if record.get("state") == MERGED:
+        return True
+    return has_ended(record) and (record.get("merge") or {}).get("result") == MERGED
+
+
 def is_live(record: TaskRecord | None) -> bool:
     """The one definition of "live": a record with a state that is not an ended one."""
-    return (
-        record is not None
-        and record.get("state") is not None
-        and (record["state"] not in ENDED_STATES)
-    )
+    return record is not None and record.get("state") is not None and not has_ended(record)
 
 
 class StateError(GitParallelError):

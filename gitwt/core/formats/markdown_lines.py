@@ -10,9 +10,8 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-from gitwt.core.markdown_shapes import strip_comments
+from gitwt.core.markdown_shapes import fence_after, strip_comments
 
-_FENCE = re.compile(r"^\s{0,3}(?P<fence>`{3,}|~{3,})")
 _HEADING = re.compile(r"^\s{0,3}(?P<level>#{1,6})\s+(?P<text>.*?)\s*#*\s*$")
 _ITEM = re.compile(r"^(?P<indent>\s*)(?:[-*+]|\d+[.)])\s+(?P<rest>.*)$")
 
@@ -44,18 +43,8 @@ def scan(text: str) -> list[MarkdownLine]:
     for number, raw in enumerate(text.splitlines(), start=1):
         kept, in_comment = strip_comments(raw, in_comment)
         line = kept or ""
-        found = _FENCE.match(line)
-        if fence is not None:
-            if (
-                found
-                and found.group("fence")[0] == fence[0]
-                and len(found.group("fence")) >= len(fence)
-            ):
-                fence = None
-            lines.append(MarkdownLine(number, line, fenced=True))
-            continue
-        if found:
-            fence = found.group("fence")
+        fence, fenced = fence_after(fence, line)
+        if fenced:
             lines.append(MarkdownLine(number, line, fenced=True))
             continue
         heading = _HEADING.match(line)

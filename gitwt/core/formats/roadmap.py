@@ -16,12 +16,12 @@ import unicodedata
 from dataclasses import dataclass
 
 from gitwt.core.formats.plan_units import BLOCKED, DEFERRED, DONE, IN_PROGRESS, OPEN
+from gitwt.core.markdown_shapes import fence_after
 
 HEADING = re.compile(
     r"^###[ \t]+PRIORITY[ \t]+(?P<number>\d+(?:\.\d+)*)[ \t]*:?[ \t]*(?P<rest>.*)$"
 )
 _SECTION = re.compile(r"^#{1,3}(?:[ \t]|$)")  # a heading that ends a priority's body
-_FENCE = re.compile(r"^ {0,3}(?P<fence>`{3,}|~{3,})")
 _NAMED = re.compile(r"\b(?P<kind>US|SPEC)-(?P<number>\d+)\b")
 _WAITS = re.compile(r"\b(?P<kind>US|SPEC|PRIORITY)[- ](?P<number>\d+(?:\.\d+)*)\b")
 _LINK = re.compile(r"\]\(\s*<?(?P<target>[^)\s#>]+)>?(?:#[^)]*)?\s*\)")
@@ -77,16 +77,9 @@ def outside_fences(text: str) -> list[tuple[int, str]]:
     found: list[tuple[int, str]] = []
     fence: str | None = None
     for number, line in enumerate(text.splitlines(), 1):
-        opened = _FENCE.match(line)
-        if fence is not None:
-            closing = opened is not None and opened.group("fence")[0] == fence[0]
-            if closing and len(line.strip()) >= len(fence) and not line.strip(" `~"):
-                fence = None
-            continue
-        if opened:
-            fence = opened.group("fence")
-            continue
-        found.append((number, line))
+        fence, fenced = fence_after(fence, line)
+        if not fenced:
+            found.append((number, line))
     return found
 
 

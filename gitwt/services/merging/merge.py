@@ -78,7 +78,10 @@ def _skip_or_finished(
     branch = record.get("branch") or ""
     if record.get("state") == state.MERGED and _moved_since(context, heads.get(branch)):
         return None  # commits came after its merge: merge them, never report them merged
-    if record.get("state") in (state.MERGED, state.CLEANED):
+    if state.has_ended(record) and not state.merged_by_gitwt(record):
+        reason = f"task {task_id} was cleaned without a merge by git parallel"
+        return TaskResult(task_id, SKIPPED, reason=reason)
+    if state.has_ended(record):
         # A rerun after a crash between recording and clean-up finishes the clean-up.
         note = f"already {record['state']}"
         if record["state"] == state.MERGED and not keep and not dry_run:

@@ -199,9 +199,7 @@ def _merged(context: Context) -> tuple[set[str], dict[str, str], list[Task]]:
             files = tuple(declared_by(record))
             if files:
                 live_tasks.append(Task(id=task_id, title="", owner=None, files=files))
-        elif (record.get("merge") or {}).get("result") == records.MERGED and record.get(
-            "base", context.base
-        ) == context.base:
+        elif records.merged_by_gitwt(record) and record.get("base", context.base) == context.base:
             merged.add(task_id)
     if context.config.remote is not None:  # team mode: what other machines run counts (§11)
         from gitwt.services.team import registry

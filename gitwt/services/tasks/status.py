@@ -239,7 +239,7 @@ def _observed(record: TaskRecord, common: str) -> TaskStatus:
         exit_code=exit_record.get("code"),
         exit_signal=exit_record.get("signal"),
     )
-    if record.get("state") in (state.MERGED, state.CLEANED):
+    if state.has_ended(record):
         task.commits = set()  # merged after a clean audit: nothing out of bounds remains
     return task
 

@@ -27,7 +27,6 @@ if TYPE_CHECKING:
     from gitwt.services.context import Context
 
 Progress = Callable[[str], None]  # receives one line of progress (the CLI prints it on stderr)
-SUCCEEDED_STATES = frozenset({state.SUCCEEDED, state.MERGED})
 FALLBACK_POLL = 0.2  # seconds between looks where the system has no pidfd
 PROCESS_WAIT = 60.0  # seconds between looks while every task has a process to wake us
 
@@ -48,9 +47,7 @@ def is_active(observed: str) -> bool:
 
 def succeeded(record: TaskRecord, observed: str) -> bool:
     """Its command succeeded, or it merged (a merged task may since have been cleaned)."""
-    if observed == state.CLEANED:
-        return (record.get("merge") or {}).get("result") == state.MERGED
-    return observed in SUCCEEDED_STATES
+    return observed == state.SUCCEEDED or state.merged_by_gitwt(record)
 
 
 @dataclass

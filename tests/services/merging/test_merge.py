@@ -328,3 +328,19 @@ def test_start_guards_the_main_worktree_until_the_task_merges(repo: Repo) -> Non
     assert repo.cli("merge", "1").code == 0
     (repo.path / "src/a.py").write_text("a = 3\n")
     repo.git("commit", "-q", "-am", "allowed again")
+
+
+def test_a_task_cleaned_without_a_merge_is_not_reported_merged(repo: Repo) -> None:
+    repo.write("src/a.py", "a = 1\n")
+    repo.commit_all("sources")
+    worktree = start_open(repo, "1", ["src/a.py"])
+    work(worktree, "src/a.py", "a = 2\n")
+    assert repo.cli("clean", "--force", "1").code == 0  # its commit is kept in a salvage ref
+    before = head(repo)
+    result = repo.cli("merge", "1", "--json")
+    [task] = result.json()["results"]
+    assert (task["result"], task["reason"]) == (
+        "skipped",
+        "task 1 was cleaned without a merge by git parallel",
+    )
+    assert head(repo) == before
