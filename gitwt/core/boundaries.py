@@ -26,8 +26,8 @@ from gitwt.core.stored_regex import alternation, alternation_text, compile_store
 TYPE_CHECKING = False
 if TYPE_CHECKING:  # no runtime import of typing or collections: they cost the hook milliseconds
     import re
-    from collections.abc import Iterable, Sequence
-    from typing import Protocol, TypedDict
+    from collections.abc import Iterable, Mapping, Sequence
+    from typing import Any, Literal, Protocol, TypeAlias, TypedDict
 
     from gitwt.core.ownership import OwnershipMap
     from gitwt.infra.json_payload import JsonObject
@@ -43,6 +43,8 @@ if TYPE_CHECKING:  # no runtime import of typing or collections: they cost the h
         spec: str
         bookkeeping: list[list[object]]  # the unit's status marks in its plan (core.bookkeeping)
 
+    ContextKey: TypeAlias = Literal["base", "branch", "worktree", "title", "spec", "bookkeeping"]
+
     class ChangeLike(Protocol):
         @property
         def status(self) -> str: ...
@@ -55,6 +57,14 @@ if TYPE_CHECKING:  # no runtime import of typing or collections: they cost the h
 RULES_SCHEMA = "git-parallel/rules/1"
 
 SHOWN_PATTERNS = 4
+CONTEXT_KEYS: tuple[ContextKey, ...] = (
+    "base",
+    "branch",
+    "worktree",
+    "title",
+    "spec",
+    "bookkeeping",
+)
 
 
 class Rules:
@@ -145,7 +155,7 @@ class Rules:
             declared=None if declared is None else [entry["pattern"] for entry in declared],
             ownership=ownership,
             unowned=unowned,
-            extra=_context(data),
+            extra=rules_context(data),
         )
         if declared is not None:
             # The stored regexes, not a recompile: the hook must not need the compiler.
@@ -156,21 +166,14 @@ class Rules:
         return rules
 
 
-def _context(data: JsonObject) -> RulesContext:
-    """The context a rules file carries beside the check (`Rules.to_json` wrote it)."""
+def rules_context(
+    data: Mapping[str, Any], keys: Iterable[ContextKey] = CONTEXT_KEYS
+) -> RulesContext:
+    """The context (`keys` of it) a rules file or a task record carries beside the check."""
     context: RulesContext = {}
-    if "base" in data:
-        context["base"] = data["base"]
-    if "branch" in data:
-        context["branch"] = data["branch"]
-    if "worktree" in data:
-        context["worktree"] = data["worktree"]
-    if "title" in data:
-        context["title"] = data["title"]
-    if "spec" in data:
-        context["spec"] = data["spec"]
-    if "bookkeeping" in data:
-        context["bookkeeping"] = data["bookkeeping"]
+    for key in keys:
+        if key in data:
+            context[key] = data[key]
     return context
 
 

@@ -22,7 +22,7 @@ Stdlib only and no dataclasses: the hook imports this module.
 
 from __future__ import annotations
 
-from gitwt.core.boundaries import Rules
+from gitwt.core.boundaries import Rules, rules_context
 from gitwt.errors import GitParallelError
 
 TYPE_CHECKING = False
@@ -175,14 +175,7 @@ def task_rules(
 def record_context(record: Mapping[str, Any]) -> RulesContext:
     """Where a task lives (base, branch, worktree), from its record, for its Rules' messages:
     the hook's rules for another task's record and the audit's rules take it from here."""
-    context: RulesContext = {}
-    if "base" in record:
-        context["base"] = record["base"]
-    if "branch" in record:
-        context["branch"] = record["branch"]
-    if "worktree" in record:
-        context["worktree"] = record["worktree"]
-    return context
+    return rules_context(record, ("base", "branch", "worktree"))
 
 
 def role_rules(
