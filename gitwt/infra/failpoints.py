@@ -23,6 +23,7 @@ POINTS: tuple[str, ...] = (
     "start:validated",  # checks done under the lock, nothing written yet
     "start:queued",  # a task's queued record (and its event) written; no branch yet
     "start:guard-installed",  # the main-worktree guard installed
+    "start:adds-done",  # every branch and locked worktree of the step made, maybe not checked out
     "start:worktree-added",  # branch and locked worktree made (one `git worktree add -b`)
     "start:sparse-set",  # --sparse: patterns set, worktree not populated yet
     "start:rules-saved",  # the compiled declaration and owner rules in the private git dir

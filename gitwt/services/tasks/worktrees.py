@@ -7,6 +7,7 @@ safety checks are in `worktree_removal`.
 from __future__ import annotations
 
 import os
+import subprocess
 import time
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
@@ -17,6 +18,7 @@ from gitwt.errors import GitParallelError
 from gitwt.infra import failpoints, git, git_output, worktree_config
 from gitwt.infra.task_record import TaskRecord
 from gitwt.services.context import Context
+from gitwt.services.tasks import checkouts
 
 if TYPE_CHECKING:
     from gitwt.core.boundaries import RulesContext
@@ -120,10 +122,12 @@ def sparse_patterns(declared: list[str], extra_files: list[str]) -> list[str]:
     return lines
 
 
-def add_arguments(task_id: str, branch: str, path: str, start_oid: str, sparse: bool) -> list[str]:
+def add_arguments(
+    task_id: str, branch: str, path: str, start_oid: str, no_checkout: bool
+) -> list[str]:
     """The one `git worktree add` of a task: its branch at `start_oid`, locked for it."""
     args = ["worktree", "add", "--lock", "--reason", LOCK_REASON.format(id=task_id)]
-    return [*args, *(["--no-checkout"] if sparse else []), "-b", branch, path, start_oid]
+    return [*args, *(["--no-checkout"] if no_checkout else []), "-b", branch, path, start_oid]
 
 
 def _added(
@@ -226,6 +230,8 @@ def _resume(
     fork = git.merge_base(f"refs/heads/{record['branch']}", f"refs/heads/{record['base']}", cwd)
     if sparse is not None:
         populate_sparse(record["worktree"], git_dir, sparse)
+    elif checkouts.needs_checkout(git_dir):  # killed before its side-by-side checkout
+        git.run(checkouts.CHECKOUT, record["worktree"])
     equipped = _equip(context, record, git_dir)
     fork_point = fork or leftover.head or base_oid
     return {**record, **equipped, "base_oid": fork_point, "prepared_at": time.time()}
@@ -240,7 +246,8 @@ def prepare_tasks(
     The `git worktree add`s run one after another: git 2.39 is not safe to run them at once in
     one repository. An add reads every other worktree's admin folder (is the branch checked out
     elsewhere?) and dies on one another add has made but not filled yet ("failed to read
-    .git/worktrees/<name>/commondir"): 4 of 30 starts of 4 tasks failed that way here."""
+    .git/worktrees/<name>/commondir"): 4 of 30 starts of 4 tasks failed that way here. Their
+    checkouts can run at once, and do when there are several (`checkouts`)."""
     outcomes: dict[str, TaskRecord | GitParallelError] = {}
     fresh: list[tuple[TaskRecord, str, list[str] | None]] = []
     for record in records:
@@ -255,23 +262,46 @@ def prepare_tasks(
             fresh.append((record, base_oid, sparse))
         except GitParallelError as error:
             outcomes[record["id"]] = error
+    repo = context.repo
+    full = sum(sparse is None for _, _, sparse in fresh)
+    later = checkouts.side_by_side(repo.toplevel, repo.common_dir, context.git_config, full)
     commands = []
     for record, base_oid, sparse in fresh:
         os.makedirs(os.path.dirname(record["worktree"]) or ".", exist_ok=True)
+        no_checkout = sparse is not None or later  # checked out below, or side by side
         args = add_arguments(
-            record["id"], record["branch"], record["worktree"], base_oid, sparse is not None
+            record["id"], record["branch"], record["worktree"], base_oid, no_checkout
         )
-        commands.append((args, context.repo.toplevel))
-    for (record, base_oid, sparse), (args, _), added in zip(
-        fresh, commands, [git.run(args, cwd, check=False) for args, cwd in commands], strict=True
-    ):
+        commands.append(args)
+    added = [git.run(args, repo.toplevel, check=False) for args in commands]
+    if added:
+        failpoints.hit("start:adds-done")  # side by side: none checked out yet (`_resume` does)
+    checked = checkouts.check_out(
+        [
+            record["worktree"]
+            for (record, _, sparse), result in zip(fresh, added, strict=True)
+            if later and sparse is None and result.returncode == 0
+        ]
+    )
+    for (record, base_oid, sparse), args, result in zip(fresh, commands, added, strict=True):
         try:
-            git.raise_for_failure(args, added)
+            git.raise_for_failure(args, result)
+            if record["worktree"] in checked:
+                _checked_out(context, record, checked[record["worktree"]])
         except GitParallelError as error:
             outcomes[record["id"]] = error
             continue
         outcomes[record["id"]] = _finish(context, record, base_oid, sparse)
     return [outcomes[record["id"]] for record in records]
+
+
+def _checked_out(
+    context: Context, record: TaskRecord, result: subprocess.CompletedProcess[bytes]
+) -> None:
+    """After a side-by-side checkout: a failed one takes its worktree and branch back."""
+    if result.returncode != 0:
+        undo_create(context, record["branch"], record["worktree"])
+        git.raise_for_failure(checkouts.CHECKOUT, result)
 
 
 def _creation(context: Context, record: TaskRecord, layout: Layout) -> tuple[str, list[str] | None]:
