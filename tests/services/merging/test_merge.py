@@ -10,16 +10,16 @@ from pathlib import Path
 import git as gitpython
 import pytest
 
-from tests.conftest import Repo, git
+from tests.conftest import Repo, api_error, git
 
 
 def start_open(repo: Repo, task_id: str, files: list[str], title: str | None = None) -> Path:
     """Declare a task, commit the spec on main, start it without a command; its worktree."""
     repo.spec(task_id, files, title=title)
     repo.commit_all(f"spec {task_id}")
-    result = repo.cli("start", task_id)
-    assert result.code == 0, result.err
-    record = next(t for t in repo.cli("status", "--json").json()["tasks"] if t["id"] == task_id)
+    result = repo.api.start([task_id])
+    assert result.ok, result.to_json()
+    record = next(t for t in repo.api.status().to_json()["tasks"] if t["id"] == task_id)
     return Path(record["worktree"])
 
 
@@ -41,9 +41,7 @@ def branches(repo: Repo) -> list[str]:
 
 
 def state_of(repo: Repo, task_id: str) -> str:
-    return next(
-        t["state"] for t in repo.cli("status", "--json").json()["tasks"] if t["id"] == task_id
-    )
+    return next(t["state"] for t in repo.api.status().to_json()["tasks"] if t["id"] == task_id)
 
 
 @pytest.fixture
@@ -62,9 +60,9 @@ def two_tasks(repo: Repo) -> tuple[Repo, Path, Path]:
 def test_two_clean_tasks_merge_and_clean_up(two_tasks) -> None:
     repo, first, second = two_tasks
     tips = [head(repo, "parallel/1"), head(repo, "parallel/2")]
-    result = repo.cli("merge", "1", "2", "--json")
-    assert result.code == 0, result.err + result.out
-    data = result.json()
+    result = repo.api.merge(["1", "2"])
+    data = result.to_json()
+    assert result.ok, data
     assert data["schema"] == "git-parallel/merge/1"
     # Read by GitPython, not by our git layer: two chained two-parent merges onto the old base.
     published = gitpython.Repo(repo.path).commit("main")
@@ -93,9 +91,9 @@ def test_conflict_leaves_everything_and_the_other_task_merges(two_tasks) -> None
     repo.git("commit", "-q", "--no-verify", "-am", "main moves on")
     before = head(repo)
     task_head = head(repo, "parallel/1")
-    result = repo.cli("merge", "1", "2", "--json")
-    assert result.code == 1
-    results = {r["id"]: r for r in result.json()["results"]}
+    result = repo.api.merge(["1", "2"])
+    assert not result.ok
+    results = {r["id"]: r for r in result.to_json()["results"]}
     assert results["1"]["result"] == "conflicted"
     assert results["1"]["paths"] == ["src/a.py"]
     assert f"cd {first}" in results["1"]["reason"]
@@ -123,9 +121,9 @@ def test_out_of_bounds_commits_are_rejected(repo: Repo, bypass: str) -> None:
         git(worktree, "-c", "core.hooksPath=/dev/null", "commit", "-q", "-m", "sneak")
     else:
         git(worktree, "commit", "-q", "--amend", "--no-verify", "--no-edit")
-    result = repo.cli("merge", "1", "--json")
-    assert result.code == 1
-    [task] = result.json()["results"]
+    result = repo.api.merge(["1"])
+    assert not result.ok
+    [task] = result.to_json()["results"]
     assert task["result"] == "rejected"
     assert task["paths"] == ["stray.txt"]
     assert task["violations"][0]["commit"] == head(repo, "parallel/1")
@@ -140,9 +138,9 @@ def test_failing_tests_leave_base_and_passing_tests_publish_the_tested_commit(
 ) -> None:
     repo, _first, _second = two_tasks
     before = head(repo)
-    failed = repo.cli("merge", "1", "--test", "sh -c 'exit 3'", "--json")
-    assert failed.code == 1
-    [task] = failed.json()["results"]
+    failed = repo.api.merge(["1"], test="sh -c 'exit 3'")
+    assert not failed.ok
+    [task] = failed.to_json()["results"]
     assert task["result"] == "failed"
     assert "3" in task["reason"] and os.path.exists(task["log"])
     assert head(repo) == before
@@ -150,9 +148,9 @@ def test_failing_tests_leave_base_and_passing_tests_publish_the_tested_commit(
 
     tested = tmp_path / "tested"
     script = f"git rev-parse HEAD > {tested} && test -f src/a.py"
-    passed = repo.cli("merge", "1", "--test", f"sh -c '{script}'", "--json")
-    assert passed.code == 0, passed.out + passed.err
-    assert tested.read_text().strip() == head(repo) == passed.json()["new"]
+    passed = repo.api.merge(["1"], test=f"sh -c '{script}'")
+    assert passed.ok, passed.to_json()
+    assert tested.read_text().strip() == head(repo) == passed.to_json()["new"]
 
 
 @pytest.mark.slow
@@ -160,9 +158,9 @@ def test_dirty_checkout_of_base_refuses_before_anything(two_tasks) -> None:
     repo, first, _ = two_tasks
     (repo.path / "README.md").write_text("uncommitted\n")
     before = head(repo)
-    result = repo.cli("merge", "1", "2")
-    assert result.code == 1
-    assert "uncommitted changes" in result.err and "hint:" in result.err
+    refused = api_error(repo.api.merge, ["1", "2"])
+    assert refused.exit_code == 1
+    assert "uncommitted changes" in refused.message and refused.hint
     assert head(repo) == before
     assert first.exists()
     assert (repo.path / "README.md").read_text() == "uncommitted\n"
@@ -173,9 +171,9 @@ def test_dirty_checkout_of_base_refuses_before_anything(two_tasks) -> None:
 def test_dry_run_changes_nothing(two_tasks) -> None:
     repo, first, _ = two_tasks
     before_refs = repo.git("for-each-ref")
-    result = repo.cli("merge", "1", "2", "--dry-run", "--json")
-    assert result.code == 0, result.err
-    assert [r["result"] for r in result.json()["results"]] == ["clean", "clean"]
+    result = repo.api.merge(["1", "2"], dry_run=True)
+    assert result.ok, result.to_json()
+    assert [r["result"] for r in result.to_json()["results"]] == ["clean", "clean"]
     assert repo.git("for-each-ref") == before_refs
     assert first.exists()
     assert state_of(repo, "1") == "open"
@@ -197,8 +195,8 @@ def test_crash_at_any_step_leaves_old_or_new_and_a_rerun_finishes(two_tasks, poi
         assert repo.git("rev-parse", f"{after_crash}^1").strip() == before
         assert repo.git("status", "--porcelain") == ""
     repo.git("fsck", "--no-progress")
-    rerun = repo.cli("merge", "1", "--json")
-    assert rerun.code == 0, rerun.out + rerun.err
+    rerun = repo.api.merge(["1"])
+    assert rerun.ok, rerun.to_json()
     assert (repo.path / "src/a.py").read_text() == "a = 2\n"
     assert state_of(repo, "1") == "merged"
     assert not first.exists()
@@ -214,8 +212,8 @@ def test_base_moving_during_the_test_gate_restarts_and_lands(two_tasks, tmp_path
         f"test -e {marker} || (touch {marker} && cd {repo.path} && echo late > late.txt && "
         "git add late.txt && git commit -q -m 'concurrent commit')"
     )
-    result = repo.cli("merge", "1", "--test", f'sh -c "{script}"', "--json")
-    assert result.code == 0, result.out + result.err
+    result = repo.api.merge(["1"], test=f'sh -c "{script}"')
+    assert result.ok, result.to_json()
     assert repo.git("log", "-1", "--format=%s", "main^1") == "concurrent commit\n"
     assert (repo.path / "late.txt").exists() and (repo.path / "src/a.py").read_text() == "a = 2\n"
     assert repo.git("status", "--porcelain") == ""
@@ -225,16 +223,16 @@ def test_base_moving_during_the_test_gate_restarts_and_lands(two_tasks, tmp_path
 def test_base_checked_out_nowhere_only_the_ref_moves(two_tasks) -> None:
     repo, _first, _ = two_tasks
     repo.git("checkout", "-q", "--detach")
-    result = repo.cli("merge", "1", "--json")
-    assert result.code == 0, result.err
-    assert head(repo) == result.json()["new"]
+    result = repo.api.merge(["1"])
+    assert result.ok, result.to_json()
+    assert head(repo) == result.to_json()["new"]
     assert (repo.path / "src/a.py").read_text() == "a = 1\n"  # the detached checkout is untouched
 
 
 def test_unknown_task_is_an_input_error(repo: Repo) -> None:
-    result = repo.cli("merge", "42")
-    assert result.code == 2
-    assert "task 42 has not been started" in result.err
+    error = api_error(repo.api.merge, ["42"])
+    assert error.exit_code == 2
+    assert "task 42 has not been started" in error.message
 
 
 @pytest.mark.parametrize(
@@ -268,9 +266,9 @@ def test_line_report_counts_renames_and_binary_files(repo: Repo) -> None:
     (worktree / "data/blob.bin").write_bytes(bytes(range(256)))
     git(worktree, "add", "-A")
     git(worktree, "commit", "-q", "-m", "rename and binary")
-    result = repo.cli("merge", "1", "--json")
-    assert result.code == 0, result.err
-    lines = result.json()["results"][0]["lines"]
+    result = repo.api.merge(["1"])
+    assert result.ok, result.to_json()
+    lines = result.to_json()["results"][0]["lines"]
     assert lines["data/new.txt"]["renamed_from"] == "data/old.txt"
     assert lines["data/blob.bin"]["binary"] is True
 
@@ -278,9 +276,9 @@ def test_line_report_counts_renames_and_binary_files(repo: Repo) -> None:
 @pytest.mark.slow
 def test_merge_without_ids_takes_succeeded_tasks_only(two_tasks) -> None:
     repo, _first, _ = two_tasks
-    result = repo.cli("merge")
-    assert result.code == 0
-    assert "nothing to merge" in result.out
+    result = repo.api.merge()
+    assert result.ok
+    assert result.to_json()["results"] == []  # nothing to merge: both are open, none succeeded
     assert subprocess.run(["git", "-C", str(repo.path), "diff", "--quiet"]).returncode == 0
 
 
@@ -304,8 +302,8 @@ def test_auto_merge_lands_a_task_when_its_command_succeeds(repo: Repo) -> None:
     repo.spec("1", ["src/a.py"], title="Auto")
     repo.commit_all("spec")
     command = "sh -c 'echo \"a = 2\" > src/a.py && git commit -q -am work'"
-    result = repo.cli("start", "1", "--auto-merge", "--run", command)
-    assert result.code == 0, result.err
+    result = repo.api.start(["1"], auto_merge=True, run=command)
+    assert result.ok, result.to_json()
     assert wait_for_state(repo, "1", "merged") == "merged"
     assert repo.git("log", "-1", "--format=%s", "main") == "Merge task 1: Auto\n"
     assert (repo.path / "src/a.py").read_text() == "a = 2\n"
@@ -325,7 +323,7 @@ def test_start_guards_the_main_worktree_until_the_task_merges(repo: Repo) -> Non
     assert "task 1" in refused.stderr
     repo.git("checkout", "--", "src/a.py")
     work(worktree, "src/a.py", "a = 2\n")
-    assert repo.cli("merge", "1").code == 0
+    assert repo.api.merge(["1"]).ok
     (repo.path / "src/a.py").write_text("a = 3\n")
     repo.git("commit", "-q", "-am", "allowed again")
 

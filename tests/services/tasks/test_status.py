@@ -14,7 +14,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.conftest import Repo, git
+from tests.conftest import Repo, api_error, git
 from tests.services.tasks.test_supervisor import UNGATED, record, status_of, wait_until
 
 
@@ -23,8 +23,8 @@ def start_open(repo: Repo, layout: dict[str, list[str]]) -> dict[str, Path]:
         repo.spec(task_id, files)
     repo.write(".gitparallel.toml", UNGATED)
     repo.commit_all("specs")
-    result = repo.cli("start", *layout)
-    assert result.code == 0, result.err
+    result = repo.api.start(list(layout))
+    assert result.ok, result.to_json()
     return {task_id: repo.path.parent / f"repo-wt{task_id}" for task_id in layout}
 
 
@@ -39,7 +39,7 @@ def test_status_json_has_the_documented_fields(repo: Repo) -> None:
     trees = start_open(repo, {"1": ["a.txt", "b.txt"]})
     commit_file(trees["1"], "a.txt", "a\n")
     commit_file(trees["1"], "b.txt", "b\n")
-    data = repo.cli("status", "--json").json()
+    data = repo.api.status().to_json()
     assert data["schema"] == "git-parallel/status/1"
     (task,) = data["tasks"]
     for key in (
@@ -90,7 +90,7 @@ def test_forecast_finds_conflicts_between_tasks_and_with_base(repo: Repo) -> Non
     repo.write("third.txt", "base moved\n")
     repo.git("add", "third.txt")
     repo.git("commit", "-q", "--no-verify", "-m", "base edits third.txt")
-    data = repo.cli("status", "--json").json()
+    data = repo.api.status().to_json()
     tasks = {task["id"]: task for task in data["tasks"]}
     assert tasks["1"]["conflicts_with"] == {"2": ["shared.txt"]}
     assert tasks["2"]["conflicts_with"] == {"1": ["shared.txt"]}
@@ -101,15 +101,13 @@ def test_forecast_finds_conflicts_between_tasks_and_with_base(repo: Repo) -> Non
 
 
 def test_status_of_an_unknown_task_is_an_error(repo: Repo) -> None:
-    result = repo.cli("status", "9")
-    assert result.code == 2
-    assert "task 9 has not been started" in result.err
+    error = api_error(repo.api.status, ["9"])
+    assert error.exit_code == 2
+    assert "task 9 has not been started" in error.message
 
 
 def test_no_tasks(repo: Repo) -> None:
-    result = repo.cli("status")
-    assert result.code == 0
-    assert "no tasks" in result.out
+    assert repo.api.status().to_json()["tasks"] == []
 
 
 @pytest.mark.slow
@@ -121,11 +119,11 @@ def test_speedup_is_run_time_over_wall_time(repo: Repo) -> None:
     gate = repo.path.parent / "gate"  # both commands end only once both have been seen running
     # Half a second of work after the gate: a speedup is measured from one second of run time.
     command = f"sh -c 'until [ -e \"{gate}\" ]; do sleep 0.05; done; sleep 0.5'"
-    assert repo.cli("start", "1", "2", "--run", command).code == 0
+    assert repo.api.start(["1", "2"], run=command).ok
     wait_until(lambda: {status_of(repo, key)["state"] for key in "12"} == {"running"})
     gate.write_text("")
     wait_until(lambda: {status_of(repo, key)["state"] for key in "12"} == {"succeeded"})
-    speedup = repo.cli("status", "--json").json()["speedup"]
+    speedup = repo.api.status().to_json()["speedup"]
     spans = [(record(repo, key)["started_at"], record(repo, key)["ended_at"]) for key in "12"]
     wall = max(end for _, end in spans) - min(start for start, _ in spans)
     assert speedup == round(sum(end - start for start, end in spans) / wall, 2)
@@ -200,19 +198,19 @@ def test_a_violation_no_longer_counts_once_its_commit_is_gone(repo: Repo) -> Non
     repo.write("src/a.py", "a = 1\n")
     repo.spec("1", ["src/a.py"])
     repo.commit_all("spec")
-    assert repo.cli("start", "1").code == 0
-    worktree = Path(repo.cli("status", "--json").json()["tasks"][0]["worktree"])
+    assert repo.api.start(["1"]).ok
+    worktree = Path(repo.api.status().to_json()["tasks"][0]["worktree"])
     (worktree / "stray.txt").write_text("outside\n")
     git(worktree, "add", "stray.txt")
     git(worktree, "commit", "-q", "--no-verify", "-m", "sneak")
-    [task] = repo.cli("status", "--json").json()["tasks"]
+    [task] = repo.api.status().to_json()["tasks"]
     assert [v["path"] for v in task["violations"]] == ["stray.txt"]
     git(worktree, "reset", "-q", "--soft", "HEAD~1")
     git(worktree, "rm", "-q", "--cached", "stray.txt")
     (worktree / "src/a.py").write_text("a = 2\n")
     git(worktree, "add", "src/a.py")
     git(worktree, "commit", "-q", "-m", "in bounds now")
-    [task] = repo.cli("status", "--json").json()["tasks"]
+    [task] = repo.api.status().to_json()["tasks"]
     assert task["violations"] == []
 
 
@@ -269,11 +267,11 @@ def test_status_and_merge_agree_on_a_bypassed_commit(repo: Repo) -> None:
     (trees["1"] / "ops.sh").write_text("outside\n")
     git(trees["1"], "add", "-A")
     git(trees["1"], "-c", "core.hooksPath=/dev/null", "commit", "-q", "-m", "mixed")
-    [task] = repo.cli("status", "--json").json()["tasks"]
+    [task] = repo.api.status().to_json()["tasks"]
     assert [v["path"] for v in task["violations"]] == ["ops.sh"]
-    merged = repo.cli("merge", "1", "--dry-run", "--json")
-    assert merged.code == 1
-    [result] = merged.json()["results"]
+    merged = repo.api.merge(["1"], dry_run=True)
+    assert not merged.ok
+    [result] = merged.to_json()["results"]
     assert [v["path"] for v in result["violations"]] == ["ops.sh"]
 
 
@@ -281,11 +279,11 @@ def test_the_audit_cache_forgets_a_task_once_it_is_gone(repo: Repo) -> None:
     trees = start_open(repo, {"1": ["one.txt"], "2": ["two.txt"]})
     commit_file(trees["1"], "one.txt", "one\n")
     commit_file(trees["2"], "two.txt", "two\n")
-    assert repo.cli("status", "--json").code == 0
+    repo.api.status()
     cache_file = Path(repo.git("rev-parse", "--git-common-dir").strip())
     cache_file = (repo.path / cache_file / "parallel" / "audit-cache.json").resolve()
     assert set(json.loads(cache_file.read_text())["tasks"]) == {"1", "2"}
-    assert repo.cli("clean", "1", "--force").code == 0
+    assert repo.api.clean(["1"], force=True).ok
     commit_file(trees["2"], "two.txt", "two, again\n")  # a moved tip: the cache is written
-    assert repo.cli("status", "--json").code == 0
+    repo.api.status()
     assert set(json.loads(cache_file.read_text())["tasks"]) == {"2"}

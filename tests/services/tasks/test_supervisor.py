@@ -31,12 +31,18 @@ def record(repo: Repo, task_id: str) -> dict:
 
 
 def status_of(repo: Repo, task_id: str) -> dict:
-    result = repo.cli("status", task_id, "--json")
-    assert result.code == 0, result.err
-    return result.json()["tasks"][0]
+    """What `status ID --json` shows of one task, asked in-process (tests poll it)."""
+    return repo.api.status([task_id]).to_json()["tasks"][0]
 
 
 UNGATED = "cpu_max = 100\nmemory_max = 100\npoll_interval = 0.2\n"
+
+
+def stop(repo: Repo, ids: list[str], timeout: float) -> list:
+    """What `stop IDS --timeout T` does, in-process: each task's StopResult."""
+    from gitwt.services.tasks import supervisor
+
+    return supervisor.stop(repo.api.context(), ids, timeout=timeout)
 
 
 def two_specs(repo: Repo, count: int = 2) -> None:
@@ -62,9 +68,9 @@ def test_command_that_commits_goes_running_then_succeeded(repo: Repo) -> None:
         f'sh -c \'mkdir -p src && echo work > src/t1.txt && until [ -e "{go}" ]; do sleep 0.05; '
         "done && git add src/t1.txt && git commit -q -m work && echo committed'"
     )
-    started = repo.cli("start", "1", "--run", command)
-    assert started.code == 0, started.err
-    assert "started 1" in started.out
+    started = repo.api.start(["1"], run=command)
+    assert started.ok, started.to_json()
+    assert [(task["id"], task["state"]) for task in started.tasks] == [("1", "running")]
     assert status_of(repo, "1")["state"] == "running"
     go.write_text("")
 
@@ -80,7 +86,7 @@ def test_command_that_commits_goes_running_then_succeeded(repo: Repo) -> None:
 @pytest.mark.slow
 def test_failing_command_is_failed_with_its_code(repo: Repo) -> None:
     two_specs(repo, 1)
-    assert repo.cli("start", "1", "--run", "sh -c 'echo oops >&2; exit 3'").code == 0
+    assert repo.api.start(["1"], run="sh -c 'echo oops >&2; exit 3'").ok
     wait_until(lambda: status_of(repo, "1")["state"] == "failed")
     task = status_of(repo, "1")
     assert task["exit_code"] == 3
@@ -90,7 +96,7 @@ def test_failing_command_is_failed_with_its_code(repo: Repo) -> None:
 @pytest.mark.slow
 def test_missing_program_is_failed_with_127(repo: Repo) -> None:
     two_specs(repo, 1)
-    assert repo.cli("start", "1", "--run", "no-such-program-xyz").code == 0
+    assert repo.api.start(["1"], run="no-such-program-xyz").ok
     wait_until(lambda: status_of(repo, "1")["state"] == "failed")
     assert status_of(repo, "1")["exit_code"] == 127
     assert "cannot run 'no-such-program-xyz'" in repo.cli("logs", "1").out
@@ -100,7 +106,7 @@ def test_missing_program_is_failed_with_127(repo: Repo) -> None:
 def test_stop_leaves_no_survivor_not_even_a_setsid_grandchild(repo: Repo) -> None:
     two_specs(repo, 1)
     command = "sh -c 'setsid sleep 600 & sleep 600'"
-    assert repo.cli("start", "1", "--run", command).code == 0
+    assert repo.api.start(["1"], run=command).ok
     shim_pid = record(repo, "1")["shim"]["pid"]
 
     def grandchild_in_its_own_session() -> list[int] | None:
@@ -124,9 +130,8 @@ def test_stop_leaves_no_survivor_not_even_a_setsid_grandchild(repo: Repo) -> Non
     tree = wait_until(grandchild_in_its_own_session)
     assert isinstance(tree, list)
 
-    stopped = repo.cli("stop", "1", "--timeout", "5")
-    assert stopped.code == 0, stopped.err
-    assert "stopped 1" in stopped.out
+    [stopped] = stop(repo, ["1"], timeout=5)
+    assert (stopped.task_id, stopped.before, stopped.after) == ("1", "running", "stopped")
     wait_until(lambda: not any(alive(pid) for pid in tree), timeout=10)
     assert status_of(repo, "1")["state"] == "stopped"
 
@@ -135,12 +140,12 @@ def test_stop_leaves_no_survivor_not_even_a_setsid_grandchild(repo: Repo) -> Non
 def test_stop_escalates_to_sigkill_after_the_timeout(repo: Repo) -> None:
     two_specs(repo, 1)
     command = "sh -c 'trap \"\" TERM; while :; do sleep 0.1; done'"
-    assert repo.cli("start", "1", "--run", command).code == 0
+    assert repo.api.start(["1"], run=command).ok
     wait_until(lambda: record(repo, "1").get("child"))
     child = record(repo, "1")["child"]["pid"]
     began = time.monotonic()
-    stopped = repo.cli("stop", "1", "--timeout", "0.5")
-    assert "SIGKILL" in stopped.out
+    [stopped] = stop(repo, ["1"], timeout=0.5)
+    assert stopped.killed > 0  # processes that needed SIGKILL
     assert time.monotonic() - began < 8
     wait_until(lambda: not alive(child), timeout=5)
     assert status_of(repo, "1")["state"] == "stopped"
@@ -149,7 +154,7 @@ def test_stop_escalates_to_sigkill_after_the_timeout(repo: Repo) -> None:
 @pytest.mark.slow
 def test_killed_shim_is_never_reported_running(repo: Repo) -> None:
     two_specs(repo, 2)
-    assert repo.cli("start", "1", "2", "--run", "sleep 600").code == 0
+    assert repo.api.start(["1", "2"], run="sleep 600").ok
     wait_until(lambda: record(repo, "1").get("child") and record(repo, "2").get("child"))
     first, second = record(repo, "1"), record(repo, "2")
 
@@ -166,7 +171,7 @@ def test_killed_shim_is_never_reported_running(repo: Repo) -> None:
 
     # stop still ends the unsupervised command.
     child = first["child"]["pid"]
-    assert repo.cli("stop", "1", "--timeout", "2").code == 0
+    assert [item.after for item in stop(repo, ["1"], timeout=2)] == ["stopped"]
     wait_until(lambda: not alive(child), timeout=5)
     assert status_of(repo, "1")["state"] == "stopped"
 
@@ -174,7 +179,7 @@ def test_killed_shim_is_never_reported_running(repo: Repo) -> None:
 @pytest.mark.slow
 def test_reused_pid_is_not_trusted(repo: Repo) -> None:
     two_specs(repo, 1)
-    assert repo.cli("start", "1", "--run", "sleep 600").code == 0
+    assert repo.api.start(["1"], run="sleep 600").ok
     wait_until(lambda: record(repo, "1").get("child"))
     path = repo.path / ".git" / "parallel" / "tasks" / "1.json"
     data = json.loads(path.read_text())
@@ -184,7 +189,7 @@ def test_reused_pid_is_not_trusted(repo: Repo) -> None:
     path.write_text(json.dumps(data))
     assert status_of(repo, "1")["state"] == "unsupervised"
     os.kill(real_shim, signal.SIGKILL)
-    assert repo.cli("stop", "1", "--timeout", "2").code == 0
+    assert [item.after for item in stop(repo, ["1"], timeout=2)] == ["stopped"]
 
 
 @pytest.mark.slow
@@ -192,11 +197,11 @@ def test_queue_starts_two_then_the_third_when_one_ends(repo: Repo) -> None:
     two_specs(repo, 3)
     gate = repo.path.parent / "gate"
     command = f"sh -c 'while [ ! -e \"{gate}\"/{{id}} ]; do sleep 0.05; done'"
-    result = repo.cli("start", "1", "2", "3", "--max", "2", "--run", command, "--json")
-    assert result.code == 0, result.err
-    states = {task["id"]: task["state"] for task in result.json()["tasks"]}
+    result = repo.api.start(["1", "2", "3"], max_instances=2, run=command)
+    assert result.ok, result.to_json()
+    states = {task["id"]: task["state"] for task in result.tasks}
     assert states == {"1": "running", "2": "running", "3": "queued"}
-    assert "no free slot" in result.json()["tasks"][2]["waiting"]
+    assert "no free slot" in result.tasks[2]["waiting"]
 
     gate.mkdir()
     (gate / "2").touch()
@@ -216,8 +221,8 @@ def test_queued_task_waits_while_resources_are_busy(repo: Repo) -> None:
     # starts whatever the load: none of our tasks was running).
     repo.write(".gitparallel.toml", "memory_max = 1\npoll_interval = 0.2\n")
     repo.commit_all("config")
-    result = repo.cli("start", "1", "2", "--run", "sleep 600", "--json")
-    task = result.json()["tasks"][1]
+    result = repo.api.start(["1", "2"], run="sleep 600")
+    task = result.tasks[1]
     assert task["state"] == "queued"
     assert "memory" in task["waiting"]
     # Freeing the resources (here: raising the limit, committed: the config is base's) lets
@@ -225,16 +230,16 @@ def test_queued_task_waits_while_resources_are_busy(repo: Repo) -> None:
     repo.write(".gitparallel.toml", UNGATED)
     repo.commit_all("raise the limits")
     wait_until(lambda: status_of(repo, "2")["state"] == "running")
-    assert repo.cli("stop", "--timeout", "2").code == 0
+    assert {item.after for item in stop(repo, [], timeout=2)} == {"stopped"}
 
 
 @pytest.mark.slow
 def test_stop_of_a_queued_task_takes_it_out_of_the_queue(repo: Repo) -> None:
     two_specs(repo, 2)
-    assert repo.cli("start", "1", "2", "--max", "1", "--run", "sleep 600").code == 0
+    assert repo.api.start(["1", "2"], max_instances=1, run="sleep 600").ok
     assert status_of(repo, "2")["state"] == "queued"
-    stopped = repo.cli("stop", "--timeout", "2")
-    assert "removed from the queue" in stopped.out
+    stopped = {item.task_id: item.message for item in stop(repo, [], timeout=2)}
+    assert stopped["2"] == "removed from the queue"
     assert {status_of(repo, key)["state"] for key in "12"} == {"stopped"}
 
 
@@ -242,7 +247,7 @@ def test_command_runs_in_the_worktree_with_placeholders(repo: Repo, tmp_path: Pa
     two_specs(repo, 1)
     out = tmp_path / "seen"
     command = f'sh -c \'pwd > "{out}"; echo {{id}} {{spec}} >> "{out}"\''
-    assert repo.cli("start", "1", "--run", command).code == 0
+    assert repo.api.start(["1"], run=command).ok
     wait_until(lambda: status_of(repo, "1")["state"] == "succeeded")
     worktree = record(repo, "1")["worktree"]
     lines = out.read_text().splitlines()
@@ -269,7 +274,7 @@ def test_spec_run_command_needs_trust(repo: Repo, tmp_path: Path) -> None:
 def test_logs_follow_returns_when_the_task_ends(repo: Repo) -> None:
     two_specs(repo, 1)
     command = "sh -c 'echo first; sleep 1; echo second'"
-    assert repo.cli("start", "1", "--run", command).code == 0
+    assert repo.api.start(["1"], run=command).ok
     followed = repo.cli("logs", "1", "-f", timeout=30)
     assert followed.code == 0
     assert "first" in followed.out and "second" in followed.out
