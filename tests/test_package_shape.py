@@ -136,6 +136,29 @@ ONE_HOME = {
         {"core/markdown_shapes.py"},
         re.compile(r"[`~]\{3|[\"'](?:```|~~~)[\"']"),
     ),
+    "its command may still run (active)": (
+        {"services/tasks/supervisor.py", "infra/records.py"},  # records: the states' names
+        re.compile(r"QUEUED,\s*\w*\.?RUNNING|RUNNING,\s*\w*\.?QUEUED"),
+    ),
+    "a task's or a role's Rules": (
+        {"core/declaration.py", "core/boundaries.py"},  # boundaries: Rules.from_json
+        re.compile(r"\bRules\("),
+    ),
+    "the environment that shows stored objects": (
+        {"infra/real_objects.py"},
+        re.compile(r"GIT_NO_REPLACE_OBJECTS|GIT_GRAFT_FILE"),
+    ),
+    "stored compiled regexes": ({"core/stored_regex.py"}, re.compile(r"\b_sre\b")),
+    "the pre-commit framework's range": ({"hook/entry.py"}, re.compile(r"PRE_COMMIT_FROM_REF")),
+    "an agent's settings files": (
+        {"core/agent_settings.py"},
+        re.compile(r"settings\.local\.json|\.gemini/settings"),
+    ),
+    "exit codes": (
+        # agent_wiring: the generated agent hook script's own exits, text it writes
+        {"errors.py", "services/tasks/agent_wiring.py"},
+        re.compile(r"(?:sys\.exit|SystemExit|os\._exit)\(\s*[0-9]"),
+    ),
     "a spec's front-matter id": (
         {"core/front_matter.py"},
         re.compile(r"""\^id(?:\\s|\[)|get\(["']id["'],\s*name_id"""),

@@ -68,8 +68,10 @@ def _skip_or_finished(
     context: Context, record: TaskRecord, heads: dict[str, str], *, dry_run: bool, keep: bool
 ) -> TaskResult | None:
     """The result of a task that cannot or need not be merged now, else None."""
+    from gitwt.services.tasks.supervisor import is_active
+
     task_id = record["id"]
-    if record.get("state") in (state.RUNNING, state.QUEUED):
+    if is_active(record.get("state")):
         return TaskResult(
             task_id,
             SKIPPED,

@@ -125,6 +125,12 @@ def observe(record: TaskRecord, common_dir: str | None = None) -> Observation:
     )
 
 
+def is_active(task_state: str | None) -> bool:
+    """The one definition of "its command may still run": queued, running, or unsupervised (the
+    shim died, the command did not). A stored state or an observed one (`observe(...).state`)."""
+    return task_state in (state.QUEUED, state.RUNNING, UNSUPERVISED)
+
+
 def occupies_slot(record: TaskRecord) -> bool:
     """A task holds one of the max_instances slots while its command may still run."""
     return observe(record).state in (state.RUNNING, UNSUPERVISED)
@@ -237,11 +243,7 @@ def _request_stops(common: str, ids: list[str], results: dict[str, StopResult]) 
     chosen = (
         select(records, ids)
         if ids
-        else [
-            record
-            for record in records.values()
-            if record.get("state") in (state.RUNNING, state.QUEUED)
-        ]
+        else [record for record in records.values() if is_active(record.get("state"))]
     )
     for record in chosen:
         task_id = record["id"]

@@ -70,11 +70,7 @@ def _copy(path: str, record: TaskRecord, common: str, follow: bool, output: Bina
         if not follow:
             return
         current = state.read_task(common, record["id"]) or record
-        if supervisor.observe(current).state not in (
-            state.RUNNING,
-            state.QUEUED,
-            supervisor.UNSUPERVISED,
-        ):
+        if not supervisor.is_active(supervisor.observe(current).state):
             # One last read: the shim writes its final line just before recording the exit.
             follow = False
             continue

@@ -40,9 +40,9 @@ def iso_time(stamp: float | None) -> str | None:
 
 def is_active(observed: str) -> bool:
     """Queued or running (supervised or not): the task has not ended yet."""
-    from gitwt.services.tasks.supervisor import UNSUPERVISED
+    from gitwt.services.tasks import supervisor  # lazily, as every use of it here
 
-    return observed in (state.QUEUED, state.RUNNING, UNSUPERVISED)
+    return supervisor.is_active(observed)
 
 
 def succeeded(record: TaskRecord, observed: str) -> bool:
