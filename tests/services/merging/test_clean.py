@@ -10,15 +10,24 @@ from pathlib import Path
 import pytest
 
 from tests.conftest import Repo, git
-from tests.services.tasks.test_supervisor import UNGATED, record, status_of, wait_until
+from tests.services.tasks.test_supervisor import UNGATED, record, status_of, stop, wait_until
 
 
 def open_task(repo: Repo, files: list[str] | None = None) -> Path:
     repo.spec("1", files or ["src/", ".gitignore"])
     repo.write(".gitparallel.toml", UNGATED)
     repo.commit_all("spec")
-    assert repo.cli("start", "1").code == 0
+    assert repo.api.start(["1"]).ok
     return repo.path.parent / "repo-wt1"
+
+
+def clean_one(repo: Repo, force: bool = False) -> tuple[bool, dict]:
+    """`clean 1`, in-process: whether it exits 0, and task 1's entry of its JSON report (what
+    the CLI prints as `not cleaning 1: <refused>` and `hint: <hint>`)."""
+    result = repo.api.clean(["1"], force=force)
+    [item] = result.to_json()["tasks"]
+    assert item["id"] == "1"
+    return result.ok, item
 
 
 def commit_in(worktree: Path, name: str = "src/a.txt", text: str = "a\n") -> None:
@@ -84,10 +93,10 @@ def test_clean_refuses_each_dirty_case(repo: Repo, case: str) -> None:
     make_dirty, message = DIRTY[case]
     make_dirty(worktree)
     before = sorted(path.name for path in worktree.rglob("*") if ".git" not in path.parts)
-    result = repo.cli("clean", "1")
-    assert result.code == 1
-    assert message in result.err
-    assert "hint:" in result.err and "--force" in result.err
+    ok, item = clean_one(repo)
+    assert not ok
+    assert message in item["refused"]
+    assert item["hint"] and "--force" in item["refused"] + item["hint"]
     assert worktree.is_dir()
     assert sorted(path.name for path in worktree.rglob("*") if ".git" not in path.parts) == before
     assert repo.git("rev-parse", "--verify", "-q", "parallel/1", check=False).strip()
@@ -100,9 +109,9 @@ def test_rebase_in_progress_is_refused(repo: Repo) -> None:
     commit_in(worktree, "src/a.txt", "two\n")
     repo.git("merge", "-q", "parallel/1")
     git(worktree, "-c", "sequence.editor=sed -i s/^pick/edit/", "rebase", "-q", "-i", "HEAD~2")
-    refused = repo.cli("clean", "1")
-    assert refused.code == 1
-    assert "a rebase is in progress" in refused.err
+    ok, item = clean_one(repo)
+    assert not ok
+    assert "a rebase is in progress" in item["refused"]
     assert (worktree / ".git").exists()
 
 
@@ -111,13 +120,13 @@ def test_running_task_is_refused_even_with_force(repo: Repo) -> None:
     repo.spec("1", ["src/"])
     repo.write(".gitparallel.toml", UNGATED)
     repo.commit_all("spec")
-    assert repo.cli("start", "1", "--run", "sleep 600").code == 0
-    result = repo.cli("clean", "1", "--force")
-    assert result.code == 1
-    assert "task 1 is running" in result.err
-    assert "git parallel stop 1" in result.err
+    assert repo.api.start(["1"], run="sleep 600").ok
+    ok, item = clean_one(repo, force=True)
+    assert not ok
+    assert "task 1 is running" in item["refused"]
+    assert "git parallel stop 1" in item["refused"] + item["hint"]
     assert (repo.path.parent / "repo-wt1").is_dir()
-    assert repo.cli("stop", "1", "--timeout", "2").code == 0
+    assert [stopped.after for stopped in stop(repo, ["1"], timeout=2)] == ["stopped"]
 
 
 @pytest.mark.slow
@@ -128,9 +137,9 @@ def test_force_keeps_everything_in_a_salvage_ref(repo: Repo) -> None:
     (worktree / "src/committed.txt").write_text("edited\n")
     (worktree / ".gitignore").write_text("*.log\n")
     (worktree / "build.log").write_text("ignored\n")
-    result = repo.cli("clean", "1", "--force")
-    assert result.code == 0, result.err
-    assert "refs/parallel/salvage/1/" in result.out
+    ok, item = clean_one(repo, force=True)
+    assert ok, item
+    assert item["removal"]["salvage_ref"].startswith("refs/parallel/salvage/1/")
     assert not worktree.exists()
     assert repo.git("branch", "--list", "parallel/1") == ""
     (ref,) = repo.git("for-each-ref", "--format=%(refname)", "refs/parallel/salvage/1/").split()
@@ -151,8 +160,8 @@ def test_the_salvage_keeps_bytes_as_they_are_on_disk(repo: Repo) -> None:
     (worktree / "src").mkdir(exist_ok=True)
     (worktree / "src/note.txt").write_bytes(b"quiet words\n")
     (worktree / "src/dos.crlf").write_bytes(b"one\r\ntwo\r\n")
-    result = repo.cli("clean", "1", "--force")
-    assert result.code == 0, result.err
+    ok, item = clean_one(repo, force=True)
+    assert ok, item
     (ref,) = repo.git("for-each-ref", "--format=%(refname)", "refs/parallel/salvage/1/").split()
     shown = [
         subprocess.run(
@@ -168,14 +177,14 @@ def test_clean_of_a_merged_task_removes_worktree_and_branch(repo: Repo) -> None:
     worktree = open_task(repo)
     commit_in(worktree)
     repo.git("merge", "-q", "parallel/1")
-    result = repo.cli("clean", "1")
-    assert result.code == 0, result.err
-    assert "worktree removed, branch deleted" in result.out
+    ok, item = clean_one(repo)
+    assert ok, item
+    assert item["removal"]["worktree_removed"] and item["removal"]["branch_deleted"]
     assert not worktree.exists()
     assert repo.git("branch", "--list", "parallel/1") == ""
     assert repo.git("for-each-ref", "refs/parallel/") == ""
     assert record(repo, "1")["state"] == "cleaned"
-    assert repo.cli("status", "--json").json()["tasks"] == []
+    assert repo.api.status().to_json()["tasks"] == []
 
 
 @pytest.mark.slow
@@ -184,12 +193,13 @@ def test_clean_without_ids_takes_finished_tasks_only(repo: Repo) -> None:
         repo.spec(task_id, [f"f{task_id}.txt"])
     repo.write(".gitparallel.toml", UNGATED)
     repo.commit_all("specs")
-    assert repo.cli("start", "1", "2", "--run", "true").code == 0
-    assert repo.cli("start", "3").code == 0
+    assert repo.api.start(["1", "2"], run="true").ok
+    assert repo.api.start(["3"]).ok
     wait_until(lambda: {status_of(repo, key)["state"] for key in "12"} == {"succeeded"})
-    result = repo.cli("clean")
-    assert result.code == 0, result.err
-    assert "cleaned 1" in result.out and "cleaned 2" in result.out
+    result = repo.api.clean()
+    assert result.ok, result.to_json()
+    cleaned = [item["id"] for item in result.to_json()["tasks"] if item["cleaned"]]
+    assert sorted(cleaned) == ["1", "2"]
     assert status_of(repo, "3")["state"] == "open"
     assert (repo.path.parent / "repo-wt3").is_dir()
 
@@ -197,6 +207,6 @@ def test_clean_without_ids_takes_finished_tasks_only(repo: Repo) -> None:
 def test_a_worktree_deleted_by_hand_is_pruned(repo: Repo) -> None:
     worktree = open_task(repo)
     shutil.rmtree(worktree)
-    result = repo.cli("clean", "1")
-    assert result.code == 0, result.err
+    ok, item = clean_one(repo)
+    assert ok, item
     assert str(worktree) not in repo.git("worktree", "list")

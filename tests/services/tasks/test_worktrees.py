@@ -8,7 +8,8 @@ from pathlib import Path
 
 import pytest
 
-from tests.conftest import Repo, git
+from gitwt.services.specs import claiming
+from tests.conftest import Repo, api_error, git
 from tests.services.tasks.test_supervisor import UNGATED, record, status_of, wait_until
 
 
@@ -26,10 +27,12 @@ def state_dir(repo: Repo) -> Path:
 def test_open_task_gets_a_locked_worktree_branch_and_rules(repo: Repo) -> None:
     specs(repo, {"7": ["src/a.py", "tests/"]})
     base = repo.git("rev-parse", "HEAD").strip()
-    result = repo.cli("start", "7")
-    assert result.code == 0, result.err
+    result = repo.api.start(["7"])
+    assert result.ok, result.to_json()
     worktree = repo.path.parent / "repo-wt7"
-    assert f"opened 7: work in {worktree}" in result.out
+    assert [(t["id"], t["state"], t["worktree"]) for t in result.tasks] == [
+        ("7", "open", str(worktree))
+    ]
     assert repo.git("rev-parse", "parallel/7").strip() == base
     listing = repo.git("worktree", "list", "--porcelain")
     assert f"worktree {worktree}\n" in listing
@@ -47,10 +50,10 @@ def test_open_task_gets_a_locked_worktree_branch_and_rules(repo: Repo) -> None:
 
 def test_conflicting_start_creates_nothing(repo: Repo) -> None:
     specs(repo, {"1": ["src/shared.py", "src/one.py"], "2": ["src/shared.py"]})
-    result = repo.cli("start", "1", "2", "--run", "true")
-    assert result.code == 1
-    assert "1 and 2 both declare src/shared.py" in result.err
-    assert "hint:" in result.err
+    refused = api_error(repo.api.start, ["1", "2"], run="true")
+    assert refused.exit_code == 1
+    assert "1 and 2 both declare src/shared.py" in refused.message
+    assert refused.hint
     assert repo.git("branch", "--list", "parallel/*") == ""
     assert len(repo.git("worktree", "list").splitlines()) == 1
     assert not (repo.path.parent / "repo-wt1").exists()
@@ -60,65 +63,65 @@ def test_conflicting_start_creates_nothing(repo: Repo) -> None:
 def test_ownership_problem_creates_nothing(repo: Repo) -> None:
     repo.write("CODEOWNERS", "src/ @alice\n")
     specs(repo, {"1": ["src/a.py"]}, **{"1": {"owner": "bob"}})
-    result = repo.cli("start", "1")
-    assert result.code == 1
-    assert "does not own" in result.err
+    refused = api_error(repo.api.start, ["1"])
+    assert refused.exit_code == 1
+    assert "does not own" in refused.render()
     assert repo.git("branch", "--list", "parallel/*") == ""
 
 
 def test_start_refuses_overlap_with_a_live_task(repo: Repo) -> None:
     specs(repo, {"1": ["src/"], "2": ["src/deep/x.py"]})
-    assert repo.cli("start", "1").code == 0
-    result = repo.cli("start", "2")
-    assert result.code == 1
-    assert "task 1 is live" in result.err
-    assert "--queue" in result.err
+    assert repo.api.start(["1"]).ok
+    refused = api_error(repo.api.start, ["2"])
+    assert refused.exit_code == 1
+    assert "task 1 is live" in refused.render()
+    assert "--queue" in refused.render()
     assert repo.git("branch", "--list", "parallel/2") == ""
 
 
 def test_existing_branch_or_path_is_an_error_never_reused(repo: Repo) -> None:
     specs(repo, {"1": ["a.txt"], "2": ["b.txt"]})
     repo.git("branch", "parallel/1")
-    result = repo.cli("start", "1")
-    assert result.code == 2
-    assert "branch parallel/1 for task 1 already exists" in result.err
+    error = api_error(repo.api.start, ["1"])
+    assert error.exit_code == 2
+    assert "branch parallel/1 for task 1 already exists" in error.message
     (repo.path.parent / "repo-wt2").mkdir()
     (repo.path.parent / "repo-wt2" / "keep.txt").write_text("mine")
-    result = repo.cli("start", "2")
-    assert result.code == 2
-    assert "already exists" in result.err and "hint:" in result.err
+    error = api_error(repo.api.start, ["2"])
+    assert error.exit_code == 2
+    assert "already exists" in error.message and error.hint
     assert (repo.path.parent / "repo-wt2" / "keep.txt").read_text() == "mine"
     assert repo.git("branch", "--list", "parallel/2") == ""
 
 
 def test_restarting_a_live_task_is_refused(repo: Repo) -> None:
     specs(repo, {"1": ["a.txt"]})
-    assert repo.cli("start", "1").code == 0
-    again = repo.cli("start", "1")
-    assert again.code == 2
-    assert "already started (open)" in again.err
+    assert repo.api.start(["1"]).ok
+    again = api_error(repo.api.start, ["1"])
+    assert again.exit_code == 2
+    assert "already started (open)" in again.message
 
 
 @pytest.mark.slow
 def test_dependent_task_needs_queue_then_waits_for_the_merge(repo: Repo) -> None:
     specs(repo, {"1": ["1.txt"], "2": ["2.txt"]}, **{"2": {"depends_on": ["1"]}})
-    refused = repo.cli("start", "1", "2", "--run", "true")
-    assert refused.code == 1
-    assert "depends on 1" in refused.err and "--queue" in refused.err
+    refused = api_error(repo.api.start, ["1", "2"], run="true")
+    assert refused.exit_code == 1
+    assert "depends on 1" in refused.render() and "--queue" in refused.render()
     assert repo.git("branch", "--list", "parallel/*") == ""
 
     command = "sh -c 'echo {id} > {id}.txt && git add {id}.txt && git commit -qm {id}'"
-    result = repo.cli("start", "1", "2", "--queue", "--run", command, "--json")
-    assert result.code == 0, result.err
-    tasks = {task["id"]: task for task in result.json()["tasks"]}
+    result = repo.api.start(["1", "2"], queue=True, run=command)
+    assert result.ok, result.to_json()
+    tasks = {task["id"]: task for task in result.tasks}
     assert tasks["2"]["state"] == "queued"
     assert tasks["2"]["waits_for"] == [{"reason": "depends", "text": "depends on 1", "task": "1"}]
     assert not (repo.path.parent / "repo-wt2").exists(), "a waiting task has no worktree yet"
     wait_until(lambda: status_of(repo, "1")["state"] == "succeeded")
     assert status_of(repo, "2")["state"] == "queued"
 
-    merged = repo.cli("merge", "1")
-    assert merged.code == 0, merged.out + merged.err
+    merged = repo.api.merge(["1"])
+    assert merged.ok, merged.to_json()
     wait_until(lambda: status_of(repo, "2")["state"] == "succeeded")
     # Task 2 started from base after task 1 was merged, so it has task 1's work.
     assert repo.git("show", "parallel/2:1.txt").strip() == "1"
@@ -126,9 +129,9 @@ def test_dependent_task_needs_queue_then_waits_for_the_merge(repo: Repo) -> None
 
 def test_conflicting_tasks_with_queue_run_one_after_the_other(repo: Repo) -> None:
     specs(repo, {"1": ["shared.txt"], "2": ["shared.txt"]})
-    result = repo.cli("start", "1", "2", "--queue", "--run", "true", "--json")
-    assert result.code == 0, result.err
-    states = {task["id"]: task["state"] for task in result.json()["tasks"]}
+    result = repo.api.start(["1", "2"], queue=True, run="true")
+    assert result.ok, result.to_json()
+    states = {task["id"]: task["state"] for task in result.tasks}
     assert states["2"] == "queued"
 
 
@@ -143,8 +146,8 @@ def test_paths_with_spaces_and_unicode(tmp_path: Path) -> None:
         'sh -c \'mkdir -p "docs dir" src && echo hi > "docs dir/notes ü.md" && '
         'echo x > "src/[id] file.txt" && git add -A && git commit -qm unicode\''
     )
-    result = repo.cli("start", "1", "--run", command)
-    assert result.code == 0, result.err
+    result = repo.api.start(["1"], run=command)
+    assert result.ok, result.to_json()
     worktree = tmp_path / "work trees" / "wt 1 é"
     assert worktree.is_dir()
     wait_until(lambda: status_of(repo, "1")["state"] == "succeeded")
@@ -152,11 +155,11 @@ def test_paths_with_spaces_and_unicode(tmp_path: Path) -> None:
     assert task["worktree"] == str(worktree)
     assert sorted(task["files"]) == ["docs dir/notes ü.md", "src/[id] file.txt"]
     assert "wt 1 é" in repo.cli("status").out
-    refused = repo.cli("clean", "1")
-    assert refused.code == 1, "its commit is not merged"
-    assert "1 commit(s) not merged into main" in refused.err
-    cleaned = repo.cli("clean", "1", "--force")
-    assert cleaned.code == 0, cleaned.err
+    refused = repo.api.clean(["1"])
+    assert not refused.ok, "its commit is not merged"
+    assert "1 commit(s) not merged into main" in refused.to_json()["tasks"][0]["refused"]
+    cleaned = repo.api.clean(["1"], force=True)
+    assert cleaned.ok, cleaned.to_json()
     assert not worktree.exists()
     salvage = repo.git("for-each-ref", "--format=%(refname)", "refs/parallel/salvage/1/").split()
     assert len(salvage) == 1
@@ -168,7 +171,7 @@ def test_sparse_checks_out_declared_paths_and_top_level_files(repo: Repo) -> Non
         repo.write(f"{folder}/file.txt")
     repo.write("Makefile")
     specs(repo, {"1": ["src/app/"]})
-    assert repo.cli("start", "1", "--sparse").code == 0
+    assert repo.api.start(["1"], sparse=True).ok
     worktree = repo.path.parent / "repo-wt1"
     assert (worktree / "src/app/file.txt").exists()
     assert (worktree / "Makefile").exists() and (worktree / "README.md").exists()
@@ -177,7 +180,7 @@ def test_sparse_checks_out_declared_paths_and_top_level_files(repo: Repo) -> Non
     assert not (worktree / "vendor").exists()
     assert git(worktree, "status", "--porcelain") == ""
     # A claim widens the sparse checkout too.
-    assert repo.cli("claim", "1", "vendor/").code == 0
+    claiming.claim(repo.api.context(), "1", ["vendor/"])
     assert (worktree / "vendor/file.txt").exists()
 
 
