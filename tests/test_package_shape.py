@@ -159,6 +159,10 @@ ONE_HOME = {
         {"errors.py", "services/tasks/agent_wiring.py"},
         re.compile(r"(?:sys\.exit|SystemExit|os\._exit)\(\s*[0-9]"),
     ),
+    "a path quoted for a shell (one line, any bytes)": (
+        {"core/display.py"},
+        re.compile(r"shlex\.quote\("),
+    ),
     "a spec's front-matter id": (
         {"core/front_matter.py"},
         re.compile(r"""\^id(?:\\s|\[)|get\(["']id["'],\s*name_id"""),

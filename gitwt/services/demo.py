@@ -16,6 +16,7 @@ import time
 from collections.abc import Sequence
 from typing import Any
 
+from gitwt.core.display import shell_quote
 from gitwt.errors import GitParallelError
 from gitwt.infra.json_payload import JsonObject
 
@@ -168,7 +169,7 @@ def _print_summary(speedup: Any, elapsed: float, root: str) -> None:
             "(sum of task run times / wall time)"
         )
     print(f"  demo took {elapsed:.1f}s; scratch repository: {root}")
-    print(f"  look around: cd {shlex.quote(root)} && git parallel status")
+    print(f"  look around: cd {shell_quote(root)} && git parallel status")
 
 
 def run_demo(directory: str | None) -> str:
@@ -180,7 +181,7 @@ def run_demo(directory: str | None) -> str:
     print("(your current repository is not touched)")
     create_repository(root)
     show = Narrator(root)
-    agent = f"{shlex.quote(sys.executable)} -m gitwt.services.demo_agent {{id}}"
+    agent = f"{shell_quote(sys.executable)} -m gitwt.services.demo_agent {{id}}"
 
     show.say("Three task specs. Each declares the files it will touch and its owner.")
     show.run(["git", "ls-files", "docs", ".github"])

@@ -6,11 +6,11 @@ Nothing here moves a ref or touches a checkout; refusals are recorded in the tas
 from __future__ import annotations
 
 import os
-import shlex
 import time
 from collections.abc import Sequence
 
 from gitwt.core import boundaries
+from gitwt.core.display import shell_quote
 from gitwt.infra import failpoints, git, git_output, state
 from gitwt.infra.task_record import TaskRecord
 from gitwt.services.context import Context
@@ -41,8 +41,8 @@ def line_counts(old: str, new: str, cwd: str) -> dict[str, git_output.LineCount]
 def _conflict_help(context: Context, record: TaskRecord) -> str:
     worktree = record.get("worktree") or "<the task worktree>"
     return (
-        f"resolve in the task worktree: cd {shlex.quote(worktree)} && git merge "
-        f"{shlex.quote(context.base)}, fix the conflicts, git commit, then "
+        f"resolve in the task worktree: cd {shell_quote(worktree)} && git merge "
+        f"{shell_quote(context.base)}, fix the conflicts, git commit, then "
         f"'git parallel merge {record['id']}'"
     )
 
