@@ -333,10 +333,10 @@ def test_a_task_cleaned_without_a_merge_is_not_reported_merged(repo: Repo) -> No
     repo.commit_all("sources")
     worktree = start_open(repo, "1", ["src/a.py"])
     work(worktree, "src/a.py", "a = 2\n")
-    assert repo.cli("clean", "--force", "1").code == 0  # its commit is kept in a salvage ref
+    [cleaned] = repo.api.clean(["1"], force=True).report  # its commit is kept in a salvage ref
+    assert cleaned.cleaned
     before = head(repo)
-    result = repo.cli("merge", "1", "--json")
-    [task] = result.json()["results"]
+    [task] = repo.api.merge(["1"]).to_json()["results"]
     assert (task["result"], task["reason"]) == (
         "skipped",
         "task 1 was cleaned without a merge by git parallel",
