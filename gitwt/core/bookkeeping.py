@@ -307,15 +307,16 @@ def walk(
 def settle(
     found: list[Violation],
     rules: Rules,
-    contents: Callable[[str], tuple[Sequence[str | None], str | None]] | None,
+    contents: Callable[[str], tuple[Sequence[str | None], str | None] | None] | None,
 ) -> list[Violation]:
     """The change set's violations with the task's bookkeeping judged on content: a plan-file
     change that is only the unit's own bookkeeping is dropped; any other names its line.
 
     `contents(path)` gives (the old texts, the new text): the file in each parent of the change
     (a merge has several: the change is bookkeeping when it is so against any of them) and
-    after it; None: before the edit (`check --path`, the agents'
-    pre-edit hook), where a file holding the task's bookkeeping is allowed and judged at commit.
+    after it; None (for every path, or from `contents` for one): the new text is not known
+    (`check --path`; the agents' pre-edit hook when the payload gives no text, or an edit the
+    tool cannot apply), and a file holding the task's bookkeeping is allowed, judged at commit.
     A shared progress file is refused for a task, with the hint to update it on base.
     """
     if not found or rules.task_id is None:
@@ -334,9 +335,10 @@ def settle(
         if entry is None:
             kept.append(violation)
             continue
-        if contents is None:
+        given = contents(violation.path) if contents is not None else None
+        if given is None:
             continue
-        olds, new = contents(violation.path)
+        olds, new = given
         verdicts = [bookkeeping_violations(old, new, entry) for old in olds or [None]]
         if all(verdicts):
             kept += [_outside(violation, rules, line, why) for line, why in verdicts[0][:3]]

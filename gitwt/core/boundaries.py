@@ -343,6 +343,9 @@ def before_the_edit(found: list[Violation], rules: Rules) -> list[Violation]:
         "undeclared": "git parallel claim {task} -- {path}  (then edit it)",
         "not-owned": "leave it to its owner, or ask them",
         "unowned": "add an owner for it to the ownership map",
+        # The pre-edit hook judged the file as the edit would leave it: nothing is written yet.
+        "not-bookkeeping": "change only task {task}'s own status marks in it (tick its own "
+        "boxes); the rest of the plan is not the task's to edit",
     }
     for violation in found:
         template = fixes.get(violation.kind, violation.fix)

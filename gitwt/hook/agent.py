@@ -20,6 +20,13 @@ base branch, a path that task declares is refused, as a commit of it would be.
 A path is judged where the write lands: every symbolic link on the way is followed, and a link
 inside the worktree that leads out of it is refused (DESIGN §13).
 
+A plan file that holds the task's bookkeeping is judged on content, as the commit hook judges
+it: the text the edit leaves (`hook.edit_contents`: Write's `content`, Edit's and replace's
+replacement in the file on disk, MultiEdit's edits in order) against HEAD's; an edit beyond the
+task's own status marks is refused, naming the line. Where the payload gives no text, or the
+tool could not apply the edit (it then fails by itself), the edit is allowed and judged at the
+commit.
+
 Exit codes follow what the agent expects: Claude Code and Gemini CLI block on exit 2 and show
 stderr to the model, and let every other code through; for a plain list, 1 means refused. So
 whatever the hook cannot judge blocks with 2 (fail closed): a payload that is not JSON or nests
@@ -48,13 +55,22 @@ BLOCK_CLAUDE, REFUSED_PLAIN, PASS = 2, 1, 0
 class Edits:
     """What the agent is about to write: paths as given, where it works, and who asked."""
 
-    __slots__ = ("claude", "cwd", "gemini", "paths")
+    __slots__ = ("claude", "cwd", "gemini", "paths", "tool", "tool_input")
 
-    def __init__(self, paths: list[str], cwd: str, claude: bool, gemini: bool = False) -> None:
+    def __init__(
+        self,
+        paths: list[str],
+        cwd: str,
+        claude: bool,
+        gemini: bool = False,
+        tool: tuple[str, dict[str, object]] | None = None,
+    ) -> None:
         self.paths = paths
         self.cwd = cwd
         self.claude = claude  # an agent's JSON payload (Claude Code's or Gemini CLI's)
         self.gemini = gemini  # Gemini CLI: stdout must hold JSON
+        # The edit tool and its input, which give the file's new text (`hook.edit_contents`)
+        self.tool = tool
 
 
 _HINT = (
@@ -87,8 +103,10 @@ def parse_payload(data: bytes, cwd: str) -> Edits:
     gemini = is_gemini(payload)
     if tool not in EDIT_TOOLS:
         return Edits([], given, claude=True, gemini=gemini)
-    paths = _edited_paths(tool, payload.get("tool_input"))
-    return Edits(paths, _file_name(given), claude=True, gemini=gemini)
+    tool_input = payload.get("tool_input")
+    paths = _edited_paths(tool, tool_input)
+    assert isinstance(tool_input, dict)  # _edited_paths refuses anything else
+    return Edits(paths, _file_name(given), claude=True, gemini=gemini, tool=(tool, tool_input))
 
 
 def read_payload(text: str, hint: str = _HINT) -> dict[str, object]:
@@ -235,7 +253,8 @@ def verdicts(edits: Edits) -> tuple[boundaries.Rules | None, list[boundaries.Vio
     ours = git_runner.common_dir_of(git_dir)
     changes: list[git_runner.StagedEntry] = []
     elsewhere: list[boundaries.Violation] = []
-    for given in edits.paths:
+    landed: dict[str, str] = {}  # the edited file (the tool input's own) -> where it lands
+    for number, given in enumerate(edits.paths):
         path, escaped = _landing(given, edits.cwd, top)
         if escaped is not None and not _inside(path, top):
             elsewhere.append(_through_link(rules, escaped, path, top))
@@ -249,12 +268,15 @@ def verdicts(edits: Edits) -> tuple[boundaries.Rules | None, list[boundaries.Vio
         relative = os.path.relpath(path, top)
         if relative.split(os.sep)[0] == ".git":
             continue
+        if number == 0:
+            landed[relative] = path
         changes.append(git_runner.StagedEntry("M" if os.path.lexists(path) else "A", relative))
     found = boundaries.violations(changes, rules)
-    if found:  # a plan file holding the task's bookkeeping: allowed, judged at the commit
+    if found:  # a plan file holding the task's bookkeeping: the text the edit leaves, judged
         from gitwt.core.bookkeeping import settle
+        from gitwt.hook.edit_contents import judged_as_edited
 
-        found = settle(found, rules, None)
+        found = settle(found, rules, judged_as_edited(edits.tool, landed, top))
     return rules, elsewhere + boundaries.before_the_edit(found, rules)
 
 
@@ -351,13 +373,18 @@ def _answer(edits: Edits) -> int:
         return BLOCK_CLAUDE if edits.claude else REFUSED_PLAIN
     if not found:
         return PASS
+    paths = len({violation.path for violation in found})  # a plan file: one line per change
+    # A plan file's lines or a shared progress file: no claim makes them the task's.
+    claimable = any(v.kind not in ("not-bookkeeping", "shared-progress") for v in found)
     messages.report(
         f"edit refused: {messages.who(rules)} may not change "
-        f"{messages.count(len(found), 'path')} (nothing was written)",
+        f"{messages.count(paths, 'path')} (nothing was written)",
         found,
         [
             f"claim a path first with 'git parallel claim {rules.task_id} -- PATH' "
             "(refused if another live task has it), or leave it alone",
-        ],
+        ]
+        if claimable
+        else [],
     )
     return BLOCK_CLAUDE if edits.claude else REFUSED_PLAIN

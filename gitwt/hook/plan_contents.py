@@ -15,7 +15,8 @@ if TYPE_CHECKING:
 
     from gitwt.core.boundaries import Rules, Violation
 
-    Contents = Callable[[str], tuple[Sequence[str | None], str | None]]
+    # (old texts, new text) of a path; None: the new text is not known (judged at commit)
+    Contents = Callable[[str], tuple[Sequence[str | None], str | None] | None]
 
 
 def blob_text(name: str, folder: str | None = None) -> str | None:

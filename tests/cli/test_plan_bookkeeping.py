@@ -408,7 +408,8 @@ def agent_hook(verb: str, payload: str, worktree: Path, path: str) -> subprocess
 def test_no_overlap_and_the_same_verdict_in_check_and_the_agents_hooks(repo: Repo) -> None:
     """Two [P] task lines of one tasks.md: `plan` sees no conflict through the plan file, and
     `check --path`, `check --staged` and the agents' hooks judge the plan file as the commit
-    hook does (a pre-edit allows it, the content is judged once written)."""
+    hook does (`check --path` allows it, the content is judged once written; the pre-edit hook
+    judges the content the payload gives: tests/hook/test_agent_hook_plan_edits.py)."""
     plan = PLANS["spec-kit-lines"]
     for path, text in plan.files.items():
         repo.write(path, text)
@@ -428,7 +429,7 @@ def test_no_overlap_and_the_same_verdict_in_check_and_the_agents_hooks(repo: Rep
     asked = repo.cli("check", "--path", SPECKIT_PLAN, cwd=first)
     assert asked.code == 0, asked
     pre_edit = agent_hook("agent", "claude-write.json", first, SPECKIT_PLAN)
-    assert pre_edit.returncode == 0, pre_edit.stderr
+    assert pre_edit.returncode == 2 and "line 1:" in pre_edit.stderr, pre_edit.stderr  # code
 
     edit(first, SPECKIT_PLAN, replaced("- [ ] T003", "- [x] T003"))  # the other line's box
     shell = agent_hook("agent-shell", "claude-bash-after.json", first, "")
