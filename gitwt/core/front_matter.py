@@ -26,7 +26,7 @@ MAX_DEPTH = 64
 # or simply quoted id (no escapes, anchors, block scalars or flow values). Anything else that
 # could set a top-level `id` (a quoted or indented key, `? id`, a `<<` merge, a flow mapping,
 # a second `id:`) sends the reader to the YAML composer, whose reading is the answer.
-_ID_LINE = re.compile(r"^id[ \t]*:(?P<value>[^\n]*)$", re.MULTILINE)
+_ID_LINE = re.compile(r"^id[ \t]*:(?P<value>[^\r\n]*)\r?$", re.MULTILINE)
 _SIMPLE_ID = re.compile(
     r" +(?:(?P<plain>[A-Za-z0-9][A-Za-z0-9._-]*)|'(?P<single>[A-Za-z0-9][A-Za-z0-9._-]*)'"
     r"|\"(?P<double>[A-Za-z0-9][A-Za-z0-9._-]*)\")[ \t]*(?:#[^\n]*)?"

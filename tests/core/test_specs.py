@@ -164,6 +164,8 @@ def test_hostile_ids_are_refused(tmp_path: Path, bad: str) -> None:
         ("specs/quoted.md", '---\n"id": 73\nfiles: [a.py]\n---\n', "73"),
         # The front matter ends at '...': an `id:` line in the body is prose.
         ("docs/SPEC-5-x.md", "---\nfiles: [a.py]\n...\nid: 99\n", "5"),
+        # Windows line ends.
+        ("specs/crlf.md", "---\r\nid: 75\r\nfiles: [a.py]\r\n---\r\n", "75"),
         # A flow mapping as front matter.
         ("specs/flow.md", "---\n{id: '74', files: [a.py]}\n---\n", "74"),
     ],
