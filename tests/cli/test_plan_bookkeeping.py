@@ -1,11 +1,13 @@
 """Plans are living files (DESIGN §2, §6), through the real CLI for each of the six tools.
 
-Two units of one plan are started; in each worktree the agent does what its tool's implement
-step does (ticks its task lines, sets its status, appends a note, writes its SUMMARY) and
-commits: the commit hook accepts it. Ticking another unit's task or editing any other line of
-the plan is refused, naming the line; a shared progress file is refused with the hint to update
-it on base. Merging both, one after the other, gives no conflict: base's plan holds both
-units' bookkeeping, byte for byte.
+Two units of one plan are started, and, for the tools whose plans have task lines, two task
+lines the plan lets run side by side (spec-kit `[P]`, cc-sdd `(P)`, Task Master subtasks that
+wait for nothing; ccpm, OpenSpec and GSD plans give no task lines). In each worktree the agent
+does what its tool's implement step does (ticks its task lines, sets its status, appends a note,
+writes its SUMMARY) and commits: the commit hook accepts it. Ticking another unit's task or
+editing any other line of the plan is refused, naming the line; a shared progress file is
+refused with the hint to update it on base. Merging both, one after the other, gives no
+conflict: base's plan holds both units' bookkeeping, byte for byte.
 """
 
 from __future__ import annotations
@@ -111,6 +113,47 @@ def taskmaster() -> str:
     ]
     metadata = {"created": "2026-03-05T10:00:00.000Z", "updated": "2026-03-05T10:00:00.000Z"}
     return json.dumps({"master": {"tasks": listed, "metadata": metadata}}, indent=2) + "\n"
+
+
+def taskmaster_lines() -> str:
+    """One task in two subtasks that wait for nothing: Task Master's own rule lets them run side
+    by side (it has no parallel mark; its dependencies are the order)."""
+    subtasks = [
+        {
+            "id": number,
+            "title": f"Read {path}",
+            "description": "",
+            "details": f"Create {path}.",
+            "status": "pending",
+            "dependencies": [],
+        }
+        for number, path in ((1, "out/gpx.txt"), (2, "out/kml.txt"))
+    ]
+    task = {
+        "id": 1,
+        "title": "Import tracks",
+        "description": "Import GPX and KML tracks.",
+        "details": "",
+        "testStrategy": "",
+        "priority": "medium",
+        "dependencies": [],
+        "status": "pending",
+        "subtasks": subtasks,
+    }
+    metadata = {"created": "2026-03-05T10:00:00.000Z", "updated": "2026-03-05T10:00:00.000Z"}
+    return json.dumps({"master": {"tasks": [task], "metadata": metadata}}, indent=2) + "\n"
+
+
+def set_subtask(sub: int, status: str, updated: str, note: str = "") -> Callable[[dict], None]:
+    """What `set-status --id=1.<sub>` (and `update-subtask`, with a note) write."""
+
+    def change(data: dict) -> None:
+        entry = data["master"]["tasks"][0]["subtasks"][sub - 1]
+        entry["status"] = status
+        entry["details"] += note
+        data["master"]["metadata"]["updated"] = updated
+
+    return change
 
 
 def replaced(old: str, new: str) -> Callable[[str], str]:
@@ -268,6 +311,19 @@ PLANS = {
         ),
         (TM_PLAN, json_edit(set_status(2, "done", "2026-03-06T09:00:00.000Z")), '"done"'),
     ),
+    # Two subtasks of one task, side by side: two statuses and metadata.updated in one file.
+    "taskmaster-lines": Plan(
+        {TM_PLAN: taskmaster_lines()},
+        ("tm.1.1", "tm.1.2"),
+        (
+            (
+                TM_PLAN,
+                json_edit(set_subtask(1, "done", "2026-03-06T09:00:00.000Z", "\n<info>ok</info>")),
+            ),
+            (TM_PLAN, json_edit(set_subtask(2, "in-progress", "2026-03-06T08:00:00.000Z"))),
+        ),
+        (TM_PLAN, json_edit(set_subtask(2, "done", "2026-03-06T09:00:00.000Z")), '"done"'),
+    ),
     "gsd": Plan(
         {
             f"{PHASE}/01-01-PLAN.md": gsd_plan("01", "out/gpx.txt"),
@@ -354,11 +410,11 @@ def test_each_unit_commits_its_own_bookkeeping_and_nothing_else(repo: Repo, tool
 
 @pytest.mark.parametrize("tool", sorted(PLANS))
 def test_merging_both_units_keeps_both_units_bookkeeping(repo: Repo, tool: str) -> None:
-    """spec-kit-lines (adjacent ticks) and taskmaster (two statuses, both sides rewriting
-    metadata.updated) are where git's own merge conflicts."""
+    """spec-kit-lines (adjacent ticks) and taskmaster, taskmaster-lines (two statuses, both
+    sides rewriting metadata.updated) are where git's own merge conflicts."""
     plan = PLANS[tool]
     expected = committed(repo, plan)
-    if tool == "taskmaster":  # the first unit's metadata.updated is the later one: it stays
+    if tool.startswith("taskmaster"):  # the first unit's metadata.updated is the later one
         expected[TM_PLAN] = expected[TM_PLAN].replace("2026-03-06T08:00", "2026-03-06T09:00")
     status = repo.cli("status", *plan.units, "--json")  # bookkeeping is no forecast conflict
     assert status.code == 0, status
