@@ -21,6 +21,7 @@ from typing import TYPE_CHECKING
 from gitwt.errors import GitParallelError
 from gitwt.infra import state
 from gitwt.infra.json_payload import JsonObject
+from gitwt.services import json_reports
 
 if TYPE_CHECKING:
     from gitwt.infra.task_record import TaskRecord
@@ -114,7 +115,7 @@ class WaitReport:
 
     def to_json(self) -> JsonObject:
         return {
-            "schema": "git-parallel/wait/1",
+            "schema": json_reports.schema("wait"),
             "ok": self.ok,
             "timed_out": self.timed_out,
             **self.monitoring(),
