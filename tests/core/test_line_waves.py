@@ -15,12 +15,14 @@ from dataclasses import replace
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from gitwt.core import separation
-from gitwt.core.formats import speckit, taskmaster
+from gitwt.core import separation, spec_survey
+from gitwt.core.formats import ccpm, kiro, speckit, taskmaster
 from gitwt.core.legacy_tokens import TrackedIndex
 from gitwt.core.line_waves import expand, line_waves
 from gitwt.core.plan_claims import plan_claims
 from gitwt.core.plan_index import Named, PlanSource, parse_named
+from gitwt.core.spec_catalog import Catalog
+from gitwt.infra.config import Config
 
 PLAN = "specs/007-log/tasks.md"
 POOL = ("src/a.py", "src/b.py", "src/c.py", "src/d.py", "src/e.py")
@@ -126,3 +128,35 @@ def test_a_unit_that_names_paths_no_line_names_stays_whole() -> None:
     expansion = expand([Named(unit.id, unit, source) for unit in source.reading.units])
     assert expansion.whole == {"tm.1": "it names paths none of its task lines names: src/a.py"}
     assert [item.id for item in expansion.items] == ["tm.1", "tm.2.1"]
+
+
+def test_a_prefixed_name_keeps_its_prefix_on_every_line_and_dependency() -> None:
+    """A Kiro feature and a ccpm epic both called `tide`: `kiro.tide` names the feature, and its
+    lines and their dependencies carry the prefix, a unit's dependency rewritten to its lines."""
+    kiro_plan = ".kiro/specs/tide/tasks.md"
+    text = (
+        "# Implementation Plan\n\n- [ ] 1. Rules\n- [ ] 1.1 (P) Write `src/a.py`\n"
+        "- [ ] 1.2 (P) Write `src/b.py`\n\n- [ ] 2. Jobs\n- [ ] 2.1 Write `src/c.py`\n"
+    )
+    sources = [
+        PlanSource("kiro", "kiro", ".kiro/specs/tide/", kiro.read({kiro_plan: text})),
+        PlanSource(
+            "ccpm",
+            "ccpm",
+            ".claude/epics/tide/",
+            ccpm.read(
+                {".claude/epics/tide/1.md": "---\nname: x\nstatus: open\n---\n\n`src/d.py`\n"}
+            ),
+        ),
+    ]
+    found = spec_survey.survey(
+        Catalog.build((), Config(), lambda: INDEX, sources), ["kiro.tide"], task_lines=True
+    )
+    assert found.unusable == [], found.problems
+    depends = {task.id: task.depends_on for task in found.tasks}
+    assert depends == {
+        "kiro.tide.1.1": (),
+        "kiro.tide.1.2": (),
+        "kiro.tide.2.1": ("kiro.tide.1.1", "kiro.tide.1.2"),
+    }
+    assert found.expansion is not None and found.expansion.whole == {}
