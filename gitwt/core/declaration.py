@@ -79,11 +79,21 @@ def record_patterns(record: Mapping[str, Any]) -> list[tuple[str, str]]:
     """
     task_id = str(record.get("id"))
     found = [(path, SPEC) for path in _string_list(record.get("files"), task_id, "'files'")]
+    return found + [(path, CLAIM) for path, _ in claimed_paths(record)]
+
+
+def claimed_paths(record: Mapping[str, Any]) -> list[tuple[str, object]]:
+    """Each path the record's claims added, with its claim's `time` (as stored, unchecked).
+
+    Raises DeclarationError, naming the task, for claims that are not lists of paths.
+    """
+    task_id = str(record.get("id"))
     claims = record.get("claims")
     if claims is None:
-        return found
+        return []
     if not isinstance(claims, list):
         _string_list(claims, task_id, "'claims'")  # raises: a list of claims is expected
+    found: list[tuple[str, object]] = []
     for number, claim in enumerate(claims or [], start=1):
         if not isinstance(claim, dict):
             raise DeclarationError(
@@ -92,7 +102,7 @@ def record_patterns(record: Mapping[str, Any]) -> list[tuple[str, str]]:
                 "$(git rev-parse --git-common-dir)",
             )
         paths = _string_list(claim.get("paths"), task_id, f"claim {number}'s 'paths'")
-        found += [(path, CLAIM) for path in paths]
+        found += [(path, claim.get("time")) for path in paths]
     return found
 
 

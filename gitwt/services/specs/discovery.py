@@ -167,25 +167,23 @@ def with_claims(context: Context, task: Task) -> Task:
     """A live task's declaration includes what it claimed since it started (kind `claim`)."""
     import time
 
-    from gitwt.core.declaration import record_patterns
+    from gitwt.core.declaration import claimed_paths, record_patterns
     from gitwt.core.provenance import CLAIM, Origin
     from gitwt.infra import records
 
     record = records.read_task(context.repo.common_dir, task.id)
     if record is None or not records.is_live(record) or not record.get("claims"):
         return task
-    record_patterns(record)  # an error naming the task when a claim is malformed
+    record_patterns(record)  # an error naming the task when its files or a claim is malformed
     added: dict[str, Origin] = {}
-    for claim in record["claims"]:
-        moment = claim.get("time")
+    for pattern, moment in claimed_paths(record):
         note = (
             time.strftime("claimed %Y-%m-%d %H:%M UTC", time.gmtime(moment))
             if isinstance(moment, int | float)
             else ""
         )
-        for pattern in claim.get("paths") or []:
-            if pattern not in task.files and pattern not in added:
-                added[pattern] = Origin(pattern, "git parallel claim", 0, CLAIM, note)
+        if pattern not in task.files and pattern not in added:
+            added[pattern] = Origin(pattern, "git parallel claim", 0, CLAIM, note)
     if not added:
         return task
     return replace(
