@@ -36,6 +36,7 @@ POINTS: tuple[str, ...] = (
     "claim:recorded",  # the claim is in the record and in events.jsonl
     "claim:rules-saved",  # the worktree's rules (and sparse patterns) refreshed
     # merge
+    "merge:authority",  # the audit derives a task's authority (status too); nothing written
     "merge:candidate",  # a merge commit exists, no ref points at it
     "merge:before-publish",  # candidates chained and tested; base not moved yet
     "merge:after-publish",  # base moved; tasks not recorded merged yet

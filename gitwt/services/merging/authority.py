@@ -34,7 +34,7 @@ from gitwt.core.declaration import record_context, record_patterns, task_rules
 from gitwt.core.plan_bookkeeping import as_json
 from gitwt.core.specs import Task, same_id
 from gitwt.errors import GitParallelError
-from gitwt.infra import records
+from gitwt.infra import failpoints, records
 from gitwt.infra.git_trees import named_blobs
 from gitwt.infra.task_record import Claim, TaskRecord
 from gitwt.services.context import Context
@@ -77,6 +77,7 @@ def derive(
         for commit in (fork, base_tip)
     ]
     texts = named_blobs(names, context.repo.toplevel) if chosen else []
+    failpoints.hit("merge:authority")
     index = _tracked_index(context)
     found: dict[str, Verdict] = {}
     for number, (record, _, _) in enumerate(chosen):

@@ -89,6 +89,10 @@ def _clean_one(context: Context, record: TaskRecord, force: bool) -> TaskCleanup
         removal = worktree_removal.remove_task(context, record, force=force)
     except Refused as refusal:
         return TaskCleanup(record["id"], False, refused=refusal.message, hint=refusal.hint)
+    if removal.branch_kept:  # not `cleaned` yet: the next clean finishes the job
+        return TaskCleanup(
+            record["id"], False, removal=removal.to_json(), refused=removal.branch_kept
+        )
     state.update_task(
         context.repo.common_dir, record["id"], state=state.CLEANED, cleaned_at=time.time()
     )

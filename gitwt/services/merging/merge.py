@@ -173,8 +173,16 @@ def _clean_up(context: Context, record: TaskRecord) -> str:
         removal = worktree_removal.remove_task(context, fresh, force=False)
     except Refused as refusal:
         return f"merged; worktree kept: {refusal.message}"
-    except (GitParallelError, OSError) as error:  # base has moved: the task is merged all the same
-        message = error.message if isinstance(error, GitParallelError) else str(error)
+    except Exception as error:  # base has moved: the task is merged all the same (§7)
+        if isinstance(error, GitParallelError):
+            message = error.message
+        elif isinstance(error, OSError):
+            message = str(error)
+        else:  # a bug: said on the task's line, never an exit 3 that unsays the publish
+            from gitwt.infra import crash
+
+            saved = crash.save(error, context.repo.common_dir)
+            message = f"internal error: {type(error).__name__}: {error} (traceback in {saved})"
         return (
             f"clean-up failed: {message} (the merge is published; fix it, then "
             f"'git parallel clean {record['id']}')"

@@ -139,6 +139,7 @@ class Removal:
     branch_deleted: bool = False
     salvage_ref: str | None = None
     notes: list[str] = field(default_factory=list)
+    branch_kept: str | None = None  # why the branch could not be deleted: the removal is unfinished
 
     def to_json(self) -> RemovalReport:
         return {
@@ -326,4 +327,12 @@ def _delete_branch(context: Context, removal: Removal, branch: str, branch_oid: 
     failpoints.hit("clean:before-branch-delete")
     result = git.run(["update-ref", "-d", f"refs/heads/{branch}", branch_oid], cwd, check=False)
     removal.branch_deleted = result.returncode == 0
+    if not removal.branch_deleted:  # never silent: the branch stays, and the user is told why
+        said = result.stderr.decode(errors="replace").strip().splitlines()
+        why = said[-1] if said else "git update-ref -d failed"
+        removal.branch_kept = (
+            f"clean-up failed: branch {branch} kept ({why}); fix it, then "
+            f"'git parallel clean {removal.task_id}'"
+        )
+        removal.notes.append(removal.branch_kept)
     failpoints.hit("clean:branch-deleted")
