@@ -28,7 +28,7 @@ from gitwt.errors import GitParallelError
 from gitwt.hook.hook_modes import BASE_GUARD_MARKER, GUARD, SAVED_SUFFIX
 from gitwt.infra import git, git_output, state
 from gitwt.infra.json_payload import JsonObject
-from gitwt.services.hooks import installer
+from gitwt.services.hooks import hooks_health, installer
 from gitwt.services.tasks.shims import check_shim
 
 LEGACY_SUFFIX = ".legacy"  # pre-commit's migration slot: it runs `<hook>.legacy` first
@@ -241,9 +241,9 @@ def status(repo: git.Repo) -> GuardState:
     return found
 
 
-def hooks_status(cwd: str | None = None) -> tuple[list[installer.WorktreeHooks], GuardState]:
+def hooks_status(cwd: str | None = None) -> tuple[list[hooks_health.WorktreeHooks], GuardState]:
     """`hooks status`: every worktree's hooks, with the common guard shown where it runs."""
-    found = installer.status(cwd)
+    found = hooks_health.status(cwd)
     guard = status(git.discover(cwd or "."))
     if guard.where == "common":
         for entry in found:

@@ -28,7 +28,6 @@ from gitwt.errors import GitParallelError
 from gitwt.hook import rules_file
 from gitwt.hook.hook_modes import CHECKED_HOOKS, GUARD, TASK
 from gitwt.infra import git, state, worktree_config
-from gitwt.infra.json_payload import JsonObject
 from gitwt.services.tasks.shims import check_shim, interpreter, pass_through_shim
 
 HOOKS_DIR = "parallel-hooks"  # in the worktree's private git dir
@@ -100,7 +99,7 @@ def read_record(git_dir: str) -> HooksRecord | None:
     return data if isinstance(data, dict) else None
 
 
-def _executable_hooks(directory: str) -> list[str]:
+def executable_hooks(directory: str) -> list[str]:
     try:
         names = os.listdir(directory)
     except OSError:
@@ -276,14 +275,18 @@ def is_task_worktree(worktree: str) -> bool:
     return os.path.exists(rules_file.rules_path(git.discover(worktree).git_dir))
 
 
-def _write_shims(hooks_dir: str, mode: str, chain: str) -> list[str]:
+def shim_text(name: str, mode: str, chain: str) -> str:
     checked = CHECKED_HOOKS if mode == TASK else GUARD_HOOKS
-    names = sorted({*CHECKED_HOOKS, *PASS_THROUGH_HOOKS, *_executable_hooks(chain)})
+    return check_shim(name, mode, chain) if name in checked else pass_through_shim(name, chain)
+
+
+def _write_shims(hooks_dir: str, mode: str, chain: str) -> list[str]:
+    names = sorted({*CHECKED_HOOKS, *PASS_THROUGH_HOOKS, *executable_hooks(chain)})
     staging = f"{hooks_dir}.new"
     shutil.rmtree(staging, ignore_errors=True)
     os.makedirs(staging)
     for name in names:
-        text = check_shim(name, mode, chain) if name in checked else pass_through_shim(name, chain)
+        text = shim_text(name, mode, chain)
         path = os.path.join(staging, name)
         with open(path, "w", encoding="utf-8") as handle:
             handle.write(text)
@@ -321,80 +324,3 @@ def uninstall(worktree: str) -> bool:
 
 
 # --- status ----------------------------------------------------------------------------------
-
-
-@dataclass
-class WorktreeHooks:
-    path: str
-    branch: str | None
-    mode: str | None  # None: not installed
-    task_id: str | None
-    hooks_path: str | None  # the effective core.hooksPath there
-    chain: str | None
-    problems: list[str] = field(default_factory=list)
-
-    def to_json(self) -> JsonObject:
-        return {
-            "path": self.path,
-            "branch": self.branch,
-            "installed": self.mode is not None,
-            "mode": self.mode,
-            "task": self.task_id,
-            "hooks_path": self.hooks_path,
-            "chain": self.chain,
-            "problems": self.problems,
-        }
-
-
-def status(cwd: str | None = None) -> list[WorktreeHooks]:
-    """What is installed where, and what is wrong with it, for every worktree."""
-    found = []
-    for tree in git.worktrees(cwd):
-        if tree.bare or tree.prunable or not os.path.isdir(tree.path):
-            continue
-        repo = git.discover(tree.path)
-        branch = tree.branch.removeprefix("refs/heads/") if tree.branch else None
-        hooks_path = git.config_get("core.hooksPath", tree.path, "--type=path")
-        record = read_record(repo.git_dir)
-        if record is None:
-            found.append(WorktreeHooks(tree.path, branch, None, None, hooks_path, None))
-            continue
-        entry = WorktreeHooks(
-            tree.path, branch, record.get("mode"), record.get("task"), hooks_path,
-            record.get("chain"),
-        )  # fmt: skip
-        entry.problems = _problems(repo, record, hooks_path)
-        found.append(entry)
-    return found
-
-
-def _problems(repo: git.Repo, record: HooksRecord, hooks_path: str | None) -> list[str]:
-    problems = []
-    hooks_dir = record.get("hooks_dir") or ""
-    if hooks_path is None or os.path.abspath(os.path.join(repo.toplevel, hooks_path)) != hooks_dir:
-        problems.append(
-            f"core.hooksPath is {hooks_path or 'unset'}, not the shims: the checks do not run "
-            "(run 'git parallel hooks install' here)"
-        )
-    if not os.path.isdir(hooks_dir):
-        problems.append(f"the shims in {hooks_dir} are missing (run 'git parallel hooks install')")
-    python = record.get("python") or ""
-    if not os.access(python, os.X_OK):
-        problems.append(f"the recorded Python {python} is gone (run 'git parallel hooks install')")
-    if record.get("mode") == TASK:
-        try:
-            rules = rules_file.load_rules(repo.git_dir)
-        except (OSError, ValueError) as exc:
-            rules = None
-            problems.append(f"the task rules are unreadable ({exc}): every commit is refused")
-        else:
-            if rules is None:
-                problems.append("the task rules are missing: every commit is refused")
-    shimmed = set(record.get("hooks") or [])
-    missing = [name for name in _executable_hooks(record.get("chain") or "") if name not in shimmed]
-    if missing:
-        problems.append(
-            f"{', '.join(missing)} in {record.get('chain')} would not run "
-            "(run 'git parallel hooks install' again to chain them)"
-        )
-    return problems

@@ -79,14 +79,66 @@ def derive(
     texts = named_blobs(names, context.repo.toplevel) if chosen else []
     failpoints.hit("merge:authority")
     index = _tracked_index(context)
-    found: dict[str, Verdict] = {}
+    readings: list[list[Task]] = []
     for number, (record, _, _) in enumerate(chosen):
         pair = texts[2 * number : 2 * number + 2]
         if pair[0] == pair[1]:  # the spec did not change since the fork point: read it once
             pair = pair[:1]
-        spec_tasks = _committed_specs(context, record, pair, index)
-        found[str(record["id"])] = verdict(context, record, spec_tasks, live)
+        readings.append(_committed_specs(context, record, pair, index))
+    _read_the_rest_at_base(context, chosen, readings)
+    return {
+        str(record["id"]): verdict(context, record, spec_tasks, live)
+        for (record, _, _), spec_tasks in zip(chosen, readings, strict=True)
+    }
+
+
+def _read_the_rest_at_base(
+    context: Context,
+    chosen: list[tuple[TaskRecord, str, str | None]],
+    readings: list[list[Task]],
+) -> None:
+    """Fill in the tasks whose spec is no single file committed at their record's `source` (a
+    folder spec, a plan unit, or a `source` an agent pointed elsewhere) from the specs as
+    committed at base's tip, read through the catalog as `start` reads them; one reading per
+    base tip. Only a task base has no spec for is read from the disk of the main checkout,
+    which an agent can write: `plan` reads it the same way."""
+    wanted: dict[str, list[int]] = {}
+    for number, (_, base_tip, _) in enumerate(chosen):
+        if not readings[number]:
+            wanted.setdefault(base_tip, []).append(number)
+    for base_tip, numbers in wanted.items():
+        ids = [str(chosen[number][0]["id"]) for number in numbers]
+        tracked = context.base_files() if base_tip == context.base_oid else None
+        on_base = _declarations_at(context, base_tip, ids, tracked)
+        for number, task_id in zip(numbers, ids, strict=True):
+            task = on_base.get(task_id)
+            readings[number] = [task] if task is not None else _from_disk(context, task_id)
+
+
+def _declarations_at(
+    context: Context, commit: str, ids: list[str], tracked: list[str] | None
+) -> dict[str, Task]:
+    """The tasks the specs committed at `commit` declare, among `ids` (one reading; each on
+    its own only when one of them has no readable spec there)."""
+    from gitwt.services.team.base_declarations import declarations
+
+    cwd = context.repo.toplevel
+    try:
+        return declarations(commit, ids, cwd, tracked)
+    except GitParallelError:
+        if len(ids) == 1:
+            return {}
+    found: dict[str, Task] = {}
+    for task_id in ids:
+        found.update(_declarations_at(context, commit, [task_id], tracked))
     return found
+
+
+def _from_disk(context: Context, task_id: str) -> list[Task]:
+    try:
+        return list(context.load_tasks([task_id]))
+    except GitParallelError:
+        return []
 
 
 def _tracked_index(context: Context) -> Any:
@@ -98,8 +150,8 @@ def _tracked_index(context: Context) -> Any:
 def _committed_specs(
     context: Context, record: TaskRecord, texts: list[bytes | None], index: Any
 ) -> list[Task]:
-    """The task as its spec file says at the fork point and at base's tip, read from git; the
-    catalog's reading when the spec is no single file committed on base."""
+    """The task as its spec file says at the fork point and at base's tip, read from git; none
+    when the spec is no single file committed there."""
     from gitwt.core.spec_catalog import SPEC_FOLDER, Catalog, SpecFile
     from gitwt.services.specs.repo_files import decoded
 
@@ -120,12 +172,7 @@ def _committed_specs(
             continue
         if same_id(task.id, str(record["id"])):
             tasks.append(task)
-    if tasks:
-        return tasks
-    try:  # not one committed file: as `plan` reads it (the main checkout is base's copy)
-        return list(context.load_tasks([str(record["id"])]))
-    except GitParallelError:
-        return []
+    return tasks  # none: `_read_the_rest_at_base` reads the task at base
 
 
 def verdict(
