@@ -244,6 +244,15 @@ def range_commits_changes(
     return _log_changes([f"{old}..{new}"], cwd)
 
 
+def branch_changes(
+    base: str, tip: str, fork: str | None, cwd: str | os.PathLike[str] | None = None
+) -> tuple[dict[str, list[Change]], list[Change] | None]:
+    """A branch's change set as the audits judge it: each commit of base..tip, and the net
+    change from its fork point (None without one). The merge audit and the server check."""
+    per_commit = range_commits_changes(base, tip, cwd)
+    return per_commit, range_changes(fork, tip, cwd) if fork else None
+
+
 def _log_changes(
     revisions: list[str], cwd: str | os.PathLike[str] | None
 ) -> dict[str, list[Change]]:

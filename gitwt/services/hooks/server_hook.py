@@ -215,9 +215,8 @@ def check_update(
     if base is None:
         return f"task {task_id}'s base {entry.base!r} is not a branch here", []
     rules = entry.rules(ownership_at("HEAD", config) if entry.owner else None, config.unowned)
-    per_commit = git.range_commits_changes(base, new, ".")
     fork = git.merge_base(base, new, ".")
-    net = git.range_changes(fork, new, ".") if fork else None
+    per_commit, net = git.branch_changes(base, new, fork, ".")
     texts = branch_texts(".", lambda: fork, new)
     found = judge(rules, per_commit, net, texts)
     if any(violation.kind == "undeclared" for violation in found):

@@ -86,8 +86,7 @@ def audit(
         context, [(record, base_oid, fork_point)], orphans.live_and_orphaned(context)
     )
     verdict = derived[str(record["id"])]
-    per_commit = git.range_commits_changes(base_oid, branch_oid, cwd)
-    net = git.range_changes(fork_point, branch_oid, cwd) if fork_point else None
+    per_commit, net = git.branch_changes(base_oid, branch_oid, fork_point, cwd)
     texts = branch_texts(cwd, lambda: fork_point, branch_oid)
     return verdict.findings + judge(verdict.rules, per_commit, net, texts)
 
