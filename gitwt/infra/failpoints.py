@@ -52,7 +52,7 @@ POINTS: tuple[str, ...] = (
 
 # Points that only raise: the commit hook and the server's check change no state, so a SIGKILL
 # there proves nothing.
-RAISE_ONLY_POINTS: tuple[str, ...] = ("hook:check", "server:check")
+RAISE_ONLY_POINTS: tuple[str, ...] = ("hook:check", "server:check", "server:registry")
 
 
 class InjectedFault(RuntimeError):

@@ -26,7 +26,7 @@ from dataclasses import dataclass, field
 from gitwt.core.specs import Task
 from gitwt.core.task_ids import TASK_ID
 from gitwt.errors import GitParallelError
-from gitwt.infra import git
+from gitwt.infra import failpoints, git
 from gitwt.infra.config import Config
 from gitwt.infra.git_trees import blobs
 from gitwt.services.team import registry
@@ -146,6 +146,7 @@ def check(old: str | None, new: str | None) -> Checked:
             reasons += _grows(name, change.previous.get(name), entry)
     reasons += _removals(change, bool(changed) or bool(change.odd))
     if changed and not reasons:
+        failpoints.hit("server:registry")  # tests: an error while the specs at base are read
         reasons += _declarations(changed, live)
     return reasons, live, unreadable
 

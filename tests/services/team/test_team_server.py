@@ -15,6 +15,7 @@ from pathlib import Path
 
 import pytest
 
+from tests.conftest import git
 from tests.services.team.team_setup import REGISTRY, Machine, Team, registry
 
 pytestmark = pytest.mark.slow
@@ -339,6 +340,37 @@ def test_an_error_inside_the_check_refuses_the_push(team: Team) -> None:
     assert ran.stderr == (
         "git parallel: push refused: the server check failed: failpoint server:check\n"
     )
+
+
+def test_an_error_while_the_server_validates_a_registry_update_refuses_it(team: Team) -> None:
+    """The registry's own validation (entries against the specs at base) fails closed too: the
+    same update the check accepts is refused when that step raises."""
+    from gitwt.infra import failpoints
+
+    assert team.alice.cli("start", "c").code == 0
+    new = server_registry_commit(team)
+    parent = git(team.bare, "rev-list", "--parents", "-n1", new).split()[1:]
+    old = parent[0] if parent else "0" * 40  # the registry's first commit: no registry before
+    hook = team.bare / "hooks" / "pre-receive"
+
+    def check(env: dict[str, str]) -> subprocess.CompletedProcess[str]:
+        return subprocess.run(
+            [str(hook)],
+            input=f"{old} {new} {REGISTRY}\n",
+            cwd=team.bare,
+            capture_output=True,
+            text=True,
+            env={**os.environ, **env},
+            check=False,
+        )
+
+    assert check({}).returncode == 0  # the update as `start` made it: accepted
+    ran = check({failpoints.RAISE_VARIABLE: "server:registry"})
+    assert ran.returncode == 1
+    assert ran.stderr == (
+        "git parallel: push refused: the server check failed: failpoint server:registry\n"
+    )
+    assert server_registry_commit(team) == new
 
 
 @pytest.mark.parametrize(
