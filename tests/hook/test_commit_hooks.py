@@ -18,13 +18,15 @@ ROOT = str(Path(__file__).resolve().parents[2])
 
 
 def task_worktree(repo: Repo, task_id: str, files: list[str], owner: str | None = None) -> Path:
-    """A task worktree made by hand: spec on main, `git worktree add`, `hooks install --task`."""
+    """A task worktree made by hand: spec on main, `git worktree add`, `hooks install --task`
+    (the service, in-process: the hooks it writes run as processes all the same)."""
+    from gitwt.services.hooks import task_install
+
     repo.spec(task_id, files, owner=owner)
     repo.commit_all(f"spec {task_id}")
     path = repo.path.parent / f"wt{task_id}"
     repo.git("worktree", "add", "-q", "-b", f"parallel/{task_id}", str(path))
-    result = repo.cli("hooks", "install", "--task", task_id, cwd=path)
-    assert result.code == 0, result.err
+    task_install.install_for(str(path), task_id)
     return path
 
 

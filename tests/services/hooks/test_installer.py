@@ -9,7 +9,8 @@ from pathlib import Path
 
 import pytest
 
-from tests.conftest import Repo, git, run_cli
+from gitwt.services.hooks import installer, task_install
+from tests.conftest import Repo, api_error, git, run_cli
 from tests.hook.test_commit_hooks import commit, task_worktree, write
 
 
@@ -45,9 +46,7 @@ def test_uninstall_restores_exactly_what_was_there(repo: Repo) -> None:
     worktree = task_worktree(repo, "65", ["src/**"])
     git_dir = Path(git(worktree, "rev-parse", "--path-format=absolute", "--git-dir").strip())
     assert (git_dir / "parallel-rules.json").exists()
-    result = repo.cli("hooks", "uninstall", cwd=worktree)
-    assert result.code == 0, result.err
-    assert "removed" in result.out
+    assert installer.uninstall(str(worktree))  # `hooks uninstall` there: "removed ..."
     assert hooks_path(worktree) is None
     assert not (git_dir / "parallel-hooks").exists()
     assert not (git_dir / "parallel-rules.json").exists()  # `--task` saved them: gone too
@@ -71,13 +70,13 @@ def test_uninstall_restores_a_previous_per_worktree_hooks_path(repo: Repo) -> No
     (custom / "pre-commit").write_text('#!/bin/sh\necho custom >> "$HOME/custom.log"\n')
     (custom / "pre-commit").chmod(0o755)
     git(worktree, "config", "--worktree", "core.hooksPath", str(custom))
-    assert repo.cli("hooks", "install", "--task", "65", cwd=worktree).code == 0
-    assert repo.cli("hooks", "install", cwd=worktree).code == 0  # twice: still one "before"
+    task_install.install_for(str(worktree), "65")
+    task_install.install_for(str(worktree))  # twice: still one "before"
     write(worktree, "src/a.py")
     git(worktree, "add", "-A")
     assert commit(worktree).returncode == 0
     assert (Path(os.environ["HOME"]) / "custom.log").read_text() == "custom\n"  # chained
-    assert repo.cli("hooks", "uninstall", cwd=worktree).code == 0
+    assert installer.uninstall(str(worktree))
     assert git(worktree, "config", "--worktree", "--get", "core.hooksPath").strip() == str(custom)
     # We did not turn extensions.worktreeConfig on, so we leave it on.
     assert repo.git("config", "--get", "extensions.worktreeConfig").strip() == "true"
@@ -96,7 +95,7 @@ def test_shims_chain_to_a_shared_core_hooks_path(repo: Repo) -> None:
     assert commit(worktree).returncode == 0
     ran = (Path(os.environ["HOME"]) / "husky.log").read_text().splitlines()
     assert ran[-1] == f"husky {worktree}"  # the task worktree's own .husky, as git would
-    assert repo.cli("hooks", "uninstall", cwd=worktree).code == 0
+    assert installer.uninstall(str(worktree))
     assert hooks_path(worktree) == ".husky"
 
 
@@ -178,9 +177,8 @@ def test_status_shows_what_is_installed_where(repo: Repo) -> None:
 def test_hooks_install_with_an_unknown_task_is_a_usage_error(repo: Repo) -> None:
     worktree = repo.path.parent / "wt"
     repo.git("worktree", "add", "-q", "-b", "x", str(worktree))
-    result = repo.cli("hooks", "install", "--task", "404", cwd=worktree)
-    assert result.code == 2
-    assert result.err.startswith("git parallel: error:")
+    error = api_error(task_install.install_for, str(worktree), "404")
+    assert error.exit_code == 2
     assert hooks_path(worktree) is None
 
 
