@@ -8,7 +8,8 @@ from pathlib import Path
 
 import pytest
 
-from tests.conftest import Repo, git
+from gitwt.services.specs import claiming
+from tests.conftest import Repo, api_error, git
 from tests.services.tasks.test_supervisor import UNGATED, record
 
 
@@ -17,7 +18,12 @@ def two_open_tasks(repo: Repo) -> None:
     repo.spec("2", ["src/two/"])
     repo.write(".gitparallel.toml", UNGATED)
     repo.commit_all("specs")
-    assert repo.cli("start", "1", "2").code == 0
+    assert repo.api.start(["1", "2"]).ok
+
+
+def claim(repo: Repo, task_id: str, *paths: str) -> list[str]:
+    """`claim ID PATHS`, in-process: the paths it added (a refusal raises, as the CLI exits)."""
+    return claiming.claim(repo.api.context(), task_id, list(paths)).added
 
 
 def rules_of(worktree: Path) -> list[str]:
@@ -29,9 +35,10 @@ def rules_of(worktree: Path) -> list[str]:
 @pytest.mark.slow
 def test_claim_extends_the_declaration_and_the_hook_snapshot(repo: Repo) -> None:
     two_open_tasks(repo)
-    result = repo.cli("claim", "1", "docs/one.md", "src/shared/util.py", "--json")
-    assert result.code == 0, result.err
-    assert result.json()["added"] == ["docs/one.md", "src/shared/util.py"]
+    assert claim(repo, "1", "docs/one.md", "src/shared/util.py") == [
+        "docs/one.md",
+        "src/shared/util.py",
+    ]
     saved = record(repo, "1")
     assert saved["files"] == ["src/one/"]
     assert saved["claims"][0]["paths"] == ["docs/one.md", "src/shared/util.py"]
@@ -40,27 +47,25 @@ def test_claim_extends_the_declaration_and_the_hook_snapshot(repo: Repo) -> None
         "docs/one.md",
         "src/shared/util.py",
     ]
-    again = repo.cli("claim", "1", "src/shared/util.py")
-    assert again.code == 0
-    assert "already declares" in again.out
+    assert claim(repo, "1", "src/shared/util.py") == []  # "already declares all of these"
 
 
 def test_claim_is_refused_when_another_live_task_declares_it(repo: Repo) -> None:
     two_open_tasks(repo)
-    result = repo.cli("claim", "1", "src/two/x.py")
-    assert result.code == 1
-    assert "task 2" in result.err
-    assert "src/two/x.py" in result.err
+    refused = api_error(claim, repo, "1", "src/two/x.py")
+    assert refused.exit_code == 1
+    assert "task 2" in refused.render()
+    assert "src/two/x.py" in refused.render()
     assert record(repo, "1")["claims"] == []
     assert rules_of(repo.path.parent / "repo-wt1") == ["src/one/"]
 
 
 def test_claim_is_refused_when_another_task_claimed_it_first(repo: Repo) -> None:
     two_open_tasks(repo)
-    assert repo.cli("claim", "2", "shared/**").code == 0
-    result = repo.cli("claim", "1", "shared/config.py")
-    assert result.code == 1
-    assert "task 2" in result.err
+    assert claim(repo, "2", "shared/**") == ["shared/**"]
+    refused = api_error(claim, repo, "1", "shared/config.py")
+    assert refused.exit_code == 1
+    assert "task 2" in refused.render()
 
 
 def test_racing_claims_cannot_both_win(repo: Repo) -> None:
@@ -78,11 +83,11 @@ def test_claim_respects_the_ownership_map(repo: Repo) -> None:
     repo.spec("1", ["src/"], owner="alice")
     repo.write(".gitparallel.toml", UNGATED)
     repo.commit_all("specs")
-    assert repo.cli("start", "1").code == 0
-    result = repo.cli("claim", "1", "secret/key.txt")
-    assert result.code == 1
-    assert "does not own" in result.err
-    assert repo.cli("claim", "1", "lib/").code == 0
+    assert repo.api.start(["1"]).ok
+    refused = api_error(claim, repo, "1", "secret/key.txt")
+    assert refused.exit_code == 1
+    assert "does not own" in refused.render()
+    assert claim(repo, "1", "lib/") == ["lib/"]
 
 
 @pytest.mark.slow
@@ -90,18 +95,18 @@ def test_claim_of_a_finished_or_unknown_task(repo: Repo) -> None:
     repo.spec("1", ["a.txt"])
     repo.write(".gitparallel.toml", UNGATED)
     repo.commit_all("specs")
-    unknown = repo.cli("claim", "1", "b.txt")
-    assert unknown.code == 2
-    assert "has not been started" in unknown.err
-    assert repo.cli("start", "1").code == 0
-    assert repo.cli("clean", "1").code == 0
-    finished = repo.cli("claim", "1", "b.txt")
-    assert finished.code == 1
-    assert "cleaned" in finished.err
+    unknown = api_error(claim, repo, "1", "b.txt")
+    assert unknown.exit_code == 2
+    assert "has not been started" in unknown.render()
+    assert repo.api.start(["1"]).ok
+    assert repo.api.clean(["1"]).ok
+    finished = api_error(claim, repo, "1", "b.txt")
+    assert finished.exit_code == 1
+    assert "cleaned" in finished.render()
 
 
 def test_claim_rejects_paths_outside_the_repository(repo: Repo) -> None:
     two_open_tasks(repo)
-    result = repo.cli("claim", "1", "../elsewhere.txt")
-    assert result.code == 2
-    assert "escapes the repository" in result.err
+    error = api_error(claim, repo, "1", "../elsewhere.txt")
+    assert error.exit_code == 2
+    assert "escapes the repository" in error.render()
