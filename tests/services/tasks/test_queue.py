@@ -12,7 +12,7 @@ from pathlib import Path
 import pytest
 
 from tests.conftest import Repo
-from tests.services.tasks.test_supervisor import status_of, wait_until
+from tests.services.tasks.test_supervisor import status_of, stop, wait_until
 
 GATED = "sh -c 'while [ ! -e \"{gate}\"/{{id}} ]; do sleep 0.05; done'"
 
@@ -32,9 +32,9 @@ def worktree(repo: Repo, task_id: str) -> Path:
 def test_busy_cpu_never_starves_the_queue_and_says_why(repo: Repo) -> None:
     specs(repo, "cpu_max = 0\npoll_interval = 0.2\n", t1=["a.txt"], t2=["b.txt"])
     gate = repo.path.parent / "gate"
-    result = repo.cli("start", "1", "2", "--max", "2", "--run", GATED.format(gate=gate), "--json")
-    assert result.code == 0, result.err
-    tasks = {task["id"]: task for task in result.json()["tasks"]}
+    result = repo.api.start(["1", "2"], max_instances=2, run=GATED.format(gate=gate))
+    assert result.ok, result.to_json()
+    tasks = {task["id"]: task for task in result.tasks}
     # None of our tasks ran, so the first starts whatever the load; the second waits for CPU.
     assert tasks["1"]["state"] == "running"
     assert tasks["2"]["state"] == "queued"
@@ -60,9 +60,10 @@ def test_busy_cpu_never_starves_the_queue_and_says_why(repo: Repo) -> None:
 def test_a_task_waiting_for_a_slot_says_so_and_has_no_worktree(repo: Repo) -> None:
     specs(repo, "cpu_max = 100\nmemory_max = 100\npoll_interval = 0.2\n", t1=["a"], t2=["b"])
     gate = repo.path.parent / "gate"
-    result = repo.cli("start", "1", "2", "--max", "1", "--run", GATED.format(gate=gate))
-    assert result.code == 0, result.err
-    assert "queued 2: no free slot (1 of 1 running)" in result.out
+    result = repo.api.start(["1", "2"], max_instances=1, run=GATED.format(gate=gate))
+    assert result.ok, result.to_json()
+    queued = [(task["id"], task["waiting"]) for task in result.tasks if task["state"] == "queued"]
+    assert queued == [("2", "no free slot (1 of 1 running)")]
     assert status_of(repo, "2")["waits_for"] == [
         {"reason": "slot", "text": "no free slot (1 of 1 running)", "task": None}
     ]
@@ -82,10 +83,10 @@ def test_partners_are_named_as_dependency_or_conflict(repo: Repo) -> None:
     repo.spec("3", ["shared.txt", "three.txt"])
     repo.write(".gitparallel.toml", "cpu_max = 100\nmemory_max = 100\npoll_interval = 0.2\n")
     repo.commit_all("specs")
-    result = repo.cli("start", "1", "2", "3", "--queue", "--run", "sleep 600")
-    assert result.code == 0, result.err
-    assert "queued 2: depends on 1" in result.out
-    assert "queued 3: conflicts with 1" in result.out
+    result = repo.api.start(["1", "2", "3"], queue=True, run="sleep 600")
+    assert result.ok, result.to_json()
+    queued = [(task["id"], task["waiting"]) for task in result.tasks if task["state"] == "queued"]
+    assert queued == [("2", "depends on 1"), ("3", "conflicts with 1")]
     assert status_of(repo, "2")["waits_for"] == [
         {"reason": "depends", "text": "depends on 1", "task": "1"}
     ]
@@ -94,4 +95,4 @@ def test_partners_are_named_as_dependency_or_conflict(repo: Repo) -> None:
     ]
     text = repo.cli("status", "--no-forecast").out
     assert "    waits: depends on 1\n" in text and "    waits: conflicts with 1\n" in text
-    assert repo.cli("stop", "--timeout", "2").code == 0
+    assert {item.after for item in stop(repo, [], timeout=2)} == {"stopped"}

@@ -6,21 +6,24 @@ from __future__ import annotations
 import os
 from pathlib import Path
 
-from tests.conftest import Repo
+import pytest
+
+from tests.conftest import Repo, api_error
 from tests.services.tasks.test_supervisor import status_of, wait_until
 
 UNGATED = "cpu_max = 100\nmemory_max = 100\npoll_interval = 0.2\n"
 
 
-def trusted(repo: Repo, tmp_path: Path, config: str) -> dict[str, str]:
+def trusted(repo: Repo, tmp_path: Path, config: str, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Commit `config` and trust it, in a trust file of this test's own (set for the test: the
+    in-process calls and the CLI read it from the environment)."""
     repo.spec("1", ["src/one.txt"])
     repo.write(".gitparallel.toml", UNGATED + config)
     repo.commit_all("spec and config")
-    env = {"GIT_PARALLEL_TRUST_FILE": str(tmp_path / "trust.json")}
-    granted = repo.cli("trust", env=env)
+    monkeypatch.setenv("GIT_PARALLEL_TRUST_FILE", str(tmp_path / "trust.json"))
+    granted = repo.cli("trust")
     assert granted.code == 0
     assert "trusted setup in .gitparallel.toml" in granted.out, granted.out
-    return env
 
 
 def test_worktreeinclude_copies_untracked_and_ignored_files(repo: Repo) -> None:
@@ -44,7 +47,7 @@ def test_worktreeinclude_copies_untracked_and_ignored_files(repo: Repo) -> None:
         include.write("nested/\n")
     repo.write("tracked.txt", "changed in the main worktree\n")
 
-    assert repo.cli("start", "1").code == 0
+    assert repo.api.start(["1"]).ok
     worktree = repo.path.parent / "repo-wt1"
     assert (worktree / ".env").read_text() == "SECRET=1\n"
     assert (worktree / "config/local.toml").read_text() == "debug = true\n"
@@ -57,24 +60,30 @@ def test_worktreeinclude_copies_untracked_and_ignored_files(repo: Repo) -> None:
     assert repo.git("-C", str(worktree), "status", "--porcelain", "--", ".env", "config") == ""
 
 
-def test_setup_runs_in_the_worktree_before_the_command(repo: Repo, tmp_path: Path) -> None:
-    env = trusted(
+def test_setup_runs_in_the_worktree_before_the_command(
+    repo: Repo, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    trusted(
         repo,
         tmp_path,
         'setup = ["sh", "-c", "echo installing for $GIT_PARALLEL_TASK; touch .setup-done"]\n',
+        monkeypatch,
     )
-    started = repo.cli("start", "1", "--run", "test -e .setup-done", env=env)
-    assert started.code == 0, started.err
+    started = repo.api.start(["1"], run="test -e .setup-done")
+    assert started.ok, started.to_json()
     wait_until(lambda: status_of(repo, "1")["state"] == "succeeded")
     log = repo.cli("logs", "1").out
     assert "installing for 1" in log
     assert log.index("setup done") < log.index("running ['test'")
 
 
-def test_a_failing_setup_fails_the_task_with_its_output(repo: Repo, tmp_path: Path) -> None:
-    env = trusted(repo, tmp_path, "setup = \"sh -c 'echo cannot install >&2; exit 7'\"\n")
+def test_a_failing_setup_fails_the_task_with_its_output(
+    repo: Repo, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    setup = "setup = \"sh -c 'echo cannot install >&2; exit 7'\"\n"
+    trusted(repo, tmp_path, setup, monkeypatch)
     marker = tmp_path / "command-ran"
-    assert repo.cli("start", "1", "--run", f"touch {marker}", env=env).code == 0
+    assert repo.api.start(["1"], run=f"touch {marker}").ok
     wait_until(lambda: status_of(repo, "1")["state"] == "failed")
     assert status_of(repo, "1")["exit_code"] == 7
     log = repo.cli("logs", "1").out
@@ -84,15 +93,15 @@ def test_a_failing_setup_fails_the_task_with_its_output(repo: Repo, tmp_path: Pa
 
 
 def test_an_untrusted_setup_is_refused_before_anything_is_created(
-    repo: Repo, tmp_path: Path
+    repo: Repo, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     repo.spec("1", ["src/one.txt"])
     repo.write(".gitparallel.toml", UNGATED + 'setup = "make deps"\n')
     repo.commit_all("config")
-    env = {"GIT_PARALLEL_TRUST_FILE": str(tmp_path / "trust.json")}
-    refused = repo.cli("start", "1", "--run", "true", env=env)
-    assert refused.code == 1
-    assert "'setup' in .gitparallel.toml" in refused.err
-    assert "hint: " in refused.err and "git parallel trust" in refused.err
+    monkeypatch.setenv("GIT_PARALLEL_TRUST_FILE", str(tmp_path / "trust.json"))
+    refused = api_error(repo.api.start, ["1"], run="true")
+    assert refused.exit_code == 1
+    assert "'setup' in .gitparallel.toml" in refused.message
+    assert refused.hint and "git parallel trust" in refused.hint
     assert not (repo.path.parent / "repo-wt1").exists()
     assert repo.git("branch", "--list", "parallel/*") == ""
