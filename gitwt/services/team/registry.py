@@ -13,7 +13,6 @@ the clones.
 
 from __future__ import annotations
 
-import functools
 import json
 import random
 import time
@@ -153,19 +152,26 @@ def remote_name(context: Context) -> str | None:
     return context.config.remote
 
 
-def machine() -> str:
-    """This machine's name in the registry: git config parallel.machine, else the host name."""
+def _config_value(context: Context, key: str) -> str | None:
+    """The last value of `key` in the config the command's repository sees (read once per
+    command, not per process: an API caller's next call sees a changed config)."""
+    values = git.config_values(context.git_config, key)
+    return values[-1] if values else None
+
+
+def machine(context: Context) -> str:
+    """This machine's name in the registry: git config parallel.machine (the repository's
+    config, wherever the caller's current directory is), else the host name."""
     import socket
 
-    return git.config_get("parallel.machine") or socket.gethostname()
+    return _config_value(context, "parallel.machine") or socket.gethostname()
 
 
-@functools.cache
-def user(cwd: str) -> str:
-    """The user's email, asked once per process (every registry write names it)."""
+def user(context: Context) -> str:
+    """The user's email (every registry write names it)."""
     import getpass
 
-    return git.config_get("user.email", cwd) or getpass.getuser()
+    return _config_value(context, "user.email") or getpass.getuser()
 
 
 def new_entry(context: Context, record: TaskRecord) -> Entry:
@@ -180,8 +186,8 @@ def new_entry(context: Context, record: TaskRecord) -> Entry:
         claims=tuple(pattern for pattern, kind in declared.origins if kind == CLAIM),
         base=record.get("base") or context.base,
         branch=record["branch"],
-        machine=machine(),
-        user=user(context.repo.toplevel),
+        machine=machine(context),
+        user=user(context),
         clone=remote.clone_id(context.repo.common_dir),
         started_at=record.get("created_at") or time.time(),
     )
@@ -281,7 +287,7 @@ def commit_changes(context: Context, view: View, changes: Changes, message: str)
         view.snapshot.registry,
         files,
         f"{message}\n\n" + "".join(f"{line}\n" for line in trailers),
-        user(context.repo.toplevel),
+        user(context),
     )
 
 

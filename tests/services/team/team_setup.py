@@ -8,12 +8,13 @@ import os
 import socket
 import subprocess
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
-from tests.conftest import Result, end_leftover_processes, run_cli
+from tests.conftest import RepoApi, Result, end_leftover_processes, run_cli
 
 REGISTRY = "refs/parallel/registry"
 
@@ -97,6 +98,31 @@ def git_as(
     return result.stdout
 
 
+class MachineApi(RepoApi):
+    """RepoApi with one machine's environment set for the length of each call."""
+
+    def __init__(self, path: Path, env: dict[str, str]) -> None:
+        super().__init__(path)
+        self.env = env
+
+    def run(self, call: Callable[[], Any]) -> Any:
+        """call() with this machine's environment (a service `api` lacks, say)."""
+        saved = {key: os.environ.get(key) for key in self.env}
+        os.environ.update(self.env)
+        try:
+            return call()
+        finally:
+            for key, value in saved.items():
+                if value is None:
+                    os.environ.pop(key, None)
+                else:
+                    os.environ[key] = value
+
+    def __getattr__(self, name: str) -> Any:
+        call = super().__getattr__(name)
+        return lambda *args, **kwargs: self.run(lambda: call(*args, **kwargs))
+
+
 class Machine:
     """One clone of the team repository with its own HOME and identity."""
 
@@ -122,6 +148,11 @@ class Machine:
 
     def cli(self, *args: str, cwd: Path | None = None, env: dict[str, str] | None = None) -> Result:
         return run_cli(cwd or self.path, *args, env={**self.env, **(env or {})})
+
+    @property
+    def api(self) -> MachineApi:
+        """`gitwt.api` in-process on this clone, as this machine (its HOME and git identity)."""
+        return MachineApi(self.path, self.env)
 
     def popen(self, *args: str) -> subprocess.Popen[str]:
         import sys

@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.conftest import git
+from tests.conftest import api_error, git
 from tests.services.team.team_setup import Gate, Team, registry, serving
 
 SPECS = {
@@ -28,8 +28,8 @@ def team(tmp_path: Path) -> Iterator[Team]:
 
 @pytest.mark.slow
 def test_an_overlapping_start_on_another_machine_is_refused_and_names_it(team: Team) -> None:
-    first = team.alice.cli("start", "a")
-    assert first.code == 0, first.err
+    first = team.alice.api.start(["a"])
+    assert first.ok, first.to_json()
     assert set(registry(team.bare)) == {"a"}
     assert registry(team.bare)["a"]["machine"] == "alice"
 
@@ -45,9 +45,9 @@ def test_an_overlapping_start_on_another_machine_is_refused_and_names_it(team: T
 
 @pytest.mark.slow
 def test_disjoint_tasks_on_two_machines_both_start(team: Team) -> None:
-    assert team.alice.cli("start", "a").code == 0
-    started = team.bob.cli("start", "c")
-    assert started.code == 0, started.err
+    assert team.alice.api.start(["a"]).ok
+    started = team.bob.api.start(["c"])
+    assert started.ok, started.to_json()
     entries = registry(team.bare)
     assert {key: entry["machine"] for key, entry in entries.items()} == {
         "a": "alice",
@@ -58,19 +58,17 @@ def test_disjoint_tasks_on_two_machines_both_start(team: Team) -> None:
 
 
 def test_the_same_id_on_another_machine_is_refused(team: Team) -> None:
-    assert team.alice.cli("start", "c").code == 0
-    again = team.bob.cli("start", "c")
-    assert again.code == 1
-    assert "task c is already started on machine alice" in again.err
+    assert team.alice.api.start(["c"]).ok
+    again = api_error(team.bob.api.start, ["c"])
+    assert again.exit_code == 1
+    assert "task c is already started on machine alice" in again.render()
 
 
 @pytest.mark.slow
 def test_status_lists_the_tasks_of_other_machines(team: Team) -> None:
-    assert team.alice.cli("start", "a").code == 0
-    assert team.bob.cli("start", "c").code == 0
-    shown = team.bob.cli("status", "--json")
-    assert shown.code == 0, shown.err
-    tasks = {task["id"]: task for task in shown.json()["tasks"]}
+    assert team.alice.api.start(["a"]).ok
+    assert team.bob.api.start(["c"]).ok
+    tasks = {task["id"]: task for task in team.bob.api.status().to_json()["tasks"]}
     assert tasks["a"]["state"] == "remote"
     assert tasks["a"]["remote"] is True
     assert tasks["a"]["machine"] == "alice"
@@ -80,14 +78,14 @@ def test_status_lists_the_tasks_of_other_machines(team: Team) -> None:
     text = team.bob.cli("status").out
     assert "live on machine alice (user alice@example.com, started" in text
     # Named, a task of another machine is shown too; an unknown id is still an error.
-    named = team.bob.cli("status", "a", "--json").json()["tasks"]
+    named = team.bob.api.status(["a"]).to_json()["tasks"]
     assert [(task["id"], task["state"]) for task in named] == [("a", "remote")]
-    unknown = team.bob.cli("status", "zz")
-    assert unknown.code == 2 and "task zz has not been started" in unknown.err
+    unknown = api_error(team.bob.api.status, ["zz"])
+    assert unknown.exit_code == 2 and "task zz has not been started" in unknown.message
 
 
 def test_local_opts_out_with_a_warning(team: Team) -> None:
-    assert team.alice.cli("start", "a").code == 0
+    assert team.alice.api.start(["a"]).ok
     alone = team.bob.cli("start", "b", "--local")
     assert alone.code == 0, alone.err
     assert "--local: tasks of other machines are not consulted" in alone.err
@@ -96,7 +94,7 @@ def test_local_opts_out_with_a_warning(team: Team) -> None:
 
 @pytest.mark.slow
 def test_release_refuses_another_machines_task_without_force(team: Team) -> None:
-    assert team.alice.cli("start", "a").code == 0
+    assert team.alice.api.start(["a"]).ok
     refused = team.bob.cli("release", "a")
     assert refused.code == 1
     assert "task a belongs to machine alice (user alice@example.com, started" in refused.err
@@ -107,27 +105,27 @@ def test_release_refuses_another_machines_task_without_force(team: Team) -> None
     assert registry(team.bare) == {}
     # Its branch is alice's and stays; bob can start the overlapping task now.
     assert "parallel/a" in team.alice.git("branch", "--list")
-    assert team.bob.cli("start", "b").code == 0
+    assert team.bob.api.start(["b"]).ok
 
 
 @pytest.mark.slow
 def test_clean_releases_the_task(team: Team) -> None:
-    assert team.alice.cli("start", "a").code == 0
-    cleaned = team.alice.cli("clean", "a")
-    assert cleaned.code == 0, cleaned.err
+    assert team.alice.api.start(["a"]).ok
+    cleaned = team.alice.api.clean(["a"])
+    assert cleaned.ok, cleaned.to_json()
     assert registry(team.bare) == {}
-    assert team.bob.cli("start", "b").code == 0
+    assert team.bob.api.start(["b"]).ok
 
 
 @pytest.mark.slow
 def test_merge_publishes_base_and_releases_in_one_push(team: Team) -> None:
-    assert team.alice.cli("start", "a").code == 0
+    assert team.alice.api.start(["a"]).ok
     worktree = team.alice.path.parent / "project-wta"
     commit = team.alice.work(worktree, "src/shared/x.py", "x = 2\n")
     before = team.alice.git("ls-remote", "origin", "refs/heads/main").split()[0]
 
-    merged = team.alice.cli("merge", "a")
-    assert merged.code == 0, merged.err + merged.out
+    merged = team.alice.api.merge(["a"])
+    assert merged.ok, merged.to_json()
     remote_main = team.alice.git("ls-remote", "origin", "refs/heads/main").split()[0]
     assert remote_main != before
     assert team.alice.git("rev-parse", "main").strip() == remote_main
@@ -140,23 +138,23 @@ def test_merge_publishes_base_and_releases_in_one_push(team: Team) -> None:
 
     # The other machine can now start the overlapping task, from the merged base.
     assert team.bob.git("pull", "-q", "--ff-only").strip() == ""
-    started = team.bob.cli("start", "b")
-    assert started.code == 0, started.err
+    started = team.bob.api.start(["b"])
+    assert started.ok, started.to_json()
 
 
 @pytest.mark.slow
 def test_merge_redoes_onto_a_base_another_machine_moved(team: Team) -> None:
-    assert team.alice.cli("start", "a").code == 0
-    assert team.bob.cli("start", "c").code == 0
+    assert team.alice.api.start(["a"]).ok
+    assert team.bob.api.start(["c"]).ok
     alice_tree = team.alice.path.parent / "project-wta"
     bob_tree = team.bob.path.parent / "project-wtc"
     team.alice.work(alice_tree, "src/shared/y.py", "y = 2\n")
     team.bob.work(bob_tree, "src/c.py", "c = 2\n")
-    assert team.bob.cli("merge", "c").code == 0
+    assert team.bob.api.merge(["c"]).ok
     bob_main = team.bob.git("rev-parse", "main").strip()
 
-    merged = team.alice.cli("merge", "a")
-    assert merged.code == 0, merged.err + merged.out
+    merged = team.alice.api.merge(["a"])
+    assert merged.ok, merged.to_json()
     remote_main = team.alice.git("ls-remote", "origin", "refs/heads/main").split()[0]
     assert team.alice.git("rev-list", "--parents", "-n", "1", remote_main).split()[1] == bob_main
     assert (team.alice.path / "src/c.py").read_text() == "c = 2\n"
@@ -165,17 +163,17 @@ def test_merge_redoes_onto_a_base_another_machine_moved(team: Team) -> None:
 
 def test_an_unreachable_remote_is_an_input_error_that_changes_nothing(team: Team) -> None:
     team.daemon.stop()
-    refused = team.alice.cli("start", "a")
-    assert refused.code == 2
-    assert "cannot reach the team registry on remote 'origin'" in refused.err
-    assert "hint: " in refused.err and "--local" in refused.err
+    refused = api_error(team.alice.api.start, ["a"])
+    assert refused.exit_code == 2
+    assert "cannot reach the team registry on remote 'origin'" in refused.message
+    assert refused.hint and "--local" in refused.hint
     assert not (team.alice.path.parent / "project-wta").exists()
     assert team.alice.cli("status", "--local", "--json").json()["tasks"] == []
 
 
 @pytest.mark.slow
 def test_the_remote_going_away_mid_merge_leaves_both_sides_consistent(team: Team) -> None:
-    assert team.alice.cli("start", "a").code == 0
+    assert team.alice.api.start(["a"]).ok
     worktree = team.alice.path.parent / "project-wta"
     team.alice.work(worktree, "src/shared/x.py", "x = 2\n")
     main_before = team.alice.git("rev-parse", "main").strip()
@@ -194,7 +192,7 @@ def test_the_remote_going_away_mid_merge_leaves_both_sides_consistent(team: Team
     assert set(registry(team.bare)) == {"a"}
     team.daemon.start()
     team.alice.git("remote", "set-url", "origin", team.daemon.url("project.git"))
-    assert team.alice.cli("merge", "a").code == 0
+    assert team.alice.api.merge(["a"]).ok
     assert registry(team.bare) == {}
 
 
@@ -204,7 +202,7 @@ def test_the_server_refuses_an_out_of_bounds_push_and_accepts_an_in_bounds_one(
 ) -> None:
     installed = team.alice.cli("hooks", "install", "--server", cwd=team.bare)
     assert installed.code == 0, installed.err
-    assert team.alice.cli("start", "a").code == 0
+    assert team.alice.api.start(["a"]).ok
     worktree = team.alice.path.parent / "project-wta"
 
     team.alice.work(worktree, "src/shared/x.py", "x = 2\n")
@@ -283,7 +281,7 @@ def test_ten_races_of_overlapping_starts_have_exactly_one_winner_each(
 
 @pytest.mark.slow
 def test_the_ci_check_reads_the_declaration_from_the_registry(team: Team) -> None:
-    assert team.alice.cli("start", "a").code == 0
+    assert team.alice.api.start(["a"]).ok
     worktree = team.alice.path.parent / "project-wta"
     team.alice.work(worktree, "src/shared/x.py", "x = 2\n")
     team.alice.git("push", "-q", "origin", "parallel/a", cwd=worktree)
@@ -310,8 +308,8 @@ def test_the_ci_check_reads_the_declaration_from_the_registry(team: Team) -> Non
 
 @pytest.mark.slow
 def test_a_claim_overlapping_another_machines_task_is_refused(team: Team) -> None:
-    assert team.alice.cli("start", "a").code == 0
-    assert team.bob.cli("start", "c").code == 0
+    assert team.alice.api.start(["a"]).ok
+    assert team.bob.api.start(["c"]).ok
     refused = team.bob.cli("claim", "c", "src/shared/y.py")
     assert refused.code == 1
     assert "task a is live on machine alice" in refused.err
@@ -320,7 +318,7 @@ def test_a_claim_overlapping_another_machines_task_is_refused(team: Team) -> Non
 
 @pytest.mark.slow
 def test_plan_counts_the_tasks_of_other_machines(team: Team) -> None:
-    assert team.alice.cli("start", "a").code == 0
+    assert team.alice.api.start(["a"]).ok
     planned = team.bob.cli("plan", "b", "c", "--json")
     assert planned.code == 1
     report = planned.json()
@@ -334,8 +332,8 @@ def test_plan_counts_the_tasks_of_other_machines(team: Team) -> None:
 
 
 def test_next_counts_the_tasks_of_other_machines(team: Team) -> None:
-    assert team.alice.cli("start", "a").code == 0
-    report = team.bob.cli("next", "--max", "3", "--json").json()
+    assert team.alice.api.start(["a"]).ok
+    report = team.bob.api.next(3).to_json()
     assert [unit["id"] for unit in report["next"]] == ["c"]
     left = {unit["id"]: (unit["reason"], unit["detail"]) for unit in report["left_out"]}
     assert left["a"][0] == "live" and "live on machine alice" in left["a"][1]
@@ -362,15 +360,15 @@ def test_a_start_killed_after_its_push_is_finished_by_the_next_command(team: Tea
 def test_an_orphan_entry_of_this_clone_is_dropped_by_its_next_write(team: Team) -> None:
     killed = team.alice.cli("start", "a", env={"GIT_PARALLEL_FAILPOINT": "start:validated"})
     assert killed.code == -9
-    assert team.alice.cli("start", "c").code == 0
+    assert team.alice.api.start(["c"]).ok
     assert set(registry(team.bare)) == {"c"}
-    assert team.bob.cli("start", "b").code == 0
+    assert team.bob.api.start(["b"]).ok
 
 
 @pytest.mark.slow
 def test_two_machines_merging_at_once_both_land(team: Team) -> None:
-    assert team.alice.cli("start", "a").code == 0
-    assert team.bob.cli("start", "c").code == 0
+    assert team.alice.api.start(["a"]).ok
+    assert team.bob.api.start(["c"]).ok
     team.alice.work(team.alice.path.parent / "project-wta", "src/shared/y.py", "y = 2\n")
     team.bob.work(team.bob.path.parent / "project-wtc", "src/c.py", "c = 2\n")
     racing = [team.alice.popen("merge", "a"), team.bob.popen("merge", "c")]
@@ -385,7 +383,7 @@ def test_two_machines_merging_at_once_both_land(team: Team) -> None:
 
 @pytest.mark.slow
 def test_a_malformed_entry_fails_closed_and_release_force_removes_it(team: Team) -> None:
-    assert team.alice.cli("start", "c").code == 0
+    assert team.alice.api.start(["c"]).ok
     # Someone pushes a broken entry by hand.
     team.alice.git("fetch", "-q", "origin", "refs/parallel/registry")
     parent = team.alice.git("rev-parse", "FETCH_HEAD").strip()
@@ -404,15 +402,15 @@ def test_a_malformed_entry_fails_closed_and_release_force_removes_it(team: Team)
     released = team.bob.cli("release", "zz", "--force")
     assert released.code == 0, released.err
     assert set(registry(team.bare)) == {"c"}
-    assert team.bob.cli("start", "b").code == 0
+    assert team.bob.api.start(["b"]).ok
 
 
 def test_a_config_remote_that_is_not_a_remote_here_is_an_input_error(team: Team) -> None:
     team.alice.git("remote", "rename", "origin", "upstream")
-    refused = team.alice.cli("start", "a")
-    assert refused.code == 2
+    refused = api_error(team.alice.api.start, ["a"])
+    assert refused.exit_code == 2
     assert "config 'remote' names 'origin', which is not a remote of this repository" in (
-        refused.err
+        refused.message
     )
     assert registry(team.bare) == {}
     assert not (team.alice.path.parent / "project-wta").exists()
@@ -433,7 +431,7 @@ def test_a_refused_push_shows_the_remotes_message(team: Team) -> None:
     own.write_text(FREEZE)
     own.chmod(0o755)
     assert team.alice.cli("hooks", "install", "--server", cwd=team.bare).code == 0
-    assert team.alice.cli("start", "c").code == 0
+    assert team.alice.api.start(["c"]).ok
     (team.bare / "frozen").touch()
 
     refused = team.bob.cli("release", "c", "--force")
@@ -451,7 +449,7 @@ def test_a_clean_whose_registry_push_is_refused_stands_and_says_why(team: Team) 
     own = team.bare / "hooks" / "pre-receive"
     own.write_text(FREEZE)
     own.chmod(0o755)
-    assert team.alice.cli("start", "c").code == 0
+    assert team.alice.api.start(["c"]).ok
     (team.bare / "frozen").touch()
     cleaned = team.alice.cli("clean", "c")
     assert cleaned.code == 0, cleaned.err
@@ -460,5 +458,18 @@ def test_a_clean_whose_registry_push_is_refused_stands_and_says_why(team: Team) 
     assert not (team.alice.path.parent / "project-wtc").exists()
     assert set(registry(team.bare)) == {"c"}
     (team.bare / "frozen").unlink()
-    assert team.alice.cli("start", "a").code == 0
+    assert team.alice.api.start(["a"]).ok
     assert set(registry(team.bare)) == {"a"}
+
+
+def test_the_registry_names_the_repositorys_machine_and_the_user_as_now(team: Team) -> None:
+    """Machine and user come from the config the repository sees at each call: not from the
+    caller's current directory, and not remembered from an earlier call of the same process."""
+    team.alice.git("config", "parallel.machine", "alice-laptop")  # this clone's own config
+    assert team.alice.api.start(["c"]).ok
+    entry = registry(team.bare)["c"]
+    assert (entry["machine"], entry["user"]) == ("alice-laptop", "alice@example.com")
+    assert team.alice.api.clean(["c"]).ok
+    team.alice.git("config", "user.email", "alice@work.example")
+    assert team.alice.api.start(["c"]).ok
+    assert registry(team.bare)["c"]["user"] == "alice@work.example"
