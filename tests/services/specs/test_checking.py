@@ -2,12 +2,30 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+from typing import Any
+
 import pytest
 
+from gitwt.cli import check_report
+from gitwt.services.context import Context
+from gitwt.services.specs import boundary_check
 from tests.conftest import Repo, git
 from tests.hook.test_commit_hooks import commit, task_worktree, write
 
 OWNERS = "/src/ @backend\n/docs/ @writer\n/src/payments/ @payments\n"
+
+
+def check(where: Repo | Path, **options: Any) -> Any:
+    """`git parallel check [--range R] [--task ID] [--role R] [--ownership]` run in `where`,
+    in-process: the CheckResult the CLI prints (exit 1 when not `ok`)."""
+    path = where.path if isinstance(where, Repo) else where
+    return boundary_check.check(Context.discover(str(path)), **options)
+
+
+def as_json(result: Any) -> Any:
+    """What `check --json` prints of it."""
+    return check_report.check_json(result)
 
 
 def test_staged_against_a_task(repo: Repo) -> None:
@@ -15,14 +33,14 @@ def test_staged_against_a_task(repo: Repo) -> None:
     repo.commit_all("spec")
     repo.write("src/app/a.py")
     repo.git("add", "-A")
-    result = repo.cli("check", "--staged", "--task", "65")
-    assert result.code == 0, result.err
-    assert result.out.startswith("ok: the staged change") and "task 65" in result.out
+    result = check(repo, task_id="65")
+    assert result.ok, as_json(result)
+    assert (result.scope, result.rules.task_id) == ("staged", "65")
     repo.write("Dockerfile")
     repo.git("add", "-A")
-    result = repo.cli("check", "--task", "65", "--json")
-    assert result.code == 1
-    data = result.json()
+    result = check(repo, task_id="65")
+    assert not result.ok
+    data = as_json(result)
     assert data["schema"] == "git-parallel/check/1"
     assert data["ok"] is False and data["task"] == "65" and data["scope"] == "staged"
     assert data["declared"] == ["src/app/**"]
@@ -41,14 +59,13 @@ def test_a_range_checks_what_the_branch_adds_since_the_fork_point(repo: Repo) ->
     repo.git("switch", "-q", "main")
     repo.write("unrelated.txt")  # on main after the fork: not the branch's doing
     repo.commit_all("main moves on")
-    result = repo.cli("check", "--range", "main..feature", "--task", "65", "--json")
-    assert result.code == 1
-    data = result.json()
+    result = check(repo, range_spec="main..feature", task_id="65")
+    assert not result.ok
+    data = as_json(result)
     assert data["scope"] == "main..feature"
     assert [item["path"] for item in data["violations"]] == ["README.md"]
     assert data["violations"][0]["commit"] == repo.git("rev-parse", "feature").strip()
-    text = repo.cli("check", "--range", "main..feature", "--task", "65")
-    assert "README.md" in text.out and "unrelated.txt" not in text.out
+    assert "unrelated.txt" not in str(data)
 
 
 @pytest.mark.slow
@@ -76,10 +93,11 @@ def test_in_a_task_worktree_the_task_is_the_default(repo: Repo) -> None:
     write(worktree, "src/a.py")
     write(worktree, "notes.txt")
     git(worktree, "add", "-A")
-    result = repo.cli("check", cwd=worktree)
-    assert result.code == 1 and "notes.txt" in result.out and "task 65" in result.out
+    result = check(worktree)
+    assert not result.ok and result.rules.task_id == "65"
+    assert [violation.to_json()["path"] for violation in result.violations] == ["notes.txt"]
     git(worktree, "rm", "-q", "--cached", "notes.txt")
-    assert repo.cli("check", cwd=worktree).code == 0
+    assert check(worktree).ok
     assert commit(worktree).returncode == 0
 
 
