@@ -7,6 +7,7 @@ from pathlib import Path
 
 import pytest
 
+from gitwt.services.hooks import server_hook
 from tests.services.team.team_setup import Team, serving
 
 SPECS = {
@@ -20,6 +21,5 @@ SPECS = {
 def team(tmp_path: Path) -> Iterator[Team]:
     """A team whose served repository runs the server check (`hooks install --server`)."""
     with serving(tmp_path, SPECS) as made:
-        installed = made.alice.cli("hooks", "install", "--server", cwd=made.bare)
-        assert installed.code == 0, installed.err
+        server_hook.install(str(made.bare))  # `hooks install --server`, in-process
         yield made

@@ -15,7 +15,9 @@ from pathlib import Path
 
 import pytest
 
-from tests.conftest import git
+from gitwt.services.hooks import server_hook
+from gitwt.services.specs import claiming
+from tests.conftest import api_error, git
 from tests.services.team.team_setup import REGISTRY, Machine, Team, registry
 
 pytestmark = pytest.mark.slow
@@ -61,7 +63,7 @@ def worktree(machine: Machine, task_id: str) -> Path:
 def test_a_hand_made_commit_that_widens_an_entry_is_refused_and_so_is_the_wide_push(
     team: Team,
 ) -> None:
-    assert team.alice.cli("start", "c").code == 0
+    assert team.alice.api.start(["c"]).ok
     before = server_registry_commit(team)
     widened = {**registry(team.bare)["c"], "files": ["src/c.py", "src/shared/**"]}
     pushed = push(
@@ -80,8 +82,8 @@ def test_a_hand_made_commit_that_widens_an_entry_is_refused_and_so_is_the_wide_p
 
 
 def test_a_hand_made_claim_that_overlaps_a_live_task_is_refused(team: Team) -> None:
-    assert team.bob.cli("start", "a").code == 0
-    assert team.alice.cli("start", "c").code == 0
+    assert team.bob.api.start(["a"]).ok
+    assert team.alice.api.start(["c"]).ok
     before = server_registry_commit(team)
     entry = registry(team.bare)["c"]
     claimed = {**entry, "files": ["src/c.py", "src/shared/y.py"], "claims": ["src/shared/y.py"]}
@@ -94,9 +96,10 @@ def test_a_hand_made_claim_that_overlaps_a_live_task_is_refused(team: Team) -> N
 
 
 def test_a_legitimate_claim_passes_the_server_check(team: Team) -> None:
-    assert team.alice.cli("start", "c").code == 0
-    claimed = team.alice.cli("claim", "c", "src/new.py")
-    assert claimed.code == 0, claimed.err
+    assert team.alice.api.start(["c"]).ok
+    api = team.alice.api
+    claimed = api.run(lambda: claiming.claim(api.context(), "c", ["src/new.py"]))
+    assert claimed.added == ["src/new.py"]
     entry = registry(team.bare)["c"]
     assert entry["files"] == ["src/c.py", "src/new.py"]
     assert entry["claims"] == ["src/new.py"]
@@ -106,9 +109,9 @@ def test_a_legitimate_claim_passes_the_server_check(team: Team) -> None:
 
 
 def test_rewinding_or_deleting_the_registry_is_refused(team: Team) -> None:
-    assert team.bob.cli("start", "a").code == 0
+    assert team.bob.api.start(["a"]).ok
     only_a = server_registry_commit(team)
-    assert team.alice.cli("start", "c").code == 0
+    assert team.alice.api.start(["c"]).ok
     both = server_registry_commit(team)
 
     # Bob's agent rewinds the registry to before alice's start: that would free her task.
@@ -124,8 +127,8 @@ def test_rewinding_or_deleting_the_registry_is_refused(team: Team) -> None:
 def test_removing_another_machines_entry_takes_release_force_which_cannot_widen(
     team: Team,
 ) -> None:
-    assert team.bob.cli("start", "a").code == 0
-    assert team.alice.cli("start", "c").code == 0
+    assert team.bob.api.start(["a"]).ok
+    assert team.alice.api.start(["c"]).ok
     both = server_registry_commit(team)
 
     # A plain commit on top that drops alice's entry: refused, naming the way a person does it.
@@ -155,7 +158,7 @@ def test_removing_another_machines_entry_takes_release_force_which_cannot_widen(
 def test_a_commit_already_on_the_server_is_checked_when_it_comes_to_a_task_branch(
     team: Team,
 ) -> None:
-    assert team.alice.cli("start", "c").code == 0
+    assert team.alice.api.start(["c"]).ok
     tree = worktree(team.alice, "c")
     # The agent parks an out-of-bounds commit on a branch that is no task's, then moves the
     # (new) task branch onto it: the commit is not new to the server, but new to the branch.
@@ -188,7 +191,7 @@ def test_a_commit_already_on_the_server_is_checked_when_it_comes_to_a_task_branc
 def test_a_malformed_entry_is_refused_on_push(
     team: Team, name: str, text: str | None, reason: str
 ) -> None:
-    assert team.alice.cli("start", "c").code == 0
+    assert team.alice.api.start(["c"]).ok
     before = server_registry_commit(team)
     content = text if text is not None else json.dumps(registry(team.bare)["c"])
     pushed = push(team.alice, "origin", f"{hand_made(team.alice, {name: content})}:{REGISTRY}")
@@ -198,24 +201,24 @@ def test_a_malformed_entry_is_refused_on_push(
 
 
 def test_a_malformed_entry_that_got_in_locks_nobody_out(team: Team) -> None:
-    assert team.alice.cli("start", "c").code == 0
+    assert team.alice.api.start(["c"]).ok
     # It got in while the check was off.
-    assert team.alice.cli("hooks", "uninstall", "--server", cwd=team.bare).code == 0
+    assert server_hook.uninstall(str(team.bare))
     broken = hand_made(team.alice, {"zz.json": "{broken"})
     assert push(team.alice, "origin", f"{broken}:{REGISTRY}").returncode == 0
-    assert team.alice.cli("hooks", "install", "--server", cwd=team.bare).code == 0
+    server_hook.install(str(team.bare))
 
     # Task branches still take in-bounds pushes, and the release its hint names works.
     team.alice.work(worktree(team.alice, "c"), "src/c.py", "c = 2\n")
     accepted = push(team.alice, "origin", "parallel/c", cwd=worktree(team.alice, "c"))
     assert accepted.returncode == 0, accepted.stderr
-    refused = team.bob.cli("start", "b")
-    assert refused.code == 2 and "git parallel release zz --force" in refused.err
+    refused = api_error(team.bob.api.start, ["b"])
+    assert refused.exit_code == 2 and "git parallel release zz --force" in refused.render()
     released = team.bob.cli("release", "zz", "--force")
     assert released.code == 0, released.err
     assert set(registry(team.bare)) == {"c"}
-    started = team.bob.cli("start", "b")
-    assert started.code == 0, started.err
+    started = team.bob.api.start(["b"])
+    assert started.ok, started.to_json()
 
 
 def test_a_start_whose_spec_is_not_the_one_at_base_is_refused_with_the_servers_reason(
@@ -233,23 +236,23 @@ def test_a_start_whose_spec_is_not_the_one_at_base_is_refused_with_the_servers_r
 
 
 def test_the_whole_team_flow_passes_the_server_check(team: Team) -> None:
-    assert team.alice.cli("start", "a").code == 0
-    assert team.bob.cli("start", "c").code == 0
+    assert team.alice.api.start(["a"]).ok
+    assert team.bob.api.start(["c"]).ok
     team.bob.work(worktree(team.bob, "c"), "src/c.py", "c = 2\n")
     assert push(team.bob, "origin", "parallel/c", cwd=worktree(team.bob, "c")).returncode == 0
-    merged = team.bob.cli("merge", "c")
-    assert merged.code == 0, merged.err + merged.out
+    merged = team.bob.api.merge(["c"])
+    assert merged.ok, merged.to_json()
     assert set(registry(team.bare)) == {"a"}
-    cleaned = team.alice.cli("clean", "a")
-    assert cleaned.code == 0, cleaned.err
+    cleaned = team.alice.api.clean(["a"])
+    assert cleaned.ok, cleaned.to_json()
     team.bob.git("pull", "-q", "--ff-only")
-    started = team.bob.cli("start", "b")
-    assert started.code == 0, started.err
+    started = team.bob.api.start(["b"])
+    assert started.ok, started.to_json()
     assert set(registry(team.bare)) == {"b"}
 
 
 def test_a_push_to_base_may_not_change_a_live_tasks_paths(team: Team) -> None:
-    assert team.alice.cli("start", "a").code == 0
+    assert team.alice.api.start(["a"]).ok
     before = team.bob.git("ls-remote", "origin", "refs/heads/main").split()[0]
     # On bob's machine something moves base itself (a commit, or update-ref), then pushes it.
     (team.bob.path / "src/shared/x.py").write_text("x = 'mine'\n")
@@ -271,7 +274,7 @@ def test_a_push_to_base_may_not_change_a_live_tasks_paths(team: Team) -> None:
 
 
 def test_a_change_hidden_in_a_merge_commit_of_the_task_branch_is_refused(team: Team) -> None:
-    assert team.alice.cli("start", "c").code == 0
+    assert team.alice.api.start(["c"]).ok
     tree = worktree(team.alice, "c")
     team.alice.git("switch", "-q", "-c", "side", cwd=tree)
     team.alice.work(tree, "src/c.py", "c = 2\n")
@@ -286,7 +289,7 @@ def test_a_change_hidden_in_a_merge_commit_of_the_task_branch_is_refused(team: T
 
 
 def test_an_entry_may_not_take_its_spec_from_a_branch_the_agent_pushed(team: Team) -> None:
-    assert team.alice.cli("start", "c").code == 0
+    assert team.alice.api.start(["c"]).ok
     before = server_registry_commit(team)
     # The agent pushes a branch of its own with a spec that declares what it likes...
     team.alice.git("switch", "-q", "-c", "evil")
@@ -307,7 +310,7 @@ def test_an_entry_may_not_take_its_spec_from_a_branch_the_agent_pushed(team: Tea
 
 
 def test_the_config_on_base_may_not_change_while_tasks_are_live(team: Team) -> None:
-    assert team.alice.cli("start", "c").code == 0
+    assert team.alice.api.start(["c"]).ok
     # With another branch template, parallel/c would no longer be a task branch to the server.
     (team.bob.path / ".gitparallel.toml").write_text('remote = "origin"\nbranch = "x/{id}"\n')
     team.bob.git("commit", "-qam", "config", "--no-verify")
@@ -324,7 +327,7 @@ def test_the_config_on_base_may_not_change_while_tasks_are_live(team: Team) -> N
 def test_an_error_inside_the_check_refuses_the_push(team: Team) -> None:
     from gitwt.infra import failpoints
 
-    assert team.alice.cli("start", "c").code == 0
+    assert team.alice.api.start(["c"]).ok
     tip = team.alice.git("rev-parse", "main").strip()
     hook = team.bare / "hooks" / "pre-receive"
     ran = subprocess.run(
@@ -385,7 +388,7 @@ def test_an_error_while_the_server_validates_a_registry_update_refuses_it(team: 
 def test_an_edit_may_not_shrink_or_relabel_another_machines_entry(
     team: Team, edit: dict[str, object], reason: str
 ) -> None:
-    assert team.bob.cli("start", "a").code == 0
+    assert team.bob.api.start(["a"]).ok
     before = server_registry_commit(team)
     edited = {**registry(team.bare)["a"], **edit}
     commit = hand_made(team.alice, {"a.json": json.dumps(edited)})
@@ -396,7 +399,7 @@ def test_an_edit_may_not_shrink_or_relabel_another_machines_entry(
 
 
 def test_a_gitlink_that_gitmodules_ignores_is_still_refused(team: Team) -> None:
-    assert team.alice.cli("start", "c").code == 0
+    assert team.alice.api.start(["c"]).ok
     # Base gets a submodule whose changes .gitmodules tells diffs to ignore (no live task
     # declares either path).
     (team.bob.path / ".gitmodules").write_text(
@@ -420,7 +423,7 @@ def test_a_gitlink_that_gitmodules_ignores_is_still_refused(team: Team) -> None:
 
 
 def test_a_replace_ref_is_refused(team: Team) -> None:
-    assert team.alice.cli("start", "c").code == 0
+    assert team.alice.api.start(["c"]).ok
     tree = worktree(team.alice, "c")
     innocent = team.alice.work(tree, "src/c.py", "c = 2\n")
     team.alice.git("reset", "-q", "--hard", "HEAD~1", cwd=tree)
@@ -440,16 +443,16 @@ def test_a_config_that_cannot_be_read_is_refused_and_never_locks_the_team_out(te
     assert refused.returncode != 0
     assert "main would get a git parallel config that cannot be read" in refused.stderr
     # It got in while the check was off: nothing can be checked, so nothing goes in...
-    assert team.alice.cli("hooks", "uninstall", "--server", cwd=team.bare).code == 0
+    assert server_hook.uninstall(str(team.bare))
     assert push(team.bob, "origin", "main").returncode == 0
-    assert team.alice.cli("hooks", "install", "--server", cwd=team.bare).code == 0
-    blocked = team.alice.cli("start", "c")
-    assert blocked.code == 1
-    assert "the git parallel config on main cannot be read" in blocked.err
+    server_hook.install(str(team.bare))
+    blocked = api_error(team.alice.api.start, ["c"])
+    assert blocked.exit_code == 1
+    assert "the git parallel config on main cannot be read" in blocked.render()
     # ... but the fix of it, alone.
     config.write_text('remote = "origin"\n')
     team.bob.git("commit", "-qam", "fix the config")
     fixed = push(team.bob, "origin", "main")
     assert fixed.returncode == 0, fixed.stderr
-    started = team.alice.cli("start", "c")
-    assert started.code == 0, started.err
+    started = team.alice.api.start(["c"])
+    assert started.ok, started.to_json()
