@@ -163,6 +163,10 @@ ONE_HOME = {
         {"core/display.py"},
         re.compile(r"shlex\.quote\("),
     ),
+    "where task records are": (
+        {"infra/records.py"},
+        re.compile(r"state_dir\([^)]*\),\s*[\"']tasks[\"']"),
+    ),
     "a spec's front-matter id": (
         {"core/front_matter.py"},
         re.compile(r"""\^id(?:\\s|\[)|get\(["']id["'],\s*name_id"""),
