@@ -456,3 +456,19 @@ def test_a_config_that_cannot_be_read_is_refused_and_never_locks_the_team_out(te
     assert fixed.returncode == 0, fixed.stderr
     started = team.alice.api.start(["c"])
     assert started.ok, started.to_json()
+
+
+def test_a_forged_local_copy_of_the_registry_frees_nothing(team: Team) -> None:
+    """An agent on alice's machine points her local copy of the registry at an empty one, then
+    starts a task overlapping bob's: every registry read fetches first (a forced refspec), so
+    the forgery is gone before anything is decided."""
+    assert team.bob.api.start(["a"]).ok
+    empty_tree = team.alice.git("hash-object", "-t", "tree", "-w", "/dev/null").strip()
+    forged = team.alice.git("commit-tree", empty_tree, "-m", "empty").strip()
+    team.alice.git("update-ref", "refs/parallel/team/registry", forged)
+
+    refused = api_error(team.alice.api.start, ["b"])
+
+    assert refused.exit_code == 1
+    assert "task a is live on machine bob" in refused.render()
+    assert set(registry(team.bare)) == {"a"}
