@@ -350,7 +350,7 @@ def test_an_error_while_the_server_validates_a_registry_update_refuses_it(team: 
     same update the check accepts is refused when that step raises."""
     from gitwt.infra import failpoints
 
-    assert team.alice.cli("start", "c").code == 0
+    assert team.alice.api.start(["c"]).ok
     new = server_registry_commit(team)
     parent = git(team.bare, "rev-list", "--parents", "-n1", new).split()[1:]
     old = parent[0] if parent else "0" * 40  # the registry's first commit: no registry before
