@@ -16,7 +16,7 @@ def test_the_final_line_is_in_the_log_when_the_record_says_the_task_ended(repo: 
     repo.write(".gitparallel.toml", "cpu_max = 100\nmemory_max = 100\npoll_interval = 0.2\n")
     repo.commit_all("spec")
     try:
-        assert repo.cli("start", "1", "--run", "true").code == 0
+        assert repo.api.start(["1"], run="true").ok
         common = repo.git("rev-parse", "--git-common-dir").strip()
         record_path = os.path.join(repo.path, common, "parallel", "tasks", "1.json")
         log_path = os.path.join(repo.path, common, "parallel", "logs", "1.log")

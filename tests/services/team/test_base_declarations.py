@@ -12,7 +12,7 @@ import pytest
 from gitwt.errors import GitParallelError
 from gitwt.infra.config import ConfigError
 from gitwt.services.team.base_declarations import config_at, declarations
-from tests.conftest import Repo, git
+from tests.conftest import Repo, api_error, git
 
 
 def bare_copy(repo: Repo, tmp_path: Path) -> Path:
@@ -27,7 +27,7 @@ def test_the_specs_on_base_give_the_declaration_as_start_reads_it(
     repo.spec("a", ["src/a/**", "README.md"])
     repo.write("docs/SPEC-f-folder/README.md", "---\nid: f\nfiles:\n  - lib/f.py\n---\n")
     commit = repo.commit_all("specs")
-    assert repo.cli("plan", "a", "--json").json()["task_file_map"]["a"] == ["src/a/**", "README.md"]
+    assert repo.api.plan(["a"]).to_json()["task_file_map"]["a"] == ["src/a/**", "README.md"]
     found = declarations(commit, ["a", "f"], str(bare_copy(repo, tmp_path)))
     assert {key: task.files for key, task in found.items()} == {
         "a": ("src/a/**", "README.md"),
@@ -60,8 +60,8 @@ def test_the_server_reads_the_committed_config_as_a_clone_does(repo: Repo, tmp_p
     both = repo.commit_all("config in two places")
     bare = str(bare_copy(repo, tmp_path))
     assert config_at(first, bare).max_instances == 3
-    refused = repo.cli("status")
-    assert refused.code == 2 and "config in two places" in refused.err
+    refused = api_error(repo.api.status)
+    assert refused.exit_code == 2 and "config in two places" in refused.render()
     with pytest.raises(ConfigError) as caught:
         config_at(both, bare)
     assert "config in two places" in caught.value.message

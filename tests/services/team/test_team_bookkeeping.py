@@ -32,8 +32,8 @@ def test_the_server_accepts_a_units_own_tick_and_refuses_another(team: Team) -> 
     alice.git("add", "-A")
     alice.git("commit", "-q", "-m", "a spec-kit plan")
     assert push(alice, "origin", "main").returncode == 0
-    started = alice.cli("start", "010.T001")
-    assert started.code == 0, started.err
+    started = alice.api.start(["010.T001"])
+    assert started.ok, started.to_json()
     assert registry(team.bare)["010.T001"]["files"] == ["src/gpx.py"]  # no plan file in it
     tree: Path = worktree(alice, "010.T001")
 
