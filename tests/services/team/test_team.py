@@ -10,6 +10,8 @@ from pathlib import Path
 
 import pytest
 
+from gitwt.services.hooks import server_hook
+from gitwt.services.specs import claiming
 from tests.conftest import api_error, git
 from tests.services.team.team_setup import Gate, Team, registry, serving
 
@@ -33,10 +35,10 @@ def test_an_overlapping_start_on_another_machine_is_refused_and_names_it(team: T
     assert set(registry(team.bare)) == {"a"}
     assert registry(team.bare)["a"]["machine"] == "alice"
 
-    second = team.bob.cli("start", "b")
-    assert second.code == 1
-    assert "task a is live on machine alice (user alice@example.com" in second.err
-    assert "git parallel release a --force" in second.err
+    second = api_error(team.bob.api.start, ["b"])
+    assert second.exit_code == 1
+    assert "task a is live on machine alice (user alice@example.com" in second.render()
+    assert "git parallel release a --force" in second.render()
     # Nothing was created on bob's machine, and the registry still holds a alone.
     assert not (team.bob.path.parent / "project-wtb").exists()
     assert "parallel/b" not in team.bob.git("branch", "--list")
@@ -200,8 +202,7 @@ def test_the_remote_going_away_mid_merge_leaves_both_sides_consistent(team: Team
 def test_the_server_refuses_an_out_of_bounds_push_and_accepts_an_in_bounds_one(
     team: Team,
 ) -> None:
-    installed = team.alice.cli("hooks", "install", "--server", cwd=team.bare)
-    assert installed.code == 0, installed.err
+    server_hook.install(str(team.bare))
     assert team.alice.api.start(["a"]).ok
     worktree = team.alice.path.parent / "project-wta"
 
@@ -247,7 +248,7 @@ def test_ten_races_of_overlapping_starts_have_exactly_one_winner_each(
     # Both starts' first pushes wait at the server until both are there: every round both
     # decided on the same registry, and exactly one push can win the compare-and-swap.
     gate = Gate(team.bare, tmp_path / "gate")
-    assert team.alice.cli("hooks", "install", "--server", cwd=team.bare).code == 0
+    server_hook.install(str(team.bare))
     machines = {"a": team.alice, "b": team.bob}
     for round_number in range(10):
         gate.arm()
@@ -299,8 +300,8 @@ def test_the_ci_check_reads_the_declaration_from_the_registry(team: Team) -> Non
     assert "not declared by task a" in found.out + found.err
 
     # A claim on alice's machine reaches the registry, so the CI check on bob's accepts it.
-    claimed = team.alice.cli("claim", "a", "src/c.py")
-    assert claimed.code == 0, claimed.err
+    api = team.alice.api
+    assert api.run(lambda: claiming.claim(api.context(), "a", ["src/c.py"])).added == ["src/c.py"]
     assert registry(team.bare)["a"]["files"] == ["src/shared/**", "src/c.py"]
     again = team.bob.cli("check", "--range", "origin/main..origin/parallel/a", "--task", "a")
     assert again.code == 0, again.err + again.out
@@ -310,18 +311,19 @@ def test_the_ci_check_reads_the_declaration_from_the_registry(team: Team) -> Non
 def test_a_claim_overlapping_another_machines_task_is_refused(team: Team) -> None:
     assert team.alice.api.start(["a"]).ok
     assert team.bob.api.start(["c"]).ok
-    refused = team.bob.cli("claim", "c", "src/shared/y.py")
-    assert refused.code == 1
-    assert "task a is live on machine alice" in refused.err
+    api = team.bob.api
+    refused = api_error(api.run, lambda: claiming.claim(api.context(), "c", ["src/shared/y.py"]))
+    assert refused.exit_code == 1
+    assert "task a is live on machine alice" in refused.render()
     assert registry(team.bare)["c"]["files"] == ["src/c.py"]
 
 
 @pytest.mark.slow
 def test_plan_counts_the_tasks_of_other_machines(team: Team) -> None:
     assert team.alice.api.start(["a"]).ok
-    planned = team.bob.cli("plan", "b", "c", "--json")
-    assert planned.code == 1
-    report = planned.json()
+    planned = team.bob.api.plan(["b", "c"])
+    assert planned.exit_code == 1
+    report = planned.to_json()
     assert report["valid"] is False
     assert [sorted(conflict["tasks"]) for conflict in report["conflicts"]] == [["a", "b"]]
     (problem,) = report["problems"]
@@ -348,10 +350,10 @@ def test_a_start_killed_after_its_push_is_finished_by_the_next_command(team: Tea
     assert set(registry(team.bare)) == {"a"}
     assert not (team.alice.path.parent / "project-wta").exists()
     # Other machines still see it as live (alice may be creating it): refused, as it should be.
-    assert team.bob.cli("start", "b").code == 1
+    assert api_error(team.bob.api.start, ["b"]).exit_code == 1
     # The same start again adopts alice's own entry and creates the task.
-    again = team.alice.cli("start", "a")
-    assert again.code == 0, again.err
+    again = team.alice.api.start(["a"])
+    assert again.ok, again.to_json()
     assert (team.alice.path.parent / "project-wta").exists()
     assert set(registry(team.bare)) == {"a"}
 
@@ -394,10 +396,10 @@ def test_a_malformed_entry_fails_closed_and_release_force_removes_it(team: Team)
     target = f"{commit.strip()}:refs/parallel/registry"
     team.alice.git("push", "-q", "--no-verify", "origin", target)
 
-    refused = team.bob.cli("start", "b")
-    assert refused.code == 2
-    assert "the team registry's entry zz.json is malformed" in refused.err
-    assert "git parallel release zz --force" in refused.err
+    refused = api_error(team.bob.api.start, ["b"])
+    assert refused.exit_code == 2
+    assert "the team registry's entry zz.json is malformed" in refused.render()
+    assert "git parallel release zz --force" in refused.render()
     assert team.bob.cli("release", "zz").code == 1
     released = team.bob.cli("release", "zz", "--force")
     assert released.code == 0, released.err
@@ -430,7 +432,7 @@ def test_a_refused_push_shows_the_remotes_message(team: Team) -> None:
     own = team.bare / "hooks" / "pre-receive"
     own.write_text(FREEZE)
     own.chmod(0o755)
-    assert team.alice.cli("hooks", "install", "--server", cwd=team.bare).code == 0
+    server_hook.install(str(team.bare))
     assert team.alice.api.start(["c"]).ok
     (team.bare / "frozen").touch()
 
