@@ -21,7 +21,7 @@ def three_tasks(repo: Repo) -> str:
 
 def test_each_new_worktree_is_complete_clean_and_hooked(repo: Repo) -> None:
     three_tasks(repo)
-    assert repo.cli("start", "1", "2", "3").code == 0
+    assert repo.api.start(["1", "2", "3"]).ok
     for task in ("1", "2", "3"):
         worktree = repo.path.parent / f"repo-wt{task}"
         assert sorted(path.name for path in worktree.glob("pkg*")) == ["pkg1", "pkg2", "pkg3"]
@@ -38,7 +38,7 @@ def test_a_post_checkout_hook_runs_once_in_each_new_worktree(repo: Repo, tmp_pat
     hook = repo.path / ".git" / "hooks" / "post-checkout"
     hook.write_text(f'#!/bin/sh\necho "$(pwd) $1 $2 $3" >> "{log}"\n')
     hook.chmod(hook.stat().st_mode | stat.S_IXUSR)
-    assert repo.cli("start", "1", "2", "3").code == 0
+    assert repo.api.start(["1", "2", "3"]).ok
     lines = sorted(log.read_text().splitlines())
     expected = [f"{repo.path.parent / f'repo-wt{task}'} {NULL} {base} 1" for task in "123"]
     assert lines == expected
@@ -50,10 +50,14 @@ def test_a_checkout_that_fails_leaves_no_branch_and_no_worktree(repo: Repo) -> N
     three_tasks(repo)
     repo.git("config", "filter.broken.smudge", "false")
     repo.git("config", "filter.broken.required", "true")
-    result = repo.cli("start", "1", "2", "3")
-    assert result.code == 1, result.out + result.err
-    for task in ("1", "2", "3"):
-        assert f"failed {task}: " in result.out and "smudge filter broken failed" in result.out
+    result = repo.api.start(["1", "2", "3"])
+    assert not result.ok
+    assert [(task["id"], task["state"]) for task in result.tasks] == [
+        ("1", "failed"),
+        ("2", "failed"),
+        ("3", "failed"),
+    ]
+    assert any("smudge filter broken failed" in (task["error"] or "") for task in result.tasks)
     # `git worktree add` alone, failing in its own checkout, left its branch behind.
     assert repo.git("branch", "--list", "parallel/*") == ""
     assert repo.git("worktree", "list").count("\n") == 1, repo.git("worktree", "list")
