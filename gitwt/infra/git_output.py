@@ -30,10 +30,11 @@ def parse_tree_entries(data: bytes) -> list[tuple[str, str, str, str]]:
     return found
 
 
-def _batch_entries(data: bytes) -> list[tuple[bytes, bytes] | None]:
-    """`git cat-file --batch` output -> (type, contents) per name asked, in order; None for a
-    name git answered `<name> missing` (or `ambiguous`) for. The one parser of that output."""
-    found: list[tuple[bytes, bytes] | None] = []
+def batch_objects(data: bytes) -> list[tuple[str, bytes, bytes] | None]:
+    """`git cat-file --batch` output -> (object id, type, contents) per name asked, in order;
+    None for a name git answered `<name> missing` (or `ambiguous`) for. The one parser of that
+    output."""
+    found: list[tuple[str, bytes, bytes] | None] = []
     at = 0
     while at < len(data):
         end = data.index(b"\n", at)
@@ -41,11 +42,37 @@ def _batch_entries(data: bytes) -> list[tuple[bytes, bytes] | None]:
         at = end + 1
         if len(header) == 3 and header[2].isdigit():
             size = int(header[2])
-            found.append((header[1], data[at : at + size]))
+            found.append((header[0].decode(), header[1], data[at : at + size]))
             at += size + 1
         else:
             found.append(None)
     return found
+
+
+def _batch_entries(data: bytes) -> list[tuple[bytes, bytes] | None]:
+    """`batch_objects` without the object ids."""
+    return [entry[1:] if entry is not None else None for entry in batch_objects(data)]
+
+
+def tree_object_entries(content: bytes, oid_length: int) -> list[tuple[str, str, str]]:
+    """A tree object's raw contents (`cat-file --batch` of a tree) -> (mode, name, object id)
+    per entry: `<mode> <name>NUL<binary id>`, ids `oid_length` hex digits long."""
+    entries = []
+    size = oid_length // 2
+    at = 0
+    while at < len(content):
+        space = content.index(b" ", at)
+        nul = content.index(b"\0", space)
+        oid = content[nul + 1 : nul + 1 + size].hex()
+        entries.append(
+            (
+                content[at:space].decode(),
+                content[space + 1 : nul].decode("utf-8", "surrogateescape"),
+                oid,
+            )
+        )
+        at = nul + 1 + size
+    return entries
 
 
 def parse_batch(data: bytes) -> list[bytes | None]:

@@ -14,7 +14,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
 from gitwt.errors import GitParallelError, Refused
-from gitwt.infra import git
+from gitwt.infra import git, git_output
 from gitwt.infra.git_trees import blobs
 
 REGISTRY_REF = "refs/parallel/registry"
@@ -55,10 +55,13 @@ def remote_lines(stderr: bytes) -> tuple[str, ...]:
 
 @dataclass(frozen=True)
 class Snapshot:
-    """What one fetch saw: the registry commit (None: no registry yet) and base's commit."""
+    """What one fetch saw: the registry commit (None: no registry yet) and base's commit, and
+    the files at the top of the registry's tree (name -> blob id), read with them."""
 
     registry: str | None
     base: str | None = None
+    files: dict[str, str] | None = None
+    local_base: str | None = None  # this clone's own base branch, read in the same process
 
 
 def _unreachable(remote: str, detail: str) -> RemoteUnreachable:
@@ -119,19 +122,43 @@ def fetch(cwd: str, remote: str, base: str | None = None) -> Snapshot:
                 f"push it first: 'git push {remote} {base}'",
             )
         raise _unreachable(remote, detail)
-    registry = git.rev_parse_verify(FETCHED_REGISTRY, cwd)
-    base_oid = git.rev_parse_verify(fetched_base_ref(base), cwd) if base is not None else None
-    return Snapshot(registry=registry, base=base_oid)
+    return _fetched(cwd, base)
+
+
+def _fetched(cwd: str, base: str | None) -> Snapshot:
+    """What the fetch brought, in one `cat-file --batch`: the registry's commit and tree (its
+    files' ids), and base's commit there and here (a name git has no commit for is missing)."""
+    names = [f"{FETCHED_REGISTRY}^{{commit}}", f"{FETCHED_REGISTRY}^{{tree}}"]
+    if base is not None:
+        names += [f"{fetched_base_ref(base)}^{{commit}}", f"refs/heads/{base}^{{commit}}"]
+    asked = "".join(f"{name}\n" for name in names).encode("utf-8", "surrogateescape")
+    found = git_output.batch_objects(git.run(["cat-file", "--batch"], cwd, input=asked).stdout)
+    found += [None] * (len(names) - len(found))
+    commit, tree = found[0], found[1]
+    registry = files = None
+    if commit is not None and commit[1] == b"commit" and tree is not None:
+        registry = commit[0]
+        files = {
+            name: oid
+            for mode, name, oid in git_output.tree_object_entries(tree[2], len(registry))
+            if mode.startswith("100")
+        }
+    bases = [entry[0] if entry and entry[1] == b"commit" else None for entry in found[2:]]
+    base_oid, local_base = (bases[0], bases[1]) if base is not None else (None, None)
+    return Snapshot(registry=registry, base=base_oid, files=files, local_base=local_base)
 
 
 # --- reading and writing registry commits (local objects only) -------------------------------
 
 
-def read_files(cwd: str, commit: str | None) -> dict[str, bytes]:
-    """Every file of a registry commit's tree, by name, in two git processes."""
+def read_files(
+    cwd: str, commit: str | None, entries: dict[str, str] | None = None
+) -> dict[str, bytes]:
+    """Every file of a registry commit's tree, by name, in two git processes (one when its
+    `entries`, name -> blob id, were read with the commit: `Snapshot.files`)."""
     if commit is None:
         return {}
-    entries = _tree_entries(cwd, commit)
+    entries = _tree_entries(cwd, commit) if entries is None else entries
     return dict(zip(entries, blobs(list(entries.values()), cwd), strict=True))
 
 
@@ -152,12 +179,16 @@ def write_commit(
     changes: Mapping[str, bytes | None],
     message: str,
     user: str,
+    parent_files: dict[str, str] | None = None,
 ) -> str:
     """A new registry commit on top of `parent`: each name set to its bytes, or removed (None).
+    `parent_files`: the parent's files (name -> blob id) when the caller read them already.
 
     Built with hash-object, mktree and commit-tree: no index, no checkout, nothing to clean up.
     """
-    entries = _tree_entries(cwd, parent) if parent else {}
+    entries = dict(parent_files) if parent_files is not None else {}
+    if parent and parent_files is None:
+        entries = _tree_entries(cwd, parent)
     for name, content in changes.items():
         if content is None:
             entries.pop(name, None)

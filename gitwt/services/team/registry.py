@@ -239,7 +239,7 @@ def fetch(context: Context, base: str | None = None, *, strict: bool = True) -> 
     cwd = context.repo.toplevel
     snapshot = remote.fetch(cwd, name, base)
     broken: dict[str, GitParallelError] | None = None if strict else {}
-    entries = parse(remote.read_files(cwd, snapshot.registry), broken)
+    entries = parse(remote.read_files(cwd, snapshot.registry, snapshot.files), broken)
     return View(snapshot, entries, remote.clone_id(context.repo.common_dir), broken or {})
 
 
@@ -288,6 +288,7 @@ def commit_changes(context: Context, view: View, changes: Changes, message: str)
         files,
         f"{message}\n\n" + "".join(f"{line}\n" for line in trailers),
         user(context),
+        view.snapshot.files,
     )
 
 

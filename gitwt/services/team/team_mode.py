@@ -248,7 +248,7 @@ def sync_base(context: Context, checkout: str | None) -> registry.View:
     theirs = view.snapshot.base
     name = registry.remote_name(context)
     cwd = context.repo.toplevel
-    ours = git.rev_parse_verify(f"refs/heads/{context.base}", cwd)
+    ours = view.snapshot.local_base  # read with the fetched refs: no process of its own
     if theirs is None or ours == theirs or (ours and git.is_ancestor(theirs, ours, cwd)):
         return view  # same, or ahead: our commits go out with the merge
     if ours is not None and not git.is_ancestor(ours, theirs, cwd):
