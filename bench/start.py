@@ -1,6 +1,7 @@
 """Benchmark `git parallel start` against raw git (DESIGN §10): time and git processes.
 
-    python bench/start.py [--files 20000] [--tasks 10] [--repeat 3] [--dir /dev/shm] [--keep]
+    python bench/start.py [--files 20000] [--tasks 10] [--repeat 3] [--sparse-files 1000000]
+                          [--dir /dev/shm] [--keep]
 
 Builds a repository with `git fast-import` (N small files in 50 packages, one commit on `main`,
 checked out) and one spec per task, each declaring its own package. Then, alternating so that
@@ -10,7 +11,10 @@ caches and machine load hit both sides alike, the median of --repeat runs of:
   * raw sparse: `git worktree add --no-checkout -b`, `git sparse-checkout set --no-cone --stdin`,
                 `git read-tree -mu HEAD` (what a sparse worktree of one package costs git),
   * sparse:     `git parallel start 1 --sparse`.
-Everything is removed between runs. Each side's top-level git processes are counted from git's
+Then, with --sparse-files (DESIGN §10's second size; 0 skips it), raw sparse and sparse again,
+alternating, in a repository of that many files whose main worktree is itself sparse (the
+top-level files and docs/: its checkout is not what is measured). Everything is removed between
+runs. Each side's top-level git processes are counted from git's
 trace2 event log (bench/git_processes.py) on the first run. Budgets: start ≤ 1.10 × raw, git
 processes ≤ raw's + 3 per task; sparse ≤ 2.0 × raw sparse. No assertion: it prints the ratios.
 Repositories go to /dev/shm when it exists (tmpfs: the disk is slow and noisy); run it with
@@ -43,15 +47,15 @@ def git(
     subprocess.run(["git", *args], cwd=cwd, input=input, env=env, check=True, capture_output=True)
 
 
-def build(root: Path, file_count: int, tasks: int) -> Path:
-    repo = root / "repo"
+def build(root: Path, file_count: int, tasks: int, sparse_main: bool = False) -> Path:
+    repo = root / "big" / "repo" if sparse_main else root / "repo"
     paths = (f"src/pkg{n % PACKAGES:02d}/dir{n % 7}/file{n}.txt" for n in range(file_count))
     files = {
         f"docs/SPEC-{task}-bench.md": spec(task, f"src/pkg{task % PACKAGES:02d}/")
         for task in range(1, tasks + 1)
     }
     files |= {".gitparallel.toml": UNGATED_CONFIG, "README.md": "bench\n"}
-    fast_import(repo, paths, files)
+    fast_import(repo, paths, files, ["/*", "!/*/", "/docs/"] if sparse_main else None)
     return repo
 
 
@@ -117,6 +121,7 @@ def parse_arguments() -> argparse.Namespace:
     parser.add_argument("--files", type=int, default=20000)
     parser.add_argument("--tasks", type=int, default=10)
     parser.add_argument("--repeat", type=int, default=3)
+    parser.add_argument("--sparse-files", type=int, default=1_000_000, help="0: skip")
     default_dir = "/dev/shm" if os.path.isdir("/dev/shm") else None
     parser.add_argument("--dir", default=default_dir, help="where the repositories go")
     parser.add_argument("--keep", action="store_true")
@@ -141,11 +146,17 @@ def report(args: argparse.Namespace, times: dict[str, list[float]], counts: dict
         f"start --sparse vs raw sparse worktree: {median['sparse'] / median['raw_sparse']:.2f}x "
         f"(budget 2.0x); git processes {counts['sparse']} vs {counts['raw_sparse']}"
     )
+    if "big_sparse" in median:
+        print(
+            f"start --sparse vs raw sparse worktree at {args.sparse_files} files: "
+            f"{median['big_sparse'] / median['big_raw_sparse']:.2f}x (budget 2.0x)"
+        )
     if args.json:
         figures: dict[str, object] = {f"{key}_ms": value for key, value in median.items()}
         figures |= {f"{key}_runs_ms": [v * 1000 for v in vs] for key, vs in times.items()}
         figures |= {f"{key}_git": count for key, count in counts.items()}
-        print(json.dumps({**figures, "tasks": args.tasks, "conditions": seen}))
+        extra = {"files": args.files, "sparse_files": args.sparse_files}
+        print(json.dumps({**figures, **extra, "tasks": args.tasks, "conditions": seen}))
 
 
 def main() -> int:
@@ -173,6 +184,15 @@ def main() -> int:
         for _ in range(args.repeat):
             for key, action in actions.items():
                 times[key].append(measure(action, repo, env, None)[0])
+        if args.sparse_files:
+            big = build(root, args.sparse_files, 1, sparse_main=True)
+            pair = {"big_raw_sparse": raw_sparse, "big_sparse": actions["sparse"]}
+            times |= {key: [] for key in pair}
+            for key, action in pair.items():
+                counts[key] = measure(action, big, env, root / f"trace-{key}.json")[1] or 0
+            for _ in range(args.repeat):
+                for key, action in pair.items():
+                    times[key].append(measure(action, big, env, None)[0])
         report(args, times, counts)
     finally:
         if args.keep:

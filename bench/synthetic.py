@@ -13,9 +13,15 @@ from pathlib import Path
 BLOB = b"line\n" * 20
 
 
-def fast_import(repo: Path, paths: Iterable[str], files: Mapping[str, str] = {}) -> None:
+def fast_import(
+    repo: Path,
+    paths: Iterable[str],
+    files: Mapping[str, str] = {},
+    sparse_main: Iterable[str] | None = None,
+) -> None:
     """Create `repo` with every path holding one shared blob, plus `files` with their own text,
-    committed on main and checked out."""
+    committed on main and checked out; with `sparse_main` (no-cone patterns) only what they
+    select is checked out (a million files would take minutes and gigabytes of tmpfs)."""
     repo.mkdir(parents=True)
     subprocess.run(["git", "init", "-q", "-b", "main"], cwd=repo, check=True)
     stream = [b"blob\nmark :1\n", b"data %d\n" % len(BLOB), BLOB, b"\n"]
@@ -33,6 +39,12 @@ def fast_import(repo: Path, paths: Iterable[str], files: Mapping[str, str] = {})
         check=True,
         capture_output=True,
     )
+    if sparse_main is not None:
+        patterns = "".join(f"{pattern}\n" for pattern in sparse_main).encode()
+        subprocess.run(
+            ["git", "sparse-checkout", "set", "--no-cone", "--stdin"],
+            cwd=repo, input=patterns, check=True, capture_output=True,
+        )  # fmt: skip
     subprocess.run(
         ["git", "checkout", "-q", "-f", "main"], cwd=repo, check=True, capture_output=True
     )
