@@ -17,7 +17,7 @@ import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 
-from gitwt.core import front_matter
+from gitwt.core import front_matter, lazy_regex
 from gitwt.core.formats import plan_text
 from gitwt.core.formats.plan_text import Collected
 from gitwt.core.formats.plan_units import (
@@ -39,27 +39,29 @@ from gitwt.core.task_ids import is_task_id
 NAME = "ccpm"
 ROOT = ".claude/epics/"  # the planning folder: its files are bookkeeping, never a task's work
 MARKER = "parallel: true"
-_FILE = re.compile(
+_FILE = lazy_regex.compile(
     r"^\.claude/epics/(?P<epic>[^/]+)/(?P<stem>(?P<number>[0-9]{1,12})(?P<analysis>-analysis)?)\.md$"
 )
 NOT_EPICS = frozenset({"archived"})
 _STATUS = {"open": OPEN, "in-progress": IN_PROGRESS, "in_progress": IN_PROGRESS, "closed": DONE}
-_ISSUE_URL = re.compile(r"/issues/(?P<number>[0-9]{1,12})/?$")
+_ISSUE_URL = lazy_regex.compile(r"/issues/(?P<number>[0-9]{1,12})/?$")
 # `### Files Affected` (ccpm's template), and the ownership sections users write instead
 # ("What this task owns", "Scope — yours alone").
-_FILES_HEADING = re.compile(
+_FILES_HEADING = lazy_regex.compile(
     r"^(?:files?\s+(?:affected|to\s+(?:create|modify|change))|affected\s+files|"
     r"what\s+(?:this|the)\s+task\s+owns|scope\b.*\byours\b)",
     re.I,
 )
-_FILES_MARKER = re.compile(
+_FILES_MARKER = lazy_regex.compile(
     r"^\s*(?:[-*+]\s+)?(?:\*\*)?(?P<label>files?(?:\s+affected)?|affected\s+files)"
     r"(?:\*\*\s*:|:\s*\*\*|\s*:)\s*(?P<rest>.*)$",
     re.IGNORECASE,
 )
-_CREATES = re.compile(r"\b(?:new|creates?|created)\b", re.IGNORECASE)
-_DELIVERS = re.compile(r"\b(?:acceptance|success criteria|definition of done)\b", re.IGNORECASE)
-_NUMBER = re.compile(r"^#?0*(?P<number>[0-9]{1,12})$")
+_CREATES = lazy_regex.compile(r"\b(?:new|creates?|created)\b", re.IGNORECASE)
+_DELIVERS = lazy_regex.compile(
+    r"\b(?:acceptance|success criteria|definition of done)\b", re.IGNORECASE
+)
+_NUMBER = lazy_regex.compile(r"^#?0*(?P<number>[0-9]{1,12})$")
 
 
 def plan_of(path: str) -> str | None:

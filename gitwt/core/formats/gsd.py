@@ -16,7 +16,7 @@ import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 
-from gitwt.core import front_matter, patterns
+from gitwt.core import front_matter, lazy_regex, patterns
 from gitwt.core.formats import plan_text
 from gitwt.core.formats.plan_text import Collected
 from gitwt.core.formats.plan_units import (
@@ -35,17 +35,17 @@ NAME = "gsd"
 ROOT = ".planning/"  # the planning folder: its files are bookkeeping, never a task's work
 MARKER = "wave"
 _PHASE, _NUMBER = r"[0-9]{1,4}(?:\.[0-9]{1,4})?", r"[0-9]{1,4}[A-Za-z]?"  # `02.1`, `02B`
-_FILE = re.compile(
+_FILE = lazy_regex.compile(
     rf"^\.planning/phases/(?P<dir>[^/]+)/(?P<phase>{_PHASE})-(?P<plan>{_NUMBER})"
     r"(?P<slug>(?:-[A-Za-z][A-Za-z0-9]*)*?)-(?P<kind>PLAN|SUMMARY)\.md$"
 )
 # `03-01`, `01` (same phase), `17-session-ux-05` (the phase folder's name), `03-01-PLAN.md`
-_PLAN_ID = re.compile(
+_PLAN_ID = lazy_regex.compile(
     rf"^(?:(?P<phase>{_PHASE})(?:-[A-Za-z][A-Za-z0-9-]*?)?-)?(?P<plan>{_NUMBER})"
     r"(?:-PLAN(?:\.md)?)?$"
 )
-_FILES = re.compile(r"<files>(?P<inside>.*?)(?P<close></files>|$)")
-_OBJECTIVE = re.compile(r"<objective>(?P<inside>.*?)(?:</objective>|\Z)", re.DOTALL)
+_FILES = lazy_regex.compile(r"<files>(?P<inside>.*?)(?P<close></files>|$)")
+_OBJECTIVE = lazy_regex.compile(r"<objective>(?P<inside>.*?)(?:</objective>|\Z)", re.DOTALL)
 LACKS = "files_modified lacks a task's file"
 
 

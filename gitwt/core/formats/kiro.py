@@ -21,6 +21,7 @@ import re
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 
+from gitwt.core import lazy_regex
 from gitwt.core.formats import ordering
 from gitwt.core.formats.kiro_design import DOCUMENTS, DesignIndex, boundary_mentions
 from gitwt.core.formats.markdown_lines import scan
@@ -45,18 +46,20 @@ from gitwt.core.provenance import Ignored
 
 NAME = "kiro"
 PARALLEL = "(P)"
-_PLAN_FILE = re.compile(r"^(?P<folder>\.kiro/specs/[^/]+/)(?:tasks|design)\.md$")
-_TASK = re.compile(
+_PLAN_FILE = lazy_regex.compile(r"^(?P<folder>\.kiro/specs/[^/]+/)(?:tasks|design)\.md$")
+_TASK = lazy_regex.compile(
     r"^(?P<indent>\s*)[-*+]\s+\[(?P<box>[ xX~-]?)\](?P<optional>\*)?\s+"
     r"(?P<number>\d+(?:\.\d+)*)\.?(?:\s+(?P<rest>.*))?$"
 )
-_UNNUMBERED = re.compile(r"^\s*[-*+]\s+\[[ xX~-]?\]\*?\s+\D")
-_HEADING_TASK = re.compile(r"^(?P<box>)(?P<optional>)(?P<number>\d+)\.\s+(?P<rest>.*)$")
-_MARK_FIRST = re.compile(r"^\(P\)\s*")
-_MARK_LAST = re.compile(r"\s*\(P\)\s*$")
-_ANNOTATION = re.compile(r"^\s*(?:[-*+]\s+)?_(?P<key>[A-Za-z ]+?)\s*:\s*(?P<value>.*?)_?\s*$")
-_CREATES = re.compile(r"\b(?:create[sd]?|add(?:s|ed)?|new|write|generate|scaffold)\b", re.I)
-_READ_ONLY = re.compile(
+_UNNUMBERED = lazy_regex.compile(r"^\s*[-*+]\s+\[[ xX~-]?\]\*?\s+\D")
+_HEADING_TASK = lazy_regex.compile(r"^(?P<box>)(?P<optional>)(?P<number>\d+)\.\s+(?P<rest>.*)$")
+_MARK_FIRST = lazy_regex.compile(r"^\(P\)\s*")
+_MARK_LAST = lazy_regex.compile(r"\s*\(P\)\s*$")
+_ANNOTATION = lazy_regex.compile(
+    r"^\s*(?:[-*+]\s+)?_(?P<key>[A-Za-z ]+?)\s*:\s*(?P<value>.*?)_?\s*$"
+)
+_CREATES = lazy_regex.compile(r"\b(?:create[sd]?|add(?:s|ed)?|new|write|generate|scaffold)\b", re.I)
+_READ_ONLY = lazy_regex.compile(
     r"^\W*(?:read|review|see|refer(?:ence)?|reuse|follow|consult|run|verify|validate)\b", re.I
 )
 

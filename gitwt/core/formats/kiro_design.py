@@ -15,6 +15,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
+from gitwt.core import lazy_regex
 from gitwt.core.formats.markdown_lines import MarkdownLine, scan
 from gitwt.core.formats.plan_units import PlanMention
 from gitwt.core.legacy_tokens import looks_like_file_name
@@ -22,11 +23,13 @@ from gitwt.core.path_mentions import mentions_in
 from gitwt.core.provenance import Ignored
 from gitwt.core.tree_diagrams import tree_entries
 
-_FILE_SECTION = re.compile(r"file structure|directory structure|(?:modified|new) files", re.I)
-_PARENTHESIS = re.compile(r"\s*[(（]")
-_CREATES = re.compile(r"\b(?:new|create[sd]?|add(?:ed|s)?)\b", re.I)
+_FILE_SECTION = lazy_regex.compile(
+    r"file structure|directory structure|(?:modified|new) files", re.I
+)
+_PARENTHESIS = lazy_regex.compile(r"\s*[(（]")
+_CREATES = lazy_regex.compile(r"\b(?:new|create[sd]?|add(?:ed|s)?)\b", re.I)
 # A component's dependencies name other components and libraries it uses, not its own files.
-_REFERENCE = re.compile(r"^\s*[-*+]\s*\**(?:inbound|outbound|external)\**\s*:", re.I)
+_REFERENCE = lazy_regex.compile(r"^\s*[-*+]\s*\**(?:inbound|outbound|external)\**\s*:", re.I)
 DOCUMENTS = frozenset(("requirements.md", "design.md", "research.md", "tasks.md", "spec.json"))
 
 

@@ -7,13 +7,13 @@ text at all: spec-kit's templates keep their instructions there), or under which
 
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass
 
+from gitwt.core import lazy_regex
 from gitwt.core.markdown_shapes import fence_after, strip_comments
 
-_HEADING = re.compile(r"^\s{0,3}(?P<level>#{1,6})\s+(?P<text>.*?)\s*#*\s*$")
-_ITEM = re.compile(r"^(?P<indent>\s*)(?:[-*+]|\d+[.)])\s+(?P<rest>.*)$")
+_HEADING = lazy_regex.compile(r"^\s{0,3}(?P<level>#{1,6})\s+(?P<text>.*?)\s*#*\s*$")
+_ITEM = lazy_regex.compile(r"^(?P<indent>\s*)(?:[-*+]|\d+[.)])\s+(?P<rest>.*)$")
 
 
 @dataclass(frozen=True)

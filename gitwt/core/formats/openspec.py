@@ -16,7 +16,7 @@ from __future__ import annotations
 import re
 from collections.abc import Callable, Mapping
 
-from gitwt.core import front_matter
+from gitwt.core import front_matter, lazy_regex
 from gitwt.core.formats import plan_text
 from gitwt.core.formats.plan_text import Collected
 from gitwt.core.formats.plan_units import (
@@ -36,13 +36,13 @@ from gitwt.core.task_ids import is_task_id
 NAME = "openspec"
 ROOT = "openspec/"  # the planning folder: its files are bookkeeping, never a task's work
 CONFIG = "openspec/config.yaml"
-_FILE = re.compile(
+_FILE = lazy_regex.compile(
     r"^openspec/changes/(?P<change>[^/]+)/(?P<name>tasks\.md|proposal\.md|design\.md|\.openspec\.yaml)$"
 )
 NOT_CHANGES = frozenset({"archive"})
-_IMPACT = re.compile(r"^impact\b", re.IGNORECASE)
-_DESIGN_SKIPPED = re.compile(r"^(?:alternatives?|goals?\b)", re.IGNORECASE)
-_CREATES = re.compile(r"\b(?:new|creates?|add(?:s|ed)?)\b", re.IGNORECASE)
+_IMPACT = lazy_regex.compile(r"^impact\b", re.IGNORECASE)
+_DESIGN_SKIPPED = lazy_regex.compile(r"^(?:alternatives?|goals?\b)", re.IGNORECASE)
+_CREATES = lazy_regex.compile(r"\b(?:new|creates?|add(?:s|ed)?)\b", re.IGNORECASE)
 STORE_ELSEWHERE = "planning kept elsewhere"
 
 

@@ -12,7 +12,7 @@ import re
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 
-from gitwt.core import path_mentions
+from gitwt.core import lazy_regex, path_mentions
 from gitwt.core.formats import markdown_lines as markdown_lines_module
 from gitwt.core.formats.markdown_lines import MarkdownLine
 from gitwt.core.formats.plan_units import (
@@ -27,8 +27,8 @@ from gitwt.core.legacy_tokens import Mention
 from gitwt.core.legacy_words import NEGATIVE_NOTE
 from gitwt.core.provenance import Ignored
 
-_ITEM = re.compile(r"^\s*(?:[-*+]|\d+[.)])\s+(?:\[(?P<box>[ xX])\]\s*)?(?P<rest>.*)$")
-_NOTE = re.compile(r"\(([^()]*)\)")
+_ITEM = lazy_regex.compile(r"^\s*(?:[-*+]|\d+[.)])\s+(?:\[(?P<box>[ xX])\]\s*)?(?P<rest>.*)$")
+_NOTE = lazy_regex.compile(r"\(([^()]*)\)")
 
 
 @dataclass
@@ -65,13 +65,13 @@ def list_item(text: str) -> tuple[str, bool | None] | None:
 
 # What a plan says a task must leave alone ("**Do not touch** `theme.css`", "`x.ts` - DO NOT
 # MODIFY", a section "Files You MUST NOT Modify").
-PROHIBITED = re.compile(
+PROHIBITED = lazy_regex.compile(
     r"\b(?:do not|don't|must not|mustn't|shall not|never|not allowed to)\s+"
     r"(?:\w+\s+)?(?:touch|modify|edit|change|delete|remove|write)\w*|"
     r"\b(?:protected|forbidden|off[- ]limits|read[- ]only)\b",
     re.IGNORECASE,
 )
-_READ_NOTE = re.compile(r"^(?:read|see)\b", re.IGNORECASE)  # "(read the whole document)"
+_READ_NOTE = lazy_regex.compile(r"^(?:read|see)\b", re.IGNORECASE)  # "(read the whole document)"
 
 
 def read_only_note(text: str) -> str | None:

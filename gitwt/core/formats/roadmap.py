@@ -15,18 +15,19 @@ import re
 import unicodedata
 from dataclasses import dataclass
 
+from gitwt.core import lazy_regex
 from gitwt.core.formats.plan_units import BLOCKED, DEFERRED, DONE, IN_PROGRESS, OPEN
 from gitwt.core.markdown_shapes import fence_after
 
-HEADING = re.compile(
+HEADING = lazy_regex.compile(
     r"^###[ \t]+PRIORITY[ \t]+(?P<number>\d+(?:\.\d+)*)[ \t]*:?[ \t]*(?P<rest>.*)$"
 )
-_SECTION = re.compile(r"^#{1,3}(?:[ \t]|$)")  # a heading that ends a priority's body
-_NAMED = re.compile(r"\b(?P<kind>US|SPEC)-(?P<number>\d+)\b")
-_WAITS = re.compile(r"\b(?P<kind>US|SPEC|PRIORITY)[- ](?P<number>\d+(?:\.\d+)*)\b")
-_LINK = re.compile(r"\]\(\s*<?(?P<target>[^)\s#>]+)>?(?:#[^)]*)?\s*\)")
-_SPEC_FILE = re.compile(r"(?:^|/)SPEC-\d+[^/]*\.md$")
-_DEPENDS = re.compile(r"^\s*[-*]?\s*\*\*(?:Dependencies|Depends on)\*\*\s*:", re.IGNORECASE)
+_SECTION = lazy_regex.compile(r"^#{1,3}(?:[ \t]|$)")  # a heading that ends a priority's body
+_NAMED = lazy_regex.compile(r"\b(?P<kind>US|SPEC)-(?P<number>\d+)\b")
+_WAITS = lazy_regex.compile(r"\b(?P<kind>US|SPEC|PRIORITY)[- ](?P<number>\d+(?:\.\d+)*)\b")
+_LINK = lazy_regex.compile(r"\]\(\s*<?(?P<target>[^)\s#>]+)>?(?:#[^)]*)?\s*\)")
+_SPEC_FILE = lazy_regex.compile(r"(?:^|/)SPEC-\d+[^/]*\.md$")
+_DEPENDS = lazy_regex.compile(r"^\s*[-*]?\s*\*\*(?:Dependencies|Depends on)\*\*\s*:", re.IGNORECASE)
 DONE_MARK, IN_PROGRESS_MARK = "✅", "🔄"
 COMPLETE = "✅ Complete"
 
@@ -169,14 +170,19 @@ def complete(text: str, line: int) -> str | None:
     return "".join(lines)
 
 
-_STATUS_LINE = re.compile(
+_STATUS_LINE = lazy_regex.compile(
     r"^(?:\s*[-*]\s*)?(?:\*\*Status\*\*\s*:|status\s*:)\s*(?P<value>.*)$", re.IGNORECASE
 )
 _STATUS_WORDS = (  # the older system's specs write their status in words, first match wins
-    (DONE, re.compile(r"✅|\b(?:complete[d]?|done|implemented|closed|merged|production ready)\b")),
-    (IN_PROGRESS, re.compile(r"🔄|\bin[ -]progress\b|\bwip\b")),
-    (BLOCKED, re.compile(r"\bblocked\b")),
-    (DEFERRED, re.compile(r"\b(?:deferred|postponed|on hold)\b")),
+    (
+        DONE,
+        lazy_regex.compile(
+            r"✅|\b(?:complete[d]?|done|implemented|closed|merged|production ready)\b"
+        ),
+    ),
+    (IN_PROGRESS, lazy_regex.compile(r"🔄|\bin[ -]progress\b|\bwip\b")),
+    (BLOCKED, lazy_regex.compile(r"\bblocked\b")),
+    (DEFERRED, lazy_regex.compile(r"\b(?:deferred|postponed|on hold)\b")),
 )
 
 

@@ -18,10 +18,10 @@ Pure: text in, units out.
 from __future__ import annotations
 
 import json
-import re
 from collections.abc import Mapping
 from dataclasses import replace
 
+from gitwt.core import lazy_regex
 from gitwt.core.formats import ordering, speckit_prose
 from gitwt.core.formats.markdown_lines import scan
 from gitwt.core.formats.plan_units import (
@@ -41,8 +41,8 @@ from gitwt.core.formats.speckit_prose import PhaseRef
 from gitwt.core.provenance import Ignored
 
 NAME = "spec-kit"
-_PLAN_FILE = re.compile(r"^(?P<folder>specs/[^/]+/)tasks\.md$")
-_GROUP = re.compile(r"^(?P<group>\d{8}-\d{6}|\d{3,})(?:-|$)")
+_PLAN_FILE = lazy_regex.compile(r"^(?P<folder>specs/[^/]+/)tasks\.md$")
+_GROUP = lazy_regex.compile(r"^(?P<group>\d{8}-\d{6}|\d{3,})(?:-|$)")
 
 
 def group_of(folder: str) -> str:

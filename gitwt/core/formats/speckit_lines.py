@@ -12,21 +12,24 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 
+from gitwt.core import lazy_regex
 from gitwt.core.formats.markdown_lines import MarkdownLine
 from gitwt.core.formats.plan_units import PlanMention, PlanProblem
 from gitwt.core.path_mentions import mentions_in
 from gitwt.core.provenance import Ignored
 
-PHASE = re.compile(r"^Phase\s+(?P<number>\d+(?:\.\d+)*)\b\s*(?:[:.–—-]\s*)?(?P<name>.*)$", re.I)
-_TASK = re.compile(
+PHASE = lazy_regex.compile(
+    r"^Phase\s+(?P<number>\d+(?:\.\d+)*)\b\s*(?:[:.–—-]\s*)?(?P<name>.*)$", re.I
+)
+_TASK = lazy_regex.compile(
     r"^(?P<indent>\s*)[-*+]\s+(?:\[(?P<box>[ xX])\]\s+)?(?:\*\*)?(?P<id>T\d{2,})(?:\*\*)?:?"
     r"(?:\s+(?P<rest>.*))?$"
 )
-_LABEL = re.compile(r"^\[(?P<label>[^\]]+)\]\s*")
-STORY = re.compile(r"\b(?:User\s+Story|US)[\s-]?(?P<n>\d+)\b", re.I)
-_DEPENDS = re.compile(r"\bdepends?\s+on\s+(?P<ids>T\d+(?:\s*(?:,|and|&|/)\s*T\d+)*)", re.I)
-_CREATES = re.compile(r"\b(?:create[sd]?|add(?:s|ed)?|new|write|generate|scaffold)\b", re.I)
-_READ_ONLY = re.compile(r"^(?:run|execute|verify|validate|review|read|confirm)\b", re.I)
+_LABEL = lazy_regex.compile(r"^\[(?P<label>[^\]]+)\]\s*")
+STORY = lazy_regex.compile(r"\b(?:User\s+Story|US)[\s-]?(?P<n>\d+)\b", re.I)
+_DEPENDS = lazy_regex.compile(r"\bdepends?\s+on\s+(?P<ids>T\d+(?:\s*(?:,|and|&|/)\s*T\d+)*)", re.I)
+_CREATES = lazy_regex.compile(r"\b(?:create[sd]?|add(?:s|ed)?|new|write|generate|scaffold)\b", re.I)
+_READ_ONLY = lazy_regex.compile(r"^(?:run|execute|verify|validate|review|read|confirm)\b", re.I)
 PLAN_DOCUMENTS = frozenset(
     ("spec.md", "plan.md", "research.md", "data-model.md", "quickstart.md", "tasks.md")
 )

@@ -23,52 +23,59 @@ import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
+from gitwt.core import lazy_regex
 from gitwt.core.formats import ordering
 from gitwt.core.formats.markdown_lines import MarkdownLine
 from gitwt.core.formats.plan_units import TASK, UNIT, ParallelClaim, PlanProblem
 
 PROSE = "prose"
-_DEPENDENCY_SECTION = re.compile(r"dependenc|execution order", re.I)
-_EXAMPLE_SECTION = re.compile(r"parallel example", re.I)
-_LABELLED = re.compile(r"^\s*(?:[-*+]|\d+[.)])?\s*\*\*(?P<label>[^*]+?):?\*\*\s*:?\s*(?P<rest>.*)$")
-_ITEM_MARK = re.compile(r"^\s*(?:[-*+]|\d+[.)])\s+")
-_CLAUSE = re.compile(r";|\.\s+|\s[-–—]+\s|\bbut\b")
-_SENTENCE = re.compile(r";|\.(?:\s+|$)")
-_VERB = re.compile(
+_DEPENDENCY_SECTION = lazy_regex.compile(r"dependenc|execution order", re.I)
+_EXAMPLE_SECTION = lazy_regex.compile(r"parallel example", re.I)
+_LABELLED = lazy_regex.compile(
+    r"^\s*(?:[-*+]|\d+[.)])?\s*\*\*(?P<label>[^*]+?):?\*\*\s*:?\s*(?P<rest>.*)$"
+)
+_ITEM_MARK = lazy_regex.compile(r"^\s*(?:[-*+]|\d+[.)])\s+")
+_CLAUSE = lazy_regex.compile(r";|\.\s+|\s[-–—]+\s|\bbut\b")
+_SENTENCE = lazy_regex.compile(r";|\.(?:\s+|$)")
+_VERB = lazy_regex.compile(
     r"\b(?:depends?\s+on|requires?|(?:can\s+)?start\s+after|after|blocked\s+by|waits?\s+(?:for|on))\b",
     re.I,
 )
-_BLOCKS = re.compile(r"\bblocks?\b", re.I)
-_NO_DEPENDENCIES = re.compile(r"\bno\s+dependenc(?:y|ies)\b|\bcan\s+start\s+immediately\b", re.I)
-_NO_STORY_DEPENDENCIES = re.compile(
+_BLOCKS = lazy_regex.compile(r"\bblocks?\b", re.I)
+_NO_DEPENDENCIES = lazy_regex.compile(
+    r"\bno\s+dependenc(?:y|ies)\b|\bcan\s+start\s+immediately\b", re.I
+)
+_NO_STORY_DEPENDENCIES = lazy_regex.compile(
     r"\bno\s+dependenc(?:y|ies)\s+on\s+other\s+(?:user\s+)?stor", re.I
 )
-_PARALLEL = re.compile(
+_PARALLEL = lazy_regex.compile(
     r"\bin\s+parallel\b|\bconcurrent(?:ly)?\b|\bsimultaneous(?:ly)?\b"
     r"|\b(?:run|runs|work|build|proceed)\s+parallel\b|\bparallel\s+(?:with|to)\b",
     re.I,
 )
-_CLAIM_CLAUSE = re.compile(r";|\.(?:\s+|$)|\s[-–—]+\s")
-_TOGETHER = re.compile(
+_CLAIM_CLAUSE = lazy_regex.compile(r";|\.(?:\s+|$)|\s[-–—]+\s")
+_TOGETHER = lazy_regex.compile(
     r"\btogether\b|\bside\s+by\s+side\b|\bin\s+parallel\b|\bconcurrent|\bsimultaneous", re.I
 )
-_CONDITION = re.compile(r"\b(?:once|after|when|until|before|waits?)\b", re.I)
-_NEGATION = re.compile(r"\b(?:not|cannot|can't|never|don't|avoid)\b", re.I)
-_PHASE_NUMBER = re.compile(r"\bPhases?\s+(?P<number>\d+(?:\.\d+)*)(?P<plus>\+)?", re.I)
-_STORY = re.compile(r"\b(?:User\s+Story|US)[\s-]?(?P<n>\d+)\b", re.I)
-_STORIES = re.compile(r"\bstories\b(?!\s+\d)", re.I)
-_STORY_LIST = re.compile(r"\bstories\s+(?P<list>\d+(?:\s*(?:,|and|&|or)\s*\d+)*)", re.I)
-_FINAL = re.compile(r"\b(?:final|last)\s+phase\b", re.I)
-_TASK_ID = re.compile(r"\b(?P<first>T\d{2,})(?:\s*(?:-|–|—|\.\.|to)\s*T(?P<last>\d{2,}))?\b")
-_TASK_VERB = re.compile(
+_CONDITION = lazy_regex.compile(r"\b(?:once|after|when|until|before|waits?)\b", re.I)
+_NEGATION = lazy_regex.compile(r"\b(?:not|cannot|can't|never|don't|avoid)\b", re.I)
+_PHASE_NUMBER = lazy_regex.compile(r"\bPhases?\s+(?P<number>\d+(?:\.\d+)*)(?P<plus>\+)?", re.I)
+_STORY = lazy_regex.compile(r"\b(?:User\s+Story|US)[\s-]?(?P<n>\d+)\b", re.I)
+_STORIES = lazy_regex.compile(r"\bstories\b(?!\s+\d)", re.I)
+_STORY_LIST = lazy_regex.compile(r"\bstories\s+(?P<list>\d+(?:\s*(?:,|and|&|or)\s*\d+)*)", re.I)
+_FINAL = lazy_regex.compile(r"\b(?:final|last)\s+phase\b", re.I)
+_TASK_ID = lazy_regex.compile(
+    r"\b(?P<first>T\d{2,})(?:\s*(?:-|–|—|\.\.|to)\s*T(?P<last>\d{2,}))?\b"
+)
+_TASK_VERB = lazy_regex.compile(
     r"(?P<after>\bdepends?\s+on\b|\brequires?\b|\bafter\b)|(?P<before>\bblocks?\b|\bbefore\b)",
     re.I,
 )
-_DEVELOPER = re.compile(
+_DEVELOPER = lazy_regex.compile(
     r"^\s*(?:[-*+]|\d+[.)])?\s*\**(?:Developer|Dev|Engineer|Agent|Team)\s+(?P<who>\w+)\**\s*:\s*(?P<what>.*)$",
     re.I,
 )
-_EXAMPLE_TASK = re.compile(r"""Task:?\s*["“'](?P<text>[^"”']+)["”']""")
+_EXAMPLE_TASK = lazy_regex.compile(r"""Task:?\s*["“'](?P<text>[^"”']+)["”']""")
 
 
 @dataclass(frozen=True)

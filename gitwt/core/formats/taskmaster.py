@@ -18,6 +18,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
+from gitwt.core import lazy_regex
 from gitwt.core.formats import plan_text
 from gitwt.core.formats.plan_units import (
     BLOCKED,
@@ -63,9 +64,9 @@ _STATUS = {
     "deferred": DEFERRED,
     "cancelled": DEFERRED,  # never runs, and never a finished dependency
 }
-_CREATES = re.compile(r"\b(?:create[sd]?|new|add(?:s|ed)?)\b", re.IGNORECASE)
-_NOTES = re.compile(r"<info added on [^>\n]*>.*?(?:</info added on [^>\n]*>|\Z)", re.DOTALL)
-_SUBTASK = re.compile(r"^(?P<parent>[^.]+)\.(?P<sub>[^.]+)$")
+_CREATES = lazy_regex.compile(r"\b(?:create[sd]?|new|add(?:s|ed)?)\b", re.IGNORECASE)
+_NOTES = lazy_regex.compile(r"<info added on [^>\n]*>.*?(?:</info added on [^>\n]*>|\Z)", re.DOTALL)
+_SUBTASK = lazy_regex.compile(r"^(?P<parent>[^.]+)\.(?P<sub>[^.]+)$")
 
 
 def plan_of(path: str) -> str | None:
