@@ -5,14 +5,13 @@ from __future__ import annotations
 import contextlib
 import os
 import sys
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from typing import NoReturn
 
 import click
 
 from gitwt import __version__
 from gitwt.errors import EXIT_USAGE, GitParallelError, one_line
-from gitwt.infra.json_payload import JsonObject
 
 COMPLETE_VAR = "_GIT_PARALLEL_COMPLETE"
 EXIT_PIPE = 141  # what a shell reports for a process that SIGPIPE ended, as for git
@@ -21,7 +20,7 @@ CONTEXT_SETTINGS = {"help_option_names": ["-h", "--help"], "max_content_width": 
 
 def emit(
     as_json: bool,
-    to_json: Callable[[], JsonObject],
+    to_json: Callable[[], Mapping[str, object]],  # a report's TypedDict
     to_text: Callable[[], None],
     exit_code: int,
 ) -> NoReturn:

@@ -5,11 +5,11 @@ from __future__ import annotations
 
 import os
 import sys
+from collections.abc import Mapping
 from typing import TextIO
 
 from gitwt.core.display import json_inert
 from gitwt.infra import state
-from gitwt.infra.json_payload import JsonObject
 from gitwt.services.json_reports import clean_json as clean_json
 from gitwt.services.json_reports import merge_json as merge_json
 from gitwt.services.json_reports import schema as schema
@@ -32,7 +32,7 @@ def paint(text: str, colour: str, stream: TextIO = sys.stdout) -> str:
     return f"{escape_sequence(codes[colour] + 'm')}{text}{escape_sequence('0m')}"
 
 
-def dump_json(data: JsonObject, stream: TextIO = sys.stdout) -> None:
+def dump_json(data: Mapping[str, object], stream: TextIO = sys.stdout) -> None:
     # Indented for a person at a terminal; compact for programs, because the indenting encoder
     # is pure Python and costs seconds' share on a 500-task plan (the compact one is C).
     indent = 2 if stream.isatty() else None

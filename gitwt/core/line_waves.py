@@ -17,7 +17,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, TypedDict
 
 from gitwt.core import separation
 from gitwt.core.formats.plan_units import TASK, UNIT
@@ -25,6 +25,26 @@ from gitwt.core.plan_index import Named
 
 if TYPE_CHECKING:
     from gitwt.core.plan_claims import ClaimCheck
+
+
+class ExpansionJson(TypedDict):
+    """`task_lines` in `plan --json` and `batch --json` (with `held_apart` added there)."""
+
+    whole: dict[str, str]
+    done: list[str]
+
+
+class ClaimSource(TypedDict):
+    marker: str
+    source: str
+
+
+class HeldApartJson(TypedDict):
+    tasks: list[str]
+    paths: list[str]
+    claim: ClaimSource | None
+    declared: bool
+    reason: str
 
 
 def _lines(unit: Named) -> tuple[list[Named], str]:
@@ -94,7 +114,7 @@ class Expansion:
             found[item.id] = tuple(depends)
         return found
 
-    def to_json(self) -> dict[str, Any]:
+    def to_json(self) -> ExpansionJson:
         return {"whole": self.whole, "done": self.done}
 
 
@@ -125,7 +145,7 @@ class HeldApart:
         )
         return f"{second} runs after {first}: {why}{said}"
 
-    def to_json(self) -> dict[str, Any]:
+    def to_json(self) -> HeldApartJson:
         return {
             "tasks": list(self.tasks),
             "paths": list(self.paths),

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Collection, Mapping
 from dataclasses import dataclass
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, TypedDict
 
 from gitwt.core.formats import claims as judge
 from gitwt.core.formats.plan_units import TASK, ParallelClaim
@@ -20,7 +20,18 @@ if TYPE_CHECKING:
     from gitwt.core.formats.claims import ClaimVerdict
     from gitwt.core.legacy_tokens import TrackedIndex
     from gitwt.core.plan_index import Named, PlanSource
-    from gitwt.infra.json_payload import JsonObject
+
+
+class ClaimCheckJson(TypedDict):
+    """One claim in `plan --json` (`claims`) and `check --claims --json`."""
+
+    level: str
+    between: list[str]
+    unit: str | None
+    marker: str
+    source: str
+    holds: bool | None
+    shared: list[str]
 
 
 @dataclass(frozen=True)
@@ -41,7 +52,7 @@ class ClaimCheck:
         claim = self.verdict.claim
         return (claim.level, self.unit, tuple(sorted(self.between)), claim.marker)
 
-    def to_json(self) -> JsonObject:
+    def to_json(self) -> ClaimCheckJson:
         claim = self.verdict.claim
         return {
             "level": claim.level,

@@ -23,11 +23,11 @@ from __future__ import annotations
 
 import os
 from dataclasses import dataclass, field
+from typing import TypedDict
 
 from gitwt.errors import GitParallelError
 from gitwt.hook.hook_modes import BASE_GUARD_MARKER, GUARD, SAVED_SUFFIX
 from gitwt.infra import git, git_output, state
-from gitwt.infra.json_payload import JsonObject
 from gitwt.services.hooks import hooks_health, installer
 from gitwt.services.tasks.shims import check_shim
 
@@ -40,6 +40,17 @@ ABOUT = """\
 # put back, when no task is live any more."""
 
 
+class GuardJson(TypedDict):
+    """`base_guard` in `hooks status --json`."""
+
+    installed: bool
+    where: str
+    folder: str | None
+    slots: dict[str, str]
+    note: str | None
+    problems: list[str]
+
+
 @dataclass
 class GuardState:
     """Where the guard is: the common hooks folder, or per worktree (core.hooksPath set)."""
@@ -50,7 +61,7 @@ class GuardState:
     note: str | None = None  # said to the user: why the guard went per worktree
     problems: list[str] = field(default_factory=list)
 
-    def to_json(self) -> JsonObject:
+    def to_json(self) -> GuardJson:
         return {
             "installed": self.where != "none",
             "where": self.where,

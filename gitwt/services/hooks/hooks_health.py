@@ -10,13 +10,26 @@ from __future__ import annotations
 
 import os
 from dataclasses import dataclass, field
+from typing import TypedDict
 
 from gitwt.hook import rules_file
 from gitwt.hook.hook_modes import GUARD, TASK
 from gitwt.infra import git
-from gitwt.infra.json_payload import JsonObject
 from gitwt.services.hooks import installer
 from gitwt.services.hooks.installer import HooksRecord
+
+
+class WorktreeHooksJson(TypedDict):
+    """One worktree in `hooks status --json` (`worktrees`)."""
+
+    path: str
+    branch: str | None
+    installed: bool
+    mode: str | None
+    task: str | None
+    hooks_path: str | None
+    chain: str | None
+    problems: list[str]
 
 
 @dataclass
@@ -29,7 +42,7 @@ class WorktreeHooks:
     chain: str | None
     problems: list[str] = field(default_factory=list)
 
-    def to_json(self) -> JsonObject:
+    def to_json(self) -> WorktreeHooksJson:
         return {
             "path": self.path,
             "branch": self.branch,

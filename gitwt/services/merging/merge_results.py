@@ -3,11 +3,10 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, TypedDict
 
 from gitwt.infra import state
 from gitwt.infra.git_output import LineCount
-from gitwt.infra.json_payload import JsonObject
 from gitwt.infra.task_record import ViolationRecord
 from gitwt.services.context import Context
 
@@ -22,6 +21,19 @@ MERGED, CONFLICTED, REJECTED, FAILED, SKIPPED, CLEAN = (
 MAX_ATTEMPTS = 5  # base moved under us this often: give up on the task for this run
 
 
+class TaskResultJson(TypedDict):
+    """One task in `merge --json` (`results`)."""
+
+    id: str
+    result: str
+    commit: str | None
+    paths: list[str]
+    reason: str
+    violations: list[ViolationRecord]
+    lines: dict[str, LineCount]
+    log: str | None
+
+
 @dataclass
 class TaskResult:
     id: str
@@ -33,7 +45,7 @@ class TaskResult:
     lines: dict[str, LineCount] = field(default_factory=dict)
     log: str | None = None
 
-    def to_json(self) -> JsonObject:
+    def to_json(self) -> TaskResultJson:
         return {
             "id": self.id,
             "result": self.result,

@@ -14,12 +14,11 @@ import os
 import re
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, TypedDict
 
-from gitwt.core.plan_claims import ClaimCheck, plan_claims
+from gitwt.core.plan_claims import ClaimCheck, ClaimCheckJson, plan_claims
 from gitwt.core.spec_catalog import SpecProblem, plan_problems
 from gitwt.infra import git, git_trees
-from gitwt.infra.json_payload import JsonObject
 from gitwt.services.specs import discovery, plan_folders, repo_files
 
 if TYPE_CHECKING:
@@ -29,6 +28,18 @@ if TYPE_CHECKING:
     from gitwt.services.context import Context
 
 _CHECKBOX = re.compile(r"^(\s*(?:[-*+]|\d+[.)])\s+)\[[^\]]?\]")
+
+
+class ClaimsJson(TypedDict):
+    """`check --claims --json` (schema git-parallel/check-claims/1)."""
+
+    schema: str
+    ok: bool
+    since: str | None
+    claims: list[ClaimCheckJson]
+    failing: list[ClaimCheckJson]
+    problems: list[dict[str, object]]
+    skipped: list[str]
 
 
 @dataclass
@@ -43,7 +54,7 @@ class ClaimsReport:
     def ok(self) -> bool:
         return not self.failing
 
-    def to_json(self) -> JsonObject:
+    def to_json(self) -> ClaimsJson:
         from gitwt.services.json_reports import schema
 
         return {

@@ -16,11 +16,10 @@ import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, TypedDict
 
 from gitwt.errors import GitParallelError
 from gitwt.infra import state
-from gitwt.infra.json_payload import JsonObject
 from gitwt.services import json_reports
 
 if TYPE_CHECKING:
@@ -51,6 +50,40 @@ def succeeded(record: TaskRecord, observed: str) -> bool:
     return observed == state.SUCCEEDED or state.merged_by_gitwt(record)
 
 
+class TaskOutcomeJson(TypedDict):
+    """One task in `wait --json` and `batch --json` (`tasks`)."""
+
+    id: str
+    state: str
+    ok: bool
+    exit_code: int | None
+    exit_signal: int | None
+    runtime: float | None
+    start_time: str | None
+    end_time: str | None
+
+
+class Monitoring(TypedDict):
+    """The older system's `monitoring_result`."""
+
+    completed: int
+    failed: int
+    total: int
+
+
+class WaitJson(Monitoring):
+    """`wait --json` (schema git-parallel/wait/1)."""
+
+    schema: str
+    ok: bool
+    timed_out: bool
+    pending: int
+    duration_seconds: float
+    start_time: str | None
+    end_time: str | None
+    tasks: list[TaskOutcomeJson]
+
+
 @dataclass
 class TaskOutcome:
     id: str
@@ -67,7 +100,7 @@ class TaskOutcome:
             return None
         return round((self.ended_at or time.time()) - self.started_at, 3)
 
-    def to_json(self) -> JsonObject:
+    def to_json(self) -> TaskOutcomeJson:
         return {
             "id": self.id,
             "state": self.state,
@@ -109,11 +142,11 @@ class WaitReport:
     def duration(self) -> float:
         return round(self.ended - self.started, 3)
 
-    def monitoring(self) -> dict[str, int]:
+    def monitoring(self) -> Monitoring:
         """The older system's `monitoring_result`."""
         return {"completed": self.completed, "failed": self.failed, "total": len(self.tasks)}
 
-    def to_json(self) -> JsonObject:
+    def to_json(self) -> WaitJson:
         return {
             "schema": json_reports.schema("wait"),
             "ok": self.ok,
