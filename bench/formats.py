@@ -8,7 +8,11 @@ ccpm epics, OpenSpec changes, Task Master tasks, GSD phases: about --units units
 naming a few files, some by bare name, some with parallel claims), and one holding a single
 legacy spec with front matter. Times, the median of --repeat interleaved runs, of:
   * `git parallel specs --json` in each repository,
-  * `git parallel plan <every unit> --json` against `plan <the one spec> --json`.
+  * `git parallel plan <every unit> --json` against `plan <the one spec> --json`,
+  * the claims pre-commit hook (`check --claims --staged FILE`, as .pre-commit-hooks.yaml runs
+    it) with one spec-kit tasks.md staged (a task line added), against the same command with
+    the one-spec repository's spec staged (no plan to read: the command's own start), shown
+    against the hooks' 1.25 × floor.
 Budget: each ≤ 3 × the same command on the one-spec repository. No assertion: it prints.
 Run it with `nice -n 10` on a shared machine.
 """
@@ -173,6 +177,16 @@ def build(root: Path, files: int, extra: dict[str, str]) -> None:
     subprocess.run(["git", "commit", "-q", "-m", "base"], cwd=root, check=True, env=env)
 
 
+def stage_a_plan_edit(root: Path, path: str | None = None) -> str:
+    """Stage an added task line in a plan file (the first spec-kit tasks.md), or in `path`."""
+    if path is None:
+        path = sorted(p.relative_to(root).as_posix() for p in root.glob("specs/*/tasks.md"))[0]
+    with open(root / path, "a", encoding="utf-8") as handle:
+        handle.write("- [ ] T999 [P] A task added in the staged edit\n")
+    subprocess.run(["git", "add", path], cwd=root, check=True, env=bench_env(root))
+    return path
+
+
 def run(root: Path, *args: str) -> float:
     env = bench_env(root)
     env["PYTHONPATH"] = os.pathsep.join(
@@ -210,12 +224,20 @@ def main() -> int:
         build(one, args.files, {"docs/SPEC-1-one.md": ONE_SPEC})
         ids = unit_ids(many)
         print(f"{len(ids)} units of {len(FORMATS)} formats over {args.files} files; 1 spec beside")
-        figures: dict[str, list[float]] = {"specs": [], "specs_one": [], "plan": [], "plan_one": []}
+        staged = stage_a_plan_edit(many)
+        stage_a_plan_edit(one, "docs/SPEC-1-one.md")
+        figures: dict[str, list[float]] = {
+            name: [] for name in ("specs", "specs_one", "plan", "plan_one", "claims", "claims_one")
+        }
         for _ in range(args.repeat):  # interleaved: load that hits one run hits its pair
             figures["specs"].append(run(many, "specs", "--json"))
             figures["specs_one"].append(run(one, "specs", "--json"))
             figures["plan"].append(run(many, "plan", *ids, "--json"))
             figures["plan_one"].append(run(one, "plan", "1", "--json"))
+            figures["claims"].append(run(many, "check", "--claims", "--staged", staged))
+            figures["claims_one"].append(
+                run(one, "check", "--claims", "--staged", "docs/SPEC-1-one.md")
+            )
         medians = {name: statistics.median(runs) * 1000 for name, runs in figures.items()}
         for name in ("specs", "plan"):
             ratio = medians[name] / medians[f"{name}_one"]
@@ -225,6 +247,11 @@ def main() -> int:
                 f"{medians[name + '_one']:.0f} ms over one spec: {ratio:.2f}× "
                 f"(≤ {BUDGET:g}×: {verdict})"
             )
+        claims = medians["claims"] / medians["claims_one"]
+        print(
+            f"  check --claims --staged {staged}: {medians['claims']:.0f} ms, "
+            f"{medians['claims_one']:.0f} ms with no plan staged: {claims:.2f}× (hooks: ≤ 1.25×)"
+        )
         if args.json:
             print(json.dumps({"units": len(ids), "files": args.files, "ms": medians}))
     finally:

@@ -311,6 +311,11 @@ def formats_rows(table: Table, formats: dict[str, Any]) -> None:
             f"{command} over {units} plan units (6 formats)", figures[command],
             figures[f"{command}_one"], "one spec", 3.0,
         )  # fmt: skip
+    if "claims" in figures:
+        table.ratio(
+            "claims pre-commit hook (check --claims --staged, one tasks.md)", figures["claims"],
+            figures["claims_one"], "the same with no plan staged", 1.25,
+        )  # fmt: skip
 
 
 def hostile_rows(table: Table, hostile: dict[str, Any]) -> None:
