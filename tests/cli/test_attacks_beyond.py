@@ -348,3 +348,26 @@ def test_rerere_never_resolves_a_conflict_for_gitwt(repo: Repo) -> None:
     assert result.code == 1, result.out + result.err
     assert result.json()["results"][0]["result"] == "conflicted"
     assert repo.git("rev-parse", "main").strip() == base
+
+
+def test_a_record_whose_base_names_the_agents_branch(repo: Repo) -> None:
+    """The record's base decides where merge publishes and which copy of the spec it reads: an
+    agent's branch with a wider spec there must not become the task's base."""
+    repo.write(".gitparallel.toml", 'base = "main"\n')
+    repo.commit_all("config")
+    one, _two = two_tasks(repo)
+    base = repo.git("rev-parse", "main").strip()
+    repo.git("branch", "evil", "main")
+    wider = repo.spec("1", ["src/**", "README.md"])
+    repo.git("add", str(wider))
+    tree = repo.git("write-tree").strip()
+    repo.git("reset", "-q")
+    repo.git("checkout", "--", str(wider))
+    evil = repo.git("commit-tree", tree, "-p", "evil", "-m", "widen spec 1").strip()
+    repo.git("update-ref", "refs/heads/evil", evil)
+    edit_record(repo, "1", base="evil", files=["src/**", "README.md"])
+    smuggle(one, "README.md", "via the agent's base\n")
+
+    assert_rejected_as_tampered(repo, "1", base)
+
+    assert repo.git("rev-parse", "evil").strip() == evil

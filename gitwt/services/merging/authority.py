@@ -207,6 +207,19 @@ def verdict(
                 _RESTORE + f"'git parallel clean --force {task_id}' and start it again",
             )
         )
+    configured = context.config.base
+    if configured and record.get("base") != configured:
+        # The record's base decides where merge publishes and which copy of the spec it reads:
+        # only the config may name it (without a `base` setting it is the main worktree's branch,
+        # which whoever can switch that checkout moves anyway: docs/security.md).
+        findings.append(
+            tampered(
+                where,
+                f"the record names base {record.get('base')!r}; the config's base is "
+                f"{configured!r}",
+                _RESTORE + f"'git parallel clean --force {task_id}' and start it again",
+            )
+        )
     owner = record.get("owner")
     if spec_tasks and owner not in owners:
         owner = next(iter(owners))
