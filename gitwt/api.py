@@ -67,8 +67,11 @@ Repository = str | os.PathLike[str] | None
 
 
 def _context(repo: Repository) -> Context:
+    """The repository of one API call, which is a command of its own (its warnings show)."""
+    from gitwt.errors import new_command
     from gitwt.services.context import Context
 
+    new_command()
     return Context.discover(None if repo is None else os.fspath(repo))
 
 

@@ -101,3 +101,20 @@ def test_errors_are_git_parallel_errors_with_message_and_hint(repo: Repo) -> Non
     with pytest.raises(api.GitParallelError) as unknown:
         api.wait(["7"], repo=repo.path)
     assert unknown.value.message == "task 7 has not been started"
+
+
+def test_each_call_warns_as_a_cli_run_does_and_the_cli_warns_once(
+    repo: Repo, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """An uncommitted config change is warned about by every run of a command; two API calls in
+    one process are two commands, so the second warns too. The CLI warns once per command even
+    where it calls the API twice (start --next: next, then start)."""
+    specs(repo, t1=["1.txt"])
+    repo.write(".gitparallel.toml", UNGATED + "max_instances = 3\n")  # not committed
+    warning = "git parallel: warning: .gitparallel.toml in the main checkout differs"
+    for _ in range(2):
+        api.status(repo=repo.path)
+        assert capsys.readouterr().err.count(warning) == 1
+    started = repo.cli("start", "--next")
+    assert started.code == 0, started.err
+    assert started.err.count(warning) == 1

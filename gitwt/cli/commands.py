@@ -11,7 +11,7 @@ from typing import NoReturn
 import click
 
 from gitwt import __version__
-from gitwt.errors import EXIT_USAGE, GitParallelError, one_line
+from gitwt.errors import EXIT_USAGE, GitParallelError, one_line, process_is_one_command
 
 COMPLETE_VAR = "_GIT_PARALLEL_COMPLETE"
 EXIT_PIPE = 141  # what a shell reports for a process that SIGPIPE ended, as for git
@@ -58,6 +58,7 @@ def cli() -> None:
     Each task declares the files it will touch in a spec. `plan` and `start` refuse tasks whose
     declarations overlap; hooks refuse commits outside them; `merge` audits every branch again.
     """
+    process_is_one_command()  # however many API calls the command makes
 
 
 def main(argv: list[str] | None = None) -> int:

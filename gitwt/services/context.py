@@ -9,20 +9,9 @@ from functools import cached_property
 from gitwt.core import patterns
 from gitwt.core.ownership import OwnershipMap
 from gitwt.core.specs import Task
-from gitwt.errors import GitParallelError
+from gitwt.errors import GitParallelError, warn_once
 from gitwt.infra import config as config_module
 from gitwt.infra import git, git_output
-
-_WARNED: set[str] = set()
-
-
-def _warn_once(message: str) -> None:
-    """One line on stderr, once per process (a command may look at its repository twice)."""
-    import sys
-
-    if message not in _WARNED:
-        _WARNED.add(message)
-        sys.stderr.write(f"git parallel: warning: {message}\n")
 
 
 @dataclass
@@ -39,7 +28,7 @@ class Context:
         repo = git.discover(cwd)
         found = committed_config.load(repo)
         for warning in found.warnings:
-            _warn_once(warning)
+            warn_once(warning)
         return cls(repo=repo, config=found.config)
 
     @cached_property
