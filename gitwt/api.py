@@ -26,18 +26,27 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 from gitwt.errors import GitParallelError, Refused
-from gitwt.infra.json_payload import JsonObject
 from gitwt.services import json_reports
+from gitwt.services.specs import spec_reports
 from gitwt.services.tasks.batch import BatchReport as BatchResult
 from gitwt.services.tasks.waiting import Progress
 from gitwt.services.tasks.waiting import WaitReport as WaitResult
 
 if TYPE_CHECKING:
     from gitwt.services.context import Context
+    from gitwt.services.json_reports import (
+        CleanJson,
+        MergeJson,
+        StartJson,
+        StartRow,
+        StatusJson,
+        StatusRow,
+    )
     from gitwt.services.merging.cleaning import TaskCleanup
     from gitwt.services.merging.merge_results import MergeReport
     from gitwt.services.specs.next_units import NextReport
     from gitwt.services.specs.planning import PlanReport
+    from gitwt.services.specs.spec_reports import NextJson, PlanJson
     from gitwt.services.tasks.lifecycle import StartReport
     from gitwt.services.tasks.status import StatusReport
 
@@ -94,8 +103,8 @@ class PlanResult:
     def exit_code(self) -> int:
         return self.report.exit_code
 
-    def to_json(self) -> JsonObject:
-        return json_reports.plan_json(self.report, self.base)
+    def to_json(self) -> PlanJson:
+        return spec_reports.plan_json(self.report, self.base)
 
 
 @dataclass
@@ -107,8 +116,8 @@ class NextResult:
         """The task ids that can start now, in plan order (what `start --next` starts)."""
         return self.report.ids
 
-    def to_json(self) -> JsonObject:
-        return json_reports.next_json(self.report)
+    def to_json(self) -> NextJson:
+        return spec_reports.next_json(self.report)
 
 
 @dataclass
@@ -121,10 +130,10 @@ class StartResult:
         return not self.report.failed
 
     @property
-    def tasks(self) -> list[JsonObject]:
-        return self.to_json()["tasks"]  # type: ignore[no-any-return]
+    def tasks(self) -> list[StartRow]:
+        return self.to_json()["tasks"]
 
-    def to_json(self) -> JsonObject:
+    def to_json(self) -> StartJson:
         return json_reports.start_json(self.report)
 
 
@@ -133,10 +142,10 @@ class StatusResult:
     report: StatusReport
 
     @property
-    def tasks(self) -> list[JsonObject]:
-        return self.to_json()["tasks"]  # type: ignore[no-any-return]
+    def tasks(self) -> list[StatusRow]:
+        return self.to_json()["tasks"]
 
-    def to_json(self) -> JsonObject:
+    def to_json(self) -> StatusJson:
         return json_reports.status_json(self.report)
 
 
@@ -149,7 +158,7 @@ class MergeResult:
         """Every requested task merged (with `dry_run`: would merge cleanly); `merge` exit 0."""
         return self.report.ok
 
-    def to_json(self) -> JsonObject:
+    def to_json(self) -> MergeJson:
         return json_reports.merge_json(self.report)
 
 
@@ -162,7 +171,7 @@ class CleanResult:
         """Nothing was refused (`clean` exit 0)."""
         return not any(item.refused for item in self.report)
 
-    def to_json(self) -> JsonObject:
+    def to_json(self) -> CleanJson:
         return json_reports.clean_json(self.report)
 
 

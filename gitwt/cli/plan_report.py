@@ -21,9 +21,9 @@ from gitwt.cli.report import (
 )
 from gitwt.core.display import path_list
 from gitwt.infra.json_payload import JsonObject
-from gitwt.services.json_reports import origins_of
-from gitwt.services.json_reports import plan_json as plan_json
-from gitwt.services.json_reports import specs_json as specs_json
+from gitwt.services.specs.spec_reports import origins_of
+from gitwt.services.specs.spec_reports import plan_json as plan_json
+from gitwt.services.specs.spec_reports import specs_json as specs_json
 
 if TYPE_CHECKING:
     from gitwt.core.plan_claims import ClaimCheck

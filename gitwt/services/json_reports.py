@@ -2,122 +2,122 @@
 
 One definition per report, shared by `gitwt.api` (each result's `to_json()`) and the command line
 (`--json`), so a script and an orchestrator calling the API in-process read the same fields.
+The tasks' reports are here (start, status, merge, clean; wait's and batch's are their results'
+`to_json`); the specs' (plan, specs, next) are in `services.specs.spec_reports`. Each report's
+top level and rows are TypedDicts, so mypy checks every key where it is written.
 """
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any
-
-from gitwt.infra.json_payload import JsonObject
+from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
-    from gitwt.core.next_selection import NextUnit
-    from gitwt.core.provenance import Origin
-    from gitwt.core.spec_catalog import SpecEntry
-    from gitwt.core.specs import Task
-    from gitwt.infra.task_record import TaskRecord, WaitReason
-    from gitwt.services.specs.next_units import NextReport
-    from gitwt.services.specs.planning import PlanReport
+    from typing import TypedDict
+
+    from gitwt.infra.task_record import (
+        MergeOutcome,
+        TaskRecord,
+        ViolationRecord,
+        WaitReason,
+        WiringReport,
+    )
+    from gitwt.services.merging.cleaning import TaskCleanup
+    from gitwt.services.merging.merge_results import MergeReport, TaskResultJson
+    from gitwt.services.merging.worktree_removal import RemovalReport
+    from gitwt.services.tasks.lifecycle import StartReport
+    from gitwt.services.tasks.machine_use import Resources
+    from gitwt.services.tasks.status import StatusReport
+
+    # The reports' shapes, for mypy only: a TypedDict is a plain dict at run time, and these
+    # classes would cost every command that prints a report their creation.
+    class MergeJson(TypedDict):
+        """`merge --json` (schema git-parallel/merge/1), and `merge` in `batch --json`."""
+
+        schema: str
+        base: str
+        old: str | None
+        new: str | None
+        dry_run: bool
+        results: list[TaskResultJson]
+
+    class StartRow(TypedDict):
+        id: str
+        state: str | None
+        branch: str | None
+        worktree: str | None
+        command: list[str] | None
+        pid: int | None
+        waits_for: list[WaitReason]
+        waiting: str | None
+        error: str | None
+        agent_wiring: WiringReport | None
+
+    class StartJson(TypedDict):
+        """`start --json` (schema git-parallel/start/1); `api.StartResult.tasks` is its rows."""
+
+        schema: str
+        base: str
+        tasks: list[StartRow]
+        guard_note: str | None
+
+    class StatusRow(TypedDict):
+        id: str
+        title: str | None
+        owner: str | None
+        state: str
+        stored_state: str | None
+        branch: str | None
+        worktree: str | None
+        command: list[str] | None
+        pid: int | None
+        cpu_percent: float | None
+        rss: int | None
+        runtime: float | None
+        exit_code: int | None
+        exit_signal: int | None
+        ahead: int | None
+        files: list[str]
+        violations: list[ViolationRecord]
+        waits_for: list[WaitReason]
+        conflicts_with: dict[str, list[str]]
+        merge: MergeOutcome | None
+        remote: bool
+        machine: str | None
+        user: str | None
+
+    class Forecast(TypedDict):
+        merges: int
+        method: str
+
+    class StatusJson(TypedDict):
+        """`status --json` (schema git-parallel/status/1); `api.StatusResult.tasks` is its rows."""
+
+        schema: str
+        base: str
+        tasks: list[StatusRow]
+        forecast: Forecast
+        resources: Resources
+        speedup: float | None
+
+    class CleanRow(TypedDict):
+        id: str
+        cleaned: bool
+        removal: RemovalReport | None
+        refused: str | None
+        hint: str | None
+
+    class CleanJson(TypedDict):
+        """`clean --json` (schema git-parallel/clean/1)."""
+
+        schema: str
+        tasks: list[CleanRow]
 
 
 def schema(command: str) -> str:
     return f"git-parallel/{command}/1"
 
 
-def origins_of(task: Task) -> list[Origin]:
-    from gitwt.core.provenance import Origin
-
-    return [task.origin_of(p) or Origin(p, task.source, 0, "config") for p in task.files]
-
-
-def plan_json(report: PlanReport, base: str) -> JsonObject:
-    result, survey = report.plan, report.survey
-    return {
-        "schema": schema("plan"),
-        "base": base,
-        "valid": result.valid and not survey.unusable,
-        "task_file_map": {task.id: list(task.files) for task in result.tasks},
-        "declarations": {
-            task.id: [origin.to_json() for origin in origins_of(task)] for task in result.tasks
-        },
-        "ignored": {
-            task_id: [token.to_json() for token in tokens]
-            for task_id, tokens in survey.ignored.items()
-        },
-        # What each plan unit may write into its plan (never a declared path, DESIGN §2).
-        "bookkeeping": {
-            task.id: [
-                {"path": path, "kind": kind, "ids": list(ids), "provenance": "bookkeeping"}
-                for kind, path, ids in task.bookkeeping
-            ]
-            for task in result.tasks
-            if task.bookkeeping
-        },
-        "matched_files": result.matched_files,
-        "conflicts": [
-            {
-                "tasks": list(conflict.tasks),
-                "paths": conflict.paths,
-                "patterns": [list(pair) for pair in conflict.patterns],
-                "examples": conflict.examples,
-                "declared": conflict.declared,
-            }
-            for conflict in result.conflicts
-        ],
-        "independent_pairs": [list(pair) for pair in result.independent_pairs],
-        "problems": [
-            {
-                "task": problem.task,
-                "kind": problem.kind,
-                "message": problem.message,
-                "paths": problem.paths,
-            }
-            for problem in result.problems
-        ],
-        "spec_problems": [problem.to_json() for problem in survey.problems],
-        "unusable": survey.unusable,
-        "order": result.order,
-        "waves": result.waves,
-        "claims": [check.to_json() for check in survey.claims],
-        # --task-lines: what the named units stood for, and the lines the waves keep apart.
-        "task_lines": (
-            {
-                **survey.expansion.to_json(),
-                "held_apart": [held.to_json() for held in report.held_apart],
-            }
-            if survey.expansion is not None
-            else None
-        ),
-    }
-
-
-def specs_json(entries: list[SpecEntry]) -> JsonObject:
-    """`specs --json`: each spec, and each unit of a plan another tool wrote (its format, the
-    plan's own id, its line and the units the plan says it may run beside)."""
-    listed = []
-    for entry in entries:
-        task, unit = entry.task, entry.unit
-        listed.append(
-            {
-                "id": entry.id,
-                "file": entry.source,
-                "format": unit.plan.format if unit else None,
-                "native_id": unit.unit.native_id if unit else None,
-                "line": unit.unit.line if unit else None,
-                "title": task.title if task else (unit.unit.title if unit else None),
-                "owner": task.owner if task else None,
-                "depends_on": list(task.depends_on) if task else [],
-                "parallel_with": unit.parallel_with if unit else [],
-                "patterns": len(task.files) if task else 0,
-                "declarations": [o.to_json() for o in origins_of(task)] if task else [],
-                "ignored": [token.to_json() for token in entry.ignored],
-                "problems": [problem.to_json() for problem in entry.problems],
-            }
-        )
-    return {"schema": schema("specs"), "specs": listed}
-
-
-def merge_json(result: Any) -> JsonObject:
+def merge_json(result: MergeReport) -> MergeJson:
     return {
         "schema": schema("merge"),
         "base": result.base,
@@ -135,7 +135,12 @@ def waits_for(record: TaskRecord, seen: str | None = None) -> list[WaitReason]:
     return list(record.get("waiting") or [])
 
 
-def start_json(result: Any) -> JsonObject:
+def _pid(record: TaskRecord) -> int | None:
+    shim = record.get("shim")
+    return shim.get("pid") if shim else None
+
+
+def start_json(result: StartReport) -> StartJson:
     return {
         "schema": schema("start"),
         "base": result.base,
@@ -146,7 +151,7 @@ def start_json(result: Any) -> JsonObject:
                 "branch": record.get("branch"),
                 "worktree": record.get("worktree"),
                 "command": record.get("command"),
-                "pid": (record.get("shim") or {}).get("pid"),
+                "pid": _pid(record),
                 "waits_for": waits_for(record),
                 "waiting": result.waiting.get(record["id"]),
                 "error": result.failed.get(record["id"]),
@@ -158,7 +163,7 @@ def start_json(result: Any) -> JsonObject:
     }
 
 
-def status_json(result: Any) -> JsonObject:
+def status_json(result: StatusReport) -> StatusJson:
     return {
         "schema": schema("status"),
         "base": result.base,
@@ -197,7 +202,7 @@ def status_json(result: Any) -> JsonObject:
     }
 
 
-def clean_json(results: list[Any]) -> JsonObject:
+def clean_json(results: list[TaskCleanup]) -> CleanJson:
     return {
         "schema": schema("clean"),
         "tasks": [
@@ -209,42 +214,5 @@ def clean_json(results: list[Any]) -> JsonObject:
                 "hint": item.hint,
             }
             for item in results
-        ],
-    }
-
-
-def next_json(report: NextReport) -> JsonObject:
-    """`next --json`: the set that can start now, and every unit left out with its reason."""
-
-    def unit(candidate: NextUnit) -> JsonObject:
-        return {
-            "id": candidate.id,
-            "label": candidate.label,
-            "format": candidate.format,
-            "status": candidate.status,
-            "source": candidate.source,
-            "status_from": candidate.status_from or candidate.source,
-            "spec": candidate.spec or None,
-            "title": candidate.task.title if candidate.task else None,
-            "files": list(candidate.task.files) if candidate.task else [],
-            "depends_on": list(candidate.depends_on),
-        }
-
-    return {
-        "schema": schema("next"),
-        "base": report.base,
-        "max": report.selection.limit,
-        "roadmap": report.roadmap,
-        "roadmap_problems": report.problems,
-        "next": [unit(candidate) for candidate in report.selection.chosen],
-        "left_out": [
-            {
-                **unit(left.candidate),
-                "reason": left.reason,
-                "detail": left.detail,
-                "others": list(left.others),
-                "paths": list(left.paths),
-            }
-            for left in report.selection.left
         ],
     }
