@@ -7,13 +7,48 @@ from typing import TYPE_CHECKING, Any, TextIO
 
 from gitwt.cli.report import paint, schema, table
 from gitwt.core.display import quote_path
-from gitwt.infra.json_payload import JsonObject
 
 if TYPE_CHECKING:
+    from typing import TypedDict
+
+    from gitwt.infra.task_record import ViolationRecord
+    from gitwt.services.hooks.base_guard import GuardJson, GuardState
+    from gitwt.services.hooks.hooks_health import WorktreeHooks, WorktreeHooksJson
+    from gitwt.services.specs.boundary_check import CheckResult
     from gitwt.services.specs.claim_check import ClaimsReport
 
+    # The reports' shapes, for mypy only (a TypedDict is a plain dict at run time).
+    class CheckJson(TypedDict):
+        """`check --json` (schema git-parallel/check/1)."""
 
-def check_json(result: Any) -> JsonObject:
+        schema: str
+        ok: bool
+        scope: str
+        task: str | None
+        owner: str | None
+        declared: list[str] | None
+        ownership: str | None
+        changes: int
+        paths: list[str] | None
+        violations: list[ViolationRecord]
+
+    class HooksJson(TypedDict):
+        """`hooks status --json` (schema git-parallel/hooks/1)."""
+
+        schema: str
+        worktrees: list[WorktreeHooksJson]
+        base_guard: GuardJson
+
+    class ServerHookJson(TypedDict):
+        """`hooks status --server --json` (schema git-parallel/hooks-server/1)."""
+
+        schema: str
+        installed: bool
+        hook: str | None
+        chains_to: str | None
+
+
+def check_json(result: CheckResult) -> CheckJson:
     rules = result.rules
     return {
         "schema": schema("check"),
@@ -126,7 +161,7 @@ def guard_installed(guard: Any, stream: TextIO = sys.stdout) -> None:
         stream.write(f"  {hook}: {quote_path(slot)}\n")
 
 
-def hooks_json(found: list[Any], guard: Any) -> JsonObject:
+def hooks_json(found: list[WorktreeHooks], guard: GuardState) -> HooksJson:
     return {
         "schema": schema("hooks"),
         "worktrees": [entry.to_json() for entry in found],
@@ -134,7 +169,7 @@ def hooks_json(found: list[Any], guard: Any) -> JsonObject:
     }
 
 
-def server_hook_json(check: str | None, chained: str | None) -> JsonObject:
+def server_hook_json(check: str | None, chained: str | None) -> ServerHookJson:
     return {
         "schema": schema("hooks-server"),
         "installed": check is not None,

@@ -20,18 +20,32 @@ from gitwt.cli.report import (
     wrapped,
 )
 from gitwt.core.display import path_list
-from gitwt.infra.json_payload import JsonObject
 from gitwt.services.specs.spec_reports import origins_of
 from gitwt.services.specs.spec_reports import plan_json as plan_json
 from gitwt.services.specs.spec_reports import specs_json as specs_json
 
 if TYPE_CHECKING:
+    from typing import TypedDict
+
     from gitwt.core.plan_claims import ClaimCheck
     from gitwt.core.provenance import Ignored, Origin
     from gitwt.core.spec_catalog import SpecEntry, SpecProblem
     from gitwt.core.specs import Task
     from gitwt.services.specs.planning import PlanReport
     from gitwt.services.specs.spec_writer import Written
+
+    class WrittenJson(TypedDict):
+        id: str
+        file: str
+        patterns: int
+        changed: bool
+
+    class FrontMatterJson(TypedDict):
+        """`specs --front-matter --json` (schema git-parallel/specs-front-matter/1)."""
+
+        schema: str
+        written: list[WrittenJson]
+
 
 KIND_TEXT = {
     "front_matter": "front matter",
@@ -314,7 +328,7 @@ def _shared_text(entries: list[SpecEntry], stream: TextIO, width: int | None) ->
         stream.write(wrapped(", ".join(ids), width))
 
 
-def front_matter_json(written: list[Written]) -> JsonObject:
+def front_matter_json(written: list[Written]) -> FrontMatterJson:
     return {
         "schema": schema("specs-front-matter"),
         "written": [

@@ -3,12 +3,39 @@
 from __future__ import annotations
 
 import sys
-from typing import Any, TextIO
+from typing import TYPE_CHECKING, Any, TextIO
 
 from gitwt.cli.report import duration, paint, schema, size, table
 from gitwt.core.display import path_list, quote_path
-from gitwt.infra.json_payload import JsonObject
 from gitwt.infra.task_record import TaskRecord
+
+if TYPE_CHECKING:
+    from typing import TypedDict
+
+    from gitwt.services.specs.claiming import ClaimReport
+    from gitwt.services.tasks.supervisor import StopResult
+
+    # The reports' shapes, for mypy only (a TypedDict is a plain dict at run time).
+    class StopRow(TypedDict):
+        id: str
+        before: str
+        after: str
+        killed: int
+        message: str
+
+    class StopJson(TypedDict):
+        """`stop --json` (schema git-parallel/stop/1)."""
+
+        schema: str
+        tasks: list[StopRow]
+
+    class ClaimJson(TypedDict):
+        """`claim --json` (schema git-parallel/claim/1)."""
+
+        schema: str
+        id: str
+        added: list[str]
+        declaration: list[str]
 
 
 def _exit_text(code: int | None, signal_number: int | None) -> str:
@@ -164,7 +191,7 @@ def _resources_line(result: Any) -> str:
     )
 
 
-def stop_json(results: list[Any]) -> JsonObject:
+def stop_json(results: list[StopResult]) -> StopJson:
     return {
         "schema": schema("stop"),
         "tasks": [
@@ -192,7 +219,7 @@ def stop_text(results: list[Any], stream: TextIO = sys.stdout) -> None:
         stream.write(f"stopped {item.task_id}{note}{extra}\n")
 
 
-def claim_json(result: Any) -> JsonObject:
+def claim_json(result: ClaimReport) -> ClaimJson:
     return {
         "schema": schema("claim"),
         "id": result.task_id,

@@ -18,15 +18,41 @@ from typing import TYPE_CHECKING, Any
 
 from gitwt.errors import GitParallelError
 from gitwt.infra import state
-from gitwt.infra.json_payload import JsonObject
 from gitwt.services.tasks.waiting import Progress, WaitReport, iso_time
 
 if TYPE_CHECKING:
+    from typing import TypedDict
+
     from gitwt.core.line_waves import Expansion, HeldApart
     from gitwt.core.specs import Task
     from gitwt.infra.task_record import TaskRecord
     from gitwt.services.context import Context
+    from gitwt.services.json_reports import MergeJson
     from gitwt.services.merging.merge_results import MergeReport
+    from gitwt.services.specs.spec_reports import TaskLinesJson
+    from gitwt.services.tasks.waiting import Monitoring, TaskOutcomeJson
+
+    class BatchJson(TypedDict):
+        """`batch --json` (schema git-parallel/batch/1), for mypy only."""
+
+        schema: str
+        success: bool
+        base: str
+        tasks_executed: list[str]
+        worktrees_created: int
+        monitoring_result: Monitoring
+        merge_results: dict[str, str]
+        duration_seconds: float
+        start_time: str | None
+        end_time: str | None
+        speedup: float | None
+        tasks: list[TaskOutcomeJson]
+        merge: MergeJson | None
+        cleaned: list[str]
+        kept: dict[str, str]
+        not_run: list[str]
+        waves: list[list[str]]
+        task_lines: TaskLinesJson | None
 
 
 @dataclass
@@ -83,7 +109,7 @@ class BatchReport:
 
         return speedup(self.records[task_id] for task_id in self.ids if task_id in self.records)
 
-    def to_json(self) -> JsonObject:
+    def to_json(self) -> BatchJson:
         from gitwt.services import json_reports
 
         return {
