@@ -43,6 +43,28 @@ if TYPE_CHECKING:  # no runtime import of typing or collections: they cost the h
         spec: str
         bookkeeping: list[list[object]]  # the unit's status marks in its plan (core.bookkeeping)
 
+    from gitwt.core.owner_index import OwnerRuleJson
+    from gitwt.core.stored_regex import CompiledForm
+
+    class DeclaredPattern(TypedDict):
+        pattern: str
+        regex: str
+
+    class StoredOwnership(TypedDict):
+        source: str
+        unowned: str
+        rules: list[OwnerRuleJson]
+
+    class RulesJson(RulesContext):
+        """The rules file a task's hooks read (`RULES_SCHEMA`): the check, then its context."""
+
+        schema: str
+        task: str | None
+        owner: str | None
+        declared: list[DeclaredPattern] | None
+        declared_compiled: CompiledForm | None
+        ownership: StoredOwnership | None
+
     ContextKey: TypeAlias = Literal["base", "branch", "worktree", "title", "spec", "bookkeeping"]
 
     class ChangeLike(Protocol):
@@ -99,7 +121,7 @@ class Rules:
             self._declared_regex = alternation(compile_regex(p) for p in self.declared)
         return self._declared_regex.fullmatch(path) is not None
 
-    def to_json(self) -> JsonObject:
+    def to_json(self) -> RulesJson:
         from gitwt.core.patterns import compile_regex
 
         declared = None

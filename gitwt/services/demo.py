@@ -14,11 +14,14 @@ import sys
 import tempfile
 import time
 from collections.abc import Sequence
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from gitwt.core.display import shell_quote
 from gitwt.errors import GitParallelError
-from gitwt.infra.json_payload import JsonObject
+from gitwt.services.json_reports import schema
+
+if TYPE_CHECKING:
+    from gitwt.services.json_reports import StatusJson
 
 SPECS: dict[str, tuple[str, str, list[str], list[str]]] = {
     "101": ("Recipe catalogue", "@agent-a", ["app/recipes.py", "tests/test_recipes.py"], []),
@@ -89,11 +92,17 @@ class Narrator:
             )
         return result
 
-    def status(self) -> JsonObject:
-        report: JsonObject = json.loads(self.run(["status", "--json"], show=False).stdout)
+    def status(self) -> StatusJson:
+        # The report of the command the demo just ran: typed once its schema is the one we know.
+        report: StatusJson = json.loads(self.run(["status", "--json"], show=False).stdout)
+        if not isinstance(report, dict) or report.get("schema") != schema("status"):
+            raise GitParallelError(
+                "demo step 'status --json' printed no status report",
+                "report this as a bug, with the scratch repository left in place",
+            )
         return report
 
-    def wait_for(self, ids: Sequence[str], timeout: float = 120) -> JsonObject:
+    def wait_for(self, ids: Sequence[str], timeout: float = 120) -> StatusJson:
         """`git parallel wait IDS` (exit 1 is a task that failed: the demo shows it), then the
         status report for the figures the summary prints."""
         self.run(["wait", "--timeout", f"{timeout:.0f}", *ids], show=False, expect=(0, 1))
