@@ -106,9 +106,12 @@ def test_the_detached_entry_points_exist() -> None:
         assert callable(getattr(module, "main", None)), name
 
 
-MOST_UNTYPED_DICTS = 40  # issue 19: at most 40 remain, and only for payloads
+# Issue 19 allows 40, only for payloads; 23 remain (parsed TOML, YAML and JSON documents, agents'
+# settings files): lower this as one of them gets a type, never raise it for a report.
+MOST_UNTYPED_DICTS = 23
 # An alias of dict[str, Any] is the same annotation: each use of the alias counts as one.
 UNTYPED_DICT = re.compile(r"dict\[str, Any\]|\bJsonObject\b")
+UNTYPED_REPORT = re.compile(r"def to_json\(self\) -> (?:JsonObject|dict\[str, Any\])")  # a report
 ALIAS_OF_UNTYPED = re.compile(r"^\s*(\w+)\s*(?::\s*TypeAlias\s*)?=\s*dict\[str, Any\]", re.M)
 
 
@@ -133,6 +136,10 @@ def test_untyped_dicts_are_few_and_only_payloads() -> None:
     used = {name: untyped_dicts(text) for name, text in texts.items()}
     del used["infra/json_payload.py"]  # the definition, and its docstring
     assert sum(used.values()) <= MOST_UNTYPED_DICTS, {k: v for k, v in used.items() if v}
+    untyped_reports = [
+        name for name, text in texts.items() if UNTYPED_REPORT.search(_code_lines(text))
+    ]
+    assert untyped_reports == []
     aliases = {name: ALIAS_OF_UNTYPED.findall(text) for name, text in texts.items()}
     assert {name: found for name, found in aliases.items() if found} == {
         "infra/json_payload.py": ["JsonObject"]
