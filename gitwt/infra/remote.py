@@ -101,6 +101,10 @@ def fetch(cwd: str, remote: str, base: str | None = None) -> Snapshot:
         refspecs.append(f"+refs/heads/{base}:{fetched_base_ref(base)}")
     result = git.run(
         [
+            # No `maintenance run --auto` after each registry fetch (a process every command
+            # in team mode pays): the user's own fetches and commits still run it.
+            "-c",
+            "maintenance.auto=false",
             "fetch",
             "--quiet",
             "--no-tags",
