@@ -7,14 +7,28 @@ never look here: they see tasks, built from these units by the catalog.
 
 from __future__ import annotations
 
-from gitwt.core.formats import ccpm, gsd, kiro, openspec, speckit, taskmaster
-from gitwt.core.formats.plan_units import PlanFormat
+from typing import TYPE_CHECKING
 
-FORMATS: tuple[PlanFormat, ...] = (
-    speckit.FORMAT,
-    kiro.FORMAT,
-    ccpm.FORMAT,
-    openspec.FORMAT,
-    taskmaster.FORMAT,
-    gsd.FORMAT,
-)
+if TYPE_CHECKING:
+    from gitwt.core.formats.plan_units import PlanFormat
+
+    FORMATS: tuple[PlanFormat, ...]
+
+
+def __getattr__(name: str) -> object:
+    """`FORMATS`, loaded on first use: importing one module of this package (`plan_units`,
+    `layouts`) loads no reader; `formats.layouts` finds plans without them."""
+    if name != "FORMATS":
+        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+    from gitwt.core.formats import ccpm, gsd, kiro, openspec, speckit, taskmaster
+
+    table = (
+        speckit.FORMAT,
+        kiro.FORMAT,
+        ccpm.FORMAT,
+        openspec.FORMAT,
+        taskmaster.FORMAT,
+        gsd.FORMAT,
+    )
+    globals()["FORMATS"] = table
+    return table

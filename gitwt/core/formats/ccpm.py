@@ -19,6 +19,7 @@ from dataclasses import dataclass, field
 
 from gitwt.core import front_matter, lazy_regex
 from gitwt.core.formats import plan_text
+from gitwt.core.formats.layouts import LAYOUTS
 from gitwt.core.formats.plan_text import Collected
 from gitwt.core.formats.plan_units import (
     DONE,
@@ -370,7 +371,7 @@ def _claims(tasks: list[_EpicTaskFile], folder: str, reading: Collected) -> list
 FORMAT = PlanFormat(
     name=NAME,
     short=NAME,
-    layouts=(".claude/epics/*/*.md",),
+    layouts=LAYOUTS[NAME],
     plan_of=plan_of,
     read=read,
 )

@@ -18,6 +18,7 @@ from dataclasses import dataclass, field
 
 from gitwt.core import front_matter, lazy_regex, patterns
 from gitwt.core.formats import plan_text
+from gitwt.core.formats.layouts import LAYOUTS
 from gitwt.core.formats.plan_text import Collected
 from gitwt.core.formats.plan_units import (
     DONE,
@@ -279,7 +280,7 @@ def _claims(plans: list[_Plan], reading: Collected) -> list[ParallelClaim]:
 FORMAT = PlanFormat(
     name=NAME,
     short=NAME,
-    layouts=(".planning/phases/*/*-PLAN.md", ".planning/phases/*/*-SUMMARY.md"),
+    layouts=LAYOUTS[NAME],
     plan_of=plan_of,
     read=read,
 )

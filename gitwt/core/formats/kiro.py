@@ -24,6 +24,7 @@ from dataclasses import dataclass, field
 from gitwt.core import lazy_regex
 from gitwt.core.formats import ordering
 from gitwt.core.formats.kiro_design import DOCUMENTS, DesignIndex, boundary_mentions
+from gitwt.core.formats.layouts import LAYOUTS
 from gitwt.core.formats.markdown_lines import scan
 from gitwt.core.formats.plan_units import (
     BLOCKED,
@@ -344,7 +345,7 @@ def _status(major: _Major) -> str:
 FORMAT = PlanFormat(
     name=NAME,
     short="kiro",
-    layouts=(".kiro/specs/*/tasks.md", ".kiro/specs/*/design.md"),
+    layouts=LAYOUTS[NAME],
     plan_of=plan_of,
     read=read,
 )

@@ -18,6 +18,7 @@ from collections.abc import Callable, Mapping
 
 from gitwt.core import front_matter, lazy_regex
 from gitwt.core.formats import plan_text
+from gitwt.core.formats.layouts import LAYOUTS, OPENSPEC_CONFIG
 from gitwt.core.formats.plan_text import Collected
 from gitwt.core.formats.plan_units import (
     DONE,
@@ -35,7 +36,7 @@ from gitwt.core.task_ids import is_task_id
 
 NAME = "openspec"
 ROOT = "openspec/"  # the planning folder: its files are bookkeeping, never a task's work
-CONFIG = "openspec/config.yaml"
+CONFIG = OPENSPEC_CONFIG
 _FILE = lazy_regex.compile(
     r"^openspec/changes/(?P<change>[^/]+)/(?P<name>tasks\.md|proposal\.md|design\.md|\.openspec\.yaml)$"
 )
@@ -219,13 +220,7 @@ def _areas(text: str, source: str, reading: Collected) -> list[PlanMention]:
 FORMAT = PlanFormat(
     name=NAME,
     short=NAME,
-    layouts=(
-        "openspec/changes/*/tasks.md",
-        "openspec/changes/*/proposal.md",
-        "openspec/changes/*/design.md",
-        "openspec/changes/*/.openspec.yaml",
-        CONFIG,
-    ),
+    layouts=LAYOUTS[NAME],
     plan_of=plan_of,
     read=read,
 )

@@ -23,6 +23,7 @@ from dataclasses import replace
 
 from gitwt.core import lazy_regex
 from gitwt.core.formats import ordering, speckit_prose
+from gitwt.core.formats.layouts import LAYOUTS
 from gitwt.core.formats.markdown_lines import scan
 from gitwt.core.formats.plan_units import (
     DONE,
@@ -232,7 +233,7 @@ def points_to(path: str, text: str) -> str | None:
 FORMAT = PlanFormat(
     name=NAME,
     short="speckit",
-    layouts=("specs/*/tasks.md", ".specify/feature.json"),
+    layouts=LAYOUTS[NAME],
     plan_of=plan_of,
     read=read,
     points_to=points_to,

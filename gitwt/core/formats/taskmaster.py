@@ -20,6 +20,7 @@ from typing import Any
 
 from gitwt.core import lazy_regex
 from gitwt.core.formats import plan_text
+from gitwt.core.formats.layouts import LAYOUTS
 from gitwt.core.formats.plan_units import (
     BLOCKED,
     DEFERRED,
@@ -294,7 +295,7 @@ def _dependency(value: object, parent: _Parsed | None, units: set[str]) -> str |
 FORMAT = PlanFormat(
     name=NAME,
     short=SHORT,
-    layouts=(TASKS, STATE, LEGACY),
+    layouts=LAYOUTS[NAME],
     plan_of=plan_of,
     read=read,
 )

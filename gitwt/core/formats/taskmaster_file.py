@@ -16,12 +16,13 @@ import sys
 from dataclasses import dataclass, field
 from typing import Any
 
+from gitwt.core.formats.layouts import TASKMASTER_LEGACY, TASKMASTER_STATE, TASKMASTER_TASKS
 from gitwt.core.formats.plan_units import PlanProblem
 from gitwt.core.provenance import Ignored
 
-TASKS = ".taskmaster/tasks/tasks.json"
-STATE = ".taskmaster/state.json"
-LEGACY = "tasks/tasks.json"
+TASKS = TASKMASTER_TASKS
+STATE = TASKMASTER_STATE
+LEGACY = TASKMASTER_LEGACY
 MAX_CHARS = 32 * 1024 * 1024
 
 

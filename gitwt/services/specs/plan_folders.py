@@ -19,22 +19,30 @@ if TYPE_CHECKING:
     from gitwt.core.formats.plan_units import PlanFormat
 
 
-def formats_read(config: Config) -> tuple[PlanFormat, ...]:
-    """The formats to read: every one of the table, or those config `formats` names."""
-    from gitwt.core.formats import FORMATS
+def format_layouts(config: Config) -> dict[str, tuple[str, ...]]:
+    """The formats to read, by name, with their layouts (no reader loaded): every one of the
+    table, or those config `formats` names."""
+    from gitwt.core.formats.layouts import LAYOUTS
 
     if config.formats is None:
-        return FORMATS
-    known = {plan_format.name: plan_format for plan_format in FORMATS}
-    unknown = [name for name in config.formats if name not in known]
+        return dict(LAYOUTS)
+    unknown = [name for name in config.formats if name not in LAYOUTS]
     if unknown:
         from gitwt.infra.config import ConfigError
 
         raise ConfigError(
             f"config key 'formats' in {config.source} names an unknown format {unknown[0]!r}",
-            f"known formats: {', '.join(known)}",
+            f"known formats: {', '.join(LAYOUTS)}",
         )
-    return tuple(plan_format for plan_format in FORMATS if plan_format.name in config.formats)
+    return {name: layouts for name, layouts in LAYOUTS.items() if name in config.formats}
+
+
+def formats_read(config: Config) -> tuple[PlanFormat, ...]:
+    """The formats to read, their readers loaded (see `format_layouts`)."""
+    wanted = format_layouts(config)
+    from gitwt.core.formats import FORMATS
+
+    return tuple(plan_format for plan_format in FORMATS if plan_format.name in wanted)
 
 
 def plan_files(
@@ -121,10 +129,13 @@ def read_plans(
 
 def plan_paths(toplevel: str, formats: Iterable[PlanFormat]) -> set[str]:
     """The files in the working tree that the formats' layouts name."""
+    return _layout_paths(toplevel, [layout for found in formats for layout in found.layouts])
+
+
+def _layout_paths(toplevel: str, layouts: Iterable[str]) -> set[str]:
     return {
         path
-        for plan_format in formats
-        for layout in plan_format.layouts
+        for layout in layouts
         for path in repo_files.glob_inside(toplevel, layout)
         if repo_files.is_file_entry(toplevel, path)
     }
@@ -141,11 +152,15 @@ def read_plan_file(toplevel: str, path: str) -> tuple[str, str | None]:
 
 
 def worktree_plans(toplevel: str, config: Config) -> list[PlanSource]:
-    """The plans in the working tree, found by each format's layouts."""
-    formats = formats_read(config)
+    """The plans in the working tree, found by each format's layouts (the readers load only
+    when a file is there: most repositories have no other tool's plan)."""
+    layouts = format_layouts(config)
+    paths = _layout_paths(toplevel, [layout for found in layouts.values() for layout in found])
+    if not paths:
+        return []
     return read_plans(
-        formats,
-        plan_paths(toplevel, formats),
+        formats_read(config),
+        paths,
         lambda path: read_plan_file(toplevel, path),
         lambda folder: folder_files(toplevel, folder),
     )

@@ -79,9 +79,10 @@ def ownership_at(rev: str, config: config_module.Config, cwd: str = ".") -> Owne
 
 def _folders(config: config_module.Config, tracked: list[str]) -> list[str] | None:
     """The tracked folders and files specs and plans can be in; None: the whole tree."""
-    from gitwt.services.specs.plan_folders import formats_read
+    from gitwt.services.specs.plan_folders import format_layouts
 
-    globs = [*config.specs, *(layout for found in formats_read(config) for layout in found.layouts)]
+    layouts = format_layouts(config)
+    globs = [*config.specs, *(layout for found in layouts.values() for layout in found)]
     wanted: set[str] = set(CONFIG_FILES)
     for pattern in globs:
         prefix = patterns.static_prefix(pattern).rstrip("/")
