@@ -371,3 +371,23 @@ def test_a_record_whose_base_names_the_agents_branch(repo: Repo) -> None:
     assert_rejected_as_tampered(repo, "1", base)
 
     assert repo.git("rev-parse", "evil").strip() == evil
+
+
+def test_another_tasks_record_rewritten_to_cleaned_frees_nothing(repo: Repo) -> None:
+    """`clean` says `cleaned` only once the worktree and branch are gone: a record that says so
+    beside them was rewritten, and its task stays live (orphaned) for every overlap check."""
+    one, two = two_tasks(repo)
+    base = repo.git("rev-parse", "main").strip()
+    edit_record(repo, "2", state="cleaned")
+
+    refused = repo.cli("claim", "1", "lib/b.py")
+
+    assert refused.code == 1, refused.out + refused.err
+    assert "orphaned" in refused.err
+    assert status_of(repo, "2")["state"] == "orphaned"
+    record = json.loads(record_file(repo, "1").read_text())
+    edit_record(repo, "1", claims=[*record["claims"], {"paths": ["lib/b.py"], "time": 1.0}])
+    smuggle(one, "lib/b.py", "b = 'freed?'\n")
+    assert_rejected_as_tampered(repo, "1", base)
+    assert repo.git("show", "main:lib/b.py") == "b = 1\n"
+    assert two.is_dir()

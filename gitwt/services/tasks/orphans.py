@@ -25,6 +25,7 @@ from gitwt.services.context import Context
 from gitwt.services.tasks.worktrees import LOCK_REASON
 
 ORPHANED = "orphaned"  # the state of a task whose worktree or branch outlived its record
+CLEANED = records.CLEANED
 _LOCKED_BY_START = re.compile(re.escape(LOCK_REASON).replace(re.escape("{id}"), "(?P<id>.+)"))
 _UNKNOWN = "**"  # an orphan whose declaration cannot be told declares everything (fail closed)
 
@@ -40,12 +41,17 @@ def live_and_orphaned(
 
 
 def orphans(
-    context: Context, known: Iterable[str], branches: Iterable[str] | None = None
+    context: Context, known: Mapping[str, TaskRecord], branches: Iterable[str] | None = None
 ) -> dict[str, TaskRecord]:
-    """Tasks whose locked worktree or branch outlived their record (ids not in `known`), as
-    records in state `orphaned` (live: `records.is_live`), each declaring what its spec (and
-    its rules file) says, or everything when neither can be read (fail closed)."""
-    seen = {id_key(str(key)) for key in known}  # a set lookup, not a scan per worktree
+    """Tasks whose locked worktree or branch outlived their record (ids not in `known`, or
+    whose record says `cleaned`), as records in state `orphaned` (live: `records.is_live`),
+    each declaring what its spec (and its rules file) says, or everything when neither can be
+    read (fail closed).
+
+    `clean` records `cleaned` only after the worktree and the branch are gone, so a cleaned
+    record beside either is another task's record rewritten to free its paths."""
+    # A set lookup, not a scan per worktree.
+    seen = {id_key(str(key)) for key, record in known.items() if record.get("state") != CLEANED}
     found: dict[str, dict[str, str]] = {}  # id -> where it was seen: worktree, branch
     for task_id, worktree in _locked_worktrees(context.repo.common_dir):
         if id_key(task_id) not in seen:
@@ -134,4 +140,4 @@ def orphan_note(record: Mapping[str, Any]) -> str:
         for kind, key in (("worktree", "worktree"), ("branch", "branch"))
         if record.get(key)
     )
-    return f"task {record['id']} is orphaned: its {where or 'worktree'} has no record"
+    return f"task {record['id']} is orphaned: its {where or 'worktree'} has no live record"
