@@ -197,6 +197,37 @@ ONE_HOME = {
         {"core/front_matter.py"},
         re.compile(r"""\^id(?:\\s|\[)|get\(["']id["'],\s*name_id"""),
     ),
+    "a record's claimed paths (its declaration, a malformed claim)": (
+        # authority: the audit's own re-check of each claim (docs/architecture.md)
+        {"core/declaration.py", "services/merging/authority.py"},
+        re.compile(r"""\bclaim\w*\s*(?:\.get\(|\[)\s*["']paths["']"""),
+    ),
+    "the rules file in a task worktree": (
+        {"hook/rules_file.py", "services/hooks/task_rules.py"},
+        re.compile(
+            r"Rules\.from_json\(|parallel-rules\.json|\bRULES_FILE\b|write_json_atomic\(\s*rules_path"
+        ),
+    ),
+    "a worktree locked by start (a task, or an orphan without its record)": (
+        # hook/agent*: the agent hook's stdlib test of the lock file, before any gitwt import
+        {
+            "services/tasks/worktrees.py",
+            "services/tasks/orphans.py",
+            "hook/agent.py",
+            "hook/agent_shell.py",
+        },
+        re.compile(r"""\bLOCK_REASON\b|["']git parallel \{|startswith\(["']git parallel ["']\)"""),
+    ),
+    "a plan's path mention as a declared path": (
+        {"core/plan_index.py", "core/specs.py"},  # specs: a legacy spec's own mentions
+        re.compile(
+            r"legacy_tokens\.resolve\(|from gitwt\.core\.legacy_tokens import [^\n]*\bresolve\b"
+        ),
+    ),
+    "whether a parallel claim holds": (
+        {"core/formats/claims.py"},
+        re.compile(r"\bClaimVerdict\("),
+    ),
 }
 
 
