@@ -224,6 +224,11 @@ ONE_HOME = {
             r"legacy_tokens\.resolve\(|from gitwt\.core\.legacy_tokens import [^\n]*\bresolve\b"
         ),
     ),
+    "a change set read from git (name-status)": (
+        # audit: status's sets batched in one diff-tree; hook/*: the commit hook's own, stdlib
+        {"infra/git.py", "services/merging/audit.py", "hook/git_runner.py", "hook/checks.py"},
+        re.compile(r"""["']--name-status["']"""),
+    ),
     "whether a parallel claim holds": (
         {"core/formats/claims.py"},
         re.compile(r"\bClaimVerdict\("),
