@@ -28,7 +28,18 @@ from gitwt.core.display import quote_path
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
+    from typing import NotRequired, TypedDict
+
     from gitwt.infra.json_payload import JsonObject
+
+    class HookHandler(TypedDict):
+        """One handler we write into an agent's settings (the agent's own field names)."""
+
+        type: str
+        command: str
+        timeout: int
+        name: NotRequired[str]  # agents with named hooks (AgentFormat.named_hooks)
+        description: NotRequired[str]
 
 
 @dataclass(frozen=True)
@@ -93,9 +104,9 @@ def known_agents() -> str:
     return ", ".join(sorted(AGENTS))
 
 
-def handler(agent: AgentFormat, entry: HookEntry, command: str) -> JsonObject:
+def handler(agent: AgentFormat, entry: HookEntry, command: str) -> HookHandler:
     """The hook handler of one entry, in the agent's own fields."""
-    found: JsonObject = {"type": "command", "command": command, "timeout": agent.timeout}
+    found: HookHandler = {"type": "command", "command": command, "timeout": agent.timeout}
     if agent.named_hooks:
         found["name"] = f"git-parallel-{entry.what}"
         found["description"] = f"git parallel: the task's {entry.what} check"
