@@ -36,6 +36,29 @@ class ChangeSet:
         )
 
 
+def overlapping_pairs(changes: list[ChangeSet]) -> list[tuple[int, int]]:
+    """The pairs (i < j) whose change sets `may_conflict`, in the order of
+    `itertools.combinations`: looked up by path, not by comparing every pair (status at 200
+    tasks compared 19,900 pairs, nearly all disjoint)."""
+    changed_by: dict[str, list[int]] = {}
+    under: dict[str, list[int]] = {}  # a directory -> the sets that change something in it
+    for number, change in enumerate(changes):
+        for path in change.paths:
+            changed_by.setdefault(path, []).append(number)
+        for folder in change.dirs:
+            under.setdefault(folder, []).append(number)
+    pairs: list[tuple[int, int]] = []
+    for number, change in enumerate(changes):
+        partners: set[int] = set()
+        for path in change.paths:  # the same path, or a path the other uses as a directory
+            partners.update(changed_by.get(path, ()))
+            partners.update(under.get(path, ()))
+        for folder in change.dirs:  # the other changes a path this one uses as a directory
+            partners.update(changed_by.get(folder, ()))
+        pairs += [(number, other) for other in sorted(partners) if other > number]
+    return pairs
+
+
 def supports_stdin(cwd: str) -> bool:
     """git 2.40 added `merge-tree --stdin`; ask git once per process rather than parse versions."""
     if "stdin" not in _stdin_support:

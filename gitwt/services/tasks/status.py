@@ -13,7 +13,6 @@ import os
 import time
 from collections.abc import Iterable
 from dataclasses import dataclass, field
-from itertools import combinations
 
 from gitwt.core import boundaries
 from gitwt.core.bookkeeping import entry_for
@@ -22,7 +21,7 @@ from gitwt.infra import git, state
 from gitwt.infra.task_record import TaskRecord, ViolationRecord
 from gitwt.services.context import Context
 from gitwt.services.merging import audit
-from gitwt.services.merging.forecast import ChangeSet, forecast
+from gitwt.services.merging.forecast import ChangeSet, forecast, overlapping_pairs
 from gitwt.services.tasks import machine_use, orphans
 from gitwt.services.tasks.machine_use import Resources
 
@@ -361,10 +360,10 @@ def _add_forecast(
         if changes[task.id].may_conflict(base_changes.get(task.id, nothing)):
             pairs.append((base_tip, tips[task.record["branch"]]))
             owners.append((task, BASE))
-    for first, second in combinations(live, 2):
-        if changes[first.id].may_conflict(changes[second.id]):
-            pairs.append((tips[first.record["branch"]], tips[second.record["branch"]]))
-            owners.append((first, second.id))
+    for i, j in overlapping_pairs([changes[task.id] for task in live]):
+        first, second = live[i], live[j]
+        pairs.append((tips[first.record["branch"]], tips[second.record["branch"]]))
+        owners.append((first, second.id))
     results, method = forecast(pairs, cwd)
     by_id = {task.id: task for task in live}
     for (task, other), found in zip(owners, results, strict=True):
