@@ -229,6 +229,10 @@ ONE_HOME = {
         {"infra/git.py", "services/merging/audit.py", "hook/git_runner.py", "hook/checks.py"},
         re.compile(r"""["']--name-status["']"""),
     ),
+    "task records as the tasks an overlap check compares": (
+        {"services/specs/live_overlap.py"},
+        re.compile(r"files=tuple\(\s*declared_by\(|files=tuple\(\s*patterns\)"),
+    ),
     "whether a parallel claim holds": (
         {"core/formats/claims.py"},
         re.compile(r"\bClaimVerdict\("),

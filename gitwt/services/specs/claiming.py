@@ -13,7 +13,7 @@ from gitwt.errors import GitParallelError, Refused
 from gitwt.infra import failpoints, state
 from gitwt.infra.task_record import TaskRecord
 from gitwt.services.context import Context
-from gitwt.services.specs.live_overlap import conflict_text
+from gitwt.services.specs.live_overlap import conflict_text, overlap_tasks
 from gitwt.services.team import team_seam
 
 
@@ -100,11 +100,13 @@ def claim_problems(
     except patterns.PatternError as error:
         return [(error.message, error.hint or "")]
     claimed = Task(id=record["id"], title="", owner=record.get("owner"), files=tuple(wanted))
-    others = [
-        Task(id=key, title="", owner=None, files=tuple(declared_by(other)))
-        for key, other in records.items()
-        if key != record["id"] and state.is_live(other) and declared_by(other)
-    ]
+    others = overlap_tasks(
+        {
+            key: other
+            for key, other in records.items()
+            if key != record["id"] and state.is_live(other)
+        }
+    )
     check = separation.plan(
         [claimed, *others],
         context.base_files(),

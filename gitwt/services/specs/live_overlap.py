@@ -6,8 +6,8 @@ same records: one function, so the three never disagree.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
-from typing import TYPE_CHECKING
+from collections.abc import Mapping, Sequence
+from typing import TYPE_CHECKING, Any
 
 from gitwt.core.declaration import declared_by
 from gitwt.core.separation import Conflict
@@ -31,6 +31,18 @@ def conflict_text(conflict: Conflict) -> str:
     )
 
 
+def overlap_tasks(records: Mapping[str, Mapping[str, Any]]) -> list[Task]:
+    """Task records as the tasks an overlap check compares: each id with its declaration
+    (files and claims); a record that declares nothing overlaps nothing and is left out.
+    `start`, `claim`, team mode and `next` ask this of the live records: one answer."""
+    found = []
+    for task_id, record in records.items():
+        patterns = declared_by({**record, "id": task_id})
+        if patterns:
+            found.append(Task(id=task_id, title="", owner=None, files=tuple(patterns)))
+    return found
+
+
 def live_conflicts(
     context: Context, tasks: Sequence[Task], live: dict[str, TaskRecord]
 ) -> list[Conflict]:
@@ -40,11 +52,7 @@ def live_conflicts(
     if not live:
         return []
     new_ids = {task.id for task in tasks}
-    others = [
-        Task(id=task_id, title="", owner=None, files=tuple(declared_by(record)))
-        for task_id, record in live.items()
-        if task_id not in new_ids and declared_by(record)
-    ]
+    others = overlap_tasks({key: record for key, record in live.items() if key not in new_ids})
     if not others:
         return []
     check = separation.plan(

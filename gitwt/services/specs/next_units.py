@@ -23,6 +23,8 @@ from gitwt.infra import records
 from gitwt.services.specs import discovery, repo_files
 
 if TYPE_CHECKING:
+    from collections.abc import Mapping
+
     from gitwt.core.spec_catalog import Catalog
     from gitwt.services.context import Context
 
@@ -188,17 +190,15 @@ def _spec_candidates(
 
 def _merged(context: Context) -> tuple[set[str], dict[str, str], list[Task]]:
     """Merged into this base by gitwt, and the live tasks (with their declarations)."""
-    from gitwt.core.declaration import declared_by
+    from gitwt.services.specs.live_overlap import overlap_tasks
 
     merged: set[str] = set()
     live: dict[str, str] = {}
-    live_tasks: list[Task] = []
+    live_records: dict[str, Mapping[str, object]] = {}
     for task_id, record in records.all_tasks(context.repo.common_dir).items():
         if records.is_live(record):
             live[task_id] = str(record.get("state"))
-            files = tuple(declared_by(record))
-            if files:
-                live_tasks.append(Task(id=task_id, title="", owner=None, files=files))
+            live_records[task_id] = record
         elif records.merged_by_gitwt(record) and record.get("base", context.base) == context.base:
             merged.add(task_id)
     if context.config.remote is not None:  # team mode: what other machines run counts (§11)
@@ -206,10 +206,8 @@ def _merged(context: Context) -> tuple[set[str], dict[str, str], list[Task]]:
 
         for task_id, entry in registry.fetch(context).others().items():
             live.setdefault(task_id, f"live on {entry.where()}")
-            files = tuple(declared_by(entry.as_record()))
-            if files and task_id not in {task.id for task in live_tasks}:
-                live_tasks.append(Task(id=task_id, title="", owner=None, files=files))
-    return merged, live, live_tasks
+            live_records.setdefault(task_id, entry.as_record())
+    return merged, live, overlap_tasks(live_records)
 
 
 def candidates(context: Context) -> tuple[list[NextUnit], str | None, list[str]]:

@@ -15,7 +15,7 @@ from gitwt.core.specs import Task, same_id
 from gitwt.errors import GitParallelError, Refused
 from gitwt.infra import git, remote, state
 from gitwt.services.context import Context
-from gitwt.services.specs.live_overlap import conflict_text, live_conflicts
+from gitwt.services.specs.live_overlap import conflict_text, live_conflicts, overlap_tasks
 from gitwt.services.team import registry
 
 if TYPE_CHECKING:
@@ -29,17 +29,6 @@ def enabled(context: Context) -> bool:
 
 def warn(text: str) -> None:
     sys.stderr.write(f"git parallel: warning: {text}\n")
-
-
-def _declared_task(record: TaskRecord) -> Task:
-    from gitwt.core.declaration import declared_by
-
-    return Task(
-        id=record["id"],
-        title=record.get("title") or "",
-        owner=record.get("owner"),
-        files=tuple(declared_by(record)),
-    )
 
 
 def _find(entries: dict[str, registry.Entry], task_id: str) -> registry.Entry | None:
@@ -83,7 +72,7 @@ def register(context: Context, records: Sequence[TaskRecord]) -> None:
     if not records:
         return
     entries = {record["id"]: registry.new_entry(context, record) for record in records}
-    tasks = [_declared_task(record) for record in records]
+    tasks = overlap_tasks({record["id"]: record for record in records})
 
     def decide(view: registry.View) -> registry.Changes:
         others = view.others()
