@@ -10,7 +10,7 @@ import pytest
 from gitwt.cli import check_report
 from gitwt.services.context import Context
 from gitwt.services.specs import boundary_check
-from tests.conftest import Repo, git
+from tests.conftest import Repo, api_error, git
 from tests.hook.test_commit_hooks import commit, task_worktree, write
 
 OWNERS = "/src/ @backend\n/docs/ @writer\n/src/payments/ @payments\n"
@@ -113,11 +113,12 @@ def test_nothing_to_check_against_is_a_usage_error(repo: Repo) -> None:
 def test_bad_ranges_and_flag_clashes_are_usage_errors(repo: Repo) -> None:
     repo.spec("65", ["src/**"])
     repo.commit_all("spec")
-    result = repo.cli("check", "--range", "main..nope", "--task", "65")
-    assert result.code == 2 and "'nope'" in result.err
+    error = api_error(check, repo, range_spec="main..nope", task_id="65")
+    assert error.exit_code == 2 and "'nope'" in error.render()
+    assert api_error(check, repo, task_id="404").exit_code == 2
+    # The flag clashes are the command line's own usage errors.
     assert repo.cli("check", "--staged", "--range", "main..main", "--task", "65").code == 2
     assert repo.cli("check", "--task", "65", "--role", "x").code == 2
-    assert repo.cli("check", "--task", "404").code == 2
 
 
 @pytest.mark.slow
@@ -161,10 +162,10 @@ def test_escaped_brackets_in_codeowners_own_the_bracketed_file(repo: Repo) -> No
     repo.commit_all("owners")
     repo.write("app/[id].tsx")
     repo.git("add", "-A")
-    assert repo.cli("check", "--role", "web").code == 0
-    result = repo.cli("check", "--role", "core", "--json")
-    assert result.code == 1
-    (violation,) = result.json()["violations"]
+    assert check(repo, role="web").ok
+    result = check(repo, role="core")
+    assert not result.ok
+    (violation,) = as_json(result)["violations"]
     assert (
         violation["path"] == "app/[id].tsx" and ".github/CODEOWNERS:2 → @web" in violation["rule"]
     )
