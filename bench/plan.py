@@ -292,6 +292,7 @@ def main() -> int:
     parser.add_argument("--tasks", type=int, default=500, help="tasks of 10 patterns (500)")
     parser.add_argument("--repeat", type=int, default=3, help="runs per figure, median (3)")
     parser.add_argument("--inline", action="store_true", help="[tasks.N] in config, no specs")
+    parser.add_argument("--single", action="store_true", help="only --tasks (no growth figure)")
     parser.add_argument("--keep", action="store_true", help="keep the temporary repositories")
     parser.add_argument("--json", action="store_true", help="end with one line of JSON figures")
     args = parser.parse_args()
@@ -302,7 +303,8 @@ def main() -> int:
         f"{os.cpu_count()} CPUs, python {sys.version.split()[0]}"
     )
     results: list[tuple[int, dict[str, float]]] = []
-    for tasks in sorted({max(1, args.tasks // 2), args.tasks}):
+    sizes = {args.tasks} if args.single else {max(1, args.tasks // 2), args.tasks}
+    for tasks in sorted(sizes):
         root = Path(tempfile.mkdtemp(prefix=f"gitwt-bench-plan-{tasks}-", dir=scratch_dir()))
         try:
             start = time.perf_counter()

@@ -41,7 +41,7 @@ BENCHES: dict[str, tuple[list[str] | None, list[str] | None]] = {
     "hook@1M": (None, ["--files", MILLION, "--runs", "15", "--framework-runs", "1"]),
     "agent_hooks": (["--files", "5000", "--changed", "50", "--runs", "9"], []),
     "plan": (["--files", "5000", "--tasks", "100", "--repeat", "1"], []),
-    "plan@1M": (None, ["--files", MILLION, "--repeat", "1"]),
+    "plan@1M": (None, ["--files", MILLION, "--repeat", "1", "--single"]),
     "start": (["--files", "2000", "--repeat", "1", "--sparse-files", "0"], []),
     "merge": (["--files", "2000", "--repeat", "1"], []),
     "status": (["--files", "1000", "--tasks", "10,50", "--repeat", "3"], []),
