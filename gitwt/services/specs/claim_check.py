@@ -95,6 +95,23 @@ def _chosen(
     return folders, skipped
 
 
+def _in_wanted(formats: tuple[PlanFormat, ...], path: str, wanted: set[tuple[str, str]]) -> bool:
+    """Is `path` a file of one of the wanted plan folders?"""
+    return any((plan_format.name, plan_format.plan_of(path)) in wanted for plan_format in formats)
+
+
+def _pointers(toplevel: str, formats: tuple[PlanFormat, ...]) -> set[str]:
+    """The files of a format's layouts that may name a plan folder kept elsewhere (which may
+    hold a given file): spec-kit's `.specify/feature.json`."""
+    return {
+        path
+        for plan_format in formats
+        if plan_format.points_to is not None
+        for path in plan_folders.plan_paths(toplevel, [plan_format])
+        if plan_format.plan_of(path) is None
+    }
+
+
 def _directly_in(folder: str, paths: Iterable[str]) -> list[str]:
     prefix = folder.rstrip("/") + "/"
     return sorted(p for p in paths if p.startswith(prefix) and "/" not in p[len(prefix) :])
@@ -173,6 +190,10 @@ def check_claims(context: Context, files: list[str], staged: bool = False) -> Cl
     texts: dict[str, str] = {}
     reader = _recording(lambda path: plan_folders.read_plan_file(toplevel, path), texts)
     paths = plan_folders.plan_paths(toplevel, formats)
+    if files:  # the pre-commit hook names the staged plan files: read only their plans
+        paths = {path for path in paths if _in_wanted(formats, path, wanted)} | _pointers(
+            toplevel, formats
+        )
     plans = [
         plan
         for plan in plan_folders.read_plans(
