@@ -6,9 +6,11 @@ Each benchmark runs as its own process (`python bench/<name>.py ... --json`); it
 goes to stderr as it comes, and its last stdout line is the JSON figures this script reads.
 By default the sizes are modest (a quick smoke run of about a minute: the verdicts are then only
 indicative, since the budgets are stated for the full sizes); `--full` runs each benchmark at the
-sizes of DESIGN §10 (several minutes). Run it with `nice -n 5` on a shared machine. With
-`--installed` (the default with `--full`) every bench times the `git-parallel` script of a wheel
-of `--source` installed into a new venv (bench/installed.py), as a user runs it. Each bench's
+sizes of DESIGN §10 (several minutes; the rows at 1,000,000 files, `hook@1M`, `plan@1M` and the
+second `start --sparse`, each build a repository of that size: `--only` picks benches). Run it
+with `nice -n 5` on a shared machine. With `--installed` (the default with `--full`) every bench
+times the `git-parallel` script of a wheel of `--source` installed into a new venv
+(bench/installed.py), as a user runs it. Each bench's
 load averages before and after, and the file system its repositories were on, are printed.
 
 Columns: the figure, our time, the raw-git (or interpreter) figure it is compared with, the ratio
