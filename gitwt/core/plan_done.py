@@ -1,7 +1,8 @@
 """A merged unit recorded as done in its own plan (DESIGN §6, `mark_done`), the smallest edit.
 
 Each format says "done" its own way: a checkbox plan ticks the unit's task lines (spec-kit
-`[X]`, Kiro / cc-sdd and OpenSpec `[x]`; a Kiro unit's own numbered line too), ccpm sets the
+`[X]`, Kiro / cc-sdd and OpenSpec `[x]`; a Kiro unit's own numbered line too, also when its
+last sub-task merges alone), ccpm sets the
 task file's `status: closed`, Task Master sets the task's `"status": "done"`. One character, one
 line or one field changes; every other byte stays. GSD's done is a SUMMARY.md the agent writes
 about its work: gitwt does not invent one (its record says the unit merged). Pure.
@@ -91,8 +92,14 @@ def done_texts(unit: PlanUnit, line: PlanTask | None, texts: Mapping[str, str]) 
 
     mark = _TICK.get(unit.format, "x")
     if line is not None:
-        if line.source in texts:
-            put(line.source, _ticked(texts[line.source], [line.line], mark))
+        by_file = {line.source: [line.line]}
+        if unit.format == "kiro" and all(t.done or t.id in (line.id, unit.id) for t in unit.tasks):
+            # cc-sdd ticks a numbered task (a task of its own unit) once its last sub-task is
+            # done; no sub-task's agent owns that line, so the merge of the last one ticks it
+            by_file.setdefault(unit.source, []).append(unit.line)
+        for path, numbers in by_file.items():
+            if path in texts:
+                put(path, _ticked(texts[path], numbers, mark))
         return changed
     if unit.format == "openspec":  # a change's tasks.md is its own: every box in it
         for path in unit.files:
