@@ -91,31 +91,27 @@ def done_texts(unit: PlanUnit, line: PlanTask | None, texts: Mapping[str, str]) 
             changed[path] = new
 
     mark = _TICK.get(unit.format, "x")
+    by_file: dict[str, list[int]] = {}  # the check boxes to tick
     if line is not None:
-        by_file = {line.source: [line.line]}
+        by_file[line.source] = [line.line]
         if unit.format == "kiro" and all(t.done or t.id in (line.id, unit.id) for t in unit.tasks):
             # cc-sdd ticks a numbered task (a task of its own unit) once its last sub-task is
             # done; no sub-task's agent owns that line, so the merge of the last one ticks it
             by_file.setdefault(unit.source, []).append(unit.line)
-        for path, numbers in by_file.items():
-            if path in texts:
-                put(path, _ticked(texts[path], numbers, mark))
-        return changed
-    if unit.format == "openspec":  # a change's tasks.md is its own: every box in it
+    elif unit.format == "openspec":  # a change's tasks.md is its own: every box in it
         for path in unit.files:
             if path in texts:
-                put(path, _ticked(texts[path], _box_lines(texts[path]), mark))
+                by_file[path] = _box_lines(texts[path])
     elif unit.format in _CHECKBOX_FORMATS:
-        by_file: dict[str, list[int]] = {}
         for task in unit.tasks:
             by_file.setdefault(task.source, []).append(task.line)
         if unit.format == "kiro":
             by_file.setdefault(unit.source, []).append(unit.line)
-        for path, numbers in by_file.items():
-            if path in texts:
-                put(path, _ticked(texts[path], numbers, mark))
     elif unit.format == "ccpm" and unit.source in texts:
         put(unit.source, _front_matter_status(texts[unit.source], "closed"))
     elif unit.format == "taskmaster" and unit.source in texts:
         put(unit.source, _json_status(texts[unit.source], unit.native_id, "done"))
+    for path, numbers in by_file.items():
+        if path in texts:
+            put(path, _ticked(texts[path], numbers, mark))
     return changed
