@@ -233,6 +233,19 @@ ONE_HOME = {
         {"services/specs/live_overlap.py"},
         re.compile(r"files=tuple\(\s*declared_by\(|files=tuple\(\s*patterns\)"),
     ),
+    "the separation check run (which tasks overlap, which paths an owner does not own)": (
+        # planning: plan/start/specs; live_overlap: new or claimed paths against live tasks;
+        # claiming: the claimed paths against the ownership map only; next_selection: the pure
+        # core's own (it cannot import services); registry_check: the server, with no Context
+        {
+            "services/specs/planning.py",
+            "services/specs/live_overlap.py",
+            "services/specs/claiming.py",
+            "core/next_selection.py",
+            "services/team/registry_check.py",
+        },
+        re.compile(r"\bseparation\.plan\("),
+    ),
     "whether a parallel claim holds": (
         {"core/formats/claims.py"},
         re.compile(r"\bClaimVerdict\("),

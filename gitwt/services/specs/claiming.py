@@ -13,7 +13,7 @@ from gitwt.errors import GitParallelError, Refused
 from gitwt.infra import failpoints, state
 from gitwt.infra.task_record import TaskRecord
 from gitwt.services.context import Context
-from gitwt.services.specs.live_overlap import conflict_text, overlap_tasks
+from gitwt.services.specs.live_overlap import conflict_text, live_conflicts
 from gitwt.services.team import team_seam
 
 
@@ -100,36 +100,28 @@ def claim_problems(
     except patterns.PatternError as error:
         return [(error.message, error.hint or "")]
     claimed = Task(id=record["id"], title="", owner=record.get("owner"), files=tuple(wanted))
-    others = overlap_tasks(
-        {
-            key: other
-            for key, other in records.items()
-            if key != record["id"] and state.is_live(other)
-        }
-    )
-    check = separation.plan(
-        [claimed, *others],
-        context.base_files(),
-        ownership=context.ownership if record.get("owner") else None,
-        unowned=context.config.unowned,
-    )
+    live = {key: other for key, other in records.items() if state.is_live(other)}
     found = []
-    for conflict in check.conflicts:
-        if record["id"] in conflict.tasks:
-            other = next(t for t in conflict.tasks if t != record["id"])
-            why = f"task {other} is {records[other].get('state')}"
-            hint = f"claim other paths, or wait until task {other} is merged"
-            if records[other].get("orphaned"):
-                from gitwt.services.tasks.orphans import orphan_note
+    for conflict in live_conflicts(context, [claimed], live):
+        other = next(t for t in conflict.tasks if t != record["id"])
+        why = f"task {other} is {records[other].get('state')}"
+        hint = f"claim other paths, or wait until task {other} is merged"
+        if records[other].get("orphaned"):
+            from gitwt.services.tasks.orphans import orphan_note
 
-                why = orphan_note(records[other])
-                hint = (
-                    f"restore parallel/tasks/{other}.json under the common git dir, or remove "
-                    f"task {other}'s worktree and branch yourself once its work is safe"
-                )
-            found.append((f"{conflict_text(conflict)} ({why})", hint))
+            why = orphan_note(records[other])
+            hint = (
+                f"restore parallel/tasks/{other}.json under the common git dir, or remove "
+                f"task {other}'s worktree and branch yourself once its work is safe"
+            )
+        found.append((f"{conflict_text(conflict)} ({why})", hint))
+    if not record.get("owner") or context.ownership is None:
+        return found
+    owned = separation.plan(  # the claimed paths alone, against the ownership map
+        [claimed], context.base_files(), ownership=context.ownership, unowned=context.config.unowned
+    )
     owner_hint = "claim only paths the task's owner owns, or ask their owner"
-    found += [(p.message, owner_hint) for p in check.problems if p.task == record["id"]]
+    found += [(p.message, owner_hint) for p in owned.problems]
     return found
 
 
