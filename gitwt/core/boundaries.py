@@ -121,7 +121,9 @@ class Rules:
             self._declared_regex = alternation(compile_regex(p) for p in self.declared)
         return self._declared_regex.fullmatch(path) is not None
 
-    def to_json(self) -> RulesJson:
+    def to_json(self, compiled: bool = True) -> RulesJson:
+        """The rules file's JSON; `compiled=False` leaves out the regexes' compiled form (a key
+        of the rules needs only their text, and compiling is most of the cost)."""
         from gitwt.core.patterns import compile_regex
 
         declared = None
@@ -135,14 +137,14 @@ class Rules:
             if declared is None
             else [{"pattern": pattern, "regex": regex} for pattern, regex in declared],
             "declared_compiled": None
-            if declared is None
+            if declared is None or not compiled
             else compiled_form(alternation_text(regex for _, regex in declared)),
             "ownership": None
             if self.ownership is None
             else {
                 "source": self.ownership.source,
                 "unowned": self.unowned,
-                "rules": stored_rules(self.ownership),
+                "rules": stored_rules(self.ownership) if compiled else self.ownership.compiled(),
             },
             **self.extra,
         }

@@ -14,11 +14,11 @@ import hashlib
 import json
 import os
 import re
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 
 from gitwt.core import bookkeeping, boundaries
-from gitwt.infra import git, state
+from gitwt.infra import background, git, state
 from gitwt.infra.json_payload import JsonObject
 from gitwt.infra.task_record import TaskRecord, ViolationRecord
 from gitwt.services.context import Context
@@ -134,7 +134,7 @@ def _read_cache(common_dir: str) -> JsonObject:
 
 
 def _key(branch: Branch, rules: boundaries.Rules) -> str:
-    text = json.dumps([branch.tip, branch.base_tip, rules.to_json()], sort_keys=True)
+    text = json.dumps([branch.tip, branch.base_tip, rules.to_json(compiled=False)], sort_keys=True)
     return hashlib.sha256(text.encode("utf-8", "surrogateescape")).hexdigest()
 
 
@@ -171,6 +171,8 @@ def _changes_of(
 ) -> tuple[list[ChangeSets], list[list[git.Change]]]:
     """Per-commit and net change sets of each branch, and the change from each pair's second
     commit to its first (status's changed paths), from one diff-tree process."""
+    if not branches and not pairs:
+        return [], []
     cwd = context.repo.toplevel
     lines: list[str] = []
     for branch in branches:
@@ -213,9 +215,12 @@ def audit_and_diff(
     branches: list[Branch],
     pairs: list[tuple[str, str]],
     branch_names: Iterable[str] | None = None,
+    live: Mapping[str, TaskRecord] | None = None,
 ) -> tuple[Findings, list[list[git.Change]]]:
     """`audit_branches`, and the changes of each (new, old) pair in the same diff-tree
     process: status asks for the paths it has not cached, and runs no second process.
+    `live`: every live task, orphans included, when the caller has read them this command
+    (`orphans.live_and_orphaned` otherwise).
 
     Every branch is judged now: a cached verdict is an agent-writable file, so it is only
     compared with the new one (an entry with the same key and other findings was edited:
@@ -224,22 +229,18 @@ def audit_and_diff(
     cache = _read_cache(common)
     # A broken record: status reports the rest; merge says what is wrong (an input error).
     branches = [branch for branch in branches if authority.readable(branch.record)]
-    live = orphans.live_and_orphaned(context, branch_names) if branches else {}
-    forks = [
-        branch.fork or git.merge_base(branch.base_tip, branch.tip, context.repo.toplevel)
-        for branch in branches
-    ]
+    for branch in branches:
+        branch.fork = branch.fork or git.merge_base(
+            branch.base_tip, branch.tip, context.repo.toplevel
+        )
+    # git diffs every commit while the specs are read and parsed (the diff needs no verdict).
+    diffed = background.start(lambda: _changes_of(context, branches, pairs))
+    if live is None:
+        live = orphans.live_and_orphaned(context, branch_names) if branches else {}
     verdicts = authority.derive(
-        context,
-        [
-            (branch.record, branch.base_tip, fork)
-            for branch, fork in zip(branches, forks, strict=True)
-        ],
-        live,
+        context, [(branch.record, branch.base_tip, branch.fork) for branch in branches], live
     )
-    for branch, fork in zip(branches, forks, strict=True):
-        branch.fork = fork
-    changed, paired = _changes_of(context, branches, pairs) if branches or pairs else ([], [])
+    changed, paired = diffed.result()
     results: Findings = {}
     for branch, (per_commit, net) in zip(branches, changed, strict=True):
         task_id = branch.record["id"]

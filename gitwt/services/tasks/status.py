@@ -11,21 +11,19 @@ import contextlib
 import json
 import os
 import time
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 
 from gitwt.core import boundaries
-from gitwt.core.bookkeeping import entry_for
 from gitwt.core.specs import same_id
 from gitwt.infra import git, state
 from gitwt.infra.task_record import TaskRecord, ViolationRecord
 from gitwt.services.context import Context
 from gitwt.services.merging import audit
-from gitwt.services.merging.forecast import ChangeSet, forecast, overlapping_pairs
-from gitwt.services.tasks import machine_use, orphans
+from gitwt.services.merging.forecast import ChangeSet
+from gitwt.services.tasks import machine_use, orphans, status_forecast
 from gitwt.services.tasks.machine_use import Resources
 
-BASE = "base"  # the name the forecast uses for the integration branch
 PATHS_CACHE = "status-paths.json"  # in parallel/: "<new> <old>" -> the paths that diff changes
 PATHS_SCHEMA = "git-parallel/status-paths/1"
 
@@ -212,13 +210,22 @@ def gather(context: Context, ids: list[str], with_forecast: bool = True) -> Stat
     # The branch itself, not only what hooks recorded: a commit made with the hooks off
     # (core.hooksPath=/dev/null) shows at once. The same audit merge runs; cached by tip.
     to_audit = branches.to_audit if branches else []
-    found = _audit_and_list(context, branches, tips) if branches else {}
+    live = {key: record for key, record in every.items() if state.is_live(record)}
+    forecasting: list[status_forecast.Forecasting] = []
+
+    def listed() -> None:
+        if with_forecast and base_tip and branches:
+            forecasting.append(
+                status_forecast.start(tasks, tips, base_tip, branches.base_changes, cwd)
+            )
+
+    found = _audit_and_list(context, branches, tips, live, listed) if branches else {}
     replaced = audit.replace_ref_findings(replacements) if to_audit else []
     for task, _ in to_audit:
         task.audited = found.get(task.id, []) + [finding.to_json() for finding in replaced]
     report = StatusReport(base=base, tasks=tasks + elsewhere)
-    if with_forecast and base_tip and branches:
-        _add_forecast(report, tips, base_tip, branches.base_changes, cwd)
+    for started in forecasting:
+        status_forecast.finish(report, started)
     return report
 
 
@@ -289,30 +296,44 @@ def _read_branches(
 
 
 def _audit_and_list(
-    context: Context, branches: Branches, branch_names: Iterable[str]
+    context: Context,
+    branches: Branches,
+    branch_names: Iterable[str],
+    live: dict[str, TaskRecord],
+    listed: Callable[[], None],
 ) -> audit.Findings:
     """The audit's findings, and each row's changed paths: from the cache of paths by diff
-    (commits never change, so an entry never goes stale), else from the audit's diff-tree."""
+    (commits never change, so an entry never goes stale), else from the audit's diff-tree.
+    `listed()` is called once every row has its paths: before the audit when all came from
+    the cache, so the forecast's merges run beside it."""
     common = context.repo.common_dir
     known = _read_paths_cache(common)
     wanted = [f"{new} {old}" for _, _, new, old in branches.diffs]
     missing = sorted({key for key in wanted if key not in known})
+    if not missing:
+        _list_paths(branches, known, wanted)
+        listed()
     pairs = [(key.split()[0], key.split()[1]) for key in missing]
     found, changes = audit.audit_and_diff(
-        context, [b for _, b in branches.to_audit], pairs, branch_names
+        context, [b for _, b in branches.to_audit], pairs, branch_names, live
     )
-    for key, changed in zip(missing, changes, strict=True):
-        known[key] = sorted({path for _, path in boundaries.touched_paths(changed)})
+    if missing:
+        for key, changed in zip(missing, changes, strict=True):
+            known[key] = sorted({path for _, path in boundaries.touched_paths(changed)})
+        _list_paths(branches, known, wanted)
+        listed()
+        with contextlib.suppress(OSError):  # a cache: the next status asks git again
+            kept = {key: known[key] for key in wanted}
+            state.write_json_atomic(_paths_cache(common), {"schema": PATHS_SCHEMA, "diffs": kept})
+    return found
+
+
+def _list_paths(branches: Branches, known: dict[str, list[str]], wanted: list[str]) -> None:
     for (task, base_side, _, _), key in zip(branches.diffs, wanted, strict=True):
         if base_side:
             branches.base_changes[task.id] = ChangeSet.of(known[key])
         else:
             task.files = list(known[key])
-    if missing:
-        with contextlib.suppress(OSError):  # a cache: the next status asks git again
-            kept = {key: known[key] for key in wanted}
-            state.write_json_atomic(_paths_cache(common), {"schema": PATHS_SCHEMA, "diffs": kept})
-    return found
 
 
 def _paths_cache(common_dir: str) -> str:
@@ -330,47 +351,3 @@ def _read_paths_cache(common_dir: str) -> dict[str, list[str]]:
     return (
         {k: v for k, v in diffs.items() if isinstance(v, list)} if isinstance(diffs, dict) else {}
     )
-
-
-def _beyond_bookkeeping(task: TaskStatus, other: TaskStatus | None, paths: list[str]) -> list[str]:
-    """The conflicted paths merge would not settle itself: a plan file that holds both sides'
-    bookkeeping (base: what merged units wrote) is combined at merge (DESIGN §6); the audit
-    refuses any change to it beyond status marks."""
-    sides = [task.record] if other is None else [task.record, other.record]
-    return [
-        path
-        for path in paths
-        if not all(entry_for(path, record.get("bookkeeping")) for record in sides)
-    ]
-
-
-def _add_forecast(
-    report: StatusReport,
-    tips: dict[str, str],
-    base_tip: str,
-    base_changes: dict[str, ChangeSet],
-    cwd: str,
-) -> None:
-    live = [task for task in report.tasks if task.ahead and state.is_live(task.record)]
-    changes = {task.id: ChangeSet.of(task.files) for task in live}
-    nothing = ChangeSet.of(())
-    pairs: list[tuple[str, str]] = []
-    owners: list[tuple[TaskStatus, str]] = []
-    for task in live:
-        if changes[task.id].may_conflict(base_changes.get(task.id, nothing)):
-            pairs.append((base_tip, tips[task.record["branch"]]))
-            owners.append((task, BASE))
-    for i, j in overlapping_pairs([changes[task.id] for task in live]):
-        first, second = live[i], live[j]
-        pairs.append((tips[first.record["branch"]], tips[second.record["branch"]]))
-        owners.append((first, second.id))
-    results, method = forecast(pairs, cwd)
-    by_id = {task.id: task for task in live}
-    for (task, other), found in zip(owners, results, strict=True):
-        paths = _beyond_bookkeeping(task, None if other == BASE else by_id[other], found)
-        if paths:
-            task.conflicts_with[other] = paths
-            if other != BASE:
-                by_id[other].conflicts_with[task.id] = paths
-    report.forecast_pairs = len(pairs)
-    report.forecast_method = method
