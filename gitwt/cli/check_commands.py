@@ -7,11 +7,11 @@ from typing import Any
 
 import click
 
-from gitwt.cli.commands import cli, emit
+from gitwt.cli.emitting import emit
 from gitwt.cli.options import local_option
 
 
-@cli.command()
+@click.command()
 @click.argument("files", nargs=-1, metavar="[FILES]...")
 @click.option("--staged", is_flag=True, help="Check the staged change (the default).")
 @click.option(
@@ -116,7 +116,7 @@ def git_repo(worktree: str) -> Any:
     return git.discover(worktree)
 
 
-@cli.group()
+@click.group()
 def hooks() -> None:
     """Manage the commit hooks (task worktrees get them at start)."""
 

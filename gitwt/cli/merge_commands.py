@@ -4,11 +4,11 @@ from __future__ import annotations
 
 import click
 
-from gitwt.cli.commands import cli, emit
+from gitwt.cli.emitting import emit
 from gitwt.cli.options import local_option
 
 
-@cli.command()
+@click.command()
 @click.argument("ids", nargs=-1)
 @click.option("--all", "everything", is_flag=True, help="Also merge open tasks (no command).")
 @click.option(
@@ -60,7 +60,7 @@ def merge(
     )
 
 
-@cli.command()
+@click.command()
 @click.argument("ids", nargs=-1)
 @click.option(
     "--force",

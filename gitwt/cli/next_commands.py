@@ -9,13 +9,13 @@ import sys
 
 import click
 
-from gitwt.cli.commands import cli, emit
+from gitwt.cli.emitting import emit
 from gitwt.errors import Refused
 
 WIDTH = 120  # the report fits 120 columns, or the terminal when it is narrower
 
 
-@cli.command("next")
+@click.command("next")
 @click.option(
     "--max",
     "max_instances",

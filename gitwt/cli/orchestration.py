@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import click
 
-from gitwt.cli.commands import cli, emit
+from gitwt.cli.emitting import emit
 from gitwt.cli.options import (
     agent_option,
     local_option,
@@ -20,7 +20,7 @@ def _progress(line: str) -> None:
     click.echo(f"git parallel: {line}", err=True)
 
 
-@cli.command()
+@click.command()
 @click.argument("ids", nargs=-1)
 @click.option(
     "--timeout",
@@ -43,7 +43,7 @@ def wait(ids: tuple[str, ...], timeout: float | None, as_json: bool) -> None:
     emit(as_json, result.to_json, lambda: run_report.wait_text(result), 0 if result.ok else 1)
 
 
-@cli.command()
+@click.command()
 @click.argument("ids", nargs=-1)
 @next_option
 @run_option

@@ -4,12 +4,12 @@ from __future__ import annotations
 
 import click
 
-from gitwt.cli.commands import cli, emit
+from gitwt.cli.emitting import emit
 from gitwt.cli.options import local_option, task_lines_option
 from gitwt.errors import GitParallelError
 
 
-@cli.command()
+@click.command()
 @click.argument("ids", nargs=-1, required=True)
 @click.option("--explain", is_flag=True, help="Show where each declared pattern came from.")
 @task_lines_option
@@ -40,7 +40,7 @@ def plan(ids: tuple[str, ...], explain: bool, task_lines: bool, as_json: bool) -
     )
 
 
-@cli.command("specs")
+@click.command("specs")
 @click.argument("ids", nargs=-1)
 @click.option(
     "--front-matter",
@@ -86,7 +86,7 @@ def specs_command(ids: tuple[str, ...], front_matter: bool, explain: bool, as_js
 # --- trust -----------------------------------------------------------------------------------
 
 
-@cli.command()
+@click.command()
 @click.argument("ids", nargs=-1)
 def trust(ids: tuple[str, ...]) -> None:
     """Trust the commands this repository's files ask to run: config `run`/`test`, spec `run`.
@@ -119,7 +119,7 @@ def trust(ids: tuple[str, ...]) -> None:
 # --- demo ------------------------------------------------------------------------------------
 
 
-@cli.command()
+@click.command()
 @click.argument("directory", required=False, type=click.Path(file_okay=False))
 def demo(directory: str | None) -> None:
     """Show the whole workflow in a scratch repository (DIRECTORY, or a new temporary one)."""

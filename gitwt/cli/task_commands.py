@@ -6,12 +6,12 @@ import sys
 
 import click
 
-from gitwt.cli.commands import cli, emit
+from gitwt.cli.emitting import emit
 from gitwt.cli.inert_output import escape_sequence
 from gitwt.cli.options import agent_option, local_option, max_option, next_option, run_option
 
 
-@cli.command()
+@click.command()
 @click.argument("ids", nargs=-1)
 @next_option
 @run_option
@@ -69,7 +69,7 @@ def start(
     )
 
 
-@cli.command()
+@click.command()
 @click.argument("ids", nargs=-1)
 @click.option("--json", "as_json", is_flag=True, help="Print the versioned JSON report.")
 @click.option("--watch", is_flag=True, help="Redraw every poll_interval until interrupted.")
@@ -102,7 +102,7 @@ def status(ids: tuple[str, ...], as_json: bool, watch: bool, no_forecast: bool) 
             return
 
 
-@cli.command()
+@click.command()
 @click.argument("task_id", metavar="ID")
 @click.option("-f", "--follow", is_flag=True, help="Keep printing output as it comes.")
 @click.option(
@@ -113,7 +113,7 @@ def status(ids: tuple[str, ...], as_json: bool, watch: bool, no_forecast: bool) 
 )
 def logs(task_id: str, follow: bool, run: int | None) -> None:
     """Print the output of task ID's command (its current run; --run N for an earlier one)."""
-    from gitwt.cli.commands import reader_gone
+    from gitwt.cli.emitting import reader_gone
     from gitwt.services.context import Context
     from gitwt.services.tasks import task_logs
 
@@ -125,7 +125,7 @@ def logs(task_id: str, follow: bool, run: int | None) -> None:
         reader_gone()
 
 
-@cli.command()
+@click.command()
 @click.argument("ids", nargs=-1)
 @click.option(
     "--timeout",
@@ -149,7 +149,7 @@ def stop(ids: tuple[str, ...], timeout: float, as_json: bool) -> None:
         task_report.stop_text(results)
 
 
-@cli.command()
+@click.command()
 @click.argument("task_id", metavar="ID")
 @click.argument("paths", nargs=-1, required=True)
 @click.option("--json", "as_json", is_flag=True, help="Print the versioned JSON report.")

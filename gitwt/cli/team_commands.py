@@ -4,10 +4,10 @@ from __future__ import annotations
 
 import click
 
-from gitwt.cli.commands import cli, emit
+from gitwt.cli.emitting import emit
 
 
-@cli.command()
+@click.command()
 @click.argument("task_id", metavar="ID")
 @click.option(
     "--force", is_flag=True, help="Release a task of another machine (that machine is gone)."
