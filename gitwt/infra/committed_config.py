@@ -17,6 +17,7 @@ import os
 from dataclasses import dataclass, field
 
 from gitwt.infra import config, git, git_output
+from gitwt.infra.object_reader import ObjectReader
 
 
 @dataclass
@@ -39,33 +40,42 @@ def main_branch(common_dir: str) -> str | None:
     return ref.removeprefix("refs/heads/")
 
 
-def committed_files(branch: str, cwd: str) -> dict[str, bytes | None] | None:
+def committed_files(
+    branch: str, cwd: str, objects: ObjectReader | None = None
+) -> dict[str, bytes | None] | None:
     """The config files as committed on `branch` (None: the branch has no commit)."""
-    return files_at(f"refs/heads/{branch}", cwd)
+    return files_at(f"refs/heads/{branch}", cwd, objects)
 
 
-def files_at(ref: str, cwd: str) -> dict[str, bytes | None] | None:
+def files_at(
+    ref: str, cwd: str, objects: ObjectReader | None = None
+) -> dict[str, bytes | None] | None:
     """The config files in the commit `ref` names (None: it names none); `config.from_texts`
-    reads them, here and in the server's check (services.team.base_declarations.config_at)."""
+    reads them, here and in the server's check (services.team.base_declarations.config_at).
+    `objects`: the command's open `cat-file`, else one of its own."""
     names = (config.CONFIG_FILE, config.PYPROJECT)
-    request = "".join(f"{line}\n" for line in (ref, *(f"{ref}:{name}" for name in names)))
-    data = git.run(["cat-file", "--batch"], cwd, input=request.encode(), check=False).stdout
-    found = git_output.parse_batch(data)
+    request = [ref, *(f"{ref}:{name}" for name in names)]
+    if objects is not None:
+        found = [entry[1] if entry else None for entry in objects.read(request)]
+    else:
+        lines = "".join(f"{line}\n" for line in request).encode()
+        data = git.run(["cat-file", "--batch"], cwd, input=lines, check=False).stdout
+        found = git_output.parse_batch(data)
     if len(found) != 3 or found[0] is None:
         return None
     return dict(zip(names, found[1:], strict=True))
 
 
-def load(repo: git.Repo) -> Committed:
+def load(repo: git.Repo, objects: ObjectReader | None = None) -> Committed:
     """The config committed on base, and a warning for each config file the main checkout
-    changed without committing."""
+    changed without committing. `objects`: the command's open `cat-file`."""
     branch = main_branch(repo.common_dir)
-    texts = committed_files(branch, repo.toplevel) if branch else None
+    texts = committed_files(branch, repo.toplevel, objects) if branch else None
     if branch is None or texts is None:
         return Committed(config.load(repo.toplevel), None)
     found = config.from_texts(texts)
     if found.base and found.base != branch:
-        elsewhere = committed_files(found.base, repo.toplevel)
+        elsewhere = committed_files(found.base, repo.toplevel, objects)
         if elsewhere is not None:  # a base with no commit yet: the error comes later
             branch, texts, found = found.base, elsewhere, config.from_texts(elsewhere)
     return Committed(found, branch, _uncommitted(repo.main_toplevel, texts, branch))

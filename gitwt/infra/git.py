@@ -72,6 +72,19 @@ def run(
     return result
 
 
+def start(args: Sequence[str], cwd: str | os.PathLike[str] | None) -> subprocess.Popen[bytes]:
+    """`git ARGS` left running, talked to through its stdin and stdout (stderr dropped): one
+    process asked more than once in a command (`infra.object_reader`)."""
+    argv, pipe = ["git", *real_objects.seeing_submodules(list(args))], subprocess.PIPE
+    env = {**_environment(), **real_objects.ENVIRONMENT}
+    try:
+        return subprocess.Popen(
+            argv, cwd=cwd, env=env, stdin=pipe, stdout=pipe, stderr=subprocess.DEVNULL
+        )
+    except FileNotFoundError as exc:
+        raise GitParallelError("git is not installed", "install git 2.38 or newer") from exc
+
+
 def raise_for_failure(args: Sequence[str], result: subprocess.CompletedProcess[bytes]) -> None:
     """GitError naming the command and git's last line of complaint, when it failed."""
     if result.returncode != 0:

@@ -38,15 +38,24 @@ def batch_objects(data: bytes) -> list[tuple[str, bytes, bytes] | None]:
     at = 0
     while at < len(data):
         end = data.index(b"\n", at)
-        header = data[at:end].split()
+        header = batch_header(data[at:end])
         at = end + 1
-        if len(header) == 3 and header[2].isdigit():
-            size = int(header[2])
-            found.append((header[0].decode(), header[1], data[at : at + size]))
+        if header is not None:
+            oid, kind, size = header
+            found.append((oid, kind, data[at : at + size]))
             at += size + 1
         else:
             found.append(None)
     return found
+
+
+def batch_header(line: bytes) -> tuple[str, bytes, int] | None:
+    """One `cat-file --batch` header line -> (object id, type, size) of the contents that
+    follow it; None for `<name> missing` (or `ambiguous`), which no contents follow."""
+    header = line.split()
+    if len(header) == 3 and header[2].isdigit():
+        return header[0].decode(), header[1], int(header[2])
+    return None
 
 
 def _batch_entries(data: bytes) -> list[tuple[bytes, bytes] | None]:

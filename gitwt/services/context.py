@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import weakref
 from dataclasses import dataclass
 from functools import cached_property
 
@@ -11,13 +12,16 @@ from gitwt.core.ownership import OwnershipMap
 from gitwt.core.specs import Task
 from gitwt.errors import GitParallelError, warn_once
 from gitwt.infra import config as config_module
-from gitwt.infra import git, git_output
+from gitwt.infra import git, git_output, git_trees
+from gitwt.infra.object_reader import ObjectReader
 
 
 @dataclass
 class Context:
     repo: git.Repo
     config: config_module.Config
+    # The command's `cat-file --batch`, kept open from discovery (None: each read starts one).
+    objects: ObjectReader | None = None
 
     @classmethod
     def discover(cls, cwd: str | None = None) -> Context:
@@ -26,10 +30,23 @@ class Context:
         from gitwt.infra import committed_config
 
         repo = git.discover(cwd)
-        found = committed_config.load(repo)
+        objects = ObjectReader(repo.toplevel)
+        try:
+            found = committed_config.load(repo, objects)
+        except BaseException:  # a config error: nothing will ask git for objects
+            objects.close()
+            raise
         for warning in found.warnings:
             warn_once(warning)
-        return cls(repo=repo, config=found.config)
+        context = cls(repo=repo, config=found.config, objects=objects)
+        weakref.finalize(context, objects.close)  # git's cat-file ends with the context
+        return context
+
+    def blobs(self, names: list[str]) -> list[bytes | None]:
+        """Each `<rev>:<path>`'s contents (None: no such blob), through the open `cat-file`."""
+        if self.objects is None:
+            return git_trees.named_blobs(names, self.repo.toplevel)
+        return self.objects.blobs(names)
 
     @cached_property
     def base(self) -> str:

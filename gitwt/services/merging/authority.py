@@ -35,7 +35,6 @@ from gitwt.core.plan_bookkeeping import as_json
 from gitwt.core.specs import Task, same_id
 from gitwt.errors import GitParallelError
 from gitwt.infra import failpoints, records
-from gitwt.infra.git_trees import named_blobs
 from gitwt.infra.task_record import Claim, TaskRecord
 from gitwt.services.context import Context
 
@@ -67,7 +66,7 @@ def derive(
     live: Mapping[str, TaskRecord],
 ) -> dict[str, Verdict]:
     """Each (record, base tip, fork point)'s verdict; `live` is every live task (orphans too),
-    for the claims' re-check. One `cat-file` process for all the specs."""
+    for the claims' re-check. One `cat-file` process for all the specs (the command's open one)."""
     chosen = list(items)
     names = [
         f"{commit}:{record.get('source')}"
@@ -76,7 +75,7 @@ def derive(
         for record, base_tip, fork in chosen
         for commit in (fork, base_tip)
     ]
-    texts = named_blobs(names, context.repo.toplevel) if chosen else []
+    texts = context.blobs(names) if chosen else []
     failpoints.hit("merge:authority")
     index = _tracked_index(context)
     readings: list[list[Task]] = []

@@ -16,7 +16,7 @@ from dataclasses import dataclass, field
 
 from gitwt.core import boundaries
 from gitwt.core.specs import same_id
-from gitwt.infra import git, state
+from gitwt.infra import background, git, state
 from gitwt.infra.task_record import TaskRecord, ViolationRecord
 from gitwt.services.context import Context
 from gitwt.services.merging import audit
@@ -191,11 +191,14 @@ def gather(context: Context, ids: list[str], with_forecast: bool = True) -> Stat
 
     common = context.repo.common_dir
     cwd = context.repo.toplevel
+    # git lists the worktrees (for orphans, and base) while the branches and records are read.
+    listing = background.start(lambda: context.worktrees)
     elsewhere = _elsewhere(context, ids)
     local_ids = [key for key in ids if not any(same_id(key, row.id) for row in elsewhere)]
     # Every branch: a task branch without its record is an orphaned task (DESIGN §13).
     tips, replacements = _branch_tips(cwd)
     every = state.all_tasks(common)
+    listing.result()
     every.update(orphans.orphans(context, every, tips))
     chosen = (
         supervisor.choose(every, local_ids, lambda record: record.get("state") != state.CLEANED)

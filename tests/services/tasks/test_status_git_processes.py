@@ -1,7 +1,8 @@
 """`status --json` starts the same git processes for 2 live tasks as for 6 (DESIGN §10: bounded
 by a constant where git can batch). Nothing in status is genuinely per task today: every
 branch's commits come from one `rev-list`, their changed paths and audit from one
-`diff-tree --stdin`, the forecast from one `merge-tree --stdin`. (A branch with several fork
+`diff-tree --stdin`, the forecast from one `merge-tree --stdin`, the specs at base from the
+`cat-file --batch` discovery opened for the committed config. (A branch with several fork
 points, after criss-cross merges, asks `merge-base` alone; these branches have one.)"""
 
 from __future__ import annotations
@@ -59,3 +60,7 @@ def test_status_git_processes_do_not_grow_with_the_tasks(repo: Repo, tmp_path: P
     assert two_first["rev-list"] == 1 and two_first["merge-base"] == 0
     # The repository is discovered once per command (`status` used to discover it twice).
     assert two_first["rev-parse"] == 1, two_first
+    # The specs at base come through the `cat-file` that read the committed config: 7 in all
+    # (rev-parse, cat-file, for-each-ref, worktree list, rev-list, diff-tree, merge-tree).
+    assert two_first["cat-file"] == 1 and two_again["cat-file"] == 1, two_first
+    assert sum(two_first.values()) == 7 and sum(two_again.values()) == 7, two_first
