@@ -5,6 +5,12 @@ JSON file per live task. Nothing here knows what the files mean (services/regist
 this module only moves bytes through the one git runner. Every write is a compare-and-swap: a
 push with `--force-with-lease=<ref>:<oid read>` (an empty <oid> means "must not exist yet", as
 git-push(1) documents), `--atomic` so several refs move together or not at all.
+
+The local copy (`refs/parallel/team/*`: what the last fetch stored, or the last push wrote) is
+read without contacting the remote (`cached`). Anything under .git may have been rewritten by an
+agent, so that copy decides nothing on its own: what is decided on it is only published by a
+push leased on its exact commit, which the remote refuses unless it holds that commit, and the
+objects read for it are hashed again here, so that their bytes are the ones that commit names.
 """
 
 from __future__ import annotations
@@ -62,6 +68,7 @@ class Snapshot:
     base: str | None = None
     files: dict[str, str] | None = None
     local_base: str | None = None  # this clone's own base branch, read in the same process
+    fetched: bool = True  # False: read from the local copy, unconfirmed until a leased push
 
 
 def _unreachable(remote: str, detail: str) -> RemoteUnreachable:
@@ -126,12 +133,21 @@ def fetch(cwd: str, remote: str, base: str | None = None) -> Snapshot:
                 f"push it first: 'git push {remote} {base}'",
             )
         raise _unreachable(remote, detail)
-    return _fetched(cwd, base)
+    return _stored(cwd, base)
 
 
-def _fetched(cwd: str, base: str | None) -> Snapshot:
-    """What the fetch brought, in one `cat-file --batch`: the registry's commit and tree (its
-    files' ids), and base's commit there and here (a name git has no commit for is missing)."""
+def cached(cwd: str, base: str | None = None) -> Snapshot | None:
+    """The local copy of the registry (and of `base`, when given), read without contacting the
+    remote; None when there is none (no fetch yet, or no copy of `base`): then fetch."""
+    snapshot = _stored(cwd, base, fetched=False)
+    if snapshot.registry is None or (base is not None and snapshot.base is None):
+        return None
+    return snapshot
+
+
+def _stored(cwd: str, base: str | None, *, fetched: bool = True) -> Snapshot:
+    """The local copy, in one `cat-file --batch`: the registry's commit and tree (its files'
+    ids), and base's commit there and here (a name git has no commit for is missing)."""
     names = [f"{FETCHED_REGISTRY}^{{commit}}", f"{FETCHED_REGISTRY}^{{tree}}"]
     if base is not None:
         names += [f"{fetched_base_ref(base)}^{{commit}}", f"refs/heads/{base}^{{commit}}"]
@@ -140,8 +156,12 @@ def _fetched(cwd: str, base: str | None) -> Snapshot:
     found += [None] * (len(names) - len(found))
     commit, tree = found[0], found[1]
     registry = files = None
-    if commit is not None and commit[1] == b"commit" and tree is not None:
-        registry = commit[0]
+    if commit is not None and commit[1] == b"commit":
+        registry = _verified(commit[0], b"commit", commit[2])
+        named = commit[2][5 : commit[2].find(b"\n")].decode(errors="replace")  # "tree <oid>"
+        if tree is None or tree[0] != named:  # git found it corrupt, or read another one
+            raise _corrupt(named)
+        _verified(tree[0], b"tree", tree[2])
         files = {
             name: oid
             for mode, name, oid in git_output.tree_object_entries(tree[2], len(registry))
@@ -149,7 +169,27 @@ def _fetched(cwd: str, base: str | None) -> Snapshot:
         }
     bases = [entry[0] if entry and entry[1] == b"commit" else None for entry in found[2:]]
     base_oid, local_base = (bases[0], bases[1]) if base is not None else (None, None)
-    return Snapshot(registry=registry, base=base_oid, files=files, local_base=local_base)
+    return Snapshot(registry, base_oid, files, local_base, fetched)
+
+
+def _verified(oid: str, kind: bytes, content: bytes) -> str:
+    """`oid`, once `content` hashes to it. git reads a stored object without hashing it again,
+    so an object file rewritten in place would otherwise pass for the registry's."""
+    import hashlib
+
+    digest = hashlib.sha1 if len(oid) == 40 else hashlib.sha256
+    if digest(b"%s %d\0%s" % (kind, len(content), content)).hexdigest() != oid:
+        raise _corrupt(oid)
+    return oid
+
+
+def _corrupt(oid: str) -> GitParallelError:
+    return GitParallelError(
+        f"the local copy of the team registry is corrupt: object {oid} does not hold the "
+        "bytes its id names",
+        "'git fsck' shows the damage; delete that object's file under .git/objects "
+        "and run the command again (the next fetch brings it back)",
+    )
 
 
 # --- reading and writing registry commits (local objects only) -------------------------------
@@ -163,7 +203,11 @@ def read_files(
     if commit is None:
         return {}
     entries = _tree_entries(cwd, commit) if entries is None else entries
-    return dict(zip(entries, blobs(list(entries.values()), cwd), strict=True))
+    oids = list(entries.values())
+    contents = blobs(oids, cwd)
+    for oid, content in zip(oids, contents, strict=True):
+        _verified(oid, b"blob", content)
+    return dict(zip(entries, contents, strict=True))
 
 
 def _tree_entries(cwd: str, commit: str) -> dict[str, str]:
@@ -247,6 +291,7 @@ def push(cwd: str, remote: str, updates: Sequence[Update]) -> str | None:
     args += [f"{update.new or ''}:{update.ref}" for update in updates]
     result = git.run(args, cwd, check=False, extra_env={"GIT_TERMINAL_PROMPT": "0"})
     if result.returncode == 0:
+        _record(cwd, updates)
         return None
     rejected = [
         line
@@ -255,6 +300,7 @@ def push(cwd: str, remote: str, updates: Sequence[Update]) -> str | None:
     ]
     said = remote_lines(result.stderr)
     if not rejected:
+        check_remote(cwd, remote)  # a command decided on the local copy has not fetched yet
         unreachable = _unreachable(remote, _last_line(result.stderr))
         unreachable.said = said
         raise unreachable
@@ -270,6 +316,22 @@ def push(cwd: str, remote: str, updates: Sequence[Update]) -> str | None:
     )
     error.said = said
     raise error
+
+
+def _record(cwd: str, updates: Sequence[Update]) -> None:
+    """Keep the local copy where the push left the remote, so that the next command leases on
+    it without fetching first. Best effort: a copy left behind costs a lost lease and a fetch."""
+    copies = {REGISTRY_REF: FETCHED_REGISTRY}
+    lines = []
+    for update in updates:
+        copy = copies.get(update.ref)
+        if copy is None and update.ref.startswith("refs/heads/"):
+            copy = fetched_base_ref(update.ref.removeprefix("refs/heads/"))
+        if copy is not None:
+            lines.append(f"update {copy} {update.new}" if update.new else f"delete {copy}")
+    if lines:
+        transaction = "".join(f"{line}\n" for line in lines).encode()
+        git.run(["update-ref", "--stdin"], cwd, input=transaction, check=False)
 
 
 def clone_id(common_dir: str) -> str:

@@ -269,7 +269,8 @@ def _attempt(
     """One read-prepare-publish round and the base it read; no report when base moved under us
     (start over)."""
     cwd = context.repo.toplevel
-    # Team mode: merge onto the remote's base, fetched afresh on every attempt.
+    # Team mode: merge onto the remote's base as this clone last saw it; the publish is leased
+    # on it, and a lost lease fetches it for the next attempt.
     seen = team.sync_base(context, checkout) if team is not None else None
     old = git.rev_parse_verify(f"refs/heads/{context.base}", cwd)
     if old is None:

@@ -1,11 +1,14 @@
 """The team registry (DESIGN §11): the live tasks of every machine, in one ref on the remote.
 
 Each entry is one JSON file, `<id>.json`, in the tree of `refs/parallel/registry`. Every change
-is a compare-and-swap (`change`): fetch, decide on what was fetched, commit on top, push with a
-lease on the fetched commit; a lost lease means fetch and decide again, a bounded number of
-times with jitter, then "remote busy". Every write also drops this clone's own entries whose
-local task has ended, so a command killed between its push and its local write is finished by
-the next one (DESIGN §7).
+is a compare-and-swap (`change`): decide on this clone's copy of the registry (what its last
+fetch stored or its last push wrote), commit on top, push with a lease on that exact commit.
+The remote accepts the push only if it still holds that commit, so a decision on a copy that is
+stale, or that an agent rewrote, is never published: the lease is lost, and the command fetches
+and decides again, a bounded number of times with jitter, then "remote busy". Only a fetch
+decides a refusal or "nothing to change": those publish nothing a lease could check. Every write
+also drops this clone's own entries whose local task has ended, so a command killed between its
+push and its local write is finished by the next one (DESIGN §7).
 
 Call `change` with the state lock held: the lock orders this clone's writers, the lease orders
 the clones.
@@ -36,6 +39,10 @@ FORCED_TRAILER = "Parallel-Forced-Release"
 ATTEMPTS = 8  # pushes tried before "remote busy"
 JITTER = 0.05  # seconds: the first retry waits up to this, doubling each time
 REMOTE_STATE = "remote"  # the state `status` shows for a task live on another machine
+
+
+class MalformedEntry(GitParallelError):
+    """An entry of the registry that cannot be read."""
 
 
 @dataclass(frozen=True)
@@ -89,7 +96,7 @@ class Entry:
                 claims=tuple(claims),
             )
         except (ValueError, KeyError, TypeError, AttributeError) as exc:
-            raise GitParallelError(
+            raise MalformedEntry(
                 f"the team registry's entry {name} is malformed: {exc}",
                 f"fix or remove it: 'git parallel release {name.removesuffix('.json')} --force'",
             ) from exc
@@ -205,6 +212,11 @@ class View:
     clone: str
     broken: dict[str, GitParallelError] = field(default_factory=dict)  # unreadable, by id
 
+    @property
+    def fetched(self) -> bool:
+        """Read from the remote by this command, not from the local copy."""
+        return self.snapshot.fetched
+
     def others(self) -> dict[str, Entry]:
         """Entries written by other clones: the tasks live elsewhere."""
         return {key: entry for key, entry in self.entries.items() if entry.clone != self.clone}
@@ -236,10 +248,26 @@ def fetch(context: Context, base: str | None = None, *, strict: bool = True) -> 
     name = remote_name(context)
     if name is None:
         raise GitParallelError("team mode is off", "set 'remote' in the config")
-    cwd = context.repo.toplevel
-    snapshot = remote.fetch(cwd, name, base)
+    return _view(context, remote.fetch(context.repo.toplevel, name, base), strict)
+
+
+def cached(context: Context, base: str | None = None, *, strict: bool = True) -> View | None:
+    """This clone's copy of the registry (and of base), read without contacting the remote;
+    None when there is none, or when it holds a malformed entry (a fetch decides then). Decide
+    on it only what a push leased on `view.snapshot.registry` publishes (DESIGN §11)."""
+    snapshot = remote.cached(context.repo.toplevel, base)
+    if snapshot is None:
+        return None
+    try:
+        return _view(context, snapshot, strict)
+    except MalformedEntry:
+        return None
+
+
+def _view(context: Context, snapshot: remote.Snapshot, strict: bool) -> View:
     broken: dict[str, GitParallelError] | None = None if strict else {}
-    entries = parse(remote.read_files(cwd, snapshot.registry, snapshot.files), broken)
+    files = remote.read_files(context.repo.toplevel, snapshot.registry, snapshot.files)
+    entries = parse(files, broken)
     return View(snapshot, entries, remote.clone_id(context.repo.common_dir), broken or {})
 
 
@@ -308,20 +336,33 @@ def busy(name: str) -> Refused:
 def change(
     context: Context, decide: Callable[[View], Changes], message: str, *, strict: bool = True
 ) -> tuple[View, Changes]:
-    """Compare-and-swap the registry: `decide` sees a fresh fetch each try and may refuse.
+    """Compare-and-swap the registry: `decide` sees the local copy first, then a fresh fetch
+    after each lost lease, and may refuse.
 
     Returns the view the winning push was decided on, and the changes it made.
     """
     name = remote_name(context)
     assert name is not None
-    for attempt in range(ATTEMPTS):
-        view = fetch(context, strict=strict)
-        changes = decide(view)
+    view = cached(context, strict=strict) or fetch(context, strict=strict)
+    lost = 0
+    while True:
+        try:
+            changes = decide(view)
+        except GitParallelError:
+            if view.fetched:
+                raise
+            view = fetch(context, strict=strict)  # a refusal stands only on the remote's word
+            continue
         commit = commit_changes(context, view, changes, message)
-        if commit is None:
+        if commit is None and view.fetched:
             return view, changes
-        update = remote.Update(remote.REGISTRY_REF, commit, view.snapshot.registry)
-        if remote.push(context.repo.toplevel, name, [update]) is None:
-            return view, changes
-        backoff(attempt)
-    raise busy(name)
+        if commit is not None:
+            update = remote.Update(remote.REGISTRY_REF, commit, view.snapshot.registry)
+            if remote.push(context.repo.toplevel, name, [update]) is None:
+                return view, changes
+        if view.fetched:  # lost a race to another machine, not just an old copy
+            lost += 1
+            if lost == ATTEMPTS:
+                raise busy(name)
+            backoff(lost - 1)
+        view = fetch(context, strict=strict)

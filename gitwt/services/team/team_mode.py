@@ -229,18 +229,37 @@ def registry_rules(context: Context, task_id: str) -> boundaries.Rules | None:
 
 
 def sync_base(context: Context, checkout: str | None) -> registry.View:
-    """Fetch the registry and the remote's base; bring the local base up to the remote's when
-    it is behind (with its checkout, like a `pull --ff-only`). Refused when they diverged."""
+    """The registry and the remote's base to merge onto: this clone's copy of them when the
+    local base is that copy's base or ahead of it (`publish` leases on both, so a stale or
+    forged copy publishes nothing), else a fetch, catching the local base up to the remote's.
+    The local base only ever moves to a commit a fetch brought: never to the copy's word."""
+    view = registry.cached(context, base=context.base)
+    if view is not None and _holds(context, view):
+        return view
+    view = registry.fetch(context, base=context.base)
+    _catch_up(context, checkout, view)
+    return view
+
+
+def _holds(context: Context, view: registry.View) -> bool:
+    """Whether the local base is the remote's (as `view` saw it) or ahead of it."""
+    theirs, ours = view.snapshot.base, view.snapshot.local_base  # read with the registry
+    if theirs is None or ours == theirs:
+        return True
+    return ours is not None and git.is_ancestor(theirs, ours, context.repo.toplevel)
+
+
+def _catch_up(context: Context, checkout: str | None, view: registry.View) -> None:
+    """Bring the local base up to the remote's, fetched in `view`, when it is behind (with its
+    checkout, like a `pull --ff-only`). Refused when they diverged."""
     from gitwt.services.merging import merge_publish
 
-    view = registry.fetch(context, base=context.base)
-    theirs = view.snapshot.base
+    if _holds(context, view):
+        return  # same, or ahead: our commits go out with the merge
+    theirs, ours = view.snapshot.base, view.snapshot.local_base
+    assert theirs is not None
     name = registry.remote_name(context)
-    cwd = context.repo.toplevel
-    ours = view.snapshot.local_base  # read with the fetched refs: no process of its own
-    if theirs is None or ours == theirs or (ours and git.is_ancestor(theirs, ours, cwd)):
-        return view  # same, or ahead: our commits go out with the merge
-    if ours is not None and not git.is_ancestor(ours, theirs, cwd):
+    if ours is not None and not git.is_ancestor(ours, theirs, context.repo.toplevel):
         raise Refused(
             f"{context.base} here and on remote '{name}' have diverged",
             f"bring them together first ('git pull {name} {context.base}'), then merge again",
@@ -251,7 +270,22 @@ def sync_base(context: Context, checkout: str | None) -> registry.View:
             f"cannot bring {context.base} up to date with remote '{name}': {problem}",
             f"update it yourself ('git pull --ff-only {name} {context.base}'), then merge again",
         )
-    return view
+
+
+def _publishing(
+    context: Context, view: registry.View, tip: str, landed: Sequence[str]
+) -> list[remote.Update]:
+    """Base to `tip` and the landed tasks out of the registry, leased on what `view` saw."""
+    updates = []
+    if tip != view.snapshot.base:
+        updates.append(remote.Update(f"refs/heads/{context.base}", tip, view.snapshot.base))
+    released = {key: None for key in landed if key in view.entries}
+    commit = registry.commit_changes(
+        context, view, dict(released), f"merge {' '.join(landed)} into {context.base}"
+    )
+    if commit is not None:
+        updates.append(remote.Update(remote.REGISTRY_REF, commit, view.snapshot.registry))
+    return updates
 
 
 def publish(
@@ -263,23 +297,33 @@ def publish(
     landed: Sequence[str],
 ) -> str | None:
     """Publish base at `tip` and release the landed tasks in one atomic push with leases on
-    both refs; then advance the local base. "moved" when either lease was lost (the caller
-    fetches and redoes the merge, tests included)."""
+    both refs; then advance the local base.
+
+    A lost lease fetches: when the remote's base is still the one merged onto, only the
+    registry moved (another machine started or ended a task), and the release is written
+    again on the fetched registry, without merging again. When base moved, the local base
+    catches up with the fetched one (what the remote holds, never the copy's word) and
+    "moved" tells the caller to redo the merge on it, tests included. Nothing of the merge
+    moves locally before its push succeeded."""
     from gitwt.services.merging import merge_publish
 
     name = registry.remote_name(context)
     assert name is not None
-    updates = []
-    if tip != view.snapshot.base:
-        updates.append(remote.Update(f"refs/heads/{context.base}", tip, view.snapshot.base))
-    released = {key: None for key in landed if key in view.entries}
-    commit = registry.commit_changes(
-        context, view, dict(released), f"merge {' '.join(landed)} into {context.base}"
-    )
-    if commit is not None:
-        updates.append(remote.Update(remote.REGISTRY_REF, commit, view.snapshot.registry))
-    if updates and remote.push(context.repo.toplevel, name, updates) == remote.STALE:
-        return "moved"
+    lost = 0
+    while True:
+        updates = _publishing(context, view, tip, landed)
+        if not updates or remote.push(context.repo.toplevel, name, updates) is None:
+            break
+        if view.fetched:  # lost a race to another machine, not just an old copy
+            lost += 1
+            if lost == registry.ATTEMPTS:
+                raise registry.busy(name)
+            registry.backoff(lost - 1)
+        merged_onto = view.snapshot.base
+        view = registry.fetch(context, base=context.base)
+        if view.snapshot.base != merged_onto:
+            _catch_up(context, checkout, view)
+            return "moved"
     if tip == old:
         return None
     problem = merge_publish.publish(context, checkout, old, tip, landed[-1])

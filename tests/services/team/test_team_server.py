@@ -459,9 +459,10 @@ def test_a_config_that_cannot_be_read_is_refused_and_never_locks_the_team_out(te
 
 
 def test_a_forged_local_copy_of_the_registry_frees_nothing(team: Team) -> None:
-    """An agent on alice's machine points her local copy of the registry at an empty one, then
-    starts a task overlapping bob's: every registry read fetches first (a forced refspec), so
-    the forgery is gone before anything is decided."""
+    """An agent on alice's machine points her local copy of the registry at an empty commit the
+    remote never held, then starts a task overlapping bob's: alice decides on the copy, but her
+    push is leased on that commit, so the remote refuses it; the lost lease fetches (a forced
+    refspec puts the copy right) and the start is refused on what the remote holds."""
     assert team.bob.api.start(["a"]).ok
     empty_tree = team.alice.git("hash-object", "-t", "tree", "-w", "/dev/null").strip()
     forged = team.alice.git("commit-tree", empty_tree, "-m", "empty").strip()
