@@ -28,9 +28,6 @@ from typing import TYPE_CHECKING
 from gitwt.errors import GitParallelError, Refused
 from gitwt.services import json_reports
 from gitwt.services.specs import spec_reports
-from gitwt.services.tasks.batch import BatchReport as BatchResult
-from gitwt.services.tasks.waiting import Progress
-from gitwt.services.tasks.waiting import WaitReport as WaitResult
 
 if TYPE_CHECKING:
     from gitwt.services.context import Context
@@ -47,8 +44,11 @@ if TYPE_CHECKING:
     from gitwt.services.specs.next_units import NextReport
     from gitwt.services.specs.planning import PlanReport
     from gitwt.services.specs.spec_reports import NextJson, PlanJson
+    from gitwt.services.tasks.batch import BatchReport as BatchResult
     from gitwt.services.tasks.lifecycle import StartReport
     from gitwt.services.tasks.status import StatusReport
+    from gitwt.services.tasks.waiting import Progress
+    from gitwt.services.tasks.waiting import WaitReport as WaitResult
 
 __all__ = [
     "BatchResult",
@@ -73,6 +73,20 @@ __all__ = [
 ]
 
 Repository = str | os.PathLike[str] | None
+
+
+def __getattr__(name: str) -> object:
+    """`BatchResult`, `WaitResult` and `Progress`, imported when first asked for: every command
+    imports this module, and the batch and wait services cost start-up time to load."""
+    if name == "BatchResult":
+        from gitwt.services.tasks.batch import BatchReport
+
+        return BatchReport
+    if name in ("WaitResult", "Progress"):
+        from gitwt.services.tasks import waiting
+
+        return waiting.WaitReport if name == "WaitResult" else waiting.Progress
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
 
 
 def _context(repo: Repository) -> Context:
