@@ -12,6 +12,7 @@ import re
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
+from gitwt.core import flat_yaml
 from gitwt.errors import GitParallelError
 
 if TYPE_CHECKING:
@@ -166,13 +167,24 @@ def load_document(
 
 def _load(raw: str, source: str, strings: bool = False, offset: int = 2) -> tuple[Any, _Lines]:
     """`offset`: the file line of the YAML's first line (2 in front matter, after '---')."""
-    import yaml
-
     if len(raw) > MAX_FRONT_MATTER_CHARS:
         raise FrontMatterError(
             f"front matter of {source} is larger than {MAX_FRONT_MATTER_CHARS // 1024} KiB",
             "keep the declaration short; long notes belong in the body of the spec",
         )
+    try:  # most front matter is flat: read without importing PyYAML, the same answer
+        data, keys, items = flat_yaml.read(raw, strings)
+    except ValueError:
+        return compose(raw, source, strings, offset)
+    lines = _Lines({key: line + offset for key, line in keys.items()})
+    lines.items = {key: [line + offset for line in found] for key, found in items.items()}
+    return data, lines
+
+
+def compose(raw: str, source: str, strings: bool = False, offset: int = 2) -> tuple[Any, _Lines]:
+    """PyYAML's reading of `raw` (safe loader; base loader with `strings`), within bounds."""
+    import yaml
+
     loader = _loader_class(strings)(raw)
     try:
         node = loader.get_single_node()
