@@ -91,6 +91,11 @@ class Context:
                 )
         return oid
 
+    def seen_branches(self, tips: dict[str, str]) -> None:
+        """Every local branch's tip as the command read it itself (with other refs, in one
+        `for-each-ref`): `branches` answers from these rather than asking git again."""
+        self.__dict__.setdefault("branches", dict(tips))
+
     def base_files(self) -> list[str]:
         """Every file in base's tree, listed once per command (start's plan and its check
         against the live tasks both need it; at 1,000,000 files one listing takes seconds)."""

@@ -123,7 +123,7 @@ def _declarations_at(
 
     cwd = context.repo.toplevel
     try:
-        return declarations(commit, ids, cwd, tracked)
+        return declarations(commit, ids, cwd, tracked, context.objects)
     except GitParallelError:
         if len(ids) == 1:
             return {}

@@ -199,6 +199,7 @@ def gather(context: Context, ids: list[str], with_forecast: bool = True) -> Stat
     local_ids = [key for key in ids if not any(same_id(key, row.id) for row in elsewhere)]
     # Every branch: a task branch without its record is an orphaned task (DESIGN §13).
     tips, replacements = _branch_tips(cwd)
+    context.seen_branches(tips)
     every = state.all_tasks(common)
     listing.result()
     every.update(orphans.orphans(context, every, tips))

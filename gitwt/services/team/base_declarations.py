@@ -26,6 +26,7 @@ from gitwt.infra import git, git_trees
 if TYPE_CHECKING:
     from gitwt.core.ownership import OwnershipMap
     from gitwt.core.specs import Task
+    from gitwt.infra.object_reader import ObjectReader
 
 CONFIG_FILES = (config_module.CONFIG_FILE, config_module.PYPROJECT)
 
@@ -35,12 +36,15 @@ def _text(rev: str, path: str, cwd: str) -> str | None:
     return git_trees.blob_text(rev, path, cwd, errors="replace")
 
 
-def config_at(rev: str, cwd: str = ".") -> config_module.Config:
+def config_at(
+    rev: str, cwd: str = ".", objects: ObjectReader | None = None
+) -> config_module.Config:
     """The config as committed at `rev`, read as every clone reads it (`config.from_texts`:
-    one rule for which file counts, what a bad one is); ConfigError when it cannot be read."""
+    one rule for which file counts, what a bad one is); ConfigError when it cannot be read.
+    `objects`: the command's open `cat-file`, else one of its own."""
     from gitwt.infra.committed_config import files_at
 
-    return config_module.from_texts(files_at(rev, cwd) or {})
+    return config_module.from_texts(files_at(rev, cwd, objects) or {})
 
 
 def team_base(config: config_module.Config, cwd: str = ".") -> str | None:
@@ -134,17 +138,21 @@ def _inside(folder: str, name: str) -> str | None:
 
 
 def declarations(
-    commit: str, ids: Iterable[str], cwd: str = ".", tracked: list[str] | None = None
+    commit: str,
+    ids: Iterable[str],
+    cwd: str = ".",
+    tracked: list[str] | None = None,
+    objects: ObjectReader | None = None,
 ) -> dict[str, Task]:
     """Each task as the specs at `commit` give it (its declared patterns, its owner);
     GitParallelError (naming the task and the problem, like `start` would) when a task has no
-    readable spec there."""
+    readable spec there. `objects`: the command's open `cat-file`, for the config."""
     from gitwt.core.spec_catalog import plan_units
     from gitwt.core.specs import same_id
     from gitwt.services.specs.base_index import index_at
     from gitwt.services.specs.discovery import catalog_in, lazy_index
 
-    config = config_at(commit, cwd)
+    config = config_at(commit, cwd, objects)
     if tracked is None:
         tracked = git.tracked_files(commit, cwd)
     found: dict[str, Task] = {}

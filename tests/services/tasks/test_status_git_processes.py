@@ -13,6 +13,7 @@ from pathlib import Path
 from bench.git_processes import git_processes, traced_environment
 from tests.conftest import Repo
 from tests.services.tasks.test_status import commit_file, start_open
+from tests.services.tasks.test_supervisor import UNGATED
 
 
 def traced_status(repo: Repo, log: Path) -> tuple[Counter[str], dict[str, object]]:
@@ -64,3 +65,46 @@ def test_status_git_processes_do_not_grow_with_the_tasks(repo: Repo, tmp_path: P
     # (rev-parse, cat-file, for-each-ref, worktree list, rev-list, diff-tree, merge-tree).
     assert two_first["cat-file"] == 1 and two_again["cat-file"] == 1, two_first
     assert sum(two_first.values()) == 7 and sum(two_again.values()) == 7, two_first
+
+
+TRAIL_PLAN = """# Tasks: Trail
+
+## Phase 1: Setup
+
+- [ ] T001 Create trail/config.toml
+
+## Phase 2: User Story 1 - Walk (Priority: P1)
+
+- [ ] T002 [US1] Write the walk in trail/walk.py
+
+## Phase 3: User Story 2 - Run (Priority: P2)
+
+- [ ] T003 [US2] Write the run in trail/run.py
+"""
+
+
+def test_plan_units_are_read_at_base_in_a_constant_number_of_processes(
+    repo: Repo, tmp_path: Path
+) -> None:
+    """A plan unit's declaration comes from its plan at base, read through the catalog (one
+    `git archive`, the tree listed): still the same processes for one unit as for two, the
+    config read through the command's `cat-file` and the branches from status's own listing."""
+    repo.write("specs/010-trail/tasks.md", TRAIL_PLAN)
+    repo.write(".gitparallel.toml", UNGATED)
+    repo.commit_all("plan")
+    trees = {}
+    for unit, path in (("010.US1", "trail/walk.py"), ("010.US2", "trail/run.py")):
+        result = repo.cli("start", unit)
+        assert result.code == 0, result.err
+        trees[unit] = repo.path.parent / f"repo-wt{unit}"
+        commit_file(trees[unit], path, f"{unit}\n")
+        if unit == "010.US1":
+            one, report = traced_status(repo, tmp_path / "one")
+            assert [task["files"] for task in report["tasks"]] == [["trail/walk.py"]]  # type: ignore[index]
+    two, report = traced_status(repo, tmp_path / "two")
+    assert len(report["tasks"]) == 2 and not any(  # type: ignore[arg-type]
+        task["violations"]
+        for task in report["tasks"]  # type: ignore[attr-defined]
+    )
+    assert one == two, (one, two)
+    assert one["cat-file"] == 1 and one["for-each-ref"] == 1 and one["archive"] == 1, one
