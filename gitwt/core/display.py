@@ -61,9 +61,19 @@ def _octal(char: str) -> str:
     return "".join(f"\\{byte:03o}" for byte in char.encode("utf-8", "surrogatepass"))
 
 
-_INERT = {code: _ESCAPES.get(chr(code)) or _octal(chr(code)) for code in _CONTROLS}
-_INERT.update({code: _octal(chr(code)) for code in range(0xD800, 0xE000)})
-_INERT_LINES = {code: shown for code, shown in _INERT.items() if code != 0x0A}
+class _Escapes(dict[int, str]):
+    """A `str.translate` table whose lone surrogates (2,048) are escaped when one is met:
+    building them all when the module loads cost every command ~5 ms."""
+
+    def __missing__(self, code: int) -> str:
+        if 0xD800 <= code < 0xE000:
+            shown = self[code] = _octal(chr(code))
+            return shown
+        raise KeyError(code)  # translate keeps the character
+
+
+_INERT = _Escapes({code: _ESCAPES.get(chr(code)) or _octal(chr(code)) for code in _CONTROLS})
+_INERT_LINES = _Escapes({code: shown for code, shown in _INERT.items() if code != 0x0A})
 # JSON escapes what a JSON string must not hold raw (C0); these it would print as they are.
 _JSON_INERT = {code: f"\\u{code:04x}" for code in _CONTROLS if code >= 0x7F}
 

@@ -12,13 +12,13 @@ from dataclasses import dataclass, field, replace
 from typing import TYPE_CHECKING
 
 from gitwt.core import specs
-from gitwt.core.line_waves import Expansion
 from gitwt.core.provenance import Ignored
 from gitwt.core.spec_catalog import Catalog, SpecProblem, plan_problems, plan_units, problem_of
 from gitwt.core.specs import SpecError, Task, check_id, id_key
 from gitwt.errors import GitParallelError
 
 if TYPE_CHECKING:
+    from gitwt.core.line_waves import Expansion
     from gitwt.core.plan_claims import ClaimCheck
     from gitwt.core.plan_index import Named
 
@@ -57,6 +57,8 @@ def survey(catalog: Catalog, ids: Iterable[str], task_lines: bool = False) -> Su
     wanted = [check_id(task_id, "") for task_id in ids]
     result = Survey([], [], {}, [])
     if task_lines:
+        from gitwt.core.line_waves import Expansion  # not loaded without task lines
+
         result.expansion = Expansion()
     seen: dict[tuple[int, int | str], str] = {}
     loaded: set[tuple[int, int | str]] = set()

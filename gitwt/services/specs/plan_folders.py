@@ -10,7 +10,6 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable
 from typing import TYPE_CHECKING
 
-from gitwt.core.formats.plan_units import PlanProblem, PlanReading
 from gitwt.core.plan_index import PlanSource
 from gitwt.infra.config import Config
 from gitwt.services.specs import repo_files
@@ -83,6 +82,8 @@ def _pointed(
             if files:
                 grouped[(plan_format.name, folder.rstrip("/"))] = files
                 continue
+            from gitwt.core.formats.plan_units import PlanProblem, PlanReading
+
             problem = PlanProblem(
                 f"{path} names the plan folder {folder}, which holds no plan file",
                 "create the plan there with the tool, or fix the folder that file names",

@@ -4,13 +4,16 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass, field, replace
+from typing import TYPE_CHECKING
 
 from gitwt.core import separation
-from gitwt.core.line_waves import HeldApart, line_waves
 from gitwt.core.spec_survey import Survey
 from gitwt.core.specs import Task
 from gitwt.errors import EXIT_FOUND, EXIT_OK, EXIT_USAGE
 from gitwt.services.context import Context
+
+if TYPE_CHECKING:
+    from gitwt.core.line_waves import HeldApart
 
 
 @dataclass
@@ -80,6 +83,8 @@ def _report(context: Context, ids: list[str], task_lines: bool) -> PlanReport:
     plan = _separate(context, survey.tasks, context.base_files())
     if not task_lines:
         return PlanReport(plan, survey)
+    from gitwt.core.line_waves import line_waves  # task lines only: `start` never loads it
+
     levels, held = line_waves(plan, survey.claims, survey.units)
     return PlanReport(replace(plan, conflicts=[], waves=levels), survey, held)
 
