@@ -17,21 +17,12 @@ from itertools import combinations
 from gitwt.core import pattern_overlap, patterns
 from gitwt.core.ownership import OwnershipMap
 from gitwt.core.specs import Task
+from gitwt.core.task_ids import natural_key as natural_key  # here for its many users
 from gitwt.errors import GitParallelError
 
 
 class CycleError(GitParallelError):
     pass
-
-
-@lru_cache(maxsize=65536)  # pair() asks for the same few hundred ids over and over
-def natural_key(task_id: str) -> tuple[tuple[int, int | str], ...]:
-    """Sort '2' before '10' and keep mixed ids in a stable order."""
-    return tuple(
-        (0, int(part)) if part.isdigit() else (1, part)
-        for part in re.split(r"(\d+)", task_id)
-        if part
-    )
 
 
 def pair(first: str, second: str) -> tuple[str, str]:

@@ -7,6 +7,7 @@ bounded well under the 255 bytes a file name may hold, and no component git refu
 from __future__ import annotations
 
 import re
+from functools import lru_cache
 
 MAX_ID_LENGTH = 100
 TASK_ID = re.compile(
@@ -16,3 +17,13 @@ TASK_ID = re.compile(
 
 def is_task_id(text: str) -> bool:
     return TASK_ID.fullmatch(text) is not None
+
+
+@lru_cache(maxsize=65536)  # separation.pair() asks for the same few hundred ids over and over
+def natural_key(task_id: str) -> tuple[tuple[int, int | str], ...]:
+    """Sort '2' before '10' and keep mixed ids in a stable order."""
+    return tuple(
+        (0, int(part)) if part.isdigit() else (1, part)
+        for part in re.split(r"(\d+)", task_id)
+        if part
+    )

@@ -286,8 +286,6 @@ def _checked_claims(
     live: Mapping[str, TaskRecord],
 ) -> tuple[list[Claim], list[boundaries.Violation]]:
     """The claims `claim` would accept now, and a finding for each it would refuse."""
-    from gitwt.services.specs.claiming import claim_problems
-
     task_id = str(record["id"])
     raw = record.get("claims")
     # A task queued behind this one waits for it to merge: it may declare what this one claimed.
@@ -304,7 +302,7 @@ def _checked_claims(
     for number, claim in enumerate(raw if isinstance(raw, list) else [], start=1):
         paths = claim.get("paths") if isinstance(claim, dict) else None
         problems = (
-            claim_problems(context, {**record, "owner": owner}, others, _strings(paths))
+            _claim_problems(context, {**record, "owner": owner}, others, _strings(paths))
             if isinstance(paths, list) and paths and paths == _strings(paths)
             else [(f"claim {number} is malformed: {claim!r}", "")]
         )
@@ -324,6 +322,15 @@ def _checked_claims(
             tampered(_record_name(task_id), "the record's claims are not a list", _RESTORE)
         )
     return kept, findings
+
+
+def _claim_problems(
+    context: Context, record: TaskRecord, others: dict[str, TaskRecord], paths: list[str]
+) -> list[tuple[str, str]]:
+    # Imported for a task with claims only: the claim checks load the separation check.
+    from gitwt.services.specs.claiming import claim_problems
+
+    return claim_problems(context, record, others, paths)
 
 
 def readable(record: TaskRecord) -> bool:

@@ -349,8 +349,8 @@ def choose(
 ) -> list[TaskRecord]:
     """The named tasks (each must have been started), else every task `default` keeps, in
     natural id order. One rule for status, merge and clean."""
-    from gitwt.core.separation import natural_key
     from gitwt.core.specs import same_id
+    from gitwt.core.task_ids import natural_key
     from gitwt.errors import GitParallelError
 
     ids = list(ids)
