@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import os
-import tomllib
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -241,6 +240,8 @@ def _from_texts(texts: dict[str, bytes | None]) -> Config:
 
 
 def _parse_toml(data: bytes, shown: str) -> JsonObject:
+    import tomllib  # only a repository with a config file pays for it (~4 ms at start-up)
+
     try:
         return tomllib.loads(data.decode("utf-8"))
     except tomllib.TOMLDecodeError as exc:
