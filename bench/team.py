@@ -6,17 +6,23 @@ the same commands on one machine (`--local`).
 Builds a repository with `git fast-import` (N small files, one package per task, config with
 `remote = "origin"`), serves a bare clone of it with `git daemon` on 127.0.0.1 and clones it.
 Then, alternating so that load hits both sides alike, the median of --repeat runs of:
-  * start:        `git parallel start 1` in team mode (fetch, check, leased push, then local),
+  * start:        `git parallel start 1` in team mode (check on the clone's copy of the
+                  registry, push leased on it, then local; a fetch only when the lease is lost),
   * start_local:  `git parallel start 1 --local` (no registry),
   * status:       `git parallel status --json --no-forecast` with --tasks tasks live (team
                   mode: one fetch, the registry read, the other machines' rows),
   * status_local: the same with --local,
   * merge:        `git parallel merge 1` of a started task with one commit, in team mode (the
-                  audit against the registry, then base and the release in one atomic push),
+                  merge onto the copy of the remote's base, then base and the release in one
+                  atomic push leased on both copies),
   * merge_local:  the same task, started and merged with --local,
   * round trip:   `git ls-remote origin refs/parallel/registry`, one connection to the daemon
                   (a process, the connection, the ref advertisement): the unit of DESIGN §10's
                   budget, team mode ≤ --local + 2 round trips (fetch + push).
+The median is the steady state, where each command finds the copy of the registry (and of base)
+that its clone's last push wrote: only the first timed start and merge after the clone fetch
+(there is no copy yet). Nothing else writes to the remote here, so no lease is lost; when one
+is (another machine wrote since), the command pays a fetch and a second push on top.
 Each started task is cleaned between runs (in team mode that releases it). Outside the timed
 runs, each command runs once more with git's trace2 log on, to count the git processes it starts
 (load does not change that count). No assertion: it prints the ratios (team / one machine).
