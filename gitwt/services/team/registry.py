@@ -17,6 +17,7 @@ the clones.
 from __future__ import annotations
 
 import json
+import os
 import random
 import time
 from collections.abc import Callable, Iterable
@@ -169,16 +170,24 @@ def _config_value(context: Context, key: str) -> str | None:
 def machine(context: Context) -> str:
     """This machine's name in the registry: git config parallel.machine (the repository's
     config, wherever the caller's current directory is), else the host name."""
+    configured = _config_value(context, "parallel.machine")
+    if configured:
+        return configured
+    if hasattr(os, "uname"):  # what gethostname() answers on POSIX, without importing socket
+        return os.uname().nodename
     import socket
 
-    return _config_value(context, "parallel.machine") or socket.gethostname()
+    return socket.gethostname()
 
 
 def user(context: Context) -> str:
     """The user's email (every registry write names it)."""
+    configured = _config_value(context, "user.email")
+    if configured:
+        return configured
     import getpass
 
-    return _config_value(context, "user.email") or getpass.getuser()
+    return getpass.getuser()
 
 
 def new_entry(context: Context, record: TaskRecord) -> Entry:
