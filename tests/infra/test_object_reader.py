@@ -48,3 +48,13 @@ def test_a_request_larger_than_a_pipe_is_answered_whole(repo: Repo) -> None:
     finally:
         reader.close()
     assert found == [b"x" * 100_000 + b"\n", None] * 1_000
+
+
+def test_an_api_call_leaves_no_cat_file_running(repo: Repo) -> None:
+    """Discovery opens the command's `cat-file`; an orchestrator calling the API in a loop
+    must not collect them: each ends with its call."""
+    repo.write("docs/SPEC-1-one.md", "---\nid: 1\nfiles: [one.txt]\n---\n")
+    repo.commit_all("spec")
+    for _ in range(3):
+        assert repo.api.status().to_json()["tasks"] == []
+        assert cat_files() == []
