@@ -133,7 +133,7 @@ def _agrees(raw: str, strings: bool) -> bool:
     return True
 
 
-@settings(max_examples=1500, deadline=None)
+@settings(max_examples=600, deadline=None)
 @given(documents(), st.booleans())
 def test_flat_documents_read_as_pyyaml_reads_them(raw: str, strings: bool) -> None:
     _agrees(raw, strings)
