@@ -272,3 +272,37 @@ def test_two_clones_deciding_on_the_same_copy_race_and_exactly_one_wins(
     assert not worktree(machine, loser).exists()
     assert f"parallel/{loser}" not in machine.git("branch", "--list")
     assert loser not in local_tasks(machine)
+
+
+def test_with_a_copy_and_the_remote_down_a_start_changes_nothing(team: Team) -> None:
+    """The copy lets a start decide without the remote, but not create: its push fails, and
+    nothing exists locally (DESIGN §11: nothing is created before the push succeeded)."""
+    assert team.alice.cli("start", "c").code == 0
+    team.daemon.stop()
+
+    assert_refused_and_nothing_made(
+        team.alice, "a", 2, "cannot reach the team registry on remote 'origin'"
+    )
+    assert set(registry(team.bare)) == {"c"}
+
+
+def test_with_copies_and_the_remote_down_a_merge_moves_nothing(team: Team) -> None:
+    """A merge decided on the copies of the registry and base, whose push cannot reach the
+    remote: base, the task and its worktree stay as they were, here and there."""
+    merged_once(team)
+    assert team.alice.cli("start", "a").code == 0
+    team.alice.work(worktree(team.alice, "a"), "src/shared/x.py", "x = 2\n")
+    main_before = team.alice.git("rev-parse", "main").strip()
+    remote_before = remote_main(team)
+    team.daemon.stop()
+
+    stopped = team.alice.cli("merge", "a")
+
+    assert stopped.code == 2, stopped.out + stopped.err
+    assert "cannot reach the team registry on remote 'origin'" in stopped.err
+    assert team.alice.git("rev-parse", "main").strip() == main_before
+    assert worktree(team.alice, "a").exists()
+    listed = team.alice.cli("status", "--local", "--json").json()["tasks"]
+    assert {task["id"]: task["state"] for task in listed}["a"] == "open"
+    assert remote_main(team) == remote_before
+    assert set(registry(team.bare)) == {"a"}
