@@ -3,23 +3,26 @@ table must name each command the modules define, with the help the command itsel
 
 from __future__ import annotations
 
+import importlib
+import pkgutil
 import subprocess
 import sys
 
 import click
 import pytest
 
-from gitwt.cli.commands import COMMANDS, LazyGroup, cli, command_module
+import gitwt.cli
+from gitwt.cli.commands import COMMANDS, LazyGroup, cli
 
 
 def _defined_commands() -> dict[str, click.Command]:
-    """Every top-level click command the commands modules define (a group's own subcommands,
-    like `hooks install`, are not the group's to list)."""
+    """Every top-level click command a module of gitwt.cli defines, in the table or not (a
+    group's own subcommands, like `hooks install`, are not the group's to list)."""
     found: list[click.Command] = []
     nested: set[int] = set()
-    for module in {listed.module for listed in COMMANDS.values()}:
-        for value in vars(command_module(module)).values():
-            if isinstance(value, click.Command):
+    for module in pkgutil.iter_modules(gitwt.cli.__path__, "gitwt.cli."):
+        for value in vars(importlib.import_module(module.name)).values():
+            if isinstance(value, click.Command) and value is not cli:
                 found.append(value)
                 if isinstance(value, click.Group):
                     nested |= {id(sub) for sub in value.commands.values()}
