@@ -13,12 +13,16 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from functools import lru_cache
 from itertools import combinations
+from typing import TYPE_CHECKING
 
 from gitwt.core import pattern_overlap, patterns
-from gitwt.core.ownership import OwnershipMap
 from gitwt.core.specs import Task
 from gitwt.core.task_ids import natural_key as natural_key  # here for its many users
 from gitwt.errors import GitParallelError
+
+if TYPE_CHECKING:
+    # Only a repository with an ownership map loads it (services.context parses one).
+    from gitwt.core.ownership import OwnershipMap
 
 
 class CycleError(GitParallelError):

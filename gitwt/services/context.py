@@ -6,14 +6,18 @@ import os
 import weakref
 from dataclasses import dataclass
 from functools import cached_property
+from typing import TYPE_CHECKING
 
 from gitwt.core import patterns
-from gitwt.core.ownership import OwnershipMap
 from gitwt.core.specs import Task
 from gitwt.errors import GitParallelError, warn_once
 from gitwt.infra import config as config_module
 from gitwt.infra import git, git_output, git_trees
 from gitwt.infra.object_reader import ObjectReader
+
+if TYPE_CHECKING:
+    # Loaded by `ownership` below only when the repository has an ownership map.
+    from gitwt.core.ownership import OwnershipMap
 
 
 @dataclass
@@ -107,8 +111,6 @@ class Context:
 
     @cached_property
     def ownership(self) -> OwnershipMap | None:
-        from gitwt.core import ownership
-
         if self.config.ownership:
             relative = self.config.ownership
             if not os.path.isfile(os.path.join(self.repo.toplevel, relative)):
@@ -135,6 +137,8 @@ class Context:
             raise GitParallelError(
                 f"cannot read ownership map {relative}: {exc}", "make it a readable UTF-8 file"
             ) from exc
+        from gitwt.core import ownership
+
         return ownership.parse(text, relative)
 
     def load_tasks(self, ids: list[str]) -> list[Task]:

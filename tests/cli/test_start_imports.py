@@ -10,7 +10,8 @@ import sys
 from tests.conftest import Repo
 
 # Modules `start --sparse` of a task whose spec is flat YAML has no use for: other commands,
-# services it does not call, PyYAML (flat front matter is read by the stdlib reader), plan units.
+# services it does not call, PyYAML (flat front matter is read by the stdlib reader), plan units,
+# the CODEOWNERS parser in a repository without one.
 NOT_FOR_START = [
     "yaml",
     "gitwt.cli.check_commands",
@@ -23,6 +24,7 @@ NOT_FOR_START = [
     "gitwt.services.merging.merge",
     "gitwt.core.line_waves",
     "gitwt.core.formats.plan_units",
+    "gitwt.core.ownership",
 ]
 
 LOADED = (
