@@ -49,7 +49,10 @@ TRICKY = [
     *("|", ">", "%x", "@x", "`x`", "-x", "- x", "-", "?x", "? x", ":x", "src/**/*.py"),
     *("it's", 'say "hi"', "a\\b", "é", "—x", "x]", "x}", "a [b]", "ls -la", "TODO: x"),
 ]
-CHARACTERS = [*"abAZ09 ._-/:#'\"[]{},&*!|>%@`~=<+?\\\t\r", "é", "—", "\u2028", "\x85"]
+CHARACTERS = [
+    *"abAZ09 ._-/:#'\"[]{},&*!|>%@`~=<+?\\\t\r",
+    *("é", "—", "🚀", "\u0301", "\u2028", "\x85"),
+]
 
 names = st.from_regex(r"[A-Za-z_][A-Za-z0-9_-]{0,5}", fullmatch=True)
 keys = st.one_of(
