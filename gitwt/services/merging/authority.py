@@ -146,13 +146,6 @@ def _tracked_index(context: Context) -> Any:
     return tracked_index(context)
 
 
-def import_readers() -> None:
-    """Import what `_committed_specs` reads a spec with: `status` has a thread do it while it
-    waits on git for the branches, so these imports are not on its path."""
-    import gitwt.core.spec_catalog
-    import gitwt.services.specs.repo_files  # noqa: F401
-
-
 def _committed_specs(
     context: Context, record: TaskRecord, texts: list[bytes | None], index: Any
 ) -> list[Task]:

@@ -19,7 +19,7 @@ from gitwt.core.specs import same_id
 from gitwt.infra import background, git, state
 from gitwt.infra.task_record import TaskRecord, ViolationRecord
 from gitwt.services.context import Context
-from gitwt.services.merging import audit, authority
+from gitwt.services.merging import audit
 from gitwt.services.merging.forecast import ChangeSet
 from gitwt.services.tasks import machine_use, orphans, status_forecast
 from gitwt.services.tasks.machine_use import Resources
@@ -191,10 +191,8 @@ def gather(context: Context, ids: list[str], with_forecast: bool = True) -> Stat
 
     common = context.repo.common_dir
     cwd = context.repo.toplevel
-    # git lists the worktrees (for orphans, and base) while the branches and records are read,
-    # and the spec readers the audit needs are imported while git answers.
+    # git lists the worktrees (for orphans, and base) while the branches and records are read.
     listing = background.start(lambda: context.worktrees)
-    readers = background.start(authority.import_readers)
     elsewhere = _elsewhere(context, ids)
     local_ids = [key for key in ids if not any(same_id(key, row.id) for row in elsewhere)]
     # Every branch: a task branch without its record is an orphaned task (DESIGN §13).
@@ -216,7 +214,6 @@ def gather(context: Context, ids: list[str], with_forecast: bool = True) -> Stat
     # The branch itself, not only what hooks recorded: a commit made with the hooks off
     # (core.hooksPath=/dev/null) shows at once. The same audit merge runs; cached by tip.
     to_audit = branches.to_audit if branches else []
-    readers.result()
     live = {key: record for key, record in every.items() if state.is_live(record)}
     forecasting: list[status_forecast.Forecasting] = []
 
