@@ -7,6 +7,7 @@ process ends when its stdin closes: `close()`, or the command's end.
 
 from __future__ import annotations
 
+import select
 import subprocess
 from collections.abc import Sequence
 from typing import IO
@@ -33,6 +34,9 @@ class ObjectReader:
         assert process.stdin is not None and process.stdout is not None
         one_line = [name if "\n" not in name else "-" for name in names]
         data = "".join(f"{name}\n" for name in one_line).encode("utf-8", "surrogateescape")
+        if len(data) <= select.PIPE_BUF:  # the pipe is empty and takes it whole: no wait
+            _write(process, data)
+            return [_answer(process.stdout) for _ in names]
         # Written beside the reading: git answers as it reads, and a request larger than the
         # pipe would block both sides.
         writing = background.start(lambda: _write(process, data))
