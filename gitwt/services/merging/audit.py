@@ -232,6 +232,7 @@ def audit_and_diff(
     a `tampered` finding), never believed."""
     common = context.repo.common_dir
     cache = _read_cache(common)
+    read = dict(cache)
     # A broken record: status reports the rest; merge says what is wrong (an input error).
     branches = [branch for branch in branches if authority.readable(branch.record)]
     for branch in branches:
@@ -262,7 +263,9 @@ def audit_and_diff(
     # Only the tasks audited now are kept: a merged or cleaned task's entry would stay forever.
     audited = {branch.record["id"] for branch in branches}
     kept = {task_id: entry for task_id, entry in cache.items() if task_id in audited}
-    if branches:
+    # Written only when it changed: a status that finds what the last one found writes nothing
+    # (the write syncs the file and its folder to disk).
+    if branches and kept != read:
         with contextlib.suppress(OSError):  # a tripwire: the next status judges again anyway
             state.write_json_atomic(_cache_path(common), {"schema": CACHE_SCHEMA, "tasks": kept})
     return results, paired
