@@ -11,7 +11,6 @@ import contextlib
 import fcntl
 import json
 import os
-import tempfile
 import time
 from collections.abc import Iterator
 from typing import Any, cast
@@ -146,9 +145,23 @@ def dumps(data: Any, *, indent: int | None = None, sort_keys: bool = False) -> s
     return text
 
 
+def _new_file(folder: str) -> tuple[int, str]:
+    """A new file in `folder` that nobody else has open: what `tempfile.mkstemp` makes, without
+    importing tempfile (and shutil, random), ~4 ms of every command's start-up. O_EXCL with
+    O_NOFOLLOW: an existing name, a symlink planted there included, is never opened."""
+    flags = os.O_RDWR | os.O_CREAT | os.O_EXCL | os.O_NOFOLLOW | os.O_CLOEXEC
+    for _ in range(100):
+        name = os.path.join(folder, f".tmp-{os.getpid()}-{os.urandom(6).hex()}")
+        try:
+            return os.open(name, flags, 0o600), name
+        except FileExistsError:
+            continue
+    raise FileExistsError(f"no free temporary name in {folder}")
+
+
 def write_json_atomic(path: str, data: Any) -> None:
     folder = os.path.dirname(path)
-    descriptor, temporary = tempfile.mkstemp(prefix=".tmp-", dir=folder)
+    descriptor, temporary = _new_file(folder)
     try:
         with os.fdopen(descriptor, "w", encoding="utf-8") as handle:
             handle.write(dumps(data, indent=2, sort_keys=True))

@@ -19,7 +19,6 @@ from __future__ import annotations
 
 import json
 import os
-import shutil
 import time
 from dataclasses import dataclass, field
 from typing import TypedDict
@@ -283,7 +282,7 @@ def shim_text(name: str, mode: str, chain: str) -> str:
 def _write_shims(hooks_dir: str, mode: str, chain: str) -> list[str]:
     names = sorted({*CHECKED_HOOKS, *PASS_THROUGH_HOOKS, *executable_hooks(chain)})
     staging = f"{hooks_dir}.new"
-    shutil.rmtree(staging, ignore_errors=True)
+    _remove_tree(staging)
     os.makedirs(staging)
     for name in names:
         text = shim_text(name, mode, chain)
@@ -293,12 +292,21 @@ def _write_shims(hooks_dir: str, mode: str, chain: str) -> list[str]:
         os.chmod(path, 0o755)
     # Swap the whole folder so a commit running now sees the old shims or the new ones.
     old = f"{hooks_dir}.old"
-    shutil.rmtree(old, ignore_errors=True)
+    _remove_tree(old)
     if os.path.isdir(hooks_dir):
         os.rename(hooks_dir, old)
     os.rename(staging, hooks_dir)
-    shutil.rmtree(old, ignore_errors=True)
+    _remove_tree(old)
     return names
+
+
+def _remove_tree(path: str) -> None:
+    """`path` and all under it, if it is there (left by a killed install, or the swap's old
+    shims); shutil is imported only then: `start` writes shims into a new folder."""
+    if os.path.lexists(path):
+        import shutil
+
+        shutil.rmtree(path, ignore_errors=True)
 
 
 def uninstall(worktree: str) -> bool:
@@ -313,7 +321,7 @@ def uninstall(worktree: str) -> bool:
             git.config_unset("core.hooksPath", repo.toplevel, "--worktree")
         else:
             git.config_set("core.hooksPath", previous, repo.toplevel, "--worktree")
-        shutil.rmtree(os.path.join(repo.git_dir, HOOKS_DIR), ignore_errors=True)
+        _remove_tree(os.path.join(repo.git_dir, HOOKS_DIR))
         if record.get("saved_rules"):
             rules_path = rules_file.rules_path(repo.git_dir)
             if os.path.exists(rules_path):

@@ -13,7 +13,6 @@ from __future__ import annotations
 
 import contextlib
 import os
-import shutil
 from typing import TYPE_CHECKING
 
 from gitwt.errors import GitParallelError
@@ -86,6 +85,8 @@ def _same_file(original: str, copy: str) -> bool:
 
 def _copy_file(source: str, target: str) -> None:
     """Copy one file's bytes, sharing blocks where the filesystem allows, then its mode/times."""
+    import shutil  # not at import: shutil is on no command's common path
+
     with open(source, "rb") as reader, open(target, "xb") as writer:
         try:
             while os.copy_file_range(reader.fileno(), writer.fileno(), CHUNK):
