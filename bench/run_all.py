@@ -225,7 +225,7 @@ def start_rows(table: Table, start: dict[str, Any]) -> None:
             f"start --sparse of 1 task, {start.get('files', '?')} files", start["sparse_ms"],
             start["raw_sparse_ms"],
             "raw sparse worktree", 2.0,
-            noise=spread(start["sparse_runs_ms"]),
+            noise=spread(start["sparse_runs_ms"]) + with_sparse_index(start, ""),
             git=git_counts(start.get("sparse_git"), start.get("raw_sparse_git")),
         )  # fmt: skip
     if "big_sparse_ms" in start:
@@ -233,8 +233,19 @@ def start_rows(table: Table, start: dict[str, Any]) -> None:
             f"start --sparse of 1 task, {start['sparse_files']} files", start["big_sparse_ms"],
             start["big_raw_sparse_ms"], "raw sparse worktree", 2.0,
             noise=spread(start["big_sparse_runs_ms"])
-            + paired(start["big_sparse_runs_ms"], start["big_raw_sparse_runs_ms"]),
+            + paired(start["big_sparse_runs_ms"], start["big_raw_sparse_runs_ms"])
+            + with_sparse_index(start, "big_"),
         )  # fmt: skip
+
+
+def with_sparse_index(start: dict[str, Any], size: str) -> str:
+    """The ratio against git's fastest way to the same checkout (`--sparse-index`), for
+    reference: the budget is against git's defaults."""
+    fastest = start.get(f"{size}raw_sparse_index_ms")
+    if not fastest:
+        return ""
+    ratio = start[f"{size}sparse_ms"] / fastest
+    return f"; {ratio:.2f}× raw with --sparse-index ({fastest:.0f} ms)"
 
 
 def merge_rows(table: Table, merge: dict[str, Any]) -> None:

@@ -18,8 +18,14 @@ from gitwt.infra.git_output import ConfigEntry
 
 WORKTREE_CONFIG = "config.worktree"  # in the worktree's private git dir
 SPARSE_FILE = os.path.join("info", "sparse-checkout")  # ditto (per worktree, not shared)
-# What `git sparse-checkout set --no-cone` sets in the worktree's config.
+# What `git sparse-checkout set --no-cone` sets in the worktree's config, and what
+# `set --cone --sparse-index` sets.
 SPARSE_VALUES = (("core.sparseCheckout", "true"), ("core.sparseCheckoutCone", "false"))
+CONE_VALUES = (
+    ("core.sparseCheckout", "true"),
+    ("core.sparseCheckoutCone", "true"),
+    ("index.sparse", "true"),
+)
 
 
 def quoted(value: str) -> str:
@@ -48,12 +54,15 @@ def append_values(git_dir: str, values: list[tuple[str, str]]) -> list[ConfigEnt
     return [ConfigEntry("worktree", key.lower(), value) for key, value in values]
 
 
-def write_sparse_patterns(git_dir: str, patterns: list[str]) -> list[ConfigEntry]:
-    """The sparse patterns (no cone) and the config that turns them on, as `git sparse-checkout
-    set --no-cone --stdin` leaves a worktree that has no index yet; `read-tree -mu HEAD` then
-    checks out what they select. The config entries written are returned."""
+def write_sparse_patterns(
+    git_dir: str, patterns: list[str], *, cone: bool = False
+) -> list[ConfigEntry]:
+    """The sparse patterns and the config that turns them on, as `git sparse-checkout set
+    --no-cone --stdin` (or, with `cone`, `set --cone --sparse-index`) leaves a worktree that has
+    no index yet; `read-tree -mu HEAD` then checks out what they select. The config entries
+    written are returned."""
     path = os.path.join(git_dir, SPARSE_FILE)
     os.makedirs(os.path.dirname(path), exist_ok=True)
     with open(path, "w", encoding="utf-8", errors="surrogateescape") as handle:
         handle.write("".join(pattern + "\n" for pattern in patterns))
-    return append_values(git_dir, list(SPARSE_VALUES))
+    return append_values(git_dir, list(CONE_VALUES if cone else SPARSE_VALUES))

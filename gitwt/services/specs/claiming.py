@@ -151,5 +151,5 @@ def _refresh_rules(context: Context, record: TaskRecord) -> None:
         if record.get("sparse"):
             # The whole declaration, not just this claim's paths: idempotent.
             worktrees.populate_sparse(
-                worktree, git_dir, worktrees.task_sparse_patterns(context, record)
+                worktree, git_dir, worktrees.task_sparse_checkout(context, record)
             )

@@ -14,6 +14,7 @@ from typing import TYPE_CHECKING
 
 from gitwt.core.declaration import declared_by
 from gitwt.core.ref_names import is_valid_branch_name
+from gitwt.core.sparse_layout import SparseCheckout, sparse_checkout
 from gitwt.errors import GitParallelError
 from gitwt.infra import failpoints, git, git_output, worktree_config
 from gitwt.infra.task_record import TaskRecord
@@ -107,21 +108,6 @@ def check_free(
 # --- creation --------------------------------------------------------------------------------
 
 
-def sparse_patterns(declared: list[str], extra_files: list[str]) -> list[str]:
-    """No-cone sparse patterns: the repository's top-level files plus the declared paths.
-
-    Declared patterns are already anchored gitignore-like globs; only `[`, `]`, a leading `#`
-    or `!` and trailing spaces need escaping, because declarations treat them literally.
-    """
-    lines = ["/*", "!/*/"]
-    for pattern in [*declared, *extra_files]:
-        escaped = pattern.replace("\\", "\\\\").replace("[", "\\[").replace("]", "\\]")
-        if escaped.endswith(" "):
-            escaped = escaped[:-1] + "\\ "
-        lines.append("/" + escaped)
-    return lines
-
-
 def add_arguments(
     task_id: str, branch: str, path: str, start_oid: str, no_checkout: bool
 ) -> list[str]:
@@ -131,13 +117,13 @@ def add_arguments(
 
 
 def _added(
-    context: Context, path: str, sparse_paths: list[str] | None
+    context: Context, path: str, sparse: SparseCheckout | None
 ) -> tuple[str, list[git.ConfigEntry]]:
     """After `git worktree add`: the sparse checkout if any; the new private git dir and the
     entries of the config file gitwt gave it (its sparse values)."""
     failpoints.hit("start:worktree-added")
     git_dir = linked_git_dir(path)
-    if sparse_paths is None:
+    if sparse is None:
         return git_dir, []
     from gitwt.services.hooks import installer
 
@@ -145,21 +131,27 @@ def _added(
     # worktree is new, its own config file empty. A crash from here on is finished by
     # `_resume`, which runs git's own `sparse-checkout set`.
     installer.enable_worktree_config(context.repo, context.git_config)
-    written = worktree_config.write_sparse_patterns(git_dir, sparse_paths)
+    written = worktree_config.write_sparse_patterns(
+        git_dir, sparse.lines, cone=sparse.folders is not None
+    )
     failpoints.hit("start:sparse-set")
     git.run(["read-tree", "-mu", "HEAD"], path)
     return git_dir, written
 
 
-def populate_sparse(path: str, git_dir: str, sparse_paths: list[str]) -> None:
-    """Set the sparse patterns (which updates the files) and, if the worktree was never checked
+def populate_sparse(path: str, git_dir: str, sparse: SparseCheckout) -> None:
+    """Set the sparse checkout (which updates the files) and, if the worktree was never checked
     out, check it out. Safe to repeat: a worktree added with --no-checkout has no index file
-    until read-tree.
+    until read-tree. A claim may move a worktree from cone to no-cone mode or back.
     """
+    if sparse.folders is not None:
+        args, lines = ["--cone", "--sparse-index"], sparse.folders
+    else:
+        args, lines = ["--no-cone", "--no-sparse-index"], sparse.lines
     git.run(
-        ["sparse-checkout", "set", "--no-cone", "--stdin"],
+        ["sparse-checkout", "set", *args, "--stdin"],
         path,
-        input="\n".join(sparse_paths).encode() + b"\n",
+        input="\n".join(lines).encode("utf-8", "surrogateescape") + b"\n",
     )
     failpoints.hit("start:sparse-set")
     if not os.path.exists(os.path.join(git_dir, "index")):
@@ -249,7 +241,7 @@ def prepare_tasks(
     .git/worktrees/<name>/commondir"): 4 of 30 starts of 4 tasks failed that way here. Their
     checkouts can run at once, and do when there are several (`checkouts`)."""
     outcomes: dict[str, TaskRecord | GitParallelError] = {}
-    fresh: list[tuple[TaskRecord, str, list[str] | None]] = []
+    fresh: list[tuple[TaskRecord, str, SparseCheckout | None]] = []
     for record in records:
         try:
             leftover = _half_created(context, record, layout)
@@ -304,7 +296,9 @@ def _checked_out(
         git.raise_for_failure(checkouts.CHECKOUT, result)
 
 
-def _creation(context: Context, record: TaskRecord, layout: Layout) -> tuple[str, list[str] | None]:
+def _creation(
+    context: Context, record: TaskRecord, layout: Layout
+) -> tuple[str, SparseCheckout | None]:
     """What a new worktree of this record starts from: base's commit now, its sparse patterns."""
     base_oid = layout.branches.get(record["base"])
     if base_oid is None:
@@ -312,11 +306,11 @@ def _creation(context: Context, record: TaskRecord, layout: Layout) -> tuple[str
             f"base branch {record['base']} has no commit to start task {record['id']} from",
             "commit something on the base branch first",
         )
-    return base_oid, task_sparse_patterns(context, record) if record.get("sparse") else None
+    return base_oid, task_sparse_checkout(context, record) if record.get("sparse") else None
 
 
 def _finish(
-    context: Context, record: TaskRecord, base_oid: str, sparse: list[str] | None
+    context: Context, record: TaskRecord, base_oid: str, sparse: SparseCheckout | None
 ) -> TaskRecord | GitParallelError:
     """After its `git worktree add`: sparse checkout, rules, hooks, included files; undone on
     failure (a GitParallelError is returned, anything else raised)."""
@@ -359,12 +353,12 @@ def _equip(
     return {"agent_wiring": wiring.to_json()}
 
 
-def task_sparse_patterns(context: Context, record: TaskRecord) -> list[str]:
-    """The sparse patterns of a task: its declaration, its spec and the top-level files."""
+def task_sparse_checkout(context: Context, record: TaskRecord) -> SparseCheckout:
+    """The sparse checkout of a task: its declaration, its spec and the top-level files."""
     spec = record.get("source") or ""
     root = context.repo.toplevel
     spec_files = [spec] if spec and os.path.isfile(os.path.join(root, spec)) else []
-    return sparse_patterns(declared_by(record), spec_files)
+    return sparse_checkout(declared_by(record), spec_files)
 
 
 def _half_created(

@@ -184,6 +184,47 @@ def test_sparse_checks_out_declared_paths_and_top_level_files(repo: Repo) -> Non
     assert (worktree / "vendor/file.txt").exists()
 
 
+def test_sparse_declared_folders_get_gits_cone_and_a_sparse_index(repo: Repo) -> None:
+    for folder in ("src/app/deep", "src/other", "vendor/lib"):
+        repo.write(f"{folder}/file.txt")
+    specs(repo, {"1": ["src/app/", "vendor/lib/file.txt"]})
+    assert repo.api.start(["1"], sparse=True).ok
+    worktree = repo.path.parent / "repo-wt1"
+    git_dir = Path(git(worktree, "rev-parse", "--absolute-git-dir").strip())
+    ours = (git_dir / "info/sparse-checkout").read_text()
+    # git's own `sparse-checkout set --cone` writes the same file for the same folders
+    assert git(worktree, "sparse-checkout", "list").split() == ["docs", "src/app", "vendor/lib"]
+    git(
+        worktree,
+        "sparse-checkout",
+        "set",
+        "--cone",
+        "--sparse-index",
+        "docs",
+        "src/app",
+        "vendor/lib",
+    )
+    assert (git_dir / "info/sparse-checkout").read_text() == ours
+    assert git(worktree, "config", "--worktree", "index.sparse").strip() == "true"
+    # the index holds the cone's files and one entry per folder outside it
+    assert "src/other/" in git(worktree, "ls-files", "--sparse").splitlines()
+    assert (worktree / "src/app/deep/file.txt").exists()
+    assert (worktree / "vendor/lib/file.txt").exists()
+    assert not (worktree / "src/other").exists()
+    assert git(worktree, "status", "--porcelain") == ""
+
+
+def test_sparse_with_a_top_level_path_selects_exactly_without_a_cone(repo: Repo) -> None:
+    repo.write("src/app/file.txt")
+    repo.write("src/app/other.txt")
+    specs(repo, {"1": ["src/app/file.txt", "tool.cfg"]})
+    assert repo.api.start(["1"], sparse=True).ok
+    worktree = repo.path.parent / "repo-wt1"
+    assert git(worktree, "config", "--worktree", "core.sparseCheckoutCone").strip() == "false"
+    assert (worktree / "src/app/file.txt").exists()
+    assert not (worktree / "src/app/other.txt").exists()
+
+
 @pytest.mark.slow
 def test_two_concurrent_starts_never_share_a_branch(repo: Repo) -> None:
     specs(repo, {str(n): [f"f{n}.txt"] for n in range(1, 5)})
