@@ -77,11 +77,19 @@ def snapshot_tree(top: str) -> tuple[str, list[Nested]]:
     nested = [Nested(path, _snapshot_nested(top, path)) for path in nested_repositories(top)]
     with tempfile.TemporaryDirectory(prefix="git-parallel-salvage-") as folder:
         env = {"GIT_INDEX_FILE": os.path.join(folder, "index")}
+        # Sparse checkout off for the temporary index: a full one, and git's add would refuse
+        # a file outside the sparse patterns (an agent may write one there).
+        sparse_off = ["-c", "core.sparseCheckout=false", "-c", "index.sparse=false"]
         head = git.rev_parse_verify("HEAD", top)
         if head:
-            git.run(["read-tree", head], top, extra_env=env)
+            git.run([*sparse_off, "read-tree", head], top, extra_env=env)
         excluded = [f":(exclude,literal){inner.path}" for inner in nested]
-        git.run(["add", "--all", "--force", "--", ".", *excluded], top, extra_env=env)
+        excluded += [f":(exclude,literal){path}" for path in _not_checked_out(top)]
+        pathspecs = "".join(f"{spec}\0" for spec in [".", *excluded]).encode(
+            "utf-8", "surrogateescape"
+        )
+        add = ["add", "--all", "--force", "--pathspec-from-file=-", "--pathspec-file-nul"]
+        git.run([*sparse_off, *add], top, input=pathspecs, extra_env=env)
         _store_unfiltered(top, env)
         for inner in nested:
             literal = f":(literal){inner.path}"
@@ -92,12 +100,28 @@ def snapshot_tree(top: str) -> tuple[str, list[Nested]]:
         return git.out(["write-tree"], top, extra_env=env), nested
 
 
+def _not_checked_out(top: str) -> list[str]:
+    """The files of a sparse worktree that were never checked out: skip-worktree in its index
+    and absent from the folder. The snapshot keeps them as HEAD has them, not as deletions. A
+    flag an agent set by hand can only keep HEAD's version of a file it removed (no work lost);
+    any file on disk, flagged or not, is snapshotted as it is."""
+    listing = git.run(["ls-files", "-t", "-z"], top).stdout
+    if not listing.startswith(b"S ") and b"\x00S " not in listing:
+        return []  # not sparse: the common case, without splitting a line per file
+    skipped = [entry[2:] for entry in split_z(listing) if entry.startswith("S ")]
+    return [path for path in skipped if not os.path.lexists(os.path.join(top, path))]
+
+
 def _store_unfiltered(top: str, env: dict[str, str]) -> None:
     """Put each file into the snapshot as its bytes are on disk (DESIGN §7): `git add` runs
     the repository's clean filters and line-ending conversion, which a salvage must not."""
     listing = git.run(["ls-files", "-s", "-z"], top, extra_env=env).stdout
     entries = [entry.split("\t", 1) for entry in split_z(listing)]
-    files = [(info.split()[0], path) for info, path in entries if info.startswith("100")]
+    files = [
+        (info.split()[0], path)
+        for info, path in entries
+        if info.startswith("100") and os.path.lexists(os.path.join(top, path))
+    ]  # a file absent here was never checked out (`_not_checked_out`): HEAD's stays
     if not files:
         return
     by_line = [path for _, path in files if "\n" not in path]

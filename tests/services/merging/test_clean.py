@@ -172,6 +172,48 @@ def test_the_salvage_keeps_bytes_as_they_are_on_disk(repo: Repo) -> None:
     assert shown == [b"quiet words\n", b"one\r\ntwo\r\n"]
 
 
+@pytest.mark.parametrize(
+    "declared", [["src/app/"], ["src/app/", "tool.cfg"]], ids=["cone", "no-cone"]
+)
+def test_a_sparse_worktree_is_salvaged_whole_and_what_it_never_checked_out_stays(
+    repo: Repo, declared: list[str]
+) -> None:
+    """In a sparse worktree, git's add refuses paths outside the sparse patterns, and the files
+    never checked out are absent: --force must still keep every edit, inside the checkout or
+    written outside it by an agent, and keep the files it never had as HEAD has them."""
+    for path, text in [("src/app/a.txt", "a\n"), ("src/app/gone.txt", "gone\n")]:
+        repo.write(path, text)
+    repo.write("src/other/o.txt", "o\n")
+    repo.write("src/third/t.txt", "t\n")
+    repo.spec("1", declared)
+    repo.commit_all("files")
+    assert repo.api.start(["1"], sparse=True).ok
+    worktree = repo.path.parent / "repo-wt1"
+    assert not (worktree / "src/third").exists()
+    (worktree / "src/app/a.txt").write_text("changed\n")
+    (worktree / "src/app/gone.txt").unlink()
+    (worktree / "src/other").mkdir(exist_ok=True)
+    (worktree / "src/other/o.txt").write_text("written outside the checkout\n")
+    (worktree / "src/other/new.txt").write_text("new outside\n")
+    ok, item = clean_one(repo)
+    assert not ok and "src/other/new.txt" in item["refused"]
+    assert worktree.exists()
+    ok, item = clean_one(repo, force=True)
+    assert ok, item
+    assert not worktree.exists()
+    ref = item["removal"]["salvage_ref"]
+    tree = repo.git("ls-tree", "-r", "--name-only", ref).split()
+    assert "src/app/gone.txt" not in tree  # deleted in the worktree: deleted in the salvage
+    assert {
+        path: repo.git("show", f"{ref}:{path}") for path in tree if path.startswith("src/")
+    } == {
+        "src/app/a.txt": "changed\n",
+        "src/other/o.txt": "written outside the checkout\n",
+        "src/other/new.txt": "new outside\n",
+        "src/third/t.txt": "t\n",  # never checked out: as HEAD has it
+    }
+
+
 @pytest.mark.slow
 def test_clean_of_a_merged_task_removes_worktree_and_branch(repo: Repo) -> None:
     worktree = open_task(repo)
