@@ -291,3 +291,15 @@ class Gate:
 
     def disarm(self) -> None:
         (self.folder / "armed").unlink()
+
+    def race(self, starts: dict[str, tuple[Machine, str]]) -> dict[str, tuple[int, str]]:
+        """Run each `git parallel start ID` (by key: its machine and id) at once through the
+        armed gate; each one's exit code and stderr."""
+        self.arm()
+        racing = {key: who.popen("start", task_id) for key, (who, task_id) in starts.items()}
+        codes = {}
+        for key, process in racing.items():
+            _, err = process.communicate(timeout=120)
+            codes[key] = (process.returncode, err)
+        self.disarm()
+        return codes

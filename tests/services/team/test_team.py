@@ -251,13 +251,7 @@ def test_ten_races_of_overlapping_starts_have_exactly_one_winner_each(
     server_hook.install(str(team.bare))
     machines = {"a": team.alice, "b": team.bob}
     for round_number in range(10):
-        gate.arm()
-        racing = {task_id: machine.popen("start", task_id) for task_id, machine in machines.items()}
-        codes = {}
-        for task_id, process in racing.items():
-            _, err = process.communicate(timeout=120)
-            codes[task_id] = (process.returncode, err)
-        gate.disarm()
+        codes = gate.race({task_id: (machine, task_id) for task_id, machine in machines.items()})
         winners = [task_id for task_id, (code, _) in codes.items() if code == 0]
         assert len(winners) == 1, (round_number, codes)
         (winner,) = winners

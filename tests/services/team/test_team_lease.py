@@ -256,13 +256,7 @@ def test_two_clones_deciding_on_the_same_copy_race_and_exactly_one_wins(
     assert team.bob.cli("status", "--json").code == 0
     assert team.alice.git("rev-parse", COPY) == team.bob.git("rev-parse", COPY)
     gate = Gate(team.bare, tmp_path / "gate")
-    gate.arm()
-    racing = {"a": team.alice.popen("start", "a"), "b": team.bob.popen("start", "b")}
-    codes = {}
-    for task_id, process in racing.items():
-        _, err = process.communicate(timeout=120)
-        codes[task_id] = (process.returncode, err)
-    gate.disarm()
+    codes = gate.race({"a": (team.alice, "a"), "b": (team.bob, "b")})
 
     winners = [task_id for task_id, (code, _) in codes.items() if code == 0]
     assert len(winners) == 1, codes
