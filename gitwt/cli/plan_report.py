@@ -220,11 +220,17 @@ def _separation_text(report: PlanReport, max_instances: int, stream: TextIO) -> 
             paint("valid: these tasks can run in parallel as the waves show", "green", stream)
             + "\n"
         )
-    else:
+    elif result.problems:
         write(
             paint("not valid: ", "red", stream)
-            + "fix the conflicts and problems above (narrow the 'files:' declarations, "
-            "or add 'depends_on' and run them in order)\n"
+            + "fix the conflicts and problems above (narrow the 'files:' declarations, or fix "
+            "the owners)\n"
+        )
+    else:  # conflicts alone: in order they can run, however their depends_on reads
+        write(
+            paint("not valid: ", "red", stream)
+            + "these tasks cannot run side by side: narrow the 'files:' declarations, or run "
+            f"them one after the other with 'git parallel start --queue {' '.join(result.order)}'\n"
         )
 
 

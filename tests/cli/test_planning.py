@@ -65,6 +65,25 @@ def test_conflicting_tasks_exit_1_with_paths_and_patterns(repo: Repo) -> None:
     assert data["waves"] == [["65", "67"], ["66"]]
 
 
+def test_conflicting_tasks_in_order_are_told_the_start_that_runs_them(repo: Repo) -> None:
+    """Two tasks that depend on each other and declare one file: plan says which command runs
+    them one after the other (adding depends_on would not: they have it), and that command
+    does: the first starts, the second waits in the queue for it."""
+    repo.write("docs/ROADMAP.md")
+    repo.write(".gitparallel.toml", "cpu_max = 100\nmemory_max = 100\n")
+    repo.spec("101", ["docs/ROADMAP.md", "src/one.py"])
+    repo.spec("102", ["docs/ROADMAP.md"], depends_on=["101"])
+    repo.commit_all()
+    result = repo.cli("plan", "101", "102")
+    assert result.code == 1
+    advice = "'git parallel start --queue 101 102'"
+    assert result.out.rstrip().endswith(f"run them one after the other with {advice}")
+    started = repo.cli("start", "--queue", "101", "102", "--json")
+    assert started.code == 0, started.err
+    states = {task["id"]: task["state"] for task in started.json()["tasks"]}
+    assert states == {"101": "open", "102": "queued"}
+
+
 def test_ownership_problem_exit_1(repo: Repo) -> None:
     repo.write(".github/CODEOWNERS", "* @lead\n/api/ agent:backend\n/web/ agent:frontend\n")
     repo.write("api/server.py")
