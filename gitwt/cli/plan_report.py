@@ -240,6 +240,8 @@ def _task_lines_text(report: PlanReport, max_instances: int, stream: TextIO) -> 
     write = stream.write
     for unit, why in (expansion.whole if expansion is not None else {}).items():
         write(f"{unit} runs whole: {why}\n")
+    for line, why in (expansion.unit_wide if expansion is not None else {}).items():
+        write(f"{line} {why}\n")
     if expansion is not None and expansion.done:
         write(f"not run (ticked done in their plan): {' '.join(expansion.done)}\n")
     if report.held_apart:

@@ -52,6 +52,8 @@ def batch_text(result: BatchReport, stream: TextIO = sys.stdout) -> None:
     if result.expansion is not None:
         for unit, why in result.expansion.whole.items():
             stream.write(f"{unit} runs whole: {why}\n")
+        for line, why in result.expansion.unit_wide.items():
+            stream.write(f"{line} {why}\n")
         if result.expansion.done:
             stream.write(f"not run (ticked done): {' '.join(result.expansion.done)}\n")
     for held in result.held_apart:

@@ -21,7 +21,7 @@ from typing import TYPE_CHECKING, TypedDict
 
 from gitwt.core import separation
 from gitwt.core.formats.plan_units import TASK, UNIT
-from gitwt.core.plan_index import Named
+from gitwt.core.plan_index import Named, takes_unit_paths
 
 if TYPE_CHECKING:
     from gitwt.core.plan_claims import ClaimCheck
@@ -32,6 +32,7 @@ class ExpansionJson(TypedDict):
 
     whole: dict[str, str]
     done: list[str]
+    unit_wide: dict[str, str]
 
 
 class ClaimSource(TypedDict):
@@ -78,6 +79,7 @@ class Expansion:
     whole: dict[str, str] = field(default_factory=dict)  # units run whole: why
     done: list[str] = field(default_factory=list)  # lines ticked done in the plan: not run
     lines_of: dict[str, list[str]] = field(default_factory=dict)  # expanded unit -> open lines
+    unit_wide: dict[str, str] = field(default_factory=dict)  # lines declared as their unit: why
 
     def add(self, named: Sequence[Named]) -> list[Named]:
         """Each unit as its open task lines; a task line, or a unit without any, as named.
@@ -92,6 +94,12 @@ class Expansion:
             self.done += [line.id for line in lines if line.line is not None and line.line.done]
             if lines:
                 self.lines_of[item.id] = [line.id for line in open_lines]
+            for line in open_lines:
+                if line.line is not None and takes_unit_paths(line.line):
+                    self.unit_wide[line.id] = (
+                        f"names no path: declared as its unit {item.id}, so no other line of "
+                        f"it runs beside it ({line.where})"
+                    )
             for one in open_lines if lines else [item]:
                 if one.id not in known:
                     known.add(one.id)
@@ -115,7 +123,7 @@ class Expansion:
         return found
 
     def to_json(self) -> ExpansionJson:
-        return {"whole": self.whole, "done": self.done}
+        return {"whole": self.whole, "done": self.done, "unit_wide": self.unit_wide}
 
 
 def expand(named: Sequence[Named]) -> Expansion:

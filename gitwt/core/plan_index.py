@@ -263,6 +263,13 @@ def _span_ignored(named: Named) -> list[Ignored]:
     ]
 
 
+def takes_unit_paths(line: PlanTask) -> bool:
+    """A task line that names no path ("T017 Run the quickstart and fix what fails") is
+    declared with its unit's paths, each still shown with the line that names it: the work of
+    such a line is the unit's, and it can share a wave with none of the unit's other lines."""
+    return not line.mentions
+
+
 def parse_named(
     named: Named,
     index: Callable[[], TrackedIndex],
@@ -272,7 +279,8 @@ def parse_named(
     """The Task of a unit or task line: its mentions resolved, `depends_on` as the reader gives
     it (with the same format prefix when it was named with one)."""
     unit, line = named.unit, named.line
-    origins, ignored = resolve_mentions(line.mentions if line else unit.mentions, index)
+    mentions = unit.mentions if line is None or takes_unit_paths(line) else line.mentions
+    origins, ignored = resolve_mentions(mentions, index)
     depends = [named.prefix + dep for dep in (line.depends_on if line else unit.depends_on)]
     legacy = specs.Legacy(
         origins=origins,

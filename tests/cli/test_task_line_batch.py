@@ -201,3 +201,30 @@ def test_task_lines_of_a_unit_already_ticked_are_not_run_again(repo: Repo) -> No
     refused = repo.cli("batch", "010.US1", "--task-lines", "--run", "true")
     assert refused.code == 2, refused
     assert "nothing to run: every task line of 010.US1 is ticked done" in refused.err
+
+
+def test_a_line_that_names_no_path_runs_last_with_its_units_paths(repo: Repo) -> None:
+    """spec-kit's closing "run the tests and fix what fails" line names no file: batch still
+    runs the unit's lines, that one alone after the others, and its fix to a file of the unit
+    is in bounds (the commit hook and the merge audit read the same declaration)."""
+    plan = "specs/011-log/tasks.md"
+    text = (
+        "# Tasks: Log\n\n## Phase 3: User Story 1 - Read (Priority: P1)\n\n"
+        "- [ ] T020 [P] [US1] Create the reader in out/reader.txt\n"
+        "- [ ] T021 [P] [US1] Create the writer in out/writer.txt\n"
+        "- [ ] T022 [US1] Run the integration tests and fix what fails\n"
+    )
+    files = {
+        "011.T020": "out/reader.txt",
+        "011.T021": "out/writer.txt",
+        "011.T022": "out/reader.txt",
+    }
+    report = run_lines(repo, "011.US1", plan, text, files)
+    assert report["waves"] == [["011.T020", "011.T021"], ["011.T022"]]
+    assert report["task_lines"]["unit_wide"] == {
+        "011.T022": "names no path: declared as its unit 011.US1, so no other line of it runs "
+        f"beside it ({plan}:7)"
+    }
+    assert repo.git("show", "main:out/reader.txt") == "011.T020\n011.T022\n"
+    shown = repo.cli("plan", "011.US1", "--task-lines")
+    assert "011.T022 names no path: declared as its unit 011.US1" not in shown.out  # all ticked

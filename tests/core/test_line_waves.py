@@ -160,3 +160,32 @@ def test_a_prefixed_name_keeps_its_prefix_on_every_line_and_dependency() -> None
         "kiro.tide.2.1": ("kiro.tide.1.1", "kiro.tide.1.2"),
     }
     assert found.expansion is not None and found.expansion.whole == {}
+
+
+def test_a_line_that_names_no_path_is_declared_as_its_unit_and_runs_alone() -> None:
+    """spec-kit's "T012 Run the integration tests and fix what fails": no path of its own. It
+    takes its phase's paths (each shown with the line that names it) and so runs in a wave of
+    its own, after the lines it shares them with; the expansion says why."""
+    plan = "specs/004-x/tasks.md"
+    text = (
+        "# Tasks: X\n\n## Phase 3: User Story 1 - Thing (Priority: P1)\n\n"
+        "- [ ] T010 [P] [US1] Create the model in src/a.py\n"
+        "- [ ] T011 [P] [US1] Create the view in src/b.py\n"
+        "- [ ] T012 [US1] Run the integration tests and fix what fails\n"
+    )
+    sources = [PlanSource("spec-kit", "speckit", "specs/004-x/", speckit.read({plan: text}))]
+    found = spec_survey.survey(
+        Catalog.build((), Config(), lambda: INDEX, sources), ["004.US1"], task_lines=True
+    )
+    assert found.unusable == [], found.problems
+    declared = {task.id: sorted(task.files) for task in found.tasks}
+    assert declared["004.T012"] == ["src/a.py", "src/b.py"]
+    origins = {(o.pattern, o.line) for t in found.tasks if t.id == "004.T012" for o in t.origins}
+    assert origins == {("src/a.py", 5), ("src/b.py", 6)}
+    assert found.expansion is not None
+    assert found.expansion.unit_wide == {
+        "004.T012": "names no path: declared as its unit 004.US1, so no other line of it runs "
+        f"beside it ({plan}:7)"
+    }
+    waves, _ = line_waves(separation.plan(found.tasks, POOL))
+    assert waves == [["004.T010", "004.T011"], ["004.T012"]]
