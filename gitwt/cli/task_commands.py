@@ -22,7 +22,12 @@ from gitwt.cli.options import agent_option, local_option, max_option, next_optio
     help="Let conflicting or dependent tasks wait until their partner is merged.",
 )
 @click.option(
-    "--sparse", is_flag=True, help="Check out only the declared paths and the top-level files."
+    "--sparse",
+    is_flag=True,
+    help=(
+        "Check out only the folders of the declared paths (the paths alone when one is at the"
+        " top), the spec and the top-level files."
+    ),
 )
 @click.option(
     "--auto-merge",
